@@ -1,0 +1,214 @@
+//! Engine configuration: interaction kinds and weights, decay, neighbourhoods, blending.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::interaction::{CLICK, HIDE, SAVE, UNSAVE};
+
+/// What an interaction kind does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "target")]
+pub enum Effect {
+    /// Adds `weight` (decayed) to the user–item cell. Saves also mark the item as saved.
+    Positive,
+    /// Subtracts `weight` (decayed) and excludes the item for that user forever.
+    Negative,
+    /// Removes every earlier contribution of the named kind for that user–item pair.
+    Retract(String),
+}
+
+/// Weight and effect of one interaction kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KindSpec {
+    /// Strength of one interaction of this kind at its own time; finite and ≥ 0.
+    pub weight: f64,
+    /// What it does.
+    pub effect: Effect,
+}
+
+/// Configuration of an [`crate::Engine`]. `Config::default()` is a sensible start for event
+/// recommendations; every field is public and documented.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// Interaction kinds by name. Defaults: `save` 1.0, `click` 0.25, `hide` 1.0 (negative),
+    /// `unsave` (retracts `save`).
+    pub kinds: BTreeMap<String, KindSpec>,
+    /// Half-life of an interaction's weight in seconds; `None` disables time decay.
+    ///
+    /// Decay is *forward* decay: an interaction at time `t` weighs `w · 2^((t − epoch)/half_life)`,
+    /// so the passage of time rescales every weight by one common factor and leaves cosine
+    /// similarities and popularity rankings unchanged — no rebuild is ever needed for time alone.
+    pub half_life_secs: Option<f64>,
+    /// Number of neighbours kept per user (top-k by cosine similarity).
+    pub neighbours: usize,
+    /// Similarity shrinkage λ: `sim = cos · n / (n + λ)` with `n` co-interacted items (0 = off).
+    pub shrinkage: f64,
+    /// Minimum number of co-interacted items for two users to be neighbours.
+    pub min_overlap: u32,
+    /// Items with more distinct users than this do not contribute to user–user overlap (they still
+    /// count in norms, popularity, content and scoring). Bounds the cost of similarity updates.
+    pub max_item_users: usize,
+    /// Never recommend items the user has saved (and not unsaved).
+    pub exclude_saved: bool,
+    /// Hybrid: collaborative share is `n / (n + hybrid_k0)` for a user with `n` positive items.
+    pub hybrid_k0: f64,
+    /// Hybrid: share of content within the non-collaborative part, when the user has
+    /// preferences or history (the rest is popularity).
+    pub hybrid_content_share: f64,
+    /// Weight of stated preferences in the content profile, relative to one normalised history.
+    pub preference_weight: f64,
+    /// Largest `k` a request may ask for.
+    pub max_k: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let mut kinds = BTreeMap::new();
+        kinds.insert(
+            SAVE.into(),
+            KindSpec {
+                weight: 1.0,
+                effect: Effect::Positive,
+            },
+        );
+        kinds.insert(
+            CLICK.into(),
+            KindSpec {
+                weight: 0.25,
+                effect: Effect::Positive,
+            },
+        );
+        kinds.insert(
+            HIDE.into(),
+            KindSpec {
+                weight: 1.0,
+                effect: Effect::Negative,
+            },
+        );
+        kinds.insert(
+            UNSAVE.into(),
+            KindSpec {
+                weight: 0.0,
+                effect: Effect::Retract(SAVE.into()),
+            },
+        );
+        Config {
+            kinds,
+            half_life_secs: Some(30.0 * 86_400.0),
+            neighbours: 50,
+            shrinkage: 0.0,
+            min_overlap: 1,
+            max_item_users: 5_000,
+            exclude_saved: true,
+            hybrid_k0: 5.0,
+            hybrid_content_share: 0.5,
+            preference_weight: 1.0,
+            max_k: 1_000,
+        }
+    }
+}
+
+impl Config {
+    /// Adds (or replaces) a positive kind such as `purchase` or `share` with the given weight.
+    pub fn with_kind(mut self, name: impl Into<String>, weight: f64) -> Result<Self> {
+        let name = name.into();
+        crate::ids::validate_id(&name)?;
+        check_weight(&name, weight)?;
+        self.kinds.insert(
+            name,
+            KindSpec {
+                weight,
+                effect: Effect::Positive,
+            },
+        );
+        Ok(self)
+    }
+
+    /// Checks every field; called by the engine's constructor.
+    pub fn validate(&self) -> Result<()> {
+        if self.kinds.len() > 250 {
+            return Err(Error::InvalidConfig("at most 250 interaction kinds".into()));
+        }
+        for (name, spec) in &self.kinds {
+            check_weight(name, spec.weight)?;
+            if let Effect::Retract(target) = &spec.effect {
+                match self.kinds.get(target) {
+                    Some(t) if !matches!(t.effect, Effect::Retract(_)) => {}
+                    _ => {
+                        return Err(Error::InvalidConfig(format!(
+                            "kind {name:?} retracts {target:?}, which is not a positive or negative kind"
+                        )))
+                    }
+                }
+            }
+        }
+        if let Some(h) = self.half_life_secs {
+            if !(h.is_finite() && h > 0.0) {
+                return Err(Error::weight("half_life_secs", h));
+            }
+        }
+        if self.neighbours == 0 || self.neighbours > 10_000 {
+            return Err(Error::InvalidConfig(
+                "neighbours must be in 1..=10000".into(),
+            ));
+        }
+        for (what, v) in [
+            ("shrinkage", self.shrinkage),
+            ("hybrid_k0", self.hybrid_k0),
+            ("preference_weight", self.preference_weight),
+        ] {
+            check_weight(what, v)?;
+        }
+        if !(0.0..=1.0).contains(&self.hybrid_content_share) {
+            return Err(Error::weight(
+                "hybrid_content_share",
+                self.hybrid_content_share,
+            ));
+        }
+        if self.max_item_users < 2 {
+            return Err(Error::InvalidConfig(
+                "max_item_users must be at least 2".into(),
+            ));
+        }
+        if self.max_k == 0 {
+            return Err(Error::InvalidConfig("max_k must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+fn check_weight(what: &str, w: f64) -> Result<()> {
+    if w.is_finite() && w >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::weight(what, w))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn default_is_valid() {
+        Config::default().validate().unwrap();
+    }
+
+    #[test]
+    fn bad_weights_are_rejected() {
+        for w in [f64::NAN, f64::INFINITY, -1.0] {
+            let e = Config::default().with_kind("purchase", w).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidWeight);
+        }
+        let c = Config::default().with_kind("purchase", 3.0).unwrap();
+        assert_eq!(c.kinds["purchase"].weight, 3.0);
+        let c = Config {
+            half_life_secs: Some(0.0),
+            ..Config::default()
+        };
+        assert_eq!(c.validate().unwrap_err().kind(), ErrorKind::InvalidWeight);
+    }
+}
