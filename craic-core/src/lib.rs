@@ -12,6 +12,7 @@ mod ids;
 mod interaction;
 mod item;
 mod request;
+pub mod rng;
 
 pub use config::{Config, Effect, KindSpec};
 pub use error::{Error, ErrorKind, Result, SnapshotProblem};
