@@ -6,19 +6,34 @@
 //! event-discovery dataset. No I/O, no async, no global state.
 #![deny(missing_docs)]
 
+mod catalog;
 mod config;
+mod content;
+mod decay;
+mod engine;
 mod error;
 mod ids;
 mod interaction;
 mod item;
+mod kinds;
+mod matrix;
+mod model;
+mod popularity;
+mod recommend;
 mod request;
 pub mod rng;
+mod scratch;
+mod similarity;
+mod sparse;
 
 pub use config::{Config, Effect, KindSpec};
+pub use engine::{Engine, Stats};
 pub use error::{Error, ErrorKind, Result, SnapshotProblem};
 pub use ids::{validate_id, MAX_ID_LEN};
 pub use interaction::{
     validate_timestamp, Interaction, CLICK, HIDE, MAX_TIMESTAMP, MIN_TIMESTAMP, SAVE, UNSAVE,
 };
 pub use item::{Item, Preferences};
+pub use model::Applied;
+pub use recommend::BlendWeights;
 pub use request::{Component, Contribution, Explanation, Recommendation, Request, Strategy};

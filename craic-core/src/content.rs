@@ -1,0 +1,267 @@
+//! Content-based scoring: items as IDF-weighted binary feature vectors (genres, artists, venue,
+//! city, tags), users as profiles built from stated preferences plus their decayed history, and
+//! cosine between the two.
+//!
+//! The profile of user `u` is `pref_weight · p̂ + Σ_i (r_ui / ‖r_u‖) · x̂_i`, where `p̂` is the
+//! unit-length IDF vector of the stated genres, artists and cities and `x̂_i` the unit-length
+//! vector of item `i`. Hidden items have negative `r_ui`, so their features count against.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{canonical, Catalog};
+use crate::ids::Interner;
+use crate::item::Preferences;
+use crate::scratch::DenseAcc;
+use crate::sparse::SparseVec;
+
+/// The kind of a content feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum FeatureKind {
+    Genre,
+    Artist,
+    Venue,
+    City,
+    Tag,
+}
+
+impl FeatureKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            FeatureKind::Genre => "genre",
+            FeatureKind::Artist => "artist",
+            FeatureKind::Venue => "venue",
+            FeatureKind::City => "city",
+            FeatureKind::Tag => "tag",
+        }
+    }
+}
+
+/// Derived from the catalogue; rebuilt whenever the catalogue changes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ContentIndex {
+    features: Interner,
+    kinds: Vec<FeatureKind>,
+    labels: Vec<String>,
+    pub item_features: Vec<Vec<u32>>,
+    idf: Vec<f64>,
+    /// 1 / ‖x_i‖ (0 for items without features).
+    inv_norm: Vec<f64>,
+    /// Feature → items carrying it (city features excluded: they only re-rank candidates).
+    postings: Vec<Vec<u32>>,
+}
+
+/// A user's content profile: (feature, weight) sorted by feature, and its norm.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Profile {
+    pub weights: Vec<(u32, f64)>,
+    pub norm: f64,
+}
+
+impl Profile {
+    pub fn is_empty(&self) -> bool {
+        self.norm == 0.0
+    }
+
+    fn weight(&self, f: u32) -> f64 {
+        self.weights
+            .binary_search_by_key(&f, |w| w.0)
+            .map_or(0.0, |p| self.weights[p].1)
+    }
+}
+
+fn feature_key(kind: FeatureKind, value: &str) -> String {
+    format!("{}\u{1f}{}", kind.prefix(), canonical(value))
+}
+
+fn item_feature_keys(item: &crate::item::Item) -> Vec<(FeatureKind, String, String)> {
+    let mut out = Vec::new();
+    let mut push = |k: FeatureKind, v: &str, label: String| {
+        if !v.trim().is_empty() {
+            out.push((k, feature_key(k, v), label));
+        }
+    };
+    for g in &item.genres {
+        push(FeatureKind::Genre, g, canonical(g));
+    }
+    for a in &item.artists {
+        push(FeatureKind::Artist, a, canonical(a));
+    }
+    let venue_key = format!("{}/{}", canonical(&item.city), canonical(&item.venue));
+    if !item.venue.trim().is_empty() {
+        push(FeatureKind::Venue, &venue_key, canonical(&item.venue));
+    }
+    push(FeatureKind::City, &item.city, canonical(&item.city));
+    for t in &item.tags {
+        push(FeatureKind::Tag, t, canonical(t));
+    }
+    out
+}
+
+impl ContentIndex {
+    pub fn build(catalog: &Catalog) -> ContentIndex {
+        let mut ix = ContentIndex::default();
+        let mut df: Vec<u32> = Vec::new();
+        for (i, item) in catalog.items.iter().enumerate() {
+            let mut feats = Vec::new();
+            if !catalog.removed[i] {
+                for (kind, key, label) in item_feature_keys(item) {
+                    let f = ix.features.intern(&key);
+                    if f as usize == ix.kinds.len() {
+                        ix.kinds.push(kind);
+                        ix.labels.push(label);
+                        df.push(0);
+                        ix.postings.push(Vec::new());
+                    }
+                    feats.push(f);
+                }
+                feats.sort_unstable();
+                feats.dedup();
+                for &f in &feats {
+                    df[f as usize] += 1;
+                    if ix.kinds[f as usize] != FeatureKind::City {
+                        ix.postings[f as usize].push(i as u32);
+                    }
+                }
+            }
+            ix.item_features.push(feats);
+        }
+        let n = catalog.live_count() as f64;
+        ix.idf = df
+            .iter()
+            .map(|&d| ((1.0 + n) / (1.0 + d as f64)).ln() + 1.0)
+            .collect();
+        ix.inv_norm = ix
+            .item_features
+            .iter()
+            .map(|fs| {
+                let sq: f64 = fs.iter().map(|&f| ix.idf[f as usize].powi(2)).sum();
+                if sq > 0.0 {
+                    1.0 / sq.sqrt()
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        ix
+    }
+
+    /// Weight of feature `f` in item `i`'s unit vector.
+    #[inline]
+    fn x(&self, i: u32, f: u32) -> f64 {
+        self.idf[f as usize] * self.inv_norm[i as usize]
+    }
+
+    /// Builds a user's profile into `acc` (sized to the feature count) and returns it.
+    pub fn profile(
+        &self,
+        prefs: Option<&Preferences>,
+        row: Option<&SparseVec>,
+        row_norm: f64,
+        pref_weight: f64,
+        acc: &mut DenseAcc,
+    ) -> Profile {
+        acc.fit(self.kinds.len());
+        if let Some(p) = prefs {
+            let keys = p
+                .genres
+                .iter()
+                .map(|g| feature_key(FeatureKind::Genre, g))
+                .chain(
+                    p.artists
+                        .iter()
+                        .map(|a| feature_key(FeatureKind::Artist, a)),
+                )
+                .chain(p.cities.iter().map(|c| feature_key(FeatureKind::City, c)));
+            let mut fs: Vec<u32> = keys.filter_map(|k| self.features.get(&k)).collect();
+            fs.sort_unstable();
+            fs.dedup();
+            let norm: f64 = fs
+                .iter()
+                .map(|&f| self.idf[f as usize].powi(2))
+                .sum::<f64>()
+                .sqrt();
+            if norm > 0.0 {
+                for f in fs {
+                    acc.add(f, pref_weight * self.idf[f as usize] / norm);
+                }
+            }
+        }
+        if let Some(row) = row.filter(|_| row_norm > 0.0) {
+            for (i, v) in row.iter() {
+                let w = v / row_norm;
+                if let Some(fs) = self.item_features.get(i as usize) {
+                    for &f in fs {
+                        acc.add(f, w * self.x(i, f));
+                    }
+                }
+            }
+        }
+        let mut weights: Vec<(u32, f64)> = acc
+            .touched
+            .iter()
+            .map(|&f| (f, acc.val[f as usize]))
+            .filter(|w| w.1 != 0.0)
+            .collect();
+        acc.clear();
+        weights.sort_unstable_by_key(|w| w.0);
+        let norm = weights.iter().map(|w| w.1 * w.1).sum::<f64>().sqrt();
+        Profile { weights, norm }
+    }
+
+    /// Cosine of the profile with every item sharing a non-city feature, into `acc`
+    /// (sized to the item count). City features re-rank those candidates.
+    pub fn score_all(&self, profile: &Profile, acc: &mut DenseAcc) {
+        if profile.is_empty() {
+            return;
+        }
+        acc.fit(self.inv_norm.len());
+        for &(f, w) in &profile.weights {
+            if w <= 0.0 {
+                continue;
+            }
+            let idf = self.idf[f as usize];
+            for &i in &self.postings[f as usize] {
+                acc.add(i, w * idf * self.inv_norm[i as usize]);
+            }
+        }
+        // Negative profile weights and city affinity, applied to the candidates only.
+        for t in 0..acc.touched.len() {
+            let i = acc.touched[t];
+            let extra: f64 = self.item_features[i as usize]
+                .iter()
+                .filter(|&&f| {
+                    self.kinds[f as usize] == FeatureKind::City || profile.weight(f) < 0.0
+                })
+                .map(|&f| profile.weight(f) * self.x(i, f))
+                .sum();
+            acc.val[i as usize] = (acc.val[i as usize] + extra) / profile.norm;
+        }
+    }
+
+    /// Cosine of the profile with one item.
+    pub fn score(&self, profile: &Profile, i: u32) -> f64 {
+        if profile.is_empty() {
+            return 0.0;
+        }
+        let dot: f64 = self.item_features.get(i as usize).map_or(0.0, |fs| {
+            fs.iter().map(|&f| profile.weight(f) * self.x(i, f)).sum()
+        });
+        dot / profile.norm
+    }
+
+    /// The feature of item `i` contributing most to its score, as "matches genre techno".
+    pub fn reason(&self, profile: &Profile, i: u32) -> Option<String> {
+        let fs = self.item_features.get(i as usize)?;
+        let best = fs
+            .iter()
+            .map(|&f| (f, profile.weight(f) * self.x(i, f)))
+            .filter(|c| c.1 > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        let f = best.0 as usize;
+        Some(format!(
+            "matches {} {}",
+            self.kinds[f].prefix(),
+            self.labels[f]
+        ))
+    }
+}

@@ -1,0 +1,163 @@
+//! Time-decayed popularity: per item the sum of its cells (the column sum, hides count
+//! negatively), kept in ranked sets overall and per city so the top eligible items are found by
+//! walking a set from the front.
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+/// Ranked-set key: higher score first, then lower item index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Key {
+    score: f64,
+    item: u32,
+}
+
+impl Eq for Key {}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .score
+            .total_cmp(&self.score)
+            .then(self.item.cmp(&other.item))
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Popularity {
+    pub score: Vec<f64>,
+    /// City id of each item as indexed (u32::MAX = none).
+    city: Vec<u32>,
+    #[serde(skip)]
+    global: BTreeSet<Key>,
+    #[serde(skip)]
+    by_city: Vec<BTreeSet<Key>>,
+}
+
+pub(crate) const NO_CITY: u32 = u32::MAX;
+
+impl Popularity {
+    /// Adds an item (score 0) or moves it to another city.
+    pub fn place(&mut self, item: u32, city: u32) {
+        let i = item as usize;
+        if self.score.len() <= i {
+            self.score.resize(i + 1, 0.0);
+            self.city.resize(i + 1, NO_CITY);
+        } else {
+            self.unlink(item);
+        }
+        self.city[i] = city;
+        self.link(item);
+    }
+
+    pub fn set(&mut self, item: u32, score: f64) {
+        if self.score[item as usize] == score {
+            return;
+        }
+        self.unlink(item);
+        self.score[item as usize] = score;
+        self.link(item);
+    }
+
+    fn key(&self, item: u32) -> Key {
+        Key {
+            score: self.score[item as usize],
+            item,
+        }
+    }
+
+    fn unlink(&mut self, item: u32) {
+        let key = self.key(item);
+        self.global.remove(&key);
+        let c = self.city[item as usize];
+        if let Some(set) = self.by_city.get_mut(c as usize) {
+            set.remove(&key);
+        }
+    }
+
+    fn link(&mut self, item: u32) {
+        let key = self.key(item);
+        self.global.insert(key);
+        let c = self.city[item as usize];
+        if c != NO_CITY {
+            if self.by_city.len() <= c as usize {
+                self.by_city.resize_with(c as usize + 1, BTreeSet::new);
+            }
+            self.by_city[c as usize].insert(key);
+        }
+    }
+
+    /// Rebuilds the ranked sets (after deserialisation or a decay rebase).
+    pub fn relink(&mut self) {
+        self.global.clear();
+        self.by_city.clear();
+        for i in 0..self.score.len() as u32 {
+            self.link(i);
+        }
+    }
+
+    pub fn rescale(&mut self, factor: f64) {
+        self.score.iter_mut().for_each(|s| *s *= factor);
+        self.relink();
+    }
+
+    /// Items best first, overall.
+    pub fn ranked(&self) -> impl Iterator<Item = u32> + '_ {
+        self.global.iter().map(|k| k.item)
+    }
+
+    /// Items best first, in one city.
+    pub fn ranked_in(&self, city: u32) -> impl Iterator<Item = u32> + '_ {
+        self.by_city
+            .get(city as usize)
+            .into_iter()
+            .flat_map(|s| s.iter().map(|k| k.item))
+    }
+
+    /// The highest score (0 when empty or all non-positive).
+    pub fn max(&self) -> f64 {
+        self.global.first().map_or(0.0, |k| k.score.max(0.0))
+    }
+
+    /// Score scaled to [0, 1] by the top score (negative scores clamp to 0).
+    pub fn normalised(&self, item: u32) -> f64 {
+        let m = self.max();
+        if m > 0.0 {
+            (self.score[item as usize] / m).max(0.0)
+        } else {
+            0.0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_overall_and_per_city() {
+        let mut p = Popularity::default();
+        p.place(0, 0);
+        p.place(1, 1);
+        p.place(2, 0);
+        p.set(0, 1.0);
+        p.set(1, 3.0);
+        p.set(2, 2.0);
+        assert_eq!(p.ranked().collect::<Vec<_>>(), vec![1, 2, 0]);
+        assert_eq!(p.ranked_in(0).collect::<Vec<_>>(), vec![2, 0]);
+        p.place(1, 0);
+        assert_eq!(p.ranked_in(0).collect::<Vec<_>>(), vec![1, 2, 0]);
+        assert_eq!(p.normalised(2), 2.0 / 3.0);
+        p.rescale(0.5);
+        assert_eq!(p.ranked().collect::<Vec<_>>(), vec![1, 2, 0]);
+        assert_eq!(p.max(), 1.5);
+    }
+}

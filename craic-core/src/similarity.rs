@@ -1,0 +1,278 @@
+//! User–user cosine neighbourhoods, built in parallel and maintained incrementally.
+//!
+//! `sim(u, v) = (r_u · r_v) / (‖r_u‖ ‖r_v‖) · n / (n + λ)` where the dot product runs over the
+//! items both users touched (`n` of them), except items with more than `max_item_users` users,
+//! which are left out of the overlap (norms still use whole rows). Every user keeps its top-k
+//! neighbours with positive similarity, ordered by similarity (then by user index), plus an upper
+//! bound on the best similarity that did not make the list.
+//!
+//! **Exactness.** A change to user `u`'s row changes only `sim(u, ·)`. The update recomputes
+//! `u`'s list from scratch and, for every user `v` that shares an item with `u` before or after
+//! the change, fixes `u`'s entry in `v`'s list; only when `u` drops out of a full list below the
+//! bound of unlisted candidates is `v`'s list recomputed from scratch. Dot products are summed in
+//! item order from whichever side, so the result is bit-for-bit what a full rebuild computes.
+//! An item crossing the `max_item_users` cap changes similarities among all its users; they are
+//! recomputed then (rare: once per item and direction).
+
+use std::cmp::Ordering;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::matrix::Matrix;
+use crate::scratch::DenseAcc;
+
+/// Parameters of the similarity, copied from the configuration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct SimParams {
+    pub k: usize,
+    pub shrinkage: f64,
+    pub min_overlap: u32,
+}
+
+/// (neighbour, similarity)
+pub(crate) type Entry = (u32, f32);
+
+/// Best first: higher similarity, then lower index.
+fn order(a: &Entry, b: &Entry) -> Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+fn cosine(dot: f64, nu: f64, nv: f64, overlap: u32, p: &SimParams) -> f32 {
+    if overlap < p.min_overlap || nu == 0.0 || nv == 0.0 {
+        return 0.0;
+    }
+    let mut s = dot / (nu * nv);
+    if p.shrinkage > 0.0 {
+        s *= overlap as f64 / (overlap as f64 + p.shrinkage);
+    }
+    let s = s as f32;
+    if s > 0.0 {
+        s
+    } else {
+        0.0
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Neighbours {
+    pub lists: Vec<Vec<Entry>>,
+    /// Per user: ≥ every positive similarity not in the list (0 when there is none).
+    pub bound: Vec<f32>,
+    #[serde(skip)]
+    acc: DenseAcc,
+}
+
+/// What an incremental update did (for observability and tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct UpdateCost {
+    pub entries_touched: usize,
+    pub lists_recomputed: usize,
+}
+
+impl Neighbours {
+    /// Similarity of every user sharing a non-capped item with `u` (0 where not qualifying).
+    fn scan(m: &Matrix, capped: &[bool], p: &SimParams, u: u32, acc: &mut DenseAcc) -> Vec<Entry> {
+        acc.fit(m.rows.len());
+        for (i, rui) in m.rows[u as usize].iter() {
+            if capped[i as usize] {
+                continue;
+            }
+            let col = &m.cols[i as usize];
+            for (v, rvi) in col.iter() {
+                if v != u {
+                    acc.add(v, rui * rvi);
+                }
+            }
+        }
+        let nu = m.norms[u as usize];
+        let out = acc
+            .touched
+            .iter()
+            .map(|&v| {
+                let s = v as usize;
+                (v, cosine(acc.val[s], nu, m.norms[s], acc.cnt[s], p))
+            })
+            .collect();
+        acc.clear();
+        out
+    }
+
+    /// Top-k of the qualifying entries, and the best similarity left out.
+    fn top_k(mut all: Vec<Entry>, k: usize) -> (Vec<Entry>, f32) {
+        all.retain(|e| e.1 > 0.0);
+        let bound = if all.len() > k {
+            all.select_nth_unstable_by(k, order);
+            let b = all[k].1;
+            all.truncate(k);
+            b
+        } else {
+            0.0
+        };
+        all.sort_unstable_by(order);
+        (all, bound)
+    }
+
+    fn compute(
+        m: &Matrix,
+        capped: &[bool],
+        p: &SimParams,
+        u: u32,
+        acc: &mut DenseAcc,
+    ) -> (Vec<Entry>, f32) {
+        Self::top_k(Self::scan(m, capped, p, u, acc), p.k)
+    }
+
+    /// Recomputes every list from scratch, in parallel.
+    pub fn build(m: &Matrix, capped: &[bool], p: &SimParams) -> Neighbours {
+        let n = m.rows.len();
+        let (lists, bound) = (0..n as u32)
+            .into_par_iter()
+            .map_init(DenseAcc::default, |acc, u| {
+                Self::compute(m, capped, p, u, acc)
+            })
+            .unzip();
+        Neighbours {
+            lists,
+            bound,
+            acc: DenseAcc::default(),
+        }
+    }
+
+    /// Recomputes the lists of `users` from scratch (in parallel when there are many).
+    pub fn recompute(&mut self, m: &Matrix, capped: &[bool], p: &SimParams, users: &[u32]) {
+        self.fit(m.rows.len());
+        let fresh: Vec<(Vec<Entry>, f32)> = if users.len() > 32 {
+            users
+                .par_iter()
+                .map_init(DenseAcc::default, |acc, &u| {
+                    Self::compute(m, capped, p, u, acc)
+                })
+                .collect()
+        } else {
+            users
+                .iter()
+                .map(|&u| Self::compute(m, capped, p, u, &mut self.acc))
+                .collect()
+        };
+        for (&u, (list, b)) in users.iter().zip(fresh) {
+            self.lists[u as usize] = list;
+            self.bound[u as usize] = b;
+        }
+    }
+
+    fn fit(&mut self, n: usize) {
+        if self.lists.len() < n {
+            self.lists.resize_with(n, Vec::new);
+            self.bound.resize(n, 0.0);
+        }
+    }
+
+    /// After `u`'s row changed: recomputes `u`'s list and fixes `u`'s entry in every list it can
+    /// appear in. `former` are users that shared an item with `u` through cells `u` no longer has.
+    pub fn update(
+        &mut self,
+        m: &Matrix,
+        capped: &[bool],
+        p: &SimParams,
+        u: u32,
+        former: &[u32],
+    ) -> UpdateCost {
+        self.fit(m.rows.len());
+        let mut all = Self::scan(m, capped, p, u, &mut self.acc);
+        // Users that no longer share anything with u now have similarity 0 with it.
+        self.acc.fit(m.rows.len());
+        for &(v, _) in &all {
+            self.acc.add(v, 0.0);
+        }
+        for &v in former {
+            if v != u && self.acc.cnt[v as usize] == 0 {
+                self.acc.add(v, 0.0);
+                all.push((v, 0.0));
+            }
+        }
+        self.acc.clear();
+        let mut cost = UpdateCost {
+            entries_touched: all.len(),
+            lists_recomputed: 1,
+        };
+        for &(v, s) in &all {
+            if !self.fix_entry(v, u, s, p.k) {
+                let (list, b) = Self::compute(m, capped, p, v, &mut self.acc);
+                self.lists[v as usize] = list;
+                self.bound[v as usize] = b;
+                cost.lists_recomputed += 1;
+            }
+        }
+        let (list, b) = Self::top_k(all, p.k);
+        self.lists[u as usize] = list;
+        self.bound[u as usize] = b;
+        cost
+    }
+
+    /// Sets sim(v, u) = s in v's list if that can be done exactly; false if v's list must be
+    /// recomputed from scratch.
+    fn fix_entry(&mut self, v: u32, u: u32, s: f32, k: usize) -> bool {
+        let list = &mut self.lists[v as usize];
+        let bound = &mut self.bound[v as usize];
+        let new = (u, s);
+        match list.iter().position(|e| e.0 == u) {
+            Some(pos) => {
+                if s > 0.0 && s > *bound {
+                    list.remove(pos);
+                    let at = list.partition_point(|e| order(e, &new) == Ordering::Less);
+                    list.insert(at, new);
+                    true
+                } else if *bound == 0.0 && s <= 0.0 {
+                    list.remove(pos);
+                    true
+                } else {
+                    false
+                }
+            }
+            None if s <= 0.0 => true,
+            None => {
+                if list.len() < k {
+                    let at = list.partition_point(|e| order(e, &new) == Ordering::Less);
+                    list.insert(at, new);
+                } else if list
+                    .last()
+                    .is_some_and(|last| order(&new, last) == Ordering::Less)
+                {
+                    let at = list.partition_point(|e| order(e, &new) == Ordering::Less);
+                    list.insert(at, new);
+                    if let Some(out) = list.pop() {
+                        *bound = bound.max(out.1);
+                    }
+                } else {
+                    *bound = bound.max(s);
+                }
+                true
+            }
+        }
+    }
+
+    /// Exact similarity of two users by merging their rows (for checks and explanations).
+    pub fn pair(m: &Matrix, capped: &[bool], p: &SimParams, u: u32, v: u32) -> f32 {
+        let (a, b) = (&m.rows[u as usize], &m.rows[v as usize]);
+        let (mut x, mut y, mut dot, mut n) = (0, 0, 0.0, 0u32);
+        while x < a.idx.len() && y < b.idx.len() {
+            match a.idx[x].cmp(&b.idx[y]) {
+                Ordering::Less => x += 1,
+                Ordering::Greater => y += 1,
+                Ordering::Equal => {
+                    if !capped[a.idx[x] as usize] {
+                        dot += a.val[x] * b.val[y];
+                        n += 1;
+                    }
+                    x += 1;
+                    y += 1;
+                }
+            }
+        }
+        if u == v {
+            return 0.0;
+        }
+        cosine(dot, m.norms[u as usize], m.norms[v as usize], n, p)
+    }
+}
