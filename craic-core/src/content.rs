@@ -239,6 +239,7 @@ impl ContentIndex {
     }
 
     /// Cosine of the profile with one item.
+    #[cfg(test)]
     pub fn score(&self, profile: &Profile, i: u32) -> f64 {
         if profile.is_empty() {
             return 0.0;
@@ -263,5 +264,45 @@ impl ContentIndex {
             self.kinds[f].prefix(),
             self.labels[f]
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::item::Item;
+
+    #[test]
+    fn candidate_scores_equal_direct_cosine() {
+        let mut cat = Catalog::default();
+        for (id, city, genres) in [
+            ("a", "dublin", vec!["techno", "house"]),
+            ("b", "dublin", vec!["folk"]),
+            ("c", "cork", vec!["techno"]),
+            ("d", "", vec![]),
+        ] {
+            cat.upsert(Item::new(id, 1).city(city).genres(genres).venue("v"));
+        }
+        let ix = ContentIndex::build(&cat);
+        let mut row = SparseVec::default();
+        row.set(0, 2.0);
+        row.set(1, -1.0);
+        let prefs = Preferences::new(["Techno "], Vec::<String>::new(), ["CORK"]);
+        let mut acc = DenseAcc::default();
+        let p = ix.profile(Some(&prefs), Some(&row), row.norm(), 1.0, &mut acc);
+        assert!(!p.is_empty());
+        let mut scores = DenseAcc::default();
+        ix.score_all(&p, &mut scores);
+        for i in 0..4u32 {
+            if scores.cnt.get(i as usize).is_some_and(|c| *c > 0) {
+                assert!((scores.val[i as usize] - ix.score(&p, i)).abs() < 1e-12);
+            }
+        }
+        assert!(
+            ix.score(&p, 2) > ix.score(&p, 1),
+            "techno in cork beats hidden-ish folk"
+        );
+        assert_eq!(ix.reason(&p, 2).unwrap(), "matches genre techno");
+        assert_eq!(ix.score(&p, 3), 0.0);
     }
 }

@@ -244,10 +244,6 @@ impl Engine {
         }
         Ok(())
     }
-
-    pub(crate) fn with_model<T>(&self, f: impl FnOnce(&Model) -> T) -> T {
-        f(&self.read())
-    }
 }
 
 impl Clone for Engine {

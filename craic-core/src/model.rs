@@ -82,6 +82,7 @@ impl Model {
     }
 
     /// Rebuilds what is derived and not serialised (lookup tables, ranked sets, content index).
+    #[cfg_attr(not(test), allow(dead_code))] // used by snapshot loading
     pub fn restore(&mut self) {
         self.users.reindex();
         self.catalog.reindex();
@@ -356,5 +357,50 @@ impl Model {
             entries_touched: 0,
             full_rebuild: true,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{Request, Strategy};
+
+    #[test]
+    fn serde_round_trip_then_restore_serves_the_same() {
+        let mut m = Model::new(Config::default()).unwrap();
+        m.upsert_items(vec![
+            Item::new("a", 2_000_000_000)
+                .city("dublin")
+                .genres(["techno"]),
+            Item::new("b", 2_000_000_000)
+                .city("dublin")
+                .genres(["techno"]),
+            Item::new("c", 2_000_000_000).city("cork").genres(["jazz"]),
+        ])
+        .unwrap();
+        m.set_preferences(
+            "p",
+            Preferences::new(["jazz"], Vec::<String>::new(), ["cork"]),
+        )
+        .unwrap();
+        m.apply(&[
+            Interaction::new("x", "a", "save", 1_700_000_000),
+            Interaction::new("x", "b", "click", 1_700_000_001),
+            Interaction::new("y", "a", "save", 1_700_000_002),
+        ])
+        .unwrap();
+        let json = serde_json::to_string(&m).unwrap();
+        let mut back: Model = serde_json::from_str(&json).unwrap();
+        back.restore();
+        for user in ["x", "y", "p", "new"] {
+            for s in Strategy::ALL {
+                let r = Request::new(3).strategy(s).now(1_800_000_000).explain(true);
+                assert_eq!(
+                    m.recommend(user, &r).unwrap(),
+                    back.recommend(user, &r).unwrap()
+                );
+            }
+        }
+        assert_eq!(back.neighbours_of("y"), m.neighbours_of("y"));
     }
 }

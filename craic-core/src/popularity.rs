@@ -127,16 +127,44 @@ impl Popularity {
         self.global.first().map_or(0.0, |k| k.score.max(0.0))
     }
 
+    /// The highest score in one city (0 when empty or all non-positive).
+    pub fn max_in(&self, city: u32) -> f64 {
+        self.by_city
+            .get(city as usize)
+            .and_then(|s| s.first())
+            .map_or(0.0, |k| k.score.max(0.0))
+    }
+
     /// Score scaled to [0, 1] by the top score (negative scores clamp to 0).
     pub fn normalised(&self, item: u32) -> f64 {
-        let m = self.max();
-        if m > 0.0 {
-            (self.score[item as usize] / m).max(0.0)
+        ratio(self.score[item as usize], self.max())
+    }
+
+    /// The popularity component for a user whose cities are `cities`: items in those cities
+    /// score in [0.5, 1] (by popularity within the city), others in [0, 0.4] (by overall
+    /// popularity), so local events always come first. Without cities it is [`Popularity::normalised`].
+    pub fn local(&self, item: u32, cities: &[u32]) -> f64 {
+        if cities.is_empty() {
+            return self.normalised(item);
+        }
+        let c = self.city[item as usize];
+        if c != NO_CITY && cities.contains(&c) {
+            0.5 + 0.5 * ratio(self.score[item as usize], self.max_in(c))
         } else {
-            0.0
+            0.4 * self.normalised(item)
         }
     }
 }
+
+fn ratio(x: f64, max: f64) -> f64 {
+    if max > 0.0 {
+        (x / max).clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
+impl Popularity {}
 
 #[cfg(test)]
 mod tests {

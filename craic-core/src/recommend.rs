@@ -165,10 +165,11 @@ impl Model {
         let now = req.now.unwrap_or_else(system_now);
         crate::interaction::validate_timestamp(now)?;
         let u = self.users.get(user);
-        let city = match &req.city {
-            Some(c) => Some(self.catalog.city_id(c).unwrap_or(NO_CITY - 1)),
-            None => None,
-        };
+        // An unknown city matches no item.
+        let city = req
+            .city
+            .as_ref()
+            .map(|c| self.catalog.city_id(c).unwrap_or(NO_CITY - 1));
         let exclude_saved = req.exclude_saved.unwrap_or(self.config.exclude_saved);
         let mut excluded = u.map_or_else(Vec::new, |u| {
             self.matrix.excluded_items(&self.kinds, u, exclude_saved)
@@ -245,7 +246,7 @@ impl Model {
             [
                 w.collaborative * cf,
                 w.content * ct,
-                w.popularity * self.popularity.normalised(i),
+                w.popularity * self.popularity.local(i, &cities),
             ]
         };
 
