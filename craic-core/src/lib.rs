@@ -8,6 +8,7 @@
 
 mod config;
 mod error;
+pub mod evaluation;
 mod ids;
 mod interaction;
 mod item;
