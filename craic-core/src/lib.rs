@@ -12,6 +12,7 @@ mod content;
 mod decay;
 mod engine;
 mod error;
+pub mod evaluation;
 mod ids;
 mod interaction;
 mod item;
@@ -25,6 +26,7 @@ pub mod rng;
 mod scratch;
 mod similarity;
 mod sparse;
+pub mod synthetic;
 
 pub use config::{Config, Effect, KindSpec};
 pub use engine::{Engine, Stats};
