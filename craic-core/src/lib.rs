@@ -8,6 +8,7 @@
 
 mod config;
 mod error;
+pub mod experiments;
 mod ids;
 mod interaction;
 mod item;

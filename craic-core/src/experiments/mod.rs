@@ -1,0 +1,25 @@
+//! A/B experiments: GrowthBook-compatible assignment of users to recommendation strategies.
+//!
+//! An [`Experiment`] is built and validated once, then assigns users deterministically — the same
+//! user always gets the same variant, exactly as the GrowthBook SDKs would assign them (see
+//! [`growthbook`] for the hashing details, including why ids are hashed as UTF-16).
+//!
+//! ```
+//! use craic_core::experiments::Experiment;
+//! use craic_core::Strategy;
+//!
+//! let exp = Experiment::builder("home-feed-2026")
+//!     .variant("control", 0.5, Strategy::Popularity)
+//!     .variant("hybrid", 0.5, Strategy::Hybrid)
+//!     .build()?;
+//! let a = exp.assign("user-42").expect("full coverage: everyone is in");
+//! assert_eq!(exp.assign("user-42"), Some(a)); // deterministic
+//! assert_eq!(a.strategy, exp.variants()[a.variant].strategy);
+//! assert_eq!(exp.assign(""), None); // no id, no experiment
+//! # Ok::<(), craic_core::Error>(())
+//! ```
+
+mod experiment;
+pub mod growthbook;
+
+pub use experiment::{Assignment, Experiment, ExperimentSpec, Namespace, Variant};
