@@ -19,7 +19,17 @@
 //! # Ok::<(), craic_core::Error>(())
 //! ```
 
+pub mod distributions;
 mod experiment;
 pub mod growthbook;
+pub mod sequential;
+mod stats;
+mod tracking;
 
 pub use experiment::{Assignment, Experiment, ExperimentSpec, Namespace, Variant};
+pub use sequential::{mixture_sprt, SequentialResult, DEFAULT_MIXING_VARIANCE};
+pub use stats::{
+    analyze, sample_ratio_mismatch, two_proportion_z_test, wilson_interval, Comparison, Estimate,
+    Report, SampleRatioMismatch, StatsConfig, VariantReport,
+};
+pub use tracking::{ExperimentCounts, ExperimentEvent, ExperimentTracker, VariantCounts};
