@@ -23,8 +23,8 @@ pub mod distributions;
 mod experiment;
 pub mod growthbook;
 pub mod sequential;
-mod stats;
-mod tracking;
+pub mod stats;
+pub mod tracking;
 
 pub use experiment::{Assignment, Experiment, ExperimentSpec, Namespace, Variant};
 pub use sequential::{mixture_sprt, SequentialResult, DEFAULT_MIXING_VARIANCE};

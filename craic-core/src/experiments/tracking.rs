@@ -361,7 +361,7 @@ impl ExperimentTracker {
         Ok(counts)
     }
 
-    /// The statistical [`Report`] of experiment `key` (see [`super::stats`]).
+    /// The statistical [`Report`] of experiment `key` (see [`crate::experiments::stats`]).
     ///
     /// # Errors
     /// [`Error::UnknownExperiment`] for an unknown key, [`Error::InvalidConfig`] for a bad `config`.
