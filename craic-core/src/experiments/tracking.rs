@@ -1,4 +1,37 @@
 //! In-memory exposure and conversion tracking with idempotent, order-independent recording.
+//!
+//! Record an exposure when a user is actually shown a variant's recommendations, and a conversion
+//! when they act (save, click). A conversion counts for the variant of the user's *first* exposure
+//! when it happens at or after it; earlier conversions, and those of never-exposed users, are
+//! counted as unattributed. Every event carries an idempotency key, so at-least-once delivery and
+//! replays from storage are safe.
+//!
+//! ```
+//! use craic_core::experiments::{Experiment, ExperimentEvent, ExperimentTracker};
+//! use craic_core::{ErrorKind, Strategy};
+//!
+//! let mut tracker = ExperimentTracker::new();
+//! tracker.register(
+//!     Experiment::builder("feed")
+//!         .variant("control", 0.5, Strategy::Popularity)
+//!         .variant("hybrid", 0.5, Strategy::Hybrid)
+//!         .build()?,
+//! )?;
+//! let events = [
+//!     ExperimentEvent::conversion("c0", "feed", "ann", 90), // before exposure: unattributed
+//!     ExperimentEvent::exposure("e1", "feed", "ann", "hybrid", 100),
+//!     ExperimentEvent::conversion("c1", "feed", "ann", 100), // at exposure: attributed
+//!     ExperimentEvent::conversion("c1", "feed", "ann", 100), // duplicate key: ignored
+//! ];
+//! assert_eq!(tracker.record_all(&events)?, 3);
+//! let counts = tracker.counts("feed")?;
+//! assert_eq!(counts.variants[1].conversions, 1);
+//! assert_eq!(counts.unattributed_conversions, 1);
+//!
+//! let bad = ExperimentEvent::exposure("e2", "feed", "bob", "nope", 100);
+//! assert_eq!(tracker.record(&bad).unwrap_err().kind(), ErrorKind::UnknownVariant);
+//! # Ok::<(), craic_core::Error>(())
+//! ```
 
 use std::collections::{HashMap, HashSet};
 
