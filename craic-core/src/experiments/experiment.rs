@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use super::growthbook::{
-    bucket_v1, bucket_v2, choose_variation, fnv_continue, fnv_continue_units, get_bucket_ranges,
-    FNV_START,
+    bucket_v1, bucket_v2, choose_variation, fnv_continue, fnv_continue_pair, fnv_continue_units,
+    get_bucket_ranges, FNV_START,
 };
 use crate::error::{Error, Result};
 use crate::ids::MAX_ID_LEN;
@@ -341,20 +341,22 @@ impl Experiment {
         if user_id.is_empty() {
             return None;
         }
-        let user_state = match self.version {
-            HashVersion::V1 => Some(fnv_continue(FNV_START, user_id)),
-            HashVersion::V2 => None,
+        // One pass over the id yields every hash state needed: the id alone (prefix of the
+        // version-1 and namespace hashes) and the seed followed by the id (version 2).
+        let (user_state, seeded_state) = match (self.version, &self.namespace) {
+            (HashVersion::V1, _) => (fnv_continue(FNV_START, user_id), 0),
+            (HashVersion::V2, None) => (0, fnv_continue(self.seed_state, user_id)),
+            (HashVersion::V2, Some(_)) => fnv_continue_pair(FNV_START, self.seed_state, user_id),
         };
         if let Some((units, start, end)) = &self.namespace {
-            let base = user_state.unwrap_or_else(|| fnv_continue(FNV_START, user_id));
-            let n = bucket_v1(fnv_continue_units(base, units));
+            let n = bucket_v1(fnv_continue_units(user_state, units));
             if !(n >= *start && n < *end) {
                 return None;
             }
         }
-        let bucket = match user_state {
-            Some(state) => bucket_v1(fnv_continue_units(state, &self.seed_units)),
-            None => bucket_v2(fnv_continue(self.seed_state, user_id)),
+        let bucket = match self.version {
+            HashVersion::V1 => bucket_v1(fnv_continue_units(user_state, &self.seed_units)),
+            HashVersion::V2 => bucket_v2(seeded_state),
         };
         let variant = usize::try_from(choose_variation(bucket, &self.ranges)).ok()?;
         let strategy = self.spec.variants.get(variant)?.strategy;

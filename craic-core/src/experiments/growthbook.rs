@@ -50,6 +50,25 @@ pub(crate) fn fnv_continue(mut state: u32, s: &str) -> u32 {
     state
 }
 
+/// Continues two independent FNV-1a states over the same string in one pass (the two dependency
+/// chains interleave, so this costs little more than one).
+#[inline]
+pub(crate) fn fnv_continue_pair(mut a: u32, mut b: u32, s: &str) -> (u32, u32) {
+    let bytes = s.as_bytes();
+    if bytes.is_ascii() {
+        for &byte in bytes {
+            a = step(a, u16::from(byte));
+            b = step(b, u16::from(byte));
+        }
+    } else {
+        for unit in s.encode_utf16() {
+            a = step(a, unit);
+            b = step(b, unit);
+        }
+    }
+    (a, b)
+}
+
 /// Continues an FNV-1a state over already encoded UTF-16 code units.
 #[inline]
 pub(crate) fn fnv_continue_units(mut state: u32, units: &[u16]) -> u32 {
