@@ -13,6 +13,7 @@ mod decay;
 mod engine;
 mod error;
 pub mod evaluation;
+pub mod experiments;
 mod ids;
 mod interaction;
 mod item;
