@@ -110,6 +110,8 @@ impl Neighbours {
             0.0
         };
         all.sort_unstable_by(order);
+        // `all` held every co-occurring user: keep only what the list needs.
+        all.shrink_to_fit();
         (all, bound)
     }
 
