@@ -13,6 +13,7 @@ mod interaction;
 mod item;
 mod request;
 pub mod rng;
+pub mod snapshot;
 
 pub use config::{Config, Effect, KindSpec};
 pub use error::{Error, ErrorKind, Result, SnapshotProblem};
