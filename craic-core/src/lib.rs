@@ -12,6 +12,7 @@ mod error;
 mod ids;
 mod interaction;
 mod item;
+pub mod monitoring;
 mod request;
 pub mod rng;
 pub mod snapshot;
