@@ -8,6 +8,7 @@
 
 pub mod cache;
 mod config;
+pub mod drift;
 mod error;
 mod ids;
 mod interaction;
