@@ -6,6 +6,7 @@
 //! event-discovery dataset. No I/O, no async, no global state.
 #![deny(missing_docs)]
 
+pub mod alerts;
 pub mod cache;
 mod config;
 pub mod drift;
