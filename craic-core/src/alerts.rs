@@ -46,9 +46,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// An alert rule.
+/// An alert rule. Serialized externally tagged (`{"drift": {...}}`) so that it also survives
+/// bincode snapshots, which cannot read internally tagged enums.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum AlertRule {
     /// Fires while the drift index (PSI, see [`crate::drift`]) of `feature` is ≥ `threshold`.
     Drift {
@@ -399,7 +400,7 @@ mod tests {
         };
         assert!(bad.validate().is_err());
         assert_ne!(floor_rule(0).key(), floor_rule(1).key());
-        let json = r#"{"type":"conversion_floor","experiment":"e","variant":"b","floor":0.1,"window_secs":600}"#;
+        let json = r#"{"conversion_floor":{"experiment":"e","variant":"b","floor":0.1,"window_secs":600}}"#;
         let rule: AlertRule = serde_json::from_str(json).unwrap();
         assert_eq!(rule, floor_rule(0));
         let mut st = AlertState::new();

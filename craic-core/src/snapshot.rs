@@ -33,6 +33,13 @@
 //! runs with a byte limit proportional to the payload size, so a lying length prefix inside the
 //! payload can never make the decoder allocate more than `max(1 MiB, 16 × payload length)`.
 //!
+//! **Serde caveat.** bincode is not self-describing, so payload types must avoid serde features
+//! that need `deserialize_any` or identifiers: internally tagged (`#[serde(tag = "...")]`),
+//! adjacently tagged (`tag` + `content`) and `untagged` enums, `#[serde(flatten)]`,
+//! `#[serde(skip_serializing_if = ...)]`, and `serde_json::Value` fields. Such payloads encode
+//! but fail to decode (as [`SnapshotProblem::Corrupt`]). Externally tagged enums (serde's
+//! default, `rename_all` is fine) work.
+//!
 //! The format version covers the *container*. Evolving the *payload* type (adding fields …) is
 //! the caller's concern: use a new kind tag, or keep a version field inside the payload.
 //!
@@ -442,5 +449,54 @@ mod tests {
             reason(decode::<Model>(&b).unwrap_err()),
             SnapshotProblem::Truncated
         );
+    }
+}
+
+#[cfg(test)]
+mod serde_compat_tests {
+    use super::*;
+    use crate::alerts::{AlertRule, AlertState, Observations};
+    use crate::drift::{psi_numeric, QuantileBins};
+    use crate::monitoring::{MetricsRegistry, MetricsSnapshot};
+
+    fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(v: &T) {
+        assert_eq!(&decode::<T>(&encode(v).unwrap()).unwrap(), v);
+    }
+
+    /// The operations types must survive bincode, which cannot deserialize internally tagged,
+    /// adjacently tagged or untagged enums (no `deserialize_any` / identifiers).
+    #[test]
+    fn ops_types_round_trip_through_bincode() {
+        let rules = vec![
+            AlertRule::Drift {
+                feature: "f".into(),
+                threshold: 0.25,
+            },
+            AlertRule::ConversionFloor {
+                experiment: "e".into(),
+                variant: "b".into(),
+                floor: 0.1,
+                window_secs: 60,
+                min_exposures: 10,
+            },
+        ];
+        round_trip(&rules);
+        let mut state = AlertState::new();
+        let mut obs = Observations::default();
+        obs.drift.insert("f".into(), 0.5);
+        state.evaluate(&rules, &obs, 10);
+        round_trip(&state);
+        round_trip(&obs);
+        let reg = MetricsRegistry::new();
+        reg.counter("c_total", "C.", &[("a", "b")]).unwrap().inc();
+        reg.gauge("g", "G.", &[]).unwrap().set(1.5);
+        reg.histogram("h_seconds", "H.", &[])
+            .unwrap()
+            .record(12_345);
+        let snap: MetricsSnapshot = reg.snapshot();
+        round_trip(&snap);
+        let v: Vec<f64> = (0..50).map(f64::from).collect();
+        round_trip(&QuantileBins::from_reference(&v, 10).unwrap());
+        round_trip(&psi_numeric(&v, &v[10..], 10).unwrap());
     }
 }
