@@ -6,10 +6,13 @@
 //! event-discovery dataset. No I/O, no async, no global state.
 #![deny(missing_docs)]
 
+pub mod alerts;
+pub mod cache;
 mod catalog;
 mod config;
 mod content;
 mod decay;
+pub mod drift;
 mod engine;
 mod error;
 pub mod evaluation;
@@ -20,12 +23,14 @@ mod item;
 mod kinds;
 mod matrix;
 mod model;
+pub mod monitoring;
 mod popularity;
 mod recommend;
 mod request;
 pub mod rng;
 mod scratch;
 mod similarity;
+pub mod snapshot;
 mod sparse;
 pub mod synthetic;
 
