@@ -1,7 +1,9 @@
 //! The `Engine` class: the core engine, shared across Python threads.
 //!
 //! Every method converts its arguments while attached to the interpreter, then runs the core
-//! call detached (`Python::detach`, the GIL released) and converts the result back.
+//! call detached (`Python::detach`, the GIL released) and converts the result back. Even cheap
+//! calls detach: they take the engine's lock, and waiting for it (behind a long `record` in
+//! another thread) must not hold the GIL.
 
 use craic_core as core;
 use pyo3::prelude::*;
@@ -96,9 +98,9 @@ impl PyEngine {
 
     /// The configuration.
     #[getter]
-    fn config(&self) -> PyConfig {
+    fn config(&self, py: Python<'_>) -> PyConfig {
         PyConfig {
-            inner: self.inner.config(),
+            inner: py.detach(|| self.inner.config()),
         }
     }
 
@@ -118,25 +120,26 @@ impl PyEngine {
     }
 
     /// The catalogue entry of an item (removed items included), or `None`.
-    fn item(&self, id: &str) -> Option<PyItem> {
-        self.inner.item(id).map(|inner| PyItem { inner })
+    fn item(&self, py: Python<'_>, id: &str) -> Option<PyItem> {
+        py.detach(|| self.inner.item(id))
+            .map(|inner| PyItem { inner })
     }
 
     /// Sets (replaces) what a user said they like; empty preferences clear them.
     fn set_preferences(
         &self,
+        py: Python<'_>,
         user_id: &str,
         preferences: PyRef<'_, PyPreferences>,
     ) -> PyResult<()> {
-        self.inner
-            .set_preferences(user_id, preferences.inner.clone())
+        let preferences = preferences.inner.clone();
+        py.detach(|| self.inner.set_preferences(user_id, preferences))
             .map_err(errors::to_py)
     }
 
     /// A user's stated preferences, or `None`.
-    fn preferences(&self, user_id: &str) -> Option<PyPreferences> {
-        self.inner
-            .preferences(user_id)
+    fn preferences(&self, py: Python<'_>, user_id: &str) -> Option<PyPreferences> {
+        py.detach(|| self.inner.preferences(user_id))
             .map(|inner| PyPreferences { inner })
     }
 
@@ -241,13 +244,13 @@ impl PyEngine {
     }
 
     /// The Hybrid blend shares the user would get now.
-    fn blend_weights(&self, user_id: &str) -> PyBlendWeights {
-        self.inner.blend_weights(user_id).into()
+    fn blend_weights(&self, py: Python<'_>, user_id: &str) -> PyBlendWeights {
+        py.detach(|| self.inner.blend_weights(user_id)).into()
     }
 
     /// Counts of users, items, cells and interactions.
-    fn stats(&self) -> PyStats {
-        self.inner.stats().into()
+    fn stats(&self, py: Python<'_>) -> PyStats {
+        py.detach(|| self.inner.stats()).into()
     }
 
     /// Checks every neighbour list against a full recompute, within `tolerance` on similarities.
@@ -257,8 +260,8 @@ impl PyEngine {
         py.detach(|| self.inner.verify_neighbours(tolerance)).err()
     }
 
-    fn __repr__(&self) -> String {
-        let s = self.inner.stats();
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let s = py.detach(|| self.inner.stats());
         format!(
             "Engine(users={}, items={}, live_items={}, interactions={})",
             s.users, s.items, s.live_items, s.interactions
