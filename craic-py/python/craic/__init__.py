@@ -1,0 +1,54 @@
+"""craic: an embeddable recommendation engine with a Rust core, used in-process.
+
+Build an :class:`Engine` from items and implicit-feedback interactions, then ask it for
+recommendations::
+
+    import craic
+    engine = craic.Engine.build(items, interactions)
+    recs = engine.recommend("ana", k=5, strategy="hybrid", explain=True)
+
+Every error is a :class:`CraicError` with a stable ``.kind``; its subclasses also subclass the
+matching builtin (``InvalidInputError`` is a ``ValueError``, ``NotFoundError`` a ``KeyError``).
+"""
+
+from ._errors import (
+    CraicError,
+    InvalidInputError,
+    NotFoundError,
+    SnapshotError,
+    StorageError,
+)
+from ._craic import (
+    Applied,
+    BlendWeights,
+    Config,
+    Contribution,
+    Engine,
+    Interaction,
+    Item,
+    Preferences,
+    Recommendation,
+    Stats,
+    Strategy,
+    __version__,
+)
+
+__all__ = [
+    "Applied",
+    "BlendWeights",
+    "Config",
+    "Contribution",
+    "CraicError",
+    "Engine",
+    "Interaction",
+    "InvalidInputError",
+    "Item",
+    "NotFoundError",
+    "Preferences",
+    "Recommendation",
+    "SnapshotError",
+    "Stats",
+    "StorageError",
+    "Strategy",
+    "__version__",
+]

@@ -1,0 +1,59 @@
+"""The exception hierarchy of craic, declared once.
+
+Every error the engine reports is a :class:`CraicError` carrying a stable, machine-readable
+``kind`` (``"unknown_item"``, ``"invalid_weight"``, ...) and, for a rejected batch, the ``row``
+index of the first bad row. The subclasses also subclass the matching Python builtin, so code
+that catches ``ValueError`` or ``KeyError`` keeps working.
+
+The compiled module (``craic._craic``) looks these classes up here and maps every core error
+kind to one of them in a single exhaustive function (``craic-py/src/errors.rs``).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CraicError",
+    "InvalidInputError",
+    "NotFoundError",
+    "SnapshotError",
+    "StorageError",
+]
+
+
+class CraicError(Exception):
+    """Base class of every error raised by craic.
+
+    Attributes:
+        kind: stable snake_case category (``craic_core::ErrorKind::as_str``); match on it, not on
+            the message text.
+        row: for a batch call (``record``, ``upsert_items``, ``Engine.build``...), the zero-based
+            index of the first rejected row; ``None`` otherwise. A rejected batch changes nothing.
+    """
+
+    kind: str
+    row: int | None
+
+    def __init__(self, message: str, *, kind: str = "unknown", row: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.row = row
+
+    def __str__(self) -> str:
+        # KeyError would repr() the message; every craic error prints it as written.
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidInputError(CraicError, ValueError):
+    """An argument was rejected: bad id, weight, timestamp, ``k``, item, kind or configuration."""
+
+
+class NotFoundError(CraicError, KeyError):
+    """The caller named something that does not exist (an unknown item, experiment or variant)."""
+
+
+class SnapshotError(CraicError, ValueError):
+    """A snapshot could not be decoded (foreign, unsupported version, truncated or corrupt)."""
+
+
+class StorageError(CraicError, OSError):
+    """Reading or writing persistent storage failed (reserved for the storage backends)."""

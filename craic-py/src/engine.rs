@@ -1,0 +1,270 @@
+//! The `Engine` class: the core engine, shared across Python threads.
+//!
+//! Every method converts its arguments while attached to the interpreter, then runs the core
+//! call detached (`Python::detach`, the GIL released) and converts the result back. Even cheap
+//! calls detach: they take the engine's lock, and waiting for it (behind a long `record` in
+//! another thread) must not hold the GIL.
+
+use craic_core as core;
+use pyo3::prelude::*;
+
+use crate::errors;
+use crate::types::{
+    PyApplied, PyBlendWeights, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats,
+    StrategyArg,
+};
+
+/// The recommender: catalogue, interaction matrix, neighbourhoods and scorers.
+///
+/// Thread-safe: share one `Engine` between threads (e.g. a FastAPI app's workers). Reads
+/// (`recommend`, `neighbours`, ...) run concurrently and release the GIL; a write (`record`,
+/// `upsert_items`, ...) is applied whole before any reader sees it. A batch with a bad row is
+/// rejected whole: nothing changes and the error's `.row` is the row's index.
+#[pyclass(frozen, module = "craic._craic", name = "Engine")]
+pub struct PyEngine {
+    inner: core::Engine,
+}
+
+fn config_of(config: Option<PyRef<'_, PyConfig>>) -> core::Config {
+    config.map_or_else(core::Config::default, |c| c.inner.clone())
+}
+
+fn items_of(items: Vec<PyRef<'_, PyItem>>) -> Vec<core::Item> {
+    items.iter().map(|i| i.inner.clone()).collect()
+}
+
+fn recommendations(recs: Vec<core::Recommendation>) -> Vec<PyRecommendation> {
+    recs.into_iter().map(PyRecommendation::from).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn request(
+    k: usize,
+    strategy: StrategyArg,
+    now: Option<i64>,
+    city: Option<String>,
+    exclude: Vec<String>,
+    explain: bool,
+    exclude_saved: Option<bool>,
+) -> core::Request {
+    core::Request {
+        k,
+        strategy: strategy.0,
+        now,
+        city,
+        exclude,
+        explain,
+        exclude_saved,
+    }
+}
+
+#[pymethods]
+impl PyEngine {
+    #[new]
+    #[pyo3(signature = (config = None))]
+    fn new(config: Option<PyRef<'_, PyConfig>>) -> PyResult<Self> {
+        let inner = core::Engine::new(config_of(config)).map_err(errors::to_py)?;
+        Ok(PyEngine { inner })
+    }
+
+    /// Builds an engine in one go: catalogue, preferences (a mapping of user id to
+    /// `Preferences`), then every interaction, with one parallel build of all neighbour lists.
+    /// Same result as recording the interactions one by one, much faster. Interactions may be
+    /// `Interaction` objects, `(user_id, item_id, kind, timestamp)` tuples or dicts.
+    #[staticmethod]
+    #[pyo3(signature = (items, interactions, *, preferences = None, config = None))]
+    fn build(
+        py: Python<'_>,
+        items: Vec<PyRef<'_, PyItem>>,
+        interactions: &Bound<'_, PyAny>,
+        preferences: Option<&Bound<'_, PyAny>>,
+        config: Option<PyRef<'_, PyConfig>>,
+    ) -> PyResult<Self> {
+        let items = items_of(items);
+        let rows = crate::types::interactions(interactions)?;
+        let mut prefs = Vec::new();
+        if let Some(mapping) = preferences {
+            for pair in mapping.call_method0("items")?.try_iter()? {
+                let (user, p): (String, PyRef<'_, PyPreferences>) = pair?.extract()?;
+                prefs.push((user, p.inner.clone()));
+            }
+        }
+        let config = config_of(config);
+        let inner = py
+            .detach(|| core::Engine::build(config, items, prefs, &rows))
+            .map_err(errors::to_py)?;
+        Ok(PyEngine { inner })
+    }
+
+    /// The configuration.
+    #[getter]
+    fn config(&self, py: Python<'_>) -> PyConfig {
+        PyConfig {
+            inner: py.detach(|| self.inner.config()),
+        }
+    }
+
+    /// Inserts or replaces items (metadata replaced whole). Rejected whole on a bad item.
+    fn upsert_items(&self, py: Python<'_>, items: Vec<PyRef<'_, PyItem>>) -> PyResult<()> {
+        let items = items_of(items);
+        py.detach(|| self.inner.upsert_items(items))
+            .map_err(errors::to_py)
+    }
+
+    /// Stops items from being recommended; returns how many were live. An unknown id raises
+    /// `NotFoundError` and nothing changes.
+    fn remove_items(&self, py: Python<'_>, ids: Vec<String>) -> PyResult<usize> {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        py.detach(|| self.inner.remove_items(&ids))
+            .map_err(errors::to_py)
+    }
+
+    /// The catalogue entry of an item (removed items included), or `None`.
+    fn item(&self, py: Python<'_>, id: &str) -> Option<PyItem> {
+        py.detach(|| self.inner.item(id))
+            .map(|inner| PyItem { inner })
+    }
+
+    /// Sets (replaces) what a user said they like; empty preferences clear them.
+    fn set_preferences(
+        &self,
+        py: Python<'_>,
+        user_id: &str,
+        preferences: PyRef<'_, PyPreferences>,
+    ) -> PyResult<()> {
+        let preferences = preferences.inner.clone();
+        py.detach(|| self.inner.set_preferences(user_id, preferences))
+            .map_err(errors::to_py)
+    }
+
+    /// A user's stated preferences, or `None`.
+    fn preferences(&self, py: Python<'_>, user_id: &str) -> Option<PyPreferences> {
+        py.detach(|| self.inner.preferences(user_id))
+            .map(|inner| PyPreferences { inner })
+    }
+
+    /// Applies a batch of interactions incrementally (`Interaction` objects,
+    /// `(user_id, item_id, kind, timestamp)` tuples or dicts). The batch is validated first and
+    /// rejected whole if any row is bad; the error's `.row` gives its index.
+    fn record(&self, py: Python<'_>, interactions: &Bound<'_, PyAny>) -> PyResult<PyApplied> {
+        let rows = crate::types::interactions(interactions)?;
+        py.detach(|| self.inner.record(&rows))
+            .map(PyApplied::from)
+            .map_err(errors::to_py)
+    }
+
+    /// Applies one interaction: `user_id` did `kind` to `item_id` at `timestamp` (unix seconds).
+    fn record_one(
+        &self,
+        py: Python<'_>,
+        user_id: String,
+        item_id: String,
+        kind: String,
+        timestamp: i64,
+    ) -> PyResult<PyApplied> {
+        let row = [core::Interaction {
+            user_id,
+            item_id,
+            kind,
+            timestamp,
+        }];
+        py.detach(|| self.inner.record(&row))
+            .map(PyApplied::from)
+            .map_err(errors::to_py)
+    }
+
+    /// Recomputes every neighbour list from the current matrix.
+    fn rebuild(&self, py: Python<'_>) {
+        py.detach(|| self.inner.rebuild());
+    }
+
+    /// Recommends up to `k` items for a user (exactly `k` whenever `k` items are eligible).
+    /// Unknown users are cold-start users, not an error. `now` is unix seconds (default: the
+    /// clock); `city` restricts results; `exclude` lists item ids never to return;
+    /// `explain=True` attaches the contributions; `exclude_saved` overrides the configuration.
+    #[pyo3(
+        signature = (user_id, *, k = 10, strategy = StrategyArg(core::Strategy::Hybrid),
+            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None),
+        text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn recommend(
+        &self,
+        py: Python<'_>,
+        user_id: &str,
+        k: usize,
+        strategy: StrategyArg,
+        now: Option<i64>,
+        city: Option<String>,
+        exclude: Vec<String>,
+        explain: bool,
+        exclude_saved: Option<bool>,
+    ) -> PyResult<Vec<PyRecommendation>> {
+        let req = request(k, strategy, now, city, exclude, explain, exclude_saved);
+        py.detach(|| self.inner.recommend(user_id, &req))
+            .map(recommendations)
+            .map_err(errors::to_py)
+    }
+
+    /// `recommend` for many users at once, in parallel and under one consistent view; returns
+    /// one list per user, in order.
+    #[pyo3(
+        signature = (user_ids, *, k = 10, strategy = StrategyArg(core::Strategy::Hybrid),
+            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None),
+        text_signature = "($self, user_ids, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn recommend_many(
+        &self,
+        py: Python<'_>,
+        user_ids: Vec<String>,
+        k: usize,
+        strategy: StrategyArg,
+        now: Option<i64>,
+        city: Option<String>,
+        exclude: Vec<String>,
+        explain: bool,
+        exclude_saved: Option<bool>,
+    ) -> PyResult<Vec<Vec<PyRecommendation>>> {
+        let req = request(k, strategy, now, city, exclude, explain, exclude_saved);
+        let users: Vec<&str> = user_ids.iter().map(String::as_str).collect();
+        py.detach(|| self.inner.recommend_many(&users, &req))
+            .map(|all| all.into_iter().map(recommendations).collect())
+            .map_err(errors::to_py)
+    }
+
+    /// A user's neighbours as `(user_id, similarity)`, most similar first (empty if unknown).
+    fn neighbours(&self, py: Python<'_>, user_id: &str) -> Vec<(String, f64)> {
+        py.detach(|| self.inner.neighbours(user_id))
+    }
+
+    /// Cosine similarity of two users as the neighbour lists define it (0 for unknown users).
+    fn similarity(&self, py: Python<'_>, a: &str, b: &str) -> f64 {
+        py.detach(|| self.inner.similarity(a, b))
+    }
+
+    /// The Hybrid blend shares the user would get now.
+    fn blend_weights(&self, py: Python<'_>, user_id: &str) -> PyBlendWeights {
+        py.detach(|| self.inner.blend_weights(user_id)).into()
+    }
+
+    /// Counts of users, items, cells and interactions.
+    fn stats(&self, py: Python<'_>) -> PyStats {
+        py.detach(|| self.inner.stats()).into()
+    }
+
+    /// Checks every neighbour list against a full recompute, within `tolerance` on similarities.
+    /// Returns `None` when they all match, else a description of the first list that differs.
+    #[pyo3(signature = (*, tolerance = 1e-9))]
+    fn verify_neighbours(&self, py: Python<'_>, tolerance: f64) -> Option<String> {
+        py.detach(|| self.inner.verify_neighbours(tolerance)).err()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let s = py.detach(|| self.inner.stats());
+        format!(
+            "Engine(users={}, items={}, live_items={}, interactions={})",
+            s.users, s.items, s.live_items, s.interactions
+        )
+    }
+}

@@ -1,0 +1,47 @@
+//! # craic-py
+//!
+//! The Python binding of craic: the compiled module `craic._craic`, re-exported by the
+//! pure-Python package `craic` (`craic-py/python/craic/`). Build it with maturin
+//! (`maturin develop` or `pip install ./craic-py`); see `craic-py/scripts/test.sh`.
+//!
+//! The binding only converts: arguments into core types, core results into small frozen Python
+//! classes, and core errors into the exception hierarchy of `craic._errors` through one
+//! exhaustive mapping ([`errors`]). Every engine call that does work releases the GIL.
+//!
+//! ## Crate features
+//! - `extension-module`: build a Python extension that does not link libpython. Enabled only by
+//!   maturin (`pyproject.toml`); leave it off for `cargo test --workspace`.
+#![deny(missing_docs)]
+
+mod engine;
+mod errors;
+mod types;
+
+use pyo3::prelude::*;
+
+/// `{error kind: exception class name}` for every kind the core defines (used by the tests to
+/// check that each kind maps to a specific class).
+#[pyfunction]
+fn _error_classes() -> std::collections::BTreeMap<&'static str, &'static str> {
+    errors::class_names().into_iter().collect()
+}
+
+/// The compiled module of craic; import the `craic` package instead.
+#[pymodule]
+#[pyo3(name = "_craic")]
+fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<types::PyConfig>()?;
+    m.add_class::<types::PyItem>()?;
+    m.add_class::<types::PyPreferences>()?;
+    m.add_class::<types::PyInteraction>()?;
+    m.add_class::<types::PyStrategy>()?;
+    m.add_class::<types::PyContribution>()?;
+    m.add_class::<types::PyRecommendation>()?;
+    m.add_class::<types::PyApplied>()?;
+    m.add_class::<types::PyStats>()?;
+    m.add_class::<types::PyBlendWeights>()?;
+    m.add_class::<engine::PyEngine>()?;
+    m.add_function(wrap_pyfunction!(_error_classes, m)?)?;
+    Ok(())
+}
