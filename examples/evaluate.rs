@@ -20,10 +20,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let t = Instant::now();
     let data = Dataset::generate(&cfg);
-    println!("generated {} interactions in {:.2?}", data.interactions.len(), t.elapsed());
+    println!(
+        "generated {} interactions in {:.2?}",
+        data.interactions.len(),
+        t.elapsed()
+    );
     let split = time_split(&data.interactions, 0.2);
     let t = Instant::now();
-    let env = |k: &str, d: f64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let env = |k: &str, d: f64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
     let base = Config::default();
     let config = Config {
         neighbours: env("K", base.neighbours as f64) as usize,
@@ -45,7 +54,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let novel = std::env::var("NOVEL").is_ok();
     let mut seen: std::collections::HashMap<&str, Vec<String>> = Default::default();
     for x in &split.train {
-        seen.entry(x.user_id.as_str()).or_default().push(x.item_id.clone());
+        seen.entry(x.user_id.as_str())
+            .or_default()
+            .push(x.item_id.clone());
     }
     if novel {
         for (u, rel) in relevant.iter_mut() {
@@ -76,21 +87,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var("ORACLE").is_ok() {
         let mut pop = vec![0f64; data.items.len()];
         for x in &split.train {
-            let w = match x.kind.as_str() { "save" => 1.0, "click" => 0.25, _ => -1.0 };
+            let w = match x.kind.as_str() {
+                "save" => 1.0,
+                "click" => 0.25,
+                _ => -1.0,
+            };
             pop[data.item_index(&x.item_id).unwrap()] += w;
         }
-        let upcoming: Vec<usize> = (0..data.items.len()).filter(|&i| data.items[i].starts_at > split.cutoff).collect();
+        let upcoming: Vec<usize> = (0..data.items.len())
+            .filter(|&i| data.items[i].starts_at > split.cutoff)
+            .collect();
         for (name, mode) in [("affinity", 0), ("taste x pop", 1)] {
             let m = evaluate_relevant(&relevant, k, data.items.len(), |u| {
                 let ui = data.user_index(u).unwrap();
-                let mut v: Vec<(f64, usize)> = upcoming.iter().map(|&i| {
-                    let s = if mode == 0 { data.affinity_by_index(ui, i) } else { data.taste_match_by_index(ui, i) * pop[i].max(0.01) };
-                    (s, i)
-                }).collect();
+                let mut v: Vec<(f64, usize)> = upcoming
+                    .iter()
+                    .map(|&i| {
+                        let s = if mode == 0 {
+                            data.affinity_by_index(ui, i)
+                        } else {
+                            data.taste_match_by_index(ui, i) * pop[i].max(0.01)
+                        };
+                        (s, i)
+                    })
+                    .collect();
                 v.sort_by(|a, b| b.0.total_cmp(&a.0));
-                v.iter().take(k).map(|x| data.items[x.1].id.clone()).collect()
+                v.iter()
+                    .take(k)
+                    .map(|x| data.items[x.1].id.clone())
+                    .collect()
             });
-            println!("| oracle {name} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} |", m.precision, m.recall, m.ndcg, m.hit_rate, m.coverage);
+            println!(
+                "| oracle {name} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} |",
+                m.precision, m.recall, m.ndcg, m.hit_rate, m.coverage
+            );
         }
     }
     Ok(())

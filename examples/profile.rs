@@ -32,20 +32,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("generate: {:.2?}, peak RSS {:.0} MB", t.elapsed(), rss_mb());
     let now = data.interactions.last().map_or(0, |x| x.timestamp);
     let t = Instant::now();
-    let max_item_users = std::env::var("MAXU").ok().and_then(|v| v.parse().ok()).unwrap_or(Config::default().max_item_users);
+    let max_item_users = std::env::var("MAXU")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(Config::default().max_item_users);
     let mut lens = std::collections::HashMap::<&str, usize>::new();
-    for x in &data.interactions { *lens.entry(x.item_id.as_str()).or_default() += 1; }
+    for x in &data.interactions {
+        *lens.entry(x.item_id.as_str()).or_default() += 1;
+    }
     let mut l: Vec<usize> = lens.values().copied().collect();
     l.sort_unstable_by(|a, b| b.cmp(a));
-    println!("interactions per item: top {:?}, #>1000 {}, #>500 {}", &l[..5.min(l.len())], l.iter().filter(|&&x| x > 1000).count(), l.iter().filter(|&&x| x > 500).count());
+    println!(
+        "interactions per item: top {:?}, #>1000 {}, #>500 {}",
+        &l[..5.min(l.len())],
+        l.iter().filter(|&&x| x > 1000).count(),
+        l.iter().filter(|&&x| x > 500).count()
+    );
     let engine = Engine::build(
-        Config { max_item_users, ..Config::default() },
+        Config {
+            max_item_users,
+            ..Config::default()
+        },
         data.items.clone(),
         data.preferences.clone(),
         &data.interactions,
     )?;
-    println!("build: {:.2?}, peak RSS {:.0} MB, {:?}", t.elapsed(), rss_mb(), engine.stats());
-    let users: Vec<String> = (0..queries).map(|i| format!("u{}", (i * 7919) % cfg.users)).collect();
+    println!(
+        "build: {:.2?}, peak RSS {:.0} MB, {:?}",
+        t.elapsed(),
+        rss_mb(),
+        engine.stats()
+    );
+    let users: Vec<String> = (0..queries)
+        .map(|i| format!("u{}", (i * 7919) % cfg.users))
+        .collect();
     for s in Strategy::ALL {
         let req = Request::new(10).strategy(s).now(now);
         let mut lat: Vec<u128> = users

@@ -58,7 +58,6 @@ impl Catalog {
         self.removed.iter().filter(|r| !**r).count()
     }
 
-    #[cfg_attr(not(test), allow(dead_code))] // used by snapshot loading
     pub fn reindex(&mut self) {
         self.ids.reindex();
         self.cities.reindex();

@@ -9,7 +9,7 @@ use crate::interaction::{CLICK, HIDE, SAVE, UNSAVE};
 
 /// What an interaction kind does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "type", content = "target")]
+#[serde(rename_all = "snake_case")]
 pub enum Effect {
     /// Adds `weight` (decayed) to the user–item cell. Saves also mark the item as saved.
     Positive,

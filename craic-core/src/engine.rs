@@ -246,6 +246,12 @@ impl Engine {
     }
 }
 
+impl Engine {
+    pub(crate) fn read_model<T>(&self, f: impl FnOnce(&Model) -> T) -> T {
+        f(&self.read())
+    }
+}
+
 impl Clone for Engine {
     fn clone(&self) -> Self {
         Engine::from_model(self.read().clone())

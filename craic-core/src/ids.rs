@@ -65,7 +65,6 @@ impl Interner {
     }
 
     /// Rebuilds the lookup table after deserialisation.
-    #[cfg_attr(not(test), allow(dead_code))] // used by snapshot loading
     pub fn reindex(&mut self) {
         self.index = self
             .names

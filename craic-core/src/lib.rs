@@ -23,6 +23,7 @@ mod item;
 mod kinds;
 mod matrix;
 mod model;
+mod model_snapshot;
 pub mod monitoring;
 mod popularity;
 mod recommend;
@@ -43,5 +44,6 @@ pub use interaction::{
 };
 pub use item::{Item, Preferences};
 pub use model::Applied;
+pub use model_snapshot::{SnapshotMeta, MODEL_KIND};
 pub use recommend::BlendWeights;
 pub use request::{Component, Contribution, Explanation, Recommendation, Request, Strategy};

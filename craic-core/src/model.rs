@@ -82,7 +82,6 @@ impl Model {
     }
 
     /// Rebuilds what is derived and not serialised (lookup tables, ranked sets, content index).
-    #[cfg_attr(not(test), allow(dead_code))] // used by snapshot loading
     pub fn restore(&mut self) {
         self.users.reindex();
         self.catalog.reindex();
