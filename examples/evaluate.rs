@@ -41,6 +41,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         hybrid_content_share: env("CS", base.hybrid_content_share),
         preference_weight: env("PW", base.preference_weight),
         half_life_secs: Some(env("HL", 30.0) * 86400.0),
+        max_item_users: env("MAXU", base.max_item_users as f64) as usize,
+        min_overlap: env("MINO", 1.0) as u32,
+        content_weights: craic::FeatureWeights {
+            genre: env("WG", 1.0),
+            artist: env("WA", 1.0),
+            venue: env("WV", 1.0),
+            city: env("WC", 1.0),
+            tag: 1.0,
+        },
         ..base
     };
     let engine = Engine::build(
@@ -51,6 +60,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     println!("built in {:.2?}: {:?}", t.elapsed(), engine.stats());
     let mut relevant = Relevance::default().relevant_items(&split.test);
+    if let Ok(n) = std::env::var("SAMPLE") {
+        let n: usize = n.parse()?;
+        relevant = relevant
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == 0)
+            .map(|(_, x)| x)
+            .collect();
+    }
     let novel = std::env::var("NOVEL").is_ok();
     let mut seen: std::collections::HashMap<&str, Vec<String>> = Default::default();
     for x in &split.train {

@@ -28,6 +28,33 @@ pub struct KindSpec {
     pub effect: Effect,
 }
 
+/// Relative weight of each kind of item metadata in content scoring (multiplies its IDF).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureWeights {
+    /// Genres.
+    pub genre: f64,
+    /// Artists.
+    pub artist: f64,
+    /// Venue.
+    pub venue: f64,
+    /// City.
+    pub city: f64,
+    /// Free tags.
+    pub tag: f64,
+}
+
+impl Default for FeatureWeights {
+    fn default() -> Self {
+        FeatureWeights {
+            genre: 1.0,
+            artist: 1.0,
+            venue: 1.0,
+            city: 1.0,
+            tag: 1.0,
+        }
+    }
+}
+
 /// Configuration of an [`crate::Engine`]. `Config::default()` is a sensible start for event
 /// recommendations; every field is public and documented.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +88,8 @@ pub struct Config {
     pub preference_weight: f64,
     /// Largest `k` a request may ask for.
     pub max_k: usize,
+    /// Weight of each kind of metadata in content scoring.
+    pub content_weights: FeatureWeights,
 }
 
 impl Default for Config {
@@ -106,6 +135,7 @@ impl Default for Config {
             hybrid_content_share: 0.5,
             preference_weight: 1.0,
             max_k: 1_000,
+            content_weights: FeatureWeights::default(),
         }
     }
 }
@@ -158,6 +188,11 @@ impl Config {
             ("shrinkage", self.shrinkage),
             ("hybrid_k0", self.hybrid_k0),
             ("preference_weight", self.preference_weight),
+            ("content_weights.genre", self.content_weights.genre),
+            ("content_weights.artist", self.content_weights.artist),
+            ("content_weights.venue", self.content_weights.venue),
+            ("content_weights.city", self.content_weights.city),
+            ("content_weights.tag", self.content_weights.tag),
         ] {
             check_weight(what, v)?;
         }

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{canonical, Catalog};
+use crate::config::FeatureWeights;
 use crate::ids::Interner;
 use crate::item::Preferences;
 use crate::scratch::DenseAcc;
@@ -22,6 +23,18 @@ pub(crate) enum FeatureKind {
     Venue,
     City,
     Tag,
+}
+
+impl FeatureWeights {
+    fn of(&self, kind: FeatureKind) -> f64 {
+        match kind {
+            FeatureKind::Genre => self.genre,
+            FeatureKind::Artist => self.artist,
+            FeatureKind::Venue => self.venue,
+            FeatureKind::City => self.city,
+            FeatureKind::Tag => self.tag,
+        }
+    }
 }
 
 impl FeatureKind {
@@ -46,8 +59,10 @@ pub(crate) struct ContentIndex {
     idf: Vec<f64>,
     /// 1 / ‖x_i‖ (0 for items without features).
     inv_norm: Vec<f64>,
-    /// Feature → items carrying it (city features excluded: they only re-rank candidates).
+    /// Feature → items carrying it, latest start first, so a scan stops at the first event that
+    /// has already started.
     postings: Vec<Vec<u32>>,
+    starts: Vec<i64>,
 }
 
 /// A user's content profile: (feature, weight) sorted by feature, and its norm.
@@ -98,7 +113,7 @@ fn item_feature_keys(item: &crate::item::Item) -> Vec<(FeatureKind, String, Stri
 }
 
 impl ContentIndex {
-    pub fn build(catalog: &Catalog) -> ContentIndex {
+    pub fn build(catalog: &Catalog, weights: &FeatureWeights) -> ContentIndex {
         let mut ix = ContentIndex::default();
         let mut df: Vec<u32> = Vec::new();
         for (i, item) in catalog.items.iter().enumerate() {
@@ -118,17 +133,20 @@ impl ContentIndex {
                 feats.dedup();
                 for &f in &feats {
                     df[f as usize] += 1;
-                    if ix.kinds[f as usize] != FeatureKind::City {
-                        ix.postings[f as usize].push(i as u32);
-                    }
+                    ix.postings[f as usize].push(i as u32);
                 }
             }
             ix.item_features.push(feats);
         }
+        ix.starts = catalog.items.iter().map(|it| it.starts_at).collect();
+        for p in &mut ix.postings {
+            p.sort_unstable_by_key(|&i| (std::cmp::Reverse(ix.starts[i as usize]), i));
+        }
         let n = catalog.live_count() as f64;
         ix.idf = df
             .iter()
-            .map(|&d| ((1.0 + n) / (1.0 + d as f64)).ln() + 1.0)
+            .zip(&ix.kinds)
+            .map(|(&d, &kind)| weights.of(kind) * (((1.0 + n) / (1.0 + d as f64)).ln() + 1.0))
             .collect();
         ix.inv_norm = ix
             .item_features
@@ -208,33 +226,21 @@ impl ContentIndex {
         Profile { weights, norm }
     }
 
-    /// Cosine of the profile with every item sharing a non-city feature, into `acc`
-    /// (sized to the item count). City features re-rank those candidates.
-    pub fn score_all(&self, profile: &Profile, acc: &mut DenseAcc) {
+    /// Cosine of the profile with every item that starts after `now` and shares a feature with
+    /// it, into `acc` (sized to the item count).
+    pub fn score_all(&self, profile: &Profile, now: i64, acc: &mut DenseAcc) {
         if profile.is_empty() {
             return;
         }
         acc.fit(self.inv_norm.len());
         for &(f, w) in &profile.weights {
-            if w <= 0.0 {
-                continue;
-            }
-            let idf = self.idf[f as usize];
+            let wf = w * self.idf[f as usize] / profile.norm;
             for &i in &self.postings[f as usize] {
-                acc.add(i, w * idf * self.inv_norm[i as usize]);
+                if self.starts[i as usize] <= now {
+                    break;
+                }
+                acc.add(i, wf * self.inv_norm[i as usize]);
             }
-        }
-        // Negative profile weights and city affinity, applied to the candidates only.
-        for t in 0..acc.touched.len() {
-            let i = acc.touched[t];
-            let extra: f64 = self.item_features[i as usize]
-                .iter()
-                .filter(|&&f| {
-                    self.kinds[f as usize] == FeatureKind::City || profile.weight(f) < 0.0
-                })
-                .map(|&f| profile.weight(f) * self.x(i, f))
-                .sum();
-            acc.val[i as usize] = (acc.val[i as usize] + extra) / profile.norm;
         }
     }
 
@@ -283,7 +289,7 @@ mod tests {
         ] {
             cat.upsert(Item::new(id, 1).city(city).genres(genres).venue("v"));
         }
-        let ix = ContentIndex::build(&cat);
+        let ix = ContentIndex::build(&cat, &FeatureWeights::default());
         let mut row = SparseVec::default();
         row.set(0, 2.0);
         row.set(1, -1.0);
@@ -292,10 +298,12 @@ mod tests {
         let p = ix.profile(Some(&prefs), Some(&row), row.norm(), 1.0, &mut acc);
         assert!(!p.is_empty());
         let mut scores = DenseAcc::default();
-        ix.score_all(&p, &mut scores);
+        ix.score_all(&p, 0, &mut scores);
         for i in 0..4u32 {
             if scores.cnt.get(i as usize).is_some_and(|c| *c > 0) {
                 assert!((scores.val[i as usize] - ix.score(&p, i)).abs() < 1e-12);
+            } else {
+                assert_eq!(ix.score(&p, i), 0.0);
             }
         }
         assert!(

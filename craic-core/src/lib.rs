@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod alerts;
+mod bulk;
 pub mod cache;
 mod catalog;
 mod config;
@@ -35,7 +36,7 @@ pub mod snapshot;
 mod sparse;
 pub mod synthetic;
 
-pub use config::{Config, Effect, KindSpec};
+pub use config::{Config, Effect, FeatureWeights, KindSpec};
 pub use engine::{Engine, Stats};
 pub use error::{Error, ErrorKind, Result, SnapshotProblem};
 pub use ids::{validate_id, MAX_ID_LEN};

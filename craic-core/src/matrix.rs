@@ -120,6 +120,20 @@ impl Matrix {
         Some(true)
     }
 
+    /// Recomputes cell (u, i) from its parts into the row only (columns are rebuilt after).
+    pub fn sync_row_only(&mut self, kinds: &KindTable, u: u32, i: u32) {
+        let parts = self.cell_parts(u, i);
+        if parts.is_empty() {
+            self.rows[u as usize].remove(i);
+        } else {
+            let value: f64 = parts
+                .iter()
+                .map(|p| kinds.signed_weight(p.kind) * p.sum)
+                .sum();
+            self.rows[u as usize].set(i, value);
+        }
+    }
+
     pub fn refresh_norm(&mut self, u: u32) {
         self.norms[u as usize] = self.rows[u as usize].norm();
     }

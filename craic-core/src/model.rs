@@ -55,11 +55,11 @@ pub(crate) struct Model {
 }
 
 /// A validated interaction, resolved to indices (the user may still be new).
-struct Resolved<'a> {
-    user: &'a str,
-    item: u32,
-    kind: u8,
-    t: i64,
+pub(crate) struct Resolved<'a> {
+    pub user: &'a str,
+    pub item: u32,
+    pub kind: u8,
+    pub t: i64,
 }
 
 impl Model {
@@ -86,7 +86,7 @@ impl Model {
         self.users.reindex();
         self.catalog.reindex();
         self.popularity.relink();
-        self.content = ContentIndex::build(&self.catalog);
+        self.content = ContentIndex::build(&self.catalog, &self.config.content_weights);
     }
 
     pub fn sim_params(&self) -> SimParams {
@@ -111,7 +111,7 @@ impl Model {
             }
             self.popularity.place(idx, city);
         }
-        self.content = ContentIndex::build(&self.catalog);
+        self.content = ContentIndex::build(&self.catalog, &self.config.content_weights);
         Ok(())
     }
 
@@ -130,7 +130,7 @@ impl Model {
                 removed += 1;
             }
         }
-        self.content = ContentIndex::build(&self.catalog);
+        self.content = ContentIndex::build(&self.catalog, &self.config.content_weights);
         Ok(removed)
     }
 
@@ -145,7 +145,7 @@ impl Model {
         Ok(())
     }
 
-    fn intern_user(&mut self, user: &str) -> u32 {
+    pub(crate) fn intern_user(&mut self, user: &str) -> u32 {
         let u = self.users.intern(user);
         self.matrix.ensure_user(u);
         u
@@ -153,7 +153,7 @@ impl Model {
 
     // ---- interactions ----------------------------------------------------------------------
 
-    fn resolve<'a>(&self, x: &'a Interaction) -> Result<Resolved<'a>> {
+    pub(crate) fn resolve<'a>(&self, x: &'a Interaction) -> Result<Resolved<'a>> {
         x.validate()?;
         let kind = self
             .kinds
@@ -299,63 +299,6 @@ impl Model {
     pub fn rebuild_neighbours(&mut self) {
         self.refresh_caps_all();
         self.neighbours = Neighbours::build(&self.matrix, &self.capped, &self.sim_params());
-    }
-
-    /// Bulk load: every interaction into the matrix, then one parallel build of all lists.
-    pub fn bulk_load(&mut self, batch: &[Interaction]) -> Result<Applied> {
-        let resolved = batch
-            .iter()
-            .enumerate()
-            .map(|(n, x)| self.resolve(x).map_err(|e| e.in_row(n)))
-            .collect::<Result<Vec<_>>>()?;
-        let mut touched: Vec<(u32, u32)> = Vec::with_capacity(resolved.len());
-        for r in &resolved {
-            let u = self.intern_user(r.user);
-            if let Some(rb) = self.matrix.add_part(&self.kinds, u, r.item, r.kind, r.t) {
-                self.popularity.rescale(rb.factor);
-            }
-            touched.push((u, r.item));
-            self.watermark = Some(self.watermark.map_or(r.t, |w| w.max(r.t)));
-        }
-        self.events += resolved.len() as u64;
-        touched.sort_unstable();
-        touched.dedup();
-        let mut users = Vec::new();
-        for &(u, i) in &touched {
-            let parts = self.matrix.cell_parts(u, i);
-            let empty = parts.is_empty();
-            let value: f64 = parts
-                .iter()
-                .map(|p| self.kinds.signed_weight(p.kind) * p.sum)
-                .sum();
-            let row = &mut self.matrix.rows[u as usize];
-            if empty {
-                row.remove(i);
-            } else if row.idx.last().is_none_or(|&l| l < i) {
-                row.idx.push(i);
-                row.val.push(value);
-            } else {
-                row.set(i, value);
-            }
-            if users.last() != Some(&u) {
-                users.push(u);
-            }
-        }
-        for &u in &users {
-            self.matrix.refresh_norm(u);
-        }
-        self.matrix.rebuild_columns();
-        for i in 0..self.matrix.cols.len() as u32 {
-            self.popularity.set(i, self.matrix.cols[i as usize].sum());
-        }
-        self.rebuild_neighbours();
-        Ok(Applied {
-            interactions: resolved.len(),
-            users_changed: users.len(),
-            lists_recomputed: self.matrix.rows.len(),
-            entries_touched: 0,
-            full_rebuild: true,
-        })
     }
 }
 

@@ -223,7 +223,7 @@ impl Model {
             self.collaborative_scores(u, &mut s.cf);
         }
         if w.content > 0.0 {
-            self.content.score_all(&profile, &mut s.content);
+            self.content.score_all(&profile, e.now, &mut s.content);
         }
         let max_of = |acc: &DenseAcc| {
             acc.touched

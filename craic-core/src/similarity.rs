@@ -15,6 +15,7 @@
 //! recomputed then (rare: once per item and direction).
 
 use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,25 @@ pub(crate) type Entry = (u32, f32);
 /// Best first: higher similarity, then lower index.
 fn order(a: &Entry, b: &Entry) -> Ordering {
     b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+/// An entry ordered best first (`a < b` when `a` ranks higher), so a max-heap keeps the worst
+/// entry on top.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ranked(Entry);
+
+impl Eq for Ranked {}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        order(&self.0, &other.0)
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 fn cosine(dot: f64, nu: f64, nv: f64, overlap: u32, p: &SimParams) -> f32 {
@@ -71,20 +91,25 @@ pub(crate) struct UpdateCost {
 }
 
 impl Neighbours {
-    /// Similarity of every user sharing a non-capped item with `u` (0 where not qualifying).
-    fn scan(m: &Matrix, capped: &[bool], p: &SimParams, u: u32, acc: &mut DenseAcc) -> Vec<Entry> {
+    /// Accumulates dot products and overlaps of `u` with every user sharing a non-capped item
+    /// into `acc` (whose `touched` lists those users). The caller clears `acc`.
+    fn accumulate(m: &Matrix, capped: &[bool], u: u32, acc: &mut DenseAcc) {
         acc.fit(m.rows.len());
         for (i, rui) in m.rows[u as usize].iter() {
             if capped[i as usize] {
                 continue;
             }
-            let col = &m.cols[i as usize];
-            for (v, rvi) in col.iter() {
+            for (v, rvi) in m.cols[i as usize].iter() {
                 if v != u {
                     acc.add(v, rui * rvi);
                 }
             }
         }
+    }
+
+    /// Similarity of every user sharing a non-capped item with `u` (0 where not qualifying).
+    fn scan(m: &Matrix, capped: &[bool], p: &SimParams, u: u32, acc: &mut DenseAcc) -> Vec<Entry> {
+        Self::accumulate(m, capped, u, acc);
         let nu = m.norms[u as usize];
         let out = acc
             .touched
@@ -115,6 +140,9 @@ impl Neighbours {
         (all, bound)
     }
 
+    /// `u`'s list and bound from scratch. Keeps only the best k + 1 candidates while scanning
+    /// (a bounded heap), which gives exactly `top_k(scan(..))` without materialising every
+    /// co-occurring user.
     fn compute(
         m: &Matrix,
         capped: &[bool],
@@ -122,7 +150,32 @@ impl Neighbours {
         u: u32,
         acc: &mut DenseAcc,
     ) -> (Vec<Entry>, f32) {
-        Self::top_k(Self::scan(m, capped, p, u, acc), p.k)
+        Self::accumulate(m, capped, u, acc);
+        let nu = m.norms[u as usize];
+        let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(p.k + 2);
+        for &v in &acc.touched {
+            let s = v as usize;
+            let sim = cosine(acc.val[s], nu, m.norms[s], acc.cnt[s], p);
+            if sim <= 0.0 {
+                continue;
+            }
+            let e = Ranked((v, sim));
+            if heap.len() <= p.k {
+                heap.push(e);
+            } else if heap.peek().is_some_and(|worst| e < *worst) {
+                heap.pop();
+                heap.push(e);
+            }
+        }
+        acc.clear();
+        let mut list: Vec<Entry> = heap.into_sorted_vec().into_iter().map(|r| r.0).collect();
+        let bound = if list.len() > p.k {
+            list.pop().map_or(0.0, |e| e.1)
+        } else {
+            0.0
+        };
+        list.shrink_to_fit();
+        (list, bound)
     }
 
     /// Recomputes every list from scratch, in parallel.
