@@ -660,3 +660,63 @@ fn experiments_expose_convert_and_report() {
     let out = svc.recommend_in_experiment("feed", "", &Request::new(3).now(at));
     assert!(out.map(|r| r.assignment.is_none()).unwrap_or(true));
 }
+
+#[test]
+fn conversion_floor_alert_per_variant() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    let exp = Experiment::builder("floor")
+        .variant("control", 0.5, Strategy::Popularity)
+        .variant("hybrid", 0.5, Strategy::Hybrid)
+        .build()
+        .unwrap();
+    svc.register_experiment(exp.clone()).unwrap();
+    let (u, at) = active_user(&svc, &data);
+    let variant = exp.variants()[exp.assign(&u).unwrap().variant].name.clone();
+    svc.set_alert_rules(vec![AlertRule::ConversionFloor {
+        experiment: "floor".into(),
+        variant: variant.clone(),
+        floor: 0.5,
+        window_secs: 3600,
+        min_exposures: 1,
+    }])
+    .unwrap();
+    let r = svc
+        .recommend_in_experiment("floor", &u, &Request::new(5).now(at))
+        .unwrap();
+    // Buckets are minutes, counted once they have ended.
+    let t = now() + 120;
+    let a = svc.check_alerts(t);
+    assert_eq!(a.len(), 1);
+    assert_eq!(
+        (a[0].what.clone(), a[0].value),
+        (format!("floor/{variant}"), 0.0)
+    );
+    svc.record(&[Interaction::new(
+        &u,
+        &r.recommendations[0].item_id,
+        "click",
+        now(),
+    )])
+    .unwrap();
+    assert!(
+        svc.check_alerts(t + 1).is_empty(),
+        "1 conversion / 1 exposure clears it"
+    );
+}
+
+#[test]
+fn restored_services_continue_version_numbers() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    assert!(svc.retrain_blocking(None).unwrap().accepted());
+    let path = std::env::temp_dir().join(format!("craic-svc-v-{}.snap", std::process::id()));
+    svc.save_snapshot(&path).unwrap();
+    let back = Service::from_snapshot_file(&path, ServiceOptions::default()).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(back.model_info().version.starts_with("v2-"));
+    assert!(back.swap_engine(back.engine().clone()).starts_with("v3-"));
+    // The restored catalogue is in the training source: new interactions are accepted.
+    back.record(&[Interaction::new("newbie", &data.items[0].id, "save", now())])
+        .unwrap();
+}

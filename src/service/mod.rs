@@ -280,6 +280,13 @@ impl Service {
             created_at: unix_now(),
             metrics: BTreeMap::new(),
         });
+        // Continue the numbering of a restored version (`v7-...` → the next one is `v8-...`).
+        let models = info
+            .version
+            .strip_prefix('v')
+            .and_then(|v| v.split('-').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(1);
         let monitor = monitor::MonitorState::new(&options.drift, &engine, data);
         let metrics = ServiceMetrics::new();
         metrics.model_version(&info.version);
@@ -288,13 +295,13 @@ impl Service {
             serving: ArcSwap::from_pointee(Serving {
                 engine,
                 info,
-                seq: 1,
+                seq: models,
             }),
             cache: RecCache::new(options.cache_capacity, ttl_ms),
             source,
             writes: Mutex::new(WriteState {
                 pending: None,
-                models: 1,
+                models,
             }),
             metrics,
             started: Instant::now(),

@@ -191,7 +191,7 @@ impl Service {
             }
             *running = true;
         }
-        Ok(self.spawn_retrain(config))
+        self.spawn_retrain(config)
     }
 
     /// Waits until no retrain is running, then runs one (on a background thread) and waits for
@@ -208,7 +208,7 @@ impl Service {
             }
             *running = true;
         }
-        self.spawn_retrain(config).wait()
+        self.spawn_retrain(config)?.wait()
     }
 
     /// [`Service::try_retrain`] with the serving configuration.
@@ -231,38 +231,47 @@ impl Service {
         lock(&self.inner.history).iter().cloned().collect()
     }
 
-    /// The caller has set the running flag.
-    fn spawn_retrain(&self, config: Option<Config>) -> RetrainJob {
+    /// The caller has set the running flag (cleared here if no thread can be started).
+    fn spawn_retrain(&self, config: Option<Config>) -> ServiceResult<RetrainJob> {
         let svc = self.clone();
-        let handle = std::thread::spawn(move || {
-            let _guard = RunningGuard(Arc::clone(&svc.inner));
-            let t0 = Instant::now();
-            let out = svc.run_retrain(config);
-            let m = &svc.inner.metrics;
-            m.retrain_latency.record_duration(t0.elapsed());
-            m.retrain_last_seconds.set(t0.elapsed().as_secs_f64());
-            match &out {
-                Ok(o) => {
-                    m.retrain_accepted.set(if o.accepted() { 1.0 } else { 0.0 });
-                    m.retrain_outcome(if o.accepted() { "accepted" } else { "rejected" });
-                    let mut h = lock(&svc.inner.history);
-                    h.push_back(o.clone());
-                    while h.len() > svc.inner.options.history_len {
-                        h.pop_front();
+        let guard = RunningGuard(Arc::clone(&self.inner));
+        let spawned = std::thread::Builder::new()
+            .name("craic-retrain".into())
+            .spawn(move || {
+                let _guard = guard;
+                let t0 = Instant::now();
+                let out = svc.run_retrain(config);
+                let m = &svc.inner.metrics;
+                m.retrain_latency.record_duration(t0.elapsed());
+                m.retrain_last_seconds.set(t0.elapsed().as_secs_f64());
+                match &out {
+                    Ok(o) => {
+                        m.retrain_accepted.set(if o.accepted() { 1.0 } else { 0.0 });
+                        m.retrain_outcome(if o.accepted() { "accepted" } else { "rejected" });
+                        let mut h = lock(&svc.inner.history);
+                        h.push_back(o.clone());
+                        while h.len() > svc.inner.options.history_len {
+                            h.pop_front();
+                        }
+                    }
+                    Err(e) => {
+                        m.retrain_accepted.set(0.0);
+                        m.retrain_outcome("failed");
+                        m.error("retrain", e.kind());
                     }
                 }
-                Err(e) => {
-                    m.retrain_accepted.set(0.0);
-                    m.retrain_outcome("failed");
-                    m.error("retrain", e.kind());
+                if out.is_ok() {
+                    svc.check_alerts(unix_now());
                 }
-            }
-            if out.is_ok() {
-                svc.check_alerts(unix_now());
-            }
-            out
-        });
-        RetrainJob { handle }
+                out
+            });
+        match spawned {
+            Ok(handle) => Ok(RetrainJob { handle }),
+            // The closure (and the guard in it) was dropped: the running flag is clear again.
+            Err(e) => Err(ServiceError::Stopped(format!(
+                "cannot start a retrain thread: {e}"
+            ))),
+        }
     }
 
     fn run_retrain(&self, config: Option<Config>) -> ServiceResult<RetrainOutcome> {
