@@ -118,3 +118,51 @@ impl RecCache {
         lock(&self.cache).len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use craic_core::Strategy;
+
+    #[test]
+    fn fingerprint_ignores_the_clock_only() {
+        let base = Request::new(5);
+        assert_eq!(
+            fingerprint(&base),
+            fingerprint(&base.clone().now(1_800_000_000))
+        );
+        for other in [
+            Request::new(6),
+            base.clone().strategy(Strategy::Content),
+            base.clone().city("cork"),
+            base.clone().exclude(["a"]),
+            base.clone().explain(true),
+            Request {
+                exclude_saved: Some(false),
+                ..base.clone()
+            },
+        ] {
+            assert_ne!(fingerprint(&base), fingerprint(&other));
+        }
+        // Excludes are quoted, so ids with separators cannot collide.
+        assert_ne!(
+            fingerprint(&base.clone().exclude(["a,b"])),
+            fingerprint(&base.clone().exclude(["a", "b"]))
+        );
+    }
+
+    #[test]
+    fn stale_lists_are_not_stored_after_an_invalidation() {
+        let c = RecCache::new(10, 1_000);
+        let gen = c.get("ann", "fp", 1, 0).unwrap_err();
+        c.invalidate_user("ann"); // a write while the list was being computed
+        c.insert("ann", "fp".into(), 1, gen, Arc::new(Vec::new()), 0);
+        assert_eq!(c.len(), 0);
+        let gen = c.get("ann", "fp", 1, 0).unwrap_err();
+        c.insert("ann", "fp".into(), 1, gen, Arc::new(Vec::new()), 0);
+        assert!(c.get("ann", "fp", 1, 1).is_ok());
+        assert!(c.get("ann", "fp", 2, 1).is_err(), "another model version");
+        c.clear();
+        assert_eq!(c.len(), 0);
+    }
+}

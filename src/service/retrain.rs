@@ -303,19 +303,17 @@ impl Service {
         if !relevant.is_empty() && split.cutoff != i64::MAX {
             let n = data.items.len();
             let k = opts.k;
-            let cand = build(&candidate_config)?;
-            metrics.candidate = evaluate(&cand, &relevant, k, n, split.cutoff, Strategy::Hybrid);
-            drop(cand);
             let reference = build(&serving_config)?;
-            metrics.serving = evaluate(&reference, &relevant, k, n, split.cutoff, Strategy::Hybrid);
-            metrics.popularity = evaluate(
-                &reference,
-                &relevant,
-                k,
-                n,
-                split.cutoff,
-                Strategy::Popularity,
-            );
+            let ev = |e: &Engine, s| evaluate(e, &relevant, k, n, split.cutoff, s);
+            metrics.serving = ev(&reference, Strategy::Hybrid);
+            metrics.popularity = ev(&reference, Strategy::Popularity);
+            // The same configuration on the same data gives the same model: build it once.
+            metrics.candidate = if candidate_config == serving_config {
+                metrics.serving
+            } else {
+                drop(reference);
+                ev(&build(&candidate_config)?, Strategy::Hybrid)
+            };
         }
         let mut outcome = RetrainOutcome {
             rejection: opts.gate.check(&metrics).err(),
@@ -394,4 +392,50 @@ fn replay(engine: &Engine, ops: Vec<PendingOp>) -> usize {
         n += usize::from(ok);
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(ndcg: f64) -> Metrics {
+        Metrics {
+            k: 10,
+            users: 5,
+            ndcg,
+            ..Metrics::default()
+        }
+    }
+
+    fn metrics(candidate: f64, serving: f64, popularity: f64) -> RetrainMetrics {
+        RetrainMetrics {
+            candidate: m(candidate),
+            serving: m(serving),
+            popularity: m(popularity),
+        }
+    }
+
+    #[test]
+    fn gate_rules() {
+        let g = Gate::default();
+        assert_eq!(g.check(&metrics(0.30, 0.30, 0.10)), Ok(()));
+        assert_eq!(g.check(&metrics(0.295, 0.30, 0.10)), Ok(())); // within 2 %
+        assert!(g
+            .check(&metrics(0.29, 0.30, 0.10))
+            .unwrap_err()
+            .contains("serving"));
+        assert!(g
+            .check(&metrics(0.10, 0.10, 0.10))
+            .unwrap_err()
+            .contains("popularity"));
+        assert!(g.check(&metrics(f64::NAN, 0.30, 0.10)).is_err());
+        let mut empty = metrics(0.3, 0.3, 0.1);
+        empty.candidate.users = 0;
+        assert!(g.check(&empty).unwrap_err().contains("holdout"));
+        let lenient = Gate {
+            max_relative_drop: 0.5,
+            must_beat_popularity: false,
+        };
+        assert_eq!(lenient.check(&metrics(0.10, 0.19, 0.20)), Ok(()));
+    }
 }
