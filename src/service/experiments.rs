@@ -152,7 +152,11 @@ impl Service {
                 recommendations: self.recommend(user, request)?,
             });
         };
-        let variant = experiment.variants()[assignment.variant].name.clone();
+        let variant = experiment
+            .variants()
+            .get(assignment.variant)
+            .map(|v| v.name.clone())
+            .unwrap_or_default();
         let req = request.clone().strategy(assignment.strategy);
         let recommendations = self.recommend(user, &req)?;
         let now = unix_now();

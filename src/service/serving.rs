@@ -16,8 +16,8 @@ impl Service {
         u64::try_from(self.inner.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Recommends for `user` like [`Engine::recommend`], through the cache (see the
-    /// [module docs](self)).
+    /// Recommends for `user` like [`craic_core::Engine::recommend`], through the cache (see the
+    /// [module docs](super)).
     pub fn recommend(&self, user: &str, request: &Request) -> ServiceResult<Vec<Recommendation>> {
         let t0 = Instant::now();
         let m = &self.inner.metrics;
@@ -76,6 +76,12 @@ impl Service {
     /// Records interactions: applied incrementally to the serving model (validated as a whole
     /// batch first), appended to the training data, the users' cached lists dropped, and
     /// `save` / `click` counted as conversions for the experiments the users were exposed in.
+    ///
+    /// A batch the engine rejects changes nothing. If the [`TrainingSource`] then fails to
+    /// append an accepted batch, the error is returned although the serving model already
+    /// applied it (the next accepted retrain will not contain it).
+    ///
+    /// [`TrainingSource`]: super::TrainingSource
     pub fn record(&self, interactions: &[Interaction]) -> ServiceResult<()> {
         let t0 = Instant::now();
         let out = self.record_inner(interactions);
