@@ -31,9 +31,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("text/plain; version=0.0.4", svc.metrics_text())
         } else {
             let user = path.trim_start_matches("/u/");
-            let recs = svc.recommend(user, &Request::new(10))?;
-            let ids: Vec<String> = recs.iter().map(|r| format!("{:?}", r.item_id)).collect();
-            ("application/json", format!("[{}]", ids.join(",")))
+            match svc.recommend(user, &Request::new(10)) {
+                Ok(recs) => {
+                    let ids: Vec<String> =
+                        recs.iter().map(|r| format!("{:?}", r.item_id)).collect();
+                    ("application/json", format!("[{}]", ids.join(",")))
+                }
+                Err(e) => ("application/json", format!("{{\"error\":{:?}}}", e.kind())),
+            }
         };
         let head = format!(
             "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
