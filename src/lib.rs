@@ -8,3 +8,5 @@
 #![deny(missing_docs)]
 
 pub use craic_core::*;
+
+pub mod service;

@@ -1,0 +1,201 @@
+//! Experiments inside the service: assignment, exposures, conversions, reports.
+
+use std::collections::{BTreeMap, HashMap};
+
+use craic_core::alerts::ConversionSample;
+use craic_core::experiments::{
+    Assignment, Experiment, ExperimentEvent, ExperimentTracker, Report, StatsConfig,
+};
+use craic_core::{Error, Interaction, Recommendation, Request, CLICK, SAVE};
+
+use super::error::ServiceResult;
+use super::metrics::{CONVERSIONS, EXPOSURES};
+use super::{lock, unix_now, Inner, Service};
+
+/// Conversion buckets are kept this long (seconds) for conversion-floor alerts.
+const BUCKET_RETENTION_SECS: i64 = 7 * 86_400;
+const BUCKET_SECS: i64 = 60;
+
+/// Recommendations served inside an experiment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExperimentRecommendations {
+    /// The user's assignment; `None` when the user is not in the experiment (then the
+    /// request's own strategy was used and no exposure recorded).
+    pub assignment: Option<Assignment>,
+    /// The variant's name, when assigned.
+    pub variant: Option<String>,
+    /// Whether this call recorded a new exposure (false for a repeated idempotency key).
+    pub new_exposure: bool,
+    /// The recommendations.
+    pub recommendations: Vec<Recommendation>,
+}
+
+#[derive(Default)]
+pub(crate) struct ExperimentsState {
+    tracker: ExperimentTracker,
+    /// user → (experiment, variant, first exposure time).
+    exposed: HashMap<String, Vec<(String, String, i64)>>,
+    /// (experiment, variant, bucket end) → (exposures, conversions).
+    buckets: BTreeMap<(String, String, i64), (u64, u64)>,
+}
+
+impl ExperimentsState {
+    fn bump(&mut self, experiment: &str, variant: &str, at: i64, exposure: bool) {
+        let end = (at.div_euclid(BUCKET_SECS) + 1) * BUCKET_SECS;
+        let e = self
+            .buckets
+            .entry((experiment.to_owned(), variant.to_owned(), end))
+            .or_default();
+        if exposure {
+            e.0 += 1;
+        } else {
+            e.1 += 1;
+        }
+        let oldest = unix_now() - BUCKET_RETENTION_SECS;
+        self.buckets.retain(|k, _| k.2 > oldest);
+    }
+}
+
+pub(crate) fn conversion_samples(inner: &Inner) -> Vec<ConversionSample> {
+    lock(&inner.experiments)
+        .buckets
+        .iter()
+        .map(|((e, v, at), (x, c))| ConversionSample {
+            experiment: e.clone(),
+            variant: v.clone(),
+            at: *at,
+            exposures: *x,
+            conversions: *c,
+        })
+        .collect()
+}
+
+/// Counts `save` / `click` interactions as conversions in every experiment the user was
+/// exposed in (idempotency key derived from the interaction).
+pub(crate) fn observe_interactions(inner: &Inner, xs: &[Interaction]) {
+    let mut counted: Vec<(String, String)> = Vec::new();
+    {
+        let mut st = lock(&inner.experiments);
+        if st.exposed.is_empty() {
+            return;
+        }
+        for x in xs.iter().filter(|x| x.kind == SAVE || x.kind == CLICK) {
+            let Some(exps) = st.exposed.get(&x.user_id).cloned() else {
+                continue;
+            };
+            for (exp, variant, first) in exps {
+                let id = format!(
+                    "conv|{exp}|{}|{}|{}|{}",
+                    x.user_id, x.item_id, x.kind, x.timestamp
+                );
+                let ev = ExperimentEvent::conversion(id, &exp, &x.user_id, x.timestamp);
+                if matches!(st.tracker.record(&ev), Ok(true)) && x.timestamp >= first {
+                    st.bump(&exp, &variant, x.timestamp, false);
+                    counted.push((exp, variant));
+                }
+            }
+        }
+    }
+    for (e, v) in counted {
+        if let Some(c) = inner.metrics.experiment(CONVERSIONS, &e, &v) {
+            c.inc();
+        }
+    }
+}
+
+impl Service {
+    /// Registers an experiment (registering the same definition again is a no-op).
+    pub fn register_experiment(&self, experiment: Experiment) -> ServiceResult<()> {
+        lock(&self.inner.experiments).tracker.register(experiment)?;
+        Ok(())
+    }
+
+    /// Recommends inside experiment `key`: assigns the user, serves the variant's strategy and
+    /// records an exposure with the idempotency key `key|user|model version|day`. A user
+    /// outside the experiment gets the request's own strategy and no exposure.
+    pub fn recommend_in_experiment(
+        &self,
+        key: &str,
+        user: &str,
+        request: &Request,
+    ) -> ServiceResult<ExperimentRecommendations> {
+        self.recommend_in_experiment_with_id(key, user, request, None)
+    }
+
+    /// [`Service::recommend_in_experiment`] with a caller-supplied exposure idempotency key.
+    pub fn recommend_in_experiment_with_id(
+        &self,
+        key: &str,
+        user: &str,
+        request: &Request,
+        exposure_id: Option<&str>,
+    ) -> ServiceResult<ExperimentRecommendations> {
+        let experiment = lock(&self.inner.experiments)
+            .tracker
+            .experiment(key)
+            .cloned()
+            .ok_or_else(|| Error::UnknownExperiment(key.to_owned()));
+        let experiment = match experiment {
+            Ok(e) => e,
+            Err(e) => {
+                self.inner
+                    .metrics
+                    .error("recommend_in_experiment", e.kind().as_str());
+                return Err(e.into());
+            }
+        };
+        let Some(assignment) = experiment.assign(user) else {
+            return Ok(ExperimentRecommendations {
+                assignment: None,
+                variant: None,
+                new_exposure: false,
+                recommendations: self.recommend(user, request)?,
+            });
+        };
+        let variant = experiment
+            .variants()
+            .get(assignment.variant)
+            .map(|v| v.name.clone())
+            .unwrap_or_default();
+        let req = request.clone().strategy(assignment.strategy);
+        let recommendations = self.recommend(user, &req)?;
+        let now = unix_now();
+        let id = match exposure_id {
+            Some(id) => id.to_owned(),
+            None => format!(
+                "{key}|{user}|{}|{}",
+                self.inner.serving.load().info.version,
+                now.div_euclid(86_400)
+            ),
+        };
+        let ev = ExperimentEvent::exposure(id, key, user, &variant, now);
+        let new_exposure = {
+            let mut st = lock(&self.inner.experiments);
+            let new = st.tracker.record(&ev)?;
+            if new {
+                st.bump(key, &variant, now, true);
+                let list = st.exposed.entry(user.to_owned()).or_default();
+                if !list.iter().any(|(e, _, _)| e == key) {
+                    list.push((key.to_owned(), variant.clone(), now));
+                }
+            }
+            new
+        };
+        if new_exposure {
+            if let Some(c) = self.inner.metrics.experiment(EXPOSURES, key, &variant) {
+                c.inc();
+            }
+        }
+        Ok(ExperimentRecommendations {
+            assignment: Some(assignment),
+            variant: Some(variant),
+            new_exposure,
+            recommendations,
+        })
+    }
+
+    /// The core's statistics report of experiment `key`.
+    pub fn experiment_report(&self, key: &str, config: &StatsConfig) -> ServiceResult<Report> {
+        Ok(lock(&self.inner.experiments).tracker.report(key, config)?)
+    }
+}

@@ -1,0 +1,441 @@
+//! Background retraining: holdout evaluation, the [`Gate`], final build, catch-up and swap.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use craic_core::evaluation::{evaluate_relevant, time_split, Metrics, Relevance};
+use craic_core::{Config, Engine, Request, Strategy};
+
+use super::error::{ServiceError, ServiceResult};
+use super::{lock, monitor, unix_now, Inner, ModelInfo, PendingOp, Service, Serving};
+
+/// Acceptance rule for a retrained candidate (compared on the same holdout).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gate {
+    /// The candidate's Hybrid NDCG@k must be at least the serving config's × (1 − this).
+    /// Default 0.02.
+    pub max_relative_drop: f64,
+    /// The candidate's Hybrid NDCG@k must be strictly above Popularity's. Default true.
+    pub must_beat_popularity: bool,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            max_relative_drop: 0.02,
+            must_beat_popularity: true,
+        }
+    }
+}
+
+impl Gate {
+    /// `Ok(())` to accept, `Err(reason)` to reject.
+    pub fn check(&self, m: &RetrainMetrics) -> Result<(), String> {
+        if m.candidate.users == 0 {
+            return Err("the holdout has no user with a relevant item".into());
+        }
+        let floor = m.serving.ndcg * (1.0 - self.max_relative_drop);
+        // NaN compares false, so a NaN metric rejects.
+        if m.candidate
+            .ndcg
+            .partial_cmp(&floor)
+            .is_none_or(|o| o.is_lt())
+        {
+            return Err(format!(
+                "candidate NDCG@{k} {:.4} < serving {:.4} × (1 − {})",
+                m.candidate.ndcg,
+                m.serving.ndcg,
+                self.max_relative_drop,
+                k = m.candidate.k
+            ));
+        }
+        if self.must_beat_popularity
+            && m.candidate.ndcg.partial_cmp(&m.popularity.ndcg) != Some(std::cmp::Ordering::Greater)
+        {
+            return Err(format!(
+                "candidate NDCG@{k} {:.4} does not beat popularity {:.4}",
+                m.candidate.ndcg,
+                m.popularity.ndcg,
+                k = m.candidate.k
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Retrain settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetrainOptions {
+    /// Share of the interaction log (latest by time) held out for evaluation. Default 0.1.
+    pub holdout_fraction: f64,
+    /// Cut-off of the ranking metrics. Default 10.
+    pub k: usize,
+    /// The acceptance rule.
+    pub gate: Gate,
+}
+
+impl Default for RetrainOptions {
+    fn default() -> Self {
+        RetrainOptions {
+            holdout_fraction: 0.1,
+            k: 10,
+            gate: Gate::default(),
+        }
+    }
+}
+
+/// Holdout metrics of one retrain.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct RetrainMetrics {
+    /// Hybrid, candidate configuration, trained on the training part.
+    pub candidate: Metrics,
+    /// Hybrid, serving configuration, same training part.
+    pub serving: Metrics,
+    /// Popularity (serving configuration), same training part.
+    pub popularity: Metrics,
+}
+
+/// What a retrain did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetrainOutcome {
+    /// `None` when accepted, else why it was rejected.
+    pub rejection: Option<String>,
+    /// Holdout metrics.
+    pub metrics: RetrainMetrics,
+    /// Version serving when the retrain started.
+    pub old_version: String,
+    /// Version swapped in (`None` when rejected).
+    pub new_version: Option<String>,
+    /// Start (unix seconds).
+    pub started_at: i64,
+    /// End (unix seconds).
+    pub finished_at: i64,
+    /// Wall-clock duration.
+    pub duration: Duration,
+    /// Interactions in the training part / holdout part / in total.
+    pub train_interactions: usize,
+    /// Interactions held out.
+    pub holdout_interactions: usize,
+    /// The split time (unix seconds; `i64::MAX` with an empty holdout).
+    pub cutoff: i64,
+    /// Writes that arrived during the retrain and were replayed onto the new model.
+    pub pending_applied: usize,
+}
+
+impl RetrainOutcome {
+    /// True when the candidate passed the gate and was swapped in.
+    pub fn accepted(&self) -> bool {
+        self.rejection.is_none()
+    }
+}
+
+/// A retrain running on a background thread ([`Service::try_retrain`]).
+#[derive(Debug)]
+pub struct RetrainJob {
+    handle: JoinHandle<ServiceResult<RetrainOutcome>>,
+}
+
+impl RetrainJob {
+    /// Waits for the outcome. A panic of the retrain thread is [`ServiceError::Stopped`]
+    /// (nothing was swapped).
+    pub fn wait(self) -> ServiceResult<RetrainOutcome> {
+        self.handle
+            .join()
+            .unwrap_or_else(|_| Err(ServiceError::Stopped("the retrain thread panicked".into())))
+    }
+
+    /// True once the retrain has finished.
+    pub fn is_finished(&self) -> bool {
+        self.handle.is_finished()
+    }
+}
+
+/// Clears the running flag (and the pending buffer) however the retrain ends.
+struct RunningGuard(Arc<Inner>);
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        lock(&self.0.writes).pending = None;
+        *lock(&self.0.retrain_running) = false;
+        self.0.retrain_done.notify_all();
+    }
+}
+
+fn evaluate(
+    engine: &Engine,
+    relevant: &BTreeMap<String, Vec<String>>,
+    k: usize,
+    catalogue: usize,
+    now: i64,
+    strategy: Strategy,
+) -> Metrics {
+    let req = Request::new(k).strategy(strategy).now(now);
+    evaluate_relevant(relevant, k, catalogue, |u| {
+        engine
+            .recommend(u, &req)
+            .map(|r| r.into_iter().map(|r| r.item_id).collect())
+            .unwrap_or_default()
+    })
+}
+
+impl Service {
+    /// Starts a retrain on a background thread with `config` as the candidate configuration
+    /// (`None`: the serving one). [`ServiceError::RetrainRunning`] if one is running.
+    pub fn try_retrain(&self, config: Option<Config>) -> ServiceResult<RetrainJob> {
+        {
+            let mut running = lock(&self.inner.retrain_running);
+            if *running {
+                return Err(ServiceError::RetrainRunning);
+            }
+            *running = true;
+        }
+        self.spawn_retrain(config)
+    }
+
+    /// Waits until no retrain is running, then runs one (on a background thread) and waits for
+    /// its outcome. Never runs two at once.
+    pub fn retrain_blocking(&self, config: Option<Config>) -> ServiceResult<RetrainOutcome> {
+        {
+            let mut running = lock(&self.inner.retrain_running);
+            while *running {
+                running = self
+                    .inner
+                    .retrain_done
+                    .wait(running)
+                    .unwrap_or_else(|p| p.into_inner());
+            }
+            *running = true;
+        }
+        self.spawn_retrain(config)?.wait()
+    }
+
+    /// [`Service::try_retrain`] with the serving configuration.
+    pub fn retrain(&self) -> ServiceResult<RetrainJob> {
+        self.try_retrain(None)
+    }
+
+    /// [`Service::try_retrain`] with a candidate configuration.
+    pub fn retrain_with(&self, config: Config) -> ServiceResult<RetrainJob> {
+        self.try_retrain(Some(config))
+    }
+
+    /// True while a retrain runs.
+    pub fn retrain_running(&self) -> bool {
+        *lock(&self.inner.retrain_running)
+    }
+
+    /// The latest retrain outcomes, oldest first (at most [`super::ServiceOptions::history_len`]).
+    pub fn retrain_history(&self) -> Vec<RetrainOutcome> {
+        lock(&self.inner.history).iter().cloned().collect()
+    }
+
+    /// The caller has set the running flag (cleared here if no thread can be started).
+    fn spawn_retrain(&self, config: Option<Config>) -> ServiceResult<RetrainJob> {
+        let svc = self.clone();
+        let guard = RunningGuard(Arc::clone(&self.inner));
+        let spawned = std::thread::Builder::new()
+            .name("craic-retrain".into())
+            .spawn(move || {
+                let _guard = guard;
+                let t0 = Instant::now();
+                let out = svc.run_retrain(config);
+                let m = &svc.inner.metrics;
+                m.retrain_latency.record_duration(t0.elapsed());
+                m.retrain_last_seconds.set(t0.elapsed().as_secs_f64());
+                match &out {
+                    Ok(o) => {
+                        m.retrain_accepted.set(if o.accepted() { 1.0 } else { 0.0 });
+                        m.retrain_outcome(if o.accepted() { "accepted" } else { "rejected" });
+                        let mut h = lock(&svc.inner.history);
+                        h.push_back(o.clone());
+                        while h.len() > svc.inner.options.history_len {
+                            h.pop_front();
+                        }
+                    }
+                    Err(e) => {
+                        m.retrain_accepted.set(0.0);
+                        m.retrain_outcome("failed");
+                        m.error("retrain", e.kind());
+                    }
+                }
+                if out.is_ok() {
+                    svc.check_alerts(unix_now());
+                }
+                out
+            });
+        match spawned {
+            Ok(handle) => Ok(RetrainJob { handle }),
+            // The closure (and the guard in it) was dropped: the running flag is clear again.
+            Err(e) => Err(ServiceError::Stopped(format!(
+                "cannot start a retrain thread: {e}"
+            ))),
+        }
+    }
+
+    fn run_retrain(&self, config: Option<Config>) -> ServiceResult<RetrainOutcome> {
+        let inner = &self.inner;
+        let t0 = Instant::now();
+        let started_at = unix_now();
+        let old = inner.serving.load_full();
+        let serving_config = old.engine.config();
+        let candidate_config = config.unwrap_or_else(|| serving_config.clone());
+        candidate_config.validate()?;
+        let data = {
+            let mut w = lock(&inner.writes);
+            let data = inner.source.load()?;
+            w.pending = Some(Vec::new());
+            data
+        };
+        let opts = &inner.options.retrain;
+        let split = time_split(&data.interactions, opts.holdout_fraction);
+        let relevant = Relevance::default().relevant_items(&split.test);
+        let build = |c: &Config| {
+            Engine::build(
+                c.clone(),
+                data.items.clone(),
+                data.preferences.clone(),
+                &split.train,
+            )
+        };
+        let mut metrics = RetrainMetrics::default();
+        if !relevant.is_empty() && split.cutoff != i64::MAX {
+            let n = data.items.len();
+            let k = opts.k;
+            let reference = build(&serving_config)?;
+            let ev = |e: &Engine, s| evaluate(e, &relevant, k, n, split.cutoff, s);
+            metrics.serving = ev(&reference, Strategy::Hybrid);
+            metrics.popularity = ev(&reference, Strategy::Popularity);
+            // The same configuration on the same data gives the same model: build it once.
+            metrics.candidate = if candidate_config == serving_config {
+                metrics.serving
+            } else {
+                drop(reference);
+                ev(&build(&candidate_config)?, Strategy::Hybrid)
+            };
+        }
+        let mut outcome = RetrainOutcome {
+            rejection: opts.gate.check(&metrics).err(),
+            metrics,
+            old_version: old.info.version.clone(),
+            new_version: None,
+            started_at,
+            finished_at: started_at,
+            duration: Duration::ZERO,
+            train_interactions: split.train.len(),
+            holdout_interactions: split.test.len(),
+            cutoff: split.cutoff,
+            pending_applied: 0,
+        };
+        if outcome.accepted() {
+            let engine = Engine::build(
+                candidate_config,
+                data.items.clone(),
+                data.preferences.clone(),
+                &data.interactions,
+            )?;
+            // Catch up outside the write lock first, then the rest under it, and swap.
+            let early = lock(&inner.writes).pending.replace(Vec::new());
+            outcome.pending_applied += replay(&engine, early.unwrap_or_default());
+            let monitor_state = monitor::MonitorState::new(&inner.options.drift, &engine, &data);
+            let mut w = lock(&inner.writes);
+            let rest = w.pending.take().unwrap_or_default();
+            outcome.pending_applied += replay(&engine, rest);
+            w.models += 1;
+            let version = format!("v{}-{}", w.models, unix_now());
+            let m = |x: &Metrics, p: &str| {
+                [
+                    (format!("{p}ndcg@{}", x.k), x.ndcg),
+                    (format!("{p}precision@{}", x.k), x.precision),
+                    (format!("{p}recall@{}", x.k), x.recall),
+                    (format!("{p}hit_rate@{}", x.k), x.hit_rate),
+                    (format!("{p}coverage@{}", x.k), x.coverage),
+                ]
+            };
+            let info = ModelInfo {
+                version: version.clone(),
+                created_at: unix_now(),
+                metrics: m(&metrics.candidate, "")
+                    .into_iter()
+                    .chain(m(&metrics.popularity, "popularity_"))
+                    .collect(),
+            };
+            inner.serving.store(Arc::new(Serving {
+                engine,
+                info,
+                seq: w.models,
+            }));
+            drop(w);
+            inner.cache.clear();
+            inner.metrics.model_version(&version);
+            lock(&inner.monitor).replace_reference(monitor_state);
+            outcome.new_version = Some(version);
+        }
+        outcome.finished_at = unix_now();
+        outcome.duration = t0.elapsed();
+        Ok(outcome)
+    }
+}
+
+/// Applies buffered writes to a new engine; returns how many ops were applied. A write the new
+/// model rejects (for example a kind the candidate configuration dropped) is skipped: the
+/// serving model had accepted it, the candidate cannot represent it.
+fn replay(engine: &Engine, ops: Vec<PendingOp>) -> usize {
+    let mut n = 0;
+    for op in ops {
+        let ok = match op {
+            PendingOp::Record(x) => engine.record(&x).is_ok(),
+            PendingOp::Items(items) => engine.upsert_items(items).is_ok(),
+            PendingOp::Preferences(u, p) => engine.set_preferences(&u, p).is_ok(),
+        };
+        n += usize::from(ok);
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(ndcg: f64) -> Metrics {
+        Metrics {
+            k: 10,
+            users: 5,
+            ndcg,
+            ..Metrics::default()
+        }
+    }
+
+    fn metrics(candidate: f64, serving: f64, popularity: f64) -> RetrainMetrics {
+        RetrainMetrics {
+            candidate: m(candidate),
+            serving: m(serving),
+            popularity: m(popularity),
+        }
+    }
+
+    #[test]
+    fn gate_rules() {
+        let g = Gate::default();
+        assert_eq!(g.check(&metrics(0.30, 0.30, 0.10)), Ok(()));
+        assert_eq!(g.check(&metrics(0.295, 0.30, 0.10)), Ok(())); // within 2 %
+        assert!(g
+            .check(&metrics(0.29, 0.30, 0.10))
+            .unwrap_err()
+            .contains("serving"));
+        assert!(g
+            .check(&metrics(0.10, 0.10, 0.10))
+            .unwrap_err()
+            .contains("popularity"));
+        assert!(g.check(&metrics(f64::NAN, 0.30, 0.10)).is_err());
+        let mut empty = metrics(0.3, 0.3, 0.1);
+        empty.candidate.users = 0;
+        assert!(g.check(&empty).unwrap_err().contains("holdout"));
+        let lenient = Gate {
+            max_relative_drop: 0.5,
+            must_beat_popularity: false,
+        };
+        assert_eq!(lenient.check(&metrics(0.10, 0.19, 0.20)), Ok(()));
+    }
+}

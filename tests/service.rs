@@ -1,0 +1,722 @@
+//! Integration tests of `craic::service`.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use craic::alerts::AlertRule;
+use craic::experiments::{Experiment, StatsConfig};
+use craic::service::{
+    Gate, InMemorySource, RetrainOptions, Schedule, Service, ServiceError, ServiceOptions,
+    ServiceResult, TrainingData, TrainingSource,
+};
+use craic::synthetic::{Dataset, SyntheticConfig};
+use craic::{Config, Interaction, Request, Strategy};
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn tiny() -> Dataset {
+    Dataset::generate(&SyntheticConfig::tiny())
+}
+
+fn service(data: &Dataset, options: ServiceOptions) -> Service {
+    Service::build(Config::default(), data.clone().into(), options).unwrap()
+}
+
+/// A counter's value in the Prometheus text (0 when absent).
+fn counter(svc: &Service, series: &str) -> u64 {
+    svc.metrics_text()
+        .lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|r| r.strip_prefix(' ')))
+        .map_or(0, |v| v.parse().unwrap())
+}
+
+/// The first user with a non-empty Hybrid list at the data's end.
+fn active_user(svc: &Service, data: &Dataset) -> (String, i64) {
+    let at = data.config.end();
+    for x in &data.interactions {
+        if svc
+            .recommend(&x.user_id, &Request::new(5).now(at))
+            .unwrap()
+            .len()
+            == 5
+        {
+            return (x.user_id.clone(), at);
+        }
+    }
+    panic!("no user with recommendations");
+}
+
+#[test]
+fn cache_hit_miss_and_invalidation() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    let (u, at) = active_user(&svc, &data);
+    let other = data.interactions.iter().find(|x| x.user_id != u).unwrap();
+    let req = Request::new(5).now(at);
+    let (h0, m0) = (
+        counter(&svc, "craic_cache_hits_total"),
+        counter(&svc, "craic_cache_misses_total"),
+    );
+    let a = svc.recommend(&u, &req).unwrap();
+    let b = svc.recommend(&u, &req).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(counter(&svc, "craic_cache_hits_total"), h0 + 2);
+    assert_eq!(counter(&svc, "craic_cache_misses_total"), m0);
+    // Other options are another entry.
+    svc.recommend(&u, &req.clone().strategy(Strategy::Popularity))
+        .unwrap();
+    assert_eq!(counter(&svc, "craic_cache_misses_total"), m0 + 1);
+    svc.recommend(&other.user_id, &req).unwrap();
+    let before = svc.cache_len();
+    // The user interacts: only their lists are dropped.
+    svc.record(&[Interaction::new(&u, &a[0].item_id, "click", at - 10)])
+        .unwrap();
+    assert_eq!(svc.cache_len(), before - 2);
+    let misses = counter(&svc, "craic_cache_misses_total");
+    svc.recommend(&u, &req).unwrap();
+    assert_eq!(counter(&svc, "craic_cache_misses_total"), misses + 1);
+    let hits = counter(&svc, "craic_cache_hits_total");
+    svc.recommend(&other.user_id, &req).unwrap();
+    assert_eq!(counter(&svc, "craic_cache_hits_total"), hits + 1);
+    // A swap clears everything.
+    svc.swap_engine(svc.engine().clone());
+    assert_eq!(svc.cache_len(), 0);
+}
+
+#[test]
+fn cache_ttl_and_capacity() {
+    let data = tiny();
+    let opts = ServiceOptions {
+        cache_ttl: Duration::from_millis(150),
+        cache_capacity: 3,
+        ..ServiceOptions::default()
+    };
+    let svc = service(&data, opts);
+    let (u, at) = active_user(&svc, &data);
+    let req = Request::new(5).now(at);
+    svc.recommend(&u, &req).unwrap();
+    let hits = counter(&svc, "craic_cache_hits_total");
+    svc.recommend(&u, &req).unwrap();
+    assert_eq!(counter(&svc, "craic_cache_hits_total"), hits + 1);
+    std::thread::sleep(Duration::from_millis(200));
+    let misses = counter(&svc, "craic_cache_misses_total");
+    svc.recommend(&u, &req).unwrap();
+    assert_eq!(counter(&svc, "craic_cache_misses_total"), misses + 1);
+    for x in data.interactions.iter().take(50) {
+        svc.recommend(&x.user_id, &req).unwrap();
+    }
+    assert!(svc.cache_len() <= 3);
+}
+
+#[test]
+fn cached_lists_never_return_started_events() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    let (u, at) = active_user(&svc, &data);
+    let req = Request::new(5).now(at);
+    let first = svc.recommend(&u, &req).unwrap();
+    let engine = svc.engine();
+    let start = |id: &str| engine.item(id).unwrap().starts_at;
+    let earliest = first.iter().map(|r| start(&r.item_id)).min().unwrap();
+    // Same options, later clock: the cache key matches, the earliest event has started.
+    let later = Request::new(5).now(earliest);
+    let misses = counter(&svc, "craic_cache_misses_total");
+    let second = svc.recommend(&u, &later).unwrap();
+    assert!(second.iter().all(|r| start(&r.item_id) > earliest));
+    assert_eq!(
+        second.len(),
+        5,
+        "fewer than k remained, so it was recomputed"
+    );
+    assert_eq!(counter(&svc, "craic_cache_misses_total"), misses + 1);
+    assert_eq!(second, engine.recommend(&u, &later).unwrap());
+}
+
+#[test]
+fn retrain_accepted_swaps_and_clears_the_cache() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    let (u, at) = active_user(&svc, &data);
+    svc.recommend(&u, &Request::new(5).now(at)).unwrap();
+    let old = svc.model_info().version;
+    let out = svc.retrain_blocking(None).unwrap();
+    assert!(out.accepted(), "{:?}", out.rejection);
+    assert!(out.metrics.candidate.ndcg > out.metrics.popularity.ndcg);
+    assert_eq!(
+        out.metrics.candidate, out.metrics.serving,
+        "same config, same split"
+    );
+    assert_eq!(out.old_version, old);
+    let new = out.new_version.clone().unwrap();
+    assert_eq!(svc.model_info().version, new);
+    assert!(new.starts_with("v2-"));
+    assert!(svc.model_info().metrics.contains_key("ndcg@10"));
+    assert_eq!(svc.cache_len(), 0);
+    assert_eq!(svc.retrain_history(), vec![out]);
+    let text = svc.metrics_text();
+    assert!(text.contains(&format!("craic_model_info{{version=\"{new}\"}} 1\n")));
+    assert!(text.contains(&format!("craic_model_info{{version=\"{old}\"}} 0\n")));
+    assert!(text.contains("craic_last_retrain_accepted 1\n"));
+    assert!(text.contains("craic_retrains_total{outcome=\"accepted\"} 1\n"));
+}
+
+#[test]
+fn retrain_rejected_by_the_gate() {
+    let data = tiny();
+    // A gate no candidate can pass: it must be twice as good as the serving config.
+    let opts = ServiceOptions {
+        retrain: RetrainOptions {
+            gate: Gate {
+                max_relative_drop: -1.0,
+                must_beat_popularity: true,
+            },
+            ..RetrainOptions::default()
+        },
+        ..ServiceOptions::default()
+    };
+    let svc = service(&data, opts);
+    let old = svc.model_info().version;
+    let out = svc.retrain_blocking(None).unwrap();
+    assert!(!out.accepted());
+    assert!(out.rejection.as_ref().unwrap().contains("serving"));
+    assert_eq!(out.new_version, None);
+    assert_eq!(svc.model_info().version, old);
+    // A deliberately bad candidate: popularity only (no collaborative share, no content).
+    let svc = service(&data, ServiceOptions::default());
+    let old = svc.model_info().version;
+    let bad = Config {
+        neighbours: 1,
+        hybrid_k0: 1e12,
+        hybrid_content_share: 0.0,
+        ..Config::default()
+    };
+    let out = svc.retrain_with(bad).unwrap().wait().unwrap();
+    assert!(!out.accepted(), "{:?}", out.metrics);
+    assert!(svc
+        .metrics_text()
+        .contains("craic_last_retrain_accepted 0\n"));
+    assert_eq!(svc.model_info().version, old);
+}
+
+/// A source that is slow to load, and that records through the service once it has loaded
+/// (from another thread, so the write lands while the retrain builds).
+struct SlowSource {
+    inner: InMemorySource,
+    delay: Duration,
+    svc: OnceLock<Service>,
+    during: Mutex<Vec<Interaction>>,
+    fired: AtomicBool,
+}
+
+impl TrainingSource for SlowSource {
+    fn load(&self) -> ServiceResult<TrainingData> {
+        std::thread::sleep(self.delay);
+        if let (Some(svc), false) = (self.svc.get(), self.fired.swap(true, Ordering::SeqCst)) {
+            let svc = svc.clone();
+            let batch = self.during.lock().unwrap().clone();
+            std::thread::spawn(move || svc.record(&batch).unwrap());
+        }
+        self.inner.load()
+    }
+    fn append(&self, x: &[Interaction]) -> ServiceResult<()> {
+        self.inner.append(x)
+    }
+}
+
+fn slow_service(data: &Dataset, delay: Duration) -> (Service, Arc<SlowSource>) {
+    let source = Arc::new(SlowSource {
+        inner: InMemorySource::with_data(data.clone().into()),
+        delay,
+        svc: OnceLock::new(),
+        during: Mutex::new(Vec::new()),
+        fired: AtomicBool::new(false),
+    });
+    let opts = ServiceOptions {
+        source: Some(source.clone()),
+        ..ServiceOptions::default()
+    };
+    source.fired.store(true, Ordering::SeqCst); // not while building the first model
+    let svc = Service::new(Config::default(), opts).unwrap();
+    source.svc.set(svc.clone()).unwrap();
+    (svc, source)
+}
+
+#[test]
+fn interactions_recorded_during_a_retrain_reach_the_new_model() {
+    let data = tiny();
+    let (svc, source) = slow_service(&data, Duration::ZERO);
+    let item = &data.items[0].id;
+    let t = data.config.end() - 5;
+    let newcomers: Vec<Interaction> = (0..20)
+        .map(|i| Interaction::new(format!("late-{i}"), item, "save", t))
+        .collect();
+    *source.during.lock().unwrap() = newcomers;
+    source.fired.store(false, Ordering::SeqCst);
+    let before = svc.engine().stats().interactions;
+    let out = svc.retrain_blocking(None).unwrap();
+    assert!(out.accepted(), "{:?}", out.rejection);
+    assert_eq!(
+        out.pending_applied, 1,
+        "the batch arrived during the retrain"
+    );
+    let engine = svc.engine();
+    assert_eq!(engine.stats().interactions, before + 20);
+    assert_eq!(source.inner.interaction_count() as u64, before + 20);
+    assert!(engine
+        .neighbours("late-3")
+        .iter()
+        .any(|(n, _)| n == "late-4"));
+}
+
+#[test]
+fn one_retrain_at_a_time() {
+    let data = tiny();
+    let (svc, _source) = slow_service(&data, Duration::from_millis(400));
+    let job = svc.try_retrain(None).unwrap();
+    assert!(svc.retrain_running());
+    let err = svc.try_retrain(None).unwrap_err();
+    assert!(matches!(err, ServiceError::RetrainRunning));
+    assert_eq!(err.kind(), "retrain_running");
+    // A blocking request waits for the running one, then runs its own.
+    let waiter = {
+        let svc = svc.clone();
+        std::thread::spawn(move || svc.retrain_blocking(None))
+    };
+    let first = job.wait().unwrap();
+    let second = waiter.join().unwrap().unwrap();
+    assert!(second.started_at >= first.started_at);
+    assert!(!svc.retrain_running());
+    assert_eq!(svc.retrain_history().len(), 2);
+    assert!(first.finished_at <= second.finished_at);
+}
+
+#[test]
+fn snapshot_files_round_trip_and_reject_damage() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    let dir = std::env::temp_dir().join(format!("craic-svc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("model.snap");
+    svc.save_snapshot(&path).unwrap();
+    // A temporary file left behind by a crashed writer is ignored.
+    std::fs::write(dir.join(".model.snap.tmp-1-0"), b"half a snapshot").unwrap();
+    svc.save_snapshot(&path).unwrap();
+    let back = Service::from_snapshot_file(&path, ServiceOptions::default()).unwrap();
+    assert_eq!(back.model_info(), svc.model_info());
+    let (u, at) = active_user(&svc, &data);
+    let req = Request::new(5).now(at);
+    assert_eq!(
+        back.recommend(&u, &req).unwrap(),
+        svc.recommend(&u, &req).unwrap()
+    );
+    assert_eq!(back.engine().stats(), svc.engine().stats());
+    // Truncated: invalid_snapshot.
+    let bytes = std::fs::read(&path).unwrap();
+    let cut = dir.join("cut.snap");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let err = Service::from_snapshot_file(&cut, ServiceOptions::default()).unwrap_err();
+    assert_eq!(err.kind(), "invalid_snapshot");
+    // Flipped byte: invalid_snapshot.
+    let mut flipped = bytes.clone();
+    flipped[100] ^= 0x40;
+    std::fs::write(&cut, &flipped).unwrap();
+    let err = Service::from_snapshot_file(&cut, ServiceOptions::default()).unwrap_err();
+    assert_eq!(err.kind(), "invalid_snapshot");
+    // Missing: io.
+    let err = Service::from_snapshot_file(dir.join("nope"), ServiceOptions::default()).unwrap_err();
+    assert_eq!(err.kind(), "io");
+    // Saving into a missing directory: io, and nothing left behind.
+    let err = svc.save_snapshot(dir.join("missing/x.snap")).unwrap_err();
+    assert_eq!(err.kind(), "io");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn schedule_next_run() {
+    let day = 86_400;
+    let midnight = 1_767_225_600; // 2026-01-01T00:00:00Z
+    let s = Schedule::daily_at(3, 30, 0).unwrap();
+    assert_eq!(s.next_after(midnight), midnight + 3 * 3600 + 1800);
+    assert_eq!(
+        s.next_after(midnight + 3 * 3600 + 1800),
+        midnight + day + 3 * 3600 + 1800
+    );
+    assert_eq!(
+        s.next_after(midnight + 3 * 3600 + 1799),
+        midnight + 3 * 3600 + 1800
+    );
+    assert_eq!(s.next_after(midnight - 1), midnight + 3 * 3600 + 1800);
+    // 02:00 at UTC+2 is 00:00 UTC; from 23:00 UTC the next one is an hour later, tomorrow local.
+    let s = Schedule::daily_at(2, 0, 120).unwrap();
+    assert_eq!(s.next_after(midnight - 3600), midnight);
+    assert_eq!(s.next_after(midnight), midnight + day);
+    // 23:30 at UTC−5 is 04:30 UTC the next day.
+    let s = Schedule::daily_at(23, 30, -300).unwrap();
+    assert_eq!(s.next_after(midnight), midnight + 4 * 3600 + 1800);
+    assert_eq!(
+        s.next_after(midnight + 5 * 3600),
+        midnight + day + 4 * 3600 + 1800
+    );
+    // Always strictly after, at most a day later.
+    for t in (midnight..midnight + 2 * day).step_by(977) {
+        for s in [
+            Schedule::daily_at(0, 0, 0).unwrap(),
+            Schedule::daily_at(12, 59, 330).unwrap(),
+        ] {
+            let n = s.next_after(t);
+            assert!(n > t && n <= t + day);
+            assert_eq!(s.next_after(n - 1), n);
+        }
+    }
+    assert_eq!(
+        Schedule::daily_at(24, 0, 0).unwrap_err().kind(),
+        "invalid_config"
+    );
+    assert!(Schedule::daily_at(1, 60, 0).is_err());
+    assert!(Schedule::daily_at(1, 0, 19 * 60).is_err());
+}
+
+#[test]
+fn schedule_thread_stops_on_drop() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    let handle = svc.start_schedule(Schedule::daily_at(3, 0, 0).unwrap());
+    let t = std::time::Instant::now();
+    drop(handle);
+    assert!(t.elapsed() < Duration::from_secs(2));
+}
+
+/// Structural check of the Prometheus text format 0.0.4.
+fn check_prometheus(text: &str) -> usize {
+    let mut types: std::collections::HashMap<String, String> = Default::default();
+    let mut samples = 0;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# ") {
+            let mut parts = rest.splitn(3, ' ');
+            let (what, name) = (parts.next().unwrap(), parts.next().unwrap());
+            assert!(what == "HELP" || what == "TYPE", "{line}");
+            assert!(name.starts_with("craic_"), "{line}");
+            if what == "TYPE" {
+                let t = parts.next().unwrap();
+                assert!(["counter", "gauge", "histogram"].contains(&t), "{line}");
+                assert!(types.insert(name.into(), t.into()).is_none(), "{line}");
+            }
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap();
+        assert!(
+            value.parse::<f64>().is_ok() || value == "+Inf" || value == "NaN",
+            "{line}"
+        );
+        let name = series.split('{').next().unwrap();
+        assert!(name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'));
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| {
+                name.strip_suffix(s)
+                    .filter(|f| types.get(*f).is_some_and(|t| t == "histogram"))
+            })
+            .unwrap_or(name);
+        assert!(types.contains_key(family), "sample before its TYPE: {line}");
+        if let Some(labels) = series.strip_prefix(name) {
+            if !labels.is_empty() {
+                assert!(labels.starts_with('{') && labels.ends_with('}'), "{line}");
+                for pair in labels[1..labels.len() - 1].split("\",") {
+                    let (k, v) = pair.split_once('=').unwrap();
+                    assert!(
+                        k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                        "{line}"
+                    );
+                    assert!(v.starts_with('"'), "{line}");
+                }
+            }
+        }
+        samples += 1;
+    }
+    assert!(text.ends_with('\n'));
+    samples
+}
+
+#[test]
+fn metrics_text_and_emf() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    let (u, at) = active_user(&svc, &data);
+    svc.recommend(&u, &Request::new(3).now(at).strategy(Strategy::Content))
+        .unwrap();
+    let _ = svc.recommend(&u, &Request::new(0));
+    let _ = svc.record(&[Interaction::new(&u, "no-such-item", "save", at)]);
+    svc.record(&[Interaction::new(&u, &data.items[1].id, "click", at)])
+        .unwrap();
+    let text = svc.metrics_text();
+    assert!(check_prometheus(&text) > 50);
+    for name in [
+        "craic_recommend_duration_seconds_bucket{strategy=\"content\",le=\"+Inf\"} 1",
+        "craic_requests_total{strategy=\"hybrid\"}",
+        "craic_errors_total{kind=\"invalid_k\",operation=\"recommend\"} 1",
+        "craic_errors_total{kind=\"unknown_item\",operation=\"record\"} 1",
+        "craic_interactions_recorded_total 1",
+        "craic_record_duration_seconds_count 2",
+        "craic_model_age_seconds ",
+        "# TYPE craic_retrain_duration_seconds histogram",
+    ] {
+        assert!(text.contains(name), "{name} missing in\n{text}");
+    }
+    let emf = svc.metrics_emf("craic");
+    let mut n = 0;
+    for line in emf.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], "craic");
+        assert!(v["_aws"]["Timestamp"].as_i64().unwrap() > 1_700_000_000_000);
+        n += 1;
+    }
+    assert!(n > 10);
+}
+
+#[test]
+fn hot_swaps_never_interrupt_serving() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    let (u, at) = active_user(&svc, &data);
+    let base = svc.engine().clone();
+    let stop = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(AtomicUsize::new(0));
+    let readers: Vec<_> = (0..4)
+        .map(|t| {
+            let (svc, stop, served, u) = (svc.clone(), stop.clone(), served.clone(), u.clone());
+            std::thread::spawn(move || {
+                let strategy = Strategy::ALL[t % 4];
+                while !stop.load(Ordering::Relaxed) {
+                    let recs = svc.recommend(&u, &Request::new(5).now(at).strategy(strategy));
+                    assert_eq!(recs.expect("no error during swaps").len(), 5);
+                    served.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let mut versions = std::collections::HashSet::new();
+    for _ in 0..100 {
+        versions.insert(svc.swap_engine(base.clone()));
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let out = svc.retrain_blocking(None).unwrap();
+    assert!(out.accepted());
+    stop.store(true, Ordering::Relaxed);
+    for r in readers {
+        r.join().unwrap();
+    }
+    assert_eq!(versions.len(), 100);
+    assert!(served.load(Ordering::Relaxed) >= 4);
+}
+
+/// The training interactions moved to `at` (same distribution as the reference).
+fn restamped(data: &Dataset, at: i64) -> Vec<Interaction> {
+    data.interactions
+        .iter()
+        .map(|x| Interaction::new(&x.user_id, &x.item_id, &x.kind, at))
+        .collect()
+}
+
+#[test]
+fn drift_detects_a_shift_and_not_an_identical_distribution() {
+    let data = tiny();
+    let t = now();
+    let same = service(&data, ServiceOptions::default());
+    let r = same.drift_report_at(t);
+    assert!(r.features.iter().all(|f| f.current_count == 0));
+    assert_eq!(r.psi("genre"), None);
+    same.record(&restamped(&data, t - 60)).unwrap();
+    let r = same.drift_report_at(t);
+    for f in ["interaction_kind", "genre", "city"] {
+        assert!(r.psi(f).unwrap() < 1e-9, "{f}: {:?}", r.psi(f));
+    }
+    // Shifted: only hides, only events of one city.
+    let shifted = service(&data, ServiceOptions::default());
+    let city = &data.items[0].city;
+    let batch: Vec<Interaction> = data
+        .interactions
+        .iter()
+        .filter(|x| data.items[data.item_index(&x.item_id).unwrap()].city == *city)
+        .map(|x| Interaction::new(&x.user_id, &x.item_id, "hide", t - 60))
+        .collect();
+    shifted.record(&batch).unwrap();
+    let r = shifted.drift_report_at(t);
+    assert!(r.psi("interaction_kind").unwrap() >= 0.25);
+    assert!(r.psi("city").unwrap() >= 0.25);
+    // Outside the window nothing is current.
+    assert_eq!(shifted.drift_report_at(t + 3 * 86_400).psi("city"), None);
+    assert!(shifted
+        .metrics_text()
+        .contains("craic_drift_psi{feature=\"city\"}"));
+}
+
+#[test]
+fn drift_alert_fires_with_since_and_clears() {
+    let data = tiny();
+    let t = now();
+    let svc = service(&data, ServiceOptions::default());
+    svc.set_alert_rules(vec![AlertRule::Drift {
+        feature: "interaction_kind".into(),
+        threshold: 0.25,
+    }])
+    .unwrap();
+    assert!(svc
+        .set_alert_rules(vec![AlertRule::Drift {
+            feature: "x".into(),
+            threshold: f64::NAN
+        }])
+        .is_err());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    svc.on_alert(Box::new(move |a| {
+        assert_eq!(a.what, "interaction_kind");
+        c.fetch_add(1, Ordering::SeqCst);
+    }));
+    assert!(svc.check_alerts(t).is_empty());
+    let hides: Vec<Interaction> = data
+        .interactions
+        .iter()
+        .take(300)
+        .map(|x| Interaction::new(&x.user_id, &x.item_id, "hide", t - 10))
+        .collect();
+    svc.record(&hides).unwrap();
+    let a = svc.check_alerts(t);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].since, t);
+    let a = svc.check_alerts(t + 60);
+    assert_eq!((a.len(), a[0].since), (1, t));
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "called once, when it started firing"
+    );
+    assert!(svc.metrics_text().contains("craic_alerts_firing 1\n"));
+    // A day later, traffic like the training data again: it clears.
+    let later = t + 2 * 86_400;
+    svc.record(&restamped(&data, later - 10)).unwrap();
+    assert!(svc.check_alerts(later).is_empty());
+    assert!(svc.metrics_text().contains("craic_alerts_firing 0\n"));
+}
+
+#[test]
+fn experiments_expose_convert_and_report() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    let exp = Experiment::builder("feed")
+        .variant("control", 0.5, Strategy::Popularity)
+        .variant("hybrid", 0.5, Strategy::Hybrid)
+        .build()
+        .unwrap();
+    svc.register_experiment(exp.clone()).unwrap();
+    let (u, at) = active_user(&svc, &data);
+    let req = Request::new(5).now(at).strategy(Strategy::Content);
+    let r = svc.recommend_in_experiment("feed", &u, &req).unwrap();
+    let a = r.assignment.unwrap();
+    assert_eq!(a, exp.assign(&u).unwrap());
+    assert!(r.new_exposure);
+    let direct = svc
+        .recommend(&u, &Request::new(5).now(at).strategy(a.strategy))
+        .unwrap();
+    assert_eq!(r.recommendations, direct);
+    assert!(
+        !svc.recommend_in_experiment("feed", &u, &req)
+            .unwrap()
+            .new_exposure
+    );
+    let variant = r.variant.unwrap();
+    // A save through the service converts; the same interaction again does not count twice.
+    let save = Interaction::new(&u, &r.recommendations[0].item_id, "save", now());
+    svc.record(std::slice::from_ref(&save)).unwrap();
+    svc.record(&[Interaction::new(&u, &data.items[2].id, "hide", now())])
+        .unwrap();
+    let report = svc
+        .experiment_report("feed", &StatsConfig::default())
+        .unwrap();
+    assert_eq!(report.total_exposed_users, 1);
+    let v = report
+        .variants
+        .iter()
+        .find(|v| v.variant == variant)
+        .unwrap();
+    assert_eq!(
+        (v.exposed_users, v.converting_users, v.conversions),
+        (1, 1, 1)
+    );
+    let text = svc.metrics_text();
+    let series = format!("{{experiment=\"feed\",variant=\"{variant}\"}} 1\n");
+    assert!(text.contains(&format!("craic_experiment_exposures_total{series}")));
+    assert!(text.contains(&format!("craic_experiment_conversions_total{series}")));
+    // Unknown experiment: typed error; empty user id: not in the experiment.
+    let err = svc.recommend_in_experiment("nope", &u, &req).unwrap_err();
+    assert_eq!(err.kind(), "unknown_experiment");
+    let out = svc.recommend_in_experiment("feed", "", &Request::new(3).now(at));
+    assert!(out.map(|r| r.assignment.is_none()).unwrap_or(true));
+}
+
+#[test]
+fn conversion_floor_alert_per_variant() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    let exp = Experiment::builder("floor")
+        .variant("control", 0.5, Strategy::Popularity)
+        .variant("hybrid", 0.5, Strategy::Hybrid)
+        .build()
+        .unwrap();
+    svc.register_experiment(exp.clone()).unwrap();
+    let (u, at) = active_user(&svc, &data);
+    let variant = exp.variants()[exp.assign(&u).unwrap().variant].name.clone();
+    svc.set_alert_rules(vec![AlertRule::ConversionFloor {
+        experiment: "floor".into(),
+        variant: variant.clone(),
+        floor: 0.5,
+        window_secs: 3600,
+        min_exposures: 1,
+    }])
+    .unwrap();
+    let r = svc
+        .recommend_in_experiment("floor", &u, &Request::new(5).now(at))
+        .unwrap();
+    // Buckets are minutes, counted once they have ended.
+    let t = now() + 120;
+    let a = svc.check_alerts(t);
+    assert_eq!(a.len(), 1);
+    assert_eq!(
+        (a[0].what.clone(), a[0].value),
+        (format!("floor/{variant}"), 0.0)
+    );
+    svc.record(&[Interaction::new(
+        &u,
+        &r.recommendations[0].item_id,
+        "click",
+        now(),
+    )])
+    .unwrap();
+    assert!(
+        svc.check_alerts(t + 1).is_empty(),
+        "1 conversion / 1 exposure clears it"
+    );
+}
+
+#[test]
+fn restored_services_continue_version_numbers() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    assert!(svc.retrain_blocking(None).unwrap().accepted());
+    let path = std::env::temp_dir().join(format!("craic-svc-v-{}.snap", std::process::id()));
+    svc.save_snapshot(&path).unwrap();
+    let back = Service::from_snapshot_file(&path, ServiceOptions::default()).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(back.model_info().version.starts_with("v2-"));
+    assert!(back.swap_engine(back.engine().clone()).starts_with("v3-"));
+    // The restored catalogue is in the training source: new interactions are accepted.
+    back.record(&[Interaction::new("newbie", &data.items[0].id, "save", now())])
+        .unwrap();
+}
