@@ -42,6 +42,8 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::PyStats>()?;
     m.add_class::<types::PyBlendWeights>()?;
     m.add_class::<engine::PyEngine>()?;
+    m.add_class::<engine::PySnapshotMeta>()?;
+    m.add_function(wrap_pyfunction!(engine::_engine_from_pickle, m)?)?;
     m.add_function(wrap_pyfunction!(_error_classes, m)?)?;
     Ok(())
 }

@@ -15,7 +15,7 @@ use crate::errors;
 static DEFAULT: LazyLock<core::Config> = LazyLock::new(core::Config::default);
 
 /// Python `repr` of an optional value.
-fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
+pub(crate) fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
     v.as_ref()
         .map_or_else(|| "None".to_owned(), |x| format!("{x:?}"))
 }

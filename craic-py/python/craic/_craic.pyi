@@ -4,6 +4,9 @@
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Union, final
 
+import numpy as np
+import numpy.typing as npt
+
 __all__ = [
     "__version__",
     "Config",
@@ -17,6 +20,8 @@ __all__ = [
     "Stats",
     "BlendWeights",
     "Engine",
+    "SnapshotMeta",
+    "_engine_from_pickle",
     "_error_classes",
 ]
 
@@ -281,5 +286,44 @@ class Engine:
     def blend_weights(self, user_id: str) -> BlendWeights: ...
     def stats(self) -> Stats: ...
     def verify_neighbours(self, *, tolerance: float = 1e-9) -> str | None: ...
+    def to_snapshot(
+        self,
+        *,
+        version: str = ...,
+        created_at: int | None = None,
+        metrics: Mapping[str, float] | None = None,
+    ) -> bytes: ...
+    @staticmethod
+    def from_snapshot(data: bytes) -> tuple[Engine, SnapshotMeta]: ...
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
+    def interaction_matrix(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.float64],
+        tuple[int, int],
+        list[str],
+        list[str],
+    ]: ...
+
+@final
+class SnapshotMeta:
+    """Describes a model snapshot (version, creation time, watermark, interactions, metrics)."""
+
+    @property
+    def version(self) -> str: ...
+    @property
+    def created_at(self) -> int: ...
+    @property
+    def watermark(self) -> int | None: ...
+    @property
+    def interactions(self) -> int: ...
+    @property
+    def metrics(self) -> dict[str, float]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+def _engine_from_pickle(data: bytes) -> Engine: ...
 
 def _error_classes() -> dict[str, str]: ...
