@@ -7,7 +7,7 @@ recommendations::
     engine = craic.Engine.build(items, interactions)
     recs = engine.recommend("ana", k=5, strategy="hybrid", explain=True)
 
-Engines round-trip through ``Engine.to_snapshot`` / ``Engine.from_snapshot`` and
+Submodule: :mod:`craic.experiments` (GrowthBook-compatible A/B experiments). Engines round-trip through ``Engine.to_snapshot`` / ``Engine.from_snapshot`` and
 pickle; :func:`to_scipy` turns the interaction matrix into a scipy sparse matrix.
 
 Every error is a :class:`CraicError` with a stable ``.kind``; its subclasses also subclass the
@@ -21,6 +21,7 @@ from ._errors import (
     SnapshotError,
     StorageError,
 )
+from . import experiments
 from ._scipy import to_scipy
 from ._craic import (
     Applied,
@@ -57,5 +58,6 @@ __all__ = [
     "StorageError",
     "Strategy",
     "__version__",
+    "experiments",
     "to_scipy",
 ]
