@@ -15,7 +15,9 @@
 
 mod engine;
 mod errors;
+mod evaluation;
 mod experiments;
+mod synthetic;
 mod types;
 
 use pyo3::prelude::*;
@@ -64,6 +66,18 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<experiments::PyVariantReport>()?;
     m.add_class::<experiments::PySampleRatioMismatch>()?;
     m.add_class::<experiments::PyReport>()?;
+    // Evaluation.
+    m.add_class::<evaluation::PySplit>()?;
+    m.add_class::<evaluation::PyMetrics>()?;
+    m.add_class::<evaluation::PyUserScore>()?;
+    m.add_function(wrap_pyfunction!(evaluation::time_split, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluation::relevant_items, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluation::evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluation::score_user, m)?)?;
+    // Synthetic data.
+    m.add_class::<synthetic::PyDataset>()?;
+    m.add_function(wrap_pyfunction!(synthetic::generate, m)?)?;
+    m.add_function(wrap_pyfunction!(synthetic::preset_config, m)?)?;
     m.add_function(wrap_pyfunction!(_error_classes, m)?)?;
     Ok(())
 }

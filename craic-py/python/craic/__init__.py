@@ -7,7 +7,9 @@ recommendations::
     engine = craic.Engine.build(items, interactions)
     recs = engine.recommend("ana", k=5, strategy="hybrid", explain=True)
 
-Submodule: :mod:`craic.experiments` (GrowthBook-compatible A/B experiments). Engines round-trip through ``Engine.to_snapshot`` / ``Engine.from_snapshot`` and
+Submodules: :mod:`craic.experiments` (GrowthBook-compatible A/B experiments),
+:mod:`craic.evaluation` (time split and ranking metrics), :mod:`craic.synthetic` (a synthetic
+dataset). Engines round-trip through ``Engine.to_snapshot`` / ``Engine.from_snapshot`` and
 pickle; :func:`to_scipy` turns the interaction matrix into a scipy sparse matrix.
 
 Every error is a :class:`CraicError` with a stable ``.kind``; its subclasses also subclass the
@@ -21,7 +23,7 @@ from ._errors import (
     SnapshotError,
     StorageError,
 )
-from . import experiments
+from . import evaluation, experiments, synthetic
 from ._scipy import to_scipy
 from ._craic import (
     Applied,
@@ -58,6 +60,8 @@ __all__ = [
     "StorageError",
     "Strategy",
     "__version__",
+    "evaluation",
     "experiments",
+    "synthetic",
     "to_scipy",
 ]
