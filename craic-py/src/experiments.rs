@@ -8,6 +8,7 @@ use craic_core as core;
 use craic_core::experiments::{self as exp, growthbook};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::errors;
 use crate::types::{opt, py_bool, PyStrategy};
@@ -501,18 +502,46 @@ impl PyExperimentCounts {
     }
 }
 
-/// Converts one `record_all` row: an `ExperimentEvent`.
+/// Converts one `record_all` row: an `ExperimentEvent`, or a dict in the core's serialised
+/// form (`{"type": "exposure", "id", "experiment", "user_id", "variant", "timestamp"}` or
+/// `{"type": "conversion", "id", "experiment", "user_id", "timestamp"}`), e.g. replayed from
+/// storage.
 fn event_row(obj: &Bound<'_, PyAny>) -> PyResult<exp::ExperimentEvent> {
-    obj.cast::<PyExperimentEvent>()
-        .map(|e| e.get().inner.clone())
-        .map_err(|_| {
-            PyTypeError::new_err(format!(
-                "expected ExperimentEvent, got {}",
-                obj.get_type()
-                    .name()
-                    .map_or_else(|_| "?".to_owned(), |n| n.to_string())
-            ))
-        })
+    if let Ok(e) = obj.cast::<PyExperimentEvent>() {
+        return Ok(e.get().inner.clone());
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let field = |name: &str| -> PyResult<Bound<'_, PyAny>> {
+            d.get_item(name)?
+                .ok_or_else(|| PyTypeError::new_err(format!("missing key {name:?}")))
+        };
+        let kind: String = field("type")?.extract()?;
+        let id: String = field("id")?.extract()?;
+        let experiment: String = field("experiment")?.extract()?;
+        let user_id: String = field("user_id")?.extract()?;
+        let timestamp: i64 = field("timestamp")?.extract()?;
+        return match kind.as_str() {
+            "exposure" => Ok(exp::ExperimentEvent::exposure(
+                id,
+                experiment,
+                user_id,
+                field("variant")?.extract::<String>()?,
+                timestamp,
+            )),
+            "conversion" => Ok(exp::ExperimentEvent::conversion(
+                id, experiment, user_id, timestamp,
+            )),
+            other => Err(PyTypeError::new_err(format!(
+                "unknown event type {other:?} (expected \"exposure\" or \"conversion\")"
+            ))),
+        };
+    }
+    Err(PyTypeError::new_err(format!(
+        "expected ExperimentEvent or dict, got {}",
+        obj.get_type()
+            .name()
+            .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+    )))
 }
 
 /// In-memory exposure and conversion tracking, idempotent and order-independent.
@@ -602,16 +631,20 @@ impl PyExperimentTracker {
         self.with(py, |t| t.record(&event)).map_err(errors::to_py)
     }
 
-    /// Records a batch of `ExperimentEvent`s atomically: returns how many were new, or raises on
-    /// the first bad row (`.row` is its index) and records nothing.
+    /// Records a batch atomically: returns how many events were new, or raises on the first bad
+    /// row (`.row` is its index) and records nothing. Rows are `ExperimentEvent`s or dicts in
+    /// the core's serialised form (`{"type": "exposure" | "conversion", "id", "experiment",
+    /// "user_id", "variant" (exposures only), "timestamp"}`); a row that is neither raises
+    /// `TypeError` naming its index.
     fn record_all(&self, py: Python<'_>, events: &Bound<'_, PyAny>) -> PyResult<usize> {
         let mut rows = Vec::with_capacity(events.len().unwrap_or(0));
         for (n, row) in events.try_iter()?.enumerate() {
             let row = row?;
-            rows.push(
-                event_row(&row)
-                    .map_err(|e| PyTypeError::new_err(format!("event row {n}: {}", e.value(py))))?,
-            );
+            rows.push(event_row(&row).map_err(|e| {
+                let err = PyTypeError::new_err(format!("event row {n}: {}", e.value(py)));
+                err.set_cause(py, Some(e));
+                err
+            })?);
         }
         self.with(py, |t| t.record_all(&rows))
             .map_err(errors::to_py)

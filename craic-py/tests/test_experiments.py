@@ -201,10 +201,20 @@ def test_tracking_counts() -> None:
         ExperimentEvent.exposure("e1", "feed", "ann", "hybrid", T0),  # duplicate
     ]
     assert t.record_all(events) == 3
+    # Dicts in the core's serialised form (as replayed from storage) work too.
+    replay = [
+        {"type": "exposure", "id": "e4", "experiment": "feed", "user_id": "dee",
+         "variant": "hybrid", "timestamp": T0},
+        {"type": "conversion", "id": "c4", "experiment": "feed", "user_id": "dee",
+         "timestamp": T0 + 1},
+        {"type": "conversion", "id": "c3", "experiment": "feed", "user_id": "cy",
+         "timestamp": T0 + 6},  # duplicate id
+    ]
+    assert t.record_all(replay) == 2
     c = t.counts("feed")
     assert c.experiment == "feed"
     assert [(v.variant, v.exposed_users, v.converting_users, v.conversions)
-            for v in c.variants] == [("control", 2, 1, 2), ("hybrid", 1, 1, 1)]
+            for v in c.variants] == [("control", 2, 1, 2), ("hybrid", 2, 2, 2)]
     assert (c.unattributed_conversions, c.unattributed_users) == (1, 1)
     assert c.users_in_multiple_variants == 0
     assert repr(c).startswith('ExperimentCounts(experiment="feed", variants=[VariantCounts(')
@@ -243,8 +253,14 @@ def test_tracking_errors() -> None:
     e = error_of(nf, lambda: t.record_all(batch))
     assert (e.kind, e.row) == ("unknown_variant", 1)
     assert t.counts("feed").variants[1].exposed_users == 0
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="event row 0"):
         t.record_all([("e1", "feed")])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="missing key"):
+        t.record_all([{"type": "exposure", "id": "x", "experiment": "feed", "user_id": "u",
+                       "timestamp": T0}])
+    with pytest.raises(TypeError, match="unknown event type"):
+        t.record_all([{"type": "click", "id": "x", "experiment": "feed", "user_id": "u",
+                       "timestamp": T0}])
     for alpha in (0.0, 1.0, float("nan")):
         assert error_of(bad, lambda: t.report("feed", alpha=alpha)).kind == "invalid_config"
     assert error_of(bad, lambda: t.report("feed", mixing_variance=-1.0)).kind == "invalid_config"
