@@ -18,8 +18,8 @@ fi
 # shellcheck disable=SC1091
 source "$VENV/bin/activate"
 
-step "pip install maturin pytest mypy numpy"
-python -m pip install --quiet --disable-pip-version-check maturin pytest mypy numpy
+step "pip install maturin pytest mypy numpy scipy"
+python -m pip install --quiet --disable-pip-version-check maturin pytest mypy numpy scipy
 
 step "maturin develop (${CRAIC_PY_PROFILE:-release})"
 if [ "${CRAIC_PY_PROFILE:-release}" = dev ]; then

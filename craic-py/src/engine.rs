@@ -5,14 +5,82 @@
 //! calls detach: they take the engine's lock, and waiting for it (behind a long `record` in
 //! another thread) must not hold the GIL.
 
+use std::collections::BTreeMap;
+
 use craic_core as core;
+use numpy::{PyArray1, ToPyArray};
 use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyTuple};
 
 use crate::errors;
 use crate::types::{
-    PyApplied, PyBlendWeights, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats,
+    opt, PyApplied, PyBlendWeights, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats,
     StrategyArg,
 };
+
+/// The current time in unix seconds (the core has no clock).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Describes a model snapshot: the caller's version id and creation time, what the engine held
+/// when it was saved (watermark, interactions) and the caller's training metrics.
+#[pyclass(frozen, eq, get_all, module = "craic._craic", name = "SnapshotMeta")]
+#[derive(Clone, PartialEq)]
+pub struct PySnapshotMeta {
+    /// Version id chosen by the caller (`""` if none).
+    pub version: String,
+    /// Creation time, unix seconds.
+    pub created_at: i64,
+    /// Latest interaction timestamp included, if any.
+    pub watermark: Option<i64>,
+    /// Interactions applied to the engine when it was saved.
+    pub interactions: u64,
+    /// Training metrics given when saving (e.g. `{"ndcg@10": 0.21}`).
+    pub metrics: BTreeMap<String, f64>,
+}
+
+impl From<core::SnapshotMeta> for PySnapshotMeta {
+    fn from(m: core::SnapshotMeta) -> Self {
+        PySnapshotMeta {
+            version: m.version,
+            created_at: m.created_at,
+            watermark: m.watermark,
+            interactions: m.interactions,
+            metrics: m.metrics,
+        }
+    }
+}
+
+#[pymethods]
+impl PySnapshotMeta {
+    fn __repr__(&self) -> String {
+        let metrics: Vec<String> = self
+            .metrics
+            .iter()
+            .map(|(k, v)| format!("{k:?}: {v:?}"))
+            .collect();
+        format!(
+            "SnapshotMeta(version={:?}, created_at={}, watermark={}, interactions={}, \
+             metrics={{{}}})",
+            self.version,
+            self.created_at,
+            opt(&self.watermark),
+            self.interactions,
+            metrics.join(", ")
+        )
+    }
+}
+
+/// Rebuilds a pickled `Engine` from its snapshot bytes (the target of `Engine.__reduce__`).
+#[pyfunction]
+pub(crate) fn _engine_from_pickle(py: Python<'_>, data: &[u8]) -> PyResult<PyEngine> {
+    py.detach(|| core::Engine::from_snapshot(data))
+        .map(|(inner, _)| PyEngine { inner })
+        .map_err(errors::to_py)
+}
 
 /// The recommender: catalogue, interaction matrix, neighbourhoods and scorers.
 ///
@@ -22,7 +90,7 @@ use crate::types::{
 /// rejected whole: nothing changes and the error's `.row` is the row's index.
 #[pyclass(frozen, module = "craic._craic", name = "Engine")]
 pub struct PyEngine {
-    inner: core::Engine,
+    pub(crate) inner: core::Engine,
 }
 
 fn config_of(config: Option<PyRef<'_, PyConfig>>) -> core::Config {
@@ -258,6 +326,90 @@ impl PyEngine {
     #[pyo3(signature = (*, tolerance = 1e-9))]
     fn verify_neighbours(&self, py: Python<'_>, tolerance: f64) -> Option<String> {
         py.detach(|| self.inner.verify_neighbours(tolerance)).err()
+    }
+
+    /// Serialises the engine's whole state (catalogue, matrix, neighbour lists, popularity,
+    /// preferences, configuration) into checksummed snapshot bytes, with metadata: `version` (a
+    /// free-form id), `created_at` (unix seconds; default: now) and training `metrics`. The
+    /// watermark and interaction count are filled in from the engine. Readers are not blocked.
+    #[pyo3(signature = (*, version = String::new(), created_at = None, metrics = None))]
+    fn to_snapshot<'py>(
+        &self,
+        py: Python<'py>,
+        version: String,
+        created_at: Option<i64>,
+        metrics: Option<BTreeMap<String, f64>>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let meta = core::SnapshotMeta {
+            version,
+            created_at: created_at.unwrap_or_else(unix_now),
+            metrics: metrics.unwrap_or_default(),
+            ..core::SnapshotMeta::default()
+        };
+        let bytes = py
+            .detach(|| self.inner.to_snapshot(&meta))
+            .map_err(errors::to_py)?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Loads an engine saved by `to_snapshot`; returns `(engine, meta)`. The loaded engine
+    /// serves exactly what the saved one served and keeps updating incrementally. Foreign,
+    /// truncated, corrupt or newer-format bytes raise `SnapshotError` (kind `invalid_snapshot`).
+    #[staticmethod]
+    fn from_snapshot(py: Python<'_>, data: &[u8]) -> PyResult<(PyEngine, PySnapshotMeta)> {
+        py.detach(|| core::Engine::from_snapshot(data))
+            .map(|(inner, meta)| (PyEngine { inner }, meta.into()))
+            .map_err(errors::to_py)
+    }
+
+    /// Pickle support: an engine pickles as its snapshot bytes.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let bytes = py
+            .detach(|| self.inner.to_snapshot(&core::SnapshotMeta::default()))
+            .map_err(errors::to_py)?;
+        let rebuild = py.import("craic._craic")?.getattr("_engine_from_pickle")?;
+        let args = PyTuple::new(py, [PyBytes::new(py, &bytes)])?;
+        PyTuple::new(py, [rebuild, args.into_any()])
+    }
+
+    /// The interaction matrix in CSR form, as numpy arrays: `(indptr, indices, data, shape,
+    /// user_ids, item_ids)`. Row `r` is user `user_ids[r]`, column `c` item `item_ids[c]`; a
+    /// cell is the user's current (decayed, kind-weighted) score of the item. `indptr` and
+    /// `indices` are int64, `data` float64, `shape` is `(len(user_ids), len(item_ids))`.
+    /// Feed it to `scipy.sparse.csr_matrix((data, indices, indptr), shape)` (see
+    /// `craic.to_scipy`). Requires numpy.
+    #[allow(clippy::type_complexity)]
+    fn interaction_matrix<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (
+        Bound<'py, PyArray1<i64>>,
+        Bound<'py, PyArray1<i64>>,
+        Bound<'py, PyArray1<f64>>,
+        (usize, usize),
+        Vec<String>,
+        Vec<String>,
+    ) {
+        let (indptr, indices, data, shape, users, items) = py.detach(|| {
+            let (m, users, items) = self.inner.interaction_matrix();
+            let as_i64 = |v: &[usize]| -> Vec<i64> {
+                v.iter()
+                    .map(|&x| i64::try_from(x).unwrap_or(i64::MAX))
+                    .collect()
+            };
+            let indptr = as_i64(&m.indptr().to_proper());
+            let indices = as_i64(m.indices());
+            let data = m.data().to_vec();
+            (indptr, indices, data, m.shape(), users, items)
+        });
+        (
+            PyArray1::from_vec(py, indptr),
+            PyArray1::from_vec(py, indices),
+            data.to_pyarray(py),
+            shape,
+            users,
+            items,
+        )
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

@@ -97,6 +97,13 @@ pub(crate) fn to_py(err: Error) -> PyErr {
     })
 }
 
+/// Converts an I/O error of a file the binding writes (`Dataset.write_csv`) into the matching
+/// builtin `OSError` subclass (`FileNotFoundError`, `PermissionError`, ...), with `errno` set.
+/// Not a craic error kind: the core does no I/O.
+pub(crate) fn io_to_py(err: std::io::Error) -> PyErr {
+    PyErr::from(err)
+}
+
 /// `{kind: class name}` for every kind the core defines (exposed to Python for the tests).
 pub(crate) fn class_names() -> Vec<(&'static str, &'static str)> {
     ErrorKind::ALL

@@ -15,6 +15,9 @@
 
 mod engine;
 mod errors;
+mod evaluation;
+mod experiments;
+mod synthetic;
 mod types;
 
 use pyo3::prelude::*;
@@ -42,6 +45,39 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::PyStats>()?;
     m.add_class::<types::PyBlendWeights>()?;
     m.add_class::<engine::PyEngine>()?;
+    m.add_class::<engine::PySnapshotMeta>()?;
+    m.add_function(wrap_pyfunction!(engine::_engine_from_pickle, m)?)?;
+    // Experiments.
+    m.add_function(wrap_pyfunction!(experiments::hash, m)?)?;
+    m.add_function(wrap_pyfunction!(experiments::get_equal_weights, m)?)?;
+    m.add_function(wrap_pyfunction!(experiments::get_bucket_ranges, m)?)?;
+    m.add_function(wrap_pyfunction!(experiments::choose_variation, m)?)?;
+    m.add_function(wrap_pyfunction!(experiments::in_namespace, m)?)?;
+    m.add_class::<experiments::PyVariant>()?;
+    m.add_class::<experiments::PyExperiment>()?;
+    m.add_class::<experiments::PyAssignment>()?;
+    m.add_class::<experiments::PyExperimentEvent>()?;
+    m.add_class::<experiments::PyExperimentTracker>()?;
+    m.add_class::<experiments::PyVariantCounts>()?;
+    m.add_class::<experiments::PyExperimentCounts>()?;
+    m.add_class::<experiments::PyEstimate>()?;
+    m.add_class::<experiments::PySequentialResult>()?;
+    m.add_class::<experiments::PyComparison>()?;
+    m.add_class::<experiments::PyVariantReport>()?;
+    m.add_class::<experiments::PySampleRatioMismatch>()?;
+    m.add_class::<experiments::PyReport>()?;
+    // Evaluation.
+    m.add_class::<evaluation::PySplit>()?;
+    m.add_class::<evaluation::PyMetrics>()?;
+    m.add_class::<evaluation::PyUserScore>()?;
+    m.add_function(wrap_pyfunction!(evaluation::time_split, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluation::relevant_items, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluation::evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluation::score_user, m)?)?;
+    // Synthetic data.
+    m.add_class::<synthetic::PyDataset>()?;
+    m.add_function(wrap_pyfunction!(synthetic::generate, m)?)?;
+    m.add_function(wrap_pyfunction!(synthetic::preset_config, m)?)?;
     m.add_function(wrap_pyfunction!(_error_classes, m)?)?;
     Ok(())
 }

@@ -15,12 +15,12 @@ use crate::errors;
 static DEFAULT: LazyLock<core::Config> = LazyLock::new(core::Config::default);
 
 /// Python `repr` of an optional value.
-fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
+pub(crate) fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
     v.as_ref()
         .map_or_else(|| "None".to_owned(), |x| format!("{x:?}"))
 }
 
-fn py_bool(b: bool) -> &'static str {
+pub(crate) fn py_bool(b: bool) -> &'static str {
     if b {
         "True"
     } else {
@@ -477,6 +477,17 @@ impl From<PyStrategy> for core::Strategy {
             PyStrategy::Collaborative => core::Strategy::Collaborative,
             PyStrategy::Content => core::Strategy::Content,
             PyStrategy::Hybrid => core::Strategy::Hybrid,
+        }
+    }
+}
+
+impl From<core::Strategy> for PyStrategy {
+    fn from(s: core::Strategy) -> Self {
+        match s {
+            core::Strategy::Popularity => PyStrategy::Popularity,
+            core::Strategy::Collaborative => PyStrategy::Collaborative,
+            core::Strategy::Content => PyStrategy::Content,
+            core::Strategy::Hybrid => PyStrategy::Hybrid,
         }
     }
 }

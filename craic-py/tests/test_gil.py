@@ -87,3 +87,35 @@ def test_threads_share_one_engine(engine: craic.Engine) -> None:
     assert len(results) == 800
     assert engine.stats().interactions == 14 + 200
     assert engine.verify_neighbours() is None
+
+
+def test_evaluate_releases_the_gil() -> None:
+    from craic import evaluation, synthetic
+
+    data = synthetic.generate("small")
+    split = evaluation.time_split(data.interactions, 0.2)
+    engine = craic.Engine.build(data.items, split.train, preferences=data.preferences)
+    test = split.test
+    done = threading.Event()
+    stamps: list[float] = []
+
+    def ticker() -> None:  # pure Python: runs only while nobody holds the GIL
+        while not done.is_set():
+            stamps.append(time.perf_counter())
+            time.sleep(0.0005)
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    try:
+        while not stamps:
+            time.sleep(0.001)
+        started = time.perf_counter()
+        metrics = evaluation.evaluate(engine, test, k=10)
+        ended = time.perf_counter()
+    finally:
+        done.set()
+        thread.join()
+    assert metrics.users > 1_000
+    quarter = (ended - started) / 4
+    during = sum(1 for t in stamps if started + quarter < t < ended - quarter)
+    assert during >= 5, f"ticker ran {during} times in the middle of a {ended - started:.3f}s run"

@@ -7,6 +7,11 @@ recommendations::
     engine = craic.Engine.build(items, interactions)
     recs = engine.recommend("ana", k=5, strategy="hybrid", explain=True)
 
+Submodules: :mod:`craic.experiments` (GrowthBook-compatible A/B experiments),
+:mod:`craic.evaluation` (time split and ranking metrics), :mod:`craic.synthetic` (a synthetic
+dataset). Engines round-trip through ``Engine.to_snapshot`` / ``Engine.from_snapshot`` and
+pickle; :func:`to_scipy` turns the interaction matrix into a scipy sparse matrix.
+
 Every error is a :class:`CraicError` with a stable ``.kind``; its subclasses also subclass the
 matching builtin (``InvalidInputError`` is a ``ValueError``, ``NotFoundError`` a ``KeyError``).
 """
@@ -18,6 +23,8 @@ from ._errors import (
     SnapshotError,
     StorageError,
 )
+from . import evaluation, experiments, synthetic
+from ._scipy import to_scipy
 from ._craic import (
     Applied,
     BlendWeights,
@@ -28,6 +35,7 @@ from ._craic import (
     Item,
     Preferences,
     Recommendation,
+    SnapshotMeta,
     Stats,
     Strategy,
     __version__,
@@ -47,8 +55,13 @@ __all__ = [
     "Preferences",
     "Recommendation",
     "SnapshotError",
+    "SnapshotMeta",
     "Stats",
     "StorageError",
     "Strategy",
     "__version__",
+    "evaluation",
+    "experiments",
+    "synthetic",
+    "to_scipy",
 ]
