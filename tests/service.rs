@@ -251,10 +251,14 @@ fn slow_service(data: &Dataset, delay: Duration) -> (Service, Arc<SlowSource>) {
 fn interactions_recorded_during_a_retrain_reach_the_new_model() {
     let data = tiny();
     let (svc, source) = slow_service(&data, Duration::ZERO);
-    let item = &data.items[0].id;
     let t = data.config.end() - 5;
+    // Each newcomer saves the same two events, so they become each other's neighbours.
     let newcomers: Vec<Interaction> = (0..20)
-        .map(|i| Interaction::new(format!("late-{i}"), item, "save", t))
+        .flat_map(|i| {
+            data.items[..2]
+                .iter()
+                .map(move |item| Interaction::new(format!("late-{i}"), &item.id, "save", t))
+        })
         .collect();
     *source.during.lock().unwrap() = newcomers;
     source.fired.store(false, Ordering::SeqCst);
@@ -266,8 +270,8 @@ fn interactions_recorded_during_a_retrain_reach_the_new_model() {
         "the batch arrived during the retrain"
     );
     let engine = svc.engine();
-    assert_eq!(engine.stats().interactions, before + 20);
-    assert_eq!(source.inner.interaction_count() as u64, before + 20);
+    assert_eq!(engine.stats().interactions, before + 40);
+    assert_eq!(source.inner.interaction_count() as u64, before + 40);
     assert!(engine
         .neighbours("late-3")
         .iter()

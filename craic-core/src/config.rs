@@ -47,10 +47,10 @@ impl Default for FeatureWeights {
     fn default() -> Self {
         FeatureWeights {
             genre: 1.0,
-            artist: 1.0,
-            venue: 1.0,
+            artist: 0.5,
+            venue: 0.2,
             city: 1.0,
-            tag: 1.0,
+            tag: 0.5,
         }
     }
 }
@@ -84,6 +84,11 @@ pub struct Config {
     /// Hybrid: share of content within the non-collaborative part, when the user has
     /// preferences or history (the rest is popularity).
     pub hybrid_content_share: f64,
+    /// Exponent γ of the popularity prior on content scores: a content match counts
+    /// `content × popularity^γ`, with popularity local to the user's cities in [0, 1]. Among
+    /// equally good matches the popular one wins, and a brand-new user with stated preferences
+    /// gets popularity filtered by those preferences. 0 disables the prior.
+    pub popularity_prior: f64,
     /// Weight of stated preferences in the content profile, relative to one normalised history.
     pub preference_weight: f64,
     /// Largest `k` a request may ask for.
@@ -127,12 +132,13 @@ impl Default for Config {
             kinds,
             half_life_secs: Some(30.0 * 86_400.0),
             neighbours: 50,
-            shrinkage: 0.0,
-            min_overlap: 1,
-            max_item_users: 5_000,
+            shrinkage: 10.0,
+            min_overlap: 2,
+            max_item_users: 1_000,
             exclude_saved: true,
-            hybrid_k0: 5.0,
+            hybrid_k0: 2.0,
             hybrid_content_share: 0.5,
+            popularity_prior: 1.0,
             preference_weight: 1.0,
             max_k: 1_000,
             content_weights: FeatureWeights::default(),
@@ -188,6 +194,7 @@ impl Config {
             ("shrinkage", self.shrinkage),
             ("hybrid_k0", self.hybrid_k0),
             ("preference_weight", self.preference_weight),
+            ("popularity_prior", self.popularity_prior),
             ("content_weights.genre", self.content_weights.genre),
             ("content_weights.artist", self.content_weights.artist),
             ("content_weights.venue", self.content_weights.venue),

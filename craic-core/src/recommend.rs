@@ -232,6 +232,7 @@ impl Model {
                 .fold(0.0f64, f64::max)
         };
         let (max_cf, max_ct) = (max_of(&s.cf), max_of(&s.content));
+        let prior_exp = self.config.popularity_prior;
         let score = |i: u32, s: &Scratch| -> [f64; 3] {
             let cf = if max_cf > 0.0 {
                 (s.cf.get(i) / max_cf).max(0.0)
@@ -243,10 +244,16 @@ impl Model {
             } else {
                 0.0
             };
+            let pop = self.popularity.local(i, &cities);
+            let prior = if prior_exp > 0.0 && ct > 0.0 {
+                pop.max(f64::MIN_POSITIVE).powf(prior_exp)
+            } else {
+                1.0
+            };
             [
                 w.collaborative * cf,
-                w.content * ct,
-                w.popularity * self.popularity.local(i, &cities),
+                w.content * ct * prior,
+                w.popularity * pop,
             ]
         };
 
