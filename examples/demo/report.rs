@@ -207,7 +207,7 @@ fn offline_table(h: &mut String, s: &Summary) {
 
 /// Dots with Wilson-interval error bars, one row per variant, with the control's rate dashed.
 fn conversion_chart(h: &mut String, s: &Summary) {
-    let (w, left, row) = (640.0, 120.0, 36.0);
+    let (w, left, row) = (640.0, 200.0, 36.0);
     let n = s.ab.variants.len();
     let height = row * n as f64 + 40.0;
     let hi =
@@ -226,7 +226,7 @@ fn conversion_chart(h: &mut String, s: &Summary) {
     } else {
         (0.0, 1.0)
     };
-    let plot = w - left - 20.0;
+    let plot = w - left - 30.0;
     let x = |p: f64| left + plot * (p - lo) / (hi - lo);
     let axis_y = row * n as f64 + 10.0;
     let _ = writeln!(
@@ -380,7 +380,7 @@ fn latency_chart(h: &mut String, s: &Summary) {
         .max(10.0);
     let lo_dec = 0.0f64; // 1 µs
     let hi_dec = max.log10().ceil().max(1.0);
-    let plot = w - left - 80.0;
+    let plot = w - left - 120.0;
     let x = |us: f64| left + plot * (us.max(1.0).log10() - lo_dec) / (hi_dec - lo_dec);
     let axis_y = group * n as f64 + 8.0;
     let _ = writeln!(
