@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Python binding into a venv and tests it: pytest, then mypy's stubtest (the .pyi
-# stubs must match the compiled module). Exits non-zero on any failure, including a pytest run
-# that collected no tests (exit code 5).
+# stubs must match the compiled module) and mypy --strict on the tests. Exits non-zero on any failure,
+# including a pytest run that collected no tests (exit code 5).
 #
 #   craic-py/scripts/test.sh            # release build (what users get)
 #   CRAIC_PY_PROFILE=dev craic-py/scripts/test.sh   # faster build while iterating
@@ -18,8 +18,10 @@ fi
 # shellcheck disable=SC1091
 source "$VENV/bin/activate"
 
-step "pip install maturin pytest mypy numpy scipy"
-python -m pip install --quiet --disable-pip-version-check maturin pytest mypy numpy scipy
+# prometheus_client: its parser checks Service.metrics_text.
+step "pip install maturin pytest mypy numpy scipy prometheus_client"
+python -m pip install --quiet --disable-pip-version-check maturin pytest mypy numpy scipy \
+  prometheus_client
 
 step "maturin develop (${CRAIC_PY_PROFILE:-release})"
 if [ "${CRAIC_PY_PROFILE:-release}" = dev ]; then
@@ -28,17 +30,22 @@ else
   maturin develop --release
 fi
 
+# pytest, failing on a run that collected no tests (exit code 5).
+run_pytest() {
+  set +e
+  python -m pytest -q "$@"
+  local status=$?
+  set -e
+  if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests in $*" >&2
+    exit 1
+  elif [ "$status" -ne 0 ]; then
+    exit "$status"
+  fi
+}
+
 step "pytest"
-set +e
-python -m pytest -q tests
-status=$?
-set -e
-if [ "$status" -eq 5 ]; then
-  echo "pytest collected no tests" >&2
-  exit 1
-elif [ "$status" -ne 0 ]; then
-  exit "$status"
-fi
+run_pytest tests
 
 step "stubtest (stubs match the compiled module)"
 python -m mypy.stubtest craic  # the package and its submodules, _craic included
