@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the Python binding into a venv and tests it: pytest, then mypy's stubtest (the .pyi
-# stubs must match the compiled module). Exits non-zero on any failure, including a pytest run
-# that collected no tests (exit code 5).
+# Builds the Python binding into a venv and tests it: pytest (the binding's tests, then the
+# FastAPI example's in examples/fastapi_app/), then mypy's stubtest (the .pyi stubs must match
+# the compiled module) and mypy --strict on both test suites. Exits non-zero on any failure,
+# including a pytest run that collected no tests (exit code 5).
 #
 #   craic-py/scripts/test.sh            # release build (what users get)
 #   CRAIC_PY_PROFILE=dev craic-py/scripts/test.sh   # faster build while iterating
@@ -18,8 +19,11 @@ fi
 # shellcheck disable=SC1091
 source "$VENV/bin/activate"
 
-step "pip install maturin pytest mypy numpy scipy"
-python -m pip install --quiet --disable-pip-version-check maturin pytest mypy numpy scipy
+# prometheus_client: its parser checks Service.metrics_text; fastapi + httpx (TestClient):
+# the example app.
+step "pip install maturin pytest mypy numpy scipy prometheus_client fastapi httpx"
+python -m pip install --quiet --disable-pip-version-check maturin pytest mypy numpy scipy \
+  prometheus_client fastapi httpx
 
 step "maturin develop (${CRAIC_PY_PROFILE:-release})"
 if [ "${CRAIC_PY_PROFILE:-release}" = dev ]; then
@@ -28,20 +32,29 @@ else
   maturin develop --release
 fi
 
+# pytest, failing on a run that collected no tests (exit code 5).
+run_pytest() {
+  set +e
+  python -m pytest -q "$@"
+  local status=$?
+  set -e
+  if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests in $*" >&2
+    exit 1
+  elif [ "$status" -ne 0 ]; then
+    exit "$status"
+  fi
+}
+
 step "pytest"
-set +e
-python -m pytest -q tests
-status=$?
-set -e
-if [ "$status" -eq 5 ]; then
-  echo "pytest collected no tests" >&2
-  exit 1
-elif [ "$status" -ne 0 ]; then
-  exit "$status"
-fi
+run_pytest tests
+
+step "pytest: the FastAPI example (examples/fastapi_app)"
+(cd .. && run_pytest -p no:cacheprovider examples/fastapi_app)
 
 step "stubtest (stubs match the compiled module)"
 python -m mypy.stubtest craic  # the package and its submodules, _craic included
 
-step "mypy on the tests (the stubs type-check real use)"
+step "mypy on the tests and the FastAPI example (the stubs type-check real use)"
 python -m mypy --strict --ignore-missing-imports tests
+(cd .. && python -m mypy --strict --ignore-missing-imports examples/fastapi_app)

@@ -93,20 +93,21 @@ pub struct PyEngine {
     pub(crate) inner: core::Engine,
 }
 
-fn config_of(config: Option<PyRef<'_, PyConfig>>) -> core::Config {
+pub(crate) fn config_of(config: Option<PyRef<'_, PyConfig>>) -> core::Config {
     config.map_or_else(core::Config::default, |c| c.inner.clone())
 }
 
-fn items_of(items: Vec<PyRef<'_, PyItem>>) -> Vec<core::Item> {
+pub(crate) fn items_of(items: Vec<PyRef<'_, PyItem>>) -> Vec<core::Item> {
     items.iter().map(|i| i.inner.clone()).collect()
 }
 
-fn recommendations(recs: Vec<core::Recommendation>) -> Vec<PyRecommendation> {
+pub(crate) fn recommendations(recs: Vec<core::Recommendation>) -> Vec<PyRecommendation> {
     recs.into_iter().map(PyRecommendation::from).collect()
 }
 
+/// The core request of a `recommend`-style call's keyword arguments.
 #[allow(clippy::too_many_arguments)]
-fn request(
+pub(crate) fn request(
     k: usize,
     strategy: StrategyArg,
     now: Option<i64>,
@@ -150,13 +151,7 @@ impl PyEngine {
     ) -> PyResult<Self> {
         let items = items_of(items);
         let rows = crate::types::interactions(interactions)?;
-        let mut prefs = Vec::new();
-        if let Some(mapping) = preferences {
-            for pair in mapping.call_method0("items")?.try_iter()? {
-                let (user, p): (String, PyRef<'_, PyPreferences>) = pair?.extract()?;
-                prefs.push((user, p.inner.clone()));
-            }
-        }
+        let prefs = crate::types::preferences_map(preferences)?;
         let config = config_of(config);
         let inner = py
             .detach(|| core::Engine::build(config, items, prefs, &rows))

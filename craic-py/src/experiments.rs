@@ -302,7 +302,7 @@ impl PyAssignment {
 
 #[pymethods]
 impl PyAssignment {
-    fn __repr__(&self) -> String {
+    pub(crate) fn __repr__(&self) -> String {
         format!(
             "Assignment(variant={:?}, index={}, strategy={:?}, bucket={:?})",
             self.variant,

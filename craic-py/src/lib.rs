@@ -6,17 +6,20 @@
 //!
 //! The binding only converts: arguments into core types, core results into small frozen Python
 //! classes, and core errors into the exception hierarchy of `craic._errors` through one
-//! exhaustive mapping ([`errors`]). Every engine call that does work releases the GIL.
+//! exhaustive mapping ([`errors`]). Every engine and service call releases the GIL; the
+//! service's alert callbacks (Python callables) re-attach to the interpreter to run.
 //!
 //! ## Crate features
 //! - `extension-module`: build a Python extension that does not link libpython. Enabled only by
 //!   maturin (`pyproject.toml`); leave it off for `cargo test --workspace`.
 #![deny(missing_docs)]
 
+mod alerts;
 mod engine;
 mod errors;
 mod evaluation;
 mod experiments;
+mod service;
 mod synthetic;
 mod types;
 
@@ -78,6 +81,20 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<synthetic::PyDataset>()?;
     m.add_function(wrap_pyfunction!(synthetic::generate, m)?)?;
     m.add_function(wrap_pyfunction!(synthetic::preset_config, m)?)?;
+    // The service.
+    m.add_class::<service::PyService>()?;
+    m.add_class::<service::PyModelInfo>()?;
+    m.add_class::<service::PyRetrainOutcome>()?;
+    m.add_class::<service::PyRetrainJob>()?;
+    m.add_class::<service::PyScheduleHandle>()?;
+    m.add_class::<service::PyExperimentRecommendations>()?;
+    m.add_class::<alerts::PyDriftReport>()?;
+    m.add_class::<alerts::PyFeatureDrift>()?;
+    m.add_class::<alerts::PyPsiReport>()?;
+    m.add_class::<alerts::PyPsiBin>()?;
+    m.add_class::<alerts::PyDriftRule>()?;
+    m.add_class::<alerts::PyConversionFloorRule>()?;
+    m.add_class::<alerts::PyAlert>()?;
     m.add_function(wrap_pyfunction!(_error_classes, m)?)?;
     Ok(())
 }

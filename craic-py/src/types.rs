@@ -505,6 +505,20 @@ impl PyStrategy {
     }
 }
 
+/// Converts a `{user_id: Preferences}` mapping (anything with `.items()`); `None` is empty.
+pub(crate) fn preferences_map(
+    mapping: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Vec<(String, core::Preferences)>> {
+    let mut prefs = Vec::new();
+    if let Some(mapping) = mapping {
+        for pair in mapping.call_method0("items")?.try_iter()? {
+            let (user, p): (String, PyRef<'_, PyPreferences>) = pair?.extract()?;
+            prefs.push((user, p.inner.clone()));
+        }
+    }
+    Ok(prefs)
+}
+
 /// A strategy argument: a `Strategy` or its name. Unknown names are an `InvalidInputError` with
 /// kind `invalid_config`.
 #[derive(Clone, Copy)]
@@ -581,7 +595,7 @@ impl From<core::Recommendation> for PyRecommendation {
 
 #[pymethods]
 impl PyRecommendation {
-    fn __repr__(&self) -> String {
+    pub(crate) fn __repr__(&self) -> String {
         let explanation = match &self.explanation {
             None => "None".to_owned(),
             Some(cs) => format!(

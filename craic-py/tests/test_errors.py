@@ -24,13 +24,17 @@ def test_hierarchy() -> None:
     assert issubclass(craic.SnapshotError, ValueError)
     assert issubclass(craic.StorageError, craic.CraicError)
     assert issubclass(craic.StorageError, OSError)
+    assert issubclass(craic.RetrainRunningError, craic.CraicError)
+    assert issubclass(craic.RetrainRunningError, RuntimeError)
+    assert issubclass(craic.StoppedError, craic.CraicError)
+    assert issubclass(craic.StoppedError, RuntimeError)
     assert issubclass(craic.CraicError, Exception)
     assert not issubclass(craic.NotFoundError, ValueError)
 
 
 def test_every_kind_maps_to_a_specific_class() -> None:
     mapping = _craic._error_classes()
-    assert len(mapping) == 12
+    assert len(mapping) == 12 + 3  # the core's kinds and the service's
     lookup = {"unknown_item", "unknown_experiment", "unknown_variant"}
     for kind, name in mapping.items():
         cls = getattr(craic, name)
@@ -39,6 +43,9 @@ def test_every_kind_maps_to_a_specific_class() -> None:
         assert (cls is craic.NotFoundError) == (kind in lookup), kind
     assert mapping["invalid_snapshot"] == "SnapshotError"
     assert mapping["invalid_weight"] == "InvalidInputError"
+    assert mapping["io"] == "StorageError"
+    assert mapping["retrain_running"] == "RetrainRunningError"
+    assert mapping["stopped"] == "StoppedError"
 
 
 def expect(cls: type[craic.CraicError], kind: str, row: int | None = None) -> Any:

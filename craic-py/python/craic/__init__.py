@@ -7,6 +7,14 @@ recommendations::
     engine = craic.Engine.build(items, interactions)
     recs = engine.recommend("ana", k=5, strategy="hybrid", explain=True)
 
+For serving, :class:`Service` wraps an engine with a cache, gated background retrains, a
+daily schedule, snapshot files, Prometheus metrics, experiments, drift and alerts (its helper
+classes live in :mod:`craic.service`)::
+
+    svc = craic.Service(items=items, interactions=interactions)
+    svc.recommend("ana", k=5)
+    svc.retrain()                     # RetrainOutcome: gated, hot-swapped
+
 Submodules: :mod:`craic.experiments` (GrowthBook-compatible A/B experiments),
 :mod:`craic.evaluation` (time split and ranking metrics), :mod:`craic.synthetic` (a synthetic
 dataset). Engines round-trip through ``Engine.to_snapshot`` / ``Engine.from_snapshot`` and
@@ -20,10 +28,12 @@ from ._errors import (
     CraicError,
     InvalidInputError,
     NotFoundError,
+    RetrainRunningError,
     SnapshotError,
     StorageError,
+    StoppedError,
 )
-from . import evaluation, experiments, synthetic
+from . import evaluation, experiments, service, synthetic
 from ._scipy import to_scipy
 from ._craic import (
     Applied,
@@ -35,6 +45,7 @@ from ._craic import (
     Item,
     Preferences,
     Recommendation,
+    Service,
     SnapshotMeta,
     Stats,
     Strategy,
@@ -54,14 +65,18 @@ __all__ = [
     "NotFoundError",
     "Preferences",
     "Recommendation",
+    "RetrainRunningError",
+    "Service",
     "SnapshotError",
     "SnapshotMeta",
     "Stats",
     "StorageError",
+    "StoppedError",
     "Strategy",
     "__version__",
     "evaluation",
     "experiments",
+    "service",
     "synthetic",
     "to_scipy",
 ]

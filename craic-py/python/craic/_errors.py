@@ -6,7 +6,8 @@ index of the first bad row. The subclasses also subclass the matching Python bui
 that catches ``ValueError`` or ``KeyError`` keeps working.
 
 The compiled module (``craic._craic``) looks these classes up here and maps every core error
-kind to one of them in a single exhaustive function (``craic-py/src/errors.rs``).
+kind, and every kind the :class:`craic.Service` adds (``io``, ``retrain_running``, ``stopped``),
+to one of them in a single exhaustive mapping (``craic-py/src/errors.rs``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ __all__ = [
     "CraicError",
     "InvalidInputError",
     "NotFoundError",
+    "RetrainRunningError",
     "SnapshotError",
     "StorageError",
+    "StoppedError",
 ]
 
 
@@ -56,4 +59,19 @@ class SnapshotError(CraicError, ValueError):
 
 
 class StorageError(CraicError, OSError):
-    """Reading or writing persistent storage failed (reserved for the storage backends)."""
+    """Reading or writing a file or storage backend failed (kind ``io``).
+
+    Raised by :class:`craic.Service` for snapshot files; ``errno``, ``strerror`` and
+    ``filename`` are set like those of the builtin ``OSError`` of the failed call.
+    """
+
+
+class RetrainRunningError(CraicError, RuntimeError):
+    """A retrain was asked for without waiting while another one runs (kind ``retrain_running``)."""
+
+
+class StoppedError(CraicError, RuntimeError):
+    """Background work stopped unexpectedly, e.g. the retrain thread panicked (kind ``stopped``).
+
+    Nothing was swapped: the service keeps serving its current model.
+    """

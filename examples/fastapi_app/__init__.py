@@ -1,0 +1,1 @@
+"""A FastAPI app embedding craic (see README.md)."""
