@@ -32,27 +32,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("generate: {:.2?}, peak RSS {:.0} MB", t.elapsed(), rss_mb());
     let now = data.interactions.last().map_or(0, |x| x.timestamp);
     let t = Instant::now();
-    let max_item_users = std::env::var("MAXU")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(Config::default().max_item_users);
-    let mut lens = std::collections::HashMap::<&str, usize>::new();
-    for x in &data.interactions {
-        *lens.entry(x.item_id.as_str()).or_default() += 1;
-    }
-    let mut l: Vec<usize> = lens.values().copied().collect();
-    l.sort_unstable_by(|a, b| b.cmp(a));
-    println!(
-        "interactions per item: top {:?}, #>1000 {}, #>500 {}",
-        &l[..5.min(l.len())],
-        l.iter().filter(|&&x| x > 1000).count(),
-        l.iter().filter(|&&x| x > 500).count()
-    );
     let engine = Engine::build(
-        Config {
-            max_item_users,
-            ..Config::default()
-        },
+        Config::default(),
         data.items.clone(),
         data.preferences.clone(),
         &data.interactions,
@@ -81,5 +62,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let q = |p: f64| lat[((lat.len() - 1) as f64 * p) as usize] as f64 / 1000.0;
         println!("recommend {s}: p50 {:.1} µs, p99 {:.1} µs", q(0.5), q(0.99));
     }
+    // Single interactions applied incrementally (exact), after the last one in the log.
+    let mut lat: Vec<u128> = Vec::new();
+    let mut full = 0;
+    for n in 0..queries {
+        let x = &data.interactions[(n * 104_729) % data.interactions.len()];
+        let kind = ["click", "save", "click", "hide"][n % 4];
+        let one =
+            craic::Interaction::new(x.user_id.clone(), x.item_id.clone(), kind, now + n as i64);
+        let t = Instant::now();
+        let applied = engine.record(&[one])?;
+        lat.push(t.elapsed().as_nanos());
+        full += applied.lists_recomputed;
+    }
+    lat.sort_unstable();
+    let q = |p: f64| lat[((lat.len() - 1) as f64 * p) as usize] as f64 / 1000.0;
+    println!(
+        "record one interaction: p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs ({:.1} lists recomputed per interaction)",
+        q(0.5),
+        q(0.99),
+        q(1.0),
+        full as f64 / queries as f64
+    );
+    println!("peak RSS after all: {:.0} MB", rss_mb());
     Ok(())
 }

@@ -70,6 +70,10 @@ pub struct Config {
     pub half_life_secs: Option<f64>,
     /// Number of neighbours kept per user (top-k by cosine similarity).
     pub neighbours: usize,
+    /// Extra neighbours kept beyond `neighbours` (never served): an update that pushes a
+    /// neighbour down is then fixed in place instead of recomputing that list. More means fewer
+    /// recomputes and more memory (8 bytes per user per neighbour).
+    pub neighbour_buffer: usize,
     /// Similarity shrinkage λ: `sim = cos · n / (n + λ)` with `n` co-interacted items (0 = off).
     pub shrinkage: f64,
     /// Minimum number of co-interacted items for two users to be neighbours.
@@ -132,6 +136,7 @@ impl Default for Config {
             kinds,
             half_life_secs: Some(30.0 * 86_400.0),
             neighbours: 50,
+            neighbour_buffer: 25,
             shrinkage: 10.0,
             min_overlap: 2,
             max_item_users: 1_000,
@@ -184,6 +189,11 @@ impl Config {
             if !(h.is_finite() && h > 0.0) {
                 return Err(Error::weight("half_life_secs", h));
             }
+        }
+        if self.neighbour_buffer > 10_000 {
+            return Err(Error::InvalidConfig(
+                "neighbour_buffer must be at most 10000".into(),
+            ));
         }
         if self.neighbours == 0 || self.neighbours > 10_000 {
             return Err(Error::InvalidConfig(

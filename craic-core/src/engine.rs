@@ -226,8 +226,13 @@ impl Engine {
     /// similarities are within `tolerance`). Returns the first user whose list differs.
     pub fn verify_neighbours(&self, tolerance: f64) -> std::result::Result<(), String> {
         let m = self.read();
+        if !m.neighbours.reverse_index_consistent() {
+            return Err("reverse neighbour index out of step with the lists".into());
+        }
         let fresh = Neighbours::build(&m.matrix, &m.capped, &m.sim_params());
-        for (u, (a, b)) in m.neighbours.lists.iter().zip(&fresh.lists).enumerate() {
+        let k = m.config.neighbours;
+        for u in 0..m.users.len() as u32 {
+            let (a, b) = (m.neighbours.served(u, k), fresh.served(u, k));
             let same = a.len() == b.len()
                 && a.iter().zip(b).all(|(x, y)| {
                     (x.1 as f64 - y.1 as f64).abs() <= tolerance
@@ -236,7 +241,7 @@ impl Engine {
             if !same {
                 return Err(format!(
                     "user {:?}: incremental {:?} != full {:?}",
-                    m.users.name(u as u32),
+                    m.users.name(u),
                     a,
                     b
                 ));

@@ -86,12 +86,14 @@ impl Model {
         self.users.reindex();
         self.catalog.reindex();
         self.popularity.relink();
+        self.neighbours.reindex();
         self.content = ContentIndex::build(&self.catalog, &self.config.content_weights);
     }
 
     pub fn sim_params(&self) -> SimParams {
         SimParams {
             k: self.config.neighbours,
+            keep: self.config.neighbours + self.config.neighbour_buffer,
             shrinkage: self.config.shrinkage,
             min_overlap: self.config.min_overlap,
         }
@@ -269,10 +271,7 @@ impl Model {
 
     fn neighbours_fit(&mut self) {
         let n = self.matrix.rows.len();
-        if self.neighbours.lists.len() < n {
-            self.neighbours.lists.resize_with(n, Vec::new);
-            self.neighbours.bound.resize(n, 0.0);
-        }
+        self.neighbours.fit(n);
     }
 
     /// Updates the cap flags of `items`; returns those whose flag flipped.

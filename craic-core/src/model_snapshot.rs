@@ -136,7 +136,9 @@ impl Model {
             }
         }
         for list in &self.neighbours.lists {
-            if list.len() > self.config.neighbours || list.iter().any(|e| e.0 as usize >= users) {
+            if list.len() > self.config.neighbours + self.config.neighbour_buffer
+                || list.iter().any(|e| e.0 as usize >= users)
+            {
                 return Err("malformed neighbour list".into());
             }
         }

@@ -134,7 +134,7 @@ impl Model {
     fn collaborative_scores(&self, u: Option<u32>, acc: &mut DenseAcc) {
         let Some(u) = u else { return };
         acc.fit(self.catalog.len());
-        for &(v, s) in &self.neighbours.lists[u as usize] {
+        for &(v, s) in self.neighbours.served(u, self.config.neighbours) {
             let nv = self.matrix.norms[v as usize];
             if nv == 0.0 {
                 continue;
@@ -324,7 +324,7 @@ impl Model {
         let mut contributions = Vec::new();
         if parts[0] > 0.0 {
             if let Some(u) = u {
-                let neigh = &self.neighbours.lists[u as usize];
+                let neigh = self.neighbours.served(u, self.config.neighbours);
                 let liked = neigh
                     .iter()
                     .filter(|(v, _)| {
@@ -386,9 +386,10 @@ impl Model {
     pub fn neighbours_of(&self, user: &str) -> Vec<(String, f64)> {
         self.users
             .get(user)
-            .and_then(|u| self.neighbours.lists.get(u as usize))
-            .map(|l| {
-                l.iter()
+            .map(|u| {
+                self.neighbours
+                    .served(u, self.config.neighbours)
+                    .iter()
                     .map(|&(v, s)| (self.users.name(v).to_owned(), s as f64))
                     .collect()
             })

@@ -26,7 +26,10 @@ use crate::scratch::DenseAcc;
 /// Parameters of the similarity, copied from the configuration.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct SimParams {
+    /// Neighbours served.
     pub k: usize,
+    /// Neighbours kept (k plus a buffer, so most updates are fixed in place).
+    pub keep: usize,
     pub shrinkage: f64,
     pub min_overlap: u32,
 }
@@ -37,6 +40,18 @@ pub(crate) type Entry = (u32, f32);
 /// Best first: higher similarity, then lower index.
 fn order(a: &Entry, b: &Entry) -> Ordering {
     b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+fn link(rev: &mut Vec<u32>, v: u32) {
+    if let Err(at) = rev.binary_search(&v) {
+        rev.insert(at, v);
+    }
+}
+
+fn unlink(rev: &mut Vec<u32>, v: u32) {
+    if let Ok(at) = rev.binary_search(&v) {
+        rev.remove(at);
+    }
 }
 
 /// An entry ordered best first (`a < b` when `a` ranks higher), so a max-heap keeps the worst
@@ -79,6 +94,9 @@ pub(crate) struct Neighbours {
     pub lists: Vec<Vec<Entry>>,
     /// Per user: ≥ every positive similarity not in the list (0 when there is none).
     pub bound: Vec<f32>,
+    /// Reverse index: for each user, the (sorted) users whose list contains them. Derived.
+    #[serde(skip)]
+    rev: Vec<Vec<u32>>,
     #[serde(skip)]
     acc: DenseAcc,
 }
@@ -152,7 +170,7 @@ impl Neighbours {
     ) -> (Vec<Entry>, f32) {
         Self::accumulate(m, capped, u, acc);
         let nu = m.norms[u as usize];
-        let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(p.k + 2);
+        let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(p.keep + 2);
         for &v in &acc.touched {
             let s = v as usize;
             let sim = cosine(acc.val[s], nu, m.norms[s], acc.cnt[s], p);
@@ -160,7 +178,7 @@ impl Neighbours {
                 continue;
             }
             let e = Ranked((v, sim));
-            if heap.len() <= p.k {
+            if heap.len() <= p.keep {
                 heap.push(e);
             } else if heap.peek().is_some_and(|worst| e < *worst) {
                 heap.pop();
@@ -169,7 +187,7 @@ impl Neighbours {
         }
         acc.clear();
         let mut list: Vec<Entry> = heap.into_sorted_vec().into_iter().map(|r| r.0).collect();
-        let bound = if list.len() > p.k {
+        let bound = if list.len() > p.keep {
             list.pop().map_or(0.0, |e| e.1)
         } else {
             0.0
@@ -187,11 +205,65 @@ impl Neighbours {
                 Self::compute(m, capped, p, u, acc)
             })
             .unzip();
-        Neighbours {
+        let mut out = Neighbours {
             lists,
             bound,
+            rev: Vec::new(),
             acc: DenseAcc::default(),
+        };
+        out.reindex();
+        out
+    }
+
+    /// Rebuilds the reverse index from the lists (after a build or deserialisation).
+    pub fn reindex(&mut self) {
+        let mut rev = vec![Vec::new(); self.lists.len()];
+        for (v, list) in self.lists.iter().enumerate() {
+            for &(w, _) in list {
+                if let Some(r) = rev.get_mut(w as usize) {
+                    r.push(v as u32);
+                }
+            }
         }
+        self.rev = rev;
+    }
+
+    /// True when the maintained reverse index equals one rebuilt from the lists.
+    pub fn reverse_index_consistent(&self) -> bool {
+        let mut fresh = Neighbours {
+            lists: self.lists.clone(),
+            ..Neighbours::default()
+        };
+        fresh.reindex();
+        fresh.rev.iter().zip(&self.rev).all(|(a, b)| a == b)
+    }
+
+    /// Replaces `u`'s list, keeping the reverse index in step.
+    fn set_list(&mut self, u: u32, list: Vec<Entry>, bound: f32) {
+        let mut old: Vec<u32> = self.lists[u as usize].iter().map(|e| e.0).collect();
+        let mut new: Vec<u32> = list.iter().map(|e| e.0).collect();
+        old.sort_unstable();
+        new.sort_unstable();
+        let (mut i, mut j) = (0, 0);
+        while i < old.len() || j < new.len() {
+            match (old.get(i), new.get(j)) {
+                (Some(a), Some(b)) if a == b => {
+                    i += 1;
+                    j += 1;
+                }
+                (Some(&a), b) if b.is_none_or(|&b| a < b) => {
+                    unlink(&mut self.rev[a as usize], u);
+                    i += 1;
+                }
+                (_, Some(&b)) => {
+                    link(&mut self.rev[b as usize], u);
+                    j += 1;
+                }
+                _ => break,
+            }
+        }
+        self.lists[u as usize] = list;
+        self.bound[u as usize] = bound;
     }
 
     /// Recomputes the lists of `users` from scratch (in parallel when there are many).
@@ -211,15 +283,17 @@ impl Neighbours {
                 .collect()
         };
         for (&u, (list, b)) in users.iter().zip(fresh) {
-            self.lists[u as usize] = list;
-            self.bound[u as usize] = b;
+            self.set_list(u, list, b);
         }
     }
 
-    fn fit(&mut self, n: usize) {
+    pub fn fit(&mut self, n: usize) {
         if self.lists.len() < n {
             self.lists.resize_with(n, Vec::new);
             self.bound.resize(n, 0.0);
+        }
+        if self.rev.len() < n {
+            self.rev.resize_with(n, Vec::new);
         }
     }
 
@@ -252,59 +326,86 @@ impl Neighbours {
             lists_recomputed: 1,
         };
         for &(v, s) in &all {
-            if !self.fix_entry(v, u, s, p.k) {
+            if !self.fix_entry(v, u, s, p.k, p.keep) {
                 let (list, b) = Self::compute(m, capped, p, v, &mut self.acc);
-                self.lists[v as usize] = list;
-                self.bound[v as usize] = b;
+                self.set_list(v, list, b);
                 cost.lists_recomputed += 1;
             }
         }
-        let (list, b) = Self::top_k(all, p.k);
-        self.lists[u as usize] = list;
-        self.bound[u as usize] = b;
+        let (list, b) = Self::top_k(all, p.keep);
+        self.set_list(u, list, b);
         cost
     }
 
     /// Sets sim(v, u) = s in v's list if that can be done exactly; false if v's list must be
     /// recomputed from scratch.
-    fn fix_entry(&mut self, v: u32, u: u32, s: f32, k: usize) -> bool {
+    ///
+    /// Invariants: a list is the exact top of v's candidates (by similarity, then index), at most
+    /// `keep` long; `bound` is ≥ every qualifying similarity left out and ≤ the list's smallest
+    /// one; a list shorter than `k` with a positive bound is never left behind.
+    fn fix_entry(&mut self, v: u32, u: u32, s: f32, k: usize, keep: usize) -> bool {
+        let listed = self.rev[u as usize].binary_search(&v).is_ok();
         let list = &mut self.lists[v as usize];
         let bound = &mut self.bound[v as usize];
         let new = (u, s);
-        match list.iter().position(|e| e.0 == u) {
-            Some(pos) => {
-                if s > 0.0 && s > *bound {
-                    list.remove(pos);
-                    let at = list.partition_point(|e| order(e, &new) == Ordering::Less);
-                    list.insert(at, new);
-                    true
-                } else if *bound == 0.0 && s <= 0.0 {
-                    list.remove(pos);
-                    true
-                } else {
-                    false
-                }
-            }
-            None if s <= 0.0 => true,
-            None => {
-                if list.len() < k {
-                    let at = list.partition_point(|e| order(e, &new) == Ordering::Less);
-                    list.insert(at, new);
-                } else if list
+        let qualifies = s > 0.0;
+        let place = |list: &mut Vec<Entry>| {
+            let at = list.partition_point(|e| order(e, &new) == Ordering::Less);
+            list.insert(at, new);
+        };
+        if listed {
+            let Some(pos) = list.iter().position(|e| e.0 == u) else {
+                return false; // index out of step: recompute to be safe
+            };
+            return if qualifies && s > *bound {
+                // Still ahead of everything left out: move it to its new place.
+                list.remove(pos);
+                place(list);
+                true
+            } else if qualifies && s == *bound {
+                false // a tie with something left out: only a recompute can order it
+            } else {
+                // Below every other listed entry: it drops out (and is covered by the bound).
+                list.remove(pos);
+                unlink(&mut self.rev[u as usize], v);
+                !(list.len() < k && *bound > 0.0)
+            };
+        }
+        if !qualifies {
+            return true;
+        }
+        if list.len() < keep {
+            if s > *bound {
+                place(list);
+                link(&mut self.rev[u as usize], v);
+            } else if s == *bound
+                && list
                     .last()
                     .is_some_and(|last| order(&new, last) == Ordering::Less)
-                {
-                    let at = list.partition_point(|e| order(e, &new) == Ordering::Less);
-                    list.insert(at, new);
-                    if let Some(out) = list.pop() {
-                        *bound = bound.max(out.1);
-                    }
-                } else {
-                    *bound = bound.max(s);
-                }
-                true
+            {
+                return false; // ties with something left out and belongs in the list
             }
+        } else if list
+            .last()
+            .is_some_and(|last| order(&new, last) == Ordering::Less)
+        {
+            place(list);
+            link(&mut self.rev[u as usize], v);
+            if let Some(out) = list.pop() {
+                *bound = bound.max(out.1);
+                unlink(&mut self.rev[out.0 as usize], v);
+            }
+        } else {
+            *bound = bound.max(s);
         }
+        true
+    }
+
+    /// The neighbours served for `u`: the first k of its list.
+    pub fn served(&self, u: u32, k: usize) -> &[Entry] {
+        self.lists
+            .get(u as usize)
+            .map_or(&[][..], |l| &l[..l.len().min(k)])
     }
 
     /// Exact similarity of two users by merging their rows (for checks and explanations).
