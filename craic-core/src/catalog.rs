@@ -13,6 +13,9 @@ pub(crate) struct Catalog {
     pub removed: Vec<bool>,
     pub cities: Interner,
     pub city_of: Vec<u32>,
+    /// `items[i].starts_at`, kept compact for the eligibility hot path (derived).
+    #[serde(skip)]
+    pub starts: Vec<i64>,
 }
 
 /// Canonical form of a metadata value for matching (case- and surrounding-space-insensitive).
@@ -31,10 +34,12 @@ impl Catalog {
         };
         let i = idx as usize;
         if i == self.items.len() {
+            self.starts.push(item.starts_at);
             self.items.push(item);
             self.removed.push(false);
             self.city_of.push(city);
         } else {
+            self.starts[i] = item.starts_at;
             self.items[i] = item;
             self.removed[i] = false;
             self.city_of[i] = city;
@@ -59,6 +64,7 @@ impl Catalog {
     }
 
     pub fn reindex(&mut self) {
+        self.starts = self.items.iter().map(|it| it.starts_at).collect();
         self.ids.reindex();
         self.cities.reindex();
     }

@@ -140,20 +140,36 @@ impl Popularity {
         ratio(self.score[item as usize], self.max())
     }
 
-    /// The popularity component for a user whose cities are `cities`: items in those cities
-    /// score in [0.5, 1] (by popularity within the city), others in [0, 0.4] (by overall
-    /// popularity), so local events always come first. Without cities it is [`Popularity::normalised`].
-    pub fn local(&self, item: u32, cities: &[u32]) -> f64 {
-        if cities.is_empty() {
-            return self.normalised(item);
-        }
-        let c = self.city[item as usize];
-        if c != NO_CITY && cities.contains(&c) {
-            0.5 + 0.5 * ratio(self.score[item as usize], self.max_in(c))
-        } else {
-            0.4 * self.normalised(item)
+    /// The maxima [`Popularity::local`] needs for a user whose cities are `cities`, looked up
+    /// once per request.
+    pub fn context(&self, cities: &[u32]) -> LocalContext {
+        LocalContext {
+            global_max: self.max(),
+            cities: cities.iter().map(|&c| (c, self.max_in(c))).collect(),
         }
     }
+
+    /// The popularity component for a user whose cities are in `ctx`: items in those cities
+    /// score in [0.5, 1] (by popularity within the city), others in [0, 0.4] (by overall
+    /// popularity), so local events always come first. Without cities it is [`Popularity::normalised`].
+    pub fn local(&self, item: u32, ctx: &LocalContext) -> f64 {
+        let score = self.score[item as usize];
+        if ctx.cities.is_empty() {
+            return ratio(score, ctx.global_max);
+        }
+        let c = self.city[item as usize];
+        match ctx.cities.iter().find(|x| x.0 == c) {
+            Some(&(_, max)) if c != NO_CITY => 0.5 + 0.5 * ratio(score, max),
+            _ => 0.4 * ratio(score, ctx.global_max),
+        }
+    }
+}
+
+/// Per-request maxima for [`Popularity::local`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LocalContext {
+    global_max: f64,
+    cities: Vec<(u32, f64)>,
 }
 
 fn ratio(x: f64, max: f64) -> f64 {

@@ -56,8 +56,8 @@ fn by_score(a: &(u32, f64), b: &(u32, f64)) -> Ordering {
 impl Model {
     fn eligible(&self, e: &Eligibility, i: u32) -> bool {
         let ix = i as usize;
-        !self.catalog.removed[ix]
-            && self.catalog.items[ix].starts_at > e.now
+        self.catalog.starts[ix] > e.now
+            && !self.catalog.removed[ix]
             && e.city.is_none_or(|c| self.catalog.city_of[ix] == c)
             && e.excluded.binary_search(&i).is_err()
     }
@@ -131,8 +131,10 @@ impl Model {
         items
     }
 
-    fn collaborative_scores(&self, u: Option<u32>, acc: &mut DenseAcc) {
+    /// Neighbour-weighted scores of the items (starting after `now`) the neighbours touched.
+    fn collaborative_scores(&self, u: Option<u32>, now: i64, acc: &mut DenseAcc) {
         let Some(u) = u else { return };
+        let starts = &self.catalog.starts;
         acc.fit(self.catalog.len());
         for &(v, s) in self.neighbours.served(u, self.config.neighbours) {
             let nv = self.matrix.norms[v as usize];
@@ -141,7 +143,9 @@ impl Model {
             }
             let w = s as f64 / nv;
             for (i, r) in self.matrix.rows[v as usize].iter() {
-                acc.add(i, w * r);
+                if starts[i as usize] > now {
+                    acc.add(i, w * r);
+                }
             }
         }
     }
@@ -220,7 +224,7 @@ impl Model {
             Strategy::Hybrid => self.blend_weights(u, !profile.is_empty()),
         };
         if w.collaborative > 0.0 {
-            self.collaborative_scores(u, &mut s.cf);
+            self.collaborative_scores(u, e.now, &mut s.cf);
         }
         if w.content > 0.0 {
             self.content.score_all(&profile, e.now, &mut s.content);
@@ -233,6 +237,7 @@ impl Model {
         };
         let (max_cf, max_ct) = (max_of(&s.cf), max_of(&s.content));
         let prior_exp = self.config.popularity_prior;
+        let local = self.popularity.context(&cities);
         let score = |i: u32, s: &Scratch| -> [f64; 3] {
             let cf = if max_cf > 0.0 {
                 (s.cf.get(i) / max_cf).max(0.0)
@@ -244,11 +249,13 @@ impl Model {
             } else {
                 0.0
             };
-            let pop = self.popularity.local(i, &cities);
-            let prior = if prior_exp > 0.0 && ct > 0.0 {
-                pop.max(f64::MIN_POSITIVE).powf(prior_exp)
-            } else {
+            let pop = self.popularity.local(i, &local);
+            let prior = if ct <= 0.0 || prior_exp == 0.0 {
                 1.0
+            } else if prior_exp == 1.0 {
+                pop
+            } else {
+                pop.max(f64::MIN_POSITIVE).powf(prior_exp)
             };
             [
                 w.collaborative * cf,

@@ -310,17 +310,19 @@ impl Neighbours {
         self.fit(m.rows.len());
         let mut all = Self::scan(m, capped, p, u, &mut self.acc);
         // Users that no longer share anything with u now have similarity 0 with it.
-        self.acc.fit(m.rows.len());
-        for &(v, _) in &all {
-            self.acc.add(v, 0.0);
-        }
-        for &v in former {
-            if v != u && self.acc.cnt[v as usize] == 0 {
+        if !former.is_empty() {
+            self.acc.fit(m.rows.len());
+            for &(v, _) in &all {
                 self.acc.add(v, 0.0);
-                all.push((v, 0.0));
             }
+            for &v in former {
+                if v != u && self.acc.cnt[v as usize] == 0 {
+                    self.acc.add(v, 0.0);
+                    all.push((v, 0.0));
+                }
+            }
+            self.acc.clear();
         }
-        self.acc.clear();
         let mut cost = UpdateCost {
             entries_touched: all.len(),
             lists_recomputed: 1,
@@ -345,6 +347,9 @@ impl Neighbours {
     /// one; a list shorter than `k` with a positive bound is never left behind.
     fn fix_entry(&mut self, v: u32, u: u32, s: f32, k: usize, keep: usize) -> bool {
         let listed = self.rev[u as usize].binary_search(&v).is_ok();
+        if !listed && s < self.bound[v as usize] {
+            return true; // left out, and already covered by the bound: nothing to touch
+        }
         let list = &mut self.lists[v as usize];
         let bound = &mut self.bound[v as usize];
         let new = (u, s);
