@@ -136,6 +136,7 @@ impl Popularity {
     }
 
     /// Score scaled to [0, 1] by the top score (negative scores clamp to 0).
+    #[cfg(test)]
     pub fn normalised(&self, item: u32) -> f64 {
         ratio(self.score[item as usize], self.max())
     }
@@ -151,7 +152,7 @@ impl Popularity {
 
     /// The popularity component for a user whose cities are in `ctx`: items in those cities
     /// score in [0.5, 1] (by popularity within the city), others in [0, 0.4] (by overall
-    /// popularity), so local events always come first. Without cities it is [`Popularity::normalised`].
+    /// popularity), so local events always come first. Without cities: score / top score.
     pub fn local(&self, item: u32, ctx: &LocalContext) -> f64 {
         let score = self.score[item as usize];
         if ctx.cities.is_empty() {
