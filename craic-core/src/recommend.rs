@@ -48,6 +48,21 @@ fn system_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// The up to `n` touched slots of `acc` with the largest positive values times `weight`.
+fn strongest(acc: &DenseAcc, n: usize, weight: impl Fn(u32) -> f64) -> Vec<u32> {
+    let mut v: Vec<(u32, f64)> = acc
+        .touched
+        .iter()
+        .map(|&i| (i, acc.val[i as usize] * weight(i)))
+        .filter(|x| x.1 > 0.0)
+        .collect();
+    if v.len() > n {
+        v.select_nth_unstable_by(n - 1, by_score);
+        v.truncate(n);
+    }
+    v.into_iter().map(|x| x.0).collect()
+}
+
 /// Best first: higher score, then lower index.
 fn by_score(a: &(u32, f64), b: &(u32, f64)) -> Ordering {
     b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
@@ -267,12 +282,17 @@ impl Model {
         // Candidates: positive collaborative or content evidence, plus the most popular.
         s.seen.fit(self.catalog.len());
         let mut scored: Vec<(u32, f64)> = Vec::new();
-        let evidence: Vec<u32> =
-            s.cf.touched
-                .iter()
-                .chain(&s.content.touched)
-                .copied()
-                .collect();
+        // Only the strongest evidence of each kind can reach the top k once blended.
+        let depth = (10 * k).max(100);
+        let mut evidence = strongest(&s.cf, depth, |_| 1.0);
+        // Content evidence is ranked as it will count: with its popularity prior.
+        evidence.extend(strongest(&s.content, depth, |i| {
+            if prior_exp == 0.0 {
+                1.0
+            } else {
+                self.popularity.local(i, &local)
+            }
+        }));
         let pop_pool = if w.popularity > 0.0 {
             self.popular(e, &cities, (3 * k).max(30), &[])
         } else {
