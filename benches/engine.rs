@@ -1,0 +1,159 @@
+//! Core engine costs on the synthetic generator (`craic::synthetic`).
+//!
+//! Every dataset is generated once per process (outside any timed code) and shared by the groups;
+//! engines are built outside the timed code too, except in `build`, which times exactly that.
+//!
+//! * `build/{small,medium}` — [`Engine::build`] from the generated catalogue, preferences and
+//!   interaction log (default [`Config`]): catalogue + preferences + bulk matrix load + the
+//!   parallel build of every neighbour list. The owned inputs (items, preferences) are cloned
+//!   outside the timing (`iter_batched`, `BatchSize::LargeInput`); interactions are borrowed. The
+//!   resulting engine is dropped outside the timing as well. `medium` (100 k users, 20 k events,
+//!   2 M interactions) runs 10 flat samples (~1 build each) in ~1.5 min (80 s target; ~8 s a
+//!   build on a busy 2-core machine).
+//! * `recommend/{popularity,collaborative,content,hybrid}/<preset>` — one [`Engine::recommend`]
+//!   call (k = 10, `now` = the last timestamp of the log, so eligibility filtering is on) on the
+//!   calling thread, cycling through a fixed list of 1 000 users spread over the id range: the
+//!   figure is the mean over users (heavy, light, preference-only), not one user's latency.
+//! * `recommend_many/hybrid_1000_users/<preset>` — one [`Engine::recommend_many`] call for the same
+//!   1 000 users (hybrid, k = 10, same `now`), which fans out over rayon's pool (all cores);
+//!   reported as users/s via `Throughput::Elements(1000)` (30 samples).
+//! * `record_one/<preset>` — one [`Engine::record`] of a single interaction (an existing user on an
+//!   upcoming event; ~70 % click, 20 % save, 10 % hide) applied incrementally to a built engine.
+//!   The list of 1 000 interactions is cycled through, each one re-stamped one second after the
+//!   previous so time only moves forward. The engine is **not** reset between iterations: it keeps
+//!   every interaction recorded so far (warm-up included), as a live engine would, so later
+//!   iterations see slightly denser rows. Decay rebases happen if and when the clock calls for one.
+//!
+//! `<preset>` is `medium` by default; `CRAIC_BENCH_PRESET=small` swaps `small()` in for a quick run
+//! (and drops the then-duplicate `build/medium`). Smoke run, each benchmark once:
+//! `CRAIC_BENCH_PRESET=small cargo bench --workspace --bench engine -- --test`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use craic::{Config, Engine, Request, Strategy};
+use criterion::{
+    criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
+
+mod common;
+
+/// Users cycled through by the `recommend` groups.
+const USERS: usize = 1_000;
+/// Recommendations per request.
+const K: usize = 10;
+
+fn build(c: &mut Criterion) {
+    let small = common::small_dataset();
+    let (preset, _) = common::large_preset();
+    let mut group = c.benchmark_group("build");
+    // ~65 ms a build: 100 flat samples need more than the default 5 s.
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("small", |b| {
+        b.iter_batched(
+            || (small.items.clone(), small.preferences.clone()),
+            |(items, prefs)| {
+                Engine::build(
+                    Config::default(),
+                    items,
+                    prefs,
+                    black_box(&small.interactions),
+                )
+                .expect("builds")
+            },
+            BatchSize::LargeInput,
+        )
+    });
+
+    if common::is_medium(preset) {
+        let medium = common::large_dataset();
+        group
+            .sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(80));
+        group.bench_function("medium", |b| {
+            b.iter_batched(
+                || (medium.items.clone(), medium.preferences.clone()),
+                |(items, prefs)| {
+                    Engine::build(
+                        Config::default(),
+                        items,
+                        prefs,
+                        black_box(&medium.interactions),
+                    )
+                    .expect("builds")
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+fn recommend(c: &mut Criterion) {
+    let (preset, _) = common::large_preset();
+    let data = common::large_dataset();
+    let engine = common::build_engine(data);
+    let now = common::log_end(data);
+    let users = common::user_ids(data, USERS);
+
+    let mut group = c.benchmark_group("recommend");
+    for strategy in Strategy::ALL {
+        let req = Request::new(K).strategy(strategy).now(now);
+        group.bench_function(BenchmarkId::new(strategy.as_str(), preset), |b| {
+            let mut next = 0;
+            b.iter(|| {
+                let user = &users[next];
+                next = (next + 1) % users.len();
+                engine.recommend(black_box(user), &req).expect("recommends")
+            })
+        });
+    }
+    group.finish();
+
+    let refs: Vec<&str> = users.iter().map(String::as_str).collect();
+    let req = Request::new(K).strategy(Strategy::Hybrid).now(now);
+    let mut group = c.benchmark_group("recommend_many");
+    // ~0.45 s a call on `medium` (2 busy cores): 30 samples keep the group under ~20 s.
+    group
+        .throughput(Throughput::Elements(USERS as u64))
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(15));
+    group.bench_function(BenchmarkId::new("hybrid_1000_users", preset), |b| {
+        b.iter(|| {
+            engine
+                .recommend_many(black_box(&refs), &req)
+                .expect("recommends")
+        })
+    });
+    group.finish();
+}
+
+fn record_one(c: &mut Criterion) {
+    let (preset, _) = common::large_preset();
+    let data = common::large_dataset();
+    let engine = common::build_engine(data);
+    let mut pending = common::incremental_interactions(data, USERS);
+    let mut clock = common::log_end(data);
+
+    let mut group = c.benchmark_group("record_one");
+    // ~1.2 ms a call on `medium`: linear sampling (5 050 calls) needs ~6 s.
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function(preset, |b| {
+        let mut next = 0;
+        b.iter(|| {
+            clock += 1;
+            let x = &mut pending[next];
+            next = (next + 1) % USERS;
+            x.timestamp = clock;
+            engine
+                .record(std::slice::from_ref(black_box(&*x)))
+                .expect("records")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, build, recommend, record_one);
+criterion_main!(benches);
