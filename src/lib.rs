@@ -10,3 +10,8 @@
 pub use craic_core::*;
 
 pub mod service;
+
+/// The README's Rust examples run as doc tests, so the README cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
