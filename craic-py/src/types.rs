@@ -49,6 +49,7 @@ impl PyConfig {
         kinds = None,
         half_life_secs = DEFAULT.half_life_secs,
         neighbours = DEFAULT.neighbours,
+        neighbour_buffer = DEFAULT.neighbour_buffer,
         shrinkage = DEFAULT.shrinkage,
         min_overlap = DEFAULT.min_overlap,
         max_item_users = DEFAULT.max_item_users,
@@ -56,6 +57,8 @@ impl PyConfig {
         hybrid_k0 = DEFAULT.hybrid_k0,
         hybrid_content_share = DEFAULT.hybrid_content_share,
         preference_weight = DEFAULT.preference_weight,
+        popularity_prior = DEFAULT.popularity_prior,
+        content_weights = None,
         max_k = DEFAULT.max_k,
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -63,6 +66,7 @@ impl PyConfig {
         kinds: Option<BTreeMap<String, f64>>,
         half_life_secs: Option<f64>,
         neighbours: usize,
+        neighbour_buffer: usize,
         shrinkage: f64,
         min_overlap: u32,
         max_item_users: usize,
@@ -70,11 +74,32 @@ impl PyConfig {
         hybrid_k0: f64,
         hybrid_content_share: f64,
         preference_weight: f64,
+        popularity_prior: f64,
+        content_weights: Option<BTreeMap<String, f64>>,
         max_k: usize,
     ) -> PyResult<Self> {
+        let mut weights = DEFAULT.content_weights.clone();
+        for (name, w) in content_weights.unwrap_or_default() {
+            let slot = match name.as_str() {
+                "genre" => &mut weights.genre,
+                "artist" => &mut weights.artist,
+                "venue" => &mut weights.venue,
+                "city" => &mut weights.city,
+                "tag" => &mut weights.tag,
+                other => {
+                    return Err(errors::to_py(core::Error::InvalidConfig(format!(
+                        "unknown content weight {other:?} (genre, artist, venue, city, tag)"
+                    ))))
+                }
+            };
+            *slot = w;
+        }
         let mut config = core::Config {
             half_life_secs,
             neighbours,
+            neighbour_buffer,
+            popularity_prior,
+            content_weights: weights,
             shrinkage,
             min_overlap,
             max_item_users,
@@ -115,6 +140,35 @@ impl PyConfig {
     #[getter]
     fn neighbours(&self) -> usize {
         self.inner.neighbours
+    }
+
+    /// Extra neighbours kept beyond `neighbours` so updates are fixed in place.
+    #[getter]
+    fn neighbour_buffer(&self) -> usize {
+        self.inner.neighbour_buffer
+    }
+
+    /// Exponent of the popularity prior on content scores (0 disables it).
+    #[getter]
+    fn popularity_prior(&self) -> f64 {
+        self.inner.popularity_prior
+    }
+
+    /// Weight of each kind of metadata in content scoring
+    /// (`genre`, `artist`, `venue`, `city`, `tag`).
+    #[getter]
+    fn content_weights(&self) -> BTreeMap<String, f64> {
+        let w = &self.inner.content_weights;
+        [
+            ("genre", w.genre),
+            ("artist", w.artist),
+            ("venue", w.venue),
+            ("city", w.city),
+            ("tag", w.tag),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
     }
 
     /// Similarity shrinkage λ.
@@ -175,7 +229,7 @@ impl PyConfig {
         format!(
             "Config(kinds={{{}}}, half_life_secs={}, neighbours={}, shrinkage={:?}, min_overlap={}, \
              max_item_users={}, exclude_saved={}, hybrid_k0={:?}, hybrid_content_share={:?}, \
-             preference_weight={:?}, max_k={})",
+             preference_weight={:?}, neighbour_buffer={}, popularity_prior={:?}, max_k={})",
             kinds.join(", "),
             opt(&c.half_life_secs),
             c.neighbours,
@@ -186,6 +240,8 @@ impl PyConfig {
             c.hybrid_k0,
             c.hybrid_content_share,
             c.preference_weight,
+            c.neighbour_buffer,
+            c.popularity_prior,
             c.max_k
         )
     }

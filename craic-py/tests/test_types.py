@@ -15,14 +15,24 @@ def test_config_defaults_and_kinds() -> None:
     assert c == craic.Config()
     assert c.kinds == {"save": 1.0, "click": 0.25, "hide": 1.0, "unsave": 0.0}
     assert c.half_life_secs == 30 * 86400
-    assert (c.neighbours, c.min_overlap, c.max_k, c.exclude_saved) == (50, 1, 1000, True)
+    assert (c.neighbours, c.min_overlap, c.max_k, c.exclude_saved) == (50, 2, 1000, True)
     assert (c.shrinkage, c.hybrid_k0, c.hybrid_content_share, c.preference_weight) == (
-        0.0,
-        5.0,
+        10.0,
+        2.0,
         0.5,
         1.0,
     )
-    assert c.max_item_users == 5000
+    assert c.max_item_users == 1000
+    assert (c.neighbour_buffer, c.popularity_prior) == (25, 1.0)
+    assert c.content_weights == {"genre": 1.0, "artist": 0.5, "venue": 0.2, "city": 1.0, "tag": 0.5}
+    tuned = craic.Config(content_weights={"venue": 0.0}, popularity_prior=0.0)
+    assert tuned.content_weights["venue"] == 0.0 and tuned.popularity_prior == 0.0
+    with pytest.raises(craic.InvalidInputError) as e:
+        craic.Config(content_weights={"colour": 1.0})
+    assert e.value.kind == "invalid_config"
+    with pytest.raises(craic.InvalidInputError) as e:
+        craic.Config(content_weights={"genre": -1.0})
+    assert e.value.kind == "invalid_weight"
     custom = craic.Config(
         kinds={"purchase": 3.0, "click": 0.5},
         half_life_secs=None,

@@ -83,6 +83,7 @@ class Config:
         kinds: Mapping[str, float] | None = None,
         half_life_secs: float | None = ...,
         neighbours: int = ...,
+        neighbour_buffer: int = ...,
         shrinkage: float = ...,
         min_overlap: int = ...,
         max_item_users: int = ...,
@@ -90,6 +91,8 @@ class Config:
         hybrid_k0: float = ...,
         hybrid_content_share: float = ...,
         preference_weight: float = ...,
+        popularity_prior: float = ...,
+        content_weights: Mapping[str, float] | None = None,
         max_k: int = ...,
     ) -> Config: ...
     @property
@@ -112,6 +115,12 @@ class Config:
     def hybrid_content_share(self) -> float: ...
     @property
     def preference_weight(self) -> float: ...
+    @property
+    def neighbour_buffer(self) -> int: ...
+    @property
+    def popularity_prior(self) -> float: ...
+    @property
+    def content_weights(self) -> dict[str, float]: ...
     @property
     def max_k(self) -> int: ...
     def __eq__(self, value: object, /) -> bool: ...
