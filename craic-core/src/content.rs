@@ -15,6 +15,9 @@ use crate::item::Preferences;
 use crate::scratch::DenseAcc;
 use crate::sparse::SparseVec;
 
+/// Features of a profile used for scoring (the strongest by absolute weight).
+const MAX_PROFILE_FEATURES: usize = 32;
+
 /// The kind of a content feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum FeatureKind {
@@ -221,8 +224,17 @@ impl ContentIndex {
             .filter(|w| w.1 != 0.0)
             .collect();
         acc.clear();
-        weights.sort_unstable_by_key(|w| w.0);
+        // The norm covers the whole profile; scoring uses its strongest features only, which
+        // bounds the work for users with long, varied histories (the weak tail moves scores by
+        // little and rankings by less).
         let norm = weights.iter().map(|w| w.1 * w.1).sum::<f64>().sqrt();
+        if weights.len() > MAX_PROFILE_FEATURES {
+            weights.select_nth_unstable_by(MAX_PROFILE_FEATURES - 1, |a, b| {
+                b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0))
+            });
+            weights.truncate(MAX_PROFILE_FEATURES);
+        }
+        weights.sort_unstable_by_key(|w| w.0);
         Profile { weights, norm }
     }
 
