@@ -32,7 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,22 +102,24 @@ def time_split_cutoff(timestamps: IntArray, test_fraction: float) -> int:
     return int(np.partition(timestamps, idx)[idx])
 
 
-def load_data(directory: Path) -> Data:
-    """Reads interactions.csv and items.csv written by ``Dataset.write_csv``."""
+CODES_FILE = "codes.npz"
+
+
+def encode_csv(directory: Path) -> None:
+    """Reads interactions.csv and items.csv (written by ``Dataset.write_csv``) once, with the
+    stdlib's csv module, into integer codes saved as ``codes.npz`` next to them. Every worker
+    loads that file, so all methods see identical data and no worker's peak RSS carries the cost
+    of parsing 2M CSV rows into Python objects."""
     item_ids: list[str] = []
-    starts: list[int] = []
+    starts = array("q")
     with open(directory / "items.csv", newline="") as f:
         for row in csv.DictReader(f):
             item_ids.append(row["item_id"])
             starts.append(int(row["starts_at"]))
     item_index = {s: i for i, s in enumerate(item_ids)}
-
     user_index: dict[str, int] = {}
     kind_index: dict[str, int] = {}
-    users: list[int] = []
-    items: list[int] = []
-    kinds: list[int] = []
-    stamps: list[int] = []
+    users, items, kinds, stamps = array("q"), array("q"), array("q"), array("q")
     with open(directory / "interactions.csv", newline="") as f:
         reader = csv.reader(f)
         header = next(reader)
@@ -126,21 +129,37 @@ def load_data(directory: Path) -> Data:
             items.append(item_index[i])
             kinds.append(kind_index.setdefault(k, len(kind_index)))
             stamps.append(int(t))
-    ts = np.asarray(stamps, dtype=np.int64)
-    cutoff = time_split_cutoff(ts, TEST_FRACTION)
-    return Data(
-        directory=directory,
-        item_ids=item_ids,
-        starts_at=np.asarray(starts, dtype=np.int64),
-        user_ids=list(user_index),
-        kind_names=list(kind_index),
-        user=np.asarray(users, dtype=np.int64),
-        item=np.asarray(items, dtype=np.int64),
-        kind=np.asarray(kinds, dtype=np.int64),
-        timestamp=ts,
-        cutoff=cutoff,
-        train=ts < cutoff,
+    np.savez(
+        directory / CODES_FILE,
+        item_ids=np.asarray(item_ids),
+        starts_at=np.frombuffer(starts, dtype=np.int64),
+        user_ids=np.asarray(list(user_index)),
+        kind_names=np.asarray(list(kind_index)),
+        user=np.frombuffer(users, dtype=np.int64),
+        item=np.frombuffer(items, dtype=np.int64),
+        kind=np.frombuffer(kinds, dtype=np.int64),
+        timestamp=np.frombuffer(stamps, dtype=np.int64),
     )
+
+
+def load_data(directory: Path) -> Data:
+    """Loads the codes :func:`encode_csv` wrote and applies the time split."""
+    with np.load(directory / CODES_FILE) as z:
+        ts = z["timestamp"]
+        cutoff = time_split_cutoff(ts, TEST_FRACTION)
+        return Data(
+            directory=directory,
+            item_ids=z["item_ids"].tolist(),
+            starts_at=z["starts_at"],
+            user_ids=z["user_ids"].tolist(),
+            kind_names=z["kind_names"].tolist(),
+            user=z["user"],
+            item=z["item"],
+            kind=z["kind"],
+            timestamp=ts,
+            cutoff=cutoff,
+            train=ts < cutoff,
+        )
 
 
 def _kind_codes(data: Data, names: Sequence[str]) -> list[int]:
@@ -217,7 +236,7 @@ def ndcg_recall_at_k(recommended: Sequence[int], relevant: set[int], k: int) -> 
 
 
 def mean_metrics(
-    lists: dict[int, Sequence[int]], relevant: dict[int, set[int]], users: Sequence[int]
+    lists: Mapping[int, Sequence[int]], relevant: dict[int, set[int]], users: Sequence[int]
 ) -> tuple[float, float]:
     if not users:
         return 0.0, 0.0
@@ -324,7 +343,7 @@ def finish_row(
     fit_s: float,
     lat: list[float],
     batch_s: float,
-    lists: dict[int, Sequence[int]],
+    lists: Mapping[int, Sequence[int]],
     peak: float,
     notes: str = "",
     **extra: Any,
@@ -364,7 +383,7 @@ def top_k_masked(scores: npt.NDArray[np.floating[Any]], k: int) -> list[int]:
     else:
         cand = finite[np.argpartition(-scores[finite], k - 1)[:k]]
     order = np.lexsort((cand, -scores[cand]))
-    return cand[order][:k].tolist()
+    return [int(i) for i in cand[order][:k]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -507,11 +526,6 @@ def worker_implicit(args: argparse.Namespace, ctx: Context, which: str) -> list[
         # ALS scores from its factors; user_items is only used by filter_already_liked_items, so
         # handing it the banned matrix makes implicit itself apply the per-user exclusions, and
         # items= restricts the ranking to events that start after the cutoff.
-        def one(u: int) -> list[int]:
-            ids, _ = model.recommend(u, banned[u], N=k_items, filter_already_liked_items=True,
-                                     items=upcoming)
-            return ids.tolist()
-
         rows_b = {u: banned[u] for u in ctx.sample}
         lat = latencies_us(lambda u: model.recommend(u, rows_b[u], N=k_items,
                                                      filter_already_liked_items=True,
@@ -527,25 +541,21 @@ def worker_implicit(args: argparse.Namespace, ctx: Context, which: str) -> list[
         # Item-item scores from the user's row (the weighted train row), so the per-user exclusions
         # (saved/hidden) are a post-filter; items= returns every upcoming item ranked, so the
         # first K not banned are exact.
-        def one(u: int) -> list[int]:
-            ids, _ = model.recommend(u, x[u], N=k_items, filter_already_liked_items=args.exclude_seen,
+        def top(u: int, row: sp.csr_matrix) -> list[int]:
+            ids, _ = model.recommend(u, row, N=k_items, filter_already_liked_items=args.exclude_seen,
                                      items=upcoming)
             b = banned.indices[banned.indptr[u] : banned.indptr[u + 1]]
             keep = ids[~np.isin(ids, b)] if b.size else ids
-            return keep[:k_items].tolist()
+            return [int(i) for i in keep[:k_items]]
 
         rows_x = {u: x[u] for u in ctx.sample}
 
         def timed(u: int) -> list[int]:
-            ids, _ = model.recommend(u, rows_x[u], N=k_items,
-                                     filter_already_liked_items=args.exclude_seen, items=upcoming)
-            b = banned.indices[banned.indptr[u] : banned.indptr[u + 1]]
-            keep = ids[~np.isin(ids, b)] if b.size else ids
-            return keep[:k_items].tolist()
+            return top(u, rows_x[u])
 
         lat = latencies_us(timed, ctx.sample)
         t0 = time.perf_counter()
-        lists = {u: one(u) for u in ctx.eval_users}
+        lists = {u: top(u, x[u]) for u in ctx.eval_users}
         batch_s = time.perf_counter() - t0
         notes = f"K={args.item_neighbours} item neighbours; loop of single calls"
     peak = peak_rss_mb()
@@ -579,7 +589,12 @@ def worker_sklearn(args: argparse.Namespace, ctx: Context) -> list[Row]:
     indptr = [0]
     cols: list[npt.NDArray[np.int64]] = []
     vals: list[npt.NDArray[np.float32]] = []
+    next_report = 0.1
     for start in range(0, n, chunk):
+        if start / n >= next_report:
+            print(f"[sklearn-useruser] neighbours: {start / n:.0%} after "
+                  f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
+            next_report += 0.1
         stop = min(start + chunk, n)
         s = np.asarray(cosine_similarity(x[start:stop], x, dense_output=True), dtype=np.float32)
         s[np.arange(stop - start), np.arange(start, stop)] = 0.0
@@ -667,6 +682,7 @@ def write_dataset(preset: str, seed: int, directory: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     data = craic.synthetic.generate(preset, seed=seed)
     data.write_csv(directory)
+    encode_csv(directory)
     split = craic.evaluation.time_split(data.interactions, TEST_FRACTION)
     rel = craic.evaluation.relevant_items(split.test)
     info = {
@@ -744,7 +760,7 @@ def render(args: argparse.Namespace, info: dict[str, Any], results: list[dict[st
         "",
         "Warm users only (evaluated users with train history) and notes:",
         "",
-        "| method | NDCG@10 warm | recall@10 warm | RSS after loading CSVs MB | threads | notes |",
+        "| method | NDCG@10 warm | recall@10 warm | RSS after loading MB | threads | notes |",
         "|---|---:|---:|---:|---|---|",
     ]
     for r in rows:
@@ -760,8 +776,8 @@ def render(args: argparse.Namespace, info: dict[str, Any], results: list[dict[st
         "eligibility post-filter where a peer needs one; batch: all evaluated users "
         "(`recommend_many` for craic, implicit's batch `recommend` for ALS, a loop for item-item, "
         "chunked sparse products for sklearn).",
-        "- peak RSS: `ru_maxrss` of each method's own subprocess (includes the common data loading "
-        "shown above).",
+        "- peak RSS: `ru_maxrss` of each method's own subprocess; includes the common part (Python, "
+        "numpy/scipy, the loaded codes, the split) shown above as \"RSS after loading\".",
         "- The machine was shared with other builds: latency and throughput are noisy.",
     ]
     return "\n".join(lines) + "\n"
