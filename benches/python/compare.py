@@ -696,6 +696,20 @@ def write_dataset(preset: str, seed: int, directory: Path) -> dict[str, Any]:
     return info
 
 
+def generate_in_subprocess(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
+    """Runs :func:`write_dataset` in a child process. On Linux a process's ``ru_maxrss`` starts
+    from its parent's RSS at fork/exec time, so the driver must stay small for the workers'
+    peak RSS to be their own: the dataset never lives in the driver."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--generate-into", str(directory),
+           "--preset", args.preset, "--seed", str(args.seed)]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"generating the dataset failed with exit code {proc.returncode}")
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))
+    info: dict[str, Any] = json.loads(line[len("RESULT "):])
+    return info
+
+
 def spawn(args: argparse.Namespace, worker: str, directory: Path, cutoff: int) -> dict[str, Any]:
     cmd = [
         sys.executable, str(Path(__file__).resolve()), "--worker", worker, "--data", str(directory),
@@ -777,7 +791,9 @@ def render(args: argparse.Namespace, info: dict[str, Any], results: list[dict[st
         "(`recommend_many` for craic, implicit's batch `recommend` for ALS, a loop for item-item, "
         "chunked sparse products for sklearn).",
         "- peak RSS: `ru_maxrss` of each method's own subprocess; includes the common part (Python, "
-        "numpy/scipy, the loaded codes, the split) shown above as \"RSS after loading\".",
+        "numpy/scipy, the loaded codes, the split) shown above as \"RSS after loading\"; the "
+        f"driver that starts the workers had {args.driver_rss:.0f} MB (a floor of every worker's "
+        "`ru_maxrss` on Linux).",
         "- The machine was shared with other builds: latency and throughput are noisy.",
     ]
     return "\n".join(lines) + "\n"
@@ -801,23 +817,32 @@ def run_driver(args: argparse.Namespace) -> int:
         directory = Path(args.data_dir) if args.data_dir else Path(tmp)
         directory.mkdir(parents=True, exist_ok=True)
         print(f"generating preset {args.preset!r} (seed {args.seed}) into {directory}", file=sys.stderr)
-        info = write_dataset(args.preset, args.seed, directory)
-        print(f"  generated and split in {info['generate_s']:.1f} s; cutoff {info['cutoff']}",
-              file=sys.stderr)
+        info = generate_in_subprocess(args, directory)
+        driver_rss = peak_rss_mb()
         results: list[dict[str, Any]] = []
         skipped: list[str] = []
+        print(f"  generated and split in {info['generate_s']:.1f} s; cutoff {info['cutoff']}",
+              file=sys.stderr)
         for m in methods:
+            users = int(info["config"]["users"])
+            if m == "sklearn-useruser" and users > args.sklearn_max_users:
+                reason = (f"{users:,} users > --sklearn-max-users {args.sklearn_max_users:,} "
+                          f"(its fit computes users x users similarities, {users:,}^2 dot products)")
+                print(f"  skipping {m}: {reason}", file=sys.stderr)
+                skipped.append(f"sklearn user-user — skipped: {reason}")
+                continue
             results.append(spawn(args, m, directory, info["cutoff"]))
     for res in results:  # every worker saw the crate's split and relevance
         s = res["summary"]
         assert s["cutoff"] == info["cutoff"] and s["train"] == info["train"], (s, info)
         assert s["eval_users"] == info["eval_users"], (s, info)
         assert s["relevant_pairs"] == info["relevant_pairs"], (s, info)
+    args.driver_rss = driver_rss
     table = render(args, info, results, skipped)
     print(table)
     if args.smoke:
         rows = [r for res in results for r in res["rows"]]
-        assert len(rows) == 4 + sum(m != "craic" for m in methods), rows
+        assert len(rows) + len(skipped) == 4 + sum(m != "craic" for m in methods), rows
         for r in rows:
             assert 0.0 <= r["ndcg"] <= 1.0 and 0.0 <= r["recall"] <= 1.0, r
         print("smoke OK", file=sys.stderr)
@@ -852,10 +877,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sklearn-dense-limit-gib", type=float, default=4.0,
                    help="above users^2 x 4 bytes, sklearn similarities are computed in chunks")
     p.add_argument("--sklearn-chunk-mib", type=float, default=256.0)
+    p.add_argument("--sklearn-max-users", type=int, default=200_000,
+                   help="skip sklearn user-user above this many users (default 200000)")
     # internal: worker mode
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--data", help=argparse.SUPPRESS)
     p.add_argument("--expect-cutoff", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--generate-into", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -863,6 +891,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
         run_worker(args)
+        return 0
+    if args.generate_into:
+        info = write_dataset(args.preset, args.seed, Path(args.generate_into))
+        print("RESULT " + json.dumps(info))
         return 0
     return run_driver(args)
 
