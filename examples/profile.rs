@@ -1,6 +1,9 @@
 //! Times the full build and single-user recommendations on a synthetic preset.
 //!
 //! `cargo run --release --example profile -- [small|medium|large] [users-to-query]`
+//!
+//! `ONLY=hybrid REPEAT=20` (environment) times one strategy only, repeatedly — handy under
+//! `perf record`.
 
 use std::time::Instant;
 
@@ -47,10 +50,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let users: Vec<String> = (0..queries)
         .map(|i| format!("u{}", (i * 7919) % cfg.users))
         .collect();
-    for s in Strategy::ALL {
+    let only: Option<Strategy> = std::env::var("ONLY").ok().and_then(|s| s.parse().ok());
+    let repeat: usize = std::env::var("REPEAT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    for s in Strategy::ALL
+        .into_iter()
+        .filter(|s| only.is_none_or(|o| o == *s))
+    {
         let req = Request::new(10).strategy(s).now(now);
-        let mut lat: Vec<u128> = users
-            .iter()
+        let mut lat: Vec<u128> = std::iter::repeat_n(&users, repeat)
+            .flatten()
             .map(|u| {
                 let t = Instant::now();
                 let r = engine.recommend(u, &req).unwrap();
@@ -61,6 +72,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         lat.sort_unstable();
         let q = |p: f64| lat[((lat.len() - 1) as f64 * p) as usize] as f64 / 1000.0;
         println!("recommend {s}: p50 {:.1} µs, p99 {:.1} µs", q(0.5), q(0.99));
+    }
+    if only.is_some() {
+        return Ok(());
     }
     // Single interactions applied incrementally (exact), after the last one in the log.
     let mut lat: Vec<u128> = Vec::new();
