@@ -48,14 +48,24 @@ fn system_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// The up to `n` touched slots of `acc` with the largest positive values times `weight`.
+/// The up to `n` touched slots of `acc` with the largest positive values times `weight`
+/// (a factor in (0, 1]). The weight is only evaluated for the `4n` largest raw values: a
+/// slot further down would need a weight over four times theirs to make the cut.
 fn strongest(acc: &DenseAcc, n: usize, weight: impl Fn(u32) -> f64) -> Vec<u32> {
     let mut v: Vec<(u32, f64)> = acc
         .touched
         .iter()
-        .map(|&i| (i, acc.val[i as usize] * weight(i)))
+        .map(|&i| (i, acc.val[i as usize]))
         .filter(|x| x.1 > 0.0)
         .collect();
+    let wide = 4 * n;
+    if v.len() > wide {
+        v.select_nth_unstable_by(wide - 1, by_score);
+        v.truncate(wide);
+    }
+    for x in &mut v {
+        x.1 *= weight(x.0);
+    }
     if v.len() > n {
         v.select_nth_unstable_by(n - 1, by_score);
         v.truncate(n);
