@@ -72,10 +72,7 @@ impl Model {
                 continue;
             }
             cell.sort_unstable_by_key(|c| c.0);
-            let value: f64 = cell
-                .iter()
-                .map(|&(k, sum)| kinds.signed_weight(k) * sum)
-                .sum();
+            let value = kinds.cell_value(cell.iter().copied());
             let parts = &mut self.matrix.parts[u as usize];
             parts.extend(cell.iter().map(|&(kind, sum)| Part { item: i, kind, sum }));
             let row = &mut self.matrix.rows[u as usize];
@@ -98,18 +95,7 @@ impl Model {
 
     /// One interaction at a time into the parts (handles decay rebases and non-empty models).
     fn bulk_sequential(&mut self, resolved: &[Resolved<'_>]) -> Result<Applied> {
-        let mut touched: Vec<(u32, u32)> = Vec::with_capacity(resolved.len());
-        for r in resolved {
-            let u = self.intern_user(r.user);
-            if let Some(rb) = self.matrix.add_part(&self.kinds, u, r.item, r.kind, r.t) {
-                self.popularity.rescale(rb.factor);
-            }
-            touched.push((u, r.item));
-            self.watermark = Some(self.watermark.map_or(r.t, |w| w.max(r.t)));
-        }
-        self.events += resolved.len() as u64;
-        touched.sort_unstable();
-        touched.dedup();
+        let (touched, _) = self.add_parts(resolved);
         let mut users: Vec<u32> = touched.iter().map(|t| t.0).collect();
         users.dedup();
         for &(u, i) in &touched {

@@ -58,6 +58,15 @@ impl KindTable {
         }
     }
 
+    /// A cell's value from its (kind, decayed count) parts, in kind order. Every path that
+    /// derives a cell (incremental, bulk) uses this, so equal parts give bit-equal values.
+    pub fn cell_value(&self, parts: impl IntoIterator<Item = (u8, f64)>) -> f64 {
+        parts
+            .into_iter()
+            .map(|(k, sum)| self.signed_weight(k) * sum)
+            .sum()
+    }
+
     pub fn is_negative(&self, k: u8) -> bool {
         self.effects[k as usize] == KindEffect::Negative
     }

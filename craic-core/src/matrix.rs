@@ -108,10 +108,7 @@ impl Matrix {
             self.cols[i as usize].remove(u);
             return removed.then_some(false);
         }
-        let value: f64 = parts
-            .iter()
-            .map(|p| kinds.signed_weight(p.kind) * p.sum)
-            .sum();
+        let value = kinds.cell_value(parts.iter().map(|p| (p.kind, p.sum)));
         if self.rows[u as usize].get(i) == Some(value) {
             return None;
         }
@@ -126,10 +123,7 @@ impl Matrix {
         if parts.is_empty() {
             self.rows[u as usize].remove(i);
         } else {
-            let value: f64 = parts
-                .iter()
-                .map(|p| kinds.signed_weight(p.kind) * p.sum)
-                .sum();
+            let value = kinds.cell_value(parts.iter().map(|p| (p.kind, p.sum)));
             self.rows[u as usize].set(i, value);
         }
     }

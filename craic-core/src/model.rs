@@ -183,20 +183,7 @@ impl Model {
             .collect::<Result<Vec<_>>>()?;
 
         // 1. Parts, in arrival order (decay rebases happen at the same points as in any replay).
-        let mut touched: Vec<(u32, u32)> = Vec::with_capacity(resolved.len());
-        let mut rebased = false;
-        for r in &resolved {
-            let u = self.intern_user(r.user);
-            if let Some(rb) = self.matrix.add_part(&self.kinds, u, r.item, r.kind, r.t) {
-                self.popularity.rescale(rb.factor);
-                rebased = true;
-            }
-            touched.push((u, r.item));
-            self.watermark = Some(self.watermark.map_or(r.t, |w| w.max(r.t)));
-        }
-        self.events += resolved.len() as u64;
-        touched.sort_unstable();
-        touched.dedup();
+        let (touched, rebased) = self.add_parts(&resolved);
 
         // 2. Cells into rows and columns.
         let mut changes: Vec<(u32, Vec<u32>)> = Vec::new(); // (user, removed items)
@@ -267,6 +254,27 @@ impl Model {
             applied.entries_touched += cost.entries_touched;
         }
         Ok(applied)
+    }
+
+    /// Adds every interaction to its cell's parts in arrival order (interning new users and
+    /// rescaling popularity on a decay rebase). Returns the touched (user, item) cells, sorted
+    /// and distinct, and whether the decay epoch moved.
+    pub(crate) fn add_parts(&mut self, resolved: &[Resolved<'_>]) -> (Vec<(u32, u32)>, bool) {
+        let mut touched: Vec<(u32, u32)> = Vec::with_capacity(resolved.len());
+        let mut rebased = false;
+        for r in resolved {
+            let u = self.intern_user(r.user);
+            if let Some(rb) = self.matrix.add_part(&self.kinds, u, r.item, r.kind, r.t) {
+                self.popularity.rescale(rb.factor);
+                rebased = true;
+            }
+            touched.push((u, r.item));
+            self.watermark = Some(self.watermark.map_or(r.t, |w| w.max(r.t)));
+        }
+        self.events += resolved.len() as u64;
+        touched.sort_unstable();
+        touched.dedup();
+        (touched, rebased)
     }
 
     fn neighbours_fit(&mut self) {
