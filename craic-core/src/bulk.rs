@@ -12,6 +12,7 @@ use crate::interaction::Interaction;
 use crate::kinds::KindEffect;
 use crate::matrix::Part;
 use crate::model::{Applied, Model, Resolved};
+use crate::timeline::RowsByStart;
 
 impl Model {
     /// Loads `batch`; validated whole first (nothing changes on a bad row).
@@ -117,6 +118,7 @@ impl Model {
     /// Columns, popularity and every neighbour list from the rows.
     fn finish_bulk(&mut self) {
         self.matrix.rebuild_columns();
+        self.by_start = RowsByStart::build(&self.matrix, &self.catalog.starts);
         for i in 0..self.matrix.cols.len() as u32 {
             self.popularity.set(i, self.matrix.cols[i as usize].sum());
         }

@@ -14,6 +14,7 @@ use crate::ids::Interner;
 use crate::item::Preferences;
 use crate::scratch::DenseAcc;
 use crate::sparse::SparseVec;
+use crate::timeline::Timeline;
 
 /// Features of a profile used for scoring (the strongest by absolute weight).
 const MAX_PROFILE_FEATURES: usize = 32;
@@ -62,10 +63,18 @@ pub(crate) struct ContentIndex {
     idf: Vec<f64>,
     /// 1 / ‖x_i‖ (0 for items without features).
     inv_norm: Vec<f64>,
-    /// Feature → items carrying it, latest start first, so a scan stops at the first event that
-    /// has already started.
-    postings: Vec<Vec<u32>>,
-    starts: Vec<i64>,
+    /// Feature → (timeline position, weight of the feature in the item's unit vector) of the
+    /// live items carrying it, in timeline order (latest start first), so a scan stops at the
+    /// first event that has already started.
+    postings: Vec<Vec<Posting>>,
+}
+
+/// An item carrying a feature: its timeline position and the feature's weight in its unit vector.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C, packed(4))]
+struct Posting {
+    pos: u32,
+    x: f64,
 }
 
 /// A user's content profile: (feature, weight) sorted by feature, and its norm.
@@ -116,7 +125,7 @@ fn item_feature_keys(item: &crate::item::Item) -> Vec<(FeatureKind, String, Stri
 }
 
 impl ContentIndex {
-    pub fn build(catalog: &Catalog, weights: &FeatureWeights) -> ContentIndex {
+    pub fn build(catalog: &Catalog, weights: &FeatureWeights, timeline: &Timeline) -> ContentIndex {
         let mut ix = ContentIndex::default();
         let mut df: Vec<u32> = Vec::new();
         for (i, item) in catalog.items.iter().enumerate() {
@@ -136,14 +145,9 @@ impl ContentIndex {
                 feats.dedup();
                 for &f in &feats {
                     df[f as usize] += 1;
-                    ix.postings[f as usize].push(i as u32);
                 }
             }
             ix.item_features.push(feats);
-        }
-        ix.starts = catalog.items.iter().map(|it| it.starts_at).collect();
-        for p in &mut ix.postings {
-            p.sort_unstable_by_key(|&i| (std::cmp::Reverse(ix.starts[i as usize]), i));
         }
         let n = catalog.live_count() as f64;
         ix.idf = df
@@ -163,6 +167,12 @@ impl ContentIndex {
                 }
             })
             .collect();
+        for (p, &i) in timeline.order.iter().enumerate() {
+            for &f in &ix.item_features[i as usize] {
+                let x = ix.x(i, f);
+                ix.postings[f as usize].push(Posting { pos: p as u32, x });
+            }
+        }
         ix
     }
 
@@ -238,20 +248,21 @@ impl ContentIndex {
         Profile { weights, norm }
     }
 
-    /// Cosine of the profile with every item that starts after `now` and shares a feature with
-    /// it, into `acc` (sized to the item count).
-    pub fn score_all(&self, profile: &Profile, now: i64, acc: &mut DenseAcc) {
+    /// Adds the cosine of the profile with each of the first `scores.len()` items of the
+    /// timeline (the upcoming ones) to `scores`, indexed by timeline position.
+    pub fn score_upcoming(&self, profile: &Profile, scores: &mut [f64]) {
         if profile.is_empty() {
             return;
         }
-        acc.fit(self.inv_norm.len());
+        let n = scores.len();
         for &(f, w) in &profile.weights {
-            let wf = w * self.idf[f as usize] / profile.norm;
-            for &i in &self.postings[f as usize] {
-                if self.starts[i as usize] <= now {
+            let wf = w / profile.norm;
+            for post in &self.postings[f as usize] {
+                let p = post.pos as usize;
+                if p >= n {
                     break;
                 }
-                acc.add(i, wf * self.inv_norm[i as usize]);
+                scores[p] += wf * post.x;
             }
         }
     }
@@ -301,7 +312,8 @@ mod tests {
         ] {
             cat.upsert(Item::new(id, 1).city(city).genres(genres).venue("v"));
         }
-        let ix = ContentIndex::build(&cat, &FeatureWeights::default());
+        let timeline = Timeline::build(&cat);
+        let ix = ContentIndex::build(&cat, &FeatureWeights::default(), &timeline);
         let mut row = SparseVec::default();
         row.set(0, 2.0);
         row.set(1, -1.0);
@@ -309,15 +321,16 @@ mod tests {
         let mut acc = DenseAcc::default();
         let p = ix.profile(Some(&prefs), Some(&row), row.norm(), 1.0, &mut acc);
         assert!(!p.is_empty());
-        let mut scores = DenseAcc::default();
-        ix.score_all(&p, 0, &mut scores);
+        let mut scores = vec![0.0; timeline.upcoming(0)];
+        assert_eq!(scores.len(), 4);
+        ix.score_upcoming(&p, &mut scores);
         for i in 0..4u32 {
-            if scores.cnt.get(i as usize).is_some_and(|c| *c > 0) {
-                assert!((scores.val[i as usize] - ix.score(&p, i)).abs() < 1e-12);
-            } else {
-                assert_eq!(ix.score(&p, i), 0.0);
-            }
+            let at = timeline.pos[i as usize] as usize;
+            assert!((scores[at] - ix.score(&p, i)).abs() < 1e-12);
         }
+        let mut later = vec![0.0; timeline.upcoming(1)];
+        ix.score_upcoming(&p, &mut later);
+        assert!(later.is_empty(), "nothing starts after 1");
         assert!(
             ix.score(&p, 2) > ix.score(&p, 1),
             "techno in cork beats hidden-ish folk"

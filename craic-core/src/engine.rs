@@ -229,6 +229,9 @@ impl Engine {
         if !m.neighbours.reverse_index_consistent() {
             return Err("reverse neighbour index out of step with the lists".into());
         }
+        if !m.rows_by_start_consistent() {
+            return Err("rows in start order out of step with the matrix".into());
+        }
         let fresh = Neighbours::build(&m.matrix, &m.capped, &m.sim_params());
         let k = m.config.neighbours;
         for u in 0..m.users.len() as u32 {

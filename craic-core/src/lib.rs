@@ -35,6 +35,7 @@ mod similarity;
 pub mod snapshot;
 mod sparse;
 pub mod synthetic;
+mod timeline;
 
 pub use config::{Config, Effect, FeatureWeights, KindSpec};
 pub use engine::{Engine, Stats};

@@ -15,6 +15,7 @@ use crate::kinds::KindTable;
 use crate::matrix::Matrix;
 use crate::popularity::Popularity;
 use crate::similarity::{Neighbours, SimParams};
+use crate::timeline::{RowsByStart, Timeline};
 
 /// What applying a batch of interactions did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +53,10 @@ pub(crate) struct Model {
     pub events: u64,
     #[serde(skip)]
     pub content: ContentIndex,
+    #[serde(skip)]
+    pub timeline: Timeline,
+    #[serde(skip)]
+    pub by_start: RowsByStart,
 }
 
 /// A validated interaction, resolved to indices (the user may still be new).
@@ -78,6 +83,8 @@ impl Model {
             watermark: None,
             events: 0,
             content: ContentIndex::default(),
+            timeline: Timeline::default(),
+            by_start: RowsByStart::default(),
         })
     }
 
@@ -87,7 +94,22 @@ impl Model {
         self.catalog.reindex();
         self.popularity.relink();
         self.neighbours.reindex();
-        self.content = ContentIndex::build(&self.catalog, &self.config.content_weights);
+        self.reindex_catalog();
+        self.by_start = RowsByStart::build(&self.matrix, &self.catalog.starts);
+    }
+
+    /// True when the rows kept in start order equal ones rebuilt from the matrix.
+    pub fn rows_by_start_consistent(&self) -> bool {
+        let fresh = RowsByStart::build(&self.matrix, &self.catalog.starts);
+        (0..self.matrix.rows.len() as u32).all(|u| fresh.row(u) == self.by_start.row(u))
+    }
+
+    /// Rebuilds the timeline and the content index after the catalogue changed.
+    fn reindex_catalog(&mut self) {
+        self.timeline = Timeline::build(&self.catalog);
+        self.popularity.reposition(&self.timeline);
+        self.content =
+            ContentIndex::build(&self.catalog, &self.config.content_weights, &self.timeline);
     }
 
     pub fn sim_params(&self) -> SimParams {
@@ -106,14 +128,26 @@ impl Model {
             item.validate().map_err(|e| e.in_row(n))?;
         }
         for item in items {
+            let before = self
+                .catalog
+                .ids
+                .get(&item.id)
+                .map(|i| self.catalog.starts[i as usize]);
+            let moved = before.is_some_and(|s| s != item.starts_at);
             let (idx, city) = self.catalog.upsert(item);
+            if moved {
+                // Cells keep start order: re-sort the rows of everyone who touched the item.
+                for &u in &self.matrix.cols[idx as usize].idx {
+                    self.by_start.resort(&self.matrix, &self.catalog.starts, u);
+                }
+            }
             self.matrix.ensure_item(idx);
             if self.capped.len() <= idx as usize {
                 self.capped.resize(idx as usize + 1, false);
             }
             self.popularity.place(idx, city);
         }
-        self.content = ContentIndex::build(&self.catalog, &self.config.content_weights);
+        self.reindex_catalog();
         Ok(())
     }
 
@@ -132,7 +166,7 @@ impl Model {
                 removed += 1;
             }
         }
-        self.content = ContentIndex::build(&self.catalog, &self.config.content_weights);
+        self.reindex_catalog();
         Ok(removed)
     }
 
@@ -199,6 +233,7 @@ impl Model {
                         c.1.push(i);
                     }
                 }
+                self.by_start.sync(&self.matrix, &self.catalog.starts, u, i);
                 items.push(i);
             }
         }
@@ -266,6 +301,7 @@ impl Model {
             let u = self.intern_user(r.user);
             if let Some(rb) = self.matrix.add_part(&self.kinds, u, r.item, r.kind, r.t) {
                 self.popularity.rescale(rb.factor);
+                self.by_start.rescale(rb.factor);
                 rebased = true;
             }
             touched.push((u, r.item));
@@ -351,5 +387,48 @@ mod tests {
             }
         }
         assert_eq!(back.neighbours_of("y"), m.neighbours_of("y"));
+        assert!(back.rows_by_start_consistent());
+    }
+
+    #[test]
+    fn rows_stay_in_start_order_when_an_event_moves() {
+        let mut m = Model::new(Config::default()).unwrap();
+        let items = |b_start| {
+            vec![
+                Item::new("a", 2_000_000_100).genres(["techno"]),
+                Item::new("b", b_start).genres(["techno"]),
+                Item::new("c", 2_000_000_300).genres(["jazz"]),
+            ]
+        };
+        m.upsert_items(items(2_000_000_200)).unwrap();
+        m.apply(&[
+            Interaction::new("x", "a", "save", 1_700_000_000),
+            Interaction::new("x", "b", "click", 1_700_000_001),
+            Interaction::new("x", "c", "click", 1_700_000_002),
+            Interaction::new("y", "b", "save", 1_700_000_003),
+            Interaction::new("y", "c", "save", 1_700_000_004),
+        ])
+        .unwrap();
+        assert!(m.rows_by_start_consistent());
+        let order = |m: &Model| -> Vec<u32> { m.by_start.row(0).iter().map(|c| c.item).collect() };
+        assert_eq!(order(&m), vec![2, 1, 0]);
+        // b moves from the middle to the end of the week, then is removed.
+        m.upsert_items(items(2_000_000_400)).unwrap();
+        assert!(m.rows_by_start_consistent());
+        assert_eq!(order(&m), vec![1, 2, 0]);
+        m.apply(&[Interaction::new("x", "b", "unsave", 1_700_000_005)])
+            .unwrap();
+        m.apply(&[Interaction::new("x", "a", "unsave", 1_700_000_006)])
+            .unwrap();
+        assert!(m.rows_by_start_consistent());
+        assert_eq!(order(&m), vec![1, 2]);
+        m.remove_items(&["b"]).unwrap();
+        let r = m
+            .recommend(
+                "y",
+                &Request::new(3).strategy(Strategy::Collaborative).now(0),
+            )
+            .unwrap();
+        assert!(r.iter().all(|x| x.item_id != "b"));
     }
 }

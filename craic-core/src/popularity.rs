@@ -7,6 +7,8 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::timeline::Timeline;
+
 /// Ranked-set key: higher score first, then lower item index.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Key {
@@ -40,6 +42,13 @@ pub(crate) struct Popularity {
     global: BTreeSet<Key>,
     #[serde(skip)]
     by_city: Vec<BTreeSet<Key>>,
+    /// Timeline position of each item (copied from the timeline).
+    #[serde(skip)]
+    pos: Vec<u32>,
+    /// (score, city) of the items in timeline order, so scoring every upcoming event reads
+    /// memory in sequence.
+    #[serde(skip)]
+    by_pos: Vec<(f64, u32)>,
 }
 
 pub(crate) const NO_CITY: u32 = u32::MAX;
@@ -64,7 +73,22 @@ impl Popularity {
         }
         self.unlink(item);
         self.score[item as usize] = score;
+        if let Some(&p) = self.pos.get(item as usize) {
+            if let Some(slot) = self.by_pos.get_mut(p as usize) {
+                slot.0 = score;
+            }
+        }
         self.link(item);
+    }
+
+    /// Re-reads the timeline (after the catalogue changed).
+    pub fn reposition(&mut self, timeline: &Timeline) {
+        self.pos.clone_from(&timeline.pos);
+        self.by_pos = timeline
+            .order
+            .iter()
+            .map(|&i| (self.score[i as usize], self.city[i as usize]))
+            .collect();
     }
 
     fn key(&self, item: u32) -> Key {
@@ -106,6 +130,7 @@ impl Popularity {
 
     pub fn rescale(&mut self, factor: f64) {
         self.score.iter_mut().for_each(|s| *s *= factor);
+        self.by_pos.iter_mut().for_each(|s| s.0 *= factor);
         self.relink();
     }
 
@@ -138,50 +163,114 @@ impl Popularity {
     /// Score scaled to [0, 1] by the top score (negative scores clamp to 0).
     #[cfg(test)]
     pub fn normalised(&self, item: u32) -> f64 {
-        ratio(self.score[item as usize], self.max())
+        scaled(self.score[item as usize], inverse(self.max()))
     }
 
     /// The maxima [`Popularity::local`] needs for a user whose cities are `cities`, looked up
     /// once per request.
     pub fn context(&self, cities: &[u32]) -> LocalContext {
         LocalContext {
-            global_max: self.max(),
-            cities: cities.iter().map(|&c| (c, self.max_in(c))).collect(),
+            inv_global_max: inverse(self.max()),
+            cities: cities
+                .iter()
+                .map(|&c| (c, inverse(self.max_in(c))))
+                .collect(),
         }
     }
 
     /// The popularity component for a user whose cities are in `ctx`: items in those cities
     /// score in [0.5, 1] (by popularity within the city), others in [0, 0.4] (by overall
     /// popularity), so local events always come first. Without cities: score / top score.
+    #[inline]
     pub fn local(&self, item: u32, ctx: &LocalContext) -> f64 {
-        let score = self.score[item as usize];
-        if ctx.cities.is_empty() {
-            return ratio(score, ctx.global_max);
-        }
-        let c = self.city[item as usize];
-        match ctx.cities.iter().find(|x| x.0 == c) {
-            Some(&(_, max)) if c != NO_CITY => 0.5 + 0.5 * ratio(score, max),
-            _ => 0.4 * ratio(score, ctx.global_max),
+        local(self.score[item as usize], self.city[item as usize], ctx)
+    }
+
+    /// [`Popularity::local`] of the first `out.len()` items of the timeline, into `out`
+    /// (the same values; without a branch per item when the user has at most one city).
+    pub fn local_upcoming(&self, ctx: &LocalContext, out: &mut [f64]) {
+        let items = &self.by_pos[..out.len()];
+        let inv_global = ctx.inv_global_max;
+        match ctx.cities.as_slice() {
+            [] => {
+                for (o, &(score, _)) in out.iter_mut().zip(items) {
+                    *o = scaled(score, inv_global);
+                }
+            }
+            &[(home, inv_home)] => {
+                for (o, &(score, c)) in out.iter_mut().zip(items) {
+                    let (near, far) = (home_band(score, inv_home), away_band(score, inv_global));
+                    *o = if c == home && c != NO_CITY { near } else { far };
+                }
+            }
+            _ => {
+                for (o, &(score, c)) in out.iter_mut().zip(items) {
+                    *o = local(score, c, ctx);
+                }
+            }
         }
     }
+
+    /// City of the item at timeline position `p`.
+    #[inline]
+    pub fn city_at(&self, p: usize) -> u32 {
+        self.by_pos[p].1
+    }
+}
+
+#[inline]
+fn local(score: f64, c: u32, ctx: &LocalContext) -> f64 {
+    match ctx.cities.as_slice() {
+        [] => scaled(score, ctx.inv_global_max),
+        &[(home, inv_home)] => {
+            if c == home && c != NO_CITY {
+                home_band(score, inv_home)
+            } else {
+                away_band(score, ctx.inv_global_max)
+            }
+        }
+        many => match many.iter().find(|x| x.0 == c) {
+            Some(&(_, inv_home)) if c != NO_CITY => home_band(score, inv_home),
+            _ => away_band(score, ctx.inv_global_max),
+        },
+    }
+}
+
+/// An item in one of the user's cities: [0.5, 1] by popularity within the city.
+#[inline]
+fn home_band(score: f64, inv_home_max: f64) -> f64 {
+    0.5 + 0.5 * scaled(score, inv_home_max)
+}
+
+/// An item elsewhere: [0, 0.4] by popularity overall.
+#[inline]
+fn away_band(score: f64, inv_global_max: f64) -> f64 {
+    0.4 * scaled(score, inv_global_max)
 }
 
 /// Per-request maxima for [`Popularity::local`].
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LocalContext {
-    global_max: f64,
+    /// 1 / the top score overall (0 when there is no positive score).
+    inv_global_max: f64,
+    /// (city, 1 / the top score in the city).
     cities: Vec<(u32, f64)>,
 }
 
-fn ratio(x: f64, max: f64) -> f64 {
+/// 1 / max, or 0 when there is no positive maximum.
+fn inverse(max: f64) -> f64 {
     if max > 0.0 {
-        (x / max).clamp(0.0, 1.0)
+        1.0 / max
     } else {
         0.0
     }
 }
 
-impl Popularity {}
+/// Score times the inverse of its maximum, clamped to [0, 1].
+#[inline]
+fn scaled(x: f64, inv_max: f64) -> f64 {
+    (x * inv_max).clamp(0.0, 1.0)
+}
 
 #[cfg(test)]
 mod tests {

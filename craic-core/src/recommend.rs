@@ -10,17 +10,161 @@ use crate::model::Model;
 use crate::popularity::NO_CITY;
 use crate::request::{Component, Contribution, Explanation, Recommendation, Request, Strategy};
 use crate::scratch::DenseAcc;
+use crate::timeline::OFF_TIMELINE;
 
+/// Per-thread buffers of one request. Per-item scores are indexed by timeline position and
+/// cover the upcoming events only; between requests `cf`, `cf_hit` and `blocked` are all zero.
 #[derive(Default)]
 struct Scratch {
-    cf: DenseAcc,
-    content: DenseAcc,
+    cf: Vec<f64>,
+    cf_hit: Vec<bool>,
+    /// Positions with collaborative evidence.
+    cf_list: Vec<u32>,
+    content: Vec<f64>,
+    /// Blended totals (the upcoming items without collaborative evidence).
+    totals: Vec<f64>,
+    /// Positions of excluded items.
+    blocked: Vec<bool>,
     features: DenseAcc,
-    seen: DenseAcc,
+}
+
+impl Scratch {
+    fn fit(&mut self, n: usize) {
+        if self.cf.len() < n {
+            self.cf.resize(n, 0.0);
+            self.cf_hit.resize(n, false);
+            self.content.resize(n, 0.0);
+            self.totals.resize(n, 0.0);
+            self.blocked.resize(n, false);
+        }
+    }
+
+    fn clear(&mut self, blocked: &[u32]) {
+        for &p in &self.cf_list {
+            self.cf[p as usize] = 0.0;
+            self.cf_hit[p as usize] = false;
+        }
+        self.cf_list.clear();
+        for &p in blocked {
+            self.blocked[p as usize] = false;
+        }
+    }
 }
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// How one request blends the three components (each normalised by its maximum).
+struct Blend {
+    w: BlendWeights,
+    inv_max_cf: f64,
+    inv_max_ct: f64,
+    prior_exp: f64,
+}
+
+impl Blend {
+    /// The weighted components from raw collaborative and content scores and the (local)
+    /// popularity. Content counts in proportion to popularity raised to `prior_exp`.
+    #[inline]
+    fn parts(&self, cf: f64, ct: f64, pop: f64) -> [f64; 3] {
+        let cf = (cf * self.inv_max_cf).max(0.0);
+        let ct = (ct * self.inv_max_ct).max(0.0);
+        // Branches on the configuration only, which every item of a request shares.
+        let prior = if self.prior_exp == 1.0 {
+            pop
+        } else if self.prior_exp == 0.0 {
+            1.0
+        } else {
+            pop.max(f64::MIN_POSITIVE).powf(self.prior_exp)
+        };
+        [
+            self.w.collaborative * cf,
+            self.w.content * ct * prior,
+            self.w.popularity * pop,
+        ]
+    }
+
+    /// Totals of items without collaborative evidence from their content scores `ct` and their
+    /// local popularity (in `totals` on entry); 0 where `skip` or `blocked`.
+    fn totals_without_cf(&self, ct: &[f64], skip: &[bool], blocked: &[bool], totals: &mut [f64]) {
+        // One loop per prior, so that no loop carries a branch (or a `powf`) it does not need.
+        fn fill(
+            b: &Blend,
+            prior: impl Fn(f64) -> f64,
+            ct: &[f64],
+            skip: &[bool],
+            blocked: &[bool],
+            totals: &mut [f64],
+        ) {
+            for (((t, &c), &h), &x) in totals.iter_mut().zip(ct).zip(skip).zip(blocked) {
+                let pop = *t;
+                let ct = (c * b.inv_max_ct).max(0.0);
+                let v = b.w.content * ct * prior(pop) + b.w.popularity * pop;
+                *t = if h | x { 0.0 } else { v };
+            }
+        }
+        if self.prior_exp == 1.0 {
+            fill(self, |pop| pop, ct, skip, blocked, totals);
+        } else if self.prior_exp == 0.0 {
+            fill(self, |_| 1.0, ct, skip, blocked, totals);
+        } else {
+            let e = self.prior_exp;
+            let prior = |pop: f64| pop.max(f64::MIN_POSITIVE).powf(e);
+            fill(self, prior, ct, skip, blocked, totals);
+        }
+    }
+}
+
+/// The best `k` of a stream of scored items (best first: higher score, then lower index).
+struct TopK {
+    k: usize,
+    buf: Vec<(u32, f64)>,
+    /// Scores below this cannot make the top k any more.
+    floor: f64,
+}
+
+impl TopK {
+    fn new(k: usize) -> TopK {
+        TopK {
+            k,
+            buf: Vec::with_capacity(2 * k.max(16)),
+            floor: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Offers an item; only positive scores are kept.
+    #[inline]
+    fn push_positive(&mut self, item: u32, score: f64) {
+        if score <= 0.0 || score < self.floor {
+            return;
+        }
+        self.buf.push((item, score));
+        if self.buf.len() >= 2 * self.k.max(16) {
+            self.tighten();
+        }
+    }
+
+    /// Raises the bar to the k-th best score so far, if there are k.
+    fn tighten(&mut self) {
+        if self.buf.len() >= self.k {
+            self.cut();
+            self.floor = self.buf[self.k - 1].1;
+        }
+    }
+
+    fn cut(&mut self) {
+        if self.buf.len() > self.k {
+            self.buf.select_nth_unstable_by(self.k - 1, by_score);
+            self.buf.truncate(self.k);
+        }
+    }
+
+    fn into_sorted(mut self) -> Vec<(u32, f64)> {
+        self.cut();
+        self.buf.sort_unstable_by(by_score);
+        self.buf
+    }
 }
 
 /// Shares of each component in a Hybrid score.
@@ -46,31 +190,6 @@ fn system_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
-}
-
-/// The up to `n` touched slots of `acc` with the largest positive values times `weight`
-/// (a factor in (0, 1]). The weight is only evaluated for the `4n` largest raw values: a
-/// slot further down would need a weight over four times theirs to make the cut.
-fn strongest(acc: &DenseAcc, n: usize, weight: impl Fn(u32) -> f64) -> Vec<u32> {
-    let mut v: Vec<(u32, f64)> = acc
-        .touched
-        .iter()
-        .map(|&i| (i, acc.val[i as usize]))
-        .filter(|x| x.1 > 0.0)
-        .collect();
-    let wide = 4 * n;
-    if v.len() > wide {
-        v.select_nth_unstable_by(wide - 1, by_score);
-        v.truncate(wide);
-    }
-    for x in &mut v {
-        x.1 *= weight(x.0);
-    }
-    if v.len() > n {
-        v.select_nth_unstable_by(n - 1, by_score);
-        v.truncate(n);
-    }
-    v.into_iter().map(|x| x.0).collect()
 }
 
 /// Best first: higher score, then lower index.
@@ -156,21 +275,32 @@ impl Model {
         items
     }
 
-    /// Neighbour-weighted scores of the items (starting after `now`) the neighbours touched.
-    fn collaborative_scores(&self, u: Option<u32>, now: i64, acc: &mut DenseAcc) {
+    /// Neighbour-weighted scores of the `n_up` upcoming items the neighbours touched, by
+    /// timeline position. Each neighbour's cells are read latest event first, up to the first
+    /// event that has started.
+    fn collaborative_scores(&self, u: Option<u32>, n_up: usize, s: &mut Scratch) {
         let Some(u) = u else { return };
-        let starts = &self.catalog.starts;
-        acc.fit(self.catalog.len());
-        for &(v, s) in self.neighbours.served(u, self.config.neighbours) {
+        let pos = &self.timeline.pos;
+        for &(v, sim) in self.neighbours.served(u, self.config.neighbours) {
             let nv = self.matrix.norms[v as usize];
             if nv == 0.0 {
                 continue;
             }
-            let w = s as f64 / nv;
-            for (i, r) in self.matrix.rows[v as usize].iter() {
-                if starts[i as usize] > now {
-                    acc.add(i, w * r);
+            let w = sim as f64 / nv;
+            for cell in self.by_start.row(v) {
+                let p = pos[cell.item as usize];
+                if p == OFF_TIMELINE {
+                    continue; // removed item
                 }
+                let p = p as usize;
+                if p >= n_up {
+                    break;
+                }
+                if !s.cf_hit[p] {
+                    s.cf_hit[p] = true;
+                    s.cf_list.push(p as u32);
+                }
+                s.cf[p] += w * { cell.val };
             }
         }
     }
@@ -248,82 +378,91 @@ impl Model {
             },
             Strategy::Hybrid => self.blend_weights(u, !profile.is_empty()),
         };
+        let n_up = self.timeline.upcoming(e.now);
+        s.fit(n_up);
         if w.collaborative > 0.0 {
-            self.collaborative_scores(u, e.now, &mut s.cf);
+            self.collaborative_scores(u, n_up, s);
         }
         if w.content > 0.0 {
-            self.content.score_all(&profile, e.now, &mut s.content);
+            s.content[..n_up].fill(0.0);
+            self.content
+                .score_upcoming(&profile, &mut s.content[..n_up]);
         }
-        let max_of = |acc: &DenseAcc| {
-            acc.touched
-                .iter()
-                .map(|&i| acc.val[i as usize])
-                .fold(0.0f64, f64::max)
-        };
-        let (max_cf, max_ct) = (max_of(&s.cf), max_of(&s.content));
-        let prior_exp = self.config.popularity_prior;
-        let local = self.popularity.context(&cities);
-        let score = |i: u32, s: &Scratch| -> [f64; 3] {
-            let cf = if max_cf > 0.0 {
-                (s.cf.get(i) / max_cf).max(0.0)
-            } else {
-                0.0
-            };
-            let ct = if max_ct > 0.0 {
-                (s.content.get(i) / max_ct).max(0.0)
-            } else {
-                0.0
-            };
-            let pop = self.popularity.local(i, &local);
-            let prior = if ct <= 0.0 || prior_exp == 0.0 {
-                1.0
-            } else if prior_exp == 1.0 {
-                pop
-            } else {
-                pop.max(f64::MIN_POSITIVE).powf(prior_exp)
-            };
-            [
-                w.collaborative * cf,
-                w.content * ct * prior,
-                w.popularity * pop,
-            ]
-        };
-
-        // Candidates: positive collaborative or content evidence, plus the most popular.
-        s.seen.fit(self.catalog.len());
-        let mut scored: Vec<(u32, f64)> = Vec::new();
-        // Only the strongest evidence of each kind can reach the top k once blended.
-        let depth = (10 * k).max(100);
-        let mut evidence = strongest(&s.cf, depth, |_| 1.0);
-        // Content evidence is ranked as it will count: with its popularity prior.
-        evidence.extend(strongest(&s.content, depth, |i| {
-            if prior_exp == 0.0 {
-                1.0
-            } else {
-                self.popularity.local(i, &local)
-            }
-        }));
-        let pop_pool = if w.popularity > 0.0 {
-            self.popular(e, &cities, (3 * k).max(30), &[])
+        let pos = &self.timeline.pos;
+        let blocked: Vec<u32> = e
+            .excluded
+            .iter()
+            .map(|&i| pos[i as usize])
+            .filter(|&p| (p as usize) < n_up)
+            .collect();
+        for &p in &blocked {
+            s.blocked[p as usize] = true;
+        }
+        let max_cf = s
+            .cf_list
+            .iter()
+            .map(|&p| s.cf[p as usize])
+            .fold(0.0, f64::max);
+        let max_ct = if w.content > 0.0 {
+            s.content[..n_up].iter().copied().fold(0.0, f64::max)
         } else {
-            Vec::new()
+            0.0
         };
-        for i in evidence.into_iter().chain(pop_pool) {
-            if s.seen.cnt[i as usize] > 0 || !self.eligible(e, i) {
-                continue;
+        let local = self.popularity.context(&cities);
+        let blend = Blend {
+            w,
+            inv_max_cf: if max_cf > 0.0 { 1.0 / max_cf } else { 0.0 },
+            inv_max_ct: if max_ct > 0.0 { 1.0 / max_ct } else { 0.0 },
+            prior_exp: self.config.popularity_prior,
+        };
+        // The three weighted components of item `i`.
+        let score = |i: u32, s: &Scratch| -> [f64; 3] {
+            let p = pos[i as usize] as usize;
+            let pop = self.popularity.local(i, &local);
+            if p < n_up {
+                blend.parts(s.cf[p], s.content[p], pop)
+            } else {
+                blend.parts(0.0, 0.0, pop)
             }
-            s.seen.add(i, 0.0);
-            let total: f64 = score(i, s).iter().sum();
-            if total > 0.0 {
-                scored.push((i, total));
+        };
+        let in_city = |i: u32| e.city.is_none_or(|c| self.catalog.city_of[i as usize] == c);
+
+        // Every eligible upcoming item with a positive blended score competes, unless only one
+        // component counts: then its own candidates do.
+        let mut top = TopK::new(k);
+        if w.content == 0.0 && w.collaborative == 0.0 {
+            for i in self.popular(e, &cities, (3 * k).max(30), &[]) {
+                top.push_positive(i, score(i, s).iter().sum());
+            }
+        } else {
+            // Items with collaborative evidence first: they raise the bar early.
+            for &p in &s.cf_list {
+                let i = self.timeline.order[p as usize];
+                if !s.blocked[p as usize] && in_city(i) {
+                    top.push_positive(i, score(i, s).iter().sum());
+                }
+            }
+            if w.content > 0.0 || w.popularity > 0.0 {
+                // Then every other upcoming item: totals of all of them in one branch-free pass
+                // (cheaper than skipping, whose branch would be unpredictable), then the few
+                // that beat the bar.
+                let totals = &mut s.totals[..n_up];
+                self.popularity.local_upcoming(&local, totals);
+                let (ct, hit, blocked) =
+                    (&s.content[..n_up], &s.cf_hit[..n_up], &s.blocked[..n_up]);
+                blend.totals_without_cf(ct, hit, blocked, totals);
+                let order = &self.timeline.order[..n_up];
+                for (p, &t) in totals.iter().enumerate() {
+                    if t > 0.0
+                        && t >= top.floor
+                        && e.city.is_none_or(|c| c == self.popularity.city_at(p))
+                    {
+                        top.push_positive(order[p], t);
+                    }
+                }
             }
         }
-        s.seen.clear();
-        if scored.len() > k {
-            scored.select_nth_unstable_by(k - 1, by_score);
-            scored.truncate(k);
-        }
-        scored.sort_unstable_by(by_score);
+        let mut scored = top.into_sorted();
 
         // Fill up from popularity so that k items come back whenever k are eligible.
         if scored.len() < k {
@@ -345,8 +484,7 @@ impl Model {
                     .then(|| self.explain(u, i, score(i, s), &profile, &cities)),
             })
             .collect();
-        s.cf.clear();
-        s.content.clear();
+        s.clear(&blocked);
         out
     }
 

@@ -28,11 +28,6 @@ impl DenseAcc {
         self.val[s] += v;
     }
 
-    #[inline]
-    pub fn get(&self, i: u32) -> f64 {
-        self.val.get(i as usize).copied().unwrap_or(0.0)
-    }
-
     /// Resets every touched slot.
     pub fn clear(&mut self) {
         for &i in &self.touched {
