@@ -186,35 +186,24 @@ impl Popularity {
         local(self.score[item as usize], self.city[item as usize], ctx)
     }
 
-    /// [`Popularity::local`] of the first `out.len()` items of the timeline, into `out`
-    /// (the same values; without a branch per item when the user has at most one city).
-    pub fn local_upcoming(&self, ctx: &LocalContext, out: &mut [f64]) {
-        let items = &self.by_pos[..out.len()];
-        let inv_global = ctx.inv_global_max;
+    /// Hands the (score, city) of the first `n` items of the timeline to `visitor`, with the
+    /// [`Band`] that turns them into [`Popularity::local`] values for `ctx` — a different type
+    /// per case, so the visitor's loop carries no branch on the user's cities.
+    pub fn visit_upcoming<V: BandVisitor>(&self, n: usize, ctx: &LocalContext, visitor: V) {
+        let items = &self.by_pos[..n];
+        let inv_global_max = ctx.inv_global_max;
         match ctx.cities.as_slice() {
-            [] => {
-                for (o, &(score, _)) in out.iter_mut().zip(items) {
-                    *o = scaled(score, inv_global);
-                }
-            }
-            &[(home, inv_home)] => {
-                for (o, &(score, c)) in out.iter_mut().zip(items) {
-                    let (near, far) = (home_band(score, inv_home), away_band(score, inv_global));
-                    *o = if c == home && c != NO_CITY { near } else { far };
-                }
-            }
-            _ => {
-                for (o, &(score, c)) in out.iter_mut().zip(items) {
-                    *o = local(score, c, ctx);
-                }
-            }
+            [] => visitor.visit(items, Everywhere { inv_global_max }),
+            &[(home, inv_home_max)] => visitor.visit(
+                items,
+                OneCity {
+                    home,
+                    inv_home_max,
+                    inv_global_max,
+                },
+            ),
+            _ => visitor.visit(items, ctx),
         }
-    }
-
-    /// City of the item at timeline position `p`.
-    #[inline]
-    pub fn city_at(&self, p: usize) -> u32 {
-        self.by_pos[p].1
     }
 }
 
@@ -246,6 +235,60 @@ fn home_band(score: f64, inv_home_max: f64) -> f64 {
 #[inline]
 fn away_band(score: f64, inv_global_max: f64) -> f64 {
     0.4 * scaled(score, inv_global_max)
+}
+
+/// [`Popularity::local`] for one request, as a value a loop can be specialised on.
+pub(crate) trait Band: Copy {
+    /// The local popularity of an item with this score and city.
+    fn local(self, score: f64, city: u32) -> f64;
+}
+
+/// Receives the upcoming items' (score, city) and their [`Band`].
+pub(crate) trait BandVisitor {
+    fn visit<B: Band>(self, items: &[(f64, u32)], band: B);
+}
+
+/// A user without cities.
+#[derive(Clone, Copy)]
+struct Everywhere {
+    inv_global_max: f64,
+}
+
+impl Band for Everywhere {
+    #[inline]
+    fn local(self, score: f64, _: u32) -> f64 {
+        scaled(score, self.inv_global_max)
+    }
+}
+
+/// A user with one city (no branch per item: both bands are computed and one is picked).
+#[derive(Clone, Copy)]
+struct OneCity {
+    home: u32,
+    inv_home_max: f64,
+    inv_global_max: f64,
+}
+
+impl Band for OneCity {
+    #[inline]
+    fn local(self, score: f64, c: u32) -> f64 {
+        let (near, far) = (
+            home_band(score, self.inv_home_max),
+            away_band(score, self.inv_global_max),
+        );
+        if c == self.home && c != NO_CITY {
+            near
+        } else {
+            far
+        }
+    }
+}
+
+impl Band for &LocalContext {
+    #[inline]
+    fn local(self, score: f64, c: u32) -> f64 {
+        local(score, c, self)
+    }
 }
 
 /// Per-request maxima for [`Popularity::local`].

@@ -7,7 +7,7 @@ use crate::content::Profile;
 use crate::error::{Error, Result};
 use crate::ids::validate_id;
 use crate::model::Model;
-use crate::popularity::NO_CITY;
+use crate::popularity::{Band, BandVisitor, NO_CITY};
 use crate::request::{Component, Contribution, Explanation, Recommendation, Request, Strategy};
 use crate::scratch::DenseAcc;
 use crate::timeline::OFF_TIMELINE;
@@ -21,8 +21,6 @@ struct Scratch {
     /// Positions with collaborative evidence.
     cf_list: Vec<u32>,
     content: Vec<f64>,
-    /// Blended totals (the upcoming items without collaborative evidence).
-    totals: Vec<f64>,
     /// Positions of excluded items.
     blocked: Vec<bool>,
     features: DenseAcc,
@@ -34,7 +32,6 @@ impl Scratch {
             self.cf.resize(n, 0.0);
             self.cf_hit.resize(n, false);
             self.content.resize(n, 0.0);
-            self.totals.resize(n, 0.0);
             self.blocked.resize(n, false);
         }
     }
@@ -84,34 +81,56 @@ impl Blend {
             self.w.popularity * pop,
         ]
     }
+}
 
-    /// Totals of items without collaborative evidence from their content scores `ct` and their
-    /// local popularity (in `totals` on entry); 0 where `skip` or `blocked`.
-    fn totals_without_cf(&self, ct: &[f64], skip: &[bool], blocked: &[bool], totals: &mut [f64]) {
-        // One loop per prior, so that no loop carries a branch (or a `powf`) it does not need.
-        fn fill(
-            b: &Blend,
-            prior: impl Fn(f64) -> f64,
-            ct: &[f64],
-            skip: &[bool],
-            blocked: &[bool],
-            totals: &mut [f64],
-        ) {
-            for (((t, &c), &h), &x) in totals.iter_mut().zip(ct).zip(skip).zip(blocked) {
-                let pop = *t;
-                let ct = (c * b.inv_max_ct).max(0.0);
-                let v = b.w.content * ct * prior(pop) + b.w.popularity * pop;
-                *t = if h | x { 0.0 } else { v };
-            }
-        }
-        if self.prior_exp == 1.0 {
-            fill(self, |pop| pop, ct, skip, blocked, totals);
-        } else if self.prior_exp == 0.0 {
-            fill(self, |_| 1.0, ct, skip, blocked, totals);
+/// Scores every upcoming item without collaborative evidence into a [`TopK`].
+struct DenseScan<'a> {
+    blend: &'a Blend,
+    content: &'a [f64],
+    /// Items already offered (those with collaborative evidence).
+    skip: &'a [bool],
+    blocked: &'a [bool],
+    order: &'a [u32],
+    /// The request's city filter.
+    city: Option<u32>,
+    top: &'a mut TopK,
+}
+
+impl BandVisitor for DenseScan<'_> {
+    fn visit<B: Band>(self, items: &[(f64, u32)], band: B) {
+        let b = self.blend;
+        if b.prior_exp == 1.0 {
+            self.run(items, band, |pop| pop);
+        } else if b.prior_exp == 0.0 {
+            self.run(items, band, |_| 1.0);
         } else {
-            let e = self.prior_exp;
-            let prior = |pop: f64| pop.max(f64::MIN_POSITIVE).powf(e);
-            fill(self, prior, ct, skip, blocked, totals);
+            let e = b.prior_exp;
+            self.run(items, band, |pop: f64| pop.max(f64::MIN_POSITIVE).powf(e));
+        }
+    }
+}
+
+impl DenseScan<'_> {
+    /// The same totals as [`Blend::parts`] summed (collaborative part 0), without branches
+    /// except the rare one into the top k.
+    #[inline]
+    fn run<B: Band>(self, items: &[(f64, u32)], band: B, prior: impl Fn(f64) -> f64) {
+        let b = self.blend;
+        let rows = items
+            .iter()
+            .zip(self.content)
+            .zip(self.skip.iter().zip(self.blocked));
+        for (p, ((&(score, city), &c), (&skip, &blocked))) in rows.enumerate() {
+            let pop = band.local(score, city);
+            let ct = (c * b.inv_max_ct).max(0.0);
+            let total = b.w.content * ct * prior(pop) + b.w.popularity * pop;
+            if total > 0.0
+                && total >= self.top.floor
+                && !(skip | blocked)
+                && self.city.is_none_or(|x| x == city)
+            {
+                self.top.push_positive(self.order[p], total);
+            }
         }
     }
 }
@@ -404,7 +423,10 @@ impl Model {
             .map(|&p| s.cf[p as usize])
             .fold(0.0, f64::max);
         let max_ct = if w.content > 0.0 {
-            s.content[..n_up].iter().copied().fold(0.0, f64::max)
+            // (A plain comparison, unlike `f64::max`, lets the loop vectorise; scores are finite.)
+            s.content[..n_up]
+                .iter()
+                .fold(0.0, |m: f64, &x| if x > m { x } else { m })
         } else {
             0.0
         };
@@ -443,23 +465,21 @@ impl Model {
                 }
             }
             if w.content > 0.0 || w.popularity > 0.0 {
-                // Then every other upcoming item: totals of all of them in one branch-free pass
-                // (cheaper than skipping, whose branch would be unpredictable), then the few
-                // that beat the bar.
-                let totals = &mut s.totals[..n_up];
-                self.popularity.local_upcoming(&local, totals);
-                let (ct, hit, blocked) =
-                    (&s.content[..n_up], &s.cf_hit[..n_up], &s.blocked[..n_up]);
-                blend.totals_without_cf(ct, hit, blocked, totals);
-                let order = &self.timeline.order[..n_up];
-                for (p, &t) in totals.iter().enumerate() {
-                    if t > 0.0
-                        && t >= top.floor
-                        && e.city.is_none_or(|c| c == self.popularity.city_at(p))
-                    {
-                        top.push_positive(order[p], t);
-                    }
-                }
+                // Then every other upcoming item, in one pass specialised on the user's cities
+                // and the prior, whose only branch (beating the bar) is rarely taken.
+                self.popularity.visit_upcoming(
+                    n_up,
+                    &local,
+                    DenseScan {
+                        blend: &blend,
+                        content: &s.content[..n_up],
+                        skip: &s.cf_hit[..n_up],
+                        blocked: &s.blocked[..n_up],
+                        order: &self.timeline.order[..n_up],
+                        city: e.city,
+                        top: &mut top,
+                    },
+                );
             }
         }
         let mut scored = top.into_sorted();

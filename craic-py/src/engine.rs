@@ -14,8 +14,8 @@ use pyo3::types::{PyBytes, PyTuple};
 
 use crate::errors;
 use crate::types::{
-    opt, PyApplied, PyBlendWeights, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats,
-    StrategyArg,
+    opt, KArg, PyApplied, PyBlendWeights, PyConfig, PyItem, PyPreferences, PyRecommendation,
+    PyStats, StrategyArg,
 };
 
 /// The current time in unix seconds (the core has no clock).
@@ -108,7 +108,7 @@ pub(crate) fn recommendations(recs: Vec<core::Recommendation>) -> Vec<PyRecommen
 /// The core request of a `recommend`-style call's keyword arguments.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn request(
-    k: usize,
+    k: KArg,
     strategy: StrategyArg,
     now: Option<i64>,
     city: Option<String>,
@@ -117,7 +117,7 @@ pub(crate) fn request(
     exclude_saved: Option<bool>,
 ) -> core::Request {
     core::Request {
-        k,
+        k: k.0,
         strategy: strategy.0,
         now,
         city,
@@ -246,7 +246,7 @@ impl PyEngine {
     /// clock); `city` restricts results; `exclude` lists item ids never to return;
     /// `explain=True` attaches the contributions; `exclude_saved` overrides the configuration.
     #[pyo3(
-        signature = (user_id, *, k = 10, strategy = StrategyArg(core::Strategy::Hybrid),
+        signature = (user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
             now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None),
         text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None)"
     )]
@@ -255,7 +255,7 @@ impl PyEngine {
         &self,
         py: Python<'_>,
         user_id: &str,
-        k: usize,
+        k: KArg,
         strategy: StrategyArg,
         now: Option<i64>,
         city: Option<String>,
@@ -272,7 +272,7 @@ impl PyEngine {
     /// `recommend` for many users at once, in parallel and under one consistent view; returns
     /// one list per user, in order.
     #[pyo3(
-        signature = (user_ids, *, k = 10, strategy = StrategyArg(core::Strategy::Hybrid),
+        signature = (user_ids, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
             now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None),
         text_signature = "($self, user_ids, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None)"
     )]
@@ -281,7 +281,7 @@ impl PyEngine {
         &self,
         py: Python<'_>,
         user_ids: Vec<String>,
-        k: usize,
+        k: KArg,
         strategy: StrategyArg,
         now: Option<i64>,
         city: Option<String>,

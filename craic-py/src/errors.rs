@@ -154,6 +154,19 @@ pub(crate) fn to_py(err: Error) -> PyErr {
     )
 }
 
+/// The `InvalidInputError` (kind `invalid_k`) for a `k` that is not a non-negative machine-sized
+/// integer (the core's own `InvalidK` covers 0 and values above `max_k`).
+pub(crate) fn invalid_k(value: impl std::fmt::Display) -> PyErr {
+    let kind = ErrorKind::InvalidK;
+    build(
+        class_for(kind),
+        format!("k must be between 1 and max_k, got {value}"),
+        kind.as_str(),
+        None,
+        &[],
+    )
+}
+
 /// Converts a service error into the Python exception to raise: an instance of the class
 /// [`class_for_service`] picks, with `.kind` and `.row` set. An `io` error is a
 /// `StorageError` (an `OSError`) with `errno`, `strerror` and `filename` set like the builtin

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 
 use crate::engine::PyEngine;
 use crate::errors;
-use crate::types::{PyInteraction, StrategyArg};
+use crate::types::{KArg, PyInteraction, StrategyArg};
 
 fn py_interactions(rows: Vec<core::Interaction>) -> Vec<PyInteraction> {
     rows.into_iter()
@@ -176,7 +176,7 @@ impl PyMetrics {
 /// released. Raises the engine's errors (`invalid_k`, ...) as `recommend` would.
 #[pyfunction]
 #[pyo3(
-    signature = (engine, test_interactions, *, k = 10,
+    signature = (engine, test_interactions, *, k = KArg(10),
         strategy = StrategyArg(core::Strategy::Hybrid), now = None,
         positive = vec!["save".to_owned(), "click".to_owned()], negative = vec!["hide".to_owned()]),
     text_signature = "(engine, test_interactions, *, k=10, strategy='hybrid', now=None, positive=['save', 'click'], negative=['hide'])"
@@ -186,12 +186,13 @@ pub(crate) fn evaluate(
     py: Python<'_>,
     engine: PyRef<'_, PyEngine>,
     test_interactions: &Bound<'_, PyAny>,
-    k: usize,
+    k: KArg,
     strategy: StrategyArg,
     now: Option<i64>,
     positive: Vec<String>,
     negative: Vec<String>,
 ) -> PyResult<PyMetrics> {
+    let k = k.0;
     let rows = crate::types::interactions(test_interactions)?;
     let relevance = relevance(positive, negative);
     let engine = &engine.inner;

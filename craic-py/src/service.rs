@@ -24,8 +24,8 @@ use crate::errors;
 use crate::evaluation::PyMetrics;
 use crate::experiments::{PyAssignment, PyExperiment, PyReport};
 use crate::types::{
-    opt, preferences_map, py_bool, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats,
-    StrategyArg,
+    opt, preferences_map, py_bool, KArg, PyConfig, PyItem, PyPreferences, PyRecommendation,
+    PyStats, StrategyArg,
 };
 
 static DEFAULT: LazyLock<ServiceOptions> = LazyLock::new(ServiceOptions::default);
@@ -515,7 +515,7 @@ impl PyService {
     /// options for `cache_ttl_secs`; events that started since are filtered out of a hit).
     /// Arguments as `Engine.recommend`.
     #[pyo3(
-        signature = (user_id, *, k = 10, strategy = StrategyArg(core::Strategy::Hybrid),
+        signature = (user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
             now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None),
         text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None)"
     )]
@@ -524,7 +524,7 @@ impl PyService {
         &self,
         py: Python<'_>,
         user_id: &str,
-        k: usize,
+        k: KArg,
         strategy: StrategyArg,
         now: Option<i64>,
         city: Option<String>,
@@ -684,7 +684,7 @@ impl PyService {
     /// version|day`). A user outside the experiment gets `strategy` and no exposure. Other
     /// arguments as `recommend`; an unknown key raises `NotFoundError`.
     #[pyo3(
-        signature = (key, user_id, *, k = 10, strategy = StrategyArg(core::Strategy::Hybrid),
+        signature = (key, user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
             now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
             exposure_id = None),
         text_signature = "($self, key, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exposure_id=None)"
@@ -695,7 +695,7 @@ impl PyService {
         py: Python<'_>,
         key: &str,
         user_id: &str,
-        k: usize,
+        k: KArg,
         strategy: StrategyArg,
         now: Option<i64>,
         city: Option<String>,

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use craic_core as core;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyInt, PyTuple};
 
 use crate::errors;
 
@@ -615,6 +615,29 @@ impl PyContribution {
             "Contribution(component={:?}, score={:?}, reason={:?})",
             self.component, self.score, self.reason
         )
+    }
+}
+
+/// A `k` argument: any Python `int`. Negative or oversized values raise `InvalidInputError`
+/// (kind `invalid_k`), like 0 or values above `max_k` do, instead of pyo3's `OverflowError`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KArg(pub usize);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for KArg {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
+            return Err(PyTypeError::new_err("k must be an int"));
+        }
+        match obj.extract::<i64>() {
+            Ok(k) => usize::try_from(k)
+                .map(KArg)
+                .map_err(|_| errors::invalid_k(k)),
+            Err(_) => Err(errors::invalid_k(
+                obj.str().map_or_else(|_| "?".into(), |s| s.to_string()),
+            )),
+        }
     }
 }
 

@@ -86,6 +86,16 @@ def test_invalid_inputs(engine: craic.Engine) -> None:
         engine.recommend("ana", k=0)
     with expect(craic.InvalidInputError, "invalid_k"):
         engine.recommend_many(["ana"], k=1001)
+    # Negative and oversized ints are bad input too, not pyo3's OverflowError.
+    for k in (-1, 2**70):
+        with expect(craic.InvalidInputError, "invalid_k"):
+            engine.recommend("ana", k=k)
+        with expect(craic.InvalidInputError, "invalid_k"):
+            engine.recommend_many(["ana"], k=k)
+        with expect(craic.InvalidInputError, "invalid_k"):
+            craic.evaluation.evaluate(engine, [], k=k)
+    with pytest.raises(TypeError):
+        engine.recommend("ana", k="3")  # type: ignore[arg-type]
     with expect(craic.InvalidInputError, "invalid_id", row=0):
         engine.record_one("", "trad", "save", NOW)
     with expect(craic.InvalidInputError, "invalid_id"):
