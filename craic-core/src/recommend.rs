@@ -116,24 +116,42 @@ impl DenseScan<'_> {
     #[inline]
     fn run<B: Band>(self, items: &[(f64, u32)], band: B, prior: impl Fn(f64) -> f64) {
         let b = self.blend;
-        let rows = items
-            .iter()
-            .zip(self.content)
-            .zip(self.skip.iter().zip(self.blocked));
-        for (p, ((&(score, city), &c), (&skip, &blocked))) in rows.enumerate() {
-            let pop = band.local(score, city);
-            let ct = (c * b.inv_max_ct).max(0.0);
-            let total = b.w.content * ct * prior(pop) + b.w.popularity * pop;
-            if total > 0.0
-                && total >= self.top.floor
-                && !(skip | blocked)
-                && self.city.is_none_or(|x| x == city)
-            {
-                self.top.push_positive(self.order[p], total);
+        let top = self.top;
+        for (start, chunk) in items.chunks(CHUNK).enumerate() {
+            let start = start * CHUNK;
+            let end = start + chunk.len();
+            let content = &self.content[start..end];
+            // No item of the chunk can beat the bar if even the best content score with
+            // the highest popularity and prior (1) cannot: skip the chunk.
+            let best_ct = content
+                .iter()
+                .fold(0.0, |m: f64, &x| if x > m { x } else { m });
+            let bound = b.w.content * (best_ct * b.inv_max_ct).max(0.0) + b.w.popularity;
+            if bound < top.floor {
+                continue;
+            }
+            let rows = chunk
+                .iter()
+                .zip(content)
+                .zip(self.skip[start..end].iter().zip(&self.blocked[start..end]));
+            for (p, ((&(score, city), &c), (&skip, &blocked))) in rows.enumerate() {
+                let pop = band.local(score, city);
+                let ct = (c * b.inv_max_ct).max(0.0);
+                let total = b.w.content * ct * prior(pop) + b.w.popularity * pop;
+                if total > 0.0
+                    && total >= top.floor
+                    && !(skip | blocked)
+                    && self.city.is_none_or(|x| x == city)
+                {
+                    top.push_positive(self.order[start + p], total);
+                }
             }
         }
     }
 }
+
+/// Items per chunk of the dense scan (a chunk is skipped whole when it cannot beat the bar).
+const CHUNK: usize = 64;
 
 /// The best `k` of a stream of scored items (best first: higher score, then lower index).
 struct TopK {
@@ -464,6 +482,7 @@ impl Model {
                     top.push_positive(i, score(i, s).iter().sum());
                 }
             }
+            top.tighten();
             if w.content > 0.0 || w.popularity > 0.0 {
                 // Then every other upcoming item, in one pass specialised on the user's cities
                 // and the prior, whose only branch (beating the bar) is rarely taken.
