@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::timeline::Timeline;
+use crate::timeline::{Timeline, CHUNK};
 
 /// Ranked-set key: higher score first, then lower item index.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,6 +49,10 @@ pub(crate) struct Popularity {
     /// memory in sequence.
     #[serde(skip)]
     by_pos: Vec<(f64, u32)>,
+    /// Per [`CHUNK`] of timeline positions, a score at least as high as any in the chunk (kept
+    /// exact on increases, left as an upper bound on decreases until the next reposition).
+    #[serde(skip)]
+    chunk_max: Vec<f64>,
 }
 
 pub(crate) const NO_CITY: u32 = u32::MAX;
@@ -76,6 +80,8 @@ impl Popularity {
         if let Some(&p) = self.pos.get(item as usize) {
             if let Some(slot) = self.by_pos.get_mut(p as usize) {
                 slot.0 = score;
+                let m = &mut self.chunk_max[p as usize / CHUNK];
+                *m = m.max(score);
             }
         }
         self.link(item);
@@ -88,6 +94,11 @@ impl Popularity {
             .order
             .iter()
             .map(|&i| (self.score[i as usize], self.city[i as usize]))
+            .collect();
+        self.chunk_max = self
+            .by_pos
+            .chunks(CHUNK)
+            .map(|c| c.iter().fold(f64::NEG_INFINITY, |m, x| m.max(x.0)))
             .collect();
     }
 
@@ -131,6 +142,7 @@ impl Popularity {
     pub fn rescale(&mut self, factor: f64) {
         self.score.iter_mut().for_each(|s| *s *= factor);
         self.by_pos.iter_mut().for_each(|s| s.0 *= factor);
+        self.chunk_max.iter_mut().for_each(|s| *s *= factor);
         self.relink();
     }
 
@@ -191,18 +203,20 @@ impl Popularity {
     /// per case, so the visitor's loop carries no branch on the user's cities.
     pub fn visit_upcoming<V: BandVisitor>(&self, n: usize, ctx: &LocalContext, visitor: V) {
         let items = &self.by_pos[..n];
+        let maxima = &self.chunk_max[..n.div_ceil(CHUNK)];
         let inv_global_max = ctx.inv_global_max;
         match ctx.cities.as_slice() {
-            [] => visitor.visit(items, Everywhere { inv_global_max }),
+            [] => visitor.visit(items, maxima, Everywhere { inv_global_max }),
             &[(home, inv_home_max)] => visitor.visit(
                 items,
+                maxima,
                 OneCity {
                     home,
                     inv_home_max,
                     inv_global_max,
                 },
             ),
-            _ => visitor.visit(items, ctx),
+            _ => visitor.visit(items, maxima, ctx),
         }
     }
 }
@@ -241,11 +255,16 @@ fn away_band(score: f64, inv_global_max: f64) -> f64 {
 pub(crate) trait Band: Copy {
     /// The local popularity of an item with this score and city.
     fn local(self, score: f64, city: u32) -> f64;
+
+    /// At least the local popularity of any item whose score is at most `max_score`, in any
+    /// city (local popularity only grows with the score).
+    fn bound(self, max_score: f64) -> f64;
 }
 
-/// Receives the upcoming items' (score, city) and their [`Band`].
+/// Receives the upcoming items' (score, city), per [`CHUNK`] of them a score at least as high
+/// as any in the chunk, and their [`Band`].
 pub(crate) trait BandVisitor {
-    fn visit<B: Band>(self, items: &[(f64, u32)], band: B);
+    fn visit<B: Band>(self, items: &[(f64, u32)], chunk_max: &[f64], band: B);
 }
 
 /// A user without cities.
@@ -258,6 +277,11 @@ impl Band for Everywhere {
     #[inline]
     fn local(self, score: f64, _: u32) -> f64 {
         scaled(score, self.inv_global_max)
+    }
+
+    #[inline]
+    fn bound(self, max_score: f64) -> f64 {
+        scaled(max_score, self.inv_global_max)
     }
 }
 
@@ -282,12 +306,25 @@ impl Band for OneCity {
             far
         }
     }
+
+    #[inline]
+    fn bound(self, max_score: f64) -> f64 {
+        home_band(max_score, self.inv_home_max).max(away_band(max_score, self.inv_global_max))
+    }
 }
 
 impl Band for &LocalContext {
     #[inline]
     fn local(self, score: f64, c: u32) -> f64 {
         local(score, c, self)
+    }
+
+    #[inline]
+    fn bound(self, max_score: f64) -> f64 {
+        self.cities
+            .iter()
+            .map(|&(_, inv_home)| home_band(max_score, inv_home))
+            .fold(away_band(max_score, self.inv_global_max), f64::max)
     }
 }
 

@@ -10,7 +10,7 @@ use crate::model::Model;
 use crate::popularity::{Band, BandVisitor, NO_CITY};
 use crate::request::{Component, Contribution, Explanation, Recommendation, Request, Strategy};
 use crate::scratch::DenseAcc;
-use crate::timeline::OFF_TIMELINE;
+use crate::timeline::{CHUNK, OFF_TIMELINE};
 
 /// Per-thread buffers of one request. Per-item scores are indexed by timeline position and
 /// cover the upcoming events only; between requests `cf`, `cf_hit` and `blocked` are all zero.
@@ -97,15 +97,17 @@ struct DenseScan<'a> {
 }
 
 impl BandVisitor for DenseScan<'_> {
-    fn visit<B: Band>(self, items: &[(f64, u32)], band: B) {
+    fn visit<B: Band>(self, items: &[(f64, u32)], chunk_max: &[f64], band: B) {
         let b = self.blend;
+        // Each prior with a bound that is at least the prior of any popularity up to `pop`.
         if b.prior_exp == 1.0 {
-            self.run(items, band, |pop| pop);
+            self.run(items, chunk_max, band, |pop| pop, |pop| pop);
         } else if b.prior_exp == 0.0 {
-            self.run(items, band, |_| 1.0);
+            self.run(items, chunk_max, band, |_| 1.0, |_| 1.0);
         } else {
             let e = b.prior_exp;
-            self.run(items, band, |pop: f64| pop.max(f64::MIN_POSITIVE).powf(e));
+            let prior = |pop: f64| pop.max(f64::MIN_POSITIVE).powf(e);
+            self.run(items, chunk_max, band, prior, |_| 1.0);
         }
     }
 }
@@ -114,19 +116,28 @@ impl DenseScan<'_> {
     /// The same totals as [`Blend::parts`] summed (collaborative part 0), without branches
     /// except the rare one into the top k.
     #[inline]
-    fn run<B: Band>(self, items: &[(f64, u32)], band: B, prior: impl Fn(f64) -> f64) {
+    fn run<B: Band>(
+        self,
+        items: &[(f64, u32)],
+        chunk_max: &[f64],
+        band: B,
+        prior: impl Fn(f64) -> f64,
+        prior_bound: impl Fn(f64) -> f64,
+    ) {
         let b = self.blend;
         let top = self.top;
-        for (start, chunk) in items.chunks(CHUNK).enumerate() {
-            let start = start * CHUNK;
+        for ((n, chunk), &max_score) in items.chunks(CHUNK).enumerate().zip(chunk_max) {
+            let start = n * CHUNK;
             let end = start + chunk.len();
             let content = &self.content[start..end];
-            // No item of the chunk can beat the bar if even the best content score with
-            // the highest popularity and prior (1) cannot: skip the chunk.
+            // No item of the chunk can beat the bar if even its best content score with its
+            // best possible popularity cannot: skip the chunk.
             let best_ct = content
                 .iter()
                 .fold(0.0, |m: f64, &x| if x > m { x } else { m });
-            let bound = b.w.content * (best_ct * b.inv_max_ct).max(0.0) + b.w.popularity;
+            let pop = band.bound(max_score);
+            let ct = (best_ct * b.inv_max_ct).max(0.0);
+            let bound = b.w.content * ct * prior_bound(pop) + b.w.popularity * pop;
             if bound < top.floor {
                 continue;
             }
@@ -149,9 +160,6 @@ impl DenseScan<'_> {
         }
     }
 }
-
-/// Items per chunk of the dense scan (a chunk is skipped whole when it cannot beat the bar).
-const CHUNK: usize = 64;
 
 /// The best `k` of a stream of scored items (best first: higher score, then lower index).
 struct TopK {
