@@ -217,7 +217,11 @@ impl Model {
             .collect::<Result<Vec<_>>>()?;
 
         // 1. Parts, in arrival order (decay rebases happen at the same points as in any replay).
-        let (touched, rebased) = self.add_parts(&resolved);
+        let rows: Vec<(u32, u32, u8, i64)> = resolved
+            .iter()
+            .map(|r| (self.intern_user(r.user), r.item, r.kind, r.t))
+            .collect();
+        let (touched, rebased) = self.add_parts(rows);
 
         // 2. Cells into rows and columns.
         let mut changes: Vec<(u32, Vec<u32>)> = Vec::new(); // (user, removed items)
@@ -291,23 +295,26 @@ impl Model {
         Ok(applied)
     }
 
-    /// Adds every interaction to its cell's parts in arrival order (interning new users and
-    /// rescaling popularity on a decay rebase). Returns the touched (user, item) cells, sorted
-    /// and distinct, and whether the decay epoch moved.
-    pub(crate) fn add_parts(&mut self, resolved: &[Resolved<'_>]) -> (Vec<(u32, u32)>, bool) {
-        let mut touched: Vec<(u32, u32)> = Vec::with_capacity(resolved.len());
+    /// Adds every interaction, as (user, item, kind, timestamp) with the user interned, to its
+    /// cell's parts in arrival order (rescaling popularity on a decay rebase). Returns the
+    /// touched (user, item) cells, sorted and distinct, and whether the decay epoch moved.
+    pub(crate) fn add_parts(
+        &mut self,
+        rows: impl IntoIterator<Item = (u32, u32, u8, i64)>,
+    ) -> (Vec<(u32, u32)>, bool) {
+        let rows = rows.into_iter();
+        let mut touched: Vec<(u32, u32)> = Vec::with_capacity(rows.size_hint().0);
         let mut rebased = false;
-        for r in resolved {
-            let u = self.intern_user(r.user);
-            if let Some(rb) = self.matrix.add_part(&self.kinds, u, r.item, r.kind, r.t) {
+        for (u, i, k, t) in rows {
+            if let Some(rb) = self.matrix.add_part(&self.kinds, u, i, k, t) {
                 self.popularity.rescale(rb.factor);
                 self.by_start.rescale(rb.factor);
                 rebased = true;
             }
-            touched.push((u, r.item));
-            self.watermark = Some(self.watermark.map_or(r.t, |w| w.max(r.t)));
+            touched.push((u, i));
+            self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
+            self.events += 1;
         }
-        self.events += resolved.len() as u64;
         touched.sort_unstable();
         touched.dedup();
         (touched, rebased)
