@@ -12,8 +12,10 @@ use crate::decay::{Decay, Rebase};
 use crate::kinds::{KindEffect, KindTable};
 use crate::sparse::SparseVec;
 
-/// One kind's decayed count in one cell.
+/// One kind's decayed count in one cell (packed: 13 bytes instead of 16; there is one per
+/// cell and kind, the largest per-cell structure).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[repr(C, packed)]
 pub(crate) struct Part {
     pub item: u32,
     pub kind: u8,
