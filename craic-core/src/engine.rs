@@ -87,8 +87,9 @@ impl Engine {
     /// timestamp: 17 bytes), never the strings, so the caller never needs the whole log in
     /// memory. Every row is validated: the first bad one fails the build with an
     /// [`Error::InvalidRow`] giving its zero-based index in the stream and the same kind as
-    /// [`Engine::record`] would report, and no engine is built (the rest of the stream is not
-    /// read). Gives exactly the engine `build` gives on the same interactions.
+    /// [`Engine::record`] would report, and no engine is built (reading stops within 65 536
+    /// rows of it; rows are validated 65 536 at a time, in parallel). Gives exactly the engine
+    /// `build` gives on the same interactions.
     ///
     /// ```
     /// use craic_core::{Config, Engine, ErrorKind, Interaction, Item, Request};
