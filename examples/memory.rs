@@ -84,12 +84,16 @@ fn heap() -> String {
     String::new()
 }
 
-fn main() -> Result<(), Error> {
+fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+    let done = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["write", preset, dir] => write(preset, Path::new(dir)),
         ["build", dir] => build(Path::new(dir)),
         _ => Err("usage: memory write <tiny|small|medium|large> <dir> | memory build <dir>".into()),
+    };
+    if let Err(e) = done {
+        eprintln!("error: {e}");
+        std::process::exit(1);
     }
 }
 
@@ -151,10 +155,15 @@ fn build(dir: &Path) -> Result<(), Error> {
         items,
         preferences,
         std::iter::from_fn(move || stream.next()),
-    )?;
+    )
+    .map_err(|e| match e.row() {
+        // Row n of the stream is line n + 2 of the file (after the header).
+        Some(n) => format!("{} line {}: {e}", path.display(), n + 2),
+        None => e.to_string(),
+    })?;
     let total = t.elapsed();
     if let Some(p) = problem.take() {
-        return Err(format!("{}: {p}", path.display()).into());
+        return Err(p.into());
     }
     let streamed = exhausted.get().map_or(total, |e| e - t);
     println!(
