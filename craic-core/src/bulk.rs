@@ -1,102 +1,224 @@
-//! Bulk loading: many interactions into an empty model at once.
+//! Bulk loading: many interactions into a model at once, streamed.
 //!
 //! Gives bit-for-bit the state that recording the same interactions one by one gives (every
-//! cell's per-kind sums are accumulated in arrival order), but validates in parallel, groups
-//! the interactions by cell with a parallel sort instead of inserting them one at a time, and
-//! builds every neighbour list in one parallel pass.
+//! cell's per-kind sums are accumulated in arrival order). The interactions are read once, in
+//! chunks: each chunk is validated in parallel, then its users are interned in arrival order and
+//! every row is kept only as a compact [`Rows`] entry (17 bytes: user, item, kind, timestamp),
+//! never as strings. The rows are then grouped by user with a counting sort, every user's cells
+//! are built in parallel straight into exactly sized vectors, the columns are transposed from
+//! the rows without an intermediate copy, and every neighbour list is built in one parallel pass.
+
+use std::borrow::Borrow;
 
 use rayon::prelude::*;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::interaction::Interaction;
 use crate::kinds::KindEffect;
 use crate::matrix::Part;
-use crate::model::{Applied, Model, Resolved};
+use crate::model::{Applied, Model};
+use crate::sparse::SparseVec;
 use crate::timeline::RowsByStart;
 
+/// Interactions validated in parallel at a time (bounds what the loader holds besides the
+/// compact rows).
+const CHUNK: usize = 1 << 16;
+
+/// Validated interactions in arrival order, column by column (17 bytes a row): user (interned),
+/// item and kind (resolved), timestamp.
+#[derive(Debug, Default)]
+pub(crate) struct Rows {
+    pub user: Vec<u32>,
+    pub item: Vec<u32>,
+    pub kind: Vec<u8>,
+    pub t: Vec<i64>,
+}
+
+impl Rows {
+    fn with_capacity(n: usize) -> Rows {
+        Rows {
+            user: Vec::with_capacity(n),
+            item: Vec::with_capacity(n),
+            kind: Vec::with_capacity(n),
+            t: Vec::with_capacity(n),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.t.len()
+    }
+
+    pub fn push(&mut self, user: u32, item: u32, kind: u8, t: i64) {
+        self.user.push(user);
+        self.item.push(item);
+        self.kind.push(kind);
+        self.t.push(t);
+    }
+
+    /// Row `n` as (user, item, kind, timestamp).
+    pub fn get(&self, n: usize) -> (u32, u32, u8, i64) {
+        (self.user[n], self.item[n], self.kind[n], self.t[n])
+    }
+}
+
 impl Model {
-    /// Loads `batch`; validated whole first (nothing changes on a bad row).
-    pub fn bulk_load(&mut self, batch: &[Interaction]) -> Result<Applied> {
-        let resolved: Vec<Result<Resolved<'_>>> =
-            batch.par_iter().map(|x| self.resolve(x)).collect();
-        if let Some(n) = resolved.iter().position(|r| r.is_err()) {
-            let err = resolved.into_iter().nth(n).and_then(|r| r.err());
-            return Err(err.map_or_else(
-                || crate::Error::InvalidConfig("bad row".into()),
-                |e| e.in_row(n),
-            ));
-        }
-        let resolved: Vec<Resolved<'_>> = resolved.into_iter().flatten().collect();
-        if self.events > 0 {
-            return self.bulk_sequential(&resolved);
-        }
-        // Users are interned in arrival order; decay weights need the same sequential pass.
-        let mut events: Vec<(u32, u32, u32)> = Vec::with_capacity(resolved.len()); // (user, item, index)
-        let mut weights: Vec<f64> = Vec::with_capacity(resolved.len());
+    /// Loads every interaction of `interactions`, read once and in order. Every row is validated
+    /// (the first bad one is an [`Error::InvalidRow`] with its index); on an error the model may
+    /// hold interned users but no interaction, so callers building a fresh model discard it.
+    ///
+    /// Into an empty model (and without a decay rebase inside the data) this takes the fast
+    /// path: grouping by cell and building every row in parallel. Otherwise it replays the rows
+    /// one at a time, which gives the same state.
+    pub fn bulk_load<I>(&mut self, interactions: I) -> Result<Applied>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Interaction> + Sync,
+    {
+        let mut it = interactions.into_iter();
+        let mut rows = Rows::with_capacity(it.size_hint().0);
         let mut decay = self.matrix.decay.clone();
-        for (n, r) in resolved.iter().enumerate() {
-            if decay.prepare(r.t).is_some() {
-                // A rebase in the middle: take the general path, which rescales as it goes.
-                return self.bulk_sequential(&resolved);
+        // A rebase in the middle (or a model already holding interactions) takes the general
+        // path, which rescales as it goes.
+        let mut sequential = self.events > 0;
+        let mut chunk: Vec<I::Item> = Vec::with_capacity(CHUNK);
+        loop {
+            chunk.clear();
+            chunk.extend(it.by_ref().take(CHUNK));
+            if chunk.is_empty() {
+                break;
             }
-            weights.push(decay.factor(r.t));
-            let u = self.intern_user(r.user);
-            events.push((u, r.item, n as u32));
+            let resolved: Vec<Result<(u32, u8)>> = chunk
+                .par_iter()
+                .map(|x| self.resolve(x.borrow()).map(|r| (r.item, r.kind)))
+                .collect();
+            for (x, r) in chunk.iter().zip(resolved) {
+                let (item, kind) = r.map_err(|e| e.in_row(rows.len()))?;
+                let x = x.borrow();
+                if rows.len() >= u32::MAX as usize {
+                    return Err(Error::InvalidConfig(format!(
+                        "more than {} interactions in one build",
+                        u32::MAX
+                    ))
+                    .in_row(rows.len()));
+                }
+                if !sequential && decay.prepare(x.timestamp).is_some() {
+                    sequential = true;
+                }
+                let user = self.intern_user(&x.user_id);
+                rows.push(user, item, kind, x.timestamp);
+            }
+        }
+        drop(chunk);
+        if sequential {
+            return Ok(self.bulk_sequential(&rows));
         }
         self.matrix.decay = decay;
-        self.watermark = resolved.iter().map(|r| r.t).max();
-        self.events = resolved.len() as u64;
-        events.par_sort_unstable();
+        self.watermark = rows.t.iter().copied().max();
+        self.events = rows.len() as u64;
+        Ok(self.bulk_fresh(rows))
+    }
 
-        // Walk cells in (user, item) order, replaying each cell's interactions in arrival order.
-        let kinds = &self.kinds;
-        let mut cell: Vec<(u8, f64)> = Vec::new();
-        let mut start = 0;
-        while start < events.len() {
-            let (u, i, _) = events[start];
-            let mut end = start;
-            cell.clear();
-            while end < events.len() && events[end].0 == u && events[end].1 == i {
-                let n = events[end].2 as usize;
-                let k = resolved[n].kind;
-                match kinds.effects[k as usize] {
-                    KindEffect::Retract(target) => cell.retain(|c| c.0 != target),
-                    _ => match cell.iter_mut().find(|c| c.0 == k) {
-                        Some(c) => c.1 += weights[n],
-                        None => cell.push((k, weights[n])),
-                    },
-                }
-                end += 1;
-            }
-            start = end;
-            if cell.is_empty() {
-                continue;
-            }
-            cell.sort_unstable_by_key(|c| c.0);
-            let value = kinds.cell_value(cell.iter().copied());
-            let parts = &mut self.matrix.parts[u as usize];
-            parts.extend(cell.iter().map(|&(kind, sum)| Part { item: i, kind, sum }));
-            let row = &mut self.matrix.rows[u as usize];
-            row.idx.push(i);
-            row.val.push(value);
-        }
+    /// The fast path into an empty model whose decay epoch stays put over `rows`.
+    fn bulk_fresh(&mut self, rows: Rows) -> Applied {
+        let n = rows.len();
         let users = self.matrix.rows.len();
-        for u in 0..users as u32 {
-            self.matrix.refresh_norm(u);
+
+        // Row indices grouped by user, in arrival order within a user (a counting sort).
+        let mut start = vec![0usize; users + 1];
+        for &u in &rows.user {
+            start[u as usize + 1] += 1;
         }
+        for u in 0..users {
+            start[u + 1] += start[u];
+        }
+        let mut order = vec![0u32; n];
+        {
+            let mut next = start.clone();
+            for (x, &u) in rows.user.iter().enumerate() {
+                order[next[u as usize]] = x as u32;
+                next[u as usize] += 1;
+            }
+        }
+        let Rows {
+            user,
+            item,
+            kind,
+            t,
+            ..
+        } = rows;
+        drop(user);
+
+        // Every user's parts, row and norm, in parallel; within a cell the interactions are
+        // replayed in arrival order, so the sums equal the one-by-one ones bit for bit.
+        let kinds = &self.kinds;
+        let (order, start) = (&order, &start);
+        let m = &mut self.matrix;
+        let decay = &m.decay;
+        (&mut m.parts, &mut m.rows, &mut m.norms)
+            .into_par_iter()
+            .enumerate()
+            .for_each_init(Scratch::default, |s, (u, (parts, row, norm))| {
+                let ids = &order[start[u]..start[u + 1]];
+                if ids.is_empty() {
+                    return;
+                }
+                s.clear();
+                s.by_item.extend(ids.iter().map(|&x| (item[x as usize], x)));
+                s.by_item.sort_unstable();
+                let mut a = 0;
+                while a < s.by_item.len() {
+                    let i = s.by_item[a].0;
+                    let b = a + s.by_item[a..].partition_point(|e| e.0 == i);
+                    s.cell.clear();
+                    for &(_, x) in &s.by_item[a..b] {
+                        let k = kind[x as usize];
+                        match kinds.effects[k as usize] {
+                            KindEffect::Retract(target) => s.cell.retain(|c| c.0 != target),
+                            _ => {
+                                let w = decay.factor(t[x as usize]);
+                                match s.cell.iter_mut().find(|c| c.0 == k) {
+                                    Some(c) => c.1 += w,
+                                    None => s.cell.push((k, w)),
+                                }
+                            }
+                        }
+                    }
+                    a = b;
+                    if s.cell.is_empty() {
+                        continue;
+                    }
+                    s.cell.sort_unstable_by_key(|c| c.0);
+                    let value = kinds.cell_value(s.cell.iter().copied());
+                    s.parts.extend(
+                        s.cell
+                            .iter()
+                            .map(|&(kind, sum)| Part { item: i, kind, sum }),
+                    );
+                    s.row.idx.push(i);
+                    s.row.val.push(value);
+                }
+                // Exactly sized copies: no growth slack kept per user.
+                *parts = s.parts.as_slice().to_vec();
+                *row = SparseVec {
+                    idx: s.row.idx.as_slice().to_vec(),
+                    val: s.row.val.as_slice().to_vec(),
+                };
+                *norm = row.norm();
+            });
+        drop((item, kind, t));
         self.finish_bulk();
-        Ok(Applied {
-            interactions: resolved.len(),
+        Applied {
+            interactions: n,
             users_changed: users,
             lists_recomputed: users,
             entries_touched: 0,
             full_rebuild: true,
-        })
+        }
     }
 
     /// One interaction at a time into the parts (handles decay rebases and non-empty models).
-    fn bulk_sequential(&mut self, resolved: &[Resolved<'_>]) -> Result<Applied> {
-        let (touched, _) = self.add_parts(resolved);
+    fn bulk_sequential(&mut self, rows: &Rows) -> Applied {
+        let (touched, _) = self.add_parts((0..rows.len()).map(|n| rows.get(n)));
         let mut users: Vec<u32> = touched.iter().map(|t| t.0).collect();
         users.dedup();
         for &(u, i) in &touched {
@@ -106,13 +228,13 @@ impl Model {
             self.matrix.refresh_norm(u);
         }
         self.finish_bulk();
-        Ok(Applied {
-            interactions: resolved.len(),
+        Applied {
+            interactions: rows.len(),
             users_changed: users.len(),
             lists_recomputed: self.matrix.rows.len(),
             entries_touched: 0,
             full_rebuild: true,
-        })
+        }
     }
 
     /// Columns, popularity and every neighbour list from the rows.
@@ -123,5 +245,103 @@ impl Model {
             self.popularity.set(i, self.matrix.cols[i as usize].sum());
         }
         self.rebuild_neighbours();
+    }
+}
+
+/// Per-thread buffers of the fast path.
+#[derive(Default)]
+struct Scratch {
+    /// The user's interactions as (item, arrival index), sorted.
+    by_item: Vec<(u32, u32)>,
+    /// One cell's (kind, decayed sum), in first-seen order.
+    cell: Vec<(u8, f64)>,
+    parts: Vec<Part>,
+    row: SparseVec,
+}
+
+impl Scratch {
+    fn clear(&mut self) {
+        self.by_item.clear();
+        self.cell.clear();
+        self.parts.clear();
+        self.row.idx.clear();
+        self.row.val.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::synthetic::{Dataset, SyntheticConfig};
+
+    /// The tiny synthetic log with some unsaves (retractions) mixed in.
+    fn log() -> (Vec<crate::item::Item>, Vec<Interaction>) {
+        let data = Dataset::generate(&SyntheticConfig::tiny());
+        let mut log = Vec::new();
+        for (n, x) in data.interactions.iter().enumerate() {
+            log.push(x.clone());
+            if n % 7 == 0 {
+                log.push(Interaction::new(
+                    &x.user_id,
+                    &x.item_id,
+                    "unsave",
+                    x.timestamp,
+                ));
+            }
+        }
+        (data.items, log)
+    }
+
+    fn one_by_one(config: &Config, items: &[crate::item::Item], log: &[Interaction]) -> Model {
+        let mut m = Model::new(config.clone()).unwrap();
+        m.upsert_items(items.to_vec()).unwrap();
+        for x in log {
+            m.apply(std::slice::from_ref(x)).unwrap();
+        }
+        m
+    }
+
+    fn assert_same(bulk: &Model, inc: &Model) {
+        assert_eq!(bulk.users, inc.users);
+        assert_eq!(
+            bulk.matrix, inc.matrix,
+            "parts, rows, columns and norms bit for bit"
+        );
+        assert_eq!(bulk.by_start, inc.by_start);
+        assert_eq!((bulk.watermark, bulk.events), (inc.watermark, inc.events));
+        assert!(bulk.rows_by_start_consistent());
+    }
+
+    #[test]
+    fn fast_path_equals_recording_one_by_one() {
+        let (items, log) = log();
+        let config = Config::default();
+        let mut bulk = Model::new(config.clone()).unwrap();
+        bulk.upsert_items(items.clone()).unwrap();
+        // Owned rows from an iterator with no size hint.
+        let mut rows = log.clone().into_iter();
+        let applied = bulk.bulk_load(std::iter::from_fn(|| rows.next())).unwrap();
+        assert_eq!(applied.interactions, log.len());
+        assert_same(&bulk, &one_by_one(&config, &items, &log));
+        // The fast path sizes every user's vectors exactly.
+        let m = &bulk.matrix;
+        assert!(m.parts.iter().all(|p| p.capacity() == p.len()));
+        assert!(m.rows.iter().all(|r| r.idx.capacity() == r.len()));
+        assert!(m.cols.iter().all(|c| c.idx.capacity() == c.len()));
+    }
+
+    #[test]
+    fn rebase_path_equals_recording_one_by_one() {
+        let (items, log) = log();
+        // Sixty days are about 260 half-lives: the epoch moves a few times mid-stream.
+        let config = Config {
+            half_life_secs: Some(20_000.0),
+            ..Config::default()
+        };
+        let mut bulk = Model::new(config.clone()).unwrap();
+        bulk.upsert_items(items.clone()).unwrap();
+        bulk.bulk_load(&log).unwrap();
+        assert_same(&bulk, &one_by_one(&config, &items, &log));
     }
 }

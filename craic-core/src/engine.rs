@@ -1,5 +1,6 @@
 //! [`Engine`]: the thread-safe, in-process recommender.
 
+use std::borrow::Borrow;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use rayon::prelude::*;
@@ -68,13 +69,57 @@ impl Engine {
 
     /// Builds an engine in one go: catalogue, preferences, then every interaction into the matrix
     /// followed by one parallel build of all neighbour lists. Same result as recording the
-    /// interactions one by one, much faster.
+    /// interactions one by one, much faster. [`Engine::build_from_iter`] does the same from a
+    /// stream, without needing every interaction in memory.
     pub fn build(
         config: Config,
         items: Vec<Item>,
         preferences: Vec<(String, Preferences)>,
         interactions: &[Interaction],
     ) -> Result<Engine> {
+        Engine::build_from_iter(config, items, preferences, interactions)
+    }
+
+    /// [`Engine::build`] from any iterator of interactions — owned `Interaction`s (for example
+    /// parsed from a file as they are read) or `&Interaction`s — consumed once, in order.
+    ///
+    /// Only a compact form of each row is kept while loading (user and item indices, kind and
+    /// timestamp: 17 bytes), never the strings, so the caller never needs the whole log in
+    /// memory. Every row is validated: the first bad one fails the build with an
+    /// [`Error::InvalidRow`] giving its zero-based index in the stream and the same kind as
+    /// [`Engine::record`] would report, and no engine is built (reading stops within 65 536
+    /// rows of it; rows are validated 65 536 at a time, in parallel). Gives exactly the engine
+    /// `build` gives on the same interactions.
+    ///
+    /// ```
+    /// use craic_core::{Config, Engine, ErrorKind, Interaction, Item, Request};
+    /// let items = vec![Item::new("rave", 2_000_000_000), Item::new("folk", 2_000_000_000)];
+    /// // E.g. lines of a log, parsed one at a time.
+    /// let log = ["ana,rave,save", "ana,folk,click", "ben,rave,save"];
+    /// let stream = log.iter().enumerate().map(|(n, line)| {
+    ///     let f: Vec<&str> = line.split(',').collect();
+    ///     Interaction::new(f[0], f[1], f[2], 1_700_000_000 + n as i64)
+    /// });
+    /// let engine = Engine::build_from_iter(Config::default(), items.clone(), vec![], stream)?;
+    /// assert_eq!(engine.stats().interactions, 3);
+    /// assert_eq!(engine.recommend("ben", &Request::new(1).now(1_800_000_000))?[0].item_id, "folk");
+    ///
+    /// let bad = [("ana", "rave"), ("ana", "nope"), ("ben", "rave")]
+    ///     .map(|(u, i)| Interaction::new(u, i, "save", 1_700_000_000));
+    /// let err = Engine::build_from_iter(Config::default(), items, vec![], bad).unwrap_err();
+    /// assert_eq!((err.kind(), err.row()), (ErrorKind::UnknownItem, Some(1)));
+    /// # Ok::<(), craic_core::Error>(())
+    /// ```
+    pub fn build_from_iter<I>(
+        config: Config,
+        items: Vec<Item>,
+        preferences: Vec<(String, Preferences)>,
+        interactions: I,
+    ) -> Result<Engine>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Interaction> + Sync,
+    {
         let mut model = Model::new(config)?;
         model.upsert_items(items)?;
         for (n, (user, prefs)) in preferences.into_iter().enumerate() {

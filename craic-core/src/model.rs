@@ -170,9 +170,14 @@ impl Model {
         Ok(removed)
     }
 
-    pub fn set_preferences(&mut self, user: &str, prefs: Preferences) -> Result<()> {
+    pub fn set_preferences(&mut self, user: &str, mut prefs: Preferences) -> Result<()> {
         validate_id(user)?;
         let u = self.intern_user(user);
+        // Kept for as long as the user exists (one per user at 1 M users): no growth slack.
+        for list in [&mut prefs.genres, &mut prefs.artists, &mut prefs.cities] {
+            list.shrink_to_fit();
+            list.iter_mut().for_each(String::shrink_to_fit);
+        }
         if prefs.is_empty() {
             self.prefs.remove(&u);
         } else {
@@ -217,7 +222,11 @@ impl Model {
             .collect::<Result<Vec<_>>>()?;
 
         // 1. Parts, in arrival order (decay rebases happen at the same points as in any replay).
-        let (touched, rebased) = self.add_parts(&resolved);
+        let rows: Vec<(u32, u32, u8, i64)> = resolved
+            .iter()
+            .map(|r| (self.intern_user(r.user), r.item, r.kind, r.t))
+            .collect();
+        let (touched, rebased) = self.add_parts(rows);
 
         // 2. Cells into rows and columns.
         let mut changes: Vec<(u32, Vec<u32>)> = Vec::new(); // (user, removed items)
@@ -291,23 +300,26 @@ impl Model {
         Ok(applied)
     }
 
-    /// Adds every interaction to its cell's parts in arrival order (interning new users and
-    /// rescaling popularity on a decay rebase). Returns the touched (user, item) cells, sorted
-    /// and distinct, and whether the decay epoch moved.
-    pub(crate) fn add_parts(&mut self, resolved: &[Resolved<'_>]) -> (Vec<(u32, u32)>, bool) {
-        let mut touched: Vec<(u32, u32)> = Vec::with_capacity(resolved.len());
+    /// Adds every interaction, as (user, item, kind, timestamp) with the user interned, to its
+    /// cell's parts in arrival order (rescaling popularity on a decay rebase). Returns the
+    /// touched (user, item) cells, sorted and distinct, and whether the decay epoch moved.
+    pub(crate) fn add_parts(
+        &mut self,
+        rows: impl IntoIterator<Item = (u32, u32, u8, i64)>,
+    ) -> (Vec<(u32, u32)>, bool) {
+        let rows = rows.into_iter();
+        let mut touched: Vec<(u32, u32)> = Vec::with_capacity(rows.size_hint().0);
         let mut rebased = false;
-        for r in resolved {
-            let u = self.intern_user(r.user);
-            if let Some(rb) = self.matrix.add_part(&self.kinds, u, r.item, r.kind, r.t) {
+        for (u, i, k, t) in rows {
+            if let Some(rb) = self.matrix.add_part(&self.kinds, u, i, k, t) {
                 self.popularity.rescale(rb.factor);
                 self.by_start.rescale(rb.factor);
                 rebased = true;
             }
-            touched.push((u, r.item));
-            self.watermark = Some(self.watermark.map_or(r.t, |w| w.max(r.t)));
+            touched.push((u, i));
+            self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
+            self.events += 1;
         }
-        self.events += resolved.len() as u64;
         touched.sort_unstable();
         touched.dedup();
         (touched, rebased)
