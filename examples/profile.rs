@@ -3,7 +3,7 @@
 //! `cargo run --release --example profile -- [small|medium|large] [users-to-query]`
 //!
 //! `ONLY=hybrid REPEAT=20` (environment) times one strategy only, repeatedly — handy under
-//! `perf record`.
+//! `perf record`. `ONLY=record` times only the single-interaction updates.
 
 use std::time::Instant;
 
@@ -50,14 +50,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let users: Vec<String> = (0..queries)
         .map(|i| format!("u{}", (i * 7919) % cfg.users))
         .collect();
-    let only: Option<Strategy> = std::env::var("ONLY").ok().and_then(|s| s.parse().ok());
+    let only_env = std::env::var("ONLY").ok();
+    let record_only = only_env.as_deref() == Some("record");
+    let only: Option<Strategy> = only_env.and_then(|s| s.parse().ok());
     let repeat: usize = std::env::var("REPEAT")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
     for s in Strategy::ALL
         .into_iter()
-        .filter(|s| only.is_none_or(|o| o == *s))
+        .filter(|s| !record_only && only.is_none_or(|o| o == *s))
     {
         let req = Request::new(10).strategy(s).now(now);
         let mut lat: Vec<u128> = std::iter::repeat_n(&users, repeat)
