@@ -7,10 +7,12 @@
 //! bound on the best similarity that did not make the list.
 //!
 //! **Exactness.** A change to user `u`'s row changes only `sim(u, ·)`. The update recomputes
-//! `u`'s list from scratch and, for every user `v` that shares an item with `u` before or after
-//! the change, fixes `u`'s entry in `v`'s list; only when `u` drops out of a full list below the
-//! bound of unlisted candidates is `v`'s list recomputed from scratch. Dot products are summed in
-//! item order from whichever side, so the result is bit-for-bit what a full rebuild computes.
+//! `u`'s list from scratch and, for every user `v` that shares an item with `u` after the change
+//! or lists `u` before it (the reverse index), fixes `u`'s entry in `v`'s list; only when `u`
+//! drops out of a full list below the bound of unlisted candidates is `v`'s list recomputed from
+//! scratch. A user that shares nothing with `u` any more and does not list it needs no change.
+//! Dot products are summed in item order from whichever side, so the result is bit-for-bit what
+//! a full rebuild computes.
 //! An item crossing the `max_item_users` cap changes similarities among all its users; they are
 //! recomputed then (rare: once per item and direction).
 
@@ -21,7 +23,6 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::matrix::Matrix;
-use crate::scratch::DenseAcc;
 
 /// Parameters of the similarity, copied from the configuration.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -89,6 +90,100 @@ fn cosine(dot: f64, nu: f64, nv: f64, overlap: u32, p: &SimParams) -> f32 {
     }
 }
 
+/// One user's running dot product and overlap with the user being scanned, side by side so an
+/// addition touches one cache line.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    dot: f64,
+    cnt: u32,
+}
+
+/// Dense accumulator of dot products and overlaps over all users, with a two-level bitmap of
+/// the touched slots: marking is branch-free, and draining visits touched users in increasing
+/// index order (so the arrays indexed by user are walked forwards) at a cost of O(touched + n/4096).
+#[derive(Debug, Clone, Default)]
+struct PairAcc {
+    slots: Vec<Slot>,
+    /// Bit `v` set when slot `v` was touched.
+    bits: Vec<u64>,
+    /// Bit `w` set when word `w` of `bits` may be non-zero.
+    words: Vec<u64>,
+}
+
+impl PairAcc {
+    fn fit(&mut self, n: usize) {
+        if self.slots.len() < n {
+            self.slots.resize(n, Slot::default());
+            self.bits.resize(n.div_ceil(64), 0);
+            self.words.resize(n.div_ceil(64 * 64), 0);
+        }
+    }
+
+    /// Calls `f(v, dot, overlap)` for every touched user in increasing order, resetting each
+    /// slot as it goes (the accumulator is empty afterwards).
+    fn drain(&mut self, mut f: impl FnMut(u32, f64, u32)) {
+        for wi in 0..self.words.len() {
+            let mut word = std::mem::take(&mut self.words[wi]);
+            while word != 0 {
+                let bi = wi * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                let mut bits = std::mem::take(&mut self.bits[bi]);
+                while bits != 0 {
+                    let v = bi * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let slot = std::mem::take(&mut self.slots[v]);
+                    f(v as u32, slot.dot, slot.cnt);
+                }
+            }
+        }
+    }
+}
+
+/// The best `keep` entries seen so far plus the best one left out (a bounded max-heap whose top
+/// is the worst entry kept), independent of the order entries arrive in.
+struct TopK {
+    heap: BinaryHeap<Ranked>,
+    keep: usize,
+}
+
+impl TopK {
+    fn new(keep: usize) -> TopK {
+        TopK {
+            heap: BinaryHeap::with_capacity(keep + 2),
+            keep,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, e: Entry) {
+        let e = Ranked(e);
+        if self.heap.len() <= self.keep {
+            self.heap.push(e);
+        } else if self.heap.peek().is_some_and(|worst| e < *worst) {
+            self.heap.pop();
+            self.heap.push(e);
+        }
+    }
+
+    /// The list, best first, and the bound (the best entry left out, or 0).
+    fn finish(self) -> (Vec<Entry>, f32) {
+        let keep = self.keep;
+        let mut list: Vec<Entry> = self
+            .heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        let bound = if list.len() > keep {
+            list.pop().map_or(0.0, |e| e.1)
+        } else {
+            0.0
+        };
+        list.shrink_to_fit();
+        (list, bound)
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Neighbours {
     pub lists: Vec<Vec<Entry>>,
@@ -98,7 +193,13 @@ pub(crate) struct Neighbours {
     #[serde(skip)]
     rev: Vec<Vec<u32>>,
     #[serde(skip)]
-    acc: DenseAcc,
+    acc: PairAcc,
+    /// Second accumulator, for lists recomputed while `acc` is being drained.
+    #[serde(skip)]
+    spare: PairAcc,
+    /// Scratch copy of a reverse-index row.
+    #[serde(skip)]
+    listed: Vec<u32>,
 }
 
 /// What an incremental update did (for observability and tests).
@@ -110,90 +211,47 @@ pub(crate) struct UpdateCost {
 
 impl Neighbours {
     /// Accumulates dot products and overlaps of `u` with every user sharing a non-capped item
-    /// into `acc` (whose `touched` lists those users). The caller clears `acc`.
-    fn accumulate(m: &Matrix, capped: &[bool], u: u32, acc: &mut DenseAcc) {
+    /// into `acc`. Each dot product is summed in item order, as from any other side.
+    fn accumulate(m: &Matrix, capped: &[bool], u: u32, acc: &mut PairAcc) {
         acc.fit(m.rows.len());
+        let PairAcc { slots, bits, words } = acc;
         for (i, rui) in m.rows[u as usize].iter() {
             if capped[i as usize] {
                 continue;
             }
-            for (v, rvi) in m.cols[i as usize].iter() {
-                if v != u {
-                    acc.add(v, rui * rvi);
+            let col = &m.cols[i as usize];
+            for (&v, &rvi) in col.idx.iter().zip(&col.val) {
+                if v == u {
+                    continue;
                 }
+                let slot = &mut slots[v as usize];
+                slot.dot += rui * rvi;
+                slot.cnt += 1;
+                bits[(v >> 6) as usize] |= 1 << (v & 63);
+                words[(v >> 12) as usize] |= 1 << ((v >> 6) & 63);
             }
         }
     }
 
-    /// Similarity of every user sharing a non-capped item with `u` (0 where not qualifying).
-    fn scan(m: &Matrix, capped: &[bool], p: &SimParams, u: u32, acc: &mut DenseAcc) -> Vec<Entry> {
-        Self::accumulate(m, capped, u, acc);
-        let nu = m.norms[u as usize];
-        let out = acc
-            .touched
-            .iter()
-            .map(|&v| {
-                let s = v as usize;
-                (v, cosine(acc.val[s], nu, m.norms[s], acc.cnt[s], p))
-            })
-            .collect();
-        acc.clear();
-        out
-    }
-
-    /// Top-k of the qualifying entries, and the best similarity left out.
-    fn top_k(mut all: Vec<Entry>, k: usize) -> (Vec<Entry>, f32) {
-        all.retain(|e| e.1 > 0.0);
-        let bound = if all.len() > k {
-            all.select_nth_unstable_by(k, order);
-            let b = all[k].1;
-            all.truncate(k);
-            b
-        } else {
-            0.0
-        };
-        all.sort_unstable_by(order);
-        // `all` held every co-occurring user: keep only what the list needs.
-        all.shrink_to_fit();
-        (all, bound)
-    }
-
     /// `u`'s list and bound from scratch. Keeps only the best k + 1 candidates while scanning
-    /// (a bounded heap), which gives exactly `top_k(scan(..))` without materialising every
-    /// co-occurring user.
+    /// (a bounded heap), without materialising every co-occurring user.
     fn compute(
         m: &Matrix,
         capped: &[bool],
         p: &SimParams,
         u: u32,
-        acc: &mut DenseAcc,
+        acc: &mut PairAcc,
     ) -> (Vec<Entry>, f32) {
         Self::accumulate(m, capped, u, acc);
         let nu = m.norms[u as usize];
-        let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(p.keep + 2);
-        for &v in &acc.touched {
-            let s = v as usize;
-            let sim = cosine(acc.val[s], nu, m.norms[s], acc.cnt[s], p);
-            if sim <= 0.0 {
-                continue;
+        let mut top = TopK::new(p.keep);
+        acc.drain(|v, dot, cnt| {
+            let sim = cosine(dot, nu, m.norms[v as usize], cnt, p);
+            if sim > 0.0 {
+                top.push((v, sim));
             }
-            let e = Ranked((v, sim));
-            if heap.len() <= p.keep {
-                heap.push(e);
-            } else if heap.peek().is_some_and(|worst| e < *worst) {
-                heap.pop();
-                heap.push(e);
-            }
-        }
-        acc.clear();
-        let mut list: Vec<Entry> = heap.into_sorted_vec().into_iter().map(|r| r.0).collect();
-        let bound = if list.len() > p.keep {
-            list.pop().map_or(0.0, |e| e.1)
-        } else {
-            0.0
-        };
-        list.shrink_to_fit();
-        (list, bound)
+        });
+        top.finish()
     }
 
     /// Recomputes every list from scratch, in parallel.
@@ -201,15 +259,14 @@ impl Neighbours {
         let n = m.rows.len();
         let (lists, bound) = (0..n as u32)
             .into_par_iter()
-            .map_init(DenseAcc::default, |acc, u| {
+            .map_init(PairAcc::default, |acc, u| {
                 Self::compute(m, capped, p, u, acc)
             })
             .unzip();
         let mut out = Neighbours {
             lists,
             bound,
-            rev: Vec::new(),
-            acc: DenseAcc::default(),
+            ..Neighbours::default()
         };
         out.reindex();
         out
@@ -272,7 +329,7 @@ impl Neighbours {
         let fresh: Vec<(Vec<Entry>, f32)> = if users.len() > 32 {
             users
                 .par_iter()
-                .map_init(DenseAcc::default, |acc, &u| {
+                .map_init(PairAcc::default, |acc, &u| {
                     Self::compute(m, capped, p, u, acc)
                 })
                 .collect()
@@ -298,55 +355,83 @@ impl Neighbours {
     }
 
     /// After `u`'s row changed: recomputes `u`'s list and fixes `u`'s entry in every list it can
-    /// appear in. `former` are users that shared an item with `u` through cells `u` no longer has.
-    pub fn update(
-        &mut self,
-        m: &Matrix,
-        capped: &[bool],
-        p: &SimParams,
-        u: u32,
-        former: &[u32],
-    ) -> UpdateCost {
+    /// appear in — the lists of users sharing an item with `u`, and those that list `u` now
+    /// (through the reverse index), whose similarity to `u` may have dropped to 0.
+    ///
+    /// One pass over the accumulated dot products, in user order, merged with the reverse index:
+    /// each similarity is fixed in the other user's list and offered to `u`'s own (bounded) top.
+    pub fn update(&mut self, m: &Matrix, capped: &[bool], p: &SimParams, u: u32) -> UpdateCost {
         self.fit(m.rows.len());
-        let mut all = Self::scan(m, capped, p, u, &mut self.acc);
-        // Users that no longer share anything with u now have similarity 0 with it.
-        if !former.is_empty() {
-            self.acc.fit(m.rows.len());
-            for &(v, _) in &all {
-                self.acc.add(v, 0.0);
-            }
-            for &v in former {
-                if v != u && self.acc.cnt[v as usize] == 0 {
-                    self.acc.add(v, 0.0);
-                    all.push((v, 0.0));
-                }
-            }
-            self.acc.clear();
-        }
+        let mut acc = std::mem::take(&mut self.acc);
+        let mut listed = std::mem::take(&mut self.listed);
+        Self::accumulate(m, capped, u, &mut acc);
+        // rev[u] changes while we go (entries are linked and unlinked): work from a copy.
+        listed.clear();
+        listed.extend_from_slice(&self.rev[u as usize]);
+        let nu = m.norms[u as usize];
+        let mut top = TopK::new(p.keep);
         let mut cost = UpdateCost {
-            entries_touched: all.len(),
+            entries_touched: 0,
             lists_recomputed: 1,
         };
-        for &(v, s) in &all {
-            if !self.fix_entry(v, u, s, p.k, p.keep) {
-                let (list, b) = Self::compute(m, capped, p, v, &mut self.acc);
-                self.set_list(v, list, b);
-                cost.lists_recomputed += 1;
+        let mut next = 0; // users in `listed[..next]` are done
+        acc.drain(|v, dot, cnt| {
+            // Users that list u but no longer share anything with it: similarity 0.
+            while let Some(&w) = listed.get(next).filter(|&&w| w < v) {
+                self.fix_or_recompute(m, capped, p, w, u, 0.0, true, &mut cost);
+                next += 1;
             }
+            let is_listed = listed.get(next) == Some(&v);
+            next += usize::from(is_listed);
+            let s = cosine(dot, nu, m.norms[v as usize], cnt, p);
+            if s > 0.0 {
+                top.push((v, s));
+            }
+            self.fix_or_recompute(m, capped, p, v, u, s, is_listed, &mut cost);
+        });
+        for &w in &listed[next..] {
+            self.fix_or_recompute(m, capped, p, w, u, 0.0, true, &mut cost);
         }
-        let (list, b) = Self::top_k(all, p.keep);
+        self.acc = acc;
+        self.listed = listed;
+        let (list, b) = top.finish();
         self.set_list(u, list, b);
         cost
     }
 
+    /// Sets sim(v, u) = s in v's list, recomputing v's list when it cannot be fixed in place.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn fix_or_recompute(
+        &mut self,
+        m: &Matrix,
+        capped: &[bool],
+        p: &SimParams,
+        v: u32,
+        u: u32,
+        s: f32,
+        listed: bool,
+        cost: &mut UpdateCost,
+    ) {
+        cost.entries_touched += 1;
+        // Fast path: not listed and nothing to list (below v's bound, or not qualifying).
+        if !listed && (s < self.bound[v as usize] || s <= 0.0) {
+            return;
+        }
+        if !self.fix_entry(v, u, s, listed, p.k, p.keep) {
+            let (list, b) = Self::compute(m, capped, p, v, &mut self.spare);
+            self.set_list(v, list, b);
+            cost.lists_recomputed += 1;
+        }
+    }
+
     /// Sets sim(v, u) = s in v's list if that can be done exactly; false if v's list must be
-    /// recomputed from scratch.
+    /// recomputed from scratch. `listed` tells whether `u` is in v's list.
     ///
     /// Invariants: a list is the exact top of v's candidates (by similarity, then index), at most
     /// `keep` long; `bound` is ≥ every qualifying similarity left out and ≤ the list's smallest
     /// one; a list shorter than `k` with a positive bound is never left behind.
-    fn fix_entry(&mut self, v: u32, u: u32, s: f32, k: usize, keep: usize) -> bool {
-        let listed = self.rev[u as usize].binary_search(&v).is_ok();
+    fn fix_entry(&mut self, v: u32, u: u32, s: f32, listed: bool, k: usize, keep: usize) -> bool {
         if !listed && s < self.bound[v as usize] {
             return true; // left out, and already covered by the bound: nothing to touch
         }
