@@ -55,6 +55,19 @@ fn unlink(rev: &mut Vec<u32>, v: u32) {
     }
 }
 
+/// Position of `u`'s entry in `list`. Compares a chunk at a time without early exit, which
+/// vectorises.
+fn find(list: &[Entry], u: u32) -> Option<usize> {
+    let mut base = 0;
+    for c in list.chunks(8) {
+        if c.iter().fold(false, |hit, e| hit | (e.0 == u)) {
+            return c.iter().position(|e| e.0 == u).map(|p| base + p);
+        }
+        base += c.len();
+    }
+    None
+}
+
 /// An entry ordered best first (`a < b` when `a` ranks higher), so a max-heap keeps the worst
 /// entry on top.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -197,10 +210,24 @@ pub(crate) struct Neighbours {
     /// Second accumulator, for lists recomputed while `acc` is being drained.
     #[serde(skip)]
     spare: PairAcc,
-    /// Scratch copy of a reverse-index row.
+    /// Scratch rows for updates (who listed the user before and after), kept to save allocations.
     #[serde(skip)]
-    listed: Vec<u32>,
+    spare_rows: (Vec<u32>, Vec<u32>),
 }
+
+/// State of one update's pass over the users whose entry for `u` may change.
+struct Fixes {
+    u: u32,
+    /// Users listing `u` before the update (sorted); `listed[..next]` are done.
+    listed: Vec<u32>,
+    next: usize,
+    /// Users listing `u` after the update, in the order visited (sorted): the new `rev[u]`.
+    now: Vec<u32>,
+    cost: UpdateCost,
+}
+
+/// How many listing users ahead an update starts loading the list it will edit.
+const LOAD_AHEAD: usize = 4;
 
 /// What an incremental update did (for observability and tests).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -227,8 +254,13 @@ impl Neighbours {
                 let slot = &mut slots[v as usize];
                 slot.dot += rui * rvi;
                 slot.cnt += 1;
-                bits[(v >> 6) as usize] |= 1 << (v & 63);
-                words[(v >> 12) as usize] |= 1 << ((v >> 6) & 63);
+                // Marking `words` only when a word of `bits` is first set keeps consecutive
+                // additions from waiting on each other's store to the same word.
+                let w = &mut bits[(v >> 6) as usize];
+                if *w == 0 {
+                    words[(v >> 12) as usize] |= 1 << ((v >> 6) & 63);
+                }
+                *w |= 1 << (v & 63);
             }
         }
     }
@@ -360,135 +392,195 @@ impl Neighbours {
     ///
     /// One pass over the accumulated dot products, in user order, merged with the reverse index:
     /// each similarity is fixed in the other user's list and offered to `u`'s own (bounded) top.
+    /// `rev[u]` is rewritten from the outcome (gathered in order) rather than edited entry by entry.
     pub fn update(&mut self, m: &Matrix, capped: &[bool], p: &SimParams, u: u32) -> UpdateCost {
         self.fit(m.rows.len());
         let mut acc = std::mem::take(&mut self.acc);
-        let mut listed = std::mem::take(&mut self.listed);
-        Self::accumulate(m, capped, u, &mut acc);
-        // rev[u] changes while we go (entries are linked and unlinked): work from a copy.
+        let (mut listed, mut now) = std::mem::take(&mut self.spare_rows);
         listed.clear();
         listed.extend_from_slice(&self.rev[u as usize]);
+        now.clear();
+        let mut fix = Fixes {
+            u,
+            listed,
+            next: 0,
+            now,
+            cost: UpdateCost {
+                entries_touched: 0,
+                lists_recomputed: 1,
+            },
+        };
+        Self::accumulate(m, capped, u, &mut acc);
         let nu = m.norms[u as usize];
         let mut top = TopK::new(p.keep);
-        let mut cost = UpdateCost {
-            entries_touched: 0,
-            lists_recomputed: 1,
-        };
-        let mut next = 0; // users in `listed[..next]` are done
         acc.drain(|v, dot, cnt| {
             // Users that list u but no longer share anything with it: similarity 0.
-            while let Some(&w) = listed.get(next).filter(|&&w| w < v) {
-                self.fix_or_recompute(m, capped, p, w, u, 0.0, true, &mut cost);
-                next += 1;
+            while let Some(&w) = fix.listed.get(fix.next).filter(|&&w| w < v) {
+                fix.next += 1;
+                self.fix(m, capped, p, &mut fix, w, 0.0, true);
             }
-            let is_listed = listed.get(next) == Some(&v);
-            next += usize::from(is_listed);
-            let s = cosine(dot, nu, m.norms[v as usize], cnt, p);
+            let listed = fix.listed.get(fix.next) == Some(&v);
+            fix.next += usize::from(listed);
+            let s = if cnt < p.min_overlap {
+                0.0 // as `cosine` says, without loading v's norm
+            } else {
+                cosine(dot, nu, m.norms[v as usize], cnt, p)
+            };
             if s > 0.0 {
                 top.push((v, s));
             }
-            self.fix_or_recompute(m, capped, p, v, u, s, is_listed, &mut cost);
+            self.fix(m, capped, p, &mut fix, v, s, listed);
         });
-        for &w in &listed[next..] {
-            self.fix_or_recompute(m, capped, p, w, u, 0.0, true, &mut cost);
+        while let Some(&w) = fix.listed.get(fix.next) {
+            fix.next += 1;
+            self.fix(m, capped, p, &mut fix, w, 0.0, true);
         }
         self.acc = acc;
-        self.listed = listed;
+        // Recomputed lists may have linked and unlinked in rev[u] meanwhile: the outcome is what
+        // counts.
+        let rev = &mut self.rev[u as usize];
+        rev.clear();
+        rev.extend_from_slice(&fix.now);
+        self.spare_rows = (fix.listed, fix.now);
         let (list, b) = top.finish();
         self.set_list(u, list, b);
-        cost
+        fix.cost
     }
 
-    /// Sets sim(v, u) = s in v's list, recomputing v's list when it cannot be fixed in place.
+    /// Sets sim(v, u) = s in v's list (recomputing the list when it cannot be fixed in place) and
+    /// records in `fix.now` whether v lists u afterwards.
     #[allow(clippy::too_many_arguments)]
-    #[inline]
-    fn fix_or_recompute(
+    #[inline(always)]
+    fn fix(
         &mut self,
         m: &Matrix,
         capped: &[bool],
         p: &SimParams,
+        fix: &mut Fixes,
         v: u32,
-        u: u32,
         s: f32,
         listed: bool,
-        cost: &mut UpdateCost,
     ) {
-        cost.entries_touched += 1;
-        // Fast path: not listed and nothing to list (below v's bound, or not qualifying).
-        if !listed && (s < self.bound[v as usize] || s <= 0.0) {
-            return;
-        }
-        if !self.fix_entry(v, u, s, listed, p.k, p.keep) {
-            let (list, b) = Self::compute(m, capped, p, v, &mut self.spare);
-            self.set_list(v, list, b);
-            cost.lists_recomputed += 1;
+        fix.cost.entries_touched += 1;
+        // Fast path, most users: not listed and nothing to list (not qualifying, or below v's
+        // bound).
+        if listed || (s > 0.0 && s >= self.bound[v as usize]) {
+            self.fix_listed(m, capped, p, fix, v, s, listed);
         }
     }
 
-    /// Sets sim(v, u) = s in v's list if that can be done exactly; false if v's list must be
-    /// recomputed from scratch. `listed` tells whether `u` is in v's list.
+    /// [`Neighbours::fix`] for a user that lists `u` or may have to.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn fix_listed(
+        &mut self,
+        m: &Matrix,
+        capped: &[bool],
+        p: &SimParams,
+        fix: &mut Fixes,
+        v: u32,
+        s: f32,
+        listed: bool,
+    ) {
+        if listed {
+            // Start loading a list the pass will edit soon (its cache misses then overlap).
+            if let Some(&w) = fix.listed.get(fix.next + LOAD_AHEAD) {
+                std::hint::black_box(self.lists[w as usize].first());
+            }
+        }
+        let u = fix.u;
+        let lists_u = match self.fix_entry(v, u, s, listed, p.k, p.keep) {
+            Some(after) => after,
+            None => {
+                let (list, b) = Self::compute(m, capped, p, v, &mut self.spare);
+                let after = list.iter().any(|e| e.0 == u);
+                self.set_list(v, list, b);
+                fix.cost.lists_recomputed += 1;
+                after
+            }
+        };
+        if lists_u {
+            fix.now.push(v);
+        }
+    }
+
+    /// Sets sim(v, u) = s in v's list if that can be done exactly: `Some(whether u is in v's list
+    /// afterwards)`, or `None` if v's list must be recomputed from scratch. `listed` tells whether
+    /// `u` is in v's list now. Leaves `rev[u]` to the caller.
     ///
     /// Invariants: a list is the exact top of v's candidates (by similarity, then index), at most
     /// `keep` long; `bound` is ≥ every qualifying similarity left out and ≤ the list's smallest
     /// one; a list shorter than `k` with a positive bound is never left behind.
-    fn fix_entry(&mut self, v: u32, u: u32, s: f32, listed: bool, k: usize, keep: usize) -> bool {
-        if !listed && s < self.bound[v as usize] {
-            return true; // left out, and already covered by the bound: nothing to touch
+    fn fix_entry(
+        &mut self,
+        v: u32,
+        u: u32,
+        s: f32,
+        listed: bool,
+        k: usize,
+        keep: usize,
+    ) -> Option<bool> {
+        let qualifies = s > 0.0;
+        if !listed && (s < self.bound[v as usize] || !qualifies) {
+            // Left out, and already covered by the bound (or not a candidate): nothing to touch.
+            return Some(false);
         }
         let list = &mut self.lists[v as usize];
         let bound = &mut self.bound[v as usize];
         let new = (u, s);
-        let qualifies = s > 0.0;
+        if listed {
+            // Index out of step: recompute to be safe.
+            let pos = find(list, u)?;
+            return if qualifies && s > *bound {
+                // Still ahead of everything left out: move it to its new place.
+                if pos > 0 && order(&new, &list[pos - 1]) == Ordering::Less {
+                    let at = list[..pos].partition_point(|e| order(e, &new) == Ordering::Less);
+                    list[at..=pos].rotate_right(1);
+                    list[at] = new;
+                } else {
+                    let ahead =
+                        list[pos + 1..].partition_point(|e| order(e, &new) == Ordering::Less);
+                    list[pos..=pos + ahead].rotate_left(1);
+                    list[pos + ahead] = new;
+                }
+                Some(true)
+            } else if qualifies && s == *bound {
+                None // a tie with something left out: only a recompute can order it
+            } else {
+                // Below every other listed entry: it drops out (and is covered by the bound).
+                list.remove(pos);
+                (!(list.len() < k && *bound > 0.0)).then_some(false)
+            };
+        }
         let place = |list: &mut Vec<Entry>| {
             let at = list.partition_point(|e| order(e, &new) == Ordering::Less);
             list.insert(at, new);
         };
-        if listed {
-            let Some(pos) = list.iter().position(|e| e.0 == u) else {
-                return false; // index out of step: recompute to be safe
-            };
-            return if qualifies && s > *bound {
-                // Still ahead of everything left out: move it to its new place.
-                list.remove(pos);
-                place(list);
-                true
-            } else if qualifies && s == *bound {
-                false // a tie with something left out: only a recompute can order it
-            } else {
-                // Below every other listed entry: it drops out (and is covered by the bound).
-                list.remove(pos);
-                unlink(&mut self.rev[u as usize], v);
-                !(list.len() < k && *bound > 0.0)
-            };
-        }
-        if !qualifies {
-            return true;
-        }
         if list.len() < keep {
             if s > *bound {
                 place(list);
-                link(&mut self.rev[u as usize], v);
+                return Some(true);
             } else if s == *bound
                 && list
                     .last()
                     .is_some_and(|last| order(&new, last) == Ordering::Less)
             {
-                return false; // ties with something left out and belongs in the list
+                return None; // ties with something left out and belongs in the list
             }
         } else if list
             .last()
             .is_some_and(|last| order(&new, last) == Ordering::Less)
         {
             place(list);
-            link(&mut self.rev[u as usize], v);
             if let Some(out) = list.pop() {
                 *bound = bound.max(out.1);
                 unlink(&mut self.rev[out.0 as usize], v);
             }
+            return Some(true);
         } else {
             *bound = bound.max(s);
         }
-        true
+        Some(false)
     }
 
     /// The neighbours served for `u`: the first k of its list.
