@@ -12,7 +12,9 @@
 //! drops out of a full list below the bound of unlisted candidates is `v`'s list recomputed from
 //! scratch. A user that shares nothing with `u` any more and does not list it needs no change.
 //! Dot products are summed in item order from whichever side, so the result is bit-for-bit what
-//! a full rebuild computes.
+//! a full rebuild computes. A heavy user's update splits the other users into ranges handled in
+//! parallel; each range owns its users' lists, and what crosses ranges is applied after, so the
+//! split does not change the outcome either.
 //! An item crossing the `max_item_users` cap changes similarities among all its users; they are
 //! recomputed then (rare: once per item and direction).
 
@@ -66,6 +68,85 @@ fn find(list: &[Entry], u: u32) -> Option<usize> {
         base += c.len();
     }
     None
+}
+
+/// Sets sim(v, u) = s in v's `list` (with its `bound`) if that can be done exactly: `Some(whether
+/// u is in the list afterwards)`, or `None` if the list must be recomputed from scratch. `listed`
+/// tells whether `u` is in the list now. An entry pushed out of a full list is put in `evicted`
+/// (its reverse-index link to v is the caller's to remove).
+///
+/// Invariants: a list is the exact top of v's candidates (by similarity, then index), at most
+/// `keep` long; `bound` is ≥ every qualifying similarity left out and ≤ the list's smallest one;
+/// a list shorter than `k` with a positive bound is never left behind.
+#[allow(clippy::too_many_arguments)]
+fn fix_list(
+    list: &mut Vec<Entry>,
+    bound: &mut f32,
+    u: u32,
+    s: f32,
+    listed: bool,
+    k: usize,
+    keep: usize,
+    evicted: &mut Option<u32>,
+) -> Option<bool> {
+    let qualifies = s > 0.0;
+    if !listed && (s < *bound || !qualifies) {
+        // Left out, and already covered by the bound (or not a candidate): nothing to touch.
+        return Some(false);
+    }
+    let new = (u, s);
+    if listed {
+        // Index out of step: recompute to be safe.
+        let pos = find(list, u)?;
+        return if qualifies && s > *bound {
+            // Still ahead of everything left out: move it to its new place.
+            if pos > 0 && order(&new, &list[pos - 1]) == Ordering::Less {
+                let at = list[..pos].partition_point(|e| order(e, &new) == Ordering::Less);
+                list[at..=pos].rotate_right(1);
+                list[at] = new;
+            } else {
+                let ahead = list[pos + 1..].partition_point(|e| order(e, &new) == Ordering::Less);
+                list[pos..=pos + ahead].rotate_left(1);
+                list[pos + ahead] = new;
+            }
+            Some(true)
+        } else if qualifies && s == *bound {
+            None // a tie with something left out: only a recompute can order it
+        } else {
+            // Below every other listed entry: it drops out (and is covered by the bound).
+            list.remove(pos);
+            (!(list.len() < k && *bound > 0.0)).then_some(false)
+        };
+    }
+    let place = |list: &mut Vec<Entry>| {
+        let at = list.partition_point(|e| order(e, &new) == Ordering::Less);
+        list.insert(at, new);
+    };
+    if list.len() < keep {
+        if s > *bound {
+            place(list);
+            return Some(true);
+        } else if s == *bound
+            && list
+                .last()
+                .is_some_and(|last| order(&new, last) == Ordering::Less)
+        {
+            return None; // ties with something left out and belongs in the list
+        }
+    } else if list
+        .last()
+        .is_some_and(|last| order(&new, last) == Ordering::Less)
+    {
+        place(list);
+        if let Some(out) = list.pop() {
+            *bound = bound.max(out.1);
+            *evicted = Some(out.0);
+        }
+        return Some(true);
+    } else {
+        *bound = bound.max(s);
+    }
+    Some(false)
 }
 
 /// An entry ordered best first (`a < b` when `a` ranks higher), so a max-heap keeps the worst
@@ -207,27 +288,136 @@ pub(crate) struct Neighbours {
     rev: Vec<Vec<u32>>,
     #[serde(skip)]
     acc: PairAcc,
-    /// Second accumulator, for lists recomputed while `acc` is being drained.
+    /// Per user range, for updates (kept to save allocations).
     #[serde(skip)]
-    spare: PairAcc,
-    /// Scratch rows for updates (who listed the user before and after), kept to save allocations.
+    shards: Vec<Shard>,
+    /// Scratch copy of a reverse-index row.
     #[serde(skip)]
-    spare_rows: (Vec<u32>, Vec<u32>),
+    listed: Vec<u32>,
 }
 
-/// State of one update's pass over the users whose entry for `u` may change.
-struct Fixes {
-    u: u32,
-    /// Users listing `u` before the update (sorted); `listed[..next]` are done.
-    listed: Vec<u32>,
-    next: usize,
-    /// Users listing `u` after the update, in the order visited (sorted): the new `rev[u]`.
-    now: Vec<u32>,
-    cost: UpdateCost,
+/// A heavy update's users are split into ranges handled in parallel (serial below this many
+/// additions into the accumulator).
+const PARALLEL_ADDS: usize = 32_768;
+
+#[cfg(test)]
+thread_local! {
+    /// Splits every update into this many user ranges (0: as in production).
+    static FORCE_RANGES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
+
+/// At most this many user ranges (each range searches every column of the user for its start).
+const MAX_RANGES: usize = 8;
 
 /// How many listing users ahead an update starts loading the list it will edit.
 const LOAD_AHEAD: usize = 4;
+
+/// One user range's share of an update: its accumulator and what it found.
+#[derive(Debug, Clone, Default)]
+struct Shard {
+    acc: PairAcc,
+    /// Users visited.
+    touched: usize,
+    /// Users listing `u` after the update, in order.
+    now: Vec<u32>,
+    /// (evicted user, v): v's list pushed the evicted user out, so `rev[evicted]` loses v.
+    evicted: Vec<(u32, u32)>,
+    /// Users whose list must be recomputed from scratch.
+    recompute: Vec<u32>,
+    /// The best candidates for `u`'s own list in this range.
+    top: Vec<Entry>,
+}
+
+impl Shard {
+    /// Accumulates, then visits in order every user of `lo..hi` sharing an item with `u` or
+    /// listing it (`listed`, sorted): fixes `u`'s entry in its list (`lists[v - lo]`,
+    /// `bound[v - lo]`) and offers the similarity to `u`'s top.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &mut self,
+        m: &Matrix,
+        capped: &[bool],
+        p: &SimParams,
+        u: u32,
+        lo: u32,
+        hi: u32,
+        lists: &mut [Vec<Entry>],
+        bound: &mut [f32],
+        listed: &[u32],
+    ) {
+        self.touched = 0;
+        self.now.clear();
+        self.evicted.clear();
+        self.recompute.clear();
+        Neighbours::accumulate(m, capped, u, lo, hi, &mut self.acc);
+        let nu = m.norms[u as usize];
+        let mut top = TopK::new(p.keep);
+        let mut next = 0; // listed[..next] are done
+        let mut acc = std::mem::take(&mut self.acc);
+        let mut visit = |v: u32, s: f32, is_listed: bool, next: usize| {
+            self.touched += 1;
+            let at = (v - lo) as usize;
+            // Fast path, most users: not listed and nothing to list (not qualifying, or below
+            // v's bound).
+            if !is_listed && (s <= 0.0 || s < bound[at]) {
+                return;
+            }
+            if is_listed {
+                // Start loading a list the pass will edit soon (its cache misses then overlap).
+                if let Some(&w) = listed.get(next + LOAD_AHEAD) {
+                    std::hint::black_box(lists[(w - lo) as usize].first());
+                }
+            }
+            let mut evicted = None;
+            match fix_list(
+                &mut lists[at],
+                &mut bound[at],
+                u,
+                s,
+                is_listed,
+                p.k,
+                p.keep,
+                &mut evicted,
+            ) {
+                Some(after) => {
+                    if let Some(out) = evicted {
+                        self.evicted.push((out, v));
+                    }
+                    if after {
+                        self.now.push(v);
+                    }
+                }
+                None => self.recompute.push(v),
+            }
+        };
+        acc.drain(|v, dot, cnt| {
+            let v = v + lo;
+            // Users that list u but no longer share anything with it: similarity 0.
+            while let Some(&w) = listed.get(next).filter(|&&w| w < v) {
+                next += 1;
+                visit(w, 0.0, true, next);
+            }
+            let is_listed = listed.get(next) == Some(&v);
+            next += usize::from(is_listed);
+            let s = if cnt < p.min_overlap {
+                0.0 // as `cosine` says, without loading v's norm
+            } else {
+                cosine(dot, nu, m.norms[v as usize], cnt, p)
+            };
+            if s > 0.0 {
+                top.push((v, s));
+            }
+            visit(v, s, is_listed, next);
+        });
+        while let Some(&w) = listed.get(next) {
+            next += 1;
+            visit(w, 0.0, true, next);
+        }
+        self.acc = acc;
+        self.top.clear();
+        self.top.extend(top.heap.into_iter().map(|r| r.0));
+    }
+}
 
 /// What an incremental update did (for observability and tests).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -237,20 +427,30 @@ pub(crate) struct UpdateCost {
 }
 
 impl Neighbours {
-    /// Accumulates dot products and overlaps of `u` with every user sharing a non-capped item
-    /// into `acc`. Each dot product is summed in item order, as from any other side.
-    fn accumulate(m: &Matrix, capped: &[bool], u: u32, acc: &mut PairAcc) {
-        acc.fit(m.rows.len());
+    /// Accumulates dot products and overlaps of `u` with every user of `lo..hi` sharing a
+    /// non-capped item into `acc` (user `v` in slot `v - lo`). Each dot product is summed in item
+    /// order, as from any other side.
+    fn accumulate(m: &Matrix, capped: &[bool], u: u32, lo: u32, hi: u32, acc: &mut PairAcc) {
+        acc.fit(m.rows.len().min(hi as usize) - lo as usize);
         let PairAcc { slots, bits, words } = acc;
         for (i, rui) in m.rows[u as usize].iter() {
             if capped[i as usize] {
                 continue;
             }
             let col = &m.cols[i as usize];
-            for (&v, &rvi) in col.idx.iter().zip(&col.val) {
+            let start = if lo == 0 {
+                0
+            } else {
+                col.idx.partition_point(|&v| v < lo)
+            };
+            for (&v, &rvi) in col.idx[start..].iter().zip(&col.val[start..]) {
+                if v >= hi {
+                    break;
+                }
                 if v == u {
                     continue;
                 }
+                let v = v - lo;
                 let slot = &mut slots[v as usize];
                 slot.dot += rui * rvi;
                 slot.cnt += 1;
@@ -274,7 +474,7 @@ impl Neighbours {
         u: u32,
         acc: &mut PairAcc,
     ) -> (Vec<Entry>, f32) {
-        Self::accumulate(m, capped, u, acc);
+        Self::accumulate(m, capped, u, 0, u32::MAX, acc);
         let nu = m.norms[u as usize];
         let mut top = TopK::new(p.keep);
         acc.drain(|v, dot, cnt| {
@@ -392,195 +592,99 @@ impl Neighbours {
     ///
     /// One pass over the accumulated dot products, in user order, merged with the reverse index:
     /// each similarity is fixed in the other user's list and offered to `u`'s own (bounded) top.
-    /// `rev[u]` is rewritten from the outcome (gathered in order) rather than edited entry by entry.
+    /// A heavy update splits the users into ranges handled in parallel (each range's lists and
+    /// bounds belong to it alone); what crosses ranges — reverse-index links of evicted entries,
+    /// lists to recompute, `u`'s own top — is gathered and applied after, so the outcome does
+    /// not depend on the split. `rev[u]` is rewritten from the outcome rather than edited entry
+    /// by entry.
     pub fn update(&mut self, m: &Matrix, capped: &[bool], p: &SimParams, u: u32) -> UpdateCost {
-        self.fit(m.rows.len());
-        let mut acc = std::mem::take(&mut self.acc);
-        let (mut listed, mut now) = std::mem::take(&mut self.spare_rows);
+        let n = m.rows.len();
+        self.fit(n);
+        let adds: usize = m.rows[u as usize]
+            .idx
+            .iter()
+            .filter(|&&i| !capped[i as usize])
+            .map(|&i| m.cols[i as usize].len())
+            .sum();
+        let threads = rayon::current_num_threads();
+        // Two ranges per thread, so an unlucky split still keeps both busy.
+        let ranges = if adds >= PARALLEL_ADDS && threads > 1 {
+            (2 * threads).min(MAX_RANGES)
+        } else {
+            1
+        };
+        #[cfg(test)]
+        let ranges = match FORCE_RANGES.with(std::cell::Cell::get) {
+            0 => ranges,
+            forced => forced,
+        };
+        let mut shards = std::mem::take(&mut self.shards);
+        shards.resize_with(shards.len().max(ranges), Shard::default);
+        let mut listed = std::mem::take(&mut self.listed);
         listed.clear();
         listed.extend_from_slice(&self.rev[u as usize]);
-        now.clear();
-        let mut fix = Fixes {
-            u,
-            listed,
-            next: 0,
-            now,
-            cost: UpdateCost {
-                entries_touched: 0,
-                lists_recomputed: 1,
-            },
-        };
-        Self::accumulate(m, capped, u, &mut acc);
-        let nu = m.norms[u as usize];
-        let mut top = TopK::new(p.keep);
-        acc.drain(|v, dot, cnt| {
-            // Users that list u but no longer share anything with it: similarity 0.
-            while let Some(&w) = fix.listed.get(fix.next).filter(|&&w| w < v) {
-                fix.next += 1;
-                self.fix(m, capped, p, &mut fix, w, 0.0, true);
+        {
+            // Users [lo, hi) with their lists, bounds and the part of `listed` among them.
+            let mut jobs = Vec::with_capacity(ranges);
+            let (mut lists, mut bound, mut rest) =
+                (&mut self.lists[..n], &mut self.bound[..n], &listed[..]);
+            let mut lo = 0;
+            for (r, shard) in shards.iter_mut().take(ranges).enumerate() {
+                let hi = n * (r + 1) / ranges;
+                let (l, lists_rest) = std::mem::take(&mut lists).split_at_mut(hi - lo);
+                let (b, bound_rest) = std::mem::take(&mut bound).split_at_mut(hi - lo);
+                let (here, after) = rest.split_at(rest.partition_point(|&w| (w as usize) < hi));
+                jobs.push((lo as u32, hi as u32, l, b, here, shard));
+                (lists, bound, rest, lo) = (lists_rest, bound_rest, after, hi);
             }
-            let listed = fix.listed.get(fix.next) == Some(&v);
-            fix.next += usize::from(listed);
-            let s = if cnt < p.min_overlap {
-                0.0 // as `cosine` says, without loading v's norm
-            } else {
-                cosine(dot, nu, m.norms[v as usize], cnt, p)
+            let run = |(lo, hi, l, b, here, shard): (u32, u32, _, _, _, &mut Shard)| {
+                shard.run(m, capped, p, u, lo, hi, l, b, here);
             };
-            if s > 0.0 {
-                top.push((v, s));
+            if ranges > 1 {
+                jobs.into_par_iter().for_each(run);
+            } else {
+                jobs.into_iter().for_each(run);
             }
-            self.fix(m, capped, p, &mut fix, v, s, listed);
-        });
-        while let Some(&w) = fix.listed.get(fix.next) {
-            fix.next += 1;
-            self.fix(m, capped, p, &mut fix, w, 0.0, true);
         }
-        self.acc = acc;
-        // Recomputed lists may have linked and unlinked in rev[u] meanwhile: the outcome is what
-        // counts.
-        let rev = &mut self.rev[u as usize];
-        rev.clear();
-        rev.extend_from_slice(&fix.now);
-        self.spare_rows = (fix.listed, fix.now);
+        let mut cost = UpdateCost {
+            entries_touched: 0,
+            lists_recomputed: 1,
+        };
+        let mut top = TopK::new(p.keep);
+        let mut now = std::mem::take(&mut self.rev[u as usize]);
+        now.clear();
+        let mut recompute = Vec::new();
+        for shard in &mut shards[..ranges] {
+            cost.entries_touched += shard.touched;
+            for &(out, v) in &shard.evicted {
+                unlink(&mut self.rev[out as usize], v);
+            }
+            now.extend_from_slice(&shard.now);
+            recompute.append(&mut shard.recompute);
+            for e in shard.top.drain(..) {
+                top.push(e);
+            }
+        }
+        let mut extra = false;
+        for &v in &recompute {
+            let (list, b) = Self::compute(m, capped, p, v, &mut self.acc);
+            if list.iter().any(|e| e.0 == u) {
+                now.push(v);
+                extra = true;
+            }
+            self.set_list(v, list, b);
+            cost.lists_recomputed += 1;
+        }
+        if extra {
+            now.sort_unstable();
+        }
+        // Recomputed lists may have linked and unlinked in rev[u] meanwhile: the outcome counts.
+        self.rev[u as usize] = now;
+        self.listed = listed;
+        self.shards = shards;
         let (list, b) = top.finish();
         self.set_list(u, list, b);
-        fix.cost
-    }
-
-    /// Sets sim(v, u) = s in v's list (recomputing the list when it cannot be fixed in place) and
-    /// records in `fix.now` whether v lists u afterwards.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn fix(
-        &mut self,
-        m: &Matrix,
-        capped: &[bool],
-        p: &SimParams,
-        fix: &mut Fixes,
-        v: u32,
-        s: f32,
-        listed: bool,
-    ) {
-        fix.cost.entries_touched += 1;
-        // Fast path, most users: not listed and nothing to list (not qualifying, or below v's
-        // bound).
-        if listed || (s > 0.0 && s >= self.bound[v as usize]) {
-            self.fix_listed(m, capped, p, fix, v, s, listed);
-        }
-    }
-
-    /// [`Neighbours::fix`] for a user that lists `u` or may have to.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(never)]
-    fn fix_listed(
-        &mut self,
-        m: &Matrix,
-        capped: &[bool],
-        p: &SimParams,
-        fix: &mut Fixes,
-        v: u32,
-        s: f32,
-        listed: bool,
-    ) {
-        if listed {
-            // Start loading a list the pass will edit soon (its cache misses then overlap).
-            if let Some(&w) = fix.listed.get(fix.next + LOAD_AHEAD) {
-                std::hint::black_box(self.lists[w as usize].first());
-            }
-        }
-        let u = fix.u;
-        let lists_u = match self.fix_entry(v, u, s, listed, p.k, p.keep) {
-            Some(after) => after,
-            None => {
-                let (list, b) = Self::compute(m, capped, p, v, &mut self.spare);
-                let after = list.iter().any(|e| e.0 == u);
-                self.set_list(v, list, b);
-                fix.cost.lists_recomputed += 1;
-                after
-            }
-        };
-        if lists_u {
-            fix.now.push(v);
-        }
-    }
-
-    /// Sets sim(v, u) = s in v's list if that can be done exactly: `Some(whether u is in v's list
-    /// afterwards)`, or `None` if v's list must be recomputed from scratch. `listed` tells whether
-    /// `u` is in v's list now. Leaves `rev[u]` to the caller.
-    ///
-    /// Invariants: a list is the exact top of v's candidates (by similarity, then index), at most
-    /// `keep` long; `bound` is ≥ every qualifying similarity left out and ≤ the list's smallest
-    /// one; a list shorter than `k` with a positive bound is never left behind.
-    fn fix_entry(
-        &mut self,
-        v: u32,
-        u: u32,
-        s: f32,
-        listed: bool,
-        k: usize,
-        keep: usize,
-    ) -> Option<bool> {
-        let qualifies = s > 0.0;
-        if !listed && (s < self.bound[v as usize] || !qualifies) {
-            // Left out, and already covered by the bound (or not a candidate): nothing to touch.
-            return Some(false);
-        }
-        let list = &mut self.lists[v as usize];
-        let bound = &mut self.bound[v as usize];
-        let new = (u, s);
-        if listed {
-            // Index out of step: recompute to be safe.
-            let pos = find(list, u)?;
-            return if qualifies && s > *bound {
-                // Still ahead of everything left out: move it to its new place.
-                if pos > 0 && order(&new, &list[pos - 1]) == Ordering::Less {
-                    let at = list[..pos].partition_point(|e| order(e, &new) == Ordering::Less);
-                    list[at..=pos].rotate_right(1);
-                    list[at] = new;
-                } else {
-                    let ahead =
-                        list[pos + 1..].partition_point(|e| order(e, &new) == Ordering::Less);
-                    list[pos..=pos + ahead].rotate_left(1);
-                    list[pos + ahead] = new;
-                }
-                Some(true)
-            } else if qualifies && s == *bound {
-                None // a tie with something left out: only a recompute can order it
-            } else {
-                // Below every other listed entry: it drops out (and is covered by the bound).
-                list.remove(pos);
-                (!(list.len() < k && *bound > 0.0)).then_some(false)
-            };
-        }
-        let place = |list: &mut Vec<Entry>| {
-            let at = list.partition_point(|e| order(e, &new) == Ordering::Less);
-            list.insert(at, new);
-        };
-        if list.len() < keep {
-            if s > *bound {
-                place(list);
-                return Some(true);
-            } else if s == *bound
-                && list
-                    .last()
-                    .is_some_and(|last| order(&new, last) == Ordering::Less)
-            {
-                return None; // ties with something left out and belongs in the list
-            }
-        } else if list
-            .last()
-            .is_some_and(|last| order(&new, last) == Ordering::Less)
-        {
-            place(list);
-            if let Some(out) = list.pop() {
-                *bound = bound.max(out.1);
-                unlink(&mut self.rev[out.0 as usize], v);
-            }
-            return Some(true);
-        } else {
-            *bound = bound.max(s);
-        }
-        Some(false)
+        cost
     }
 
     /// The neighbours served for `u`: the first k of its list.
@@ -612,5 +716,69 @@ impl Neighbours {
             return 0.0;
         }
         cosine(dot, m.norms[u as usize], m.norms[v as usize], n, p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::interaction::Interaction;
+    use crate::item::Item;
+    use crate::model::Model;
+    use crate::rng::SplitMix64;
+
+    /// Updates split into user ranges (as heavy users' are) keep every list equal to a full
+    /// rebuild, bit for bit, like serial ones: random saves, clicks, hides and unsaves on a
+    /// small catalogue, with caps crossed both ways and decay.
+    #[test]
+    fn split_updates_equal_full_rebuild() {
+        for ranges in [2, 3, 7] {
+            FORCE_RANGES.with(|f| f.set(ranges));
+            for seed in 0..150 {
+                let mut rng = SplitMix64::new(seed);
+                let config = Config {
+                    neighbours: 1 + rng.below(4) as usize,
+                    neighbour_buffer: rng.below(3) as usize,
+                    max_item_users: 2 + rng.below(8) as usize,
+                    shrinkage: if rng.chance(0.5) { 2.0 } else { 0.0 },
+                    min_overlap: 1 + rng.below(2) as u32,
+                    half_life_secs: Some(60.0),
+                    ..Config::default()
+                };
+                let k = config.neighbours;
+                let mut model = Model::new(config).unwrap();
+                model
+                    .upsert_items(
+                        (0..10)
+                            .map(|n| Item::new(format!("e{n}"), 1_800_000_000))
+                            .collect(),
+                    )
+                    .unwrap();
+                let kinds = ["save", "click", "hide", "unsave", "save", "click"];
+                let mut t = 1_700_000_000;
+                for step in 0..100 {
+                    t += rng.below(300) as i64;
+                    let x = Interaction::new(
+                        format!("u{}", rng.below(24)),
+                        format!("e{}", rng.below(10)),
+                        kinds[rng.below(kinds.len() as u64) as usize],
+                        t,
+                    );
+                    model.apply(&[x]).unwrap();
+                    let fresh =
+                        Neighbours::build(&model.matrix, &model.capped, &model.sim_params());
+                    for u in 0..model.matrix.rows.len() as u32 {
+                        assert_eq!(
+                            model.neighbours.served(u, k),
+                            fresh.served(u, k),
+                            "ranges {ranges}, seed {seed}, step {step}, user {u}"
+                        );
+                    }
+                    assert!(model.neighbours.reverse_index_consistent());
+                }
+            }
+        }
+        FORCE_RANGES.with(|f| f.set(0));
     }
 }
