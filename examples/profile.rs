@@ -3,7 +3,8 @@
 //! `cargo run --release --example profile -- [small|medium|large] [users-to-query]`
 //!
 //! `ONLY=hybrid REPEAT=20` (environment) times one strategy only, repeatedly — handy under
-//! `perf record`. `ONLY=record` times only the single-interaction updates.
+//! `perf record`. `ONLY=record` times only the single-interaction updates. `MAX_ITEM_USERS=500`
+//! overrides the similarity cost guard.
 
 use std::time::Instant;
 
@@ -35,8 +36,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("generate: {:.2?}, peak RSS {:.0} MB", t.elapsed(), rss_mb());
     let now = data.interactions.last().map_or(0, |x| x.timestamp);
     let t = Instant::now();
+    let mut config = Config::default();
+    if let Some(cap) = std::env::var("MAX_ITEM_USERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        config.max_item_users = cap;
+    }
     let engine = Engine::build(
-        Config::default(),
+        config,
         data.items.clone(),
         data.preferences.clone(),
         &data.interactions,
