@@ -3,6 +3,8 @@
 //! oracles that know the generator's hidden tastes, as upper bounds.
 //!
 //! `cargo run --release --example evaluate -- [tiny|small|medium|large] [k] [test-fraction]`
+//!
+//! `MAX_ITEM_USERS=300` (environment) overrides the similarity cost guard, to compare values.
 
 use std::time::Instant;
 
@@ -31,14 +33,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let data = Dataset::generate(&cfg);
     let split = time_split(&data.interactions, test_fraction);
+    let mut config = Config::default();
+    if let Some(cap) = std::env::var("MAX_ITEM_USERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        config.max_item_users = cap;
+    }
+    let max_item_users = config.max_item_users;
     let engine = Engine::build(
-        Config::default(),
+        config,
         data.items.clone(),
         data.preferences.clone(),
         &split.train,
     )?;
     println!(
-        "{preset}: {} users, {} events, {} interactions ({} train); generated and built in {:.2?}",
+        "{preset}: {} users, {} events, {} interactions ({} train), max_item_users {max_item_users}; generated and built in {:.2?}",
         cfg.users,
         cfg.items,
         data.interactions.len(),

@@ -2,10 +2,11 @@
 //!
 //! `cargo run --release --example profile -- [small|medium|large] [users-to-query]`
 //!
-//! `SPLIT=0.2` (environment) builds on the first 80 % of the log and recommends as of that
-//! point. `REPEAT=n` runs every recommend pass n times and keeps each user's best
-//! time, which takes out preemption by other processes on a busy machine; `ONLY=hybrid` times
-//! one strategy only — handy under `perf record`.
+//! Environment: `SPLIT=0.2` builds on the first 80 % of the log and recommends as of that
+//! point. `REPEAT=n` runs every recommend pass n times and keeps each user's best time, which
+//! takes out preemption by other processes on a busy machine. `ONLY=hybrid` times one strategy
+//! only — handy under `perf record`; `ONLY=record` times only the single-interaction updates.
+//! `MAX_ITEM_USERS=500` overrides the similarity cost guard.
 
 use std::time::Instant;
 
@@ -44,8 +45,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let train = &data.interactions[..((1.0 - split) * data.interactions.len() as f64) as usize];
     let now = train.last().map_or(0, |x| x.timestamp);
     let t = Instant::now();
+    let mut config = Config::default();
+    if let Some(cap) = std::env::var("MAX_ITEM_USERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        config.max_item_users = cap;
+    }
     let engine = Engine::build(
-        Config::default(),
+        config,
         data.items.clone(),
         data.preferences.clone(),
         train,
@@ -59,14 +67,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let users: Vec<String> = (0..queries)
         .map(|i| format!("u{}", (i * 7919) % cfg.users))
         .collect();
-    let only: Option<Strategy> = std::env::var("ONLY").ok().and_then(|s| s.parse().ok());
+    let only_env = std::env::var("ONLY").ok();
+    let record_only = only_env.as_deref() == Some("record");
+    let only: Option<Strategy> = only_env.and_then(|s| s.parse().ok());
     let repeat: usize = std::env::var("REPEAT")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
     for s in Strategy::ALL
         .into_iter()
-        .filter(|s| only.is_none_or(|o| o == *s))
+        .filter(|s| !record_only && only.is_none_or(|o| o == *s))
     {
         let req = Request::new(10).strategy(s).now(now);
         // Each user's latency is the best of `repeat` passes over all users (other users run in

@@ -285,15 +285,10 @@ impl Model {
                 .recompute(&self.matrix, &self.capped, &params, &members);
             applied.lists_recomputed += members.len();
         }
-        for (u, removed) in &changes {
-            let former: Vec<u32> = removed
-                .iter()
-                .filter(|&&i| !self.capped[i as usize])
-                .flat_map(|&i| self.matrix.cols[i as usize].idx.iter().copied())
-                .collect();
+        for &(u, _) in &changes {
             let cost = self
                 .neighbours
-                .update(&self.matrix, &self.capped, &params, *u, &former);
+                .update(&self.matrix, &self.capped, &params, u);
             applied.lists_recomputed += cost.lists_recomputed;
             applied.entries_touched += cost.entries_touched;
         }

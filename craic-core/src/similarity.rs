@@ -7,10 +7,14 @@
 //! bound on the best similarity that did not make the list.
 //!
 //! **Exactness.** A change to user `u`'s row changes only `sim(u, ·)`. The update recomputes
-//! `u`'s list from scratch and, for every user `v` that shares an item with `u` before or after
-//! the change, fixes `u`'s entry in `v`'s list; only when `u` drops out of a full list below the
-//! bound of unlisted candidates is `v`'s list recomputed from scratch. Dot products are summed in
-//! item order from whichever side, so the result is bit-for-bit what a full rebuild computes.
+//! `u`'s list from scratch and, for every user `v` that shares an item with `u` after the change
+//! or lists `u` before it (the reverse index), fixes `u`'s entry in `v`'s list; only when `u`
+//! drops out of a full list below the bound of unlisted candidates is `v`'s list recomputed from
+//! scratch. A user that shares nothing with `u` any more and does not list it needs no change.
+//! Dot products are summed in item order from whichever side, so the result is bit-for-bit what
+//! a full rebuild computes. A heavy user's update splits the other users into ranges handled in
+//! parallel; each range owns its users' lists, and what crosses ranges is applied after, so the
+//! split does not change the outcome either.
 //! An item crossing the `max_item_users` cap changes similarities among all its users; they are
 //! recomputed then (rare: once per item and direction).
 
@@ -21,7 +25,6 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::matrix::Matrix;
-use crate::scratch::DenseAcc;
 
 /// Parameters of the similarity, copied from the configuration.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,6 +55,98 @@ fn unlink(rev: &mut Vec<u32>, v: u32) {
     if let Ok(at) = rev.binary_search(&v) {
         rev.remove(at);
     }
+}
+
+/// Position of `u`'s entry in `list`. Compares a chunk at a time without early exit, which
+/// vectorises.
+fn find(list: &[Entry], u: u32) -> Option<usize> {
+    let mut base = 0;
+    for c in list.chunks(8) {
+        if c.iter().fold(false, |hit, e| hit | (e.0 == u)) {
+            return c.iter().position(|e| e.0 == u).map(|p| base + p);
+        }
+        base += c.len();
+    }
+    None
+}
+
+/// Sets sim(v, u) = s in v's `list` (with its `bound`) if that can be done exactly: `Some(whether
+/// u is in the list afterwards)`, or `None` if the list must be recomputed from scratch. `listed`
+/// tells whether `u` is in the list now. An entry pushed out of a full list is put in `evicted`
+/// (its reverse-index link to v is the caller's to remove).
+///
+/// Invariants: a list is the exact top of v's candidates (by similarity, then index), at most
+/// `keep` long; `bound` is ≥ every qualifying similarity left out and ≤ the list's smallest one;
+/// a list shorter than `k` with a positive bound is never left behind.
+#[allow(clippy::too_many_arguments)]
+fn fix_list(
+    list: &mut Vec<Entry>,
+    bound: &mut f32,
+    u: u32,
+    s: f32,
+    listed: bool,
+    k: usize,
+    keep: usize,
+    evicted: &mut Option<u32>,
+) -> Option<bool> {
+    let qualifies = s > 0.0;
+    if !listed && (s < *bound || !qualifies) {
+        // Left out, and already covered by the bound (or not a candidate): nothing to touch.
+        return Some(false);
+    }
+    let new = (u, s);
+    if listed {
+        // Index out of step: recompute to be safe.
+        let pos = find(list, u)?;
+        return if qualifies && s > *bound {
+            // Still ahead of everything left out: move it to its new place.
+            if pos > 0 && order(&new, &list[pos - 1]) == Ordering::Less {
+                let at = list[..pos].partition_point(|e| order(e, &new) == Ordering::Less);
+                list[at..=pos].rotate_right(1);
+                list[at] = new;
+            } else {
+                let ahead = list[pos + 1..].partition_point(|e| order(e, &new) == Ordering::Less);
+                list[pos..=pos + ahead].rotate_left(1);
+                list[pos + ahead] = new;
+            }
+            Some(true)
+        } else if qualifies && s == *bound {
+            None // a tie with something left out: only a recompute can order it
+        } else {
+            // Below every other listed entry: it drops out (and is covered by the bound).
+            list.remove(pos);
+            (!(list.len() < k && *bound > 0.0)).then_some(false)
+        };
+    }
+    let place = |list: &mut Vec<Entry>| {
+        let at = list.partition_point(|e| order(e, &new) == Ordering::Less);
+        list.insert(at, new);
+    };
+    if list.len() < keep {
+        if s > *bound {
+            place(list);
+            return Some(true);
+        } else if s == *bound
+            && list
+                .last()
+                .is_some_and(|last| order(&new, last) == Ordering::Less)
+        {
+            return None; // ties with something left out and belongs in the list
+        }
+    } else if list
+        .last()
+        .is_some_and(|last| order(&new, last) == Ordering::Less)
+    {
+        place(list);
+        if let Some(out) = list.pop() {
+            *bound = bound.max(out.1);
+            *evicted = Some(out.0);
+        }
+        return Some(true);
+    } else {
+        *bound = bound.max(s);
+    }
+    Some(false)
 }
 
 /// An entry ordered best first (`a < b` when `a` ranks higher), so a max-heap keeps the worst
@@ -89,6 +184,100 @@ fn cosine(dot: f64, nu: f64, nv: f64, overlap: u32, p: &SimParams) -> f32 {
     }
 }
 
+/// One user's running dot product and overlap with the user being scanned, side by side so an
+/// addition touches one cache line.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    dot: f64,
+    cnt: u32,
+}
+
+/// Dense accumulator of dot products and overlaps over all users, with a two-level bitmap of
+/// the touched slots: marking is branch-free, and draining visits touched users in increasing
+/// index order (so the arrays indexed by user are walked forwards) at a cost of O(touched + n/4096).
+#[derive(Debug, Clone, Default)]
+struct PairAcc {
+    slots: Vec<Slot>,
+    /// Bit `v` set when slot `v` was touched.
+    bits: Vec<u64>,
+    /// Bit `w` set when word `w` of `bits` may be non-zero.
+    words: Vec<u64>,
+}
+
+impl PairAcc {
+    fn fit(&mut self, n: usize) {
+        if self.slots.len() < n {
+            self.slots.resize(n, Slot::default());
+            self.bits.resize(n.div_ceil(64), 0);
+            self.words.resize(n.div_ceil(64 * 64), 0);
+        }
+    }
+
+    /// Calls `f(v, dot, overlap)` for every touched user in increasing order, resetting each
+    /// slot as it goes (the accumulator is empty afterwards).
+    fn drain(&mut self, mut f: impl FnMut(u32, f64, u32)) {
+        for wi in 0..self.words.len() {
+            let mut word = std::mem::take(&mut self.words[wi]);
+            while word != 0 {
+                let bi = wi * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                let mut bits = std::mem::take(&mut self.bits[bi]);
+                while bits != 0 {
+                    let v = bi * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let slot = std::mem::take(&mut self.slots[v]);
+                    f(v as u32, slot.dot, slot.cnt);
+                }
+            }
+        }
+    }
+}
+
+/// The best `keep` entries seen so far plus the best one left out (a bounded max-heap whose top
+/// is the worst entry kept), independent of the order entries arrive in.
+struct TopK {
+    heap: BinaryHeap<Ranked>,
+    keep: usize,
+}
+
+impl TopK {
+    fn new(keep: usize) -> TopK {
+        TopK {
+            heap: BinaryHeap::with_capacity(keep + 2),
+            keep,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, e: Entry) {
+        let e = Ranked(e);
+        if self.heap.len() <= self.keep {
+            self.heap.push(e);
+        } else if self.heap.peek().is_some_and(|worst| e < *worst) {
+            self.heap.pop();
+            self.heap.push(e);
+        }
+    }
+
+    /// The list, best first, and the bound (the best entry left out, or 0).
+    fn finish(self) -> (Vec<Entry>, f32) {
+        let keep = self.keep;
+        let mut list: Vec<Entry> = self
+            .heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        let bound = if list.len() > keep {
+            list.pop().map_or(0.0, |e| e.1)
+        } else {
+            0.0
+        };
+        list.shrink_to_fit();
+        (list, bound)
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Neighbours {
     pub lists: Vec<Vec<Entry>>,
@@ -98,7 +287,137 @@ pub(crate) struct Neighbours {
     #[serde(skip)]
     rev: Vec<Vec<u32>>,
     #[serde(skip)]
-    acc: DenseAcc,
+    acc: PairAcc,
+    /// Per user range, for updates (kept to save allocations).
+    #[serde(skip)]
+    shards: Vec<Shard>,
+    /// Scratch copy of a reverse-index row.
+    #[serde(skip)]
+    listed: Vec<u32>,
+}
+
+/// A heavy update's users are split into ranges handled in parallel, one per rayon thread
+/// (serial below this many additions into the accumulator).
+const PARALLEL_ADDS: usize = 32_768;
+
+#[cfg(test)]
+thread_local! {
+    /// Splits every update into this many user ranges (0: as in production).
+    static FORCE_RANGES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// At most this many user ranges (each range searches every column of the user for its start,
+/// and each but the first costs a thread spawn).
+const MAX_RANGES: usize = 4;
+
+/// How many listing users ahead an update starts loading the list it will edit.
+const LOAD_AHEAD: usize = 4;
+
+/// One user range's share of an update: its accumulator and what it found.
+#[derive(Debug, Clone, Default)]
+struct Shard {
+    acc: PairAcc,
+    /// Users visited.
+    touched: usize,
+    /// Users listing `u` after the update, in order.
+    now: Vec<u32>,
+    /// (evicted user, v): v's list pushed the evicted user out, so `rev[evicted]` loses v.
+    evicted: Vec<(u32, u32)>,
+    /// Users whose list must be recomputed from scratch.
+    recompute: Vec<u32>,
+    /// The best candidates for `u`'s own list in this range.
+    top: Vec<Entry>,
+}
+
+impl Shard {
+    /// Accumulates, then visits in order every user of `lo..hi` sharing an item with `u` or
+    /// listing it (`listed`, sorted): fixes `u`'s entry in its list (`lists[v - lo]`,
+    /// `bound[v - lo]`) and offers the similarity to `u`'s top.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &mut self,
+        m: &Matrix,
+        capped: &[bool],
+        p: &SimParams,
+        u: u32,
+        lo: u32,
+        hi: u32,
+        lists: &mut [Vec<Entry>],
+        bound: &mut [f32],
+        listed: &[u32],
+    ) {
+        self.touched = 0;
+        self.now.clear();
+        self.evicted.clear();
+        self.recompute.clear();
+        Neighbours::accumulate(m, capped, u, lo, hi, &mut self.acc);
+        let nu = m.norms[u as usize];
+        let mut top = TopK::new(p.keep);
+        let mut next = 0; // listed[..next] are done
+        let mut acc = std::mem::take(&mut self.acc);
+        let mut visit = |v: u32, s: f32, is_listed: bool, next: usize| {
+            self.touched += 1;
+            let at = (v - lo) as usize;
+            // Fast path, most users: not listed and nothing to list (not qualifying, or below
+            // v's bound).
+            if !is_listed && (s <= 0.0 || s < bound[at]) {
+                return;
+            }
+            if is_listed {
+                // Start loading a list the pass will edit soon (its cache misses then overlap).
+                if let Some(&w) = listed.get(next + LOAD_AHEAD) {
+                    std::hint::black_box(lists[(w - lo) as usize].first());
+                }
+            }
+            let mut evicted = None;
+            match fix_list(
+                &mut lists[at],
+                &mut bound[at],
+                u,
+                s,
+                is_listed,
+                p.k,
+                p.keep,
+                &mut evicted,
+            ) {
+                Some(after) => {
+                    if let Some(out) = evicted {
+                        self.evicted.push((out, v));
+                    }
+                    if after {
+                        self.now.push(v);
+                    }
+                }
+                None => self.recompute.push(v),
+            }
+        };
+        acc.drain(|v, dot, cnt| {
+            let v = v + lo;
+            // Users that list u but no longer share anything with it: similarity 0.
+            while let Some(&w) = listed.get(next).filter(|&&w| w < v) {
+                next += 1;
+                visit(w, 0.0, true, next);
+            }
+            let is_listed = listed.get(next) == Some(&v);
+            next += usize::from(is_listed);
+            let s = if cnt < p.min_overlap {
+                0.0 // as `cosine` says, without loading v's norm
+            } else {
+                cosine(dot, nu, m.norms[v as usize], cnt, p)
+            };
+            if s > 0.0 {
+                top.push((v, s));
+            }
+            visit(v, s, is_listed, next);
+        });
+        while let Some(&w) = listed.get(next) {
+            next += 1;
+            visit(w, 0.0, true, next);
+        }
+        self.acc = acc;
+        self.top.clear();
+        self.top.extend(top.heap.into_iter().map(|r| r.0));
+    }
 }
 
 /// What an incremental update did (for observability and tests).
@@ -109,91 +428,63 @@ pub(crate) struct UpdateCost {
 }
 
 impl Neighbours {
-    /// Accumulates dot products and overlaps of `u` with every user sharing a non-capped item
-    /// into `acc` (whose `touched` lists those users). The caller clears `acc`.
-    fn accumulate(m: &Matrix, capped: &[bool], u: u32, acc: &mut DenseAcc) {
-        acc.fit(m.rows.len());
+    /// Accumulates dot products and overlaps of `u` with every user of `lo..hi` sharing a
+    /// non-capped item into `acc` (user `v` in slot `v - lo`). Each dot product is summed in item
+    /// order, as from any other side.
+    fn accumulate(m: &Matrix, capped: &[bool], u: u32, lo: u32, hi: u32, acc: &mut PairAcc) {
+        acc.fit(m.rows.len().min(hi as usize) - lo as usize);
+        let PairAcc { slots, bits, words } = acc;
         for (i, rui) in m.rows[u as usize].iter() {
             if capped[i as usize] {
                 continue;
             }
-            for (v, rvi) in m.cols[i as usize].iter() {
-                if v != u {
-                    acc.add(v, rui * rvi);
+            let col = &m.cols[i as usize];
+            let start = if lo == 0 {
+                0
+            } else {
+                col.idx.partition_point(|&v| v < lo)
+            };
+            for (&v, &rvi) in col.idx[start..].iter().zip(&col.val[start..]) {
+                if v >= hi {
+                    break;
                 }
+                if v == u {
+                    continue;
+                }
+                let v = v - lo;
+                let slot = &mut slots[v as usize];
+                slot.dot += rui * rvi;
+                slot.cnt += 1;
+                // Marking `words` only when a word of `bits` is first set keeps consecutive
+                // additions from waiting on each other's store to the same word.
+                let w = &mut bits[(v >> 6) as usize];
+                if *w == 0 {
+                    words[(v >> 12) as usize] |= 1 << ((v >> 6) & 63);
+                }
+                *w |= 1 << (v & 63);
             }
         }
     }
 
-    /// Similarity of every user sharing a non-capped item with `u` (0 where not qualifying).
-    fn scan(m: &Matrix, capped: &[bool], p: &SimParams, u: u32, acc: &mut DenseAcc) -> Vec<Entry> {
-        Self::accumulate(m, capped, u, acc);
-        let nu = m.norms[u as usize];
-        let out = acc
-            .touched
-            .iter()
-            .map(|&v| {
-                let s = v as usize;
-                (v, cosine(acc.val[s], nu, m.norms[s], acc.cnt[s], p))
-            })
-            .collect();
-        acc.clear();
-        out
-    }
-
-    /// Top-k of the qualifying entries, and the best similarity left out.
-    fn top_k(mut all: Vec<Entry>, k: usize) -> (Vec<Entry>, f32) {
-        all.retain(|e| e.1 > 0.0);
-        let bound = if all.len() > k {
-            all.select_nth_unstable_by(k, order);
-            let b = all[k].1;
-            all.truncate(k);
-            b
-        } else {
-            0.0
-        };
-        all.sort_unstable_by(order);
-        // `all` held every co-occurring user: keep only what the list needs.
-        all.shrink_to_fit();
-        (all, bound)
-    }
-
     /// `u`'s list and bound from scratch. Keeps only the best k + 1 candidates while scanning
-    /// (a bounded heap), which gives exactly `top_k(scan(..))` without materialising every
-    /// co-occurring user.
+    /// (a bounded heap), without materialising every co-occurring user.
     fn compute(
         m: &Matrix,
         capped: &[bool],
         p: &SimParams,
         u: u32,
-        acc: &mut DenseAcc,
+        acc: &mut PairAcc,
     ) -> (Vec<Entry>, f32) {
-        Self::accumulate(m, capped, u, acc);
+        Self::accumulate(m, capped, u, 0, u32::MAX, acc);
         let nu = m.norms[u as usize];
-        let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(p.keep + 2);
-        for &v in &acc.touched {
-            let s = v as usize;
-            let sim = cosine(acc.val[s], nu, m.norms[s], acc.cnt[s], p);
-            if sim <= 0.0 {
-                continue;
+        let mut top = TopK::new(p.keep);
+        acc.drain(|v, dot, cnt| {
+            let sim = cosine(dot, nu, m.norms[v as usize], cnt, p);
+            if sim > 0.0 {
+                top.push((v, sim));
             }
-            let e = Ranked((v, sim));
-            if heap.len() <= p.keep {
-                heap.push(e);
-            } else if heap.peek().is_some_and(|worst| e < *worst) {
-                heap.pop();
-                heap.push(e);
-            }
-        }
-        acc.clear();
-        let mut list: Vec<Entry> = heap.into_sorted_vec().into_iter().map(|r| r.0).collect();
-        let bound = if list.len() > p.keep {
-            list.pop().map_or(0.0, |e| e.1)
-        } else {
-            0.0
-        };
-        list.shrink_to_fit();
-        (list, bound)
+        });
+        top.finish()
     }
 
     /// Recomputes every list from scratch, in parallel.
@@ -201,15 +492,14 @@ impl Neighbours {
         let n = m.rows.len();
         let (lists, bound) = (0..n as u32)
             .into_par_iter()
-            .map_init(DenseAcc::default, |acc, u| {
+            .map_init(PairAcc::default, |acc, u| {
                 Self::compute(m, capped, p, u, acc)
             })
             .unzip();
         let mut out = Neighbours {
             lists,
             bound,
-            rev: Vec::new(),
-            acc: DenseAcc::default(),
+            ..Neighbours::default()
         };
         out.reindex();
         out
@@ -272,7 +562,7 @@ impl Neighbours {
         let fresh: Vec<(Vec<Entry>, f32)> = if users.len() > 32 {
             users
                 .par_iter()
-                .map_init(DenseAcc::default, |acc, &u| {
+                .map_init(PairAcc::default, |acc, &u| {
                     Self::compute(m, capped, p, u, acc)
                 })
                 .collect()
@@ -298,112 +588,111 @@ impl Neighbours {
     }
 
     /// After `u`'s row changed: recomputes `u`'s list and fixes `u`'s entry in every list it can
-    /// appear in. `former` are users that shared an item with `u` through cells `u` no longer has.
-    pub fn update(
-        &mut self,
-        m: &Matrix,
-        capped: &[bool],
-        p: &SimParams,
-        u: u32,
-        former: &[u32],
-    ) -> UpdateCost {
-        self.fit(m.rows.len());
-        let mut all = Self::scan(m, capped, p, u, &mut self.acc);
-        // Users that no longer share anything with u now have similarity 0 with it.
-        if !former.is_empty() {
-            self.acc.fit(m.rows.len());
-            for &(v, _) in &all {
-                self.acc.add(v, 0.0);
+    /// appear in — the lists of users sharing an item with `u`, and those that list `u` now
+    /// (through the reverse index), whose similarity to `u` may have dropped to 0.
+    ///
+    /// One pass over the accumulated dot products, in user order, merged with the reverse index:
+    /// each similarity is fixed in the other user's list and offered to `u`'s own (bounded) top.
+    /// A heavy update splits the users into ranges handled in parallel (each range's lists and
+    /// bounds belong to it alone); what crosses ranges — reverse-index links of evicted entries,
+    /// lists to recompute, `u`'s own top — is gathered and applied after, so the outcome does
+    /// not depend on the split. `rev[u]` is rewritten from the outcome rather than edited entry
+    /// by entry.
+    pub fn update(&mut self, m: &Matrix, capped: &[bool], p: &SimParams, u: u32) -> UpdateCost {
+        let n = m.rows.len();
+        self.fit(n);
+        let adds: usize = m.rows[u as usize]
+            .idx
+            .iter()
+            .filter(|&&i| !capped[i as usize])
+            .map(|&i| m.cols[i as usize].len())
+            .sum();
+        let threads = rayon::current_num_threads();
+        let ranges = if adds >= PARALLEL_ADDS && threads > 1 {
+            threads.min(MAX_RANGES)
+        } else {
+            1
+        };
+        #[cfg(test)]
+        let ranges = match FORCE_RANGES.with(std::cell::Cell::get) {
+            0 => ranges,
+            forced => forced,
+        };
+        let mut shards = std::mem::take(&mut self.shards);
+        shards.resize_with(shards.len().max(ranges), Shard::default);
+        let mut listed = std::mem::take(&mut self.listed);
+        listed.clear();
+        listed.extend_from_slice(&self.rev[u as usize]);
+        {
+            // Users [lo, hi) with their lists, bounds and the part of `listed` among them.
+            let mut jobs = Vec::with_capacity(ranges);
+            let (mut lists, mut bound, mut rest) =
+                (&mut self.lists[..n], &mut self.bound[..n], &listed[..]);
+            let mut lo = 0;
+            for (r, shard) in shards.iter_mut().take(ranges).enumerate() {
+                let hi = n * (r + 1) / ranges;
+                let (l, lists_rest) = std::mem::take(&mut lists).split_at_mut(hi - lo);
+                let (b, bound_rest) = std::mem::take(&mut bound).split_at_mut(hi - lo);
+                let (here, after) = rest.split_at(rest.partition_point(|&w| (w as usize) < hi));
+                jobs.push((lo as u32, hi as u32, l, b, here, shard));
+                (lists, bound, rest, lo) = (lists_rest, bound_rest, after, hi);
             }
-            for &v in former {
-                if v != u && self.acc.cnt[v as usize] == 0 {
-                    self.acc.add(v, 0.0);
-                    all.push((v, 0.0));
+            let run = |(lo, hi, l, b, here, shard): (u32, u32, _, _, _, &mut Shard)| {
+                shard.run(m, capped, p, u, lo, hi, l, b, here);
+            };
+            // Scoped threads rather than the rayon pool: the caller holds the engine's write lock,
+            // and a rayon worker waiting for its share could pick up a queued task that wants the
+            // same lock. The calling thread handles the first range itself.
+            let mut jobs = jobs.into_iter();
+            let first = jobs.next();
+            std::thread::scope(|scope| {
+                for job in jobs {
+                    scope.spawn(move || run(job));
                 }
-            }
-            self.acc.clear();
+                if let Some(job) = first {
+                    run(job);
+                }
+            });
         }
         let mut cost = UpdateCost {
-            entries_touched: all.len(),
+            entries_touched: 0,
             lists_recomputed: 1,
         };
-        for &(v, s) in &all {
-            if !self.fix_entry(v, u, s, p.k, p.keep) {
-                let (list, b) = Self::compute(m, capped, p, v, &mut self.acc);
-                self.set_list(v, list, b);
-                cost.lists_recomputed += 1;
+        let mut top = TopK::new(p.keep);
+        let mut now = std::mem::take(&mut self.rev[u as usize]);
+        now.clear();
+        let mut recompute = Vec::new();
+        for shard in &mut shards[..ranges] {
+            cost.entries_touched += shard.touched;
+            for &(out, v) in &shard.evicted {
+                unlink(&mut self.rev[out as usize], v);
+            }
+            now.extend_from_slice(&shard.now);
+            recompute.append(&mut shard.recompute);
+            for e in shard.top.drain(..) {
+                top.push(e);
             }
         }
-        let (list, b) = Self::top_k(all, p.keep);
+        let mut extra = false;
+        for &v in &recompute {
+            let (list, b) = Self::compute(m, capped, p, v, &mut self.acc);
+            if list.iter().any(|e| e.0 == u) {
+                now.push(v);
+                extra = true;
+            }
+            self.set_list(v, list, b);
+            cost.lists_recomputed += 1;
+        }
+        if extra {
+            now.sort_unstable();
+        }
+        // Recomputed lists may have linked and unlinked in rev[u] meanwhile: the outcome counts.
+        self.rev[u as usize] = now;
+        self.listed = listed;
+        self.shards = shards;
+        let (list, b) = top.finish();
         self.set_list(u, list, b);
         cost
-    }
-
-    /// Sets sim(v, u) = s in v's list if that can be done exactly; false if v's list must be
-    /// recomputed from scratch.
-    ///
-    /// Invariants: a list is the exact top of v's candidates (by similarity, then index), at most
-    /// `keep` long; `bound` is ≥ every qualifying similarity left out and ≤ the list's smallest
-    /// one; a list shorter than `k` with a positive bound is never left behind.
-    fn fix_entry(&mut self, v: u32, u: u32, s: f32, k: usize, keep: usize) -> bool {
-        let listed = self.rev[u as usize].binary_search(&v).is_ok();
-        if !listed && s < self.bound[v as usize] {
-            return true; // left out, and already covered by the bound: nothing to touch
-        }
-        let list = &mut self.lists[v as usize];
-        let bound = &mut self.bound[v as usize];
-        let new = (u, s);
-        let qualifies = s > 0.0;
-        let place = |list: &mut Vec<Entry>| {
-            let at = list.partition_point(|e| order(e, &new) == Ordering::Less);
-            list.insert(at, new);
-        };
-        if listed {
-            let Some(pos) = list.iter().position(|e| e.0 == u) else {
-                return false; // index out of step: recompute to be safe
-            };
-            return if qualifies && s > *bound {
-                // Still ahead of everything left out: move it to its new place.
-                list.remove(pos);
-                place(list);
-                true
-            } else if qualifies && s == *bound {
-                false // a tie with something left out: only a recompute can order it
-            } else {
-                // Below every other listed entry: it drops out (and is covered by the bound).
-                list.remove(pos);
-                unlink(&mut self.rev[u as usize], v);
-                !(list.len() < k && *bound > 0.0)
-            };
-        }
-        if !qualifies {
-            return true;
-        }
-        if list.len() < keep {
-            if s > *bound {
-                place(list);
-                link(&mut self.rev[u as usize], v);
-            } else if s == *bound
-                && list
-                    .last()
-                    .is_some_and(|last| order(&new, last) == Ordering::Less)
-            {
-                return false; // ties with something left out and belongs in the list
-            }
-        } else if list
-            .last()
-            .is_some_and(|last| order(&new, last) == Ordering::Less)
-        {
-            place(list);
-            link(&mut self.rev[u as usize], v);
-            if let Some(out) = list.pop() {
-                *bound = bound.max(out.1);
-                unlink(&mut self.rev[out.0 as usize], v);
-            }
-        } else {
-            *bound = bound.max(s);
-        }
-        true
     }
 
     /// The neighbours served for `u`: the first k of its list.
@@ -435,5 +724,69 @@ impl Neighbours {
             return 0.0;
         }
         cosine(dot, m.norms[u as usize], m.norms[v as usize], n, p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::interaction::Interaction;
+    use crate::item::Item;
+    use crate::model::Model;
+    use crate::rng::SplitMix64;
+
+    /// Updates split into user ranges (as heavy users' are) keep every list equal to a full
+    /// rebuild, bit for bit, like serial ones: random saves, clicks, hides and unsaves on a
+    /// small catalogue, with caps crossed both ways and decay.
+    #[test]
+    fn split_updates_equal_full_rebuild() {
+        for ranges in [2, 3, 7] {
+            FORCE_RANGES.with(|f| f.set(ranges));
+            for seed in 0..50 {
+                let mut rng = SplitMix64::new(seed);
+                let config = Config {
+                    neighbours: 1 + rng.below(4) as usize,
+                    neighbour_buffer: rng.below(3) as usize,
+                    max_item_users: 2 + rng.below(8) as usize,
+                    shrinkage: if rng.chance(0.5) { 2.0 } else { 0.0 },
+                    min_overlap: 1 + rng.below(2) as u32,
+                    half_life_secs: Some(60.0),
+                    ..Config::default()
+                };
+                let k = config.neighbours;
+                let mut model = Model::new(config).unwrap();
+                model
+                    .upsert_items(
+                        (0..10)
+                            .map(|n| Item::new(format!("e{n}"), 1_800_000_000))
+                            .collect(),
+                    )
+                    .unwrap();
+                let kinds = ["save", "click", "hide", "unsave", "save", "click"];
+                let mut t = 1_700_000_000;
+                for step in 0..100 {
+                    t += rng.below(300) as i64;
+                    let x = Interaction::new(
+                        format!("u{}", rng.below(24)),
+                        format!("e{}", rng.below(10)),
+                        kinds[rng.below(kinds.len() as u64) as usize],
+                        t,
+                    );
+                    model.apply(&[x]).unwrap();
+                    let fresh =
+                        Neighbours::build(&model.matrix, &model.capped, &model.sim_params());
+                    for u in 0..model.matrix.rows.len() as u32 {
+                        assert_eq!(
+                            model.neighbours.served(u, k),
+                            fresh.served(u, k),
+                            "ranges {ranges}, seed {seed}, step {step}, user {u}"
+                        );
+                    }
+                    assert!(model.neighbours.reverse_index_consistent());
+                }
+            }
+        }
+        FORCE_RANGES.with(|f| f.set(0));
     }
 }
