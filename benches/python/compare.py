@@ -802,7 +802,8 @@ def render(args: argparse.Namespace, info: dict[str, Any], results: list[dict[st
         "numpy/scipy, the loaded codes, the split) shown above as \"RSS after loading\"; the "
         f"driver that starts the workers had {args.driver_rss:.0f} MB (a floor of every worker's "
         "`ru_maxrss` on Linux).",
-        "- The machine was shared with other builds: latency, throughput and fit times are noisy (see the load average above).",
+        f"- latency is each user's best of {PASSES} passes over the sample; latency, throughput and "
+        "fit times depend on the machine's load (see the load average above).",
     ]
     return "\n".join(lines) + "\n"
 
