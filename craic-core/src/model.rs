@@ -229,18 +229,13 @@ impl Model {
         let (touched, rebased) = self.add_parts(rows);
 
         // 2. Cells into rows and columns.
-        let mut changes: Vec<(u32, Vec<u32>)> = Vec::new(); // (user, removed items)
+        // Users whose row changed, in order (`touched` is sorted by user).
+        let mut changes: Vec<u32> = Vec::new();
         let mut items: Vec<u32> = Vec::new();
         for &(u, i) in &touched {
-            if let Some(exists) = self.matrix.sync_cell(&self.kinds, u, i) {
-                match changes.last_mut() {
-                    Some((last, _)) if *last == u => {}
-                    _ => changes.push((u, Vec::new())),
-                }
-                if !exists {
-                    if let Some(c) = changes.last_mut() {
-                        c.1.push(i);
-                    }
+            if self.matrix.sync_cell(&self.kinds, u, i).is_some() {
+                if changes.last() != Some(&u) {
+                    changes.push(u);
                 }
                 self.by_start.sync(&self.matrix, &self.catalog.starts, u, i);
                 items.push(i);
@@ -248,7 +243,7 @@ impl Model {
         }
         items.sort_unstable();
         items.dedup();
-        for &(u, _) in &changes {
+        for &u in &changes {
             self.matrix.refresh_norm(u);
         }
         for &i in &items {
@@ -277,7 +272,7 @@ impl Model {
             let mut members: Vec<u32> = crossed
                 .iter()
                 .flat_map(|&i| self.matrix.cols[i as usize].idx.iter().copied())
-                .chain(changes.iter().map(|c| c.0))
+                .chain(changes.iter().copied())
                 .collect();
             members.sort_unstable();
             members.dedup();
@@ -285,7 +280,7 @@ impl Model {
                 .recompute(&self.matrix, &self.capped, &params, &members);
             applied.lists_recomputed += members.len();
         }
-        for &(u, _) in &changes {
+        for &u in &changes {
             let cost = self
                 .neighbours
                 .update(&self.matrix, &self.capped, &params, u);
