@@ -185,36 +185,49 @@ fn cosine(dot: f64, nu: f64, nv: f64, overlap: u32, p: &SimParams) -> f32 {
 }
 
 /// One user's running dot product and overlap with the user being scanned, side by side so an
-/// addition touches one cache line.
+/// addition touches one cache line. `gen` tells which scan wrote it: a slot from an earlier scan
+/// counts as empty, so slots never need resetting.
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
     dot: f64,
     cnt: u32,
+    gen: u32,
 }
 
 /// Dense accumulator of dot products and overlaps over all users, with a two-level bitmap of
-/// the touched slots: marking is branch-free, and draining visits touched users in increasing
-/// index order (so the arrays indexed by user are walked forwards) at a cost of O(touched + n/4096).
+/// the slots whose overlap reached the minimum: draining visits only those, in increasing index
+/// order (so the arrays indexed by user are walked forwards), at a cost of O(qualifying +
+/// n/4096). Users sharing fewer items than the minimum overlap (most co-occurring users share a
+/// single item) are never visited.
 #[derive(Debug, Clone, Default)]
 struct PairAcc {
     slots: Vec<Slot>,
-    /// Bit `v` set when slot `v` was touched.
+    /// The current scan's generation (never 0 once a scan started).
+    gen: u32,
+    /// Bit `v` set when slot `v` qualified.
     bits: Vec<u64>,
     /// Bit `w` set when word `w` of `bits` may be non-zero.
     words: Vec<u64>,
 }
 
 impl PairAcc {
-    fn fit(&mut self, n: usize) {
+    /// Starts a scan over `n` slots.
+    fn begin(&mut self, n: usize) {
         if self.slots.len() < n {
             self.slots.resize(n, Slot::default());
             self.bits.resize(n.div_ceil(64), 0);
             self.words.resize(n.div_ceil(64 * 64), 0);
         }
+        self.gen = self.gen.wrapping_add(1);
+        if self.gen == 0 {
+            // Wrapped: forget every old generation.
+            self.slots.iter_mut().for_each(|s| s.gen = 0);
+            self.gen = 1;
+        }
     }
 
-    /// Calls `f(v, dot, overlap)` for every touched user in increasing order, resetting each
-    /// slot as it goes (the accumulator is empty afterwards).
+    /// Calls `f(v, dot, overlap)` for every qualifying user in increasing order (the bitmap is
+    /// empty afterwards).
     fn drain(&mut self, mut f: impl FnMut(u32, f64, u32)) {
         for wi in 0..self.words.len() {
             let mut word = std::mem::take(&mut self.words[wi]);
@@ -225,7 +238,7 @@ impl PairAcc {
                 while bits != 0 {
                     let v = bi * 64 + bits.trailing_zeros() as usize;
                     bits &= bits - 1;
-                    let slot = std::mem::take(&mut self.slots[v]);
+                    let slot = self.slots[v];
                     f(v as u32, slot.dot, slot.cnt);
                 }
             }
@@ -310,8 +323,24 @@ thread_local! {
 /// and each but the first costs a thread spawn).
 const MAX_RANGES: usize = 4;
 
-/// How many listing users ahead an update starts loading the list it will edit.
+/// How many listing users ahead an update prefetches the list it will edit: the entries
+/// `LOAD_AHEAD` users ahead, the list's header (length and pointer) twice as far.
 const LOAD_AHEAD: usize = 4;
+
+/// Asks the CPU to start loading the cache line at `p` (a hint: no effect on results, and no
+/// fault whatever the address). The lists an update edits are scattered over memory; loading
+/// them ahead overlaps their cache misses instead of paying for them one after another.
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `prefetcht0` only hints the cache; it never faults and reads nothing the program
+    // sees, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
 
 /// One user range's share of an update: its accumulator and what it found.
 #[derive(Debug, Clone, Default)]
@@ -350,7 +379,7 @@ impl Shard {
         self.now.clear();
         self.evicted.clear();
         self.recompute.clear();
-        Neighbours::accumulate(m, capped, u, lo, hi, &mut self.acc);
+        Neighbours::accumulate(m, capped, p.min_overlap, u, lo, hi, &mut self.acc);
         let nu = m.norms[u as usize];
         let mut top = TopK::new(p.keep);
         let mut next = 0; // listed[..next] are done
@@ -365,8 +394,14 @@ impl Shard {
             }
             if is_listed {
                 // Start loading a list the pass will edit soon (its cache misses then overlap).
+                if let Some(&w) = listed.get(next + 2 * LOAD_AHEAD) {
+                    prefetch(&lists[(w - lo) as usize]);
+                }
                 if let Some(&w) = listed.get(next + LOAD_AHEAD) {
-                    std::hint::black_box(lists[(w - lo) as usize].first());
+                    // The whole list: `u`'s entry may be anywhere in it.
+                    for line in lists[(w - lo) as usize].chunks(8) {
+                        prefetch(line.as_ptr());
+                    }
                 }
             }
             let mut evicted = None;
@@ -393,18 +428,15 @@ impl Shard {
         };
         acc.drain(|v, dot, cnt| {
             let v = v + lo;
-            // Users that list u but no longer share anything with it: similarity 0.
+            // Users that list u but share fewer than `min_overlap` items with it now
+            // (similarity 0; they were not drained).
             while let Some(&w) = listed.get(next).filter(|&&w| w < v) {
                 next += 1;
                 visit(w, 0.0, true, next);
             }
             let is_listed = listed.get(next) == Some(&v);
             next += usize::from(is_listed);
-            let s = if cnt < p.min_overlap {
-                0.0 // as `cosine` says, without loading v's norm
-            } else {
-                cosine(dot, nu, m.norms[v as usize], cnt, p)
-            };
+            let s = cosine(dot, nu, m.norms[v as usize], cnt, p);
             if s > 0.0 {
                 top.push((v, s));
             }
@@ -429,11 +461,27 @@ pub(crate) struct UpdateCost {
 
 impl Neighbours {
     /// Accumulates dot products and overlaps of `u` with every user of `lo..hi` sharing a
-    /// non-capped item into `acc` (user `v` in slot `v - lo`). Each dot product is summed in item
-    /// order, as from any other side.
-    fn accumulate(m: &Matrix, capped: &[bool], u: u32, lo: u32, hi: u32, acc: &mut PairAcc) {
-        acc.fit(m.rows.len().min(hi as usize) - lo as usize);
-        let PairAcc { slots, bits, words } = acc;
+    /// non-capped item into `acc` (user `v` in slot `v - lo`), marking those that share at least
+    /// `min_overlap` items. Each dot product is summed in item order, as from any other side.
+    #[allow(clippy::too_many_arguments)]
+    fn accumulate(
+        m: &Matrix,
+        capped: &[bool],
+        min_overlap: u32,
+        u: u32,
+        lo: u32,
+        hi: u32,
+        acc: &mut PairAcc,
+    ) {
+        acc.begin(m.rows.len().min(hi as usize) - lo as usize);
+        let need = min_overlap.max(1);
+        let PairAcc {
+            slots,
+            gen,
+            bits,
+            words,
+        } = acc;
+        let gen = *gen;
         for (i, rui) in m.rows[u as usize].iter() {
             if capped[i as usize] {
                 continue;
@@ -453,15 +501,23 @@ impl Neighbours {
                 }
                 let v = v - lo;
                 let slot = &mut slots[v as usize];
-                slot.dot += rui * rvi;
-                slot.cnt += 1;
-                // Marking `words` only when a word of `bits` is first set keeps consecutive
-                // additions from waiting on each other's store to the same word.
-                let w = &mut bits[(v >> 6) as usize];
-                if *w == 0 {
-                    words[(v >> 12) as usize] |= 1 << ((v >> 6) & 63);
+                // A slot of an earlier scan starts from zero. Masks, not a branch: which users
+                // were seen before in this scan is unpredictable.
+                let mask = u64::from(slot.gen == gen).wrapping_neg();
+                let dot = f64::from_bits(slot.dot.to_bits() & mask);
+                let cnt = (slot.cnt & mask as u32) + 1;
+                *slot = Slot {
+                    dot: dot + rui * rvi,
+                    cnt,
+                    gen,
+                };
+                if cnt == need {
+                    let w = &mut bits[(v >> 6) as usize];
+                    if *w == 0 {
+                        words[(v >> 12) as usize] |= 1 << ((v >> 6) & 63);
+                    }
+                    *w |= 1 << (v & 63);
                 }
-                *w |= 1 << (v & 63);
             }
         }
     }
@@ -475,7 +531,7 @@ impl Neighbours {
         u: u32,
         acc: &mut PairAcc,
     ) -> (Vec<Entry>, f32) {
-        Self::accumulate(m, capped, u, 0, u32::MAX, acc);
+        Self::accumulate(m, capped, p.min_overlap, u, 0, u32::MAX, acc);
         let nu = m.norms[u as usize];
         let mut top = TopK::new(p.keep);
         acc.drain(|v, dot, cnt| {
@@ -788,5 +844,28 @@ mod tests {
             }
         }
         FORCE_RANGES.with(|f| f.set(0));
+    }
+
+    /// A scan whose generation wraps around forgets every earlier scan's slots: lists computed
+    /// across the wrap equal those of a fresh accumulator.
+    #[test]
+    fn accumulator_generation_wraps_cleanly() {
+        let data = crate::synthetic::Dataset::generate(&crate::synthetic::SyntheticConfig::tiny());
+        let mut model = Model::new(Config::default()).unwrap();
+        model.upsert_items(data.items.clone()).unwrap();
+        model.apply(&data.interactions).unwrap();
+        let (m, capped, p) = (&model.matrix, &model.capped, model.sim_params());
+        let mut acc = PairAcc::default();
+        acc.begin(m.rows.len());
+        acc.gen = u32::MAX - 3;
+        for u in 0..m.rows.len() as u32 {
+            // Every user is scanned twice per step, so the wrap lands mid-sequence.
+            let first = Neighbours::compute(m, capped, &p, u, &mut acc);
+            let again = Neighbours::compute(m, capped, &p, u, &mut acc);
+            let fresh = Neighbours::compute(m, capped, &p, u, &mut PairAcc::default());
+            assert_eq!(first, fresh, "user {u}");
+            assert_eq!(again, fresh, "user {u}");
+        }
+        assert!(acc.gen < 1000, "the generation wrapped");
     }
 }
