@@ -244,6 +244,7 @@ impl Model {
         for i in 0..self.matrix.cols.len() as u32 {
             self.popularity.set(i, self.matrix.cols[i as usize].sum());
         }
+        self.rebuild_artist_prior();
         self.rebuild_neighbours();
     }
 }

@@ -93,6 +93,14 @@ pub struct Config {
     /// equally good matches the popular one wins, and a brand-new user with stated preferences
     /// gets popularity filtered by those preferences. 0 disables the prior.
     pub popularity_prior: f64,
+    /// Weight of the artist prior in the popularity prior of content scores. An event's artist
+    /// prior is the mean popularity of its artists' events (the best artist's), scaled by the
+    /// best such mean among the upcoming events; the content prior is then taken of the larger
+    /// of the event's own (local) popularity and this weight times its artist prior. An event
+    /// that has barely been seen yet by an artist whose shows draw crowds is so not ranked as
+    /// unknown, while an event's own evidence, once it has some, is never discounted. 0
+    /// disables it; the popularity strategy never uses it.
+    pub artist_prior: f64,
     /// Weight of stated preferences in the content profile, relative to one normalised history.
     pub preference_weight: f64,
     /// Largest `k` a request may ask for.
@@ -141,9 +149,10 @@ impl Default for Config {
             min_overlap: 2,
             max_item_users: 1_000,
             exclude_saved: true,
-            hybrid_k0: 2.0,
-            hybrid_content_share: 0.5,
+            hybrid_k0: 15.0,
+            hybrid_content_share: 0.85,
             popularity_prior: 1.0,
+            artist_prior: 1.0,
             preference_weight: 1.0,
             max_k: 1_000,
             content_weights: FeatureWeights::default(),
@@ -205,6 +214,7 @@ impl Config {
             ("hybrid_k0", self.hybrid_k0),
             ("preference_weight", self.preference_weight),
             ("popularity_prior", self.popularity_prior),
+            ("artist_prior", self.artist_prior),
             ("content_weights.genre", self.content_weights.genre),
             ("content_weights.artist", self.content_weights.artist),
             ("content_weights.venue", self.content_weights.venue),

@@ -176,6 +176,19 @@ impl ContentIndex {
         ix
     }
 
+    /// Number of distinct features.
+    pub fn feature_count(&self) -> usize {
+        self.kinds.len()
+    }
+
+    /// Item `i`'s artist features.
+    pub fn artist_features(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
+        self.item_features[i as usize]
+            .iter()
+            .copied()
+            .filter(|&f| self.kinds[f as usize] == FeatureKind::Artist)
+    }
+
     /// Weight of feature `f` in item `i`'s unit vector.
     #[inline]
     fn x(&self, i: u32, f: u32) -> f64 {

@@ -277,6 +277,9 @@ impl Engine {
         if !m.rows_by_start_consistent() {
             return Err("rows in start order out of step with the matrix".into());
         }
+        if !m.artist_prior_consistent() {
+            return Err("artist priors out of step with popularity".into());
+        }
         let fresh = Neighbours::build(&m.matrix, &m.capped, &m.sim_params());
         let k = m.config.neighbours;
         for u in 0..m.users.len() as u32 {

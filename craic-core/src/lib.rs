@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod alerts;
+mod artist_prior;
 mod bulk;
 pub mod cache;
 mod catalog;

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::artist_prior::ArtistPrior;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::content::ContentIndex;
@@ -57,6 +58,8 @@ pub(crate) struct Model {
     pub timeline: Timeline,
     #[serde(skip)]
     pub by_start: RowsByStart,
+    #[serde(skip)]
+    pub artist_prior: ArtistPrior,
 }
 
 /// A validated interaction, resolved to indices (the user may still be new).
@@ -85,6 +88,7 @@ impl Model {
             content: ContentIndex::default(),
             timeline: Timeline::default(),
             by_start: RowsByStart::default(),
+            artist_prior: ArtistPrior::default(),
         })
     }
 
@@ -110,6 +114,20 @@ impl Model {
         self.popularity.reposition(&self.timeline);
         self.content =
             ContentIndex::build(&self.catalog, &self.config.content_weights, &self.timeline);
+        self.rebuild_artist_prior();
+    }
+
+    /// Every artist prior from the current popularity (after the catalogue or every score
+    /// changed).
+    pub fn rebuild_artist_prior(&mut self) {
+        self.artist_prior =
+            ArtistPrior::build(&self.content, &self.timeline, &self.popularity.score);
+    }
+
+    /// True when the artist priors equal ones rebuilt from the current popularity.
+    pub fn artist_prior_consistent(&self) -> bool {
+        self.artist_prior
+            .consistent(&self.content, &self.timeline, &self.popularity.score)
     }
 
     pub fn sim_params(&self) -> SimParams {
@@ -248,6 +266,11 @@ impl Model {
         }
         for &i in &items {
             self.popularity.set(i, self.matrix.cols[i as usize].sum());
+        }
+        if rebased {
+            self.rebuild_artist_prior();
+        } else {
+            self.artist_prior.refresh(&items, &self.popularity.score);
         }
 
         // 3. Neighbour lists.

@@ -1,5 +1,9 @@
 //! Versioned model snapshots: an [`Engine`]'s whole state plus metadata, in the checksummed
-//! container of [`crate::snapshot`] (kind tag `MODL`).
+//! container of [`crate::snapshot`] (kind tag `MOD2`).
+//!
+//! The kind tag names the payload's layout: `MOD2` added `Config::artist_prior`. A snapshot of
+//! the earlier layout (`MODL`) is refused as [`SnapshotProblem::Foreign`] rather than misread
+//! (bincode is not self-describing); rebuild and save again.
 //!
 //! A snapshot holds the catalogue, the id maps, the interaction matrix (with its per-kind parts),
 //! the neighbour lists, popularity, preferences, the configuration and the decay epoch, so a
@@ -18,7 +22,7 @@ use crate::model::Model;
 use crate::snapshot;
 
 /// Kind tag of model snapshots in the container header.
-pub const MODEL_KIND: [u8; 4] = *b"MODL";
+pub const MODEL_KIND: [u8; 4] = *b"MOD2";
 
 /// Describes a snapshot: which model version it is and what it contains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

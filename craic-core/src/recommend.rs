@@ -58,22 +58,34 @@ struct Blend {
     inv_max_cf: f64,
     inv_max_ct: f64,
     prior_exp: f64,
+    /// Scale of the artist prior in the content prior: the configured weight over the best
+    /// artist prior among the upcoming items (so a scaled prior is in [0, weight]).
+    artist: f64,
 }
 
 impl Blend {
-    /// The weighted components from raw collaborative and content scores and the (local)
-    /// popularity. Content counts in proportion to popularity raised to `prior_exp`.
+    /// What the content prior is taken of: the (local) popularity, or the scaled artist prior
+    /// when that promises more.
     #[inline]
-    fn parts(&self, cf: f64, ct: f64, pop: f64) -> [f64; 3] {
+    fn base(&self, pop: f64, artist: f64) -> f64 {
+        pop.max(self.artist * artist)
+    }
+
+    /// The weighted components from raw collaborative and content scores, the (local)
+    /// popularity and the raw artist prior. Content counts in proportion to the larger of the
+    /// popularity and the scaled artist prior, raised to `prior_exp`.
+    #[inline]
+    fn parts(&self, cf: f64, ct: f64, pop: f64, artist: f64) -> [f64; 3] {
         let cf = (cf * self.inv_max_cf).max(0.0);
         let ct = (ct * self.inv_max_ct).max(0.0);
+        let base = self.base(pop, artist);
         // Branches on the configuration only, which every item of a request shares.
         let prior = if self.prior_exp == 1.0 {
-            pop
+            base
         } else if self.prior_exp == 0.0 {
             1.0
         } else {
-            pop.max(f64::MIN_POSITIVE).powf(self.prior_exp)
+            base.max(f64::MIN_POSITIVE).powf(self.prior_exp)
         };
         [
             self.w.collaborative * cf,
@@ -87,6 +99,8 @@ impl Blend {
 struct DenseScan<'a> {
     blend: &'a Blend,
     content: &'a [f64],
+    /// Artist priors of the upcoming items, and per chunk an upper bound.
+    artist: (&'a [f64], &'a [f64]),
     /// Items already offered (those with collaborative evidence).
     skip: &'a [bool],
     blocked: &'a [bool],
@@ -99,15 +113,16 @@ struct DenseScan<'a> {
 impl BandVisitor for DenseScan<'_> {
     fn visit<B: Band>(self, items: &[(f64, u32)], chunk_max: &[f64], band: B) {
         let b = self.blend;
-        // Each prior with a bound that is at least the prior of any popularity up to `pop`.
+        // Each prior is non-decreasing, so its value at a bound is a bound.
         if b.prior_exp == 1.0 {
-            self.run(items, chunk_max, band, |pop| pop, |pop| pop);
+            self.run(items, chunk_max, band, |pop| pop);
         } else if b.prior_exp == 0.0 {
-            self.run(items, chunk_max, band, |_| 1.0, |_| 1.0);
+            self.run(items, chunk_max, band, |_| 1.0);
         } else {
             let e = b.prior_exp;
-            let prior = |pop: f64| pop.max(f64::MIN_POSITIVE).powf(e);
-            self.run(items, chunk_max, band, prior, |_| 1.0);
+            self.run(items, chunk_max, band, |pop: f64| {
+                pop.max(f64::MIN_POSITIVE).powf(e)
+            });
         }
     }
 }
@@ -122,14 +137,16 @@ impl DenseScan<'_> {
         chunk_max: &[f64],
         band: B,
         prior: impl Fn(f64) -> f64,
-        prior_bound: impl Fn(f64) -> f64,
     ) {
         let b = self.blend;
         let top = self.top;
-        for ((n, chunk), &max_score) in items.chunks(CHUNK).enumerate().zip(chunk_max) {
+        let (artist, artist_max) = self.artist;
+        let chunks = items.chunks(CHUNK).zip(chunk_max.iter().zip(artist_max));
+        for (n, (chunk, (&max_score, &max_artist))) in chunks.enumerate() {
             let start = n * CHUNK;
             let end = start + chunk.len();
             let content = &self.content[start..end];
+            let artist = &artist[start..end];
             // No item of the chunk can beat the bar if even its best content score with its
             // best possible popularity cannot: skip the chunk.
             let best_ct = content
@@ -137,18 +154,20 @@ impl DenseScan<'_> {
                 .fold(0.0, |m: f64, &x| if x > m { x } else { m });
             let pop = band.bound(max_score);
             let ct = (best_ct * b.inv_max_ct).max(0.0);
-            let bound = b.w.content * ct * prior_bound(pop) + b.w.popularity * pop;
+            let base = b.base(pop, max_artist);
+            let bound = b.w.content * ct * prior(base) + b.w.popularity * pop;
             if bound < top.floor {
                 continue;
             }
             let rows = chunk
                 .iter()
-                .zip(content)
+                .zip(content.iter().zip(artist))
                 .zip(self.skip[start..end].iter().zip(&self.blocked[start..end]));
-            for (p, ((&(score, city), &c), (&skip, &blocked))) in rows.enumerate() {
+            for (p, ((&(score, city), (&c, &a)), (&skip, &blocked))) in rows.enumerate() {
                 let pop = band.local(score, city);
                 let ct = (c * b.inv_max_ct).max(0.0);
-                let total = b.w.content * ct * prior(pop) + b.w.popularity * pop;
+                let base = b.base(pop, a);
+                let total = b.w.content * ct * prior(base) + b.w.popularity * pop;
                 if total > 0.0
                     && total >= top.floor
                     && !(skip | blocked)
@@ -462,15 +481,29 @@ impl Model {
             inv_max_cf: if max_cf > 0.0 { 1.0 / max_cf } else { 0.0 },
             inv_max_ct: if max_ct > 0.0 { 1.0 / max_ct } else { 0.0 },
             prior_exp: self.config.popularity_prior,
+            artist: {
+                let best = self
+                    .artist_prior
+                    .upcoming(n_up)
+                    .0
+                    .iter()
+                    .fold(0.0, |m: f64, &x| if x > m { x } else { m });
+                if best > 0.0 {
+                    self.config.artist_prior / best
+                } else {
+                    0.0
+                }
+            },
         };
         // The three weighted components of item `i`.
         let score = |i: u32, s: &Scratch| -> [f64; 3] {
             let p = pos[i as usize] as usize;
             let pop = self.popularity.local(i, &local);
+            let artist = self.artist_prior.value(i);
             if p < n_up {
-                blend.parts(s.cf[p], s.content[p], pop)
+                blend.parts(s.cf[p], s.content[p], pop, artist)
             } else {
-                blend.parts(0.0, 0.0, pop)
+                blend.parts(0.0, 0.0, pop, artist)
             }
         };
         let in_city = |i: u32| e.city.is_none_or(|c| self.catalog.city_of[i as usize] == c);
@@ -500,6 +533,7 @@ impl Model {
                     DenseScan {
                         blend: &blend,
                         content: &s.content[..n_up],
+                        artist: self.artist_prior.upcoming(n_up),
                         skip: &s.cf_hit[..n_up],
                         blocked: &s.blocked[..n_up],
                         order: &self.timeline.order[..n_up],

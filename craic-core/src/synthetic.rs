@@ -8,11 +8,13 @@
 //! How the world is built:
 //!
 //! * **Cities** have Zipf-distributed sizes (`dublin` is the biggest); each has its own venues.
-//! * **Artists** each play one genre and have a Zipf popularity.
-//! * **Events** (`e0`, `e1`, ...) take place in one city and venue, have 1–3 genres and 1–2
-//!   artists of their main genre, a Zipf-ish base popularity (boosted by the artist's), start in
-//!   the evening of a day spread over the simulated period plus the look-ahead window, and end 2–4
-//!   hours later.
+//! * **Artists** each play one genre and have a Zipf popularity; popular artists play more events.
+//! * **Events** (`e0`, `e1`, ...) take place in one city and venue (bigger venues host more
+//!   events), have 1–3 genres and 1–2 artists of their main genre, start in the evening of a day
+//!   spread over the simulated period plus the look-ahead window, and end 2–4 hours later. An
+//!   event's base popularity is driven by who plays it, as in reality: its headliner's popularity
+//!   × the venue's size (`rank^-0.5` within the city) × log-normal noise (σ 0.4). So an event
+//!   nobody has seen yet is predictable from its artists' other events, but not exactly.
 //! * **Taste clusters** each have a home city, 2–3 favourite genres and a pool of favourite
 //!   artists. Every user (`u0`, `u1`, ...) belongs to one cluster, shares its city and genres and
 //!   picks a few favourite artists from its pool. Stated preferences are a noisy subset of that
@@ -152,7 +154,8 @@ pub struct SyntheticConfig {
     pub artist_share: f64,
     /// Share of interactions drawn by popularity alone, in any city (exploration and noise).
     pub explore_share: f64,
-    /// Zipf exponent of event popularity (higher = more concentrated).
+    /// Zipf exponent of artist popularity, which drives event popularity (higher = more
+    /// concentrated).
     pub zipf_exponent: f64,
     /// Sigma of the log-normal user activity (higher = heavier tail).
     pub activity_sigma: f64,
@@ -200,7 +203,7 @@ impl SyntheticConfig {
             preference_share: 0.75,
             artist_share: 0.1,
             explore_share: 0.12,
-            zipf_exponent: 0.9,
+            zipf_exponent: 0.5,
             activity_sigma: 1.2,
         }
     }
@@ -275,7 +278,7 @@ impl SyntheticConfig {
         c.preference_share = share(c.preference_share, 0.75);
         c.artist_share = share(c.artist_share, 0.1);
         c.explore_share = share(c.explore_share, 0.12).min(1.0 - c.artist_share);
-        c.zipf_exponent = positive(c.zipf_exponent, 0.9);
+        c.zipf_exponent = positive(c.zipf_exponent, 0.5);
         c.activity_sigma = positive(c.activity_sigma, 1.2);
         c
     }
@@ -434,10 +437,11 @@ fn name(list: &[&str], prefix: &str, i: usize) -> String {
         .unwrap_or_else(|| format!("{prefix}{i}"))
 }
 
-/// Genre-match factor: 0.1 for no shared genre, 0.7 for one, 0.85 for more.
+/// Genre-match factor: 0.03 for no shared genre (people rarely go to a genre they do not care
+/// for), 0.7 for one, 0.85 for more.
 fn genre_factor(item_genres: &[u32], taste: &[u32]) -> f64 {
     match item_genres.iter().filter(|g| taste.contains(g)).count() {
-        0 => 0.1,
+        0 => 0.03,
         1 => 0.7,
         _ => 0.85,
     }
@@ -513,7 +517,7 @@ impl Dataset {
         let artist_rank = shuffled(cfg.artists, &mut world_rng);
         let artist_pop: Vec<f64> = artist_rank
             .iter()
-            .map(|&r| 1.0 / (r as f64 + 1.0).powf(0.8))
+            .map(|&r| 1.0 / (r as f64 + 1.0).powf(cfg.zipf_exponent))
             .collect();
         let mut artists_by_genre: Vec<Vec<u32>> = vec![Vec::new(); cfg.genres];
         for (a, &g) in artist_genre.iter().enumerate() {
@@ -530,11 +534,10 @@ impl Dataset {
 
         // Events.
         let mut item_rng = root.fork(2);
-        let item_rank = shuffled(cfg.items, &mut item_rng);
         let span_days = (cfg.days + cfg.lookahead_days) as u64;
         let mut meta = Vec::with_capacity(cfg.items);
         let mut items = Vec::with_capacity(cfg.items);
-        for (i, &rank) in item_rank.iter().enumerate() {
+        for i in 0..cfg.items {
             let rng = &mut item_rng;
             let city = pick(&city_cum, rng) as u32;
             let venue = pick(&venue_cum, rng);
@@ -563,8 +566,12 @@ impl Dataset {
                 .filter(|(_, p)| rng.chance(*p))
                 .map(|(t, _)| *t)
                 .collect();
-            let popularity = 1.0 / (rank as f64 + 1.0).powf(cfg.zipf_exponent)
-                * (0.5 + artist_pop[item_artists[0] as usize]);
+            let headliner = item_artists
+                .iter()
+                .map(|&a| artist_pop[a as usize])
+                .fold(0.0, f64::max);
+            let venue_size = 1.0 / (venue as f64 + 1.0).sqrt();
+            let popularity = headliner * venue_size * (0.4 * rng.normal()).exp();
             items.push(
                 Item::new(format!("e{i}"), starts_at)
                     .ends_at(ends_at)

@@ -429,3 +429,60 @@ fn custom_kinds_weigh_as_configured() {
         .unwrap();
     assert_eq!(recs[0].item_id, "trad");
 }
+
+/// A new event by an artist whose past shows drew crowds outranks an equally matching new event
+/// by an artist nobody came to see (both unseen), for content and hybrid; `artist_prior = 0`
+/// ranks them by index alone, and the popularity control never looks at artists.
+#[test]
+fn artist_prior_lifts_unseen_events_of_proven_artists() {
+    let items = vec![
+        Item::new("old-show", T0 + 3_600)
+            .city("dublin")
+            .genres(["techno"])
+            .artists(["big name"]),
+        Item::new("old-gig", T0 + 3_600)
+            .city("dublin")
+            .genres(["techno"])
+            .artists(["newcomer"]),
+        Item::new("a-newcomer", FUTURE)
+            .city("dublin")
+            .genres(["techno"])
+            .artists(["newcomer"]),
+        Item::new("b-big-name", FUTURE)
+            .city("dublin")
+            .genres(["techno"])
+            .artists(["big name"]),
+    ];
+    // Both artists played before (so both artist features weigh the same): one to a crowd,
+    // the other to one person.
+    let mut crowd: Vec<Interaction> = (0..30)
+        .map(|n| Interaction::new(format!("fan{n}"), "old-show", "save", T0 + n))
+        .collect();
+    crowd.push(Interaction::new("friend", "old-gig", "save", T0 + 40));
+    let prefs = vec![(
+        "newbie".to_owned(),
+        Preferences::new(["techno"], Vec::<String>::new(), ["dublin"]),
+    )];
+    let now = T0 + 7_200; // the old show has started
+    let top = |artist_prior: f64, s: Strategy| {
+        let config = Config {
+            artist_prior,
+            ..Config::default()
+        };
+        let e = Engine::build(config, items.clone(), prefs.clone(), &crowd).unwrap();
+        e.verify_neighbours(1e-9).unwrap();
+        e.recommend("newbie", &Request::new(2).strategy(s).now(now))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.item_id)
+            .collect::<Vec<_>>()
+    };
+    for s in [Strategy::Content, Strategy::Hybrid] {
+        assert_eq!(top(1.0, s), ["b-big-name", "a-newcomer"], "{s}");
+        assert_eq!(top(0.0, s), ["a-newcomer", "b-big-name"], "{s}");
+    }
+    assert_eq!(
+        top(1.0, Strategy::Popularity),
+        top(0.0, Strategy::Popularity)
+    );
+}

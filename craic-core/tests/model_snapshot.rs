@@ -103,6 +103,16 @@ fn broken_snapshots_are_typed_errors() {
         problem(&Engine::from_snapshot(&other).unwrap_err()),
         SnapshotProblem::Foreign
     );
+    // A model snapshot of the earlier payload layout (kind `MODL`, before `artist_prior`) is
+    // refused, not misread.
+    let mut old_layout = bytes.clone();
+    old_layout[12..16].copy_from_slice(b"MODL");
+    let crc = crc32fast::hash(&old_layout[..28]);
+    old_layout[28..32].copy_from_slice(&crc.to_le_bytes());
+    assert_eq!(
+        problem(&Engine::from_snapshot(&old_layout).unwrap_err()),
+        SnapshotProblem::Foreign
+    );
     // A newer container version (with a valid header checksum) is refused as such.
     let mut newer = bytes.clone();
     newer[8..12].copy_from_slice(&2u32.to_le_bytes());

@@ -1,10 +1,10 @@
 //! Offline quality on the seeded synthetic holdout: personalisation must beat the popularity
-//! control, and the hybrid must be the best of the four strategies.
+//! control twice over, and the hybrid must be the best of the four strategies.
 //!
 //! The figures are printed (run with `--nocapture`) and recorded in the README. The generator's
-//! hidden-affinity oracle reaches about 0.39 NDCG@10 here; ranking by the hidden taste times the
-//! popularity observed in training — the best any model can do without knowing the true appeal
-//! of events that have barely been seen yet — reaches 0.25.
+//! hidden-affinity oracle reaches about 0.37 NDCG@10 here; ranking by the hidden taste times the
+//! popularity observed in training reaches 0.21 — the hybrid does better than that by judging
+//! events nobody has seen yet by their artists' other events.
 
 use craic_core::evaluation::{evaluate_relevant, time_split, Relevance};
 use craic_core::synthetic::{Dataset, SyntheticConfig};
@@ -39,8 +39,9 @@ fn hybrid_beats_collaborative_beats_popularity() {
     assert!(hybrid >= cf, "hybrid {hybrid} < collaborative {cf}");
     assert!(cf >= pop, "collaborative {cf} < popularity {pop}");
     assert!(content > pop, "content {content} <= popularity {pop}");
+    assert!(hybrid >= content, "hybrid {hybrid} < content {content}");
     assert!(
-        hybrid >= 1.4 * pop,
-        "hybrid {hybrid} < 1.4 × popularity {pop}"
+        hybrid >= 2.0 * pop,
+        "hybrid {hybrid} < 2 × popularity {pop}"
     );
 }

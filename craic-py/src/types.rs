@@ -58,6 +58,7 @@ impl PyConfig {
         hybrid_content_share = DEFAULT.hybrid_content_share,
         preference_weight = DEFAULT.preference_weight,
         popularity_prior = DEFAULT.popularity_prior,
+        artist_prior = DEFAULT.artist_prior,
         content_weights = None,
         max_k = DEFAULT.max_k,
     ))]
@@ -75,6 +76,7 @@ impl PyConfig {
         hybrid_content_share: f64,
         preference_weight: f64,
         popularity_prior: f64,
+        artist_prior: f64,
         content_weights: Option<BTreeMap<String, f64>>,
         max_k: usize,
     ) -> PyResult<Self> {
@@ -99,6 +101,7 @@ impl PyConfig {
             neighbours,
             neighbour_buffer,
             popularity_prior,
+            artist_prior,
             content_weights: weights,
             shrinkage,
             min_overlap,
@@ -152,6 +155,13 @@ impl PyConfig {
     #[getter]
     fn popularity_prior(&self) -> f64 {
         self.inner.popularity_prior
+    }
+
+    /// Weight of the artist prior (what an event's artists' other events promise) in the
+    /// content score's popularity prior (0 disables it).
+    #[getter]
+    fn artist_prior(&self) -> f64 {
+        self.inner.artist_prior
     }
 
     /// Weight of each kind of metadata in content scoring
@@ -229,7 +239,7 @@ impl PyConfig {
         format!(
             "Config(kinds={{{}}}, half_life_secs={}, neighbours={}, shrinkage={:?}, min_overlap={}, \
              max_item_users={}, exclude_saved={}, hybrid_k0={:?}, hybrid_content_share={:?}, \
-             preference_weight={:?}, neighbour_buffer={}, popularity_prior={:?}, max_k={})",
+             preference_weight={:?}, neighbour_buffer={}, popularity_prior={:?}, artist_prior={:?}, max_k={})",
             kinds.join(", "),
             opt(&c.half_life_secs),
             c.neighbours,
@@ -242,6 +252,7 @@ impl PyConfig {
             c.preference_weight,
             c.neighbour_buffer,
             c.popularity_prior,
+            c.artist_prior,
             c.max_k
         )
     }

@@ -18,7 +18,7 @@ def tiny() -> synthetic.Dataset:
 
 
 def test_generate_presets_and_overrides(tiny: synthetic.Dataset) -> None:
-    assert repr(tiny) == "Dataset(users=200, items=80, interactions=2000, preferences=144, seed=42)"
+    assert repr(tiny) == "Dataset(users=200, items=80, interactions=2000, preferences=145, seed=42)"
     assert tiny.user_count == 200 and len(tiny.items) == 80 and len(tiny.interactions) == 2000
     assert tiny.config["seed"] == 42 and tiny.config["users"] == 200
     assert synthetic.preset_config("tiny") == tiny.config

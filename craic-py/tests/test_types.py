@@ -18,15 +18,19 @@ def test_config_defaults_and_kinds() -> None:
     assert (c.neighbours, c.min_overlap, c.max_k, c.exclude_saved) == (50, 2, 1000, True)
     assert (c.shrinkage, c.hybrid_k0, c.hybrid_content_share, c.preference_weight) == (
         10.0,
-        2.0,
-        0.5,
+        15.0,
+        0.85,
         1.0,
     )
     assert c.max_item_users == 1000
-    assert (c.neighbour_buffer, c.popularity_prior) == (25, 1.0)
+    assert (c.neighbour_buffer, c.popularity_prior, c.artist_prior) == (25, 1.0, 1.0)
     assert c.content_weights == {"genre": 1.0, "artist": 0.5, "venue": 0.2, "city": 1.0, "tag": 0.5}
-    tuned = craic.Config(content_weights={"venue": 0.0}, popularity_prior=0.0)
+    tuned = craic.Config(content_weights={"venue": 0.0}, popularity_prior=0.0, artist_prior=2.5)
     assert tuned.content_weights["venue"] == 0.0 and tuned.popularity_prior == 0.0
+    assert tuned.artist_prior == 2.5 and "artist_prior=2.5" in repr(tuned)
+    with pytest.raises(craic.InvalidInputError) as e:
+        craic.Config(artist_prior=float("nan"))
+    assert e.value.kind == "invalid_weight"
     with pytest.raises(craic.InvalidInputError) as e:
         craic.Config(content_weights={"colour": 1.0})
     assert e.value.kind == "invalid_config"

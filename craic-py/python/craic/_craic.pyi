@@ -92,6 +92,7 @@ class Config:
         hybrid_content_share: float = ...,
         preference_weight: float = ...,
         popularity_prior: float = ...,
+        artist_prior: float = ...,
         content_weights: Mapping[str, float] | None = None,
         max_k: int = ...,
     ) -> Config: ...
@@ -119,6 +120,8 @@ class Config:
     def neighbour_buffer(self) -> int: ...
     @property
     def popularity_prior(self) -> float: ...
+    @property
+    def artist_prior(self) -> float: ...
     @property
     def content_weights(self) -> dict[str, float]: ...
     @property
