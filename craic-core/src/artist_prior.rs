@@ -14,6 +14,7 @@
 //! bit.
 
 use crate::content::ContentIndex;
+use crate::lanes::max_or_zero as chunk_max;
 use crate::timeline::{Timeline, CHUNK, OFF_TIMELINE};
 
 #[derive(Debug, Clone, Default)]
@@ -30,8 +31,8 @@ pub(crate) struct ArtistPrior {
     pos: Vec<u32>,
     /// `value` in timeline order.
     by_pos: Vec<f64>,
-    /// Per [`CHUNK`] of timeline positions, a value at least as high as any in the chunk (exact
-    /// after a build, an upper bound after decreases).
+    /// Per [`CHUNK`] of timeline positions, the highest value in the chunk (kept exact, so the
+    /// best value among the upcoming events is cheap to find and the same as a rebuild's).
     chunk_max: Vec<f64>,
 }
 
@@ -76,11 +77,7 @@ impl ArtistPrior {
             .iter()
             .map(|&i| p.value[i as usize])
             .collect();
-        p.chunk_max = p
-            .by_pos
-            .chunks(CHUNK)
-            .map(|c| c.iter().fold(0.0, |m: f64, &x| m.max(x)))
-            .collect();
+        p.chunk_max = p.by_pos.chunks(CHUNK).map(chunk_max).collect();
         p
     }
 
@@ -116,6 +113,7 @@ impl ArtistPrior {
         for &a in &artists {
             self.mean[a as usize] = self.mean_of(a as usize, score);
         }
+        let mut chunks = Vec::new();
         for &a in &artists {
             for n in 0..self.members[a as usize].len() {
                 let i = self.members[a as usize][n] as usize;
@@ -124,11 +122,25 @@ impl ArtistPrior {
                 let p = self.pos[i];
                 if p != OFF_TIMELINE {
                     self.by_pos[p as usize] = v;
-                    let m = &mut self.chunk_max[p as usize / CHUNK];
-                    *m = m.max(v);
+                    chunks.push(p as usize / CHUNK);
                 }
             }
         }
+        chunks.sort_unstable();
+        chunks.dedup();
+        for c in chunks {
+            self.chunk_max[c] =
+                chunk_max(&self.by_pos[c * CHUNK..((c + 1) * CHUNK).min(self.by_pos.len())]);
+        }
+    }
+
+    /// The highest prior among the first `n` timeline positions (0 when none is positive).
+    pub fn best_upcoming(&self, n: usize) -> f64 {
+        let full = n / CHUNK;
+        let head = self.chunk_max[..full]
+            .iter()
+            .fold(0.0, |m: f64, &x| m.max(x));
+        head.max(chunk_max(&self.by_pos[full * CHUNK..n]))
     }
 
     /// Item `i`'s prior (0 for items it does not know).
@@ -136,22 +148,17 @@ impl ArtistPrior {
         self.value.get(i as usize).copied().unwrap_or(0.0)
     }
 
-    /// The priors of the first `n` timeline positions, and per chunk of them an upper bound.
+    /// The priors of the first `n` timeline positions, and per chunk of them the highest.
     pub fn upcoming(&self, n: usize) -> (&[f64], &[f64]) {
         (&self.by_pos[..n], &self.chunk_max[..n.div_ceil(CHUNK)])
     }
 
-    /// True when every value equals a fresh build's from the same scores (and every chunk bound
-    /// still bounds its chunk).
+    /// True when every value (and chunk maximum) equals a fresh build's from the same scores.
     pub fn consistent(&self, content: &ContentIndex, timeline: &Timeline, score: &[f64]) -> bool {
         let fresh = ArtistPrior::build(content, timeline, score);
         fresh.value == self.value
             && fresh.by_pos == self.by_pos
-            && fresh
-                .chunk_max
-                .iter()
-                .zip(&self.chunk_max)
-                .all(|(f, s)| s >= f)
+            && fresh.chunk_max == self.chunk_max
     }
 }
 
@@ -189,6 +196,11 @@ mod tests {
         assert!(p.consistent(&content, &timeline, &score));
         let (values, maxima) = p.upcoming(4);
         assert_eq!(values.len(), 4);
-        assert!(maxima[0] >= 11.0);
+        assert_eq!(maxima[0], 11.0);
+        // Latest start first: none (0), b1 (6), a2 (11), a1 (11).
+        assert_eq!(
+            (p.best_upcoming(4), p.best_upcoming(2), p.best_upcoming(0)),
+            (11.0, 6.0, 0.0)
+        );
     }
 }

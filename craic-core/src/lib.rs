@@ -23,6 +23,7 @@ mod ids;
 mod interaction;
 mod item;
 mod kinds;
+mod lanes;
 mod matrix;
 mod model;
 mod model_snapshot;

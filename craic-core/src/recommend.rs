@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use crate::content::Profile;
 use crate::error::{Error, Result};
 use crate::ids::validate_id;
+use crate::lanes::max_or_zero;
 use crate::model::Model;
 use crate::popularity::{Band, BandVisitor, NO_CITY};
 use crate::request::{Component, Contribution, Explanation, Recommendation, Request, Strategy};
@@ -149,9 +150,7 @@ impl DenseScan<'_> {
             let artist = &artist[start..end];
             // No item of the chunk can beat the bar if even its best content score with its
             // best possible popularity cannot: skip the chunk.
-            let best_ct = content
-                .iter()
-                .fold(0.0, |m: f64, &x| if x > m { x } else { m });
+            let best_ct = max_or_zero(content);
             let pop = band.bound(max_score);
             let ct = (best_ct * b.inv_max_ct).max(0.0);
             let base = b.base(pop, max_artist);
@@ -468,10 +467,7 @@ impl Model {
             .map(|&p| s.cf[p as usize])
             .fold(0.0, f64::max);
         let max_ct = if w.content > 0.0 {
-            // (A plain comparison, unlike `f64::max`, lets the loop vectorise; scores are finite.)
-            s.content[..n_up]
-                .iter()
-                .fold(0.0, |m: f64, &x| if x > m { x } else { m })
+            max_or_zero(&s.content[..n_up])
         } else {
             0.0
         };
@@ -482,12 +478,11 @@ impl Model {
             inv_max_ct: if max_ct > 0.0 { 1.0 / max_ct } else { 0.0 },
             prior_exp: self.config.popularity_prior,
             artist: {
-                let best = self
-                    .artist_prior
-                    .upcoming(n_up)
-                    .0
-                    .iter()
-                    .fold(0.0, |m: f64, &x| if x > m { x } else { m });
+                let best = if w.content > 0.0 && self.config.artist_prior > 0.0 {
+                    self.artist_prior.best_upcoming(n_up)
+                } else {
+                    0.0
+                };
                 if best > 0.0 {
                     self.config.artist_prior / best
                 } else {
