@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{canonical, Catalog};
 use crate::config::FeatureWeights;
 use crate::ids::Interner;
-use crate::item::Preferences;
+use crate::pref_store::PrefView;
 use crate::scratch::DenseAcc;
 use crate::sparse::SparseVec;
 use crate::timeline::Timeline;
@@ -198,7 +198,7 @@ impl ContentIndex {
     /// Builds a user's profile into `acc` (sized to the feature count) and returns it.
     pub fn profile(
         &self,
-        prefs: Option<&Preferences>,
+        prefs: Option<PrefView<'_>>,
         row: Option<&SparseVec>,
         row_norm: f64,
         pref_weight: f64,
@@ -207,15 +207,10 @@ impl ContentIndex {
         acc.fit(self.kinds.len());
         if let Some(p) = prefs {
             let keys = p
-                .genres
-                .iter()
+                .genres()
                 .map(|g| feature_key(FeatureKind::Genre, g))
-                .chain(
-                    p.artists
-                        .iter()
-                        .map(|a| feature_key(FeatureKind::Artist, a)),
-                )
-                .chain(p.cities.iter().map(|c| feature_key(FeatureKind::City, c)));
+                .chain(p.artists().map(|a| feature_key(FeatureKind::Artist, a)))
+                .chain(p.cities().map(|c| feature_key(FeatureKind::City, c)));
             let mut fs: Vec<u32> = keys.filter_map(|k| self.features.get(&k)).collect();
             fs.sort_unstable();
             fs.dedup();
@@ -330,9 +325,13 @@ mod tests {
         let mut row = SparseVec::default();
         row.set(0, 2.0);
         row.set(1, -1.0);
-        let prefs = Preferences::new(["Techno "], Vec::<String>::new(), ["CORK"]);
+        let mut prefs = crate::pref_store::PrefStore::default();
+        prefs.set(
+            0,
+            &crate::Preferences::new(["Techno "], Vec::<String>::new(), ["CORK"]),
+        );
         let mut acc = DenseAcc::default();
-        let p = ix.profile(Some(&prefs), Some(&row), row.norm(), 1.0, &mut acc);
+        let p = ix.profile(prefs.get(0), Some(&row), row.norm(), 1.0, &mut acc);
         assert!(!p.is_empty());
         let mut scores = vec![0.0; timeline.upcoming(0)];
         assert_eq!(scores.len(), 4);

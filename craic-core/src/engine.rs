@@ -179,7 +179,9 @@ impl Engine {
     /// A user's stated preferences, if any.
     pub fn preferences(&self, user_id: &str) -> Option<Preferences> {
         let m = self.read();
-        m.users.get(user_id).and_then(|u| m.prefs.get(&u).cloned())
+        m.users
+            .get(user_id)
+            .and_then(|u| m.prefs.get(u).map(|p| p.to_preferences()))
     }
 
     /// Applies interactions incrementally: only the neighbour lists the batch can affect are
@@ -234,8 +236,7 @@ impl Engine {
     pub fn blend_weights(&self, user_id: &str) -> BlendWeights {
         let m = self.read();
         let u = m.users.get(user_id);
-        let has_profile =
-            u.is_some_and(|u| m.prefs.contains_key(&u) || m.matrix.positive_count(u) > 0);
+        let has_profile = u.is_some_and(|u| m.prefs.contains(u) || m.matrix.positive_count(u) > 0);
         m.blend_weights(u, has_profile)
     }
 

@@ -29,6 +29,7 @@ mod model;
 mod model_snapshot;
 pub mod monitoring;
 mod popularity;
+mod pref_store;
 mod recommend;
 mod request;
 pub mod rng;

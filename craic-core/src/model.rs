@@ -1,7 +1,5 @@
 //! The engine's state and every write to it. Reads live in `recommend.rs`.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::artist_prior::ArtistPrior;
@@ -15,6 +13,7 @@ use crate::item::{Item, Preferences};
 use crate::kinds::KindTable;
 use crate::matrix::Matrix;
 use crate::popularity::Popularity;
+use crate::pref_store::PrefStore;
 use crate::similarity::{Neighbours, SimParams};
 use crate::timeline::{RowsByStart, Timeline};
 
@@ -42,7 +41,7 @@ pub(crate) struct Model {
     pub kinds: KindTable,
     pub users: Interner,
     pub catalog: Catalog,
-    pub prefs: HashMap<u32, Preferences>,
+    pub prefs: PrefStore,
     pub matrix: Matrix,
     pub neighbours: Neighbours,
     /// Items whose column is longer than `max_item_users` (left out of user–user overlap).
@@ -79,7 +78,7 @@ impl Model {
             config,
             users: Interner::default(),
             catalog: Catalog::default(),
-            prefs: HashMap::new(),
+            prefs: PrefStore::default(),
             neighbours: Neighbours::default(),
             capped: Vec::new(),
             popularity: Popularity::default(),
@@ -188,19 +187,10 @@ impl Model {
         Ok(removed)
     }
 
-    pub fn set_preferences(&mut self, user: &str, mut prefs: Preferences) -> Result<()> {
+    pub fn set_preferences(&mut self, user: &str, prefs: Preferences) -> Result<()> {
         validate_id(user)?;
         let u = self.intern_user(user);
-        // Kept for as long as the user exists (one per user at 1 M users): no growth slack.
-        for list in [&mut prefs.genres, &mut prefs.artists, &mut prefs.cities] {
-            list.shrink_to_fit();
-            list.iter_mut().for_each(String::shrink_to_fit);
-        }
-        if prefs.is_empty() {
-            self.prefs.remove(&u);
-        } else {
-            self.prefs.insert(u, prefs);
-        }
+        self.prefs.set(u, &prefs);
         Ok(())
     }
 

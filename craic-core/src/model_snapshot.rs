@@ -146,9 +146,7 @@ impl Model {
                 return Err("malformed neighbour list".into());
             }
         }
-        if self.prefs.keys().any(|&u| u as usize >= users) {
-            return Err("preferences of an unknown user".into());
-        }
+        self.prefs.validate(users)?;
         Ok(())
     }
 }

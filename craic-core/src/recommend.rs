@@ -300,13 +300,8 @@ impl Model {
         if let Some(c) = req_city {
             return vec![c];
         }
-        u.and_then(|u| self.prefs.get(&u))
-            .map(|p| {
-                p.cities
-                    .iter()
-                    .filter_map(|c| self.catalog.city_id(c))
-                    .collect()
-            })
+        u.and_then(|u| self.prefs.get(u))
+            .map(|p| p.cities().filter_map(|c| self.catalog.city_id(c)).collect())
             .unwrap_or_default()
     }
 
@@ -369,7 +364,7 @@ impl Model {
     }
 
     fn profile(&self, u: Option<u32>, acc: &mut DenseAcc) -> Profile {
-        let prefs = u.and_then(|u| self.prefs.get(&u));
+        let prefs = u.and_then(|u| self.prefs.get(u));
         let row = u.map(|u| &self.matrix.rows[u as usize]);
         let norm = u.map_or(0.0, |u| self.matrix.norms[u as usize]);
         self.content
