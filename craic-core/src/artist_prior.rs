@@ -27,8 +27,6 @@ pub(crate) struct ArtistPrior {
     mean: Vec<f64>,
     /// Per item: the best mean among its artists, at least 0.
     value: Vec<f64>,
-    /// Timeline position of each item (copied from the timeline).
-    pos: Vec<u32>,
     /// `value` in timeline order.
     by_pos: Vec<f64>,
     /// Per [`CHUNK`] of timeline positions, the highest value in the chunk (kept exact, so the
@@ -62,7 +60,6 @@ impl ArtistPrior {
             members,
             value: vec![0.0; artists_of.len()],
             artists_of,
-            pos: timeline.pos.clone(),
             by_pos: Vec::new(),
             chunk_max: Vec::new(),
         };
@@ -97,8 +94,8 @@ impl ArtistPrior {
     }
 
     /// After the popularity of `items` changed: recomputes their artists' means and the values
-    /// of every item of those artists.
-    pub fn refresh(&mut self, items: &[u32], score: &[f64]) {
+    /// of every item of those artists (`timeline` is the one the prior was built with).
+    pub fn refresh(&mut self, items: &[u32], score: &[f64], timeline: &Timeline) {
         let mut artists: Vec<u32> = items
             .iter()
             .filter_map(|&i| self.artists_of.get(i as usize))
@@ -119,7 +116,7 @@ impl ArtistPrior {
                 let i = self.members[a as usize][n] as usize;
                 let v = self.value_of(i);
                 self.value[i] = v;
-                let p = self.pos[i];
+                let p = timeline.pos[i];
                 if p != OFF_TIMELINE {
                     self.by_pos[p as usize] = v;
                     chunks.push(p as usize / CHUNK);
@@ -190,7 +187,7 @@ mod tests {
             [3.0, 6.0, 6.0, 0.0]
         );
         score[0] = 20.0;
-        p.refresh(&[0], &score);
+        p.refresh(&[0], &score, &timeline);
         assert_eq!(p.value(0), 11.0);
         assert_eq!(p.value(1), 11.0, "a2 now follows ana");
         assert!(p.consistent(&content, &timeline, &score));

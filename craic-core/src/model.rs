@@ -260,7 +260,8 @@ impl Model {
         if rebased {
             self.rebuild_artist_prior();
         } else {
-            self.artist_prior.refresh(&items, &self.popularity.score);
+            self.artist_prior
+                .refresh(&items, &self.popularity.score, &self.timeline);
         }
 
         // 3. Neighbour lists.

@@ -96,11 +96,10 @@ impl<'a> PrefView<'a> {
     }
 
     pub fn to_preferences(self) -> Preferences {
-        let own = |it: &mut dyn Iterator<Item = &str>| it.map(str::to_owned).collect();
         Preferences {
-            genres: own(&mut self.genres()),
-            artists: own(&mut self.artists()),
-            cities: own(&mut self.cities()),
+            genres: self.genres().map(str::to_owned).collect(),
+            artists: self.artists().map(str::to_owned).collect(),
+            cities: self.cities().map(str::to_owned).collect(),
         }
     }
 }

@@ -100,7 +100,7 @@ impl Blend {
 struct DenseScan<'a> {
     blend: &'a Blend,
     content: &'a [f64],
-    /// Artist priors of the upcoming items, and per chunk an upper bound.
+    /// Artist priors of the upcoming items, and per chunk their maximum.
     artist: (&'a [f64], &'a [f64]),
     /// Items already offered (those with collaborative evidence).
     skip: &'a [bool],
