@@ -5,7 +5,8 @@
 //! Environment: `SPLIT=0.2` builds on the first 80 % of the log and recommends as of that
 //! point. `REPEAT=n` runs every recommend pass n times and keeps each user's best time, which
 //! takes out preemption by other processes on a busy machine. `ONLY=hybrid` times one strategy
-//! only — handy under `perf record`; `ONLY=record` times only the single-interaction updates.
+//! only — handy under `perf record`; `ONLY=record` times only the single-interaction updates;
+//! `ONLY=rebuild` times rebuilding every neighbour list (best and median of `REPEAT`, default 3).
 //! `MAX_ITEM_USERS=500` overrides the similarity cost guard.
 
 use std::time::Instant;
@@ -64,6 +65,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let only_env = std::env::var("ONLY").ok();
     let record_only = only_env.as_deref() == Some("record");
+    if only_env.as_deref() == Some("rebuild") {
+        // The neighbour lists alone, rebuilt from the loaded matrix: best and median of REPEAT.
+        let n: usize = std::env::var("REPEAT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3);
+        let mut times: Vec<f64> = (0..n.max(1))
+            .map(|_| {
+                let t = Instant::now();
+                engine.rebuild();
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        println!(
+            "rebuild neighbours: best {:.2} s, median {:.2} s",
+            times[0],
+            times[times.len() / 2]
+        );
+        return Ok(());
+    }
     let only: Option<Strategy> = only_env.and_then(|s| s.parse().ok());
     let repeat: usize = std::env::var("REPEAT")
         .ok()

@@ -18,7 +18,7 @@
 //! An item crossing the `max_item_users` cap changes similarities among all its users; they are
 //! recomputed then (rare: once per item and direction).
 
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use rayon::prelude::*;
@@ -149,23 +149,18 @@ fn fix_list(
     Some(false)
 }
 
-/// An entry ordered best first (`a < b` when `a` ranks higher), so a max-heap keeps the worst
-/// entry on top.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Ranked(Entry);
-
-impl Eq for Ranked {}
-
-impl Ord for Ranked {
-    fn cmp(&self, other: &Self) -> Ordering {
-        order(&self.0, &other.0)
-    }
+/// An entry as one integer that orders like the entries rank: a larger key ranks higher (higher
+/// similarity, then lower index). Listed similarities are positive and finite, and the bits of
+/// positive floats order like their values.
+#[inline]
+fn key(e: Entry) -> u64 {
+    (u64::from(e.1.to_bits()) << 32) | u64::from(!e.0)
 }
 
-impl PartialOrd for Ranked {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
+/// The entry of a [`key`].
+#[inline]
+fn entry(key: u64) -> Entry {
+    (!(key as u32), f32::from_bits((key >> 32) as u32))
 }
 
 fn cosine(dot: f64, nu: f64, nv: f64, overlap: u32, p: &SimParams) -> f32 {
@@ -184,51 +179,71 @@ fn cosine(dot: f64, nu: f64, nv: f64, overlap: u32, p: &SimParams) -> f32 {
     }
 }
 
-/// One user's running dot product and overlap with the user being scanned, side by side so an
-/// addition touches one cache line. `gen` tells which scan wrote it: a slot from an earlier scan
-/// counts as empty, so slots never need resetting.
-#[derive(Debug, Clone, Copy, Default)]
-struct Slot {
-    dot: f64,
-    cnt: u32,
-    gen: u32,
+/// Users a scan accumulates at a time. A block's slots (192 KiB) stay in the core's second-level
+/// cache while every column of the scanned user adds its share to them, and are cleared by
+/// walking the same column ranges again, so an addition needs no test of whether its slot is
+/// fresh (an unpredictable branch on most additions).
+const BLOCK: u32 = 16_384;
+
+#[cfg(test)]
+thread_local! {
+    /// Scans blocks of this many users (0: [`BLOCK`]), so small test worlds span many blocks.
+    static FORCE_BLOCK: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
-/// Dense accumulator of dot products and overlaps over all users, with a two-level bitmap of
-/// the slots whose overlap reached the minimum: draining visits only those, in increasing index
-/// order (so the arrays indexed by user are walked forwards), at a cost of O(qualifying +
-/// n/4096). Users sharing fewer items than the minimum overlap (most co-occurring users share a
-/// single item) are never visited.
+/// The users a scan takes at a time.
+#[inline]
+fn block() -> u32 {
+    #[cfg(test)]
+    if let forced @ 1.. = FORCE_BLOCK.with(std::cell::Cell::get) {
+        return forced.min(BLOCK);
+    }
+    BLOCK
+}
+
+/// Where a scan is in one column of the scanned user: the item, where the current block's
+/// entries start, the next position, and the scanned user's value for the item.
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    item: u32,
+    from: u32,
+    pos: u32,
+    x: f64,
+}
+
+/// Accumulator of dot products and overlaps of one user with every other, a block of users at
+/// a time, with a two-level bitmap of the slots whose overlap reached the minimum: draining
+/// visits only those, in increasing index order (so the arrays indexed by user are walked
+/// forwards). Users sharing fewer items than the minimum overlap (most co-occurring users
+/// share a single item) are never visited.
 #[derive(Debug, Clone, Default)]
 struct PairAcc {
-    slots: Vec<Slot>,
-    /// The current scan's generation (never 0 once a scan started).
-    gen: u32,
+    /// Per user of the block: the running dot product and overlap (zero between blocks).
+    dot: Vec<f64>,
+    cnt: Vec<u32>,
     /// Bit `v` set when slot `v` qualified.
     bits: Vec<u64>,
     /// Bit `w` set when word `w` of `bits` may be non-zero.
-    words: Vec<u64>,
+    words: [u64; (BLOCK / 4096) as usize],
+    cursors: Vec<Cursor>,
 }
 
 impl PairAcc {
-    /// Starts a scan over `n` slots.
-    fn begin(&mut self, n: usize) {
-        if self.slots.len() < n {
-            self.slots.resize(n, Slot::default());
-            self.bits.resize(n.div_ceil(64), 0);
-            self.words.resize(n.div_ceil(64 * 64), 0);
-        }
-        self.gen = self.gen.wrapping_add(1);
-        if self.gen == 0 {
-            // Wrapped: forget every old generation.
-            self.slots.iter_mut().for_each(|s| s.gen = 0);
-            self.gen = 1;
-        }
+    /// Adds `x` to slot `v`'s dot product and one to its overlap, marking it when the overlap
+    /// reaches `need` (without a branch: which users reach it now is unpredictable).
+    #[inline(always)]
+    fn add(&mut self, v: u32, x: f64, need: u32) {
+        let v = v as usize;
+        self.dot[v] += x;
+        self.cnt[v] += 1;
+        let hit = u64::from(self.cnt[v] == need);
+        self.bits[v >> 6] |= hit << (v & 63);
+        self.words[v >> 12] |= hit << ((v >> 6) & 63);
     }
 
-    /// Calls `f(v, dot, overlap)` for every qualifying user in increasing order (the bitmap is
-    /// empty afterwards).
-    fn drain(&mut self, mut f: impl FnMut(u32, f64, u32)) {
+    /// Calls `f(base + v, dot, overlap)` for every qualifying slot `v` in increasing order (the
+    /// bitmap is empty afterwards).
+    fn drain(&mut self, base: u32, f: &mut impl FnMut(u32, f64, u32)) {
         for wi in 0..self.words.len() {
             let mut word = std::mem::take(&mut self.words[wi]);
             while word != 0 {
@@ -238,48 +253,139 @@ impl PairAcc {
                 while bits != 0 {
                     let v = bi * 64 + bits.trailing_zeros() as usize;
                     bits &= bits - 1;
-                    let slot = self.slots[v];
-                    f(v as u32, slot.dot, slot.cnt);
+                    f(base + v as u32, self.dot[v], self.cnt[v]);
                 }
             }
         }
     }
+
+    /// Dot products and overlaps of `u` with every user of `lo..hi` sharing a non-capped item:
+    /// calls `f(v, dot, overlap)` in increasing `v` for those sharing at least `min_overlap`
+    /// items. Each dot product is summed in item order, as from any other side.
+    ///
+    /// Goes a block of users at a time, each of `u`'s columns resuming where the last block
+    /// left it, and skips blocks no column reaches.
+    #[allow(clippy::too_many_arguments)]
+    fn scan(
+        &mut self,
+        m: &Matrix,
+        capped: &[bool],
+        min_overlap: u32,
+        u: u32,
+        lo: u32,
+        hi: u32,
+        mut f: impl FnMut(u32, f64, u32),
+    ) {
+        let hi = hi.min(m.rows.len() as u32);
+        let need = min_overlap.max(1);
+        let block = block();
+        let mut cursors = std::mem::take(&mut self.cursors);
+        cursors.clear();
+        let mut start = u32::MAX; // the first user any column reaches
+        for (item, x) in m.rows[u as usize].iter() {
+            if capped[item as usize] {
+                continue;
+            }
+            let col = &m.cols[item as usize].idx;
+            let pos = if lo == 0 {
+                0
+            } else {
+                col.partition_point(|&v| v < lo)
+            };
+            if let Some(&v) = col.get(pos).filter(|&&v| v < hi) {
+                start = start.min(v);
+                cursors.push(Cursor {
+                    item,
+                    from: pos as u32,
+                    pos: pos as u32,
+                    x,
+                });
+            }
+        }
+        if self.dot.is_empty() {
+            self.dot = vec![0.0; BLOCK as usize];
+            self.cnt = vec![0; BLOCK as usize];
+            self.bits = vec![0; (BLOCK / 64) as usize];
+        }
+        while start < hi {
+            let end = start.saturating_add(block).min(hi);
+            let mut next = u32::MAX;
+            for c in &mut cursors {
+                let col = &m.cols[c.item as usize];
+                let (idx, val) = (&col.idx[c.pos as usize..], &col.val[c.pos as usize..]);
+                let mut taken = 0;
+                for (&v, &y) in idx.iter().zip(val) {
+                    if v >= end {
+                        next = next.min(v);
+                        break;
+                    }
+                    taken += 1;
+                    if v != u {
+                        self.add(v - start, c.x * y, need);
+                    }
+                }
+                c.from = c.pos;
+                c.pos += taken;
+            }
+            self.drain(start, &mut f);
+            // Clear what the block touched (the same entries, still in cache).
+            for c in &cursors {
+                for &v in &m.cols[c.item as usize].idx[c.from as usize..c.pos as usize] {
+                    let v = (v - start) as usize;
+                    self.dot[v] = 0.0;
+                    self.cnt[v] = 0;
+                }
+            }
+            start = next;
+        }
+        self.cursors = cursors;
+    }
 }
 
-/// The best `keep` entries seen so far plus the best one left out (a bounded max-heap whose top
-/// is the worst entry kept), independent of the order entries arrive in.
+/// The best `keep` entries seen so far plus the best one left out (a bounded min-heap of keys
+/// whose top is the worst entry kept), independent of the order entries arrive in.
+#[derive(Debug, Clone, Default)]
 struct TopK {
-    heap: BinaryHeap<Ranked>,
-    keep: usize,
+    heap: BinaryHeap<Reverse<u64>>,
+    /// Entries held: `keep + 1`.
+    cap: usize,
 }
 
 impl TopK {
     fn new(keep: usize) -> TopK {
         TopK {
-            heap: BinaryHeap::with_capacity(keep + 2),
-            keep,
+            heap: BinaryHeap::new(),
+            cap: keep + 1,
         }
     }
 
     #[inline]
     fn push(&mut self, e: Entry) {
-        let e = Ranked(e);
-        if self.heap.len() <= self.keep {
-            self.heap.push(e);
-        } else if self.heap.peek().is_some_and(|worst| e < *worst) {
-            self.heap.pop();
-            self.heap.push(e);
+        let k = key(e);
+        if self.heap.len() < self.cap {
+            self.heap.push(Reverse(k));
+        } else if let Some(mut worst) = self.heap.peek_mut() {
+            if k > worst.0 {
+                // Replaces the worst entry with one sift.
+                *worst = Reverse(k);
+            }
         }
+    }
+
+    /// The entries held, in no particular order.
+    fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
+        self.heap.iter().map(|r| entry(r.0))
     }
 
     /// The list, best first, and the bound (the best entry left out, or 0).
     fn finish(self) -> (Vec<Entry>, f32) {
-        let keep = self.keep;
+        let keep = self.cap - 1;
+        // Ascending `Reverse` order: the best key first.
         let mut list: Vec<Entry> = self
             .heap
             .into_sorted_vec()
             .into_iter()
-            .map(|r| r.0)
+            .map(|r| entry(r.0))
             .collect();
         let bound = if list.len() > keep {
             list.pop().map_or(0.0, |e| e.1)
@@ -379,7 +485,6 @@ impl Shard {
         self.now.clear();
         self.evicted.clear();
         self.recompute.clear();
-        Neighbours::accumulate(m, capped, p.min_overlap, u, lo, hi, &mut self.acc);
         let nu = m.norms[u as usize];
         let mut top = TopK::new(p.keep);
         let mut next = 0; // listed[..next] are done
@@ -426,8 +531,7 @@ impl Shard {
                 None => self.recompute.push(v),
             }
         };
-        acc.drain(|v, dot, cnt| {
-            let v = v + lo;
+        acc.scan(m, capped, p.min_overlap, u, lo, hi, |v, dot, cnt| {
             // Users that list u but share fewer than `min_overlap` items with it now
             // (similarity 0; they were not drained).
             while let Some(&w) = listed.get(next).filter(|&&w| w < v) {
@@ -448,7 +552,7 @@ impl Shard {
         }
         self.acc = acc;
         self.top.clear();
-        self.top.extend(top.heap.into_iter().map(|r| r.0));
+        self.top.extend(top.entries());
     }
 }
 
@@ -460,68 +564,6 @@ pub(crate) struct UpdateCost {
 }
 
 impl Neighbours {
-    /// Accumulates dot products and overlaps of `u` with every user of `lo..hi` sharing a
-    /// non-capped item into `acc` (user `v` in slot `v - lo`), marking those that share at least
-    /// `min_overlap` items. Each dot product is summed in item order, as from any other side.
-    #[allow(clippy::too_many_arguments)]
-    fn accumulate(
-        m: &Matrix,
-        capped: &[bool],
-        min_overlap: u32,
-        u: u32,
-        lo: u32,
-        hi: u32,
-        acc: &mut PairAcc,
-    ) {
-        acc.begin(m.rows.len().min(hi as usize) - lo as usize);
-        let need = min_overlap.max(1);
-        let PairAcc {
-            slots,
-            gen,
-            bits,
-            words,
-        } = acc;
-        let gen = *gen;
-        for (i, rui) in m.rows[u as usize].iter() {
-            if capped[i as usize] {
-                continue;
-            }
-            let col = &m.cols[i as usize];
-            let start = if lo == 0 {
-                0
-            } else {
-                col.idx.partition_point(|&v| v < lo)
-            };
-            for (&v, &rvi) in col.idx[start..].iter().zip(&col.val[start..]) {
-                if v >= hi {
-                    break;
-                }
-                if v == u {
-                    continue;
-                }
-                let v = v - lo;
-                let slot = &mut slots[v as usize];
-                // A slot of an earlier scan starts from zero. Masks, not a branch: which users
-                // were seen before in this scan is unpredictable.
-                let mask = u64::from(slot.gen == gen).wrapping_neg();
-                let dot = f64::from_bits(slot.dot.to_bits() & mask);
-                let cnt = (slot.cnt & mask as u32) + 1;
-                *slot = Slot {
-                    dot: dot + rui * rvi,
-                    cnt,
-                    gen,
-                };
-                if cnt == need {
-                    let w = &mut bits[(v >> 6) as usize];
-                    if *w == 0 {
-                        words[(v >> 12) as usize] |= 1 << ((v >> 6) & 63);
-                    }
-                    *w |= 1 << (v & 63);
-                }
-            }
-        }
-    }
-
     /// `u`'s list and bound from scratch. Keeps only the best k + 1 candidates while scanning
     /// (a bounded heap), without materialising every co-occurring user.
     fn compute(
@@ -531,10 +573,9 @@ impl Neighbours {
         u: u32,
         acc: &mut PairAcc,
     ) -> (Vec<Entry>, f32) {
-        Self::accumulate(m, capped, p.min_overlap, u, 0, u32::MAX, acc);
         let nu = m.norms[u as usize];
         let mut top = TopK::new(p.keep);
-        acc.drain(|v, dot, cnt| {
+        acc.scan(m, capped, p.min_overlap, u, 0, u32::MAX, |v, dot, cnt| {
             let sim = cosine(dot, nu, m.norms[v as usize], cnt, p);
             if sim > 0.0 {
                 top.push((v, sim));
@@ -794,12 +835,15 @@ mod tests {
 
     /// Updates split into user ranges (as heavy users' are) keep every list equal to a full
     /// rebuild, bit for bit, like serial ones: random saves, clicks, hides and unsaves on a
-    /// small catalogue, with caps crossed both ways and decay.
+    /// small catalogue, with caps crossed both ways and decay, scanning in blocks of a few users.
     #[test]
     fn split_updates_equal_full_rebuild() {
         for ranges in [2, 3, 7] {
             FORCE_RANGES.with(|f| f.set(ranges));
             for seed in 0..50 {
+                // Scans in blocks of a few users too (a full rebuild's workers use the
+                // production block: the two must agree).
+                FORCE_BLOCK.with(|f| f.set([0, 3, 5][seed as usize % 3]));
                 let mut rng = SplitMix64::new(seed);
                 let config = Config {
                     neighbours: 1 + rng.below(4) as usize,
@@ -844,28 +888,33 @@ mod tests {
             }
         }
         FORCE_RANGES.with(|f| f.set(0));
+        FORCE_BLOCK.with(|f| f.set(0));
     }
 
-    /// A scan whose generation wraps around forgets every earlier scan's slots: lists computed
-    /// across the wrap equal those of a fresh accumulator.
+    /// A scan leaves its accumulator clean: lists computed one after another with one
+    /// accumulator equal those of a fresh one, whether a scan spans one block or many.
     #[test]
-    fn accumulator_generation_wraps_cleanly() {
+    fn accumulator_is_clean_after_every_scan() {
         let data = crate::synthetic::Dataset::generate(&crate::synthetic::SyntheticConfig::tiny());
         let mut model = Model::new(Config::default()).unwrap();
         model.upsert_items(data.items.clone()).unwrap();
         model.apply(&data.interactions).unwrap();
         let (m, capped, p) = (&model.matrix, &model.capped, model.sim_params());
-        let mut acc = PairAcc::default();
-        acc.begin(m.rows.len());
-        acc.gen = u32::MAX - 3;
-        for u in 0..m.rows.len() as u32 {
-            // Every user is scanned twice per step, so the wrap lands mid-sequence.
-            let first = Neighbours::compute(m, capped, &p, u, &mut acc);
-            let again = Neighbours::compute(m, capped, &p, u, &mut acc);
-            let fresh = Neighbours::compute(m, capped, &p, u, &mut PairAcc::default());
-            assert_eq!(first, fresh, "user {u}");
-            assert_eq!(again, fresh, "user {u}");
+        for block in [0, 1, 7, 64] {
+            FORCE_BLOCK.with(|f| f.set(block));
+            let mut acc = PairAcc::default();
+            for u in 0..m.rows.len() as u32 {
+                let first = Neighbours::compute(m, capped, &p, u, &mut acc);
+                let again = Neighbours::compute(m, capped, &p, u, &mut acc);
+                let fresh = Neighbours::compute(m, capped, &p, u, &mut PairAcc::default());
+                assert_eq!(first, fresh, "block {block}, user {u}");
+                assert_eq!(again, fresh, "block {block}, user {u}");
+                // Every listed similarity is the pair's exact one.
+                for &(v, sim) in &fresh.0 {
+                    assert_eq!(sim, Neighbours::pair(m, capped, &p, u, v), "block {block}");
+                }
+            }
         }
-        assert!(acc.gen < 1000, "the generation wrapped");
+        FORCE_BLOCK.with(|f| f.set(0));
     }
 }
