@@ -13,6 +13,7 @@ use std::borrow::Borrow;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::ids::Probe;
 use crate::interaction::Interaction;
 use crate::kinds::KindEffect;
 use crate::matrix::Part;
@@ -87,12 +88,17 @@ impl Model {
             if chunk.is_empty() {
                 break;
             }
-            let resolved: Vec<Result<(u32, u8)>> = chunk
+            // Validated, resolved and the user looked up in parallel; users are then interned
+            // in arrival order.
+            let resolved: Vec<Result<(u32, u8, Probe)>> = chunk
                 .par_iter()
-                .map(|x| self.resolve(x.borrow()).map(|r| (r.item, r.kind)))
+                .map(|x| {
+                    let r = self.resolve(x.borrow())?;
+                    Ok((r.item, r.kind, self.users.probe(r.user)))
+                })
                 .collect();
             for (x, r) in chunk.iter().zip(resolved) {
-                let (item, kind) = r.map_err(|e| e.in_row(rows.len()))?;
+                let (item, kind, probe) = r.map_err(|e| e.in_row(rows.len()))?;
                 let x = x.borrow();
                 if rows.len() >= u32::MAX as usize {
                     return Err(Error::InvalidConfig(format!(
@@ -104,7 +110,8 @@ impl Model {
                 if !sequential && decay.prepare(x.timestamp).is_some() {
                     sequential = true;
                 }
-                let user = self.intern_user(&x.user_id);
+                let user = self.users.intern_probed(&x.user_id, probe);
+                self.matrix.ensure_user(user);
                 rows.push(user, item, kind, x.timestamp);
             }
         }

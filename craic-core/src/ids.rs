@@ -55,6 +55,13 @@ pub(crate) struct Interner {
 
 const NONE: u32 = u32::MAX;
 
+/// An id's hash and, if it was known when probed, its index (see [`Interner::probe`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Probe {
+    hash: u32,
+    found: Option<u32>,
+}
+
 /// Hashes the (already uniformly random) 32-bit keys of [`Interner::heads`] with one multiply,
 /// which spreads them into the high bits the table's control bytes use.
 #[derive(Clone, Copy, Default)]
@@ -121,11 +128,30 @@ impl Interner {
 
     /// Index of `id`, assigning the next one if it is new.
     pub fn intern(&mut self, id: &str) -> u32 {
-        let h = self.hash(id);
-        if let Some(i) = self.find(h, id) {
+        self.intern_probed(id, self.probe(id))
+    }
+
+    /// What [`Interner::intern`] needs to know about `id` that a shared reference can find
+    /// (so many ids can be probed in parallel, then interned in order): its hash, and its index
+    /// if it is known already.
+    pub fn probe(&self, id: &str) -> Probe {
+        let hash = self.hash(id);
+        Probe {
+            hash,
+            found: self.find(hash, id),
+        }
+    }
+
+    /// [`Interner::intern`] from a [`Probe`] of `id` taken since the last change.
+    pub fn intern_probed(&mut self, id: &str, probe: Probe) -> u32 {
+        if let Some(i) = probe.found {
             return i;
         }
-        self.push(id, h).expect("more than 4 billion ids")
+        // Probed before an earlier row of the same batch added it.
+        if let Some(i) = self.find(probe.hash, id) {
+            return i;
+        }
+        self.push(id, probe.hash).expect("more than 4 billion ids")
     }
 
     /// The id of index `i`.
