@@ -89,7 +89,8 @@ pub struct Config {
     /// preferences or history (the rest is popularity).
     pub hybrid_content_share: f64,
     /// Exponent γ of the popularity prior on content scores: a content match counts
-    /// `content × popularity^γ`, with popularity local to the user's cities in [0, 1]. Among
+    /// `content × popularity^γ`, with popularity local to the user's cities in [0, 1] (the
+    /// request's city, else the stated cities, else the cities the user's history is in). Among
     /// equally good matches the popular one wins, and a brand-new user with stated preferences
     /// gets popularity filtered by those preferences. 0 disables the prior.
     ///

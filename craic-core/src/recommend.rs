@@ -305,6 +305,33 @@ impl Model {
             .unwrap_or_default()
     }
 
+    /// The cities a user's positive history is in: every city holding at least half the weight
+    /// of the user's main one (empty without history).
+    fn history_cities(&self, u: Option<u32>) -> Vec<u32> {
+        let Some(row) = u.and_then(|u| self.matrix.rows.get(u as usize)) else {
+            return Vec::new();
+        };
+        let mut weight: Vec<(u32, f64)> = Vec::new();
+        for (i, v) in row.iter() {
+            let c = self.catalog.city_of[i as usize];
+            if v <= 0.0 || c == NO_CITY {
+                continue;
+            }
+            match weight.iter_mut().find(|x| x.0 == c) {
+                Some(x) => x.1 += v,
+                None => weight.push((c, v)),
+            }
+        }
+        let main = weight.iter().map(|x| x.1).fold(0.0, f64::max);
+        let mut cities: Vec<u32> = weight
+            .into_iter()
+            .filter(|x| x.1 >= 0.5 * main)
+            .map(|x| x.0)
+            .collect();
+        cities.sort_unstable();
+        cities
+    }
+
     /// Up to `want` eligible items by popularity: the user's cities first, then everywhere.
     fn popular(&self, e: &Eligibility, cities: &[u32], want: usize, skip: &[u32]) -> Vec<u32> {
         let mut out: Vec<(u32, f64)> = Vec::new();
@@ -412,7 +439,12 @@ impl Model {
         e: &Eligibility,
         s: &mut Scratch,
     ) -> Vec<Recommendation> {
-        let cities = self.home_cities(u, e.city);
+        let mut cities = self.home_cities(u, e.city);
+        // The personalised strategies judge locality by where the user goes when they did not
+        // say; the popularity control stays popularity overall for them.
+        if cities.is_empty() && req.strategy != Strategy::Popularity {
+            cities = self.history_cities(u);
+        }
         let k = req.k;
         let profile = match req.strategy {
             Strategy::Content | Strategy::Hybrid => self.profile(u, &mut s.features),
