@@ -84,6 +84,9 @@ pub struct Config {
     /// Never recommend items the user has saved (and not unsaved).
     pub exclude_saved: bool,
     /// Hybrid: collaborative share is `n / (n + hybrid_k0)` for a user with `n` positive items.
+    /// Within it, an event the user's neighbours have not touched (or barely) is backed by its
+    /// content: its collaborative part is at least half its (prior-weighted) content score, so
+    /// events nobody has seen yet are not ranked as if the user's neighbourhood disliked them.
     pub hybrid_k0: f64,
     /// Hybrid: share of content within the non-collaborative part, when the user has
     /// preferences or history (the rest is popularity).
