@@ -84,14 +84,23 @@ pub struct Config {
     /// Never recommend items the user has saved (and not unsaved).
     pub exclude_saved: bool,
     /// Hybrid: collaborative share is `n / (n + hybrid_k0)` for a user with `n` positive items.
+    /// Within it, an event the user's neighbours have not touched (or barely) is backed by its
+    /// content: its collaborative part is at least half its (prior-weighted) content score, so
+    /// events nobody has seen yet are not ranked as if the user's neighbourhood disliked them.
     pub hybrid_k0: f64,
     /// Hybrid: share of content within the non-collaborative part, when the user has
     /// preferences or history (the rest is popularity).
     pub hybrid_content_share: f64,
     /// Exponent γ of the popularity prior on content scores: a content match counts
-    /// `content × popularity^γ`, with popularity local to the user's cities in [0, 1]. Among
+    /// `content × popularity^γ`, with popularity local to the user's cities in [0, 1] (the
+    /// request's city, else the stated cities, else the cities the user's history is in). Among
     /// equally good matches the popular one wins, and a brand-new user with stated preferences
     /// gets popularity filtered by those preferences. 0 disables the prior.
+    ///
+    /// The default 0.5 (the square root) lets the match decide more than the popularity: the
+    /// local popularity of events nobody has seen yet is an underestimate (they have had little
+    /// time to collect interactions), and on the synthetic holdout a square root beats 1.0 on
+    /// every seed tried (hybrid NDCG@10 +1 to +4 %).
     pub popularity_prior: f64,
     /// Weight of the artist prior in the popularity prior of content scores. An event's artist
     /// prior is the mean popularity of its artists' events (the best artist's), scaled by the
@@ -151,7 +160,7 @@ impl Default for Config {
             exclude_saved: true,
             hybrid_k0: 15.0,
             hybrid_content_share: 0.85,
-            popularity_prior: 1.0,
+            popularity_prior: 0.5,
             artist_prior: 1.0,
             preference_weight: 1.0,
             max_k: 1_000,

@@ -13,6 +13,12 @@ use crate::request::{Component, Contribution, Explanation, Recommendation, Reque
 use crate::scratch::DenseAcc;
 use crate::timeline::{CHUNK, OFF_TIMELINE};
 
+/// Hybrid: an item's collaborative part is at least this share of what its content part would
+/// be with the collaborative weight (see [`crate::Config::hybrid_k0`]). Events nobody in the
+/// neighbourhood has touched yet — most of the upcoming ones — would otherwise compete on
+/// content and popularity alone, with the collaborative share of the blend lost to them.
+const CONTENT_BACKING: f64 = 0.5;
+
 /// Per-thread buffers of one request. Per-item scores are indexed by timeline position and
 /// cover the upcoming events only; between requests `cf`, `cf_hit` and `blocked` are all zero.
 #[derive(Default)]
@@ -59,6 +65,9 @@ struct Blend {
     inv_max_cf: f64,
     inv_max_ct: f64,
     prior_exp: f64,
+    /// Weight of the content part (content × prior) standing in for the collaborative part
+    /// where that is weaker: [`CONTENT_BACKING`] × the collaborative share (0 without content).
+    backing: f64,
     /// Scale of the artist prior in the content prior: the configured weight over the best
     /// artist prior among the upcoming items (so a scaled prior is in [0, weight]).
     artist: f64,
@@ -74,7 +83,8 @@ impl Blend {
 
     /// The weighted components from raw collaborative and content scores, the (local)
     /// popularity and the raw artist prior. Content counts in proportion to the larger of the
-    /// popularity and the scaled artist prior, raised to `prior_exp`.
+    /// popularity and the scaled artist prior, raised to `prior_exp`; where the collaborative
+    /// part is below `backing` × content × prior, content makes up the difference.
     #[inline]
     fn parts(&self, cf: f64, ct: f64, pop: f64, artist: f64) -> [f64; 3] {
         let cf = (cf * self.inv_max_cf).max(0.0);
@@ -88,11 +98,11 @@ impl Blend {
         } else {
             base.max(f64::MIN_POSITIVE).powf(self.prior_exp)
         };
-        [
-            self.w.collaborative * cf,
-            self.w.content * ct * prior,
-            self.w.popularity * pop,
-        ]
+        let ct = ct * prior;
+        let cf = self.w.collaborative * cf;
+        // The backing is content evidence, so it is reported as content.
+        let backed = (self.backing * ct - cf).max(0.0);
+        [cf, self.w.content * ct + backed, self.w.popularity * pop]
     }
 }
 
@@ -129,7 +139,8 @@ impl BandVisitor for DenseScan<'_> {
 }
 
 impl DenseScan<'_> {
-    /// The same totals as [`Blend::parts`] summed (collaborative part 0), without branches
+    /// The same totals as [`Blend::parts`] summed (collaborative score 0, so the collaborative
+    /// part is the content backing), without branches
     /// except the rare one into the top k.
     #[inline]
     fn run<B: Band>(
@@ -154,7 +165,7 @@ impl DenseScan<'_> {
             let pop = band.bound(max_score);
             let ct = (best_ct * b.inv_max_ct).max(0.0);
             let base = b.base(pop, max_artist);
-            let bound = b.w.content * ct * prior(base) + b.w.popularity * pop;
+            let bound = (b.w.content + b.backing) * ct * prior(base) + b.w.popularity * pop;
             if bound < top.floor {
                 continue;
             }
@@ -166,7 +177,7 @@ impl DenseScan<'_> {
                 let pop = band.local(score, city);
                 let ct = (c * b.inv_max_ct).max(0.0);
                 let base = b.base(pop, a);
-                let total = b.w.content * ct * prior(base) + b.w.popularity * pop;
+                let total = (b.w.content + b.backing) * ct * prior(base) + b.w.popularity * pop;
                 if total > 0.0
                     && total >= top.floor
                     && !(skip | blocked)
@@ -305,6 +316,33 @@ impl Model {
             .unwrap_or_default()
     }
 
+    /// The cities a user's positive history is in: every city holding at least half the weight
+    /// of the user's main one (empty without history).
+    fn history_cities(&self, u: Option<u32>) -> Vec<u32> {
+        let Some(row) = u.and_then(|u| self.matrix.rows.get(u as usize)) else {
+            return Vec::new();
+        };
+        let mut weight: Vec<(u32, f64)> = Vec::new();
+        for (i, v) in row.iter() {
+            let c = self.catalog.city_of[i as usize];
+            if v <= 0.0 || c == NO_CITY {
+                continue;
+            }
+            match weight.iter_mut().find(|x| x.0 == c) {
+                Some(x) => x.1 += v,
+                None => weight.push((c, v)),
+            }
+        }
+        let main = weight.iter().map(|x| x.1).fold(0.0, f64::max);
+        let mut cities: Vec<u32> = weight
+            .into_iter()
+            .filter(|x| x.1 >= 0.5 * main)
+            .map(|x| x.0)
+            .collect();
+        cities.sort_unstable();
+        cities
+    }
+
     /// Up to `want` eligible items by popularity: the user's cities first, then everywhere.
     fn popular(&self, e: &Eligibility, cities: &[u32], want: usize, skip: &[u32]) -> Vec<u32> {
         let mut out: Vec<(u32, f64)> = Vec::new();
@@ -412,7 +450,12 @@ impl Model {
         e: &Eligibility,
         s: &mut Scratch,
     ) -> Vec<Recommendation> {
-        let cities = self.home_cities(u, e.city);
+        let mut cities = self.home_cities(u, e.city);
+        // The personalised strategies judge locality by where the user goes when they did not
+        // say; the popularity control stays popularity overall for them.
+        if cities.is_empty() && req.strategy != Strategy::Popularity {
+            cities = self.history_cities(u);
+        }
         let k = req.k;
         let profile = match req.strategy {
             Strategy::Content | Strategy::Hybrid => self.profile(u, &mut s.features),
@@ -472,6 +515,11 @@ impl Model {
             inv_max_cf: if max_cf > 0.0 { 1.0 / max_cf } else { 0.0 },
             inv_max_ct: if max_ct > 0.0 { 1.0 / max_ct } else { 0.0 },
             prior_exp: self.config.popularity_prior,
+            backing: if w.content > 0.0 {
+                CONTENT_BACKING * w.collaborative
+            } else {
+                0.0
+            },
             artist: {
                 let best = if w.content > 0.0 && self.config.artist_prior > 0.0 {
                     self.artist_prior.best_upcoming(n_up)

@@ -2,7 +2,7 @@
 //! control twice over, and the hybrid must be the best of the four strategies.
 //!
 //! Seed 42 (the presets' default) is a favourable draw for the 2× ratio: other seeds of `small`
-//! give 1.4–1.8× (the README has the table), so this guards against regressions on one fixed
+//! give 1.5–1.95× (the README has the table), so this guards against regressions on one fixed
 //! world rather than proving the ratio in general.
 //!
 //! The figures are printed (run with `--nocapture`) and recorded in the README. The generator's
