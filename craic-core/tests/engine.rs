@@ -486,3 +486,99 @@ fn artist_prior_lifts_unseen_events_of_proven_artists() {
         top(0.0, Strategy::Popularity)
     );
 }
+
+/// A user who stated no city is judged local where their history is: personalised strategies
+/// rank the events of that city by its own popularity, while the popularity control stays
+/// popularity everywhere.
+#[test]
+fn personalised_strategies_infer_cities_from_history() {
+    let items = vec![
+        Item::new("cork-past", T0 + 3_600)
+            .city("cork")
+            .genres(["jazz"]),
+        Item::new("cork-next", FUTURE).city("cork").genres(["jazz"]),
+        Item::new("dublin-next", FUTURE)
+            .city("dublin")
+            .genres(["jazz"]),
+    ];
+    let mut log = vec![
+        Interaction::new("walker", "cork-past", "save", T0),
+        Interaction::new("local", "cork-next", "save", T0 + 1),
+    ];
+    log.extend(
+        (0..5).map(|n| Interaction::new(format!("fan{n}"), "dublin-next", "save", T0 + 2 + n)),
+    );
+    // The city feature off: both upcoming events match the history equally (jazz), so only
+    // locality can tell them apart.
+    let config = Config {
+        content_weights: craic_core::FeatureWeights {
+            city: 0.0,
+            ..Default::default()
+        },
+        ..Config::default()
+    };
+    let e = Engine::build(config, items, vec![], &log).unwrap();
+    let top = |s: Strategy| ids(&e.recommend("walker", &req(2).strategy(s)).unwrap()).join(",");
+    assert_eq!(top(Strategy::Popularity), "dublin-next,cork-next");
+    assert_eq!(top(Strategy::Content), "cork-next,dublin-next");
+    assert_eq!(top(Strategy::Hybrid), "cork-next,dublin-next");
+    // A stated city wins over history.
+    e.set_preferences(
+        "walker",
+        Preferences::new(Vec::<String>::new(), Vec::<String>::new(), ["dublin"]),
+    )
+    .unwrap();
+    assert_eq!(top(Strategy::Content), "dublin-next,cork-next");
+}
+
+/// Hybrid, for a user with a long history (mostly collaborative): an event nobody in the
+/// neighbourhood has touched yet but that matches the user's taste is backed by its content,
+/// so it ranks above an off-taste event two of its three neighbours touched (without the
+/// backing it would compete on the small content share alone, and rank below it).
+#[test]
+fn hybrid_backs_untouched_events_with_content() {
+    let mut items: Vec<Item> = (0..30)
+        .map(|n| {
+            Item::new(format!("past{n}"), T0 + 3_600)
+                .city("dublin")
+                .genres(["folk"])
+                .artists(["folk hero"])
+        })
+        .collect();
+    items.extend([
+        Item::new("strong", FUTURE)
+            .city("dublin")
+            .genres(["folk"])
+            .artists(["someone"]),
+        Item::new("weak", FUTURE)
+            .city("dublin")
+            .genres(["metal"])
+            .artists(["shouter"]),
+        Item::new("fresh", FUTURE)
+            .city("dublin")
+            .genres(["folk"])
+            .artists(["folk hero"]),
+    ]);
+    let mut log = Vec::new();
+    for user in ["regular", "twin0", "twin1", "twin2"] {
+        log.extend((0..30).map(|n| Interaction::new(user, format!("past{n}"), "save", T0 + n)));
+    }
+    for twin in ["twin0", "twin1", "twin2"] {
+        log.push(Interaction::new(twin, "strong", "save", T0 + 100));
+    }
+    log.push(Interaction::new("twin0", "weak", "save", T0 + 101));
+    log.push(Interaction::new("twin1", "weak", "save", T0 + 102));
+    // Someone saved it, but nobody close to `regular`.
+    log.push(Interaction::new("stranger", "fresh", "save", T0 + 103));
+    let e = Engine::build(Config::default(), items, vec![], &log).unwrap();
+    let recs = e
+        .recommend("regular", &req(3).strategy(Strategy::Hybrid).explain(true))
+        .unwrap();
+    assert_eq!(ids(&recs), ["strong", "fresh", "weak"]);
+    // The backing is content evidence, and is reported as such.
+    let fresh = &recs[1].explanation.as_ref().unwrap().contributions;
+    assert!(fresh
+        .iter()
+        .all(|c| c.component != Component::Collaborative));
+    assert!(fresh.iter().any(|c| c.component == Component::Content));
+}
