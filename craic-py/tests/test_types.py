@@ -22,7 +22,7 @@ def test_config_defaults_and_kinds() -> None:
         0.85,
         1.0,
     )
-    assert c.max_item_users == 1000
+    assert c.max_item_users == 500
     assert (c.neighbour_buffer, c.popularity_prior, c.artist_prior) == (25, 0.5, 1.0)
     assert c.content_weights == {"genre": 1.0, "artist": 0.5, "venue": 0.2, "city": 1.0, "tag": 0.5}
     tuned = craic.Config(content_weights={"venue": 0.0}, popularity_prior=0.0, artist_prior=2.5)
