@@ -95,7 +95,9 @@ def test_evaluate_releases_the_gil() -> None:
     data = synthetic.generate("small")
     split = evaluation.time_split(data.interactions, 0.2)
     engine = craic.Engine.build(data.items, split.train, preferences=data.preferences)
-    test = split.test
+    # The test period ten times over (the same relevant items): long enough (≈ 0.1 s) for the
+    # ticker to be scheduled many times while both cores evaluate.
+    test = list(split.test) * 10
     done = threading.Event()
     stamps: list[float] = []
 
