@@ -167,3 +167,29 @@ def test_custom_kind(data: dict[str, Any], now: int) -> None:
     assert e.config.kinds["purchase"] == 3.0
     e.record_one("ben", "jazzcork", "purchase", 1_700_002_000)
     assert e.stats().interactions == 15
+
+
+def test_personalised_strategies_infer_cities_from_history() -> None:
+    # The same world and expectations as the Rust engine test of the same name.
+    t0 = 1_700_000_000
+    items = [
+        craic.Item("cork-past", t0 + 3_600, city="cork", genres=["jazz"]),
+        craic.Item("cork-next", FUTURE, city="cork", genres=["jazz"]),
+        craic.Item("dublin-next", FUTURE, city="dublin", genres=["jazz"]),
+    ]
+    log = [("walker", "cork-past", "save", t0), ("local", "cork-next", "save", t0 + 1)]
+    log += [(f"fan{n}", "dublin-next", "save", t0 + 2 + n) for n in range(5)]
+    engine = craic.Engine.build(
+        items, log, config=craic.Config(content_weights={"city": 0.0})
+    )
+    now = t0 + 86_400
+
+    def top(strategy: str) -> list[str]:
+        recs = engine.recommend("walker", k=2, strategy=strategy, now=now)
+        return [r.item_id for r in recs]
+
+    assert top("popularity") == ["dublin-next", "cork-next"]
+    assert top("content") == ["cork-next", "dublin-next"]
+    assert top("hybrid") == ["cork-next", "dublin-next"]
+    engine.set_preferences("walker", craic.Preferences(cities=["dublin"]))
+    assert top("content") == ["dublin-next", "cork-next"]
