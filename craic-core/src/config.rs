@@ -82,7 +82,7 @@ pub struct Config {
     /// count in norms, popularity, content and scoring). Bounds the cost of similarity updates.
     ///
     /// The default 500 keeps a full build of 100 000 users and 2 M interactions within ≈ 2 s and
-    /// one update's p99 under 1 ms on 2 cores, for ≈ 2 % of hybrid NDCG@10 against 1 000 on the
+    /// one update's p99 under 1 ms (median of runs) on 2 cores, for ≈ 2 % of hybrid NDCG@10 against 1 000 on the
     /// synthetic `medium` preset (the README's *Performance* table); raise it for more
     /// collaborative signal from popular events at a higher update cost.
     pub max_item_users: usize,
