@@ -128,7 +128,11 @@ impl Interner {
 
     /// Index of `id`, assigning the next one if it is new.
     pub fn intern(&mut self, id: &str) -> u32 {
-        self.intern_probed(id, self.probe(id))
+        let probe = self.probe(id);
+        match probe.found {
+            Some(i) => i,
+            None => self.push(id, probe.hash).expect("more than 4 billion ids"),
+        }
     }
 
     /// What [`Interner::intern`] needs to know about `id` that a shared reference can find
@@ -142,16 +146,14 @@ impl Interner {
         }
     }
 
-    /// [`Interner::intern`] from a [`Probe`] of `id` taken since the last change.
+    /// [`Interner::intern`] from a [`Probe`] of `id`, which may have been taken before other ids
+    /// were added (indices never change, so a found one stands; an id not found then is looked
+    /// for again, since one of those may have been it).
     pub fn intern_probed(&mut self, id: &str, probe: Probe) -> u32 {
-        if let Some(i) = probe.found {
-            return i;
+        match probe.found.or_else(|| self.find(probe.hash, id)) {
+            Some(i) => i,
+            None => self.push(id, probe.hash).expect("more than 4 billion ids"),
         }
-        // Probed before an earlier row of the same batch added it.
-        if let Some(i) = self.find(probe.hash, id) {
-            return i;
-        }
-        self.push(id, probe.hash).expect("more than 4 billion ids")
     }
 
     /// The id of index `i`.

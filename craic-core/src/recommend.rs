@@ -59,12 +59,50 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+/// The content prior `base^γ` (γ = [`crate::Config::popularity_prior`]), the common exponents
+/// taken without `powf`, which costs several times a square root.
+#[derive(Debug, Clone, Copy)]
+enum Prior {
+    /// γ = 1.
+    Linear,
+    /// γ = 0: no prior.
+    Flat,
+    /// γ = 0.5, the default.
+    Sqrt,
+    /// Any other γ.
+    Pow(f64),
+}
+
+impl Prior {
+    fn new(exponent: f64) -> Prior {
+        if exponent == 1.0 {
+            Prior::Linear
+        } else if exponent == 0.0 {
+            Prior::Flat
+        } else if exponent == 0.5 {
+            Prior::Sqrt
+        } else {
+            Prior::Pow(exponent)
+        }
+    }
+
+    #[inline]
+    fn apply(self, base: f64) -> f64 {
+        match self {
+            Prior::Linear => base,
+            Prior::Flat => 1.0,
+            Prior::Sqrt => base.sqrt(),
+            Prior::Pow(e) => base.max(f64::MIN_POSITIVE).powf(e),
+        }
+    }
+}
+
 /// How one request blends the three components (each normalised by its maximum).
 struct Blend {
     w: BlendWeights,
     inv_max_cf: f64,
     inv_max_ct: f64,
-    prior_exp: f64,
+    prior: Prior,
     /// Weight of the content part (content × prior) standing in for the collaborative part
     /// where that is weaker: [`CONTENT_BACKING`] × the collaborative share (0 without content).
     backing: f64,
@@ -83,23 +121,15 @@ impl Blend {
 
     /// The weighted components from raw collaborative and content scores, the (local)
     /// popularity and the raw artist prior. Content counts in proportion to the larger of the
-    /// popularity and the scaled artist prior, raised to `prior_exp`; where the collaborative
-    /// part is below `backing` × content × prior, content makes up the difference.
+    /// popularity and the scaled artist prior, through the [`Prior`]; where the collaborative part
+    /// is below `backing` × content × prior, content makes up the difference.
     #[inline]
     fn parts(&self, cf: f64, ct: f64, pop: f64, artist: f64) -> [f64; 3] {
         let cf = (cf * self.inv_max_cf).max(0.0);
         let ct = (ct * self.inv_max_ct).max(0.0);
         let base = self.base(pop, artist);
         // Branches on the configuration only, which every item of a request shares.
-        let prior = if self.prior_exp == 1.0 {
-            base
-        } else if self.prior_exp == 0.0 {
-            1.0
-        } else if self.prior_exp == 0.5 {
-            base.sqrt() // the default: a square root is several times cheaper than `powf`
-        } else {
-            base.max(f64::MIN_POSITIVE).powf(self.prior_exp)
-        };
+        let prior = self.prior.apply(base);
         let ct = ct * prior;
         let cf = self.w.collaborative * cf;
         // The backing is content evidence, so it is reported as content.
@@ -126,18 +156,13 @@ struct DenseScan<'a> {
 impl BandVisitor for DenseScan<'_> {
     fn visit<B: Band>(self, items: &[(f64, u32)], chunk_max: &[f64], band: B) {
         let b = self.blend;
-        // Each prior is non-decreasing, so its value at a bound is a bound.
-        if b.prior_exp == 1.0 {
-            self.run(items, chunk_max, band, |pop| pop);
-        } else if b.prior_exp == 0.0 {
-            self.run(items, chunk_max, band, |_| 1.0);
-        } else if b.prior_exp == 0.5 {
-            self.run(items, chunk_max, band, f64::sqrt);
-        } else {
-            let e = b.prior_exp;
-            self.run(items, chunk_max, band, |pop: f64| {
-                pop.max(f64::MIN_POSITIVE).powf(e)
-            });
+        // Each prior is non-decreasing, so its value at a bound is a bound. One loop per shape,
+        // so the common ones compile without a call to `powf`.
+        match b.prior {
+            Prior::Linear => self.run(items, chunk_max, band, |x| Prior::Linear.apply(x)),
+            Prior::Flat => self.run(items, chunk_max, band, |x| Prior::Flat.apply(x)),
+            Prior::Sqrt => self.run(items, chunk_max, band, |x| Prior::Sqrt.apply(x)),
+            p @ Prior::Pow(_) => self.run(items, chunk_max, band, move |x| p.apply(x)),
         }
     }
 }
@@ -518,7 +543,7 @@ impl Model {
             w,
             inv_max_cf: if max_cf > 0.0 { 1.0 / max_cf } else { 0.0 },
             inv_max_ct: if max_ct > 0.0 { 1.0 / max_ct } else { 0.0 },
-            prior_exp: self.config.popularity_prior,
+            prior: Prior::new(self.config.popularity_prior),
             backing: if w.content > 0.0 {
                 CONTENT_BACKING * w.collaborative
             } else {

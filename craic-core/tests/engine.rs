@@ -433,25 +433,21 @@ fn custom_kinds_weigh_as_configured() {
 /// A new event by an artist whose past shows drew crowds outranks an equally matching new event
 /// by an artist nobody came to see (both unseen), for content and hybrid; `artist_prior = 0`
 /// ranks them by index alone, and the popularity control never looks at artists.
+/// An event in Dublin with one genre and one artist.
+fn dublin_gig(id: impl Into<String>, starts_at: i64, genre: &str, artist: &str) -> Item {
+    Item::new(id, starts_at)
+        .city("dublin")
+        .genres([genre])
+        .artists([artist])
+}
+
 #[test]
 fn artist_prior_lifts_unseen_events_of_proven_artists() {
     let items = vec![
-        Item::new("old-show", T0 + 3_600)
-            .city("dublin")
-            .genres(["techno"])
-            .artists(["big name"]),
-        Item::new("old-gig", T0 + 3_600)
-            .city("dublin")
-            .genres(["techno"])
-            .artists(["newcomer"]),
-        Item::new("a-newcomer", FUTURE)
-            .city("dublin")
-            .genres(["techno"])
-            .artists(["newcomer"]),
-        Item::new("b-big-name", FUTURE)
-            .city("dublin")
-            .genres(["techno"])
-            .artists(["big name"]),
+        dublin_gig("old-show", T0 + 3_600, "techno", "big name"),
+        dublin_gig("old-gig", T0 + 3_600, "techno", "newcomer"),
+        dublin_gig("a-newcomer", FUTURE, "techno", "newcomer"),
+        dublin_gig("b-big-name", FUTURE, "techno", "big name"),
     ];
     // Both artists played before (so both artist features weigh the same): one to a crowd,
     // the other to one person.
@@ -538,26 +534,12 @@ fn personalised_strategies_infer_cities_from_history() {
 #[test]
 fn hybrid_backs_untouched_events_with_content() {
     let mut items: Vec<Item> = (0..30)
-        .map(|n| {
-            Item::new(format!("past{n}"), T0 + 3_600)
-                .city("dublin")
-                .genres(["folk"])
-                .artists(["folk hero"])
-        })
+        .map(|n| dublin_gig(format!("past{n}"), T0 + 3_600, "folk", "folk hero"))
         .collect();
     items.extend([
-        Item::new("strong", FUTURE)
-            .city("dublin")
-            .genres(["folk"])
-            .artists(["someone"]),
-        Item::new("weak", FUTURE)
-            .city("dublin")
-            .genres(["metal"])
-            .artists(["shouter"]),
-        Item::new("fresh", FUTURE)
-            .city("dublin")
-            .genres(["folk"])
-            .artists(["folk hero"]),
+        dublin_gig("strong", FUTURE, "folk", "someone"),
+        dublin_gig("weak", FUTURE, "metal", "shouter"),
+        dublin_gig("fresh", FUTURE, "folk", "folk hero"),
     ]);
     let mut log = Vec::new();
     for user in ["regular", "twin0", "twin1", "twin2"] {
