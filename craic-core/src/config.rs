@@ -43,6 +43,42 @@ pub struct FeatureWeights {
     pub tag: f64,
 }
 
+impl FeatureWeights {
+    /// The names of the kinds of metadata, as the bindings spell them.
+    pub const NAMES: [&'static str; 5] = ["genre", "artist", "venue", "city", "tag"];
+
+    /// Every `(name, weight)`, in [`FeatureWeights::NAMES`] order.
+    pub fn entries(&self) -> [(&'static str, f64); 5] {
+        [
+            ("genre", self.genre),
+            ("artist", self.artist),
+            ("venue", self.venue),
+            ("city", self.city),
+            ("tag", self.tag),
+        ]
+    }
+
+    /// Sets the weight of one kind of metadata by name; an unknown name is
+    /// [`Error::InvalidConfig`] (the weight itself is checked by [`Config::validate`]).
+    pub fn set(&mut self, name: &str, weight: f64) -> Result<()> {
+        let slot = match name {
+            "genre" => &mut self.genre,
+            "artist" => &mut self.artist,
+            "venue" => &mut self.venue,
+            "city" => &mut self.city,
+            "tag" => &mut self.tag,
+            other => {
+                return Err(Error::InvalidConfig(format!(
+                    "unknown content weight {other:?} ({})",
+                    Self::NAMES.join(", ")
+                )))
+            }
+        };
+        *slot = weight;
+        Ok(())
+    }
+}
+
 impl Default for FeatureWeights {
     fn default() -> Self {
         FeatureWeights {
@@ -190,6 +226,21 @@ impl Config {
             },
         );
         Ok(self)
+    }
+
+    /// Sets the weight of a kind by name: a kind the configuration already defines (`save`,
+    /// `hide`, …) keeps its effect and gets the new weight; a new name is added as a positive
+    /// kind, as [`Config::with_kind`] does. This is what the bindings' `kinds` mapping means.
+    pub fn with_kind_weight(mut self, name: impl Into<String>, weight: f64) -> Result<Self> {
+        let name = name.into();
+        match self.kinds.get_mut(&name) {
+            Some(spec) => {
+                check_weight(&name, weight)?;
+                spec.weight = weight;
+                Ok(self)
+            }
+            None => self.with_kind(name, weight),
+        }
     }
 
     /// Checks every field; called by the engine's constructor.

@@ -82,19 +82,7 @@ impl PyConfig {
     ) -> PyResult<Self> {
         let mut weights = DEFAULT.content_weights.clone();
         for (name, w) in content_weights.unwrap_or_default() {
-            let slot = match name.as_str() {
-                "genre" => &mut weights.genre,
-                "artist" => &mut weights.artist,
-                "venue" => &mut weights.venue,
-                "city" => &mut weights.city,
-                "tag" => &mut weights.tag,
-                other => {
-                    return Err(errors::to_py(core::Error::InvalidConfig(format!(
-                        "unknown content weight {other:?} (genre, artist, venue, city, tag)"
-                    ))))
-                }
-            };
-            *slot = w;
+            weights.set(&name, w).map_err(errors::to_py)?;
         }
         let mut config = core::Config {
             half_life_secs,
@@ -114,10 +102,9 @@ impl PyConfig {
             ..DEFAULT.clone()
         };
         for (name, weight) in kinds.unwrap_or_default() {
-            match config.kinds.get_mut(&name) {
-                Some(spec) => spec.weight = weight,
-                None => config = config.with_kind(name, weight).map_err(errors::to_py)?,
-            }
+            config = config
+                .with_kind_weight(name, weight)
+                .map_err(errors::to_py)?;
         }
         config.validate().map_err(errors::to_py)?;
         Ok(PyConfig { inner: config })
@@ -168,17 +155,12 @@ impl PyConfig {
     /// (`genre`, `artist`, `venue`, `city`, `tag`).
     #[getter]
     fn content_weights(&self) -> BTreeMap<String, f64> {
-        let w = &self.inner.content_weights;
-        [
-            ("genre", w.genre),
-            ("artist", w.artist),
-            ("venue", w.venue),
-            ("city", w.city),
-            ("tag", w.tag),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+        self.inner
+            .content_weights
+            .entries()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect()
     }
 
     /// Similarity shrinkage λ.

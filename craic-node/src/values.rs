@@ -1,0 +1,477 @@
+//! The core's value types as plain JavaScript objects, each converted in one place: inputs
+//! (`Item`, `Preferences`, `Interaction`, `ConfigOptions`, `RecommendOptions`) into core types,
+//! core results (`Recommendation`, `Applied`, `Stats`, …) into objects. camelCase names, the
+//! core's meanings and defaults.
+
+use std::collections::HashMap;
+
+use craic_core as core;
+use craic_core::ErrorKind;
+use napi::bindgen_prelude::{Either, Null};
+use napi_derive::napi;
+
+use crate::convert::{self, options};
+use crate::errors::{Fallible, JsFailure};
+
+options! {
+    /// An event in the catalogue. Times are unix seconds.
+    pub struct Item: "an item" {
+        /// Unique id.
+        pub id: [String],
+        /// Start time (unix seconds); the event is recommendable until it starts.
+        pub starts_at: [f64],
+        /// City (`""` if unknown).
+        pub city: [Option<String>],
+        /// Venue (`""` if unknown).
+        pub venue: [Option<String>],
+        /// Genres.
+        pub genres: [Option<Vec<String>>],
+        /// Performing artists.
+        pub artists: [Option<Vec<String>>],
+        /// End time (unix seconds), if known.
+        pub ends_at: [Option<f64>],
+        /// Free-form tags.
+        pub tags: [Option<Vec<String>>],
+    }
+}
+
+impl TryFrom<Item> for core::Item {
+    type Error = JsFailure;
+
+    fn try_from(i: Item) -> Fallible<core::Item> {
+        Ok(core::Item {
+            id: i.id,
+            starts_at: convert::timestamp(i.starts_at, "startsAt")?,
+            city: i.city.unwrap_or_default(),
+            venue: i.venue.unwrap_or_default(),
+            genres: i.genres.unwrap_or_default(),
+            artists: i.artists.unwrap_or_default(),
+            ends_at: convert::opt_timestamp(i.ends_at, "endsAt")?,
+            tags: i.tags.unwrap_or_default(),
+        })
+    }
+}
+
+impl From<core::Item> for Item {
+    fn from(i: core::Item) -> Self {
+        Item {
+            id: i.id,
+            starts_at: i.starts_at as f64,
+            city: Some(i.city),
+            venue: Some(i.venue),
+            genres: Some(i.genres),
+            artists: Some(i.artists),
+            ends_at: i.ends_at.map(|t| t as f64),
+            tags: Some(i.tags),
+        }
+    }
+}
+
+/// Converts a list of items; a bad one is reported with its index as `row`.
+pub(crate) fn items(items: Vec<Item>) -> Fallible<Vec<core::Item>> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(n, i)| core::Item::try_from(i).map_err(|e| e.in_row(n)))
+        .collect()
+}
+
+options! {
+    /// What a user said they like at onboarding; the first city is their home city.
+    pub struct Preferences: "preferences" {
+        /// Liked genres.
+        pub genres: [Option<Vec<String>>],
+        /// Liked artists.
+        pub artists: [Option<Vec<String>>],
+        /// Cities the user goes out in.
+        pub cities: [Option<Vec<String>>],
+    }
+}
+
+impl From<Preferences> for core::Preferences {
+    fn from(p: Preferences) -> Self {
+        core::Preferences {
+            genres: p.genres.unwrap_or_default(),
+            artists: p.artists.unwrap_or_default(),
+            cities: p.cities.unwrap_or_default(),
+        }
+    }
+}
+
+impl From<core::Preferences> for Preferences {
+    fn from(p: core::Preferences) -> Self {
+        Preferences {
+            genres: Some(p.genres),
+            artists: Some(p.artists),
+            cities: Some(p.cities),
+        }
+    }
+}
+
+/// Converts a `{userId: preferences}` record.
+pub(crate) fn preferences_map(
+    map: Option<HashMap<String, Preferences>>,
+) -> Vec<(String, core::Preferences)> {
+    let mut prefs: Vec<(String, core::Preferences)> = map
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(user, p)| (user, p.into()))
+        .collect();
+    // A JS object's keys come out of a hash map in no set order: sort, so builds are
+    // deterministic (users are interned in this order).
+    prefs.sort_by(|a, b| a.0.cmp(&b.0));
+    prefs
+}
+
+/// One piece of implicit feedback: `userId` did `kind` to `itemId` at `timestamp` (unix
+/// seconds). Kinds: `save`, `click`, `hide`, `unsave`, or one added in the configuration.
+#[napi(object)]
+#[derive(Clone)]
+pub struct Interaction {
+    /// Who acted.
+    pub user_id: String,
+    /// What they acted on.
+    pub item_id: String,
+    /// The interaction kind.
+    pub kind: String,
+    /// When, in unix seconds (a whole number; milliseconds are refused).
+    pub timestamp: f64,
+}
+
+impl TryFrom<Interaction> for core::Interaction {
+    type Error = JsFailure;
+
+    fn try_from(i: Interaction) -> Fallible<core::Interaction> {
+        Ok(core::Interaction {
+            user_id: i.user_id,
+            item_id: i.item_id,
+            kind: i.kind,
+            timestamp: convert::timestamp(i.timestamp, "timestamp")?,
+        })
+    }
+}
+
+impl From<core::Interaction> for Interaction {
+    fn from(i: core::Interaction) -> Self {
+        Interaction {
+            user_id: i.user_id,
+            item_id: i.item_id,
+            kind: i.kind,
+            timestamp: i.timestamp as f64,
+        }
+    }
+}
+
+/// Converts a batch of interactions; a bad row is reported with its index as `row`.
+pub(crate) fn interactions(rows: Vec<Interaction>) -> Fallible<Vec<core::Interaction>> {
+    rows.into_iter()
+        .enumerate()
+        .map(|(n, i)| core::Interaction::try_from(i).map_err(|e| e.in_row(n)))
+        .collect()
+}
+
+/// A strategy name (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`).
+pub(crate) fn strategy(name: Option<String>) -> Fallible<core::Strategy> {
+    name.map_or(Ok(core::Strategy::Hybrid), |n| {
+        n.parse().map_err(JsFailure::from)
+    })
+}
+
+options! {
+    /// Options of `recommend` and `recommendMany`.
+    pub struct RecommendOptions: "recommend options" {
+        /// How many items (default 10); exactly this many whenever enough are eligible.
+        pub k: [Option<f64>],
+        /// `"popularity"`, `"collaborative"`, `"content"` or `"hybrid"` (default).
+        pub strategy: [Option<String>],
+        /// The time to recommend at, unix seconds (default: the clock).
+        pub now: [Option<f64>],
+        /// Only events in this city.
+        pub city: [Option<String>],
+        /// Item ids never to return.
+        pub exclude: [Option<Vec<String>>],
+        /// Attach each component's contribution and a reason.
+        pub explain: [Option<bool>],
+        /// Override the configuration's `excludeSaved`.
+        pub exclude_saved: [Option<bool>],
+    }
+}
+
+impl TryFrom<RecommendOptions> for core::Request {
+    type Error = JsFailure;
+
+    fn try_from(o: RecommendOptions) -> Fallible<core::Request> {
+        Ok(core::Request {
+            k: convert::k(o.k)?,
+            strategy: strategy(o.strategy)?,
+            now: convert::opt_timestamp(o.now, "now")?,
+            city: o.city,
+            exclude: o.exclude.unwrap_or_default(),
+            explain: o.explain.unwrap_or(false),
+            exclude_saved: o.exclude_saved,
+        })
+    }
+}
+
+/// The core request of optional recommend options (`undefined` gives the defaults).
+pub(crate) fn request(o: Option<RecommendOptions>) -> Fallible<core::Request> {
+    o.unwrap_or_default().try_into()
+}
+
+/// One component's share of a recommendation's score.
+#[napi(object)]
+pub struct Contribution {
+    /// `"popularity"`, `"collaborative"` or `"content"`.
+    pub component: String,
+    /// Its weighted contribution to the final score.
+    pub score: f64,
+    /// Human-readable reason, e.g. `"matches genre folk"`.
+    pub reason: String,
+}
+
+/// One recommended item; `explanation` is set when asked for with `explain: true`.
+#[napi(object)]
+pub struct Recommendation {
+    /// The item id.
+    pub item_id: String,
+    /// Score under the requested strategy (comparable within one response).
+    pub score: f64,
+    /// Contributions, largest first, or `null` when not asked for.
+    pub explanation: Option<Vec<Contribution>>,
+}
+
+impl From<core::Recommendation> for Recommendation {
+    fn from(r: core::Recommendation) -> Self {
+        Recommendation {
+            item_id: r.item_id,
+            score: r.score,
+            explanation: r.explanation.map(|e| {
+                e.contributions
+                    .into_iter()
+                    .map(|c| Contribution {
+                        component: c.component.as_str().to_owned(),
+                        score: c.score,
+                        reason: c.reason,
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+/// Core recommendations as JS objects.
+pub(crate) fn recommendations(recs: Vec<core::Recommendation>) -> Vec<Recommendation> {
+    recs.into_iter().map(Recommendation::from).collect()
+}
+
+/// What applying a batch of interactions did.
+#[napi(object)]
+pub struct Applied {
+    /// Interactions applied.
+    pub interactions: u32,
+    /// Distinct users whose rows changed.
+    pub users_changed: u32,
+    /// Neighbour lists recomputed from scratch.
+    pub lists_recomputed: u32,
+    /// Neighbour-list entries checked or fixed in place.
+    pub entries_touched: f64,
+    /// True when the batch was large enough to rebuild every list instead.
+    pub full_rebuild: bool,
+}
+
+impl From<core::Applied> for Applied {
+    fn from(a: core::Applied) -> Self {
+        Applied {
+            interactions: saturate(a.interactions),
+            users_changed: saturate(a.users_changed),
+            lists_recomputed: saturate(a.lists_recomputed),
+            entries_touched: a.entries_touched as f64,
+            full_rebuild: a.full_rebuild,
+        }
+    }
+}
+
+/// A count as a JS-friendly `u32` (counts here never reach 4 billion; saturate if they do).
+pub(crate) fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Counts describing an engine's contents.
+#[napi(object)]
+pub struct Stats {
+    /// Users known.
+    pub users: u32,
+    /// Items in the catalogue, removed ones included.
+    pub items: u32,
+    /// Items that can be recommended.
+    pub live_items: u32,
+    /// Non-empty user–item cells.
+    pub cells: f64,
+    /// Interactions applied since the engine was created.
+    pub interactions: f64,
+    /// Latest interaction timestamp applied, if any.
+    pub watermark: Option<f64>,
+}
+
+impl From<core::Stats> for Stats {
+    fn from(s: core::Stats) -> Self {
+        Stats {
+            users: saturate(s.users),
+            items: saturate(s.items),
+            live_items: saturate(s.live_items),
+            cells: s.cells as f64,
+            interactions: s.interactions as f64,
+            watermark: s.watermark.map(|w| w as f64),
+        }
+    }
+}
+
+/// Shares of each component in a user's hybrid score (they sum to 1).
+#[napi(object)]
+pub struct BlendWeights {
+    /// Collaborative share.
+    pub collaborative: f64,
+    /// Content share.
+    pub content: f64,
+    /// Popularity share.
+    pub popularity: f64,
+}
+
+impl From<core::BlendWeights> for BlendWeights {
+    fn from(b: core::BlendWeights) -> Self {
+        BlendWeights {
+            collaborative: b.collaborative,
+            content: b.content,
+            popularity: b.popularity,
+        }
+    }
+}
+
+/// A user's neighbour and their similarity.
+#[napi(object)]
+pub struct Neighbour {
+    /// The neighbour's user id.
+    pub user_id: String,
+    /// Cosine similarity with shrinkage.
+    pub similarity: f64,
+}
+
+options! {
+    /// Engine configuration; every field is optional and defaults to the core's default.
+    /// `kinds` maps kind names to weights: a name the defaults define (`save` 1.0, `click` 0.25,
+    /// `hide` 1.0, `unsave`) gets a new weight and keeps its effect, a new name
+    /// (`{purchase: 3}`) is added as a positive kind. `halfLifeSecs: null` disables decay.
+    pub struct Config: "config" {
+        /// Interaction kind names and their weights.
+        pub kinds: [Option<HashMap<String, f64>>],
+        /// Half-life of an interaction's weight in seconds (`null`: no decay; default 30 days).
+        pub half_life_secs: [Option<Either<f64, Null>>],
+        /// Neighbours kept per user.
+        pub neighbours: [Option<f64>],
+        /// Extra neighbours kept beyond `neighbours` so updates are fixed in place.
+        pub neighbour_buffer: [Option<f64>],
+        /// Similarity shrinkage λ.
+        pub shrinkage: [Option<f64>],
+        /// Minimum number of co-interacted items for two users to be neighbours.
+        pub min_overlap: [Option<f64>],
+        /// Items with more distinct users than this do not count towards user–user overlap.
+        pub max_item_users: [Option<f64>],
+        /// Never recommend items the user saved (a request can override it).
+        pub exclude_saved: [Option<bool>],
+        /// Positive items at which the hybrid's collaborative share reaches one half.
+        pub hybrid_k0: [Option<f64>],
+        /// Content's share of the hybrid's non-collaborative part.
+        pub hybrid_content_share: [Option<f64>],
+        /// Weight of stated preferences against history in the content profile.
+        pub preference_weight: [Option<f64>],
+        /// Exponent of the popularity prior on content scores (0 disables it).
+        pub popularity_prior: [Option<f64>],
+        /// Weight of the artist prior in the content score's popularity prior (0 disables it).
+        pub artist_prior: [Option<f64>],
+        /// Weight of each kind of metadata in content scoring (`genre`, `artist`, `venue`,
+        /// `city`, `tag`).
+        pub content_weights: [Option<HashMap<String, f64>>],
+        /// Largest `k` a request may ask for.
+        pub max_k: [Option<f64>],
+    }
+}
+
+fn count_field(v: Option<f64>, name: &str, default: usize) -> Fallible<usize> {
+    v.map_or(Ok(default), |v| {
+        convert::count(v, name, ErrorKind::InvalidConfig)
+    })
+}
+
+impl Config {
+    /// The core configuration.
+    pub(crate) fn into_core(self) -> Fallible<core::Config> {
+        let d = core::Config::default();
+        let mut weights = d.content_weights.clone();
+        for (name, w) in self.content_weights.unwrap_or_default() {
+            weights.set(&name, w)?;
+        }
+        let min_overlap = count_field(self.min_overlap, "minOverlap", d.min_overlap as usize)?;
+        let mut config = core::Config {
+            half_life_secs: match self.half_life_secs {
+                None => d.half_life_secs,
+                Some(Either::A(secs)) => Some(secs),
+                Some(Either::B(Null)) => None,
+            },
+            neighbours: count_field(self.neighbours, "neighbours", d.neighbours)?,
+            neighbour_buffer: count_field(
+                self.neighbour_buffer,
+                "neighbourBuffer",
+                d.neighbour_buffer,
+            )?,
+            shrinkage: self.shrinkage.unwrap_or(d.shrinkage),
+            min_overlap: u32::try_from(min_overlap).map_err(|_| {
+                JsFailure::invalid(ErrorKind::InvalidConfig, "minOverlap is too large")
+            })?,
+            max_item_users: count_field(self.max_item_users, "maxItemUsers", d.max_item_users)?,
+            exclude_saved: self.exclude_saved.unwrap_or(d.exclude_saved),
+            hybrid_k0: self.hybrid_k0.unwrap_or(d.hybrid_k0),
+            hybrid_content_share: self.hybrid_content_share.unwrap_or(d.hybrid_content_share),
+            preference_weight: self.preference_weight.unwrap_or(d.preference_weight),
+            popularity_prior: self.popularity_prior.unwrap_or(d.popularity_prior),
+            artist_prior: self.artist_prior.unwrap_or(d.artist_prior),
+            max_k: count_field(self.max_k, "maxK", d.max_k)?,
+            content_weights: weights,
+            ..d
+        };
+        let mut kinds: Vec<(String, f64)> = self.kinds.unwrap_or_default().into_iter().collect();
+        kinds.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, weight) in kinds {
+            config = config.with_kind_weight(name, weight)?;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+impl From<core::Config> for Config {
+    fn from(c: core::Config) -> Self {
+        Config {
+            kinds: Some(c.kinds.iter().map(|(k, s)| (k.clone(), s.weight)).collect()),
+            half_life_secs: Some(c.half_life_secs.map_or(Either::B(Null), Either::A)),
+            neighbours: Some(c.neighbours as f64),
+            neighbour_buffer: Some(c.neighbour_buffer as f64),
+            shrinkage: Some(c.shrinkage),
+            min_overlap: Some(f64::from(c.min_overlap)),
+            max_item_users: Some(c.max_item_users as f64),
+            exclude_saved: Some(c.exclude_saved),
+            hybrid_k0: Some(c.hybrid_k0),
+            hybrid_content_share: Some(c.hybrid_content_share),
+            preference_weight: Some(c.preference_weight),
+            popularity_prior: Some(c.popularity_prior),
+            artist_prior: Some(c.artist_prior),
+            content_weights: Some(
+                c.content_weights
+                    .entries()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            ),
+            max_k: Some(c.max_k as f64),
+        }
+    }
+}
