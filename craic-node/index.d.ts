@@ -87,6 +87,71 @@ export declare class Engine {
   interactionMatrix(): InteractionMatrix
 }
 
+/**
+ * A validated A/B experiment that deterministically assigns users to variants, exactly as
+ * GrowthBook's SDKs do (same hash, ranges, coverage and namespaces). `variants` lists
+ * `{name, weight, strategy}`, control first. A bad definition throws `InvalidInputError` with
+ * code `CRAIC_INVALID_EXPERIMENT`.
+ */
+export declare class Experiment {
+  /** Defines an experiment; `options` are `{coverage, namespace, hashVersion, seed}`. */
+  constructor(key: string, variants: Array<Variant>, options?: ExperimentOptions)
+  /** The experiment key. */
+  get key(): string
+  /** The variants, control first. */
+  get variants(): Array<Variant>
+  /** Share of users included. */
+  get coverage(): number
+  /** `[id, start, end]` of the namespace slice, or `null`. */
+  get namespace(): [string, number, number] | null
+  /** GrowthBook hash version (1 or 2). */
+  get hashVersion(): number
+  /** The hash seed, or `null` when it is the key. */
+  get seed(): string | null
+  /** Each variant's bucket range `[start, end]`. */
+  get ranges(): Array<[number, number]>
+  /** The user's variant, or `null` when the user is outside the coverage or namespace. */
+  assign(userId: string): Assignment | null
+  /** `assign` for many users; `null` for those not in the experiment. */
+  assignMany(userIds: Array<string>): Array<Assignment | undefined | null>
+}
+
+/**
+ * Tracks exposures and conversions of registered experiments and reports on them.
+ * Thread-safe; events are idempotent by `id`.
+ */
+export declare class ExperimentTracker {
+  /** An empty tracker. */
+  constructor()
+  /** Registers an experiment (a key can be registered once). */
+  register(experiment: Experiment): void
+  /** A registered experiment, or `null`. */
+  experiment(key: string): Experiment | null
+  /**
+   * Records that `userId` was shown `variant` of `experiment`; `false` when the event id
+   * was already recorded.
+   */
+  recordExposure(id: string, experiment: string, userId: string, variant: string, timestamp: number): boolean
+  /**
+   * Records that `userId` converted while `experiment` ran; `false` when the event id was
+   * already recorded.
+   */
+  recordConversion(id: string, experiment: string, userId: string, timestamp: number): boolean
+  /**
+   * Records a batch atomically: returns how many events were new, or throws on the first bad
+   * row (`row` is its index) and records nothing.
+   */
+  recordAll(events: Array<ExperimentEvent>): number
+  /** Per-variant counts of experiment `key` (`NotFoundError` for an unknown key). */
+  counts(key: string): ExperimentCounts
+  /**
+   * The statistical report of experiment `key`: conversion rates with Wilson intervals, lifts
+   * against the control with intervals, the z-test, the always-valid sequential test and the
+   * sample-ratio-mismatch check. `options`: `{alpha, mixingVariance, srmAlpha}`.
+   */
+  report(key: string, options?: ReportOptions): Report
+}
+
 /** What applying a batch of interactions did. */
 export interface Applied {
   /** Interactions applied. */
@@ -101,6 +166,21 @@ export interface Applied {
   fullRebuild: boolean
 }
 
+/**
+ * A user's assignment: the variant's name and index (0 = control), its strategy, and the
+ * user's hash bucket in `[0, 1)`.
+ */
+export interface Assignment {
+  /** The variant's name. */
+  variant: string
+  /** The variant's index (0 = control). */
+  index: number
+  /** The variant's strategy. */
+  strategy: string
+  /** The user's hash bucket in `[0, 1)`. */
+  bucket: number
+}
+
 /** Shares of each component in a user's hybrid score (they sum to 1). */
 export interface BlendWeights {
   /** Collaborative share. */
@@ -109,6 +189,25 @@ export interface BlendWeights {
   content: number
   /** Popularity share. */
   popularity: number
+}
+
+/** Index of the first range `[start, end)` containing `n`, or `-1` when none does. */
+export declare function chooseVariation(n: number, ranges: Array<[number, number]>): number
+
+/** A variant against the control. */
+export interface Comparison {
+  /** Difference of conversion rates, with its interval. */
+  absoluteLift: Estimate | null
+  /** Relative difference of conversion rates, with its interval. */
+  relativeLift: Estimate | null
+  /** Two-proportion z statistic. */
+  z: number | null
+  /** Two-sided p-value of the z-test. */
+  pValue: number | null
+  /** Whether the fixed-horizon test is significant at alpha. */
+  significant: boolean
+  /** The sequential test. */
+  sequential: SequentialResult
 }
 
 /**
@@ -178,6 +277,86 @@ export interface ErrorCode {
  * (used by the tests to check the mapping is exhaustive).
  */
 export declare function errorCodes(): Array<ErrorCode>
+
+/** An estimate with its confidence interval. */
+export interface Estimate {
+  /** Point estimate. */
+  value: number
+  /** Lower bound. */
+  lower: number
+  /** Upper bound. */
+  upper: number
+}
+
+/** Counts of an experiment: per variant, and what could not be attributed. */
+export interface ExperimentCounts {
+  /** The experiment key. */
+  experiment: string
+  /** Per-variant counts, control first. */
+  variants: Array<VariantCounts>
+  /** Conversions of users never exposed. */
+  unattributedConversions: number
+  /** Users with conversions but no exposure. */
+  unattributedUsers: number
+  /** Users exposed to more than one variant (their data is excluded). */
+  usersInMultipleVariants: number
+}
+
+/**
+ * One tracked fact: an exposure (`variant` set) or a conversion. `id` is an idempotency key:
+ * recording the same id twice counts once.
+ */
+export interface ExperimentEvent {
+  /** `"exposure"` or `"conversion"`. */
+  type: 'exposure' | 'conversion'
+  /** Idempotency key (unique per event). */
+  id: string
+  /** Experiment key. */
+  experiment: string
+  /** The user. */
+  userId: string
+  /** The variant shown (exposures only). */
+  variant?: string
+  /** When, unix seconds. */
+  timestamp: number
+}
+
+/** r" Options of an experiment beyond its key and variants. */
+export interface ExperimentOptions {
+  /** r" Share of users included (default 1). */
+  coverage?: number
+  /**
+   * r" `[id, start, end]`: only users in this slice of the namespace (experiments in
+   * r" disjoint slices never share users).
+   */
+  namespace?: [string, number, number]
+  /** r" GrowthBook hash version, 1 or 2 (default 2). */
+  hashVersion?: number
+  /** r" Hash seed (default: the key). */
+  seed?: string
+}
+
+/**
+ * GrowthBook's bucket ranges `[start, end]` of `numVariations` variations. `coverage`
+ * (default 1) is clamped to `[0, 1]`; `weights` fall back to equal weights when absent, of the
+ * wrong length, or not summing to 1 within 0.01.
+ */
+export declare function getBucketRanges(numVariations: number, coverage?: number | undefined | null, weights?: Array<number> | undefined | null): Array<[number, number]>
+
+/** `n` equal weights of `1 / n` (an empty list for `n <= 0`). */
+export declare function getEqualWeights(n: number): Array<number>
+
+/**
+ * GrowthBook's hash of `value` with `seed` into `[0, 1)`: version 1 or 2, else `null`.
+ * Strings are hashed as UTF-16 code units, like the JavaScript SDK.
+ */
+export declare function hash(seed: string, value: string, version: number): number | null
+
+/**
+ * Whether `userId` falls in the slice `[start, end)` of namespace `id`, given as
+ * `[id, start, end]`.
+ */
+export declare function inNamespace(userId: string, namespace: [string, number, number]): boolean
 
 /**
  * One piece of implicit feedback: `userId` did `kind` to `itemId` at `timestamp` (unix
@@ -266,7 +445,7 @@ export interface Recommendation {
   /** Score under the requested strategy (comparable within one response). */
   score: number
   /** Contributions, largest first, or `null` when not asked for. */
-  explanation?: Array<Contribution>
+  explanation: Array<Contribution> | null
 }
 
 /** r" Options of `recommend` and `recommendMany`. */
@@ -293,6 +472,60 @@ export interface RecommendOptions {
  */
 export declare function registerErrorClasses(classes: object): void
 
+/** The statistical report of an experiment. */
+export interface Report {
+  /** The experiment key. */
+  experiment: string
+  /** Significance level (and 1 − confidence of the intervals). */
+  alpha: number
+  /** The sequential test's prior variance. */
+  mixingVariance: number
+  /** Level of the sample-ratio-mismatch check. */
+  srmAlpha: number
+  /** Distinct users exposed, over all variants. */
+  totalExposedUsers: number
+  /** Conversions of users never exposed. */
+  unattributedConversions: number
+  /** Users exposed to more than one variant. */
+  usersInMultipleVariants: number
+  /** The sample-ratio-mismatch check. */
+  sampleRatioMismatch: SampleRatioMismatch
+  /** Per-variant lines, control first. */
+  variants: Array<VariantReport>
+}
+
+/** r" Settings of a report. */
+export interface ReportOptions {
+  /** r" Significance level and 1 − confidence of the intervals (default 0.05). */
+  alpha?: number
+  /** r" The sequential test's prior variance. */
+  mixingVariance?: number
+  /** r" Level of the sample-ratio-mismatch check (default 0.001). */
+  srmAlpha?: number
+}
+
+/** The sample-ratio-mismatch check: do exposures follow the weights? */
+export interface SampleRatioMismatch {
+  /** Chi-square statistic. */
+  chiSquare: number
+  /** Degrees of freedom. */
+  degreesOfFreedom: number
+  /** P-value. */
+  pValue: number
+  /** Whether the mismatch is significant at the report's `srmAlpha`. */
+  mismatch: boolean
+}
+
+/** The always-valid sequential test (mixture SPRT) of a variant against the control. */
+export interface SequentialResult {
+  /** Log of the mixture likelihood ratio. */
+  logLikelihoodRatio: number
+  /** Always-valid p-value. */
+  pValue: number
+  /** Whether the null hypothesis is rejected at the report's alpha. */
+  reject: boolean
+}
+
 /**
  * Describes a model snapshot: the caller's version id and creation time, what the engine held
  * when it was saved and the caller's training metrics.
@@ -303,7 +536,7 @@ export interface SnapshotMeta {
   /** Creation time, unix seconds. */
   createdAt: number
   /** Latest interaction timestamp included, if any. */
-  watermark?: number
+  watermark: number | null
   /** Interactions applied to the engine when it was saved. */
   interactions: number
   /** Training metrics given when saving (e.g. `{"ndcg@10": 0.21}`). */
@@ -333,5 +566,50 @@ export interface Stats {
   /** Interactions applied since the engine was created. */
   interactions: number
   /** Latest interaction timestamp applied, if any. */
-  watermark?: number
+  watermark: number | null
+}
+
+/**
+ * One arm of an experiment: its name, its share of the covered users, and the strategy it
+ * serves (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`).
+ */
+export interface Variant {
+  /** The variant's name. */
+  name: string
+  /** Its share of the covered users; the weights of an experiment sum to 1. */
+  weight: number
+  /** The strategy it serves. */
+  strategy: string
+}
+
+/** Per-variant counts of an experiment. */
+export interface VariantCounts {
+  /** The variant's name. */
+  variant: string
+  /** Distinct users exposed to it. */
+  exposedUsers: number
+  /** Distinct exposed users who converted afterwards. */
+  convertingUsers: number
+  /** Conversions attributed to it. */
+  conversions: number
+}
+
+/** One variant's line of a report. */
+export interface VariantReport {
+  /** The variant's name. */
+  variant: string
+  /** Its strategy. */
+  strategy: string
+  /** Its weight. */
+  weight: number
+  /** Distinct users exposed. */
+  exposedUsers: number
+  /** Distinct exposed users who converted. */
+  convertingUsers: number
+  /** Conversions. */
+  conversions: number
+  /** Conversion rate with its Wilson interval (`null` without exposures). */
+  conversionRate: Estimate | null
+  /** Against the control (`null` for the control itself). */
+  comparison: Comparison | null
 }

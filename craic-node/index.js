@@ -779,5 +779,12 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Engine = nativeBinding.Engine
+module.exports.Experiment = nativeBinding.Experiment
+module.exports.ExperimentTracker = nativeBinding.ExperimentTracker
+module.exports.chooseVariation = nativeBinding.chooseVariation
 module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.getBucketRanges = nativeBinding.getBucketRanges
+module.exports.getEqualWeights = nativeBinding.getEqualWeights
+module.exports.hash = nativeBinding.hash
+module.exports.inNamespace = nativeBinding.inNamespace
 module.exports.registerErrorClasses = nativeBinding.registerErrorClasses

@@ -41,7 +41,7 @@ pub(crate) fn unix_now() -> i64 {
 
 /// Describes a model snapshot: the caller's version id and creation time, what the engine held
 /// when it was saved and the caller's training metrics.
-#[napi(object)]
+#[napi(object, use_nullable = true)]
 pub struct SnapshotMeta {
     /// Version id chosen by the caller (`""` if none).
     pub version: String,

@@ -17,5 +17,6 @@
 mod convert;
 mod engine;
 mod errors;
+mod experiments;
 mod values;
 mod work;

@@ -230,7 +230,7 @@ pub struct Contribution {
 }
 
 /// One recommended item; `explanation` is set when asked for with `explain: true`.
-#[napi(object)]
+#[napi(object, use_nullable = true)]
 pub struct Recommendation {
     /// The item id.
     pub item_id: String,
@@ -297,7 +297,7 @@ pub(crate) fn saturate(n: usize) -> u32 {
 }
 
 /// Counts describing an engine's contents.
-#[napi(object)]
+#[napi(object, use_nullable = true)]
 pub struct Stats {
     /// Users known.
     pub users: u32,
