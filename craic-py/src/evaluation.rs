@@ -3,7 +3,6 @@
 //! `Split` classes. Re-exported by the pure-Python module `craic.evaluation`.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 use craic_core as core;
 use craic_core::evaluation as eval;
@@ -192,44 +191,16 @@ pub(crate) fn evaluate(
     positive: Vec<String>,
     negative: Vec<String>,
 ) -> PyResult<PyMetrics> {
-    let k = k.0;
     let rows = crate::types::interactions(test_interactions)?;
     let relevance = relevance(positive, negative);
+    let request = core::Request {
+        k: k.0,
+        strategy: strategy.0,
+        now,
+        ..core::Request::new(k.0)
+    };
     let engine = &engine.inner;
-    py.detach(|| {
-        let now = now.or_else(|| rows.iter().map(|i| i.timestamp).min());
-        let request = core::Request {
-            k,
-            strategy: strategy.0,
-            now,
-            city: None,
-            exclude: Vec::new(),
-            explain: false,
-            exclude_saved: None,
-        };
-        let relevant = relevance.relevant_items(&rows);
-        let catalogue = engine.stats().live_items;
-        let first_error: Mutex<Option<core::Error>> = Mutex::new(None);
-        let metrics = eval::evaluate_relevant(&relevant, k, catalogue, |user| {
-            match engine.recommend(user, &request) {
-                Ok(recs) => recs.into_iter().map(|r| r.item_id).collect(),
-                Err(e) => {
-                    first_error
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .get_or_insert(e);
-                    Vec::new()
-                }
-            }
-        });
-        match first_error
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-        {
-            Some(e) => Err(e),
-            None => Ok(metrics),
-        }
-    })
+    py.detach(|| eval::evaluate_engine(engine, &rows, &request, &relevance))
     .map(PyMetrics::from)
     .map_err(errors::to_py)
 }
