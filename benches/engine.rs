@@ -25,8 +25,9 @@
 //!   iterations see slightly denser rows. Decay rebases happen if and when the clock calls for one.
 //!
 //! `<preset>` is `medium` by default; `CRAIC_BENCH_PRESET=small` swaps `small()` in for a quick run
-//! (and drops the then-duplicate `build/medium`). Smoke run, each benchmark once:
-//! `CRAIC_BENCH_PRESET=small cargo bench --workspace --bench engine -- --test`.
+//! (and drops the then-duplicate `build/medium`). Smoke run, each benchmark once (criterion's
+//! test mode, what `scripts/test-all` runs): `CRAIC_BENCH_PRESET=small cargo test --workspace
+//! --bench '*'`.
 
 use std::hint::black_box;
 use std::time::Duration;

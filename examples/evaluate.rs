@@ -4,7 +4,9 @@
 //!
 //! `cargo run --release --example evaluate -- [tiny|small|medium|large] [k] [test-fraction]`
 //!
-//! `MAX_ITEM_USERS=300` (environment) overrides the similarity cost guard, to compare values.
+//! Environment overrides, to compare values: `SEED=7` (the generator's seed, default 42),
+//! `MAX_ITEM_USERS=300` (the similarity cost guard), `POPULARITY_PRIOR=1.0` and
+//! `ARTIST_PRIOR=0` (the content score's priors).
 
 use std::time::Instant;
 
@@ -19,26 +21,37 @@ fn row(name: &str, m: &Metrics) {
     );
 }
 
+/// The value of an environment variable, parsed; `None` when unset or unparsable.
+fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|s| s.parse().ok())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let preset = args.next().unwrap_or_else(|| "small".into());
     let k: usize = args.next().map_or(Ok(10), |s| s.parse())?;
     let test_fraction: f64 = args.next().map_or(Ok(0.2), |s| s.parse())?;
-    let cfg = match preset.as_str() {
+    let mut cfg = match preset.as_str() {
         "tiny" => SyntheticConfig::tiny(),
         "medium" => SyntheticConfig::medium(),
         "large" => SyntheticConfig::large(),
         _ => SyntheticConfig::small(),
     };
+    if let Some(seed) = env("SEED") {
+        cfg = cfg.with_seed(seed);
+    }
     let t = Instant::now();
     let data = Dataset::generate(&cfg);
     let split = time_split(&data.interactions, test_fraction);
     let mut config = Config::default();
-    if let Some(cap) = std::env::var("MAX_ITEM_USERS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-    {
+    if let Some(cap) = env("MAX_ITEM_USERS") {
         config.max_item_users = cap;
+    }
+    if let Some(gamma) = env("POPULARITY_PRIOR") {
+        config.popularity_prior = gamma;
+    }
+    if let Some(weight) = env("ARTIST_PRIOR") {
+        config.artist_prior = weight;
     }
     let max_item_users = config.max_item_users;
     let engine = Engine::build(
@@ -48,7 +61,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &split.train,
     )?;
     println!(
-        "{preset}: {} users, {} events, {} interactions ({} train), max_item_users {max_item_users}; generated and built in {:.2?}",
+        "{preset} (seed {}): {} users, {} events, {} interactions ({} train), max_item_users {max_item_users}; generated and built in {:.2?}",
+        cfg.seed,
         cfg.users,
         cfg.items,
         data.interactions.len(),

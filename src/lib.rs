@@ -15,3 +15,16 @@ pub mod service;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The Rust examples of the pages in `docs/` run as doc tests too.
+#[cfg(doctest)]
+mod docs_doctests {
+    #[doc = include_str!("../docs/how-it-works.md")]
+    struct HowItWorks;
+    #[doc = include_str!("../docs/operations.md")]
+    struct Operations;
+    #[doc = include_str!("../docs/evaluation.md")]
+    struct Evaluation;
+    #[doc = include_str!("../docs/performance.md")]
+    struct Performance;
+}

@@ -117,10 +117,9 @@ pub struct Config {
     /// Items with more distinct users than this do not contribute to user–user overlap (they still
     /// count in norms, popularity, content and scoring). Bounds the cost of similarity updates.
     ///
-    /// The default 500 keeps a full build of 100 000 users and 2 M interactions within ≈ 2 s and
-    /// one update's p99 under 1 ms (median of runs) on 2 cores, for ≈ 2 % of hybrid NDCG@10 against 1 000 on the
-    /// synthetic `medium` preset (the README's *Performance* table); raise it for more
-    /// collaborative signal from popular events at a higher update cost.
+    /// Raise it for more collaborative signal from popular events at a higher build and update
+    /// cost; the measured trade-off is in the repository's `docs/performance.md` (*The cost
+    /// guard trade-off*).
     pub max_item_users: usize,
     /// Never recommend items the user has saved (and not unsaved).
     pub exclude_saved: bool,
@@ -142,8 +141,8 @@ pub struct Config {
     /// local popularity of events nobody has seen yet is an underestimate (they have had little
     /// time to collect interactions), and a strong prior ranks a home-city event of an unloved
     /// genre above a loved-genre event elsewhere. Worlds differ on the best value for ranking
-    /// quality: on the synthetic presets 0.5 is ≈ 2 % better (hybrid NDCG@10) over five seeds of
-    /// `small`, 1.0 ≈ 3 % better on `medium` and ≈ 7 % on the demo's city.
+    /// quality; the repository's `docs/evaluation.md` (*The content prior*) measures it on the
+    /// synthetic presets.
     pub popularity_prior: f64,
     /// Weight of the artist prior in the popularity prior of content scores. An event's artist
     /// prior is the mean popularity of its artists' events (the best artist's), scaled by the

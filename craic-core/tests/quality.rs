@@ -2,11 +2,11 @@
 //! control twice over, and the hybrid must be the best of the four strategies.
 //!
 //! Seed 42 (the presets' default) is a favourable draw for the 2× ratio: other seeds of `small`
-//! give 1.5–1.95× (the README has the table), so this guards against regressions on one fixed
-//! world rather than proving the ratio in general.
+//! give 1.5–1.95× (`docs/evaluation.md` has the table), so this guards against regressions on
+//! one fixed world rather than proving the ratio in general.
 //!
-//! The figures are printed (run with `--nocapture`) and recorded in the README. The generator's
-//! hidden-affinity oracle reaches about 0.37 NDCG@10 here; ranking by the hidden taste times the
+//! The figures are printed (run with `--nocapture`) and recorded in `docs/evaluation.md`. The
+//! generator's hidden-affinity oracle reaches about 0.37 NDCG@10 here; ranking by the hidden taste times the
 //! popularity observed in training reaches 0.21 — the hybrid does better than that by judging
 //! events nobody has seen yet by their artists' other events.
 

@@ -19,17 +19,16 @@ fi
 # shellcheck disable=SC1091
 source "$VENV/bin/activate"
 
-# prometheus_client: its parser checks Service.metrics_text; fastapi + httpx (TestClient):
-# the example app.
-step "pip install maturin pytest mypy numpy scipy prometheus_client fastapi httpx"
-python -m pip install --quiet --disable-pip-version-check maturin pytest mypy numpy scipy \
-  prometheus_client fastapi httpx
+step "pip install maturin"
+python -m pip install --quiet --disable-pip-version-check maturin
 
-step "maturin develop (${CRAIC_PY_PROFILE:-release})"
+# The test dependencies are the `test` extra of pyproject.toml (one list, also what
+# `pip install './craic-py[test]'` installs): maturin installs them with the module.
+step "maturin develop --extras test (${CRAIC_PY_PROFILE:-release})"
 if [ "${CRAIC_PY_PROFILE:-release}" = dev ]; then
-  maturin develop
+  maturin develop --extras test
 else
-  maturin develop --release
+  maturin develop --extras test --release
 fi
 
 # pytest, failing on a run that collected no tests (exit code 5).
