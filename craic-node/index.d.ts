@@ -10,6 +10,37 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * A generated city: catalogue, onboarding preferences, interaction log, and the hidden
+ * affinities that produced them.
+ */
+export declare class Dataset {
+  /** The settings it was generated with (after clamping). */
+  get config(): SyntheticConfig
+  /** The events. */
+  items(): Array<Item>
+  /** Onboarding preferences, by user id. */
+  preferences(): Record<string, Preferences>
+  /** The interaction log, in time order. */
+  interactions(): Array<Interaction>
+  /** City names. */
+  get cities(): Array<string>
+  /** Genre names. */
+  get genres(): Array<string>
+  /** Number of users. */
+  get userCount(): number
+  /** The hidden appeal of an item to a user (0 for unknown ids). */
+  affinity(userId: string, itemId: string): number
+  /** The three CSV documents as strings (meant for small datasets). */
+  toCsv(): Array<string>
+  /**
+   * Writes `items.csv`, `preferences.csv` and `interactions.csv` into `directory` (created
+   * if missing), off the JS thread; resolves to their paths. Rejects with `StorageError`
+   * (code `CRAIC_IO`) when a file cannot be written.
+   */
+  writeCsv(directory: string): Promise<CsvFiles>
+}
+
+/**
  * The recommender: catalogue, interaction matrix, neighbourhoods and scorers.
  *
  * Reads run concurrently with writes on worker threads; a batch is applied whole before any
@@ -23,8 +54,9 @@ export declare class Engine {
    * Builds an engine in one go, off the JS thread: catalogue, preferences
    * (`{userId: preferences}`), then every interaction, with one parallel build of all
    * neighbour lists. Same result as recording the interactions one by one, much faster.
+   * `options`: `{preferences, config}`.
    */
-  static build(items: Array<Item>, interactions: Array<Interaction>, preferences?: Record<string, Preferences> | undefined | null, config?: Config): Promise<Engine>
+  static build(items: Array<Item>, interactions: Array<Interaction>, options?: { preferences?: Record<string, Preferences>, config?: Config }): Promise<Engine>
   /** The configuration, every field filled in. */
   config(): Config
   /** Inserts or replaces items (metadata replaced whole). Rejected whole on a bad item. */
@@ -262,6 +294,16 @@ export interface Contribution {
   reason: string
 }
 
+/** Paths of the three CSV files `writeCsv` wrote. */
+export interface CsvFiles {
+  /** `items.csv`. */
+  items: string
+  /** `preferences.csv`. */
+  preferences: string
+  /** `interactions.csv`. */
+  interactions: string
+}
+
 /** One row of [`error_codes`]. */
 export interface ErrorCode {
   /** The core's snake_case kind (`unknown_item`). */
@@ -286,6 +328,28 @@ export interface Estimate {
   lower: number
   /** Upper bound. */
   upper: number
+}
+
+/**
+ * Evaluates an engine on test interactions, off the JS thread: every test user with a relevant
+ * item is asked for `k` recommendations (in parallel) and precision@k, recall@k, NDCG@k and
+ * hit-rate@k are averaged; coverage is the share of live items recommended to anyone. Train the
+ * engine on the split's train part only.
+ */
+export declare function evaluate(engine: Engine, testInteractions: Array<Interaction>, options?: EvaluateOptions): Promise<Metrics>
+
+/** r" Options of `evaluate`. */
+export interface EvaluateOptions {
+  /** r" The cut-off (default 10). */
+  k?: number
+  /** r#" The strategy to evaluate (default `"hybrid"`)."# */
+  strategy?: string
+  /** r#" "Now" for every request, unix seconds (default: the earliest test timestamp)."# */
+  now?: number
+  /** r#" Kinds that make an item relevant (default `["save", "click"]`)."# */
+  positive?: Array<string>
+  /** r#" Kinds that make it irrelevant (default `["hide"]`)."# */
+  negative?: Array<string>
 }
 
 /** Counts of an experiment: per variant, and what could not be attributed. */
@@ -335,6 +399,12 @@ export interface ExperimentOptions {
   /** r" Hash seed (default: the key). */
   seed?: string
 }
+
+/**
+ * Generates a synthetic city off the JS thread: a preset (default `"small"`) with any settings
+ * overridden (`{seed: 7, users: 500}`; the seed defaults to 42). Deterministic for a seed.
+ */
+export declare function generate(preset?: string | undefined | null, options?: SyntheticConfig): Promise<Dataset>
 
 /**
  * GrowthBook's bucket ranges `[start, end]` of `numVariations` variations. `coverage`
@@ -420,6 +490,24 @@ export interface LoadedSnapshot {
   meta: SnapshotMeta
 }
 
+/** Averages over the evaluated users, plus catalogue coverage. */
+export interface Metrics {
+  /** The cut-off k. */
+  k: number
+  /** Users evaluated (test users with at least one relevant item). */
+  users: number
+  /** Mean precision@k. */
+  precision: number
+  /** Mean recall@k. */
+  recall: number
+  /** Mean NDCG@k. */
+  ndcg: number
+  /** Share of users with at least one hit in the top k. */
+  hitRate: number
+  /** Share of the live catalogue recommended to anyone. */
+  coverage: number
+}
+
 /** A user's neighbour and their similarity. */
 export interface Neighbour {
   /** The neighbour's user id. */
@@ -437,6 +525,9 @@ export interface Preferences {
   /** r" Cities the user goes out in. */
   cities?: Array<string>
 }
+
+/** The settings of a preset (`"tiny"`, `"small"` (default), `"medium"`, `"large"`). */
+export declare function presetConfig(preset?: string | undefined | null): SyntheticConfig
 
 /** One recommended item; `explanation` is set when asked for with `explain: true`. */
 export interface Recommendation {
@@ -471,6 +562,21 @@ export interface RecommendOptions {
  * errors thrown from then on are instances of these classes.
  */
 export declare function registerErrorClasses(classes: object): void
+
+/** r" Which interaction kinds make an item relevant in the test period. */
+export interface RelevanceOptions {
+  /** r#" Kinds that make the item relevant (default `["save", "click"]`)."# */
+  positive?: Array<string>
+  /** r#" Kinds that make it irrelevant even if also positive (default `["hide"]`)."# */
+  negative?: Array<string>
+}
+
+/**
+ * Each test user's relevant items (sorted), by user id: the items they acted on with a
+ * `positive` kind in the test interactions and did not act on with a `negative` one there.
+ * Users with none are left out.
+ */
+export declare function relevantItems(testInteractions: Array<Interaction>, options?: RelevanceOptions): Record<string, Array<string>>
 
 /** The statistical report of an experiment. */
 export interface Report {
@@ -516,6 +622,13 @@ export interface SampleRatioMismatch {
   mismatch: boolean
 }
 
+/**
+ * Scores one ranked list of item ids against a user's relevant items at cut-off `k` (only the
+ * first `k` entries count; a repeated item counts once). `k = 0` or no relevant items give
+ * zeros.
+ */
+export declare function scoreUser(recommended: Array<string>, relevant: Array<string>, k: number): UserScore
+
 /** The always-valid sequential test (mixture SPRT) of a variant against the control. */
 export interface SequentialResult {
   /** Log of the mixture likelihood ratio. */
@@ -553,6 +666,16 @@ export interface SnapshotOptions {
   metrics?: Record<string, number>
 }
 
+/** The two halves of a time split. */
+export interface Split {
+  /** Interactions before the cutoff. */
+  train: Array<Interaction>
+  /** Interactions at or after the cutoff. */
+  test: Array<Interaction>
+  /** The first test timestamp. */
+  cutoff: number
+}
+
 /** Counts describing an engine's contents. */
 export interface Stats {
   /** Users known. */
@@ -567,6 +690,65 @@ export interface Stats {
   interactions: number
   /** Latest interaction timestamp applied, if any. */
   watermark: number | null
+}
+
+/** r" The generator's settings; every field overrides the preset's value. */
+export interface SyntheticConfig {
+  /** r" Seed of every random choice (default 42). */
+  seed?: number
+  /** r" Number of users (`u0` ..). */
+  users?: number
+  /** r" Number of events (`e0` ..). */
+  items?: number
+  /** r" Number of interactions. */
+  interactions?: number
+  /** r" Number of cities. */
+  cities?: number
+  /** r" Number of genres. */
+  genres?: number
+  /** r" Number of artists. */
+  artists?: number
+  /** r" Venues per city. */
+  venuesPerCity?: number
+  /** r" Number of hidden taste clusters. */
+  clusters?: number
+  /** r" Start of the simulated period, unix seconds. */
+  start?: number
+  /** r" Length of the simulated period in days. */
+  days?: number
+  /** r" Users act on events starting at most this many days ahead. */
+  lookaheadDays?: number
+  /** r" Share of users with an onboarding preferences row. */
+  preferenceShare?: number
+  /** r" Share of interactions on events of a favourite artist. */
+  artistShare?: number
+  /** r" Share of interactions drawn by popularity alone. */
+  exploreShare?: number
+  /** r" Zipf exponent of artist popularity. */
+  zipfExponent?: number
+  /** r" Sigma of the log-normal user activity. */
+  activitySigma?: number
+}
+
+/**
+ * Splits interactions (any order) by time: the cutoff is the timestamp at the
+ * `1 - testFraction` quantile and everything at or after it is test (ties at the cutoff all
+ * go to test). A fraction of 0 (or NaN) puts everything in train; 1 or more everything in test.
+ */
+export declare function timeSplit(interactions: Array<Interaction>, testFraction: number): Split
+
+/** Metrics of one user's ranked list. */
+export interface UserScore {
+  /** Relevant items in the top k (each counted once). */
+  hits: number
+  /** `hits / k`. */
+  precision: number
+  /** `hits / relevant.length`. */
+  recall: number
+  /** DCG / IDCG with binary gains. */
+  ndcg: number
+  /** 1 when `hits > 0`, else 0. */
+  hit: number
 }
 
 /**

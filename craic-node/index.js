@@ -778,13 +778,20 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Dataset = nativeBinding.Dataset
 module.exports.Engine = nativeBinding.Engine
 module.exports.Experiment = nativeBinding.Experiment
 module.exports.ExperimentTracker = nativeBinding.ExperimentTracker
 module.exports.chooseVariation = nativeBinding.chooseVariation
 module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.evaluate = nativeBinding.evaluate
+module.exports.generate = nativeBinding.generate
 module.exports.getBucketRanges = nativeBinding.getBucketRanges
 module.exports.getEqualWeights = nativeBinding.getEqualWeights
 module.exports.hash = nativeBinding.hash
 module.exports.inNamespace = nativeBinding.inNamespace
+module.exports.presetConfig = nativeBinding.presetConfig
 module.exports.registerErrorClasses = nativeBinding.registerErrorClasses
+module.exports.relevantItems = nativeBinding.relevantItems
+module.exports.scoreUser = nativeBinding.scoreUser
+module.exports.timeSplit = nativeBinding.timeSplit

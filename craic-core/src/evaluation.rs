@@ -301,6 +301,48 @@ where
     m
 }
 
+/// Evaluates an [`Engine`](crate::Engine) on test interactions: every test user with a relevant
+/// item ([`Relevance`]) is asked for `request.k` recommendations, in parallel.
+///
+/// Train the engine on the split's train part only. `request.now` defaults to the earliest test
+/// timestamp (the split's cutoff), not the clock, so that the test period's events are still
+/// upcoming. Catalogue coverage is over the engine's live items. The first error a request
+/// raises (`invalid_k`, …) is returned instead of the metrics. This is what the bindings'
+/// `evaluate` calls.
+pub fn evaluate_engine(
+    engine: &crate::Engine,
+    test: &[Interaction],
+    request: &crate::Request,
+    relevance: &Relevance,
+) -> crate::Result<Metrics> {
+    let mut request = request.clone();
+    request.now = request
+        .now
+        .or_else(|| test.iter().map(|i| i.timestamp).min());
+    let relevant = relevance.relevant_items(test);
+    let catalogue = engine.stats().live_items;
+    let first_error: std::sync::Mutex<Option<crate::Error>> = std::sync::Mutex::new(None);
+    let metrics = evaluate_relevant(&relevant, request.k, catalogue, |user| {
+        match engine.recommend(user, &request) {
+            Ok(recs) => recs.into_iter().map(|r| r.item_id).collect(),
+            Err(e) => {
+                first_error
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .get_or_insert(e);
+                Vec::new()
+            }
+        }
+    });
+    match first_error
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        Some(e) => Err(e),
+        None => Ok(metrics),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -486,47 +528,5 @@ mod tests {
             "oracle {oracle} popularity {pop}"
         );
         assert!(oracle.coverage > pop.coverage);
-    }
-}
-
-/// Evaluates an [`Engine`](crate::Engine) on test interactions: every test user with a relevant
-/// item ([`Relevance`]) is asked for `request.k` recommendations, in parallel.
-///
-/// Train the engine on the split's train part only. `request.now` defaults to the earliest test
-/// timestamp (the split's cutoff), not the clock, so that the test period's events are still
-/// upcoming. Catalogue coverage is over the engine's live items. The first error a request
-/// raises (`invalid_k`, …) is returned instead of the metrics. This is what the bindings'
-/// `evaluate` calls.
-pub fn evaluate_engine(
-    engine: &crate::Engine,
-    test: &[Interaction],
-    request: &crate::Request,
-    relevance: &Relevance,
-) -> crate::Result<Metrics> {
-    let mut request = request.clone();
-    request.now = request
-        .now
-        .or_else(|| test.iter().map(|i| i.timestamp).min());
-    let relevant = relevance.relevant_items(test);
-    let catalogue = engine.stats().live_items;
-    let first_error: std::sync::Mutex<Option<crate::Error>> = std::sync::Mutex::new(None);
-    let metrics = evaluate_relevant(&relevant, request.k, catalogue, |user| {
-        match engine.recommend(user, &request) {
-            Ok(recs) => recs.into_iter().map(|r| r.item_id).collect(),
-            Err(e) => {
-                first_error
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .get_or_insert(e);
-                Vec::new()
-            }
-        }
-    });
-    match first_error
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-    {
-        Some(e) => Err(e),
-        None => Ok(metrics),
     }
 }

@@ -169,6 +169,24 @@ impl Default for SyntheticConfig {
 }
 
 impl SyntheticConfig {
+    /// The names of the presets, smallest first.
+    pub const PRESETS: [&'static str; 4] = ["tiny", "small", "medium", "large"];
+
+    /// A preset by name (`"tiny"`, `"small"`, `"medium"`, `"large"`); another name is
+    /// [`crate::Error::InvalidConfig`].
+    pub fn preset(name: &str) -> crate::Result<Self> {
+        match name {
+            "tiny" => Ok(Self::tiny()),
+            "small" => Ok(Self::small()),
+            "medium" => Ok(Self::medium()),
+            "large" => Ok(Self::large()),
+            other => Err(crate::Error::InvalidConfig(format!(
+                "unknown synthetic preset {other:?} (expected one of {:?})",
+                Self::PRESETS
+            ))),
+        }
+    }
+
     /// 200 users, 80 events, 2 000 interactions: for doc tests and quick checks.
     pub fn tiny() -> Self {
         SyntheticConfig {

@@ -79,23 +79,29 @@ pub(crate) fn strict<T: Fields + FromNapiValue>(
     obj: Option<Object>,
 ) -> napi::Result<Option<T>> {
     let Some(obj) = obj else { return Ok(None) };
-    let keys = Object::keys(&obj)?;
-    let allowed: Vec<String> = T::FIELDS.iter().map(|f| camel(f)).collect();
-    if let Some(bad) = keys.iter().find(|key| !allowed.contains(key)) {
-        return Err(JsFailure::invalid(
-            ErrorKind::InvalidConfig,
-            format!(
-                "unknown option {bad:?} in {} (known: {})",
-                T::WHAT,
-                allowed.join(", ")
-            ),
-        ))
-        .or_throw(env);
-    }
+    known_keys(env, &obj, T::WHAT, T::FIELDS)?;
     // SAFETY: `obj` is a live value of `env` for the duration of this call.
     #[allow(unsafe_code)]
     let value = unsafe { T::from_napi_value(env.raw(), obj.raw()) }?;
     Ok(Some(value))
+}
+
+/// Refuses any property of `obj` that is not one of `fields` (snake_case, compared in
+/// camelCase), with an `InvalidInputError` (code `CRAIC_INVALID_CONFIG`) naming it.
+pub(crate) fn known_keys(env: &Env, obj: &Object, what: &str, fields: &[&str]) -> napi::Result<()> {
+    let keys = Object::keys(obj)?;
+    let allowed: Vec<String> = fields.iter().map(|f| camel(f)).collect();
+    match keys.iter().find(|key| !allowed.contains(key)) {
+        None => Ok(()),
+        Some(bad) => Err(JsFailure::invalid(
+            ErrorKind::InvalidConfig,
+            format!(
+                "unknown option {bad:?} in {what} (known: {})",
+                allowed.join(", ")
+            ),
+        ))
+        .or_throw(env),
+    }
 }
 
 /// Declares a `#[napi(object)]` option type and its [`Fields`] in one place, so the list of

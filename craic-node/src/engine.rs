@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use craic_core as core;
-use napi::bindgen_prelude::{AsyncTask, Buffer, Float64Array, Object, Uint32Array};
+use napi::bindgen_prelude::{AsyncTask, Buffer, Float64Array, JsObjectValue, Object, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
 
@@ -139,14 +139,25 @@ impl Engine {
     /// Builds an engine in one go, off the JS thread: catalogue, preferences
     /// (`{userId: preferences}`), then every interaction, with one parallel build of all
     /// neighbour lists. Same result as recording the interactions one by one, much faster.
+    /// `options`: `{preferences, config}`.
     #[napi(catch_unwind, ts_return_type = "Promise<Engine>")]
     pub fn build(
         env: Env,
         items: Vec<Item>,
         interactions: Vec<Interaction>,
-        preferences: Option<HashMap<String, Preferences>>,
-        #[napi(ts_arg_type = "Config")] config: Option<Object>,
+        #[napi(ts_arg_type = "{ preferences?: Record<string, Preferences>, config?: Config }")]
+        options: Option<Object>,
     ) -> napi::Result<AsyncTask<Work<Engine>>> {
+        let (preferences, config) = match options {
+            None => (None, None),
+            Some(o) => {
+                convert::known_keys(&env, &o, "build options", &["preferences", "config"])?;
+                (
+                    o.get_named_property("preferences")?,
+                    o.get_named_property("config")?,
+                )
+            }
+        };
         let config = self::config(&env, config)?;
         let items = values::items(items).or_throw(&env)?;
         let prefs = values::preferences_map(preferences);

@@ -17,6 +17,8 @@
 mod convert;
 mod engine;
 mod errors;
+mod evaluation;
 mod experiments;
+mod synthetic;
 mod values;
 mod work;

@@ -201,8 +201,8 @@ pub(crate) fn evaluate(
     };
     let engine = &engine.inner;
     py.detach(|| eval::evaluate_engine(engine, &rows, &request, &relevance))
-    .map(PyMetrics::from)
-    .map_err(errors::to_py)
+        .map(PyMetrics::from)
+        .map_err(errors::to_py)
 }
 
 /// Metrics of one user's ranked list.

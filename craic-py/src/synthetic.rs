@@ -14,26 +14,14 @@ use pyo3::types::{PyDict, PyString};
 use crate::errors;
 use crate::types::{PyInteraction, PyItem, PyPreferences};
 
-/// The presets `generate` knows, smallest first.
-pub(crate) const PRESETS: [&str; 4] = ["tiny", "small", "medium", "large"];
-
 fn invalid_config(msg: String) -> PyErr {
     errors::to_py(core::Error::InvalidConfig(msg))
 }
 
 fn preset(name: &str) -> PyResult<SyntheticConfig> {
-    match name {
-        "tiny" => Ok(SyntheticConfig::tiny()),
-        "small" => Ok(SyntheticConfig::small()),
-        "medium" => Ok(SyntheticConfig::medium()),
-        "large" => Ok(SyntheticConfig::large()),
-        other => Err(invalid_config(format!(
-            "unknown synthetic preset {other:?} (expected one of {PRESETS:?})"
-        ))),
-    }
+    SyntheticConfig::preset(name).map_err(errors::to_py)
 }
 
-/// Sets one field of `c` from a keyword override; an unknown name is an `invalid_config` error.
 fn set_field(c: &mut SyntheticConfig, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
     match name {
         "seed" => c.seed = value.extract()?,
