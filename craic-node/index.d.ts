@@ -184,6 +184,154 @@ export declare class ExperimentTracker {
   report(key: string, options?: ReportOptions): Report
 }
 
+/**
+ * Stops a daily retrain schedule: `stop()` ends its thread (a retrain in progress finishes
+ * first). Keep a reference while it should run: it also stops when garbage-collected.
+ */
+export declare class ScheduleHandle {
+  /** Stops the schedule, off the JS thread (waits for a retrain in progress). */
+  stop(): Promise<void>
+  /** True until `stop()` is called. */
+  get running(): boolean
+}
+
+/**
+ * The production wrapper around an engine: a hot-swapped serving model, a recommendation cache,
+ * background retraining behind an evaluation gate, a daily schedule, crash-safe snapshot files,
+ * Prometheus / CloudWatch EMF metrics, experiments, drift monitoring and alerts.
+ */
+export declare class Service {
+  /**
+   * Builds a service off the JS thread; its initial model is built from `items`,
+   * `interactions` and `options.preferences`, which are also kept as the training data of
+   * later retrains. `options`: `{preferences, config, ...ServiceOptions}`.
+   */
+  static build(items: Array<Item>, interactions: Array<Interaction>, options?: { preferences?: Record<string, Preferences>, config?: Config } & ServiceOptions): Promise<Service>
+  /**
+   * Loads a service from a `saveSnapshot` file, off the JS thread. A missing or unreadable
+   * file rejects with `StorageError` (`CRAIC_IO`), a truncated or corrupt one with
+   * `SnapshotError`. The snapshot holds the model, not the interaction log.
+   */
+  static fromSnapshotFile(path: string, options?: ServiceOptions): Promise<Service>
+  /**
+   * Writes the serving model to `path` atomically (a temporary file, then a rename), off the
+   * JS thread.
+   */
+  saveSnapshot(path: string): Promise<void>
+  /** Recommends for a user through the cache (same options as `Engine.recommend`). */
+  recommend(userId: string, options?: RecommendOptions): Array<Recommendation>
+  /**
+   * Records interactions, off the JS thread: applied to the serving model, kept for the next
+   * retrain, counted as conversions in running experiments. A bad row rejects the whole
+   * batch (`row` is its index).
+   */
+  record(interactions: Array<Interaction>): Promise<void>
+  /** Inserts or replaces items in the serving model and the training data. */
+  upsertItems(items: Array<Item>): void
+  /** Sets a user's stated preferences in the serving model and the training data. */
+  setPreferences(userId: string, preferences: Preferences): void
+  /** The serving model's version, creation time and metrics. */
+  modelInfo(): ModelInfo
+  /** Counts of the serving model. */
+  stats(): Stats
+  /** Cached recommendation lists. */
+  cacheLen(): number
+  /**
+   * Retrains off the JS thread: holds out the latest slice of the training data, evaluates a
+   * candidate built with `options.config` (default: the serving configuration) against the
+   * serving configuration and popularity, and swaps it in if it passes the gate. Resolves to
+   * the outcome; rejects with `RetrainRunningError` (`CRAIC_RETRAIN_RUNNING`) when a retrain
+   * is already running.
+   */
+  retrain(options?: { config?: Config }): Promise<RetrainOutcome>
+  /** True while a retrain runs. */
+  retrainRunning(): boolean
+  /** The latest retrain outcomes, oldest first. */
+  retrainHistory(): Array<RetrainOutcome>
+  /**
+   * Starts a thread that retrains every day at `hour:minute` local time (UTC +
+   * `utcOffsetMinutes`, no DST rules), then checks the alerts. A bad time throws
+   * `InvalidInputError` (`CRAIC_INVALID_CONFIG`).
+   */
+  startSchedule(hour: number, minute: number, utcOffsetMinutes?: number | undefined | null): ScheduleHandle
+  /**
+   * Prometheus text exposition (format 0.0.4) of the service's metrics; serve it with the
+   * content type `text/plain; version=0.0.4; charset=utf-8`.
+   */
+  metricsText(): string
+  /** The metrics as CloudWatch embedded-metric-format JSON lines under `namespace`. */
+  metricsEmf(namespace: string): string
+  /** Registers an experiment (registering the same definition again is a no-op). */
+  registerExperiment(experiment: Experiment): void
+  /**
+   * Recommends inside experiment `key`: assigns the user, serves the variant's strategy and
+   * records an exposure (idempotency key `key|user|model version|day`, or
+   * `options.exposureId`). A user outside the experiment gets the request's own strategy.
+   */
+  recommendInExperiment(key: string, userId: string, options?: RecommendOptions & { exposureId?: string }): ExperimentRecommendations
+  /** The statistical report of experiment `key` (options as `ExperimentTracker.report`). */
+  experimentReport(key: string, options?: ReportOptions): Report
+  /**
+   * The drift of every monitored feature over the window ending at `now` (unix seconds;
+   * default: the clock) against the training data.
+   */
+  driftReport(now?: number | undefined | null): DriftReport
+  /**
+   * Replaces the alert rules; a bad rule throws `InvalidInputError` (its index as `row`) and
+   * nothing changes.
+   */
+  setAlertRules(rules: Array<AlertRule>): void
+  /**
+   * Registers `callback(alert)`, called on the JS thread for each alert that starts firing
+   * (alerts are evaluated by `checkAlerts`, a retrain, or the schedule, on any thread). An
+   * exception the callback throws is reported as an uncaught exception by Node.
+   */
+  onAlert(callback: ((arg: Alert) => void)): void
+  /**
+   * Evaluates the alert rules at `now` (unix seconds; default: the clock); returns every
+   * firing alert and calls the callbacks for the newly firing ones.
+   */
+  checkAlerts(now?: number | undefined | null): Array<Alert>
+}
+
+/** A firing alert. */
+export interface Alert {
+  /** The rule that fires. */
+  rule: AlertRule
+  /** What it is about, e.g. `"drift of score"`. */
+  what: string
+  /** The observed value. */
+  value: number
+  /** The rule's threshold or floor. */
+  threshold: number
+  /** Since when it fires, unix seconds. */
+  since: number
+}
+
+/**
+ * An alert rule: `{type: 'drift', feature, threshold}` fires while the feature's PSI is at or
+ * above `threshold`; `{type: 'conversion_floor', experiment, variant, floor, windowSecs,
+ * minExposures}` fires while the variant's conversion rate over the window is below `floor`.
+ */
+export interface AlertRule {
+  /** `"drift"` or `"conversion_floor"`. */
+  type: 'drift' | 'conversion_floor'
+  /** Drift: the feature name. */
+  feature?: string
+  /** Drift: the PSI threshold. */
+  threshold?: number
+  /** Conversion floor: the experiment key. */
+  experiment?: string
+  /** Conversion floor: the variant name. */
+  variant?: string
+  /** Conversion floor: the minimum acceptable rate in `[0, 1]`. */
+  floor?: number
+  /** Conversion floor: the window in seconds. */
+  windowSecs?: number
+  /** Conversion floor: fewer exposures than this in the window counts as no data (default 0). */
+  minExposures?: number
+}
+
 /** What applying a batch of interactions did. */
 export interface Applied {
   /** Interactions applied. */
@@ -304,6 +452,14 @@ export interface CsvFiles {
   interactions: string
 }
 
+/** The drift of every monitored feature at a time. */
+export interface DriftReport {
+  /** The report time, unix seconds. */
+  at: number
+  /** Per feature. */
+  features: Array<FeatureDrift>
+}
+
 /** One row of [`error_codes`]. */
 export interface ErrorCode {
   /** The core's snake_case kind (`unknown_item`). */
@@ -398,6 +554,31 @@ export interface ExperimentOptions {
   hashVersion?: number
   /** r" Hash seed (default: the key). */
   seed?: string
+}
+
+/**
+ * What `recommendInExperiment` served: the assignment (`null` outside the experiment), the
+ * variant, whether this call recorded a new exposure, and the recommendations.
+ */
+export interface ExperimentRecommendations {
+  /** The user's assignment, or `null` when outside the experiment. */
+  assignment: Assignment | null
+  /** The variant served, or `null`. */
+  variant: string | null
+  /** True when this call recorded a new exposure. */
+  newExposure: boolean
+  /** The recommendations. */
+  recommendations: Array<Recommendation>
+}
+
+/** Drift of one feature: its current sample size and its index (`null` without data). */
+export interface FeatureDrift {
+  /** The feature (`"kind"`, `"hour"`, `"item_popularity"`, `"score"`, …). */
+  feature: string
+  /** Observations in the current window. */
+  currentCount: number
+  /** The index, or `null` when there is no data. */
+  report: PsiReport | null
 }
 
 /**
@@ -508,6 +689,16 @@ export interface Metrics {
   coverage: number
 }
 
+/** Describes the serving model. */
+export interface ModelInfo {
+  /** Version id, `v{n}-{unix seconds}`. */
+  version: string
+  /** When it was built, unix seconds. */
+  createdAt: number
+  /** Holdout metrics measured by the retrain that accepted it; empty for the initial model. */
+  metrics: Record<string, number>
+}
+
 /** A user's neighbour and their similarity. */
 export interface Neighbour {
   /** The neighbour's user id. */
@@ -528,6 +719,32 @@ export interface Preferences {
 
 /** The settings of a preset (`"tiny"`, `"small"` (default), `"medium"`, `"large"`). */
 export declare function presetConfig(preset?: string | undefined | null): SyntheticConfig
+
+/** One bin of a population stability index. */
+export interface PsiBin {
+  /** The bin's label. */
+  label: string
+  /** Count in the reference. */
+  referenceCount: number
+  /** Count in the current window. */
+  currentCount: number
+  /** Share in the reference. */
+  referenceShare: number
+  /** Share in the current window. */
+  currentShare: number
+  /** This bin's term of the index. */
+  contribution: number
+}
+
+/** A population stability index with its level and per-bin contributions. */
+export interface PsiReport {
+  /** The index. */
+  psi: number
+  /** `"stable"` (< 0.1), `"moderate"` (< 0.25) or `"significant"`. */
+  level: string
+  /** Per-bin terms. */
+  bins: Array<PsiBin>
+}
 
 /** One recommended item; `explanation` is set when asked for with `explain: true`. */
 export interface Recommendation {
@@ -610,6 +827,41 @@ export interface ReportOptions {
   srmAlpha?: number
 }
 
+/**
+ * What a retrain did: accepted or why not, the holdout metrics of the candidate, the serving
+ * configuration and popularity, the versions, times and data sizes.
+ */
+export interface RetrainOutcome {
+  /** True when the candidate passed the gate and was swapped in. */
+  accepted: boolean
+  /** Why it was rejected (`null` when accepted). */
+  rejection: string | null
+  /** Holdout metrics of the candidate. */
+  candidate: Metrics
+  /** Holdout metrics of the serving configuration on the same split. */
+  serving: Metrics
+  /** Holdout metrics of popularity on the same split. */
+  popularity: Metrics
+  /** Version serving when the retrain started. */
+  oldVersion: string
+  /** Version swapped in (`null` when rejected). */
+  newVersion: string | null
+  /** Start, unix seconds. */
+  startedAt: number
+  /** End, unix seconds. */
+  finishedAt: number
+  /** Wall-clock duration in seconds. */
+  durationSecs: number
+  /** Interactions in the training part. */
+  trainInteractions: number
+  /** Interactions held out. */
+  holdoutInteractions: number
+  /** The split time, unix seconds. */
+  cutoff: number
+  /** Writes that arrived during the retrain and were replayed onto the new model. */
+  pendingApplied: number
+}
+
 /** The sample-ratio-mismatch check: do exposures follow the weights? */
 export interface SampleRatioMismatch {
   /** Chi-square statistic. */
@@ -637,6 +889,26 @@ export interface SequentialResult {
   pValue: number
   /** Whether the null hypothesis is rejected at the report's alpha. */
   reject: boolean
+}
+
+/** r" How a service runs; every field defaults to the core's default. */
+export interface ServiceOptions {
+  /** r" Recommendation lists cached (0 disables the cache; default 100 000). */
+  cacheCapacity?: number
+  /** r" How long a cached list is served, in seconds (default 6 h). */
+  cacheTtlSecs?: number
+  /** r" Latest share of the log held out when retraining (default 0.1). */
+  holdoutFraction?: number
+  /** r" Cut-off of the retrain metrics (default 10). */
+  retrainK?: number
+  /** r" The gate: largest relative NDCG drop against the serving model accepted (default 0.02). */
+  maxRelativeDrop?: number
+  /** r" The gate: the candidate must beat popularity (default true). */
+  mustBeatPopularity?: boolean
+  /** r" Retrain outcomes kept (default 50). */
+  historyLen?: number
+  /** r" The drift monitor's current window, in seconds (default 86 400). */
+  driftWindowSecs?: number
 }
 
 /**

@@ -57,6 +57,15 @@ pub enum DriftLevel {
 }
 
 impl DriftLevel {
+    /// The stable snake_case name (`"stable"`, `"moderate"`, `"significant"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DriftLevel::Stable => "stable",
+            DriftLevel::Moderate => "moderate",
+            DriftLevel::Significant => "significant",
+        }
+    }
+
     /// The level of `psi`.
     pub fn of(psi: f64) -> DriftLevel {
         if psi >= PSI_SIGNIFICANT {

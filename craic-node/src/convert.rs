@@ -80,10 +80,17 @@ pub(crate) fn strict<T: Fields + FromNapiValue>(
 ) -> napi::Result<Option<T>> {
     let Some(obj) = obj else { return Ok(None) };
     known_keys(env, &obj, T::WHAT, T::FIELDS)?;
+    from_object(env, &obj).map(Some)
+}
+
+/// Converts an object into `T` (an object type), ignoring names `T` does not define: for an
+/// object that holds the fields of several option types, checked with [`known_keys`] first.
+pub(crate) fn from_object<T: FromNapiValue>(env: &Env, obj: &Object) -> napi::Result<T> {
     // SAFETY: `obj` is a live value of `env` for the duration of this call.
     #[allow(unsafe_code)]
-    let value = unsafe { T::from_napi_value(env.raw(), obj.raw()) }?;
-    Ok(Some(value))
+    unsafe {
+        T::from_napi_value(env.raw(), obj.raw())
+    }
 }
 
 /// Refuses any property of `obj` that is not one of `fields` (snake_case, compared in

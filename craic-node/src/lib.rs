@@ -14,11 +14,13 @@
 // Under `cfg(test)` napi registers no exports, so the exported functions look unused.
 #![cfg_attr(test, allow(dead_code))]
 
+mod alerts;
 mod convert;
 mod engine;
 mod errors;
 mod evaluation;
 mod experiments;
+mod service;
 mod synthetic;
 mod values;
 mod work;

@@ -4,20 +4,12 @@
 
 use craic::service as svc;
 use craic_core::alerts::{Alert, AlertRule};
-use craic_core::drift::{DriftLevel, PsiBin, PsiReport};
+use craic_core::drift::{PsiBin, PsiReport};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::errors;
-
-fn level_name(level: DriftLevel) -> &'static str {
-    match level {
-        DriftLevel::Stable => "stable",
-        DriftLevel::Moderate => "moderate",
-        DriftLevel::Significant => "significant",
-    }
-}
 
 fn join<T>(items: &[T], f: impl Fn(&T) -> String) -> String {
     items.iter().map(f).collect::<Vec<_>>().join(", ")
@@ -89,7 +81,7 @@ impl From<PsiReport> for PyPsiReport {
     fn from(r: PsiReport) -> Self {
         PyPsiReport {
             psi: r.psi,
-            level: level_name(r.level).to_owned(),
+            level: r.level.as_str().to_owned(),
             bins: r.bins.into_iter().map(PyPsiBin::from).collect(),
         }
     }

@@ -1,0 +1,560 @@
+//! The `Service` class: the serving wrapper (hot-swapped model, cache, gated retraining,
+//! schedule, snapshot files, metrics, experiments, drift and alerts) for a Node server.
+//!
+//! Reads are synchronous (`recommend` is cached and fast); building, loading, saving, batch
+//! records and retrains return Promises and run off the JS thread. Alert callbacks are JS
+//! functions called on the JS thread through a thread-safe function.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use craic::service as svc;
+use craic_core as core;
+use craic_core::ErrorKind;
+use napi::bindgen_prelude::{AsyncTask, JsObjectValue, Object};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, Status};
+use napi_derive::napi;
+
+use crate::alerts::{self, Alert, AlertRule, DriftReport};
+use crate::convert::{self, options, strict};
+use crate::engine::{self, unix_now};
+use crate::errors::{Fallible, JsFailure, OrThrow};
+use crate::evaluation::Metrics;
+use crate::experiments::{self, Assignment, Experiment, Report};
+use crate::values::{self, Interaction, Item, Preferences, Recommendation, Stats};
+use crate::work::{spawn, Work};
+
+options! {
+    /// How a service runs; every field defaults to the core's default.
+    pub struct ServiceOptions: "service options" {
+        /// Recommendation lists cached (0 disables the cache; default 100 000).
+        pub cache_capacity: [Option<f64>],
+        /// How long a cached list is served, in seconds (default 6 h).
+        pub cache_ttl_secs: [Option<f64>],
+        /// Latest share of the log held out when retraining (default 0.1).
+        pub holdout_fraction: [Option<f64>],
+        /// Cut-off of the retrain metrics (default 10).
+        pub retrain_k: [Option<f64>],
+        /// The gate: largest relative NDCG drop against the serving model accepted (default 0.02).
+        pub max_relative_drop: [Option<f64>],
+        /// The gate: the candidate must beat popularity (default true).
+        pub must_beat_popularity: [Option<bool>],
+        /// Retrain outcomes kept (default 50).
+        pub history_len: [Option<f64>],
+        /// The drift monitor's current window, in seconds (default 86 400).
+        pub drift_window_secs: [Option<f64>],
+    }
+}
+
+impl ServiceOptions {
+    fn into_core(self) -> Fallible<svc::ServiceOptions> {
+        let d = svc::ServiceOptions::default();
+        let count = |v: Option<f64>, name: &str, default: usize| {
+            v.map_or(Ok(default), |v| {
+                convert::count(v, name, ErrorKind::InvalidConfig)
+            })
+        };
+        let cache_ttl = match self.cache_ttl_secs {
+            None => d.cache_ttl,
+            Some(secs) => Duration::try_from_secs_f64(secs).map_err(|_| {
+                JsFailure::invalid(
+                    ErrorKind::InvalidConfig,
+                    format!("cacheTtlSecs must be a finite number of seconds ≥ 0, got {secs}"),
+                )
+            })?,
+        };
+        let window = match self.drift_window_secs {
+            None => d.drift.window_secs,
+            Some(v) => convert::whole(v, "driftWindowSecs", ErrorKind::InvalidConfig)?,
+        };
+        Ok(svc::ServiceOptions {
+            cache_capacity: count(self.cache_capacity, "cacheCapacity", d.cache_capacity)?,
+            cache_ttl,
+            retrain: svc::RetrainOptions {
+                holdout_fraction: self.holdout_fraction.unwrap_or(d.retrain.holdout_fraction),
+                k: count(self.retrain_k, "retrainK", d.retrain.k)?,
+                gate: svc::Gate {
+                    max_relative_drop: self
+                        .max_relative_drop
+                        .unwrap_or(d.retrain.gate.max_relative_drop),
+                    must_beat_popularity: self
+                        .must_beat_popularity
+                        .unwrap_or(d.retrain.gate.must_beat_popularity),
+                },
+            },
+            history_len: count(self.history_len, "historyLen", d.history_len)?,
+            drift: svc::DriftOptions {
+                window_secs: window,
+                ..d.drift
+            },
+            source: None,
+        })
+    }
+}
+
+/// The names `Service.build` accepts in its options: the data, the configuration and every
+/// service option.
+const BUILD_FIELDS: &[&str] = &[
+    "preferences",
+    "config",
+    "cache_capacity",
+    "cache_ttl_secs",
+    "holdout_fraction",
+    "retrain_k",
+    "max_relative_drop",
+    "must_beat_popularity",
+    "history_len",
+    "drift_window_secs",
+];
+
+/// The service options of an options object whose names were checked already (it may also
+/// hold `preferences` and `config`).
+fn service_options(env: &Env, obj: &Object) -> napi::Result<svc::ServiceOptions> {
+    let options: ServiceOptions = convert::from_object(env, obj)?;
+    options.into_core().or_throw(env)
+}
+
+/// Describes the serving model.
+#[napi(object)]
+pub struct ModelInfo {
+    /// Version id, `v{n}-{unix seconds}`.
+    pub version: String,
+    /// When it was built, unix seconds.
+    pub created_at: f64,
+    /// Holdout metrics measured by the retrain that accepted it; empty for the initial model.
+    pub metrics: HashMap<String, f64>,
+}
+
+impl From<svc::ModelInfo> for ModelInfo {
+    fn from(m: svc::ModelInfo) -> Self {
+        ModelInfo {
+            version: m.version,
+            created_at: m.created_at as f64,
+            metrics: m.metrics.into_iter().collect(),
+        }
+    }
+}
+
+/// What a retrain did: accepted or why not, the holdout metrics of the candidate, the serving
+/// configuration and popularity, the versions, times and data sizes.
+#[napi(object, use_nullable = true)]
+pub struct RetrainOutcome {
+    /// True when the candidate passed the gate and was swapped in.
+    pub accepted: bool,
+    /// Why it was rejected (`null` when accepted).
+    pub rejection: Option<String>,
+    /// Holdout metrics of the candidate.
+    pub candidate: Metrics,
+    /// Holdout metrics of the serving configuration on the same split.
+    pub serving: Metrics,
+    /// Holdout metrics of popularity on the same split.
+    pub popularity: Metrics,
+    /// Version serving when the retrain started.
+    pub old_version: String,
+    /// Version swapped in (`null` when rejected).
+    pub new_version: Option<String>,
+    /// Start, unix seconds.
+    pub started_at: f64,
+    /// End, unix seconds.
+    pub finished_at: f64,
+    /// Wall-clock duration in seconds.
+    pub duration_secs: f64,
+    /// Interactions in the training part.
+    pub train_interactions: f64,
+    /// Interactions held out.
+    pub holdout_interactions: f64,
+    /// The split time, unix seconds.
+    pub cutoff: f64,
+    /// Writes that arrived during the retrain and were replayed onto the new model.
+    pub pending_applied: f64,
+}
+
+impl From<svc::RetrainOutcome> for RetrainOutcome {
+    fn from(o: svc::RetrainOutcome) -> Self {
+        RetrainOutcome {
+            accepted: o.accepted(),
+            rejection: o.rejection,
+            candidate: o.metrics.candidate.into(),
+            serving: o.metrics.serving.into(),
+            popularity: o.metrics.popularity.into(),
+            old_version: o.old_version,
+            new_version: o.new_version,
+            started_at: o.started_at as f64,
+            finished_at: o.finished_at as f64,
+            duration_secs: o.duration.as_secs_f64(),
+            train_interactions: o.train_interactions as f64,
+            holdout_interactions: o.holdout_interactions as f64,
+            cutoff: o.cutoff as f64,
+            pending_applied: o.pending_applied as f64,
+        }
+    }
+}
+
+/// What `recommendInExperiment` served: the assignment (`null` outside the experiment), the
+/// variant, whether this call recorded a new exposure, and the recommendations.
+#[napi(object, use_nullable = true)]
+pub struct ExperimentRecommendations {
+    /// The user's assignment, or `null` when outside the experiment.
+    pub assignment: Option<Assignment>,
+    /// The variant served, or `null`.
+    pub variant: Option<String>,
+    /// True when this call recorded a new exposure.
+    pub new_exposure: bool,
+    /// The recommendations.
+    pub recommendations: Vec<Recommendation>,
+}
+
+/// Stops a daily retrain schedule: `stop()` ends its thread (a retrain in progress finishes
+/// first). Keep a reference while it should run: it also stops when garbage-collected.
+#[napi]
+pub struct ScheduleHandle {
+    inner: Mutex<Option<svc::ScheduleHandle>>,
+}
+
+#[napi]
+impl ScheduleHandle {
+    /// Stops the schedule, off the JS thread (waits for a retrain in progress).
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    pub fn stop(&self) -> AsyncTask<Work<()>> {
+        let handle = self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
+        spawn(move || {
+            if let Some(h) = handle {
+                h.stop();
+            }
+            Ok(())
+        })
+    }
+
+    /// True until `stop()` is called.
+    #[napi(getter, catch_unwind)]
+    pub fn running(&self) -> bool {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+}
+
+/// The production wrapper around an engine: a hot-swapped serving model, a recommendation cache,
+/// background retraining behind an evaluation gate, a daily schedule, crash-safe snapshot files,
+/// Prometheus / CloudWatch EMF metrics, experiments, drift monitoring and alerts.
+#[napi]
+pub struct Service {
+    inner: svc::Service,
+}
+
+#[napi]
+impl Service {
+    /// Builds a service off the JS thread; its initial model is built from `items`,
+    /// `interactions` and `options.preferences`, which are also kept as the training data of
+    /// later retrains. `options`: `{preferences, config, ...ServiceOptions}`.
+    #[napi(catch_unwind, ts_return_type = "Promise<Service>")]
+    pub fn build(
+        env: Env,
+        items: Vec<Item>,
+        interactions: Vec<Interaction>,
+        #[napi(
+            ts_arg_type = "{ preferences?: Record<string, Preferences>, config?: Config } & ServiceOptions"
+        )]
+        options: Option<Object>,
+    ) -> napi::Result<AsyncTask<Work<Service>>> {
+        let (preferences, config, options) = match options {
+            None => (None, None, svc::ServiceOptions::default()),
+            Some(o) => {
+                convert::known_keys(&env, &o, "service options", BUILD_FIELDS)?;
+                let preferences: Option<HashMap<String, Preferences>> =
+                    o.get_named_property("preferences")?;
+                let config: Option<Object> = o.get_named_property("config")?;
+                (preferences, config, service_options(&env, &o)?)
+            }
+        };
+        let config = engine::config(&env, config)?;
+        let data = svc::TrainingData {
+            items: values::items(items).or_throw(&env)?,
+            preferences: values::preferences_map(preferences),
+            interactions: values::interactions(interactions).or_throw(&env)?,
+        };
+        Ok(spawn(move || {
+            svc::Service::build(config, data, options)
+                .map(|inner| Service { inner })
+                .map_err(Into::into)
+        }))
+    }
+
+    /// Loads a service from a `saveSnapshot` file, off the JS thread. A missing or unreadable
+    /// file rejects with `StorageError` (`CRAIC_IO`), a truncated or corrupt one with
+    /// `SnapshotError`. The snapshot holds the model, not the interaction log.
+    #[napi(catch_unwind, ts_return_type = "Promise<Service>")]
+    pub fn from_snapshot_file(
+        env: Env,
+        path: String,
+        #[napi(ts_arg_type = "ServiceOptions")] options: Option<Object>,
+    ) -> napi::Result<AsyncTask<Work<Service>>> {
+        let options: ServiceOptions = strict(&env, options)?.unwrap_or_default();
+        let options = options.into_core().or_throw(&env)?;
+        Ok(spawn(move || {
+            svc::Service::from_snapshot_file(&path, options)
+                .map(|inner| Service { inner })
+                .map_err(Into::into)
+        }))
+    }
+
+    /// Writes the serving model to `path` atomically (a temporary file, then a rename), off the
+    /// JS thread.
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    pub fn save_snapshot(&self, path: String) -> AsyncTask<Work<()>> {
+        let service = self.inner.clone();
+        spawn(move || service.save_snapshot(&path).map_err(Into::into))
+    }
+
+    /// Recommends for a user through the cache (same options as `Engine.recommend`).
+    #[napi(catch_unwind)]
+    pub fn recommend(
+        &self,
+        env: Env,
+        user_id: String,
+        #[napi(ts_arg_type = "RecommendOptions")] options: Option<Object>,
+    ) -> napi::Result<Vec<Recommendation>> {
+        let req = engine::request(&env, options)?;
+        self.inner
+            .recommend(&user_id, &req)
+            .map(values::recommendations)
+            .or_throw(&env)
+    }
+
+    /// Records interactions, off the JS thread: applied to the serving model, kept for the next
+    /// retrain, counted as conversions in running experiments. A bad row rejects the whole
+    /// batch (`row` is its index).
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    pub fn record(
+        &self,
+        env: Env,
+        interactions: Vec<Interaction>,
+    ) -> napi::Result<AsyncTask<Work<()>>> {
+        let rows = values::interactions(interactions).or_throw(&env)?;
+        let service = self.inner.clone();
+        Ok(spawn(move || service.record(&rows).map_err(Into::into)))
+    }
+
+    /// Inserts or replaces items in the serving model and the training data.
+    #[napi(catch_unwind)]
+    pub fn upsert_items(&self, env: Env, items: Vec<Item>) -> napi::Result<()> {
+        let items = values::items(items).or_throw(&env)?;
+        self.inner.upsert_items(items).or_throw(&env)
+    }
+
+    /// Sets a user's stated preferences in the serving model and the training data.
+    #[napi(catch_unwind)]
+    pub fn set_preferences(
+        &self,
+        env: Env,
+        user_id: String,
+        preferences: Preferences,
+    ) -> napi::Result<()> {
+        self.inner
+            .set_preferences(&user_id, preferences.into())
+            .or_throw(&env)
+    }
+
+    /// The serving model's version, creation time and metrics.
+    #[napi(catch_unwind)]
+    pub fn model_info(&self) -> ModelInfo {
+        self.inner.model_info().into()
+    }
+
+    /// Counts of the serving model.
+    #[napi(catch_unwind)]
+    pub fn stats(&self) -> Stats {
+        self.inner.engine().stats().into()
+    }
+
+    /// Cached recommendation lists.
+    #[napi(catch_unwind)]
+    pub fn cache_len(&self) -> u32 {
+        values::saturate(self.inner.cache_len())
+    }
+
+    /// Retrains off the JS thread: holds out the latest slice of the training data, evaluates a
+    /// candidate built with `options.config` (default: the serving configuration) against the
+    /// serving configuration and popularity, and swaps it in if it passes the gate. Resolves to
+    /// the outcome; rejects with `RetrainRunningError` (`CRAIC_RETRAIN_RUNNING`) when a retrain
+    /// is already running.
+    #[napi(catch_unwind, ts_return_type = "Promise<RetrainOutcome>")]
+    pub fn retrain(
+        &self,
+        env: Env,
+        #[napi(ts_arg_type = "{ config?: Config }")] options: Option<Object>,
+    ) -> napi::Result<AsyncTask<Work<RetrainOutcome>>> {
+        let config = match options {
+            None => None,
+            Some(o) => {
+                convert::known_keys(&env, &o, "retrain options", &["config"])?;
+                match o.get_named_property::<Option<Object>>("config")? {
+                    None => None,
+                    Some(c) => Some(engine::config(&env, Some(c))?),
+                }
+            }
+        };
+        let job = self.inner.try_retrain(config).or_throw(&env)?;
+        Ok(spawn(move || {
+            job.wait().map(RetrainOutcome::from).map_err(Into::into)
+        }))
+    }
+
+    /// True while a retrain runs.
+    #[napi(catch_unwind)]
+    pub fn retrain_running(&self) -> bool {
+        self.inner.retrain_running()
+    }
+
+    /// The latest retrain outcomes, oldest first.
+    #[napi(catch_unwind)]
+    pub fn retrain_history(&self) -> Vec<RetrainOutcome> {
+        self.inner
+            .retrain_history()
+            .into_iter()
+            .map(RetrainOutcome::from)
+            .collect()
+    }
+
+    /// Starts a thread that retrains every day at `hour:minute` local time (UTC +
+    /// `utcOffsetMinutes`, no DST rules), then checks the alerts. A bad time throws
+    /// `InvalidInputError` (`CRAIC_INVALID_CONFIG`).
+    #[napi(catch_unwind)]
+    pub fn start_schedule(
+        &self,
+        env: Env,
+        hour: u32,
+        minute: u32,
+        utc_offset_minutes: Option<i32>,
+    ) -> napi::Result<ScheduleHandle> {
+        let schedule = svc::Schedule::daily_at(hour, minute, utc_offset_minutes.unwrap_or(0))
+            .or_throw(&env)?;
+        Ok(ScheduleHandle {
+            inner: Mutex::new(Some(self.inner.start_schedule(schedule))),
+        })
+    }
+
+    /// Prometheus text exposition (format 0.0.4) of the service's metrics; serve it with the
+    /// content type `text/plain; version=0.0.4; charset=utf-8`.
+    #[napi(catch_unwind)]
+    pub fn metrics_text(&self) -> String {
+        self.inner.metrics_text()
+    }
+
+    /// The metrics as CloudWatch embedded-metric-format JSON lines under `namespace`.
+    #[napi(catch_unwind)]
+    pub fn metrics_emf(&self, namespace: String) -> String {
+        self.inner.metrics_emf(&namespace)
+    }
+
+    /// Registers an experiment (registering the same definition again is a no-op).
+    #[napi(catch_unwind)]
+    pub fn register_experiment(&self, env: Env, experiment: &Experiment) -> napi::Result<()> {
+        self.inner
+            .register_experiment(experiment.inner.clone())
+            .or_throw(&env)
+    }
+
+    /// Recommends inside experiment `key`: assigns the user, serves the variant's strategy and
+    /// records an exposure (idempotency key `key|user|model version|day`, or
+    /// `options.exposureId`). A user outside the experiment gets the request's own strategy.
+    #[napi(catch_unwind)]
+    pub fn recommend_in_experiment(
+        &self,
+        env: Env,
+        key: String,
+        user_id: String,
+        #[napi(ts_arg_type = "RecommendOptions & { exposureId?: string }")] options: Option<Object>,
+    ) -> napi::Result<ExperimentRecommendations> {
+        let (request, exposure_id) = match options {
+            None => (core::Request::new(10), None),
+            Some(o) => {
+                let mut fields = <values::RecommendOptions as convert::Fields>::FIELDS.to_vec();
+                fields.push("exposure_id");
+                convert::known_keys(&env, &o, "recommend options", &fields)?;
+                let exposure_id: Option<String> = o.get_named_property("exposureId")?;
+                let options: values::RecommendOptions = convert::from_object(&env, &o)?;
+                (values::request(Some(options)).or_throw(&env)?, exposure_id)
+            }
+        };
+        let served = self
+            .inner
+            .recommend_in_experiment_with_id(&key, &user_id, &request, exposure_id.as_deref())
+            .or_throw(&env)?;
+        Ok(ExperimentRecommendations {
+            assignment: served.assignment.map(|a| Assignment {
+                variant: served.variant.clone().unwrap_or_default(),
+                index: u32::try_from(a.variant).unwrap_or(u32::MAX),
+                strategy: a.strategy.as_str().to_owned(),
+                bucket: a.bucket,
+            }),
+            variant: served.variant,
+            new_exposure: served.new_exposure,
+            recommendations: values::recommendations(served.recommendations),
+        })
+    }
+
+    /// The statistical report of experiment `key` (options as `ExperimentTracker.report`).
+    #[napi(catch_unwind)]
+    pub fn experiment_report(
+        &self,
+        env: Env,
+        key: String,
+        #[napi(ts_arg_type = "ReportOptions")] options: Option<Object>,
+    ) -> napi::Result<Report> {
+        let config = experiments::stats_config(&env, options)?;
+        self.inner
+            .experiment_report(&key, &config)
+            .map(Report::from)
+            .or_throw(&env)
+    }
+
+    /// The drift of every monitored feature over the window ending at `now` (unix seconds;
+    /// default: the clock) against the training data.
+    #[napi(catch_unwind)]
+    pub fn drift_report(&self, env: Env, now: Option<f64>) -> napi::Result<DriftReport> {
+        let now = convert::opt_timestamp(now, "now").or_throw(&env)?;
+        Ok(self
+            .inner
+            .drift_report_at(now.unwrap_or_else(unix_now))
+            .into())
+    }
+
+    /// Replaces the alert rules; a bad rule throws `InvalidInputError` (its index as `row`) and
+    /// nothing changes.
+    #[napi(catch_unwind)]
+    pub fn set_alert_rules(&self, env: Env, rules: Vec<AlertRule>) -> napi::Result<()> {
+        let rules = alerts::rules(rules).or_throw(&env)?;
+        self.inner.set_alert_rules(rules).or_throw(&env)
+    }
+
+    /// Registers `callback(alert)`, called on the JS thread for each alert that starts firing
+    /// (alerts are evaluated by `checkAlerts`, a retrain, or the schedule, on any thread). An
+    /// exception the callback throws is reported as an uncaught exception by Node.
+    #[napi(catch_unwind)]
+    pub fn on_alert(&self, callback: ThreadsafeFunction<Alert, (), Alert, Status, false, true>) {
+        let call = move |alert: &core::alerts::Alert| {
+            callback.call(
+                Alert::from(alert.clone()),
+                ThreadsafeFunctionCallMode::NonBlocking,
+            );
+        };
+        self.inner.on_alert(Box::new(call));
+    }
+
+    /// Evaluates the alert rules at `now` (unix seconds; default: the clock); returns every
+    /// firing alert and calls the callbacks for the newly firing ones.
+    #[napi(catch_unwind)]
+    pub fn check_alerts(&self, env: Env, now: Option<f64>) -> napi::Result<Vec<Alert>> {
+        let now = convert::opt_timestamp(now, "now").or_throw(&env)?;
+        Ok(self
+            .inner
+            .check_alerts(now.unwrap_or_else(unix_now))
+            .into_iter()
+            .map(Alert::from)
+            .collect())
+    }
+}
