@@ -1,16 +1,34 @@
-// ES module entry: the same objects as the CommonJS entry (`craic.js`).
+// ES module entry: the same objects as the CommonJS entry (`craic.js`). test/esm.test.mjs checks
+// that every export of the CommonJS entry is listed here.
 import { createRequire } from 'node:module'
 
 const craic = createRequire(import.meta.url)('./craic.js')
 
 export default craic
 export const {
-  Engine,
   CraicError,
   InvalidInputError,
   NotFoundError,
   SnapshotError,
   StorageError,
   RetrainRunningError,
-  StoppedError
+  StoppedError,
+  Engine,
+  Service,
+  ScheduleHandle,
+  Experiment,
+  ExperimentTracker,
+  Dataset,
+  hash,
+  getEqualWeights,
+  getBucketRanges,
+  chooseVariation,
+  inNamespace,
+  timeSplit,
+  relevantItems,
+  evaluate,
+  scoreUser,
+  generate,
+  presetConfig,
+  errorCodes
 } = craic

@@ -29,19 +29,32 @@ if ! git diff --exit-code -- index.d.ts index.js; then
   exit 1
 fi
 
-step "node --test"
-log=$(mktemp)
-set +e
-node --test --test-reporter=spec test/ 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
-passed=$(grep -Eo '^ℹ pass [0-9]+' "$log" | awk '{print $3}')
-rm -f "$log"
-if [ "$status" -ne 0 ]; then
-  exit "$status"
-fi
-if [ "${passed:-0}" -eq 0 ]; then
-  echo "no Node test ran" >&2
-  exit 1
-fi
-echo "node: $passed tests passed"
+# node --test in a folder; fails on a failing test and on a run in which no test ran. Adds the
+# number of passed tests to $total.
+total=0
+run_node_tests() {
+  local dir=$1 log status passed
+  log=$(mktemp)
+  set +e
+  (cd "$dir" && node --test --test-reporter=spec) 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  set -e
+  passed=$(grep -Eo '^ℹ pass [0-9]+' "$log" | awk '{print $3}')
+  rm -f "$log"
+  if [ "$status" -ne 0 ]; then
+    exit "$status"
+  fi
+  if [ "${passed:-0}" -eq 0 ]; then
+    echo "no Node test ran in $dir" >&2
+    exit 1
+  fi
+  total=$((total + passed))
+}
+
+step "node --test (craic-node/test)"
+run_node_tests .
+
+step "the Express example (examples/express_app): npm ci, node --test"
+(cd ../examples/express_app && npm ci --no-audit --no-fund --loglevel=error)
+run_node_tests ../examples/express_app
+echo "node: $total tests passed"
