@@ -9,6 +9,7 @@ use craic_core as core;
 use craic_core::evaluation as eval;
 use pyo3::prelude::*;
 
+use crate::args::{ts, Count, Timestamp};
 use crate::engine::PyEngine;
 use crate::errors;
 use crate::types::{KArg, PyInteraction, StrategyArg};
@@ -188,7 +189,7 @@ pub(crate) fn evaluate(
     test_interactions: &Bound<'_, PyAny>,
     k: KArg,
     strategy: StrategyArg,
-    now: Option<i64>,
+    now: Option<Timestamp>,
     positive: Vec<String>,
     negative: Vec<String>,
 ) -> PyResult<PyMetrics> {
@@ -197,7 +198,7 @@ pub(crate) fn evaluate(
     let relevance = relevance(positive, negative);
     let engine = &engine.inner;
     py.detach(|| {
-        let now = now.or_else(|| rows.iter().map(|i| i.timestamp).min());
+        let now = ts(now).or_else(|| rows.iter().map(|i| i.timestamp).min());
         let request = core::Request {
             k,
             strategy: strategy.0,
@@ -265,8 +266,12 @@ impl PyUserScore {
 /// zeros.
 #[pyfunction]
 #[pyo3(signature = (recommended, relevant, k))]
-pub(crate) fn score_user(recommended: Vec<String>, relevant: Vec<String>, k: usize) -> PyUserScore {
-    let s = eval::score_user(&recommended, &relevant, k);
+pub(crate) fn score_user(
+    recommended: Vec<String>,
+    relevant: Vec<String>,
+    k: Count<usize>,
+) -> PyUserScore {
+    let s = eval::score_user(&recommended, &relevant, k.get());
     PyUserScore {
         hits: s.hits,
         precision: s.precision,
