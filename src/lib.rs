@@ -6,6 +6,7 @@
 //!
 //! This facade re-exports [`craic_core`]; see its documentation for the details.
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 
 pub use craic_core::*;
 

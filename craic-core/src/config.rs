@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::interaction::{CLICK, HIDE, SAVE, UNSAVE};
+use crate::limits::{MAX_K, MAX_KINDS, MAX_NEIGHBOURS, MAX_NEIGHBOUR_BUFFER};
 
 /// What an interaction kind does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,11 +105,13 @@ pub struct Config {
     /// so the passage of time rescales every weight by one common factor and leaves cosine
     /// similarities and popularity rankings unchanged — no rebuild is ever needed for time alone.
     pub half_life_secs: Option<f64>,
-    /// Number of neighbours kept per user (top-k by cosine similarity).
+    /// Number of neighbours kept per user (top-k by cosine similarity), in
+    /// `1..=`[`crate::limits::MAX_NEIGHBOURS`].
     pub neighbours: usize,
     /// Extra neighbours kept beyond `neighbours` (never served): an update that pushes a
     /// neighbour down is then fixed in place instead of recomputing that list. More means fewer
-    /// recomputes and more memory (8 bytes per user per neighbour).
+    /// recomputes and more memory (8 bytes per user per neighbour). At most
+    /// [`crate::limits::MAX_NEIGHBOUR_BUFFER`].
     pub neighbour_buffer: usize,
     /// Similarity shrinkage λ: `sim = cos · n / (n + λ)` with `n` co-interacted items (0 = off).
     pub shrinkage: f64,
@@ -154,7 +157,7 @@ pub struct Config {
     pub artist_prior: f64,
     /// Weight of stated preferences in the content profile, relative to one normalised history.
     pub preference_weight: f64,
-    /// Largest `k` a request may ask for.
+    /// Largest `k` a request may ask for, in `1..=`[`crate::limits::MAX_K`].
     pub max_k: usize,
     /// Weight of each kind of metadata in content scoring.
     pub content_weights: FeatureWeights,
@@ -244,8 +247,10 @@ impl Config {
 
     /// Checks every field; called by the engine's constructor.
     pub fn validate(&self) -> Result<()> {
-        if self.kinds.len() > 250 {
-            return Err(Error::InvalidConfig("at most 250 interaction kinds".into()));
+        if self.kinds.len() > MAX_KINDS {
+            return Err(Error::InvalidConfig(format!(
+                "at most {MAX_KINDS} interaction kinds"
+            )));
         }
         for (name, spec) in &self.kinds {
             check_weight(name, spec.weight)?;
@@ -265,15 +270,15 @@ impl Config {
                 return Err(Error::weight("half_life_secs", h));
             }
         }
-        if self.neighbour_buffer > 10_000 {
-            return Err(Error::InvalidConfig(
-                "neighbour_buffer must be at most 10000".into(),
-            ));
+        if self.neighbour_buffer > MAX_NEIGHBOUR_BUFFER {
+            return Err(Error::InvalidConfig(format!(
+                "neighbour_buffer must be at most {MAX_NEIGHBOUR_BUFFER}"
+            )));
         }
-        if self.neighbours == 0 || self.neighbours > 10_000 {
-            return Err(Error::InvalidConfig(
-                "neighbours must be in 1..=10000".into(),
-            ));
+        if self.neighbours == 0 || self.neighbours > MAX_NEIGHBOURS {
+            return Err(Error::InvalidConfig(format!(
+                "neighbours must be in 1..={MAX_NEIGHBOURS}"
+            )));
         }
         for (what, v) in [
             ("shrinkage", self.shrinkage),
@@ -300,8 +305,10 @@ impl Config {
                 "max_item_users must be at least 2".into(),
             ));
         }
-        if self.max_k == 0 {
-            return Err(Error::InvalidConfig("max_k must be at least 1".into()));
+        if self.max_k == 0 || self.max_k > MAX_K {
+            return Err(Error::InvalidConfig(format!(
+                "max_k must be in 1..={MAX_K}"
+            )));
         }
         Ok(())
     }
@@ -338,5 +345,37 @@ mod tests {
             ..Config::default()
         };
         assert_eq!(c.validate().unwrap_err().kind(), ErrorKind::InvalidWeight);
+    }
+
+    #[test]
+    fn counts_above_their_limits_are_rejected() {
+        let too_big = [
+            Config {
+                max_k: MAX_K + 1,
+                ..Config::default()
+            },
+            Config {
+                max_k: 1 << 40,
+                ..Config::default()
+            },
+            Config {
+                neighbours: MAX_NEIGHBOURS + 1,
+                ..Config::default()
+            },
+            Config {
+                neighbour_buffer: usize::MAX,
+                ..Config::default()
+            },
+        ];
+        for c in too_big {
+            assert_eq!(c.validate().unwrap_err().kind(), ErrorKind::InvalidConfig);
+        }
+        let at_limits = Config {
+            max_k: MAX_K,
+            neighbours: MAX_NEIGHBOURS,
+            neighbour_buffer: MAX_NEIGHBOUR_BUFFER,
+            ..Config::default()
+        };
+        at_limits.validate().unwrap();
     }
 }

@@ -34,6 +34,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::limits::MAX_DRIFT_BINS;
 
 /// Floor applied to every bin share before renormalising (see the module docs).
 pub const EPSILON: f64 = 1e-4;
@@ -205,12 +206,12 @@ fn fmt_edge(e: f64) -> String {
 impl QuantileBins {
     /// Up to `bins` bins with edges at the reference's `k/bins` quantiles (nearest rank), so each
     /// holds about `1/bins` of the reference; tied quantiles merge bins. Errors on an empty
-    /// reference, `bins == 0` or a NaN value.
+    /// reference, `bins` outside `1..=`[`MAX_DRIFT_BINS`] or a NaN value.
     pub fn from_reference(reference: &[f64], bins: usize) -> Result<QuantileBins> {
-        if bins == 0 || reference.is_empty() {
-            return Err(Error::InvalidConfig(
-                "quantile bins need bins ≥ 1 and a non-empty reference".into(),
-            ));
+        if bins == 0 || bins > MAX_DRIFT_BINS || reference.is_empty() {
+            return Err(Error::InvalidConfig(format!(
+                "quantile bins need 1 ≤ bins ≤ {MAX_DRIFT_BINS} and a non-empty reference"
+            )));
         }
         if let Some(&v) = reference.iter().find(|v| v.is_nan()) {
             return Err(Error::weight("reference value", v));
@@ -301,6 +302,16 @@ pub fn psi_numeric(reference: &[f64], current: &[f64], bins: usize) -> Result<Ps
 mod tests {
     use super::*;
     use crate::rng::SplitMix64;
+
+    /// Before: a huge `bins` sized the edge vector before anything was checked.
+    #[test]
+    fn bins_are_bounded() {
+        for bins in [0, MAX_DRIFT_BINS + 1, usize::MAX] {
+            let e = QuantileBins::from_reference(&[1.0, 2.0], bins).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidConfig);
+        }
+        QuantileBins::from_reference(&[1.0, 2.0], MAX_DRIFT_BINS).unwrap();
+    }
 
     #[test]
     fn identical_distributions_give_zero() {

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::interaction::Interaction;
 use crate::item::{Item, Preferences};
+use crate::limits::{at_most, MAX_BATCH, MAX_RECOMMEND_MANY_RESULTS};
 use crate::model::{Applied, Model};
 use crate::recommend::BlendWeights;
 use crate::request::{Recommendation, Request};
@@ -137,12 +138,42 @@ impl Engine {
         }
     }
 
+    /// The model for a diagnostic read (`stats`, `config`, `neighbours`, ...), poisoned or not.
     fn read(&self) -> RwLockReadGuard<'_, Model> {
         self.model.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Model> {
-        self.model.write().unwrap_or_else(|p| p.into_inner())
+    /// The model for a serving read: [`Error::Poisoned`] after a write panicked part-way.
+    fn serving(&self) -> Result<RwLockReadGuard<'_, Model>> {
+        self.model.read().map_err(|_| Error::Poisoned)
+    }
+
+    /// The model for a write: [`Error::Poisoned`] after an earlier write panicked part-way. A
+    /// panic while the returned guard is held poisons the engine in turn.
+    fn write(&self) -> Result<RwLockWriteGuard<'_, Model>> {
+        self.model.write().map_err(|_| Error::Poisoned)
+    }
+
+    /// True after a write panicked part-way: the state may hold half a batch, so
+    /// [`Engine::recommend`], [`Engine::recommend_many`], every write and
+    /// [`Engine::to_snapshot`] fail with [`Error::Poisoned`] until [`Engine::replace`] installs
+    /// a fresh state. The diagnostic reads (`stats`, `neighbours`, `similarity`, ...) still
+    /// answer, from the possibly inconsistent state.
+    pub fn is_poisoned(&self) -> bool {
+        self.model.is_poisoned()
+    }
+
+    /// Replaces this engine's whole state with `fresh`'s (for example one rebuilt from the
+    /// interaction log or decoded from a snapshot) and clears the poison, in one write: readers
+    /// see the old state or the new one, never a mix. Fails with [`Error::Poisoned`] (and
+    /// changes nothing) when `fresh` is poisoned itself.
+    pub fn replace(&self, fresh: Engine) -> Result<()> {
+        let model = fresh.model.into_inner().map_err(|_| Error::Poisoned)?;
+        let mut guard = self.model.write().unwrap_or_else(|p| p.into_inner());
+        *guard = model;
+        drop(guard);
+        self.model.clear_poison();
+        Ok(())
     }
 
     /// The configuration.
@@ -152,14 +183,19 @@ impl Engine {
 
     /// Inserts or replaces items (metadata replaced whole). The batch is validated first and
     /// rejected whole on the first bad item ([`Error::row`] says which).
+    ///
+    /// At most [`MAX_BATCH`] items per call (else [`Error::OutOfRange`]).
     pub fn upsert_items(&self, items: Vec<Item>) -> Result<()> {
-        self.write().upsert_items(items)
+        at_most("items in one upsert_items call", items.len(), MAX_BATCH)?;
+        self.write()?.upsert_items(items)
     }
 
     /// Stops items from being recommended (their past interactions still inform similarity).
     /// Returns how many were live. Unknown ids are an `UnknownItem` error and nothing changes.
+    /// At most [`MAX_BATCH`] ids per call (else [`Error::OutOfRange`]).
     pub fn remove_items(&self, ids: &[&str]) -> Result<usize> {
-        self.write().remove_items(ids)
+        at_most("ids in one remove_items call", ids.len(), MAX_BATCH)?;
+        self.write()?.remove_items(ids)
     }
 
     /// The catalogue entry of an item (removed items included).
@@ -173,7 +209,7 @@ impl Engine {
 
     /// Sets (replaces) what a user said they like. Empty preferences clear them.
     pub fn set_preferences(&self, user_id: &str, preferences: Preferences) -> Result<()> {
-        self.write().set_preferences(user_id, preferences)
+        self.write()?.set_preferences(user_id, preferences)
     }
 
     /// A user's stated preferences, if any.
@@ -186,30 +222,47 @@ impl Engine {
 
     /// Applies interactions incrementally: only the neighbour lists the batch can affect are
     /// touched, and the result equals a full rebuild. The batch is validated first and rejected
-    /// whole (nothing changes) if any row is bad; [`Error::row`] gives its index.
+    /// whole (nothing changes) if any row is bad; [`Error::row`] gives its index. At most
+    /// [`MAX_BATCH`] rows per call (else [`Error::OutOfRange`]; [`Engine::build_from_iter`]
+    /// streams larger loads).
+    ///
+    /// A panic part-way (a bug) poisons the engine: see [`Engine::is_poisoned`].
     pub fn record(&self, interactions: &[Interaction]) -> Result<Applied> {
-        self.write().apply(interactions)
+        at_most("rows in one record call", interactions.len(), MAX_BATCH)?;
+        self.write()?.apply(interactions)
     }
 
     /// Recomputes every neighbour list from the current matrix (never needed for correctness;
-    /// useful after changing nothing but wanting to verify, or after bulk imports).
+    /// useful after changing nothing but wanting to verify, or after bulk imports). Does
+    /// nothing on a poisoned engine (see [`Engine::is_poisoned`]): a rebuild cannot take back
+    /// half a batch.
     pub fn rebuild(&self) {
-        self.write().rebuild_neighbours();
+        if let Ok(mut m) = self.write() {
+            m.rebuild_neighbours();
+        }
     }
 
     /// Recommends up to `request.k` items for a user; exactly `k` whenever `k` items are
     /// eligible. Unknown users are cold-start users, not an error.
     pub fn recommend(&self, user_id: &str, request: &Request) -> Result<Vec<Recommendation>> {
-        self.read().recommend(user_id, request)
+        self.serving()?.recommend(user_id, request)
     }
 
     /// [`Engine::recommend`] for many users at once, in parallel, under one consistent view.
+    ///
+    /// At most [`MAX_RECOMMEND_MANY_RESULTS`] recommendations per call: users × `k` above it
+    /// fail with [`Error::OutOfRange`] before any work (split the users into several calls).
     pub fn recommend_many(
         &self,
         user_ids: &[&str],
         request: &Request,
     ) -> Result<Vec<Vec<Recommendation>>> {
-        let m = self.read();
+        at_most(
+            "users × k of one recommend_many call",
+            user_ids.len().saturating_mul(request.k),
+            MAX_RECOMMEND_MANY_RESULTS,
+        )?;
+        let m = self.serving()?;
         user_ids
             .par_iter()
             .map(|u| m.recommend(u, request))
@@ -304,8 +357,32 @@ impl Engine {
 }
 
 impl Engine {
-    pub(crate) fn read_model<T>(&self, f: impl FnOnce(&Model) -> T) -> T {
-        f(&self.read())
+    /// `f` of the model for a serving read ([`Error::Poisoned`] on a poisoned engine).
+    pub(crate) fn read_model<T>(&self, f: impl FnOnce(&Model) -> T) -> Result<T> {
+        Ok(f(&*self.serving()?))
+    }
+}
+
+/// Test-only fault injection: a write that panics part-way, with the engine's lock held.
+#[cfg(test)]
+pub(crate) mod hooks {
+    use std::cell::Cell;
+
+    thread_local! {
+        static PANIC_IN_WRITE: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Makes the next write on this thread panic once the model is locked (and, for `record`,
+    /// half applied: see `Model::apply`).
+    pub(crate) fn panic_in_next_write() {
+        PANIC_IN_WRITE.with(|p| p.set(true));
+    }
+
+    /// Panics if armed (and disarms).
+    pub(crate) fn maybe_panic() {
+        if PANIC_IN_WRITE.with(|p| p.replace(false)) {
+            panic!("injected panic part-way through a write");
+        }
     }
 }
 
@@ -320,4 +397,126 @@ fn assert_send_sync() {
     fn is<T: Send + Sync>() {}
     is::<Engine>();
     let _ = Error::InvalidConfig(String::new());
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    use super::*;
+    use crate::limits::MAX_K;
+    use crate::{ErrorKind, Request};
+
+    const T: i64 = 1_700_000_000;
+
+    fn small_engine() -> Engine {
+        let items = ["rave", "folk", "jazz", "opera"]
+            .map(|id| Item::new(id, 2_000_000_000).city("dublin").genres([id]));
+        let log = [
+            ("ana", "rave"),
+            ("ana", "folk"),
+            ("ben", "rave"),
+            ("ben", "jazz"),
+            ("cat", "folk"),
+        ]
+        .map(|(u, i)| Interaction::new(u, i, "save", T));
+        Engine::build(Config::default(), items.to_vec(), vec![], &log).unwrap()
+    }
+
+    fn req() -> Request {
+        Request::new(3).now(T + 100)
+    }
+
+    /// Before: the lock's poison was ignored and the half-applied batch was served.
+    #[test]
+    fn a_write_that_panics_poisons_the_engine_until_replaced() {
+        let engine = small_engine();
+        let batch = [
+            Interaction::new("cat", "opera", "save", T + 1),
+            Interaction::new("dan", "jazz", "save", T + 2),
+        ];
+        hooks::panic_in_next_write();
+        let panicked = catch_unwind(AssertUnwindSafe(|| engine.record(&batch)));
+        assert!(panicked.is_err(), "the injected panic should propagate");
+        assert!(engine.is_poisoned());
+        fn kind<T: std::fmt::Debug>(r: Result<T>) -> ErrorKind {
+            r.unwrap_err().kind()
+        }
+        assert_eq!(kind(engine.recommend("ana", &req())), ErrorKind::Poisoned);
+        assert_eq!(
+            kind(engine.recommend_many(&["ana"], &req())),
+            ErrorKind::Poisoned
+        );
+        assert_eq!(kind(engine.record(&batch)), ErrorKind::Poisoned);
+        assert_eq!(kind(engine.upsert_items(vec![])), ErrorKind::Poisoned);
+        assert_eq!(kind(engine.remove_items(&[])), ErrorKind::Poisoned);
+        let prefs = Preferences::default();
+        assert_eq!(
+            kind(engine.set_preferences("ana", prefs)),
+            ErrorKind::Poisoned
+        );
+        let meta = crate::SnapshotMeta::default();
+        assert_eq!(kind(engine.to_snapshot(&meta)), ErrorKind::Poisoned);
+        engine.rebuild(); // a no-op: it cannot take back half a batch
+        assert!(engine.is_poisoned());
+        let _ = engine.stats(); // diagnostic reads still answer
+
+        // A fresh state clears the poison; it then serves like an engine that never panicked.
+        let fresh = small_engine();
+        fresh.record(&batch).unwrap();
+        let expected = fresh.recommend("ana", &req()).unwrap();
+        engine.replace(fresh).unwrap();
+        assert!(!engine.is_poisoned());
+        assert_eq!(engine.recommend("ana", &req()).unwrap(), expected);
+        engine.verify_neighbours(0.0).unwrap();
+    }
+
+    /// Before: the scratch was cleared only at the end of a successful request, so a request
+    /// that panicked left scores and exclusions behind for the next one on the thread.
+    #[test]
+    fn a_request_that_panics_leaves_the_scratch_clean() {
+        let engine = small_engine();
+        let expected = engine.recommend("ana", &req()).unwrap();
+        for user in ["ana", "ben", "nobody"] {
+            crate::recommend::hooks::panic_in_next_rank();
+            let r = catch_unwind(AssertUnwindSafe(|| engine.recommend(user, &req())));
+            assert!(r.is_err(), "the injected panic should propagate");
+            assert!(crate::recommend::scratch_is_clean(), "{user}");
+            assert!(!engine.is_poisoned(), "a read never poisons");
+        }
+        assert_eq!(engine.recommend("ana", &req()).unwrap(), expected);
+    }
+
+    /// Before: `max_k` had no upper bound, and `Request::k` up to it sized allocations.
+    #[test]
+    fn caller_counts_are_bounded() {
+        let big = Config {
+            max_k: 1 << 40,
+            ..Config::default()
+        };
+        assert_eq!(
+            Engine::new(big).unwrap_err().kind(),
+            ErrorKind::InvalidConfig
+        );
+        let engine = small_engine();
+        let e = engine
+            .recommend("ana", &Request::new(MAX_K + 1))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidK);
+        let users = vec!["ana"; MAX_RECOMMEND_MANY_RESULTS / 1000 + 1];
+        let e = engine
+            .recommend_many(&users, &Request::new(1000))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::OutOfRange);
+        let e = engine
+            .recommend_many(&["ana", "ben"], &Request::new(usize::MAX))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::OutOfRange);
+        let rows = vec![Interaction::new("ana", "rave", "click", T); MAX_BATCH + 1];
+        assert_eq!(
+            engine.record(&rows).unwrap_err().kind(),
+            ErrorKind::OutOfRange
+        );
+        assert_eq!(engine.stats().interactions, 5, "nothing applied");
+    }
 }

@@ -80,6 +80,26 @@ pub enum Error {
         /// Human-readable detail.
         detail: String,
     },
+    /// A count or size supplied by the caller is outside its documented range (see
+    /// [`crate::limits`]): nothing was allocated for it and nothing changed.
+    #[error("{what} = {value} is out of range: must be between {min} and {max}")]
+    OutOfRange {
+        /// What the number was for (`"rows"`, `"users × k"`, ...).
+        what: String,
+        /// The rejected value (wide enough for any integer a binding passes on).
+        value: i128,
+        /// Smallest accepted value.
+        min: i128,
+        /// Largest accepted value.
+        max: i128,
+    },
+    /// The engine's state may be inconsistent: a write panicked part-way (see
+    /// [`crate::Engine`]'s panic safety). Reads and writes fail with this until
+    /// `Engine::restore` (or building a new engine) replaces the state.
+    #[error(
+        "engine poisoned: a write panicked part-way; restore it from a snapshot or rebuild it"
+    )]
+    Poisoned,
     /// One row of a batch was invalid; the whole batch was rejected and nothing changed.
     #[error("row {index} of the batch: {source}")]
     InvalidRow {
@@ -132,11 +152,15 @@ pub enum ErrorKind {
     UnknownVariant,
     /// See [`Error::Snapshot`].
     InvalidSnapshot,
+    /// See [`Error::OutOfRange`].
+    OutOfRange,
+    /// See [`Error::Poisoned`].
+    Poisoned,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order (used by the bindings' exhaustive mapping tests).
-    pub const ALL: [ErrorKind; 12] = [
+    pub const ALL: [ErrorKind; 14] = [
         ErrorKind::InvalidId,
         ErrorKind::UnknownItem,
         ErrorKind::UnknownKind,
@@ -149,6 +173,8 @@ impl ErrorKind {
         ErrorKind::UnknownExperiment,
         ErrorKind::UnknownVariant,
         ErrorKind::InvalidSnapshot,
+        ErrorKind::OutOfRange,
+        ErrorKind::Poisoned,
     ];
 
     /// The stable snake_case name (`"unknown_item"`, ...).
@@ -166,6 +192,8 @@ impl ErrorKind {
             ErrorKind::UnknownExperiment => "unknown_experiment",
             ErrorKind::UnknownVariant => "unknown_variant",
             ErrorKind::InvalidSnapshot => "invalid_snapshot",
+            ErrorKind::OutOfRange => "out_of_range",
+            ErrorKind::Poisoned => "poisoned",
         }
     }
 
@@ -201,6 +229,8 @@ impl Error {
             Error::UnknownExperiment(_) => ErrorKind::UnknownExperiment,
             Error::UnknownVariant(_) => ErrorKind::UnknownVariant,
             Error::Snapshot { .. } => ErrorKind::InvalidSnapshot,
+            Error::OutOfRange { .. } => ErrorKind::OutOfRange,
+            Error::Poisoned => ErrorKind::Poisoned,
             Error::InvalidRow { source, .. } => source.kind(),
         }
     }

@@ -5,6 +5,7 @@
 //! collaborative / hybrid scoring with eligibility rules, experiments, evaluation and a synthetic
 //! event-discovery dataset. No I/O, no async, no global state.
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod alerts;
 mod artist_prior;
@@ -24,6 +25,7 @@ mod interaction;
 mod item;
 mod kinds;
 mod lanes;
+pub mod limits;
 mod matrix;
 mod model;
 mod model_snapshot;

@@ -235,6 +235,8 @@ impl Model {
             .map(|r| (self.intern_user(r.user), r.item, r.kind, r.t))
             .collect();
         let (touched, rebased) = self.add_parts(rows);
+        #[cfg(test)]
+        crate::engine::hooks::maybe_panic(); // half applied: parts added, nothing synced
 
         // 2. Cells into rows and columns.
         // Users whose row changed, in order (`touched` is sorted by user).

@@ -60,7 +60,8 @@ fn corrupt(detail: impl Into<String>) -> Error {
 
 impl Engine {
     /// Serialises the engine's whole state with `meta` (whose `watermark` and `interactions`
-    /// are filled in from the engine). Readers are not blocked.
+    /// are filled in from the engine). Readers are not blocked. A poisoned engine (see
+    /// [`Engine::is_poisoned`]) is never written: [`crate::Error::Poisoned`].
     pub fn to_snapshot(&self, meta: &SnapshotMeta) -> Result<Vec<u8>> {
         self.read_model(|model| {
             let meta = SnapshotMeta {
@@ -69,7 +70,7 @@ impl Engine {
                 ..meta.clone()
             };
             snapshot::encode_kind(MODEL_KIND, &Out { meta: &meta, model })
-        })
+        })?
     }
 
     /// Loads an engine from [`Engine::to_snapshot`] bytes. Truncated, corrupted, foreign or

@@ -30,6 +30,8 @@ struct Scratch {
     content: Vec<f64>,
     /// Positions of excluded items.
     blocked: Vec<bool>,
+    /// The positions set in `blocked`.
+    blocked_list: Vec<u32>,
     features: DenseAcc,
 }
 
@@ -43,16 +45,73 @@ impl Scratch {
         }
     }
 
-    fn clear(&mut self, blocked: &[u32]) {
+    fn block(&mut self, p: u32) {
+        self.blocked[p as usize] = true;
+        self.blocked_list.push(p);
+    }
+
+    /// Zeroes every slot a request touched (O(touched)).
+    fn clear(&mut self) {
         for &p in &self.cf_list {
             self.cf[p as usize] = 0.0;
             self.cf_hit[p as usize] = false;
         }
         self.cf_list.clear();
-        for &p in blocked {
+        for &p in &self.blocked_list {
             self.blocked[p as usize] = false;
         }
+        self.blocked_list.clear();
+        self.features.clear();
     }
+
+    /// True when every slot is zero, as between requests.
+    #[cfg(test)]
+    fn is_clean(&self) -> bool {
+        self.cf.iter().all(|&x| x == 0.0)
+            && self.cf_hit.iter().all(|&x| !x)
+            && self.blocked.iter().all(|&x| !x)
+            && self.cf_list.is_empty()
+            && self.blocked_list.is_empty()
+            && self.features.touched.is_empty()
+    }
+}
+
+/// Borrows the scratch for one request and clears it when dropped — at the end of the request
+/// or while unwinding from a panic part-way through it — so no request ever starts from a
+/// previous one's leftovers.
+struct Cleared<'a>(&'a mut Scratch);
+
+impl Drop for Cleared<'_> {
+    fn drop(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// Test-only fault injection: a request that panics part-way, its scratch half filled.
+#[cfg(test)]
+pub(crate) mod hooks {
+    use std::cell::Cell;
+
+    thread_local! {
+        static PANIC_IN_RANK: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Makes the next request on this thread panic once its scratch is filled.
+    pub(crate) fn panic_in_next_rank() {
+        PANIC_IN_RANK.with(|p| p.set(true));
+    }
+
+    pub(super) fn maybe_panic() {
+        if PANIC_IN_RANK.with(|p| p.replace(false)) {
+            panic!("injected panic part-way through a request");
+        }
+    }
+}
+
+/// True when this thread's scratch is all zero (as it must be between requests).
+#[cfg(test)]
+pub(crate) fn scratch_is_clean() -> bool {
+    SCRATCH.with(|s| s.borrow().is_clean())
 }
 
 thread_local! {
@@ -467,8 +526,9 @@ impl Model {
             excluded,
         };
         SCRATCH.with(|s| {
-            let s = &mut *s.borrow_mut();
-            Ok(self.rank(u, req, &e, s))
+            let mut s = s.borrow_mut();
+            let s = Cleared(&mut s);
+            Ok(self.rank(u, req, &e, s.0))
         })
     }
 
@@ -526,8 +586,10 @@ impl Model {
             .filter(|&p| (p as usize) < n_up)
             .collect();
         for &p in &blocked {
-            s.blocked[p as usize] = true;
+            s.block(p);
         }
+        #[cfg(test)]
+        hooks::maybe_panic();
         let max_cf = s
             .cf_list
             .iter()
@@ -632,7 +694,6 @@ impl Model {
                     .then(|| self.explain(u, i, score(i, s), &profile, &cities)),
             })
             .collect();
-        s.clear(&blocked);
         out
     }
 

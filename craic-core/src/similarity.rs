@@ -437,6 +437,7 @@ const LOAD_AHEAD: usize = 4;
 /// fault whatever the address). The lists an update edits are scattered over memory; loading
 /// them ahead overlaps their cache misses instead of paying for them one after another.
 #[inline(always)]
+#[allow(unsafe_code)] // the one `unsafe` of the crate: see the SAFETY note below
 fn prefetch<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: `prefetcht0` only hints the cache; it never faults and reads nothing the program

@@ -51,8 +51,11 @@ impl SparseVec {
     }
 
     /// Sum of values in index order.
+    /// The sum of the values; `+0.0` when empty. (`Iterator::sum` of no `f64` is `-0.0`, which
+    /// orders below `+0.0` in the popularity ranking: an item whose last interaction was
+    /// retracted would then rank differently from the same item in a rebuilt engine.)
     pub fn sum(&self) -> f64 {
-        self.val.iter().sum()
+        self.val.iter().fold(0.0, |s, v| s + v)
     }
 
     pub fn scale(&mut self, f: f64) {
@@ -72,6 +75,10 @@ mod tests {
         v.set(3, 3.0);
         v.set(5, 4.0);
         assert_eq!(v.idx, vec![1, 3, 5]);
+        assert!(
+            SparseVec::default().sum().is_sign_positive(),
+            "empty sum is +0.0"
+        );
         assert_eq!(v.get(5), Some(4.0));
         assert!(v.remove(3));
         assert!(!v.remove(3));

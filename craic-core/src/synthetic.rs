@@ -57,6 +57,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::interaction::{Interaction, CLICK, HIDE, MAX_TIMESTAMP, SAVE};
 use crate::item::{Item, Preferences};
+use crate::limits::{
+    MAX_SYNTHETIC_INTERACTIONS, MAX_SYNTHETIC_ITEMS, MAX_SYNTHETIC_NAMES, MAX_SYNTHETIC_USERS,
+};
 use crate::rng::SplitMix64;
 
 const DAY: i64 = 86_400;
@@ -119,8 +122,9 @@ const TAGS: [(&str, f64); 4] = [
 /// Knobs of the generator. Use a preset ([`SyntheticConfig::small`], ...) and adjust fields.
 ///
 /// Out-of-range values never panic: [`Dataset::generate`] clamps them (counts of cities, genres,
-/// clusters, artists and venues to at least 1, shares to `0..=1`, `start` so that the whole
-/// period lies within valid timestamps). The clamped config is stored in [`Dataset::config`].
+/// clusters, artists and venues to `1..=`[`MAX_SYNTHETIC_NAMES`], users, items and interactions
+/// to [`MAX_SYNTHETIC_USERS`], [`MAX_SYNTHETIC_ITEMS`] and [`MAX_SYNTHETIC_INTERACTIONS`],
+/// shares to `0..=1`, `start` so that the whole period lies within valid timestamps). The clamped config is stored in [`Dataset::config`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyntheticConfig {
     /// Seed of every random choice.
@@ -282,13 +286,14 @@ impl SyntheticConfig {
             }
         };
         let mut c = self.clone();
-        c.cities = c.cities.clamp(1, u32::MAX as usize);
-        c.genres = c.genres.clamp(1, u32::MAX as usize);
-        c.artists = c.artists.clamp(1, u32::MAX as usize);
-        c.venues_per_city = c.venues_per_city.clamp(1, 1 << 20);
-        c.clusters = c.clusters.clamp(1, u32::MAX as usize);
-        c.users = c.users.min(u32::MAX as usize);
-        c.items = c.items.min(u32::MAX as usize);
+        c.cities = c.cities.clamp(1, MAX_SYNTHETIC_NAMES);
+        c.genres = c.genres.clamp(1, MAX_SYNTHETIC_NAMES);
+        c.artists = c.artists.clamp(1, MAX_SYNTHETIC_NAMES);
+        c.venues_per_city = c.venues_per_city.clamp(1, MAX_SYNTHETIC_NAMES);
+        c.clusters = c.clusters.clamp(1, MAX_SYNTHETIC_NAMES);
+        c.users = c.users.min(MAX_SYNTHETIC_USERS);
+        c.items = c.items.min(MAX_SYNTHETIC_ITEMS);
+        c.interactions = c.interactions.min(MAX_SYNTHETIC_INTERACTIONS);
         c.days = c.days.clamp(1, 36_500);
         c.lookahead_days = c.lookahead_days.clamp(1, 3_650);
         let span = (c.days as i64 + c.lookahead_days as i64 + 1) * DAY;
@@ -1031,6 +1036,36 @@ impl World<'_> {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    /// Before: `users` and `items` were clamped to `u32::MAX` only, which still sized
+    /// allocations of tens of gigabytes.
+    #[test]
+    fn sizes_are_clamped_to_the_limits() {
+        let huge = SyntheticConfig {
+            users: usize::MAX,
+            items: usize::MAX,
+            interactions: usize::MAX,
+            cities: usize::MAX,
+            genres: usize::MAX,
+            artists: usize::MAX,
+            venues_per_city: usize::MAX,
+            clusters: usize::MAX,
+            ..SyntheticConfig::tiny()
+        }
+        .sanitized();
+        assert_eq!(huge.users, MAX_SYNTHETIC_USERS);
+        assert_eq!(huge.items, MAX_SYNTHETIC_ITEMS);
+        assert_eq!(huge.interactions, MAX_SYNTHETIC_INTERACTIONS);
+        for n in [
+            huge.cities,
+            huge.genres,
+            huge.artists,
+            huge.venues_per_city,
+            huge.clusters,
+        ] {
+            assert_eq!(n, MAX_SYNTHETIC_NAMES);
+        }
+    }
 
     #[test]
     fn deterministic_for_a_seed_and_seed_sensitive() {

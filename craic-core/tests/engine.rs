@@ -228,7 +228,7 @@ fn unsave_undoes_a_save() {
         before,
         "unsave of a click-only cell changes nothing"
     );
-    e.verify_neighbours(1e-9).unwrap();
+    e.verify_neighbours(0.0).unwrap();
 }
 
 #[test]
@@ -390,7 +390,7 @@ fn readers_never_see_half_a_batch() {
         .collect();
     writer.join().unwrap();
     readers.into_iter().for_each(|r| r.join().unwrap());
-    e.verify_neighbours(1e-9).unwrap();
+    e.verify_neighbours(0.0).unwrap();
 }
 
 #[test]
@@ -466,7 +466,7 @@ fn artist_prior_lifts_unseen_events_of_proven_artists() {
             ..Config::default()
         };
         let e = Engine::build(config, items.clone(), prefs.clone(), &crowd).unwrap();
-        e.verify_neighbours(1e-9).unwrap();
+        e.verify_neighbours(0.0).unwrap();
         e.recommend("newbie", &Request::new(2).strategy(s).now(now))
             .unwrap()
             .into_iter()

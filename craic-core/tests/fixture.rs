@@ -86,7 +86,7 @@ fn engines(f: &Fixture) -> Vec<(&'static str, Engine)> {
 fn fixture_neighbours() {
     let f = fixture();
     for (how, e) in engines(&f) {
-        assert_eq!(e.verify_neighbours(1e-9), Ok(()), "{how}");
+        assert_eq!(e.verify_neighbours(0.0), Ok(()), "{how}");
         for case in &f.neighbours {
             let n = e.neighbours(&case.user);
             assert_eq!(n[0].0, case.first, "{how} {}: {n:?}", case.user);

@@ -72,7 +72,7 @@ fn round_trip_serves_and_updates_identically() {
     engine.record(&more).unwrap();
     loaded.record(&more).unwrap();
     check(&engine, &loaded);
-    loaded.verify_neighbours(1e-9).unwrap();
+    loaded.verify_neighbours(0.0).unwrap();
 }
 
 #[test]

@@ -192,7 +192,6 @@ fn decode_never_panics_on_120k_inputs() {
             Err(other) => panic!("case {case}: unexpected error {other:?}"),
         }
     }
-    assert_eq!(ok + errs, n);
     assert!(errs > n * 9 / 10, "{ok} ok, {errs} errors");
     assert!(reached_bincode > n / 4);
     let largest = LARGEST.load(Ordering::Relaxed);

@@ -26,7 +26,7 @@ pub fn hash(seed: String, value: String, version: f64) -> Option<f64> {
 #[napi(catch_unwind)]
 pub fn get_equal_weights(env: Env, n: f64) -> napi::Result<Vec<f64>> {
     let n = convert::whole(n, "n", ErrorKind::InvalidExperiment).or_throw(&env)?;
-    Ok(growthbook::get_equal_weights(n))
+    growthbook::get_equal_weights(n).or_throw(&env)
 }
 
 /// GrowthBook's bucket ranges `[start, end]` of `numVariations` variations. `coverage`
@@ -45,11 +45,7 @@ pub fn get_bucket_ranges(
         ErrorKind::InvalidExperiment,
     )
     .or_throw(&env)?;
-    Ok(growthbook::get_bucket_ranges(
-        n,
-        coverage.unwrap_or(1.0),
-        weights.as_deref(),
-    ))
+    growthbook::get_bucket_ranges(n, coverage.unwrap_or(1.0), weights.as_deref()).or_throw(&env)
 }
 
 /// Index of the first range `[start, end)` containing `n`, or `-1` when none does.

@@ -11,6 +11,7 @@
 //! before they reach the core. Heavy work returns a Promise and runs off the JS thread
 //! ([`work`]); no Rust panic crosses into JavaScript (every export catches unwinding).
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 // Under `cfg(test)` napi registers no exports, so the exported functions look unused.
 #![cfg_attr(test, allow(dead_code))]
 

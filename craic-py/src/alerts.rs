@@ -9,6 +9,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::args::Count;
 use crate::errors;
 
 fn join<T>(items: &[T], f: impl Fn(&T) -> String) -> String {
@@ -238,20 +239,23 @@ pub struct PyConversionFloorRule {
 #[pymethods]
 impl PyConversionFloorRule {
     #[new]
-    #[pyo3(signature = (experiment, variant, floor, *, window_secs = 3600, min_exposures = 0))]
+    #[pyo3(
+        signature = (experiment, variant, floor, *, window_secs = Count(3600), min_exposures = Count(0)),
+        text_signature = "(experiment, variant, floor, *, window_secs=3600, min_exposures=0)"
+    )]
     fn new(
         experiment: String,
         variant: String,
         floor: f64,
-        window_secs: u64,
-        min_exposures: u64,
+        window_secs: Count<u64>,
+        min_exposures: Count<u64>,
     ) -> PyResult<Self> {
         let rule = PyConversionFloorRule {
             experiment,
             variant,
             floor,
-            window_secs,
-            min_exposures,
+            window_secs: window_secs.get(),
+            min_exposures: min_exposures.get(),
         };
         rule.to_core().validate().map_err(errors::to_py)?;
         Ok(rule)

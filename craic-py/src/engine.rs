@@ -12,6 +12,7 @@ use numpy::{PyArray1, ToPyArray};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
+use crate::args::{ts, Timestamp};
 use crate::errors;
 use crate::types::{
     opt, KArg, PyApplied, PyBlendWeights, PyConfig, PyItem, PyPreferences, PyRecommendation,
@@ -110,7 +111,7 @@ pub(crate) fn recommendations(recs: Vec<core::Recommendation>) -> Vec<PyRecommen
 pub(crate) fn request(
     k: KArg,
     strategy: StrategyArg,
-    now: Option<i64>,
+    now: Option<Timestamp>,
     city: Option<String>,
     exclude: Vec<String>,
     explain: bool,
@@ -119,7 +120,7 @@ pub(crate) fn request(
     core::Request {
         k: k.0,
         strategy: strategy.0,
-        now,
+        now: ts(now),
         city,
         exclude,
         explain,
@@ -223,13 +224,13 @@ impl PyEngine {
         user_id: String,
         item_id: String,
         kind: String,
-        timestamp: i64,
+        timestamp: Timestamp,
     ) -> PyResult<PyApplied> {
         let row = [core::Interaction {
             user_id,
             item_id,
             kind,
-            timestamp,
+            timestamp: timestamp.0,
         }];
         py.detach(|| self.inner.record(&row))
             .map(PyApplied::from)
@@ -257,7 +258,7 @@ impl PyEngine {
         user_id: &str,
         k: KArg,
         strategy: StrategyArg,
-        now: Option<i64>,
+        now: Option<Timestamp>,
         city: Option<String>,
         exclude: Vec<String>,
         explain: bool,
@@ -283,7 +284,7 @@ impl PyEngine {
         user_ids: Vec<String>,
         k: KArg,
         strategy: StrategyArg,
-        now: Option<i64>,
+        now: Option<Timestamp>,
         city: Option<String>,
         exclude: Vec<String>,
         explain: bool,
@@ -332,12 +333,12 @@ impl PyEngine {
         &self,
         py: Python<'py>,
         version: String,
-        created_at: Option<i64>,
+        created_at: Option<Timestamp>,
         metrics: Option<BTreeMap<String, f64>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let meta = core::SnapshotMeta {
             version,
-            created_at: created_at.unwrap_or_else(unix_now),
+            created_at: ts(created_at).unwrap_or_else(unix_now),
             metrics: metrics.unwrap_or_default(),
             ..core::SnapshotMeta::default()
         };

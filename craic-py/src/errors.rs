@@ -30,6 +30,8 @@ pub(crate) enum ErrorClass {
     RetrainRunning,
     /// `StoppedError(CraicError, RuntimeError)`: service kind `stopped`.
     Stopped,
+    /// `PoisonedError(CraicError, RuntimeError)`: kind `poisoned`.
+    Poisoned,
 }
 
 impl ErrorClass {
@@ -43,6 +45,7 @@ impl ErrorClass {
             ErrorClass::Storage => "StorageError",
             ErrorClass::RetrainRunning => "RetrainRunningError",
             ErrorClass::Stopped => "StoppedError",
+            ErrorClass::Poisoned => "PoisonedError",
         }
     }
 
@@ -54,6 +57,7 @@ impl ErrorClass {
         static STORAGE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static RETRAIN_RUNNING: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static STOPPED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        static POISONED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         let cell = match self {
             ErrorClass::Base => &BASE,
             ErrorClass::InvalidInput => &INVALID_INPUT,
@@ -62,6 +66,7 @@ impl ErrorClass {
             ErrorClass::Storage => &STORAGE,
             ErrorClass::RetrainRunning => &RETRAIN_RUNNING,
             ErrorClass::Stopped => &STOPPED,
+            ErrorClass::Poisoned => &POISONED,
         };
         cell.import(py, "craic._errors", self.name())
     }
@@ -85,8 +90,10 @@ pub(crate) fn class_for(kind: ErrorKind) -> ErrorClass {
         | ErrorKind::InvalidK
         | ErrorKind::InvalidItem
         | ErrorKind::InvalidConfig
-        | ErrorKind::InvalidExperiment => ErrorClass::InvalidInput,
+        | ErrorKind::InvalidExperiment
+        | ErrorKind::OutOfRange => ErrorClass::InvalidInput,
         ErrorKind::InvalidSnapshot => ErrorClass::Snapshot,
+        ErrorKind::Poisoned => ErrorClass::Poisoned,
         _ => ErrorClass::Base,
     }
 }

@@ -8,6 +8,7 @@ use craic_core as core;
 use craic_core::evaluation as eval;
 use pyo3::prelude::*;
 
+use crate::args::{ts, Count, Timestamp};
 use crate::engine::PyEngine;
 use crate::errors;
 use crate::types::{KArg, PyInteraction, StrategyArg};
@@ -187,7 +188,7 @@ pub(crate) fn evaluate(
     test_interactions: &Bound<'_, PyAny>,
     k: KArg,
     strategy: StrategyArg,
-    now: Option<i64>,
+    now: Option<Timestamp>,
     positive: Vec<String>,
     negative: Vec<String>,
 ) -> PyResult<PyMetrics> {
@@ -196,7 +197,7 @@ pub(crate) fn evaluate(
     let request = core::Request {
         k: k.0,
         strategy: strategy.0,
-        now,
+        now: ts(now),
         ..core::Request::new(k.0)
     };
     let engine = &engine.inner;
@@ -236,8 +237,12 @@ impl PyUserScore {
 /// zeros.
 #[pyfunction]
 #[pyo3(signature = (recommended, relevant, k))]
-pub(crate) fn score_user(recommended: Vec<String>, relevant: Vec<String>, k: usize) -> PyUserScore {
-    let s = eval::score_user(&recommended, &relevant, k);
+pub(crate) fn score_user(
+    recommended: Vec<String>,
+    relevant: Vec<String>,
+    k: Count<usize>,
+) -> PyUserScore {
+    let s = eval::score_user(&recommended, &relevant, k.get());
     PyUserScore {
         hits: s.hits,
         precision: s.precision,

@@ -10,6 +10,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::args::{Count, Timestamp};
 use crate::errors;
 use crate::types::{opt, py_bool, PyStrategy};
 
@@ -22,30 +23,33 @@ use crate::types::{opt, py_bool, PyStrategy};
 /// `fnv1a32(str(fnv1a32(seed + value))) % 10000 / 10000`; any other version gives `None`.
 /// Strings are hashed as UTF-16 code units, like the JavaScript SDK.
 #[pyfunction]
-pub(crate) fn hash(seed: &str, value: &str, version: i64) -> Option<f64> {
-    u32::try_from(version)
+pub(crate) fn hash(seed: &str, value: &str, version: Count<i64>) -> Option<f64> {
+    u32::try_from(version.get())
         .ok()
         .and_then(|v| growthbook::hash(seed, value, v))
 }
 
-/// `n` equal weights of `1 / n` (an empty list for `n <= 0`).
+/// `n` equal weights of `1 / n` (an empty list for `n <= 0`). Raises `InvalidInputError`
+/// (kind `invalid_experiment`) above `craic_core::limits::MAX_VARIATIONS`.
 #[pyfunction]
-pub(crate) fn get_equal_weights(n: i64) -> Vec<f64> {
-    growthbook::get_equal_weights(n)
+pub(crate) fn get_equal_weights(n: Count<i64>) -> PyResult<Vec<f64>> {
+    growthbook::get_equal_weights(n.get()).map_err(errors::to_py)
 }
 
 /// GrowthBook's bucket ranges `(start, end)` of `num_variations` variations.
 ///
 /// `coverage` is clamped to `[0, 1]`; `weights` fall back to equal weights when absent, of the
-/// wrong length, or not summing to 1 within 0.01.
+/// wrong length, or not summing to 1 within 0.01. Raises `InvalidInputError` (kind
+/// `invalid_experiment`) above `craic_core::limits::MAX_VARIATIONS` variations.
 #[pyfunction]
 #[pyo3(signature = (num_variations, coverage = 1.0, weights = None))]
 pub(crate) fn get_bucket_ranges(
-    num_variations: usize,
+    num_variations: Count<usize>,
     coverage: f64,
     weights: Option<Vec<f64>>,
-) -> Vec<(f64, f64)> {
-    growthbook::get_bucket_ranges(num_variations, coverage, weights.as_deref())
+) -> PyResult<Vec<(f64, f64)>> {
+    growthbook::get_bucket_ranges(num_variations.get(), coverage, weights.as_deref())
+        .map_err(errors::to_py)
 }
 
 /// Index of the first range `(start, end)` with `start <= n < end`, or `-1` when none has.
@@ -139,16 +143,20 @@ pub struct PyExperiment {
 #[pymethods]
 impl PyExperiment {
     #[new]
-    #[pyo3(signature = (key, variants, *, coverage = 1.0, namespace = None, hash_version = 2,
-        seed = None))]
+    #[pyo3(
+        signature = (key, variants, *, coverage = 1.0, namespace = None, hash_version = Count(2),
+            seed = None),
+        text_signature = "(key, variants, *, coverage=1.0, namespace=None, hash_version=2, seed=None)"
+    )]
     fn new(
         key: String,
         variants: &Bound<'_, PyAny>,
         coverage: f64,
         namespace: Option<(String, f64, f64)>,
-        hash_version: i64,
+        hash_version: Count<i64>,
         seed: Option<String>,
     ) -> PyResult<Self> {
+        let hash_version = hash_version.get();
         let hash_version = u32::try_from(hash_version).map_err(|_| {
             errors::to_py(core::Error::InvalidExperiment(format!(
                 "experiment {key:?}: unknown hash version {hash_version} (expected 1 or 2)"
@@ -334,18 +342,18 @@ impl PyExperimentEvent {
         experiment: String,
         user_id: String,
         variant: String,
-        timestamp: i64,
+        timestamp: Timestamp,
     ) -> Self {
         PyExperimentEvent {
-            inner: exp::ExperimentEvent::exposure(id, experiment, user_id, variant, timestamp),
+            inner: exp::ExperimentEvent::exposure(id, experiment, user_id, variant, timestamp.0),
         }
     }
 
     /// A conversion event: `user_id` converted while `experiment` ran, at `timestamp`.
     #[staticmethod]
-    fn conversion(id: String, experiment: String, user_id: String, timestamp: i64) -> Self {
+    fn conversion(id: String, experiment: String, user_id: String, timestamp: Timestamp) -> Self {
         PyExperimentEvent {
-            inner: exp::ExperimentEvent::conversion(id, experiment, user_id, timestamp),
+            inner: exp::ExperimentEvent::conversion(id, experiment, user_id, timestamp.0),
         }
     }
 
@@ -519,7 +527,7 @@ fn event_row(obj: &Bound<'_, PyAny>) -> PyResult<exp::ExperimentEvent> {
         let id: String = field("id")?.extract()?;
         let experiment: String = field("experiment")?.extract()?;
         let user_id: String = field("user_id")?.extract()?;
-        let timestamp: i64 = field("timestamp")?.extract()?;
+        let Timestamp(timestamp) = field("timestamp")?.extract()?;
         return match kind.as_str() {
             "exposure" => Ok(exp::ExperimentEvent::exposure(
                 id,
@@ -605,9 +613,9 @@ impl PyExperimentTracker {
         experiment: String,
         user_id: String,
         variant: String,
-        timestamp: i64,
+        timestamp: Timestamp,
     ) -> PyResult<bool> {
-        let event = exp::ExperimentEvent::exposure(id, experiment, user_id, variant, timestamp);
+        let event = exp::ExperimentEvent::exposure(id, experiment, user_id, variant, timestamp.0);
         self.with(py, |t| t.record(&event)).map_err(errors::to_py)
     }
 
@@ -619,9 +627,9 @@ impl PyExperimentTracker {
         id: String,
         experiment: String,
         user_id: String,
-        timestamp: i64,
+        timestamp: Timestamp,
     ) -> PyResult<bool> {
-        let event = exp::ExperimentEvent::conversion(id, experiment, user_id, timestamp);
+        let event = exp::ExperimentEvent::conversion(id, experiment, user_id, timestamp.0);
         self.with(py, |t| t.record(&event)).map_err(errors::to_py)
     }
 
@@ -637,7 +645,7 @@ impl PyExperimentTracker {
     /// "user_id", "variant" (exposures only), "timestamp"}`); a row that is neither raises
     /// `TypeError` naming its index.
     fn record_all(&self, py: Python<'_>, events: &Bound<'_, PyAny>) -> PyResult<usize> {
-        let mut rows = Vec::with_capacity(events.len().unwrap_or(0));
+        let mut rows = Vec::with_capacity(crate::types::capacity_hint(events));
         for (n, row) in events.try_iter()?.enumerate() {
             let row = row?;
             rows.push(event_row(&row).map_err(|e| {

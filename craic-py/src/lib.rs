@@ -13,8 +13,10 @@
 //! - `extension-module`: build a Python extension that does not link libpython. Enabled only by
 //!   maturin (`pyproject.toml`); leave it off for `cargo test --workspace`.
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 
 mod alerts;
+mod args;
 mod engine;
 mod errors;
 mod evaluation;

@@ -19,6 +19,7 @@ use craic_core::experiments as exp;
 use pyo3::prelude::*;
 
 use crate::alerts::{rules_of, PyAlert, PyDriftReport};
+use crate::args::{ts, Count, Timestamp};
 use crate::engine::{config_of, items_of, recommendations, request};
 use crate::errors;
 use crate::evaluation::PyMetrics;
@@ -403,14 +404,14 @@ impl PyService {
     #[new]
     #[pyo3(
         signature = (config = None, *, items = Vec::new(), interactions = None, preferences = None,
-            cache_capacity = DEFAULT.cache_capacity,
+            cache_capacity = Count(DEFAULT.cache_capacity),
             cache_ttl_secs = DEFAULT.cache_ttl.as_secs_f64(),
             holdout_fraction = DEFAULT.retrain.holdout_fraction,
-            retrain_k = DEFAULT.retrain.k,
+            retrain_k = Count(DEFAULT.retrain.k),
             max_relative_drop = DEFAULT.retrain.gate.max_relative_drop,
             must_beat_popularity = DEFAULT.retrain.gate.must_beat_popularity,
-            history_len = DEFAULT.history_len,
-            drift_window_secs = DEFAULT.drift.window_secs),
+            history_len = Count(DEFAULT.history_len),
+            drift_window_secs = Count(DEFAULT.drift.window_secs)),
         text_signature = "(config=None, *, items=(), interactions=(), preferences=None, cache_capacity=100000, cache_ttl_secs=21600.0, holdout_fraction=0.1, retrain_k=10, max_relative_drop=0.02, must_beat_popularity=True, history_len=50, drift_window_secs=86400)"
     )]
     #[allow(clippy::too_many_arguments)]
@@ -420,24 +421,24 @@ impl PyService {
         items: Vec<PyRef<'_, PyItem>>,
         interactions: Option<&Bound<'_, PyAny>>,
         preferences: Option<&Bound<'_, PyAny>>,
-        cache_capacity: usize,
+        cache_capacity: Count<usize>,
         cache_ttl_secs: f64,
         holdout_fraction: f64,
-        retrain_k: usize,
+        retrain_k: Count<usize>,
         max_relative_drop: f64,
         must_beat_popularity: bool,
-        history_len: usize,
-        drift_window_secs: i64,
+        history_len: Count<usize>,
+        drift_window_secs: Count<i64>,
     ) -> PyResult<Self> {
         let options = OptionArgs {
-            cache_capacity,
+            cache_capacity: cache_capacity.get(),
             cache_ttl_secs,
             holdout_fraction,
-            retrain_k,
+            retrain_k: retrain_k.get(),
             max_relative_drop,
             must_beat_popularity,
-            history_len,
-            drift_window_secs,
+            history_len: history_len.get(),
+            drift_window_secs: drift_window_secs.get(),
         }
         .into_options()?;
         let data = svc::TrainingData {
@@ -464,38 +465,38 @@ impl PyService {
     #[staticmethod]
     #[pyo3(
         signature = (path, *,
-            cache_capacity = DEFAULT.cache_capacity,
+            cache_capacity = Count(DEFAULT.cache_capacity),
             cache_ttl_secs = DEFAULT.cache_ttl.as_secs_f64(),
             holdout_fraction = DEFAULT.retrain.holdout_fraction,
-            retrain_k = DEFAULT.retrain.k,
+            retrain_k = Count(DEFAULT.retrain.k),
             max_relative_drop = DEFAULT.retrain.gate.max_relative_drop,
             must_beat_popularity = DEFAULT.retrain.gate.must_beat_popularity,
-            history_len = DEFAULT.history_len,
-            drift_window_secs = DEFAULT.drift.window_secs),
+            history_len = Count(DEFAULT.history_len),
+            drift_window_secs = Count(DEFAULT.drift.window_secs)),
         text_signature = "(path, *, cache_capacity=100000, cache_ttl_secs=21600.0, holdout_fraction=0.1, retrain_k=10, max_relative_drop=0.02, must_beat_popularity=True, history_len=50, drift_window_secs=86400)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn from_snapshot_file(
         py: Python<'_>,
         path: PathBuf,
-        cache_capacity: usize,
+        cache_capacity: Count<usize>,
         cache_ttl_secs: f64,
         holdout_fraction: f64,
-        retrain_k: usize,
+        retrain_k: Count<usize>,
         max_relative_drop: f64,
         must_beat_popularity: bool,
-        history_len: usize,
-        drift_window_secs: i64,
+        history_len: Count<usize>,
+        drift_window_secs: Count<i64>,
     ) -> PyResult<Self> {
         let options = OptionArgs {
-            cache_capacity,
+            cache_capacity: cache_capacity.get(),
             cache_ttl_secs,
             holdout_fraction,
-            retrain_k,
+            retrain_k: retrain_k.get(),
             max_relative_drop,
             must_beat_popularity,
-            history_len,
-            drift_window_secs,
+            history_len: history_len.get(),
+            drift_window_secs: drift_window_secs.get(),
         }
         .into_options()?;
         let inner = py
@@ -526,7 +527,7 @@ impl PyService {
         user_id: &str,
         k: KArg,
         strategy: StrategyArg,
-        now: Option<i64>,
+        now: Option<Timestamp>,
         city: Option<String>,
         exclude: Vec<String>,
         explain: bool,
@@ -639,15 +640,18 @@ impl PyService {
     /// `utc_offset_minutes` (no DST rules), skipping a run while a retrain is running, then
     /// checks the alerts. Returns its handle; `handle.stop()` stops it. A bad time raises
     /// `InvalidInputError` (`invalid_config`).
-    #[pyo3(signature = (hour, minute, *, utc_offset_minutes = 0))]
+    #[pyo3(
+        signature = (hour, minute, *, utc_offset_minutes = Count(0)),
+        text_signature = "($self, hour, minute, *, utc_offset_minutes=0)"
+    )]
     fn start_schedule(
         &self,
         py: Python<'_>,
-        hour: u32,
-        minute: u32,
-        utc_offset_minutes: i32,
+        hour: Count<u32>,
+        minute: Count<u32>,
+        utc_offset_minutes: Count<i32>,
     ) -> PyResult<PyScheduleHandle> {
-        let schedule = svc::Schedule::daily_at(hour, minute, utc_offset_minutes)
+        let schedule = svc::Schedule::daily_at(hour.get(), minute.get(), utc_offset_minutes.get())
             .map_err(errors::service_to_py)?;
         let handle = py.detach(|| self.inner.start_schedule(schedule));
         Ok(PyScheduleHandle {
@@ -697,7 +701,7 @@ impl PyService {
         user_id: &str,
         k: KArg,
         strategy: StrategyArg,
-        now: Option<i64>,
+        now: Option<Timestamp>,
         city: Option<String>,
         exclude: Vec<String>,
         explain: bool,
@@ -739,8 +743,8 @@ impl PyService {
     /// PSI of every monitored feature (`interaction_kind`, `genre`, `city`, `score`): the
     /// window ending at `now` (unix seconds; default: the clock) against the training data.
     #[pyo3(signature = (now = None))]
-    fn drift_report(&self, py: Python<'_>, now: Option<i64>) -> PyDriftReport {
-        let now = now.unwrap_or_else(unix_now);
+    fn drift_report(&self, py: Python<'_>, now: Option<Timestamp>) -> PyDriftReport {
+        let now = ts(now).unwrap_or_else(unix_now);
         py.detach(|| self.inner.drift_report_at(now)).into()
     }
 
@@ -781,8 +785,8 @@ impl PyService {
     /// report and the experiments' conversions; returns every firing alert and calls the
     /// callbacks for the newly firing ones.
     #[pyo3(signature = (now = None))]
-    fn check_alerts(&self, py: Python<'_>, now: Option<i64>) -> Vec<PyAlert> {
-        let now = now.unwrap_or_else(unix_now);
+    fn check_alerts(&self, py: Python<'_>, now: Option<Timestamp>) -> Vec<PyAlert> {
+        let now = ts(now).unwrap_or_else(unix_now);
         py.detach(|| self.inner.check_alerts(now))
             .into_iter()
             .map(PyAlert::from)

@@ -11,6 +11,7 @@ use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
+use crate::args::Count;
 use crate::errors;
 use crate::types::{PyInteraction, PyItem, PyPreferences};
 
@@ -24,18 +25,18 @@ fn preset(name: &str) -> PyResult<SyntheticConfig> {
 
 fn set_field(c: &mut SyntheticConfig, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
     match name {
-        "seed" => c.seed = value.extract()?,
-        "users" => c.users = value.extract()?,
-        "items" => c.items = value.extract()?,
-        "interactions" => c.interactions = value.extract()?,
-        "cities" => c.cities = value.extract()?,
-        "genres" => c.genres = value.extract()?,
-        "artists" => c.artists = value.extract()?,
-        "venues_per_city" => c.venues_per_city = value.extract()?,
-        "clusters" => c.clusters = value.extract()?,
-        "start" => c.start = value.extract()?,
-        "days" => c.days = value.extract()?,
-        "lookahead_days" => c.lookahead_days = value.extract()?,
+        "seed" => c.seed = value.extract::<Count<_>>()?.get(),
+        "users" => c.users = value.extract::<Count<_>>()?.get(),
+        "items" => c.items = value.extract::<Count<_>>()?.get(),
+        "interactions" => c.interactions = value.extract::<Count<_>>()?.get(),
+        "cities" => c.cities = value.extract::<Count<_>>()?.get(),
+        "genres" => c.genres = value.extract::<Count<_>>()?.get(),
+        "artists" => c.artists = value.extract::<Count<_>>()?.get(),
+        "venues_per_city" => c.venues_per_city = value.extract::<Count<_>>()?.get(),
+        "clusters" => c.clusters = value.extract::<Count<_>>()?.get(),
+        "start" => c.start = value.extract::<Count<_>>()?.get(),
+        "days" => c.days = value.extract::<Count<_>>()?.get(),
+        "lookahead_days" => c.lookahead_days = value.extract::<Count<_>>()?.get(),
         "preference_share" => c.preference_share = value.extract()?,
         "artist_share" => c.artist_share = value.extract()?,
         "explore_share" => c.explore_share = value.extract()?,
@@ -91,14 +92,17 @@ pub(crate) fn preset_config<'py>(py: Python<'py>, preset: &str) -> PyResult<Boun
 /// `preset_config`). Out-of-range values are clamped (see `Dataset.config`). An unknown preset
 /// or field raises `InvalidInputError` (kind `invalid_config`). Runs with the GIL released.
 #[pyfunction]
-#[pyo3(signature = (preset = "small", *, seed = 42, **overrides))]
+#[pyo3(
+    signature = (preset = "small", *, seed = Count(42), **overrides),
+    text_signature = "(preset='small', *, seed=42, **overrides)"
+)]
 pub(crate) fn generate(
     py: Python<'_>,
     preset: &str,
-    seed: u64,
+    seed: Count<u64>,
     overrides: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyDataset> {
-    let mut config = self::preset(preset)?.with_seed(seed);
+    let mut config = self::preset(preset)?.with_seed(seed.get());
     if let Some(overrides) = overrides {
         for (name, value) in overrides.iter() {
             let name: String = name.extract()?;

@@ -10,6 +10,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyTuple};
 
+use crate::args::{ts, Count, Timestamp};
 use crate::errors;
 
 static DEFAULT: LazyLock<core::Config> = LazyLock::new(core::Config::default);
@@ -48,11 +49,11 @@ impl PyConfig {
         *,
         kinds = None,
         half_life_secs = DEFAULT.half_life_secs,
-        neighbours = DEFAULT.neighbours,
-        neighbour_buffer = DEFAULT.neighbour_buffer,
+        neighbours = Count(DEFAULT.neighbours),
+        neighbour_buffer = Count(DEFAULT.neighbour_buffer),
         shrinkage = DEFAULT.shrinkage,
-        min_overlap = DEFAULT.min_overlap,
-        max_item_users = DEFAULT.max_item_users,
+        min_overlap = Count(DEFAULT.min_overlap),
+        max_item_users = Count(DEFAULT.max_item_users),
         exclude_saved = DEFAULT.exclude_saved,
         hybrid_k0 = DEFAULT.hybrid_k0,
         hybrid_content_share = DEFAULT.hybrid_content_share,
@@ -60,17 +61,17 @@ impl PyConfig {
         popularity_prior = DEFAULT.popularity_prior,
         artist_prior = DEFAULT.artist_prior,
         content_weights = None,
-        max_k = DEFAULT.max_k,
+        max_k = Count(DEFAULT.max_k),
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         kinds: Option<BTreeMap<String, f64>>,
         half_life_secs: Option<f64>,
-        neighbours: usize,
-        neighbour_buffer: usize,
+        neighbours: Count<usize>,
+        neighbour_buffer: Count<usize>,
         shrinkage: f64,
-        min_overlap: u32,
-        max_item_users: usize,
+        min_overlap: Count<u32>,
+        max_item_users: Count<usize>,
         exclude_saved: bool,
         hybrid_k0: f64,
         hybrid_content_share: f64,
@@ -78,7 +79,7 @@ impl PyConfig {
         popularity_prior: f64,
         artist_prior: f64,
         content_weights: Option<BTreeMap<String, f64>>,
-        max_k: usize,
+        max_k: Count<usize>,
     ) -> PyResult<Self> {
         let mut weights = DEFAULT.content_weights.clone();
         for (name, w) in content_weights.unwrap_or_default() {
@@ -86,19 +87,19 @@ impl PyConfig {
         }
         let mut config = core::Config {
             half_life_secs,
-            neighbours,
-            neighbour_buffer,
+            neighbours: neighbours.get(),
+            neighbour_buffer: neighbour_buffer.get(),
             popularity_prior,
             artist_prior,
             content_weights: weights,
             shrinkage,
-            min_overlap,
-            max_item_users,
+            min_overlap: min_overlap.get(),
+            max_item_users: max_item_users.get(),
             exclude_saved,
             hybrid_k0,
             hybrid_content_share,
             preference_weight,
-            max_k,
+            max_k: max_k.get(),
             ..DEFAULT.clone()
         };
         for (name, weight) in kinds.unwrap_or_default() {
@@ -255,12 +256,12 @@ impl PyItem {
     #[allow(clippy::too_many_arguments)]
     fn new(
         id: String,
-        starts_at: i64,
+        starts_at: Timestamp,
         city: String,
         venue: String,
         genres: Vec<String>,
         artists: Vec<String>,
-        ends_at: Option<i64>,
+        ends_at: Option<Timestamp>,
         tags: Vec<String>,
     ) -> Self {
         PyItem {
@@ -270,8 +271,8 @@ impl PyItem {
                 venue,
                 genres,
                 artists,
-                starts_at,
-                ends_at,
+                starts_at: starts_at.0,
+                ends_at: ts(ends_at),
                 tags,
             },
         }
@@ -401,13 +402,13 @@ pub struct PyInteraction {
 #[pymethods]
 impl PyInteraction {
     #[new]
-    fn new(user_id: String, item_id: String, kind: String, timestamp: i64) -> Self {
+    fn new(user_id: String, item_id: String, kind: String, timestamp: Timestamp) -> Self {
         PyInteraction {
             inner: core::Interaction {
                 user_id,
                 item_id,
                 kind,
-                timestamp,
+                timestamp: timestamp.0,
             },
         }
     }
@@ -452,12 +453,13 @@ fn interaction_row(obj: &Bound<'_, PyAny>) -> PyResult<core::Interaction> {
         return Ok(i.get().inner.clone());
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
-        let (user_id, item_id, kind, timestamp) = t.extract::<(String, String, String, i64)>()?;
+        let (user_id, item_id, kind, timestamp) =
+            t.extract::<(String, String, String, Timestamp)>()?;
         return Ok(core::Interaction {
             user_id,
             item_id,
             kind,
-            timestamp,
+            timestamp: timestamp.0,
         });
     }
     if let Ok(d) = obj.cast::<PyDict>() {
@@ -469,7 +471,7 @@ fn interaction_row(obj: &Bound<'_, PyAny>) -> PyResult<core::Interaction> {
             user_id: field("user_id")?.extract()?,
             item_id: field("item_id")?.extract()?,
             kind: field("kind")?.extract()?,
-            timestamp: field("timestamp")?.extract()?,
+            timestamp: field("timestamp")?.extract::<Timestamp>()?.0,
         });
     }
     Err(PyTypeError::new_err(format!(
@@ -478,11 +480,18 @@ fn interaction_row(obj: &Bound<'_, PyAny>) -> PyResult<core::Interaction> {
     )))
 }
 
+/// A capacity to reserve for the rows of `rows`: its `len()`, which the caller's object may
+/// report as anything, capped so that it never sizes an allocation beyond the core's batch
+/// limit (`craic_core::limits::MAX_BATCH`).
+pub(crate) fn capacity_hint(rows: &Bound<'_, PyAny>) -> usize {
+    rows.len().unwrap_or(0).min(core::limits::MAX_BATCH)
+}
+
 /// Converts a batch of interaction rows (see [`interaction_row`]). A row that cannot be converted
 /// raises `TypeError` naming its index, with the original error as `__cause__`.
 pub(crate) fn interactions(rows: &Bound<'_, PyAny>) -> PyResult<Vec<core::Interaction>> {
     let py = rows.py();
-    let mut out = Vec::with_capacity(rows.len().unwrap_or(0));
+    let mut out = Vec::with_capacity(capacity_hint(rows));
     for (n, row) in rows.try_iter()?.enumerate() {
         let row = row?;
         out.push(interaction_row(&row).map_err(|e| {

@@ -28,13 +28,15 @@ def test_hierarchy() -> None:
     assert issubclass(craic.RetrainRunningError, RuntimeError)
     assert issubclass(craic.StoppedError, craic.CraicError)
     assert issubclass(craic.StoppedError, RuntimeError)
+    assert issubclass(craic.PoisonedError, craic.CraicError)
+    assert issubclass(craic.PoisonedError, RuntimeError)
     assert issubclass(craic.CraicError, Exception)
     assert not issubclass(craic.NotFoundError, ValueError)
 
 
 def test_every_kind_maps_to_a_specific_class() -> None:
     mapping = _craic._error_classes()
-    assert len(mapping) == 12 + 3  # the core's kinds and the service's
+    assert len(mapping) == 14 + 3  # the core's kinds and the service's
     lookup = {"unknown_item", "unknown_experiment", "unknown_variant"}
     for kind, name in mapping.items():
         cls = getattr(craic, name)
@@ -46,6 +48,8 @@ def test_every_kind_maps_to_a_specific_class() -> None:
     assert mapping["io"] == "StorageError"
     assert mapping["retrain_running"] == "RetrainRunningError"
     assert mapping["stopped"] == "StoppedError"
+    assert mapping["out_of_range"] == "InvalidInputError"
+    assert mapping["poisoned"] == "PoisonedError"
 
 
 def expect(cls: type[craic.CraicError], kind: str, row: int | None = None) -> Any:
@@ -179,5 +183,5 @@ def test_errors_pickle_and_construct() -> None:
 def test_bad_input_never_panics(engine: craic.Engine, call: Any) -> None:
     try:
         call(engine)
-    except (craic.CraicError, TypeError, OverflowError):
+    except (craic.CraicError, TypeError):
         pass  # a typed error is fine; a PanicException (a BaseException) is not

@@ -54,8 +54,9 @@ def test_generate_bad_input() -> None:
     assert e.value.kind == "invalid_config"
     with pytest.raises(TypeError):
         synthetic.generate("tiny", users="many")  # type: ignore[arg-type]
-    with pytest.raises(OverflowError):
+    with pytest.raises(craic.InvalidInputError) as e:
         synthetic.generate("tiny", seed=-1)
+    assert e.value.kind == "out_of_range"
 
 
 def test_affinity(tiny: synthetic.Dataset) -> None:

@@ -82,8 +82,9 @@ def test_config_rejects_bad_values() -> None:
     with pytest.raises(craic.InvalidInputError) as e:
         craic.Config(kinds={"": 1.0})
     assert e.value.kind == "invalid_id"
-    with pytest.raises(OverflowError):
+    with pytest.raises(craic.InvalidInputError) as e:
         craic.Config(neighbours=-1)
+    assert e.value.kind == "out_of_range"
 
 
 def test_item() -> None:

@@ -293,7 +293,7 @@ impl Experiment {
             }
         };
         let weights: Vec<f64> = spec.variants.iter().map(|v| v.weight).collect();
-        let ranges = get_bucket_ranges(weights.len(), spec.coverage, Some(&weights));
+        let ranges = get_bucket_ranges(weights.len(), spec.coverage, Some(&weights))?;
         let seed = spec.seed.as_deref().unwrap_or(&spec.key);
         let seed_state = fnv_continue(FNV_START, seed);
         let seed_units = seed.encode_utf16().collect();
@@ -440,7 +440,7 @@ mod tests {
         let seed = spec.seed.as_deref().unwrap_or(&spec.key);
         let n = hash(seed, user, spec.hash_version)?;
         let weights: Vec<f64> = spec.variants.iter().map(|v| v.weight).collect();
-        let ranges = get_bucket_ranges(weights.len(), spec.coverage, Some(&weights));
+        let ranges = get_bucket_ranges(weights.len(), spec.coverage, Some(&weights)).ok()?;
         usize::try_from(choose_variation(n, &ranges)).ok()
     }
 

@@ -18,11 +18,15 @@
 //!
 //! assert_eq!(hash("seed", "a", 2), Some(0.0505));
 //! assert_eq!(hash("abc", "def", 99), None); // unknown hash version
-//! let ranges = get_bucket_ranges(2, 0.5, None);
+//! let ranges = get_bucket_ranges(2, 0.5, None)?;
 //! assert_eq!(ranges, vec![(0.0, 0.25), (0.5, 0.75)]);
 //! assert_eq!(choose_variation(0.6, &ranges), 1);
 //! assert_eq!(choose_variation(0.4, &ranges), -1); // outside the covered traffic
+//! # Ok::<(), craic_core::Error>(())
 //! ```
+
+use crate::error::{Error, Result};
+use crate::limits::MAX_VARIATIONS;
 
 const FNV_OFFSET_BASIS: u32 = 0x811c_9dc5;
 const FNV_PRIME: u32 = 0x0100_0193;
@@ -139,11 +143,27 @@ pub fn hash(seed: &str, value: &str, version: u32) -> Option<f64> {
 }
 
 /// `n` equal weights of `1 / n`; empty for `n <= 0`.
-pub fn get_equal_weights(n: i64) -> Vec<f64> {
+///
+/// Fails with [`Error::InvalidExperiment`] for `n` above [`MAX_VARIATIONS`] (the caller's number
+/// never sizes an allocation unchecked).
+pub fn get_equal_weights(n: i64) -> Result<Vec<f64>> {
     match usize::try_from(n) {
-        Ok(len) if len > 0 => vec![1.0 / n as f64; len],
-        _ => Vec::new(),
+        Ok(len) if len > 0 => {
+            check_variations(len)?;
+            Ok(vec![1.0 / n as f64; len])
+        }
+        _ => Ok(Vec::new()),
     }
+}
+
+/// Fails with [`Error::InvalidExperiment`] above [`MAX_VARIATIONS`] variations.
+pub(crate) fn check_variations(n: usize) -> Result<()> {
+    if n > MAX_VARIATIONS {
+        return Err(Error::InvalidExperiment(format!(
+            "{n} variations: at most {MAX_VARIATIONS}"
+        )));
+    }
+    Ok(())
 }
 
 /// Bucket ranges `[start, end)` of `num_variations` variations, exactly as GrowthBook computes them.
@@ -152,14 +172,17 @@ pub fn get_equal_weights(n: i64) -> Vec<f64> {
 /// `weights` fall back to equal weights when absent, when their length differs from
 /// `num_variations`, or when they do not sum to 1 within 0.01. Variation `i` starts at the sum of the
 /// weights before it and covers `coverage * weights[i]` of the hash space from there.
+///
+/// Fails with [`Error::InvalidExperiment`] for `num_variations` above [`MAX_VARIATIONS`].
 pub fn get_bucket_ranges(
     num_variations: usize,
     coverage: f64,
     weights: Option<&[f64]>,
-) -> Vec<(f64, f64)> {
+) -> Result<Vec<(f64, f64)>> {
+    check_variations(num_variations)?;
     // `clamp` keeps a NaN as NaN, like JavaScript's comparisons do.
     let coverage = coverage.clamp(0.0, 1.0);
-    let equal = get_equal_weights(i64::try_from(num_variations).unwrap_or(i64::MAX));
+    let equal = get_equal_weights(i64::try_from(num_variations).unwrap_or(i64::MAX))?;
     let mut chosen: &[f64] = match weights {
         Some(w) if w.len() == num_variations => w,
         _ => &equal,
@@ -169,14 +192,14 @@ pub fn get_bucket_ranges(
         chosen = &equal;
     }
     let mut cumulative = 0.0;
-    chosen
+    Ok(chosen
         .iter()
         .map(|&w| {
             let start = cumulative;
             cumulative += w;
             (start, start + coverage * w)
         })
-        .collect()
+        .collect())
 }
 
 /// Index of the first range `[start, end)` containing `n`, or `-1` when none does.
@@ -253,10 +276,30 @@ mod tests {
 
     #[test]
     fn degenerate_inputs_do_not_panic() {
-        assert!(get_bucket_ranges(0, 1.0, None).is_empty());
-        assert_eq!(get_bucket_ranges(2, f64::NAN, None).len(), 2);
+        assert!(get_bucket_ranges(0, 1.0, None).unwrap().is_empty());
+        assert_eq!(get_bucket_ranges(2, f64::NAN, None).unwrap().len(), 2);
         assert_eq!(choose_variation(f64::NAN, &[(0.0, 1.0)]), -1);
-        assert!(get_equal_weights(i64::MIN).is_empty());
+        assert!(get_equal_weights(i64::MIN).unwrap().is_empty());
         assert!(!in_namespace("", ("ns", 0.0, 0.0)));
+    }
+
+    /// The counts that aborted a Python process ("memory allocation of ... bytes failed") are
+    /// typed errors, and the limit itself is accepted.
+    #[test]
+    fn variation_counts_are_bounded() {
+        use crate::ErrorKind::InvalidExperiment;
+        let e = get_equal_weights(1_000_000_000_000).unwrap_err();
+        assert_eq!(e.kind(), InvalidExperiment);
+        for n in [1_000_000_000, 1_700_000_000_000, usize::MAX] {
+            let e = get_bucket_ranges(n, 1.0, Some(&[0.5, 0.5])).unwrap_err();
+            assert_eq!(e.kind(), InvalidExperiment);
+            assert_eq!(
+                get_bucket_ranges(n, 1.0, None).unwrap_err().kind(),
+                InvalidExperiment
+            );
+        }
+        let limit = MAX_VARIATIONS;
+        assert_eq!(get_equal_weights(limit as i64).unwrap().len(), limit);
+        assert_eq!(get_bucket_ranges(limit, 1.0, None).unwrap().len(), limit);
     }
 }

@@ -16,6 +16,7 @@ __all__ = [
     "CraicError",
     "InvalidInputError",
     "NotFoundError",
+    "PoisonedError",
     "RetrainRunningError",
     "SnapshotError",
     "StorageError",
@@ -47,7 +48,8 @@ class CraicError(Exception):
 
 
 class InvalidInputError(CraicError, ValueError):
-    """An argument was rejected: bad id, weight, timestamp, ``k``, item, kind or configuration."""
+    """An argument was rejected: bad id, weight, timestamp, ``k``, item, kind or configuration,
+    or a count above its documented limit (kind ``out_of_range``; see ``docs/limits.md``)."""
 
 
 class NotFoundError(CraicError, KeyError):
@@ -68,6 +70,14 @@ class StorageError(CraicError, OSError):
 
 class RetrainRunningError(CraicError, RuntimeError):
     """A retrain was asked for without waiting while another one runs (kind ``retrain_running``)."""
+
+
+class PoisonedError(CraicError, RuntimeError):
+    """A write panicked part-way, so the engine may hold half a batch (kind ``poisoned``).
+
+    Recommending, writing and snapshotting fail with this until the state is replaced (build a
+    new engine, or let the :class:`craic.Service` retrain); nothing half-applied is served.
+    """
 
 
 class StoppedError(CraicError, RuntimeError):

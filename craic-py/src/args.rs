@@ -1,0 +1,94 @@
+//! Integer arguments that any Python `int` may be passed to.
+//!
+//! pyo3 raises a builtin `OverflowError` for an `int` that does not fit the Rust type (a negative
+//! count, `2**64`, ...). These wrappers raise craic's `InvalidInputError` instead, with a stable
+//! kind: `out_of_range` for counts and sizes ([`Count`]), `invalid_timestamp` for timestamps
+//! ([`Timestamp`]). Anything that is not an `int` stays a `TypeError`.
+
+use craic_core as core;
+use pyo3::exceptions::PyOverflowError;
+use pyo3::prelude::*;
+use pyo3::types::PyInt;
+
+use crate::errors;
+
+/// A count or size (any integer type): an `int` outside the type's range raises
+/// `InvalidInputError` (kind `out_of_range`); the core then checks its own limits
+/// (`craic_core::limits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Count<T>(pub T);
+
+/// A unix timestamp in seconds: an `int` outside `i64` raises `InvalidInputError` (kind
+/// `invalid_timestamp`), like one outside the core's accepted range does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timestamp(pub i64);
+
+/// Where an `int` lies when it does not fit `i128`: saturated to the nearest end.
+fn wide_value(obj: Borrowed<'_, '_, PyAny>) -> i128 {
+    obj.extract::<i128>().unwrap_or_else(|_| {
+        if obj.lt(0).unwrap_or(false) {
+            i128::MIN
+        } else {
+            i128::MAX
+        }
+    })
+}
+
+macro_rules! count_of {
+    ($($t:ty),*) => {$(
+        impl<'a, 'py> FromPyObject<'a, 'py> for Count<$t> {
+            type Error = PyErr;
+
+            fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+                match obj.extract::<$t>() {
+                    Ok(v) => Ok(Count(v)),
+                    Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => {
+                        Err(errors::to_py(core::Error::OutOfRange {
+                            what: "integer argument".into(),
+                            value: wide_value(obj),
+                            min: <$t>::MIN as i128,
+                            max: <$t>::MAX as i128,
+                        }))
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    )*};
+}
+
+count_of!(u32, u64, usize, i32, i64);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Timestamp {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        match obj.extract::<i64>() {
+            Ok(v) => Ok(Timestamp(v)),
+            Err(e) if obj.is_instance_of::<PyInt>() => {
+                if !e.is_instance_of::<PyOverflowError>(obj.py()) {
+                    return Err(e);
+                }
+                let saturated = wide_value(obj).clamp(i64::MIN as i128, i64::MAX as i128);
+                Err(errors::to_py(core::Error::InvalidTimestamp {
+                    value: saturated as i64,
+                    min: core::MIN_TIMESTAMP,
+                    max: core::MAX_TIMESTAMP,
+                }))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl<T> Count<T> {
+    /// The value.
+    pub(crate) fn get(self) -> T {
+        self.0
+    }
+}
+
+/// The value of an optional timestamp.
+pub(crate) fn ts(t: Option<Timestamp>) -> Option<i64> {
+    t.map(|t| t.0)
+}
