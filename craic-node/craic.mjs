@@ -13,6 +13,7 @@ export const {
   StorageError,
   RetrainRunningError,
   StoppedError,
+  PoisonedError,
   Engine,
   Service,
   ScheduleHandle,

@@ -19,3 +19,5 @@ export declare class StorageError extends CraicError {}
 export declare class RetrainRunningError extends CraicError {}
 /** The service or one of its jobs has stopped. */
 export declare class StoppedError extends CraicError {}
+/** A write panicked part-way (a bug); the engine refuses work until it is replaced. */
+export declare class PoisonedError extends CraicError {}

@@ -27,6 +27,8 @@ class StorageError extends CraicError {}
 class RetrainRunningError extends CraicError {}
 /** The service or one of its jobs has stopped. */
 class StoppedError extends CraicError {}
+/** A write panicked part-way (a bug); the engine refuses work until it is replaced. */
+class PoisonedError extends CraicError {}
 
 module.exports = {
   CraicError,
@@ -35,5 +37,6 @@ module.exports = {
   SnapshotError,
   StorageError,
   RetrainRunningError,
-  StoppedError
+  StoppedError,
+  PoisonedError
 }

@@ -71,6 +71,25 @@ fn camel(name: &str) -> String {
     out
 }
 
+/// Whether `key` is `snake` spelled in camelCase (`excludeSaved` for `exclude_saved`), without
+/// allocating: this runs on every call that takes an option object.
+fn is_camel_of(key: &str, snake: &str) -> bool {
+    let mut key = key.bytes();
+    let mut upper = false;
+    for b in snake.bytes() {
+        if b == b'_' {
+            upper = true;
+            continue;
+        }
+        let want = if upper { b.to_ascii_uppercase() } else { b };
+        upper = false;
+        if key.next() != Some(want) {
+            return false;
+        }
+    }
+    key.next().is_none()
+}
+
 /// Converts an option object into `T`, refusing any property name `T` does not define (a typo
 /// such as `{excludeSave: true}` would otherwise be ignored silently). `undefined` and `null`
 /// give `None`.
@@ -97,17 +116,20 @@ pub(crate) fn from_object<T: FromNapiValue>(env: &Env, obj: &Object) -> napi::Re
 /// camelCase), with an `InvalidInputError` (code `CRAIC_INVALID_CONFIG`) naming it.
 pub(crate) fn known_keys(env: &Env, obj: &Object, what: &str, fields: &[&str]) -> napi::Result<()> {
     let keys = Object::keys(obj)?;
-    let allowed: Vec<String> = fields.iter().map(|f| camel(f)).collect();
-    match keys.iter().find(|key| !allowed.contains(key)) {
+    let known = |key: &String| fields.iter().any(|f| is_camel_of(key, f));
+    match keys.iter().find(|key| !known(key)) {
         None => Ok(()),
-        Some(bad) => Err(JsFailure::invalid(
-            ErrorKind::InvalidConfig,
-            format!(
-                "unknown option {bad:?} in {what} (known: {})",
-                allowed.join(", ")
-            ),
-        ))
-        .or_throw(env),
+        Some(bad) => {
+            let allowed: Vec<String> = fields.iter().map(|f| camel(f)).collect();
+            Err(JsFailure::invalid(
+                ErrorKind::InvalidConfig,
+                format!(
+                    "unknown option {bad:?} in {what} (known: {})",
+                    allowed.join(", ")
+                ),
+            ))
+            .or_throw(env)
+        }
     }
 }
 

@@ -30,6 +30,8 @@ pub enum Family {
     RetrainRunning,
     /// The service or one of its jobs has stopped (service kind `stopped`).
     Stopped,
+    /// A write panicked part-way; the engine refuses work until it is replaced.
+    Poisoned,
     /// A kind this mapping does not know yet (the core's kinds are `#[non_exhaustive]`).
     Base,
 }
@@ -44,20 +46,32 @@ impl Family {
             Family::Storage => "StorageError",
             Family::RetrainRunning => "RetrainRunningError",
             Family::Stopped => "StoppedError",
+            Family::Poisoned => "PoisonedError",
             Family::Base => "CraicError",
         }
     }
 }
 
-/// THE mapping of core kinds, the same families as the Python exception classes: lookups are
-/// `NotFoundError`, snapshots `SnapshotError`, every other kind `InvalidInputError`.
+/// THE mapping of core kinds, the same families as the Python exception classes
+/// (`craic-py/src/errors.rs`). `ErrorKind` is `#[non_exhaustive]`: a kind a newer core adds falls
+/// back to `CraicError` until it is listed here (a test checks that none does).
 pub(crate) fn family_of(kind: ErrorKind) -> Family {
-    if kind.is_lookup() {
-        Family::NotFound
-    } else if kind == ErrorKind::InvalidSnapshot {
-        Family::Snapshot
-    } else {
-        Family::InvalidInput
+    match kind {
+        ErrorKind::UnknownItem | ErrorKind::UnknownExperiment | ErrorKind::UnknownVariant => {
+            Family::NotFound
+        }
+        ErrorKind::InvalidId
+        | ErrorKind::UnknownKind
+        | ErrorKind::InvalidWeight
+        | ErrorKind::InvalidTimestamp
+        | ErrorKind::InvalidK
+        | ErrorKind::InvalidItem
+        | ErrorKind::InvalidConfig
+        | ErrorKind::InvalidExperiment
+        | ErrorKind::OutOfRange => Family::InvalidInput,
+        ErrorKind::InvalidSnapshot => Family::Snapshot,
+        ErrorKind::Poisoned => Family::Poisoned,
+        _ => Family::Base,
     }
 }
 

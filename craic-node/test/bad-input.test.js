@@ -24,6 +24,8 @@ test('every error kind has a code and a specific class', () => {
   assert.equal(rows.find(r => r.kind === 'unknown_item').className, 'NotFoundError')
   assert.equal(rows.find(r => r.kind === 'invalid_snapshot').className, 'SnapshotError')
   assert.equal(rows.find(r => r.kind === 'io').className, 'StorageError')
+  assert.equal(rows.find(r => r.kind === 'poisoned').className, 'PoisonedError')
+  assert.equal(rows.find(r => r.kind === 'out_of_range').className, 'InvalidInputError')
 })
 
 test('ids: 10 kB strings, lone surrogates, NUL and emoji are handled, never a crash', () => {
