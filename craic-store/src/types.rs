@@ -222,6 +222,19 @@ pub(crate) fn check_key(key: &str) -> Result<()> {
     Ok(())
 }
 
+/// Preference names obey the core's metadata limit (at most 256 bytes).
+pub(crate) fn check_preferences(p: &craic_core::Preferences) -> Result<()> {
+    for name in p.genres.iter().chain(&p.artists).chain(&p.cities) {
+        if name.len() > craic_core::MAX_ID_LEN {
+            return Err(StoreError::InvalidInput(format!(
+                "preference longer than {} bytes",
+                craic_core::MAX_ID_LEN
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn check_experiment(e: &ExperimentRecord) -> Result<()> {
     validate_id(&e.key)?;
     for v in &e.variants {

@@ -75,7 +75,7 @@ fn decode_item(r: &Row<'_>) -> std::result::Result<Item, String> {
 pub(super) fn set_preferences(c: &mut Connection, prefs: &[(String, Preferences)]) -> Result<()> {
     for (user, p) in prefs {
         validate_id(user)?;
-        check_names(p)?;
+        crate::types::check_preferences(p)?;
     }
     let tx = c
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -136,19 +136,6 @@ pub(super) fn preferences(c: &mut Connection) -> Result<Vec<(String, Preferences
         out.push(decoded.map_err(|reason| malformed("user_preferences", rowid, reason))?);
     }
     Ok(out)
-}
-
-/// Preference names obey the core's metadata limit (1..=256 bytes).
-pub(crate) fn check_names(p: &Preferences) -> Result<()> {
-    for name in p.genres.iter().chain(&p.artists).chain(&p.cities) {
-        if name.len() > craic_core::MAX_ID_LEN {
-            return Err(StoreError::InvalidInput(format!(
-                "preference longer than {} bytes",
-                craic_core::MAX_ID_LEN
-            )));
-        }
-    }
-    Ok(())
 }
 
 fn json(list: &[String]) -> String {
