@@ -94,6 +94,8 @@ pub async fn tail(store: &dyn Store, engine: &Engine, after: Cursor) -> Result<T
         cursor: after,
         ..Tailed::default()
     };
+    // Items looked up in the store and not found there: asked for once per call.
+    let mut absent: HashSet<String> = HashSet::new();
     loop {
         let page = store.read_log(out.cursor, PAGE).await?;
         if page.is_empty() {
@@ -102,8 +104,12 @@ pub async fn tail(store: &dyn Store, engine: &Engine, after: Cursor) -> Result<T
         out.skipped.extend(page.malformed);
         let mut batch = Vec::with_capacity(page.records.len());
         for r in page.records {
-            if engine.item(&r.interaction.item_id).is_none() {
-                fetch_item(store, engine, &r.interaction.item_id, &mut out.skipped).await?;
+            let item = &r.interaction.item_id;
+            if engine.item(item).is_none() && !absent.contains(item) {
+                fetch_item(store, engine, item, &mut out.skipped).await?;
+                if engine.item(item).is_none() {
+                    absent.insert(item.clone());
+                }
             }
             match check(&config, &r, |id| engine.item(id).is_some()) {
                 Ok(()) => batch.push(r.interaction),

@@ -491,3 +491,31 @@ pub async fn bad_input_is_typed(f: &impl Fixture) {
         StoreErrorKind::InvalidInput
     );
 }
+
+/// Events added to the catalogue after the load are fetched when the log first names them.
+pub async fn tail_fetches_new_events(f: &impl Fixture) {
+    let s = f.store();
+    s.upsert_items(&[gig("g1")]).await.unwrap();
+    s.append(&[LogEntry::new(x("ana", "g1", "save", 1_700_000_000))])
+        .await
+        .unwrap();
+    let loaded = load_engine(s, Config::default()).await.unwrap();
+    assert!(loaded.engine.item("g2").is_none());
+    s.upsert_items(&[gig("g2")]).await.unwrap();
+    s.append(&[
+        LogEntry::new(x("ben", "g2", "save", 1_700_000_100)),
+        LogEntry::new(x("ben", "g3", "save", 1_700_000_100)),
+        LogEntry::new(x("cy", "g3", "save", 1_700_000_100)),
+    ])
+    .await
+    .unwrap();
+    let tailed = tail(s, &loaded.engine, loaded.cursor).await.unwrap();
+    assert_eq!(tailed.interactions, 1);
+    assert_eq!(loaded.engine.item("g2"), Some(gig("g2")));
+    let skipped: Vec<&str> = tailed.skipped.iter().map(|m| m.table).collect();
+    assert_eq!(
+        skipped,
+        ["interactions", "interactions"],
+        "g3 is in no catalogue"
+    );
+}
