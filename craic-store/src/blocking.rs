@@ -12,8 +12,8 @@ use crate::types::{
 
 /// A [`Store`] with a small tokio runtime of its own: every method blocks until done.
 ///
-/// Do not call it from inside an async task (it would block the task's thread; tokio refuses
-/// with a panic): use the async [`Store`] there.
+/// Calling it from inside an async runtime (which it would block) is an `InvalidInput` error:
+/// use the async [`Store`] there.
 #[derive(Debug)]
 pub struct BlockingStore {
     runtime: tokio::runtime::Runtime,
@@ -23,6 +23,7 @@ pub struct BlockingStore {
 impl BlockingStore {
     /// Opens a store by URL (see [`crate::open`]).
     pub fn open(url: &str) -> Result<BlockingStore> {
+        inside_runtime()?;
         let runtime = runtime()?;
         let store = runtime.block_on(crate::open(url))?;
         Ok(BlockingStore { runtime, store })
@@ -34,6 +35,7 @@ impl BlockingStore {
     }
 
     fn run<T>(&self, f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        inside_runtime()?;
         self.runtime.block_on(f)
     }
 
@@ -132,6 +134,16 @@ impl BlockingStore {
     /// See [`crate::tail`].
     pub fn tail(&self, engine: &Engine, after: Cursor) -> Result<Tailed> {
         self.run(engine_io::tail(&*self.store, engine, after))
+    }
+}
+
+/// Blocking inside a runtime would stall it (and tokio panics): refuse with a typed error.
+fn inside_runtime() -> Result<()> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(_) => Err(StoreError::InvalidInput(
+            "BlockingStore used inside an async runtime: use the async Store there".into(),
+        )),
+        Err(_) => Ok(()),
     }
 }
 

@@ -127,3 +127,9 @@ fn blocking_facade_in_memory() {
     assert_eq!(loaded.engine.stats().interactions, 1);
     assert_eq!(s.log_head().unwrap(), loaded.cursor);
 }
+
+#[tokio::test]
+async fn blocking_facade_inside_a_runtime_is_a_typed_error() {
+    let err = BlockingStore::open("sqlite::memory:").unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::InvalidInput, "{err}");
+}

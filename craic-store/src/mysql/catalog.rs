@@ -152,57 +152,70 @@ async fn empty_name_id<Q: Queryable + Send>(q: &mut Q, dim: NameTable) -> Result
     Ok(id.unwrap_or_default())
 }
 
-type EventRow = (u64, Vec<u8>, Option<u64>, Option<u64>, i64, Option<i64>);
+type EventRow = (
+    u64,
+    Vec<u8>,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    i64,
+    Option<i64>,
+);
+
+const EVENT_COLUMNS: &str = "SELECT e.id, e.ext_id, c.name, v.name, e.starts_at, e.ends_at
+    FROM events e LEFT JOIN cities c ON c.id = e.city_id LEFT JOIN venues v ON v.id = e.venue_id";
 
 /// Every event (or the one with `id`), in id order.
 pub(super) async fn items(conn: &mut Conn, id: Option<&str>) -> Result<Vec<Item>> {
-    let filter = id.map(b).unwrap_or(Value::NULL);
-    let rows: Vec<EventRow> = conn
-        .exec(
-            "SELECT id, ext_id, city_id, venue_id, starts_at, ends_at FROM events
-             WHERE ? IS NULL OR ext_id = ? ORDER BY ext_id",
-            (filter.clone(), filter.clone()),
-        )
-        .await
-        .map_err(db)?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
+    let rows: Vec<EventRow> = match id {
+        Some(id) => {
+            conn.exec(format!("{EVENT_COLUMNS} WHERE e.ext_id = ?"), (b(id),))
+                .await
+        }
+        None => {
+            conn.query(format!("{EVENT_COLUMNS} ORDER BY e.ext_id"))
+                .await
+        }
     }
-    let cities = names::all(conn, CITIES).await?;
-    let venues = names::all(conn, VENUES).await?;
+    .map_err(db)?;
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    // One event: its links only; the catalogue: every link.
+    let only = id.map(|_| first.0);
     let mut lists: Vec<HashMap<u64, Vec<String>>> = Vec::new();
-    for (table, col, dim) in EVENT_LINKS {
-        let dim_names = names::all(conn, dim).await?;
-        let links: Vec<(u64, u64)> = conn
-            .exec(
-                format!(
-                    "SELECT l.event_id, l.{col} FROM {table} l JOIN events e ON e.id = l.event_id
-                     WHERE ? IS NULL OR e.ext_id = ? ORDER BY l.event_id, l.position"
-                ),
-                (filter.clone(), filter.clone()),
-            )
-            .await
-            .map_err(db)?;
+    for (table, col, NameTable(dim, _)) in EVENT_LINKS {
+        let select = format!(
+            "SELECT l.event_id, n.id, n.name FROM {table} l JOIN {dim} n ON n.id = l.{col}"
+        );
+        let (sql, params): (String, Vec<Value>) = match only {
+            Some(event) => (
+                format!("{select} WHERE l.event_id = ? ORDER BY l.position"),
+                vec![event.into()],
+            ),
+            None => (format!("{select} ORDER BY l.event_id, l.position"), vec![]),
+        };
+        let links: Vec<(u64, u64, Vec<u8>)> = conn.exec(sql, params).await.map_err(db)?;
         let mut by_event: HashMap<u64, Vec<String>> = HashMap::new();
-        for (event, name) in links {
-            let name = dim_names.get(&name).cloned().unwrap_or_default();
-            by_event.entry(event).or_default().push(name);
+        for (event, name_id, name) in links {
+            by_event
+                .entry(event)
+                .or_default()
+                .push(utf8(dim, name_id, name)?);
         }
         lists.push(by_event);
     }
-    let name = |m: &HashMap<u64, String>, id: Option<u64>| {
-        id.and_then(|i| m.get(&i).cloned()).unwrap_or_default()
-    };
     let mut out = Vec::with_capacity(rows.len());
     for (row, ext, city, venue, starts_at, ends_at) in rows {
         let mut take = |n: usize| lists[n].remove(&row).unwrap_or_default();
+        let (genres, artists, tags) = (take(0), take(1), take(2));
+        let text = |v: Option<Vec<u8>>| utf8("events", row, v.unwrap_or_default());
         out.push(Item {
             id: utf8("events", row, ext)?,
-            city: name(&cities, city),
-            venue: name(&venues, venue),
-            genres: take(0),
-            artists: take(1),
-            tags: take(2),
+            city: text(city)?,
+            venue: text(venue)?,
+            genres,
+            artists,
+            tags,
             starts_at,
             ends_at,
         });

@@ -43,10 +43,18 @@ pub(super) fn upsert_items(c: &mut Connection, items: &[Item]) -> Result<()> {
 /// Every event (or the one with `id`), in id order. An event whose columns cannot be decoded
 /// is a `MalformedRow` error naming its rowid.
 pub(super) fn items(c: &mut Connection, id: Option<&str>) -> Result<Vec<Item>> {
-    let sql = "SELECT rowid, id, city, venue, genres, artists, tags, starts_at, ends_at
-               FROM events WHERE ?1 IS NULL OR id = ?1 ORDER BY id";
-    let mut stmt = c.prepare_cached(sql).map_err(db)?;
-    let mut rows = stmt.query([id]).map_err(db)?;
+    let columns = "SELECT rowid, id, city, venue, genres, artists, tags, starts_at, ends_at
+                   FROM events";
+    let mut stmt = match id {
+        Some(_) => c.prepare_cached(&format!("{columns} WHERE id = ?1")),
+        None => c.prepare_cached(&format!("{columns} ORDER BY id")),
+    }
+    .map_err(db)?;
+    let mut rows = match id {
+        Some(id) => stmt.query([id]),
+        None => stmt.query([]),
+    }
+    .map_err(db)?;
     let mut out = Vec::new();
     while let Some(r) = rows.next().map_err(db)? {
         let rowid: i64 = r.get(0).map_err(db)?;
