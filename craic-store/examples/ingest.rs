@@ -130,6 +130,21 @@ async fn run(
     );
 
     let t = Instant::now();
+    let (mut cursor, mut rows) = (craic_store::Cursor::START, 0);
+    loop {
+        let page = store.read_log(cursor, craic_store::PAGE).await?;
+        if page.is_empty() {
+            break;
+        }
+        rows += page.records.len();
+        cursor = page.next;
+    }
+    println!(
+        "[{name}] reading the whole log back ({rows} rows, pages of {}): {:.2} s",
+        craic_store::PAGE,
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
     let loaded = load_engine(store, Config::default()).await?;
     let secs = t.elapsed().as_secs_f64();
     let stats = loaded.engine.stats();

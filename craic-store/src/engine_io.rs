@@ -7,14 +7,15 @@
 //! cannot be decoded, fail [`Interaction::validate`] (empty or over-long id, timestamp out of
 //! range), name a kind the configuration does not define, or name an item that is not in the
 //! catalogue. Every skipped row is returned as a [`MalformedRow`] with its table and row id
-//! (for the log: its cursor), and everything else is loaded. The cursor returned moves past
-//! skipped rows, so a row is reported once.
+//! (for the log: its cursor), and everything else is loaded. Stated preferences the core would
+//! reject (an empty or over-long user id or name) are skipped and reported the same way. The
+//! cursor returned moves past skipped rows, so a row is reported once.
 
 use std::collections::HashSet;
 
-use craic_core::{Config, Engine, Interaction, Item};
+use craic_core::{Config, Engine, Interaction, Item, Preferences};
 
-use crate::error::{MalformedRow, Result};
+use crate::error::{MalformedRow, Result, StoreError};
 use crate::store::Store;
 use crate::types::{Cursor, LogRecord};
 
@@ -51,7 +52,7 @@ pub async fn load_engine(store: &dyn Store, config: Config) -> Result<Loaded> {
     config.validate()?;
     let mut skipped = Vec::new();
     let items = usable_items(store.items().await?, &mut skipped);
-    let preferences = store.preferences().await?;
+    let preferences = usable_preferences(store.preferences().await?, &mut skipped);
     let known: HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
     let mut log: Vec<Interaction> = Vec::new();
     let mut cursor = Cursor::START;
@@ -157,6 +158,32 @@ fn usable_items(items: Vec<Item>, skipped: &mut Vec<MalformedRow>) -> Vec<Item> 
                     reason: format!("event {:?}: {e}", item.id),
                 });
                 false
+            }
+        })
+        .collect()
+}
+
+/// The preferences the core accepts; the others are reported (row id 0, the user in the reason).
+fn usable_preferences(
+    prefs: Vec<(String, Preferences)>,
+    skipped: &mut Vec<MalformedRow>,
+) -> Vec<(String, Preferences)> {
+    prefs
+        .into_iter()
+        .filter(|(user, p)| {
+            let problem = craic_core::validate_id(user)
+                .map_err(StoreError::from)
+                .and_then(|()| crate::types::check_preferences(p));
+            match problem {
+                Ok(()) => true,
+                Err(e) => {
+                    skipped.push(MalformedRow {
+                        table: "user_preferences",
+                        row_id: 0,
+                        reason: format!("user {user:?}: {e}"),
+                    });
+                    false
+                }
             }
         })
         .collect()

@@ -133,3 +133,24 @@ async fn blocking_facade_inside_a_runtime_is_a_typed_error() {
     let err = BlockingStore::open("sqlite::memory:").unwrap_err();
     assert_eq!(err.kind(), StoreErrorKind::InvalidInput, "{err}");
 }
+
+#[tokio::test]
+async fn preferences_the_core_rejects_are_skipped_and_reported() {
+    let f = sqlite().await;
+    f.store
+        .set_preferences(&[("ana".into(), common::data::prefs("techno"))])
+        .await
+        .unwrap();
+    f.raw(r#"INSERT INTO user_preferences VALUES ('', '["folk"]', '[]', '[]')"#)
+        .await
+        .unwrap();
+    let loaded = craic_store::load_engine(&f.store, craic_core::Config::default())
+        .await
+        .unwrap();
+    assert_eq!(loaded.skipped.len(), 1);
+    assert_eq!(loaded.skipped[0].table, "user_preferences");
+    assert_eq!(
+        loaded.engine.preferences("ana"),
+        Some(common::data::prefs("techno"))
+    );
+}
