@@ -3,7 +3,7 @@
 use craic_core::{Config, Engine, Interaction, Item, Preferences, Request};
 use craic_store::{
     load_engine, tail, Cursor, ExperimentEvent, ExperimentRecord, LogEntry, ModelVersion,
-    RetrainRun, StoreErrorKind,
+    RetrainRun, Store, StoreErrorKind,
 };
 
 use super::data::{big_text, gig, hostile, prefs, tiny, x};
@@ -76,6 +76,12 @@ pub async fn cursor_paging(f: &impl Fixture) {
 pub async fn hostile_strings(f: &impl Fixture) {
     let s = f.store();
     let h = hostile();
+    hostile_catalogue(s, &h).await;
+    hostile_log(s, &h).await;
+    hostile_registry(s, &h).await;
+}
+
+async fn hostile_catalogue(s: &dyn Store, h: &[String]) {
     let items: Vec<Item> = h
         .iter()
         .map(|id| {
@@ -104,7 +110,9 @@ pub async fn hostile_strings(f: &impl Fixture) {
     let mut got = s.preferences().await.unwrap();
     got.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(got, want);
+}
 
+async fn hostile_log(s: &dyn Store, h: &[String]) {
     let entries: Vec<LogEntry> = h
         .iter()
         .zip(h.iter().rev())
@@ -125,11 +133,13 @@ pub async fn hostile_strings(f: &impl Fixture) {
         .map(|r| LogEntry::with_key(r.key, r.interaction))
         .collect();
     assert_eq!(got, entries);
+}
 
+async fn hostile_registry(s: &dyn Store, h: &[String]) {
     let experiment = ExperimentRecord {
         key: h[2].clone(),
         definition: big_text().into_bytes(),
-        variants: h.clone(),
+        variants: h.to_vec(),
     };
     s.put_experiment(&experiment).await.unwrap();
     assert_eq!(s.experiments().await.unwrap(), vec![experiment.clone()]);
@@ -300,7 +310,11 @@ pub async fn experiments(f: &impl Fixture) {
         StoreErrorKind::NotFound
     );
     assert_eq!(s.assignment("blend", "nobody").await.unwrap(), None);
+    experiment_events(s).await;
+}
 
+/// Exposures and conversions of the `blend` experiment (ana in b, ben in a).
+async fn experiment_events(s: &dyn Store) {
     let event = |key: &str, user: &str, variant: &str, value: f64| ExperimentEvent {
         experiment: "blend".into(),
         user: user.into(),
