@@ -1,0 +1,87 @@
+//! The interaction log: idempotent appends, reads after a cursor.
+
+use craic_core::Interaction;
+use rusqlite::{params, Connection, Row, TransactionBehavior};
+
+use super::db;
+use crate::error::{MalformedRow, Result};
+use crate::types::{AppendReport, Cursor, LogEntry, LogPage, LogRecord};
+
+/// Entries written per transaction.
+pub(super) const BATCH: usize = 50_000;
+
+/// Appends validated entries in one transaction.
+pub(super) fn append(c: &mut Connection, entries: &[LogEntry]) -> Result<AppendReport> {
+    let tx = c
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db)?;
+    let mut inserted = 0u64;
+    {
+        let mut stmt = tx
+            .prepare_cached(
+                "INSERT INTO interactions (idem_key, user_id, item_id, kind, ts)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (idem_key) DO NOTHING",
+            )
+            .map_err(db)?;
+        for e in entries {
+            let x = &e.interaction;
+            inserted += stmt
+                .execute(params![e.key, x.user_id, x.item_id, x.kind, x.timestamp])
+                .map_err(db)? as u64;
+        }
+    }
+    tx.commit().map_err(db)?;
+    Ok(AppendReport {
+        inserted,
+        duplicates: entries.len() as u64 - inserted,
+    })
+}
+
+pub(super) fn read(c: &mut Connection, after: Cursor, limit: usize) -> Result<LogPage> {
+    let mut stmt = c
+        .prepare_cached(
+            "SELECT seq, idem_key, user_id, item_id, kind, ts FROM interactions
+             WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )
+        .map_err(db)?;
+    let after_i = i64::try_from(after.0).unwrap_or(i64::MAX);
+    let limit_i = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut rows = stmt.query(params![after_i, limit_i]).map_err(db)?;
+    let mut page = LogPage {
+        next: after,
+        ..LogPage::default()
+    };
+    while let Some(r) = rows.next().map_err(db)? {
+        let seq: i64 = r.get(0).map_err(db)?;
+        match decode(r) {
+            Ok((key, interaction)) => page.records.push(LogRecord {
+                cursor: Cursor(seq as u64),
+                key,
+                interaction,
+            }),
+            Err(reason) => page.malformed.push(MalformedRow {
+                table: "interactions",
+                row_id: seq,
+                reason,
+            }),
+        }
+        page.next = Cursor(seq as u64);
+    }
+    Ok(page)
+}
+
+fn decode(r: &Row<'_>) -> std::result::Result<(String, Interaction), String> {
+    let text = |n: usize| {
+        r.get::<_, String>(n)
+            .map_err(|e| format!("column {n}: {e}"))
+    };
+    let ts: i64 = r.get(5).map_err(|e| format!("timestamp: {e}"))?;
+    Ok((text(1)?, Interaction::new(text(2)?, text(3)?, text(4)?, ts)))
+}
+
+pub(super) fn head(c: &mut Connection) -> Result<Cursor> {
+    let seq: Option<i64> = c
+        .query_row("SELECT MAX(seq) FROM interactions", [], |r| r.get(0))
+        .map_err(db)?;
+    Ok(Cursor(seq.unwrap_or(0) as u64))
+}

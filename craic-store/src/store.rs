@@ -1,0 +1,124 @@
+//! The [`Store`] trait every backend implements, and [`open`] by URL.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use craic_core::{Item, Preferences};
+
+use crate::error::{Result, StoreError};
+use crate::types::{
+    AppendReport, Assignment, Cursor, ExperimentEvent, ExperimentRecord, LogEntry, LogPage,
+    ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+};
+
+/// The future every [`Store`] method returns (boxed, so `Box<dyn Store>` works).
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+
+/// A storage backend: catalogue, preferences, interaction log, experiments, model registry and
+/// retrain history. Every method is async (tokio); [`crate::BlockingStore`] wraps any store for
+/// synchronous callers.
+///
+/// Implementations are `Send + Sync` and cheap to share: call methods concurrently from many
+/// tasks. Writes of one call are atomic (one transaction) unless a method says otherwise.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// `"sqlite"` or `"mysql"`.
+    fn backend(&self) -> &'static str;
+
+    /// Inserts or replaces events (metadata replaced whole). Every item is validated first.
+    fn upsert_items<'a>(&'a self, items: &'a [Item]) -> StoreFuture<'a, ()>;
+    /// The whole catalogue, in id order.
+    fn items(&self) -> StoreFuture<'_, Vec<Item>>;
+    /// One event.
+    fn item<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Item>>;
+
+    /// Sets (replaces) users' stated preferences; empty preferences clear them.
+    fn set_preferences<'a>(
+        &'a self,
+        preferences: &'a [(String, Preferences)],
+    ) -> StoreFuture<'a, ()>;
+    /// Every user's stated preferences, in user id order.
+    fn preferences(&self) -> StoreFuture<'_, Vec<(String, Preferences)>>;
+
+    /// Appends interactions to the log. Entries whose key is already stored (or repeated in the
+    /// batch) are skipped and counted as duplicates. Large batches are written in several
+    /// transactions; if one fails, the ones before it stay written and re-sending the whole
+    /// batch completes it without duplicating anything.
+    fn append<'a>(&'a self, entries: &'a [LogEntry]) -> StoreFuture<'a, AppendReport>;
+    /// Up to `limit` log rows after `after`, in cursor order.
+    fn read_log(&self, after: Cursor, limit: usize) -> StoreFuture<'_, LogPage>;
+    /// The cursor of the last row in the log ([`Cursor::START`] when empty).
+    fn log_head(&self) -> StoreFuture<'_, Cursor>;
+
+    /// Creates or replaces an experiment's definition; variants may only be added.
+    fn put_experiment<'a>(&'a self, experiment: &'a ExperimentRecord) -> StoreFuture<'a, ()>;
+    /// Every experiment, in key order.
+    fn experiments(&self) -> StoreFuture<'_, Vec<ExperimentRecord>>;
+    /// Assigns `user` to `variant` unless they already have a variant: the first assignment
+    /// wins. `NotFound` if the experiment or variant does not exist.
+    fn assign<'a>(
+        &'a self,
+        experiment: &'a str,
+        user: &'a str,
+        variant: &'a str,
+    ) -> StoreFuture<'a, Assignment>;
+    /// A user's variant, if assigned.
+    fn assignment<'a>(
+        &'a self,
+        experiment: &'a str,
+        user: &'a str,
+    ) -> StoreFuture<'a, Option<String>>;
+    /// Records an exposure; false when its key was already recorded (counted once).
+    fn record_exposure<'a>(&'a self, event: &'a ExperimentEvent) -> StoreFuture<'a, bool>;
+    /// Records a conversion; false when its key was already recorded (counted once).
+    fn record_conversion<'a>(&'a self, event: &'a ExperimentEvent) -> StoreFuture<'a, bool>;
+    /// Per-variant totals, in variant order.
+    fn experiment_counts<'a>(&'a self, experiment: &'a str) -> StoreFuture<'a, Vec<VariantCounts>>;
+
+    /// Stores a new model version (`Conflict` if the version id exists); it becomes current
+    /// when `make_current`.
+    fn publish_model<'a>(
+        &'a self,
+        model: &'a ModelVersion,
+        make_current: bool,
+    ) -> StoreFuture<'a, ()>;
+    /// Makes a stored version current (`NotFound` if it is not stored).
+    fn set_current_model<'a>(&'a self, version: &'a str) -> StoreFuture<'a, ()>;
+    /// One version with its bytes.
+    fn model<'a>(&'a self, version: &'a str) -> StoreFuture<'a, Option<ModelVersion>>;
+    /// The current version with its bytes.
+    fn current_model(&self) -> StoreFuture<'_, Option<ModelVersion>>;
+    /// Every version (without bytes), oldest publication first.
+    fn models(&self) -> StoreFuture<'_, Vec<ModelInfo>>;
+
+    /// Records a retrain run; returns its id.
+    fn record_retrain<'a>(&'a self, run: &'a RetrainRun) -> StoreFuture<'a, i64>;
+    /// The latest `limit` retrain runs, newest first.
+    fn retrain_runs(&self, limit: usize) -> StoreFuture<'_, Vec<RetrainRun>>;
+}
+
+/// Opens a store by URL, running its migrations:
+///
+/// - `sqlite:///absolute/path/to.db`, `sqlite://relative/path.db` or `sqlite::memory:`
+///   (feature `sqlite`);
+/// - `mysql://user:pass@host:port/db` (feature `mysql`): the database must exist.
+///
+/// Errors: `InvalidUrl` for an unknown scheme or a backend whose feature is off;
+/// `Unavailable` when the database cannot be reached.
+pub async fn open(url: &str) -> Result<Box<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        #[cfg(feature = "sqlite")]
+        return Ok(Box::new(crate::sqlite::SqliteStore::open(url).await?));
+        #[cfg(not(feature = "sqlite"))]
+        return Err(StoreError::invalid_url(url, "the `sqlite` feature is off"));
+    }
+    if url.starts_with("mysql://") {
+        #[cfg(feature = "mysql")]
+        return Ok(Box::new(crate::mysql::MysqlStore::open(url).await?));
+        #[cfg(not(feature = "mysql"))]
+        return Err(StoreError::invalid_url(url, "the `mysql` feature is off"));
+    }
+    Err(StoreError::invalid_url(
+        url,
+        "unknown scheme (expected sqlite: or mysql://)",
+    ))
+}

@@ -1,0 +1,297 @@
+//! The values stored: log entries and cursors, experiments, model versions, retrain runs.
+
+use craic_core::{validate_id, Interaction};
+
+use crate::error::{MalformedRow, Result, StoreError};
+
+/// Longest accepted idempotency key, in bytes. Derived keys are always shorter.
+pub const MAX_KEY_LEN: usize = 1024;
+
+/// A position in the interaction log: every appended interaction gets a larger one than any
+/// before it. [`Cursor::START`] is before the first interaction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cursor(pub u64);
+
+impl Cursor {
+    /// Before the first interaction: reading after it reads the whole log.
+    pub const START: Cursor = Cursor(0);
+}
+
+/// One interaction to append, with its idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// Appending a second entry with the same key is a no-op (counted as a duplicate).
+    pub key: String,
+    /// The interaction.
+    pub interaction: Interaction,
+}
+
+impl LogEntry {
+    /// An entry keyed by [`derived_key`]: re-sending the same (user, item, kind, timestamp)
+    /// is a no-op.
+    pub fn new(interaction: Interaction) -> LogEntry {
+        LogEntry {
+            key: derived_key(&interaction),
+            interaction,
+        }
+    }
+
+    /// An entry with a caller-supplied key (for example a client event id), at most
+    /// [`MAX_KEY_LEN`] bytes. Caller keys and derived keys share one namespace.
+    pub fn with_key(key: impl Into<String>, interaction: Interaction) -> LogEntry {
+        LogEntry {
+            key: key.into(),
+            interaction,
+        }
+    }
+
+    /// Checks the key, the ids and the timestamp (kinds and items are checked when loading).
+    pub fn validate(&self) -> Result<()> {
+        if self.key.is_empty() || self.key.len() > MAX_KEY_LEN {
+            return Err(StoreError::InvalidInput(format!(
+                "idempotency key must be 1..={MAX_KEY_LEN} bytes, got {}",
+                self.key.len()
+            )));
+        }
+        self.interaction.validate()?;
+        validate_id(&self.interaction.kind)?;
+        Ok(())
+    }
+}
+
+/// The key of an interaction without a caller-supplied one: its fields, each prefixed by its
+/// length, so two different interactions never share a key (at most ~800 bytes).
+pub fn derived_key(x: &Interaction) -> String {
+    format!(
+        "d1|{}:{}|{}:{}|{}:{}|{}",
+        x.user_id.len(),
+        x.user_id,
+        x.item_id.len(),
+        x.item_id,
+        x.kind.len(),
+        x.kind,
+        x.timestamp
+    )
+}
+
+/// What an append did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AppendReport {
+    /// Entries newly written.
+    pub inserted: u64,
+    /// Entries whose key was already in the log (within the batch too): not written again.
+    pub duplicates: u64,
+}
+
+/// An interaction read back from the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    /// Its position.
+    pub cursor: Cursor,
+    /// Its idempotency key.
+    pub key: String,
+    /// The interaction, as appended.
+    pub interaction: Interaction,
+}
+
+/// A page of the log read with [`crate::Store::read_log`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogPage {
+    /// Decodable rows in cursor order.
+    pub records: Vec<LogRecord>,
+    /// Rows that cannot be decoded (written behind the store's back), by row id.
+    pub malformed: Vec<MalformedRow>,
+    /// Read after this cursor next; equal to the cursor asked for when the page is empty.
+    pub next: Cursor,
+}
+
+impl LogPage {
+    /// True when nothing (not even a malformed row) was after the cursor.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.malformed.is_empty()
+    }
+}
+
+/// An experiment's definition, stored opaquely (for example the JSON the service uses), and its
+/// variant names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExperimentRecord {
+    /// The experiment key (1..=256 bytes).
+    pub key: String,
+    /// The definition, byte for byte.
+    pub definition: Vec<u8>,
+    /// Variant names (1..=256 bytes each), in order.
+    pub variants: Vec<String>,
+}
+
+/// The outcome of [`crate::Store::assign`]: the first assignment of a user wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    /// The variant the user is in (the first one ever assigned).
+    pub variant: String,
+    /// True when this call made the assignment.
+    pub new: bool,
+}
+
+/// An exposure or conversion: counted once per (experiment, key).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExperimentEvent {
+    /// The experiment key.
+    pub experiment: String,
+    /// The user.
+    pub user: String,
+    /// The variant shown.
+    pub variant: String,
+    /// Idempotency key (1..=[`MAX_KEY_LEN`] bytes): the same key is counted once.
+    pub key: String,
+    /// When, unix seconds.
+    pub at: i64,
+    /// Value of a conversion (1 for a plain count); ignored for exposures.
+    pub value: f64,
+}
+
+/// Per-variant totals of an experiment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantCounts {
+    /// The variant.
+    pub variant: String,
+    /// Users assigned.
+    pub assignments: u64,
+    /// Exposures (distinct keys).
+    pub exposures: u64,
+    /// Conversions (distinct keys).
+    pub conversions: u64,
+    /// Sum of the conversions' values.
+    pub conversion_value: f64,
+}
+
+/// A model snapshot with its registry entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelVersion {
+    /// Version id (1..=256 bytes), unique.
+    pub version: String,
+    /// The snapshot bytes, stored and returned exactly.
+    pub bytes: Vec<u8>,
+    /// Metrics as JSON text (stored as given).
+    pub metrics_json: String,
+    /// When it was trained, unix seconds.
+    pub trained_at: i64,
+}
+
+/// A registry entry without the bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelInfo {
+    /// Version id.
+    pub version: String,
+    /// Size of the snapshot in bytes.
+    pub size: u64,
+    /// Metrics as JSON text.
+    pub metrics_json: String,
+    /// When it was trained, unix seconds.
+    pub trained_at: i64,
+    /// True for the current version.
+    pub current: bool,
+}
+
+/// One retrain attempt, as the service records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetrainRun {
+    /// Row id, assigned by the store (ignored when recording).
+    pub id: i64,
+    /// Start, unix seconds.
+    pub started_at: i64,
+    /// End, unix seconds.
+    pub finished_at: i64,
+    /// Outcome, e.g. `"published"`, `"rejected"`, `"failed"`.
+    pub outcome: String,
+    /// The model version published, if any.
+    pub version: Option<String>,
+    /// Interactions the candidate was trained on.
+    pub interactions: u64,
+    /// Free-form detail as JSON text.
+    pub detail_json: String,
+}
+
+pub(crate) fn check_key(key: &str) -> Result<()> {
+    if key.is_empty() || key.len() > MAX_KEY_LEN {
+        return Err(StoreError::InvalidInput(format!(
+            "key must be 1..={MAX_KEY_LEN} bytes, got {}",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Preference names obey the core's metadata limit (at most 256 bytes).
+pub(crate) fn check_preferences(p: &craic_core::Preferences) -> Result<()> {
+    for name in p.genres.iter().chain(&p.artists).chain(&p.cities) {
+        if name.len() > craic_core::MAX_ID_LEN {
+            return Err(StoreError::InvalidInput(format!(
+                "preference longer than {} bytes",
+                craic_core::MAX_ID_LEN
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn check_experiment(e: &ExperimentRecord) -> Result<()> {
+    validate_id(&e.key)?;
+    for v in &e.variants {
+        validate_id(v)?;
+    }
+    let mut names: Vec<&String> = e.variants.iter().collect();
+    names.sort();
+    names.dedup();
+    if names.len() != e.variants.len() || names.is_empty() {
+        return Err(StoreError::InvalidInput(format!(
+            "experiment {:?} needs at least one variant and distinct variant names",
+            e.key
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_event(e: &ExperimentEvent) -> Result<()> {
+    validate_id(&e.experiment)?;
+    validate_id(&e.user)?;
+    validate_id(&e.variant)?;
+    check_key(&e.key)?;
+    if !e.value.is_finite() {
+        return Err(StoreError::InvalidInput(format!(
+            "conversion value {} is not finite",
+            e.value
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_keys_are_unambiguous() {
+        let a = Interaction::new("a|1:b", "c", "save", 1);
+        let b = Interaction::new("a", "1:b|c", "save", 1);
+        assert_ne!(derived_key(&a), derived_key(&b));
+        assert_eq!(derived_key(&a), derived_key(&a.clone()));
+        let long = "x".repeat(256);
+        let x = Interaction::new(&long, &long, &long, 4_102_444_800);
+        assert!(derived_key(&x).len() <= MAX_KEY_LEN);
+    }
+
+    #[test]
+    fn bad_entries_are_typed_errors() {
+        let e = LogEntry::with_key("", Interaction::new("a", "b", "save", 1));
+        assert_eq!(
+            e.validate().unwrap_err().kind(),
+            crate::StoreErrorKind::InvalidInput
+        );
+        let e = LogEntry::new(Interaction::new("", "b", "save", 1));
+        assert!(matches!(
+            e.validate().unwrap_err().kind(),
+            crate::StoreErrorKind::Core(_)
+        ));
+    }
+}
