@@ -47,12 +47,7 @@ impl LogEntry {
 
     /// Checks the key, the ids and the timestamp (kinds and items are checked when loading).
     pub fn validate(&self) -> Result<()> {
-        if self.key.is_empty() || self.key.len() > MAX_KEY_LEN {
-            return Err(StoreError::InvalidInput(format!(
-                "idempotency key must be 1..={MAX_KEY_LEN} bytes, got {}",
-                self.key.len()
-            )));
-        }
+        check_key(&self.key)?;
         self.interaction.validate()?;
         validate_id(&self.interaction.kind)?;
         Ok(())
@@ -215,7 +210,7 @@ pub struct RetrainRun {
 pub(crate) fn check_key(key: &str) -> Result<()> {
     if key.is_empty() || key.len() > MAX_KEY_LEN {
         return Err(StoreError::InvalidInput(format!(
-            "key must be 1..={MAX_KEY_LEN} bytes, got {}",
+            "idempotency key must be 1..={MAX_KEY_LEN} bytes, got {}",
             key.len()
         )));
     }
@@ -235,6 +230,7 @@ pub(crate) fn check_preferences(p: &craic_core::Preferences) -> Result<()> {
     Ok(())
 }
 
+#[cfg_attr(not(any(feature = "sqlite", feature = "mysql")), allow(dead_code))]
 pub(crate) fn check_experiment(e: &ExperimentRecord) -> Result<()> {
     validate_id(&e.key)?;
     for v in &e.variants {
@@ -252,6 +248,7 @@ pub(crate) fn check_experiment(e: &ExperimentRecord) -> Result<()> {
     Ok(())
 }
 
+#[cfg_attr(not(any(feature = "sqlite", feature = "mysql")), allow(dead_code))]
 pub(crate) fn check_event(e: &ExperimentEvent) -> Result<()> {
     validate_id(&e.experiment)?;
     validate_id(&e.user)?;
