@@ -27,6 +27,20 @@ const USER_LINKS: [(&str, &str, NameTable); 3] = [
     ("user_city_prefs", "city_id", CITIES),
 ];
 
+/// The values in order, keeping only the last of each key (as writing them one by one would).
+fn last_wins<'a, T: Clone>(values: &'a [T], key: impl Fn(&'a T) -> &'a str) -> Vec<T> {
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(values.len());
+    for (n, v) in values.iter().enumerate() {
+        last.insert(key(v), n);
+    }
+    values
+        .iter()
+        .enumerate()
+        .filter(|&(n, v)| last[key(v)] == n)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
 fn event_lists(i: &Item) -> [&Vec<String>; 3] {
     [&i.genres, &i.artists, &i.tags]
 }
@@ -39,6 +53,7 @@ pub(super) async fn upsert_items(conn: &mut Conn, items: &[Item]) -> Result<()> 
     for item in items {
         item.validate()?;
     }
+    let items = last_wins(items, |i| i.id.as_str());
     for batch in items.chunks(BATCH) {
         let mut tx = conn
             .start_transaction(TxOpts::default())
@@ -231,6 +246,7 @@ pub(super) async fn set_preferences(
         validate_id(user)?;
         crate::types::check_preferences(p)?;
     }
+    let prefs = last_wins(prefs, |p| p.0.as_str());
     for batch in prefs.chunks(BATCH) {
         let mut tx = conn
             .start_transaction(TxOpts::default())

@@ -21,7 +21,8 @@ macro_rules! suite {
         $crate::suite!(@tests $make;
             idempotent_reappend, cursor_paging, hostile_strings, malformed_rows,
             model_registry, experiments, retrain_history, load_then_tail_equals_load_at_end,
-            bad_input_is_typed, tail_fetches_new_events, concurrent_appends_are_tailed_without_gaps);
+            bad_input_is_typed, tail_fetches_new_events, concurrent_appends_are_tailed_without_gaps,
+            repeated_ids_in_one_write_keep_the_last);
     };
     (@tests $make:path; $($name:ident),*) => {
         $(

@@ -591,3 +591,25 @@ pub async fn concurrent_appends_are_tailed_without_gaps(f: &impl Fixture) {
         .collect();
     assert_eq!(all, seen, "the tail saw the log in cursor order");
 }
+
+/// Writing the same event or user twice in one call keeps the last, like writing them in turn.
+pub async fn repeated_ids_in_one_write_keep_the_last(f: &impl Fixture) {
+    let s = f.store();
+    let second = gig("g").genres(["jazz"]).city("cork");
+    s.upsert_items(&[gig("g"), gig("h"), second.clone()])
+        .await
+        .unwrap();
+    assert_eq!(s.items().await.unwrap(), vec![second, gig("h")]);
+    s.set_preferences(&[("u".into(), prefs("a")), ("u".into(), prefs("b"))])
+        .await
+        .unwrap();
+    assert_eq!(
+        s.preferences().await.unwrap(),
+        vec![("u".to_string(), prefs("b"))]
+    );
+    // Empty preferences clear a user's.
+    s.set_preferences(&[("u".into(), Preferences::default())])
+        .await
+        .unwrap();
+    assert!(s.preferences().await.unwrap().is_empty());
+}
