@@ -16,8 +16,9 @@ use crate::types::{
 /// use the async [`Store`] there.
 #[derive(Debug)]
 pub struct BlockingStore {
-    runtime: tokio::runtime::Runtime,
+    // Dropped first, while the runtime its connections live on still runs.
     store: Box<dyn Store>,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl BlockingStore {
@@ -26,7 +27,7 @@ impl BlockingStore {
         inside_runtime()?;
         let runtime = runtime()?;
         let store = runtime.block_on(crate::open(url))?;
-        Ok(BlockingStore { runtime, store })
+        Ok(BlockingStore { store, runtime })
     }
 
     /// The async store inside.

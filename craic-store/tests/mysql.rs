@@ -256,3 +256,18 @@ async fn connection_killed_mid_ingest_then_rerun_is_exact() {
     assert_eq!(n, N);
     monitor.disconnect().await.unwrap();
 }
+
+#[test]
+fn blocking_facade_on_mysql() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let f = rt.block_on(mysql());
+    let store = craic_store::BlockingStore::open(&format!("{}/{}", server(), f.db)).unwrap();
+    assert_eq!(store.store().backend(), "mysql");
+    store.upsert_items(&[common::data::gig("g")]).unwrap();
+    let e = LogEntry::new(common::data::x("u", "g", "save", 1_700_000_000));
+    assert_eq!(store.append(&[e.clone(), e]).unwrap().inserted, 1);
+    let loaded = store.load_engine(craic_core::Config::default()).unwrap();
+    assert_eq!(loaded.engine.stats().interactions, 1);
+    drop(store);
+    drop(f);
+}
