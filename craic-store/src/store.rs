@@ -100,7 +100,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 ///
 /// - `sqlite:///absolute/path/to.db`, `sqlite://relative/path.db` or `sqlite::memory:`
 ///   (feature `sqlite`);
-/// - `mysql://user:pass@host:port/db` (feature `mysql`): the database must exist.
+/// - `mysql://user:pass@host:port/db` (feature `mysql`): the database must exist (`NotFound`
+///   otherwise).
 ///
 /// Errors: `InvalidUrl` for an unknown scheme or a backend whose feature is off;
 /// `Unavailable` when the database cannot be reached.

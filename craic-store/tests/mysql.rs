@@ -161,6 +161,13 @@ async fn a_server_that_is_down_is_unavailable() {
     assert_eq!(err.kind(), StoreErrorKind::InvalidUrl, "{err}");
 }
 
+#[tokio::test]
+async fn a_missing_database_is_not_found() {
+    let url = format!("{}/craic_no_such_database_{}", server(), std::process::id());
+    let err = craic_store::open(&url).await.unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::NotFound, "{err}");
+}
+
 /// The connection is killed from a second connection while an ingest runs: the ingest fails
 /// with a typed error, and re-running it leaves every interaction exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

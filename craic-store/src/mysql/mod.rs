@@ -82,6 +82,7 @@ pub(crate) fn db(e: mysql_async::Error) -> StoreError {
             StoreError::Unavailable(e.to_string())
         }
         E::Server(s) if s.code == 1062 => StoreError::Conflict(e.to_string()),
+        E::Server(s) if s.code == 1049 => StoreError::NotFound(e.to_string()),
         E::Url(u) => StoreError::InvalidUrl {
             url: String::new(),
             reason: u.to_string(),
