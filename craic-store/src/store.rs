@@ -18,13 +18,17 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a
 /// retrain history. Every method is async (tokio); [`crate::BlockingStore`] wraps any store for
 /// synchronous callers.
 ///
-/// Implementations are `Send + Sync` and cheap to share: call methods concurrently from many
-/// tasks. Writes of one call are atomic (one transaction) unless a method says otherwise.
+/// Implementations are `Send + Sync`: call methods concurrently from many tasks. Every write
+/// is validated whole before anything is written. Bulk writes (`upsert_items`,
+/// `set_preferences`, `append`) commit in batches (one transaction per batch), so a failure
+/// part-way leaves earlier batches written; each event, user and log entry is written whole,
+/// and re-sending the same call converges to the same state. Other writes are one transaction.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// `"sqlite"` or `"mysql"`.
     fn backend(&self) -> &'static str;
 
-    /// Inserts or replaces events (metadata replaced whole). Every item is validated first.
+    /// Inserts or replaces events (metadata replaced whole; an id repeated in the call keeps
+    /// its last value). Every item is validated first.
     fn upsert_items<'a>(&'a self, items: &'a [Item]) -> StoreFuture<'a, ()>;
     /// The whole catalogue, in id order.
     fn items(&self) -> StoreFuture<'_, Vec<Item>>;
