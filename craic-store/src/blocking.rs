@@ -6,8 +6,8 @@ use crate::engine_io::{self, Loaded, Tailed};
 use crate::error::{Result, StoreError};
 use crate::store::Store;
 use crate::types::{
-    AppendReport, Assignment, Cursor, ExperimentEvent, ExperimentRecord, LogEntry, LogPage,
-    ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord, LogEntry,
+    LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
 };
 
 /// A [`Store`] with a small tokio runtime of its own: every method blocks until done.
@@ -51,6 +51,10 @@ impl BlockingStore {
     /// See [`Store::item`].
     pub fn item(&self, id: &str) -> Result<Option<Item>> {
         self.run(self.store.item(id))
+    }
+    /// See [`Store::checked_items`].
+    pub fn checked_items(&self) -> Result<CheckedItems> {
+        self.run(self.store.checked_items())
     }
     /// See [`Store::set_preferences`].
     pub fn set_preferences(&self, preferences: &[(String, Preferences)]) -> Result<()> {

@@ -7,8 +7,8 @@ use craic_core::{Item, Preferences};
 
 use crate::error::{Result, StoreError};
 use crate::types::{
-    AppendReport, Assignment, Cursor, ExperimentEvent, ExperimentRecord, LogEntry, LogPage,
-    ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord, LogEntry,
+    LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
 };
 
 /// The future every [`Store`] method returns (boxed, so `Box<dyn Store>` works).
@@ -34,6 +34,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn items(&self) -> StoreFuture<'_, Vec<Item>>;
     /// One event.
     fn item<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Item>>;
+    /// The whole catalogue, split into the events the core accepts and the rows (by row id)
+    /// it would reject, e.g. written behind the store's back.
+    fn checked_items(&self) -> StoreFuture<'_, CheckedItems>;
 
     /// Sets (replaces) users' stated preferences; empty preferences clear them.
     fn set_preferences<'a>(

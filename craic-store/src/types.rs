@@ -1,6 +1,6 @@
 //! The values stored: log entries and cursors, experiments, model versions, retrain runs.
 
-use craic_core::{validate_id, Interaction};
+use craic_core::{validate_id, Interaction, Item};
 
 use crate::error::{MalformedRow, Result, StoreError};
 
@@ -104,6 +104,33 @@ impl LogPage {
     /// True when nothing (not even a malformed row) was after the cursor.
     pub fn is_empty(&self) -> bool {
         self.records.is_empty() && self.malformed.is_empty()
+    }
+}
+
+/// The catalogue split into the events the core accepts and the rows it would reject.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckedItems {
+    /// Events that pass [`craic_core::Item::validate`], in id order.
+    pub items: Vec<Item>,
+    /// The others, with their row ids in `events`.
+    pub malformed: Vec<MalformedRow>,
+}
+
+impl CheckedItems {
+    /// Splits (row id, event) pairs.
+    pub(crate) fn split(rows: Vec<(i64, Item)>) -> CheckedItems {
+        let mut out = CheckedItems::default();
+        for (row_id, item) in rows {
+            match item.validate() {
+                Ok(()) => out.items.push(item),
+                Err(e) => out.malformed.push(MalformedRow {
+                    table: "events",
+                    row_id,
+                    reason: format!("event {:?}: {e}", item.id),
+                }),
+            }
+        }
+        out
     }
 }
 

@@ -58,6 +58,11 @@ async fn mysql() -> MysqlFixture {
 }
 
 impl Fixture for MysqlFixture {
+    fn bad_event_sql(&self) -> &'static str {
+        "INSERT INTO events (ext_id, starts_at, ends_at) \
+         VALUES ('backwards', 1900000000, 1800000000)"
+    }
+
     fn store(&self) -> &dyn Store {
         &self.store
     }

@@ -180,7 +180,7 @@ const EVENT_COLUMNS: &str = "SELECT e.id, e.ext_id, c.name, v.name, e.starts_at,
     FROM events e LEFT JOIN cities c ON c.id = e.city_id LEFT JOIN venues v ON v.id = e.venue_id";
 
 /// Every event (or the one with `id`), in id order.
-pub(super) async fn items(conn: &mut Conn, id: Option<&str>) -> Result<Vec<Item>> {
+pub(super) async fn items(conn: &mut Conn, id: Option<&str>) -> Result<Vec<(i64, Item)>> {
     let rows: Vec<EventRow> = match id {
         Some(id) => {
             conn.exec(format!("{EVENT_COLUMNS} WHERE e.ext_id = ?"), (b(id),))
@@ -224,7 +224,7 @@ pub(super) async fn items(conn: &mut Conn, id: Option<&str>) -> Result<Vec<Item>
         let mut take = |n: usize| lists[n].remove(&row).unwrap_or_default();
         let (genres, artists, tags) = (take(0), take(1), take(2));
         let text = |v: Option<Vec<u8>>| utf8("events", row, v.unwrap_or_default());
-        out.push(Item {
+        let item = Item {
             id: utf8("events", row, ext)?,
             city: text(city)?,
             venue: text(venue)?,
@@ -233,7 +233,8 @@ pub(super) async fn items(conn: &mut Conn, id: Option<&str>) -> Result<Vec<Item>
             tags,
             starts_at,
             ends_at,
-        });
+        };
+        out.push((row as i64, item));
     }
     Ok(out)
 }

@@ -613,3 +613,31 @@ pub async fn repeated_ids_in_one_write_keep_the_last(f: &impl Fixture) {
         .unwrap();
     assert!(s.preferences().await.unwrap().is_empty());
 }
+
+/// An event the core rejects, planted with raw SQL, is reported with its row id; the rest of
+/// the catalogue and the log load.
+pub async fn malformed_events_are_reported_by_row_id(f: &impl Fixture) {
+    let s = f.store();
+    s.upsert_items(&[gig("g1")]).await.unwrap();
+    f.raw(f.bad_event_sql()).await.unwrap();
+    s.upsert_items(&[gig("g2")]).await.unwrap();
+    s.append(&[
+        LogEntry::new(x("ana", "g1", "save", 1_700_000_000)),
+        LogEntry::new(x("ana", "backwards", "save", 1_700_000_000)),
+    ])
+    .await
+    .unwrap();
+    let checked = s.checked_items().await.unwrap();
+    assert_eq!(checked.items, vec![gig("g1"), gig("g2")]);
+    assert_eq!(checked.malformed.len(), 1);
+    let bad = &checked.malformed[0];
+    assert_eq!(bad.table, "events");
+    assert!(bad.row_id > 0, "a real row id: {bad:?}");
+    assert!(bad.reason.contains("backwards"), "{bad:?}");
+    let loaded = load_engine(s, Config::default()).await.unwrap();
+    assert_eq!(loaded.interactions, 1);
+    let tables: Vec<&str> = loaded.skipped.iter().map(|m| m.table).collect();
+    assert_eq!(tables, ["events", "interactions"]);
+    assert_eq!(&loaded.skipped[0], bad);
+    assert_eq!(loaded.engine.stats().items, 2);
+}
