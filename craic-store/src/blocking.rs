@@ -6,8 +6,8 @@ use crate::engine_io::{self, Loaded, Tailed};
 use crate::error::{Result, StoreError};
 use crate::store::Store;
 use crate::types::{
-    AppendReport, Assignment, Cursor, ExperimentEvent, ExperimentRecord, LogEntry, LogPage,
-    ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord, LogEntry,
+    LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
 };
 
 /// A [`Store`] with a small tokio runtime of its own: every method blocks until done.
@@ -16,8 +16,9 @@ use crate::types::{
 /// use the async [`Store`] there.
 #[derive(Debug)]
 pub struct BlockingStore {
-    runtime: tokio::runtime::Runtime,
+    // Dropped first, while the runtime its connections live on still runs.
     store: Box<dyn Store>,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl BlockingStore {
@@ -26,7 +27,7 @@ impl BlockingStore {
         inside_runtime()?;
         let runtime = runtime()?;
         let store = runtime.block_on(crate::open(url))?;
-        Ok(BlockingStore { runtime, store })
+        Ok(BlockingStore { store, runtime })
     }
 
     /// The async store inside.
@@ -50,6 +51,10 @@ impl BlockingStore {
     /// See [`Store::item`].
     pub fn item(&self, id: &str) -> Result<Option<Item>> {
         self.run(self.store.item(id))
+    }
+    /// See [`Store::checked_items`].
+    pub fn checked_items(&self) -> Result<CheckedItems> {
+        self.run(self.store.checked_items())
     }
     /// See [`Store::set_preferences`].
     pub fn set_preferences(&self, preferences: &[(String, Preferences)]) -> Result<()> {

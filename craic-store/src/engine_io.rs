@@ -3,17 +3,21 @@
 //! # Malformed-row policy
 //!
 //! Rows already in the database that the core would reject are **skipped and reported**, never
-//! silently dropped and never fatal: an event that fails [`Item::validate`], and log rows that
-//! cannot be decoded, fail [`Interaction::validate`] (empty or over-long id, timestamp out of
-//! range), name a kind the configuration does not define, or name an item that is not in the
-//! catalogue. Every skipped row is returned as a [`MalformedRow`] with its table and row id
-//! (for the log: its cursor), and everything else is loaded. Stated preferences the core would
-//! reject (an empty or over-long user id or name) are skipped and reported the same way. The
-//! cursor returned moves past skipped rows, so a row is reported once.
+//! silently dropped and never fatal:
+//!
+//! - events that fail [`craic_core::Item::validate`] (found by [`Store::checked_items`]);
+//! - log rows that cannot be decoded, fail [`Interaction::validate`] (empty or over-long id,
+//!   timestamp out of range), name a kind the configuration does not define, or name an item
+//!   that is not in the catalogue (during [`tail`], an invalid event counts as absent);
+//! - stated preferences the core would reject (an empty or over-long user id or name).
+//!
+//! Every skipped row is returned as a [`MalformedRow`] with its table and row id (for the log,
+//! its cursor; for preferences, 0 and the user in the reason), and everything else is loaded.
+//! The cursor returned moves past skipped rows, so a row is reported once.
 
 use std::collections::HashSet;
 
-use craic_core::{Config, Engine, Interaction, Item, Preferences};
+use craic_core::{Config, Engine, Interaction, Preferences};
 
 use crate::error::{MalformedRow, Result, StoreError};
 use crate::store::Store;
@@ -51,7 +55,9 @@ pub struct Tailed {
 pub async fn load_engine(store: &dyn Store, config: Config) -> Result<Loaded> {
     config.validate()?;
     let mut skipped = Vec::new();
-    let items = usable_items(store.items().await?, &mut skipped);
+    let checked = store.checked_items().await?;
+    skipped.extend(checked.malformed);
+    let items = checked.items;
     let preferences = usable_preferences(store.preferences().await?, &mut skipped);
     let known: HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
     let mut log: Vec<Interaction> = Vec::new();
@@ -107,7 +113,7 @@ pub async fn tail(store: &dyn Store, engine: &Engine, after: Cursor) -> Result<T
         for r in page.records {
             let item = &r.interaction.item_id;
             if engine.item(item).is_none() && !absent.contains(item) {
-                fetch_item(store, engine, item, &mut out.skipped).await?;
+                fetch_item(store, engine, item).await?;
                 if engine.item(item).is_none() {
                     absent.insert(item.clone());
                 }
@@ -125,42 +131,18 @@ pub async fn tail(store: &dyn Store, engine: &Engine, after: Cursor) -> Result<T
     Ok(out)
 }
 
-/// Adds a catalogue entry the engine lacks, if the store has a valid one.
-async fn fetch_item(
-    store: &dyn Store,
-    engine: &Engine,
-    id: &str,
-    skipped: &mut Vec<MalformedRow>,
-) -> Result<()> {
+/// Adds a catalogue entry the engine lacks, if the store has a valid one (an invalid one is
+/// treated as absent: the interactions naming it are reported as naming an unknown item).
+async fn fetch_item(store: &dyn Store, engine: &Engine, id: &str) -> Result<()> {
     if craic_core::validate_id(id).is_err() {
         return Ok(());
     }
     if let Some(item) = store.item(id).await? {
-        let mut usable = usable_items(vec![item], skipped);
-        if let Some(item) = usable.pop() {
+        if item.validate().is_ok() {
             engine.upsert_items(vec![item])?;
         }
     }
     Ok(())
-}
-
-/// The items that pass [`Item::validate`]; the others are reported (row id 0: the catalogue
-/// is keyed by item id, which the reason names).
-fn usable_items(items: Vec<Item>, skipped: &mut Vec<MalformedRow>) -> Vec<Item> {
-    items
-        .into_iter()
-        .filter(|item| match item.validate() {
-            Ok(()) => true,
-            Err(e) => {
-                skipped.push(MalformedRow {
-                    table: "events",
-                    row_id: 0,
-                    reason: format!("event {:?}: {e}", item.id),
-                });
-                false
-            }
-        })
-        .collect()
 }
 
 /// The preferences the core accepts; the others are reported (row id 0, the user in the reason).

@@ -7,8 +7,8 @@ use craic_core::{Item, Preferences};
 
 use crate::error::{Result, StoreError};
 use crate::types::{
-    AppendReport, Assignment, Cursor, ExperimentEvent, ExperimentRecord, LogEntry, LogPage,
-    ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord, LogEntry,
+    LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
 };
 
 /// The future every [`Store`] method returns (boxed, so `Box<dyn Store>` works).
@@ -18,18 +18,25 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a
 /// retrain history. Every method is async (tokio); [`crate::BlockingStore`] wraps any store for
 /// synchronous callers.
 ///
-/// Implementations are `Send + Sync` and cheap to share: call methods concurrently from many
-/// tasks. Writes of one call are atomic (one transaction) unless a method says otherwise.
+/// Implementations are `Send + Sync`: call methods concurrently from many tasks. Every write
+/// is validated whole before anything is written. Bulk writes (`upsert_items`,
+/// `set_preferences`, `append`) commit in batches (one transaction per batch), so a failure
+/// part-way leaves earlier batches written; each event, user and log entry is written whole,
+/// and re-sending the same call converges to the same state. Other writes are one transaction.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// `"sqlite"` or `"mysql"`.
     fn backend(&self) -> &'static str;
 
-    /// Inserts or replaces events (metadata replaced whole). Every item is validated first.
+    /// Inserts or replaces events (metadata replaced whole; an id repeated in the call keeps
+    /// its last value). Every item is validated first.
     fn upsert_items<'a>(&'a self, items: &'a [Item]) -> StoreFuture<'a, ()>;
     /// The whole catalogue, in id order.
     fn items(&self) -> StoreFuture<'_, Vec<Item>>;
     /// One event.
     fn item<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Item>>;
+    /// The whole catalogue, split into the events the core accepts and the rows (by row id)
+    /// it would reject, e.g. written behind the store's back.
+    fn checked_items(&self) -> StoreFuture<'_, CheckedItems>;
 
     /// Sets (replaces) users' stated preferences; empty preferences clear them.
     fn set_preferences<'a>(
@@ -100,7 +107,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 ///
 /// - `sqlite:///absolute/path/to.db`, `sqlite://relative/path.db` or `sqlite::memory:`
 ///   (feature `sqlite`);
-/// - `mysql://user:pass@host:port/db` (feature `mysql`): the database must exist.
+/// - `mysql://user:pass@host:port/db` (feature `mysql`): the database must exist (`NotFound`
+///   otherwise).
 ///
 /// Errors: `InvalidUrl` for an unknown scheme or a backend whose feature is off;
 /// `Unavailable` when the database cannot be reached.

@@ -1,6 +1,6 @@
 //! The values stored: log entries and cursors, experiments, model versions, retrain runs.
 
-use craic_core::{validate_id, Interaction};
+use craic_core::{validate_id, Interaction, Item};
 
 use crate::error::{MalformedRow, Result, StoreError};
 
@@ -47,12 +47,7 @@ impl LogEntry {
 
     /// Checks the key, the ids and the timestamp (kinds and items are checked when loading).
     pub fn validate(&self) -> Result<()> {
-        if self.key.is_empty() || self.key.len() > MAX_KEY_LEN {
-            return Err(StoreError::InvalidInput(format!(
-                "idempotency key must be 1..={MAX_KEY_LEN} bytes, got {}",
-                self.key.len()
-            )));
-        }
+        check_key(&self.key)?;
         self.interaction.validate()?;
         validate_id(&self.interaction.kind)?;
         Ok(())
@@ -109,6 +104,33 @@ impl LogPage {
     /// True when nothing (not even a malformed row) was after the cursor.
     pub fn is_empty(&self) -> bool {
         self.records.is_empty() && self.malformed.is_empty()
+    }
+}
+
+/// The catalogue split into the events the core accepts and the rows it would reject.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckedItems {
+    /// Events that pass [`craic_core::Item::validate`], in id order.
+    pub items: Vec<Item>,
+    /// The others, with their row ids in `events`.
+    pub malformed: Vec<MalformedRow>,
+}
+
+impl CheckedItems {
+    /// Splits (row id, event) pairs.
+    pub(crate) fn split(rows: Vec<(i64, Item)>) -> CheckedItems {
+        let mut out = CheckedItems::default();
+        for (row_id, item) in rows {
+            match item.validate() {
+                Ok(()) => out.items.push(item),
+                Err(e) => out.malformed.push(MalformedRow {
+                    table: "events",
+                    row_id,
+                    reason: format!("event {:?}: {e}", item.id),
+                }),
+            }
+        }
+        out
     }
 }
 
@@ -215,7 +237,7 @@ pub struct RetrainRun {
 pub(crate) fn check_key(key: &str) -> Result<()> {
     if key.is_empty() || key.len() > MAX_KEY_LEN {
         return Err(StoreError::InvalidInput(format!(
-            "key must be 1..={MAX_KEY_LEN} bytes, got {}",
+            "idempotency key must be 1..={MAX_KEY_LEN} bytes, got {}",
             key.len()
         )));
     }
@@ -235,6 +257,7 @@ pub(crate) fn check_preferences(p: &craic_core::Preferences) -> Result<()> {
     Ok(())
 }
 
+#[cfg_attr(not(any(feature = "sqlite", feature = "mysql")), allow(dead_code))]
 pub(crate) fn check_experiment(e: &ExperimentRecord) -> Result<()> {
     validate_id(&e.key)?;
     for v in &e.variants {
@@ -252,6 +275,7 @@ pub(crate) fn check_experiment(e: &ExperimentRecord) -> Result<()> {
     Ok(())
 }
 
+#[cfg_attr(not(any(feature = "sqlite", feature = "mysql")), allow(dead_code))]
 pub(crate) fn check_event(e: &ExperimentEvent) -> Result<()> {
     validate_id(&e.experiment)?;
     validate_id(&e.user)?;

@@ -63,3 +63,41 @@ proptest! {
         common::suite::assert_same_model(&early.engine, &late.engine, &users);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Any sequence of batches, re-sent or overlapping, leaves each key in the log once, in
+    /// first-sent order, and the reports count every entry as inserted or duplicate.
+    #[test]
+    fn appends_are_idempotent(
+        log in log(),
+        cuts in prop::collection::vec((0..120usize, 0..120usize), 1..12),
+    ) {
+        let store = BlockingStore::open("sqlite::memory:").unwrap();
+        let entries: Vec<LogEntry> = log.iter().cloned().map(LogEntry::new).collect();
+        let (mut sent, mut inserted, mut duplicates) = (Vec::new(), 0, 0);
+        for (a, b) in cuts {
+            let (a, b) = (a.min(b).min(entries.len()), a.max(b).min(entries.len()));
+            let r = store.append(&entries[a..b]).unwrap();
+            inserted += r.inserted;
+            duplicates += r.duplicates;
+            sent.extend_from_slice(&entries[a..b]);
+        }
+        prop_assert_eq!(inserted + duplicates, sent.len() as u64);
+        let mut first_seen: Vec<LogEntry> = Vec::new();
+        for e in sent {
+            if !first_seen.iter().any(|f| f.key == e.key) {
+                first_seen.push(e);
+            }
+        }
+        prop_assert_eq!(inserted, first_seen.len() as u64);
+        let page = store.read_log(craic_store::Cursor::START, 10_000).unwrap();
+        let stored: Vec<LogEntry> = page
+            .records
+            .into_iter()
+            .map(|r| LogEntry::with_key(r.key, r.interaction))
+            .collect();
+        prop_assert_eq!(stored, first_seen);
+    }
+}

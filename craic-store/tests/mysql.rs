@@ -58,6 +58,11 @@ async fn mysql() -> MysqlFixture {
 }
 
 impl Fixture for MysqlFixture {
+    fn bad_event_sql(&self) -> &'static str {
+        "INSERT INTO events (ext_id, starts_at, ends_at) \
+         VALUES ('backwards', 1900000000, 1800000000)"
+    }
+
     fn store(&self) -> &dyn Store {
         &self.store
     }
@@ -161,6 +166,13 @@ async fn a_server_that_is_down_is_unavailable() {
     assert_eq!(err.kind(), StoreErrorKind::InvalidUrl, "{err}");
 }
 
+#[tokio::test]
+async fn a_missing_database_is_not_found() {
+    let url = format!("{}/craic_no_such_database_{}", server(), std::process::id());
+    let err = craic_store::open(&url).await.unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::NotFound, "{err}");
+}
+
 /// The connection is killed from a second connection while an ingest runs: the ingest fails
 /// with a typed error, and re-running it leaves every interaction exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -255,4 +267,19 @@ async fn connection_killed_mid_ingest_then_rerun_is_exact() {
     }
     assert_eq!(n, N);
     monitor.disconnect().await.unwrap();
+}
+
+#[test]
+fn blocking_facade_on_mysql() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let f = rt.block_on(mysql());
+    let store = craic_store::BlockingStore::open(&format!("{}/{}", server(), f.db)).unwrap();
+    assert_eq!(store.store().backend(), "mysql");
+    store.upsert_items(&[common::data::gig("g")]).unwrap();
+    let e = LogEntry::new(common::data::x("u", "g", "save", 1_700_000_000));
+    assert_eq!(store.append(&[e.clone(), e]).unwrap().inserted, 1);
+    let loaded = store.load_engine(craic_core::Config::default()).unwrap();
+    assert_eq!(loaded.engine.stats().interactions, 1);
+    drop(store);
+    drop(f);
 }

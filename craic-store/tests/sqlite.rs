@@ -36,6 +36,11 @@ async fn sqlite() -> SqliteFixture {
 }
 
 impl Fixture for SqliteFixture {
+    fn bad_event_sql(&self) -> &'static str {
+        "INSERT INTO events (id, city, venue, genres, artists, tags, starts_at, ends_at) \
+         VALUES ('backwards', '', '', '[]', '[]', '[]', 1900000000, 1800000000)"
+    }
+
     fn store(&self) -> &dyn Store {
         &self.store
     }

@@ -27,6 +27,20 @@ const USER_LINKS: [(&str, &str, NameTable); 3] = [
     ("user_city_prefs", "city_id", CITIES),
 ];
 
+/// The values in order, keeping only the last of each key (as writing them one by one would).
+fn last_wins<'a, T: Clone>(values: &'a [T], key: impl Fn(&'a T) -> &'a str) -> Vec<T> {
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(values.len());
+    for (n, v) in values.iter().enumerate() {
+        last.insert(key(v), n);
+    }
+    values
+        .iter()
+        .enumerate()
+        .filter(|&(n, v)| last[key(v)] == n)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
 fn event_lists(i: &Item) -> [&Vec<String>; 3] {
     [&i.genres, &i.artists, &i.tags]
 }
@@ -39,6 +53,7 @@ pub(super) async fn upsert_items(conn: &mut Conn, items: &[Item]) -> Result<()> 
     for item in items {
         item.validate()?;
     }
+    let items = last_wins(items, |i| i.id.as_str());
     for batch in items.chunks(BATCH) {
         let mut tx = conn
             .start_transaction(TxOpts::default())
@@ -165,7 +180,7 @@ const EVENT_COLUMNS: &str = "SELECT e.id, e.ext_id, c.name, v.name, e.starts_at,
     FROM events e LEFT JOIN cities c ON c.id = e.city_id LEFT JOIN venues v ON v.id = e.venue_id";
 
 /// Every event (or the one with `id`), in id order.
-pub(super) async fn items(conn: &mut Conn, id: Option<&str>) -> Result<Vec<Item>> {
+pub(super) async fn items(conn: &mut Conn, id: Option<&str>) -> Result<Vec<(i64, Item)>> {
     let rows: Vec<EventRow> = match id {
         Some(id) => {
             conn.exec(format!("{EVENT_COLUMNS} WHERE e.ext_id = ?"), (b(id),))
@@ -209,7 +224,7 @@ pub(super) async fn items(conn: &mut Conn, id: Option<&str>) -> Result<Vec<Item>
         let mut take = |n: usize| lists[n].remove(&row).unwrap_or_default();
         let (genres, artists, tags) = (take(0), take(1), take(2));
         let text = |v: Option<Vec<u8>>| utf8("events", row, v.unwrap_or_default());
-        out.push(Item {
+        let item = Item {
             id: utf8("events", row, ext)?,
             city: text(city)?,
             venue: text(venue)?,
@@ -218,7 +233,8 @@ pub(super) async fn items(conn: &mut Conn, id: Option<&str>) -> Result<Vec<Item>
             tags,
             starts_at,
             ends_at,
-        });
+        };
+        out.push((row as i64, item));
     }
     Ok(out)
 }
@@ -231,6 +247,7 @@ pub(super) async fn set_preferences(
         validate_id(user)?;
         crate::types::check_preferences(p)?;
     }
+    let prefs = last_wins(prefs, |p| p.0.as_str());
     for batch in prefs.chunks(BATCH) {
         let mut tx = conn
             .start_transaction(TxOpts::default())

@@ -16,8 +16,8 @@ use mysql_async::{Conn, DriverError, Opts, OptsBuilder, Pool, Value};
 use crate::error::{MalformedRow, Result, StoreError};
 use crate::store::{Store, StoreFuture};
 use crate::types::{
-    AppendReport, Assignment, Cursor, ExperimentEvent, ExperimentRecord, LogEntry, LogPage,
-    ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord, LogEntry,
+    LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
 };
 
 /// A store in one MySQL / MariaDB database, through a connection pool. Open it with
@@ -82,6 +82,7 @@ pub(crate) fn db(e: mysql_async::Error) -> StoreError {
             StoreError::Unavailable(e.to_string())
         }
         E::Server(s) if s.code == 1062 => StoreError::Conflict(e.to_string()),
+        E::Server(s) if s.code == 1049 => StoreError::NotFound(e.to_string()),
         E::Url(u) => StoreError::InvalidUrl {
             url: String::new(),
             reason: u.to_string(),
@@ -125,14 +126,23 @@ impl Store for MysqlStore {
     }
 
     fn items(&self) -> StoreFuture<'_, Vec<Item>> {
-        Box::pin(async move { catalog::items(&mut self.conn().await?, None).await })
+        Box::pin(async move {
+            let rows = catalog::items(&mut self.conn().await?, None).await?;
+            Ok(rows.into_iter().map(|(_, item)| item).collect())
+        })
+    }
+
+    fn checked_items(&self) -> StoreFuture<'_, CheckedItems> {
+        Box::pin(async move {
+            let rows = catalog::items(&mut self.conn().await?, None).await?;
+            Ok(CheckedItems::split(rows))
+        })
     }
 
     fn item<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Item>> {
         Box::pin(async move {
-            Ok(catalog::items(&mut self.conn().await?, Some(id))
-                .await?
-                .pop())
+            let mut rows = catalog::items(&mut self.conn().await?, Some(id)).await?;
+            Ok(rows.pop().map(|(_, item)| item))
         })
     }
 

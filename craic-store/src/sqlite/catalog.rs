@@ -42,7 +42,7 @@ pub(super) fn upsert_items(c: &mut Connection, items: &[Item]) -> Result<()> {
 
 /// Every event (or the one with `id`), in id order. An event whose columns cannot be decoded
 /// is a `MalformedRow` error naming its rowid.
-pub(super) fn items(c: &mut Connection, id: Option<&str>) -> Result<Vec<Item>> {
+pub(super) fn items(c: &mut Connection, id: Option<&str>) -> Result<Vec<(i64, Item)>> {
     let columns = "SELECT rowid, id, city, venue, genres, artists, tags, starts_at, ends_at
                    FROM events";
     let mut stmt = match id {
@@ -58,7 +58,8 @@ pub(super) fn items(c: &mut Connection, id: Option<&str>) -> Result<Vec<Item>> {
     let mut out = Vec::new();
     while let Some(r) = rows.next().map_err(db)? {
         let rowid: i64 = r.get(0).map_err(db)?;
-        out.push(decode_item(r).map_err(|reason| malformed("events", rowid, reason))?);
+        let item = decode_item(r).map_err(|reason| malformed("events", rowid, reason))?;
+        out.push((rowid, item));
     }
     Ok(out)
 }

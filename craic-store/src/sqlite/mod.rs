@@ -19,8 +19,8 @@ use rusqlite::{Connection, ErrorCode};
 use crate::error::{join_error, Result, StoreError};
 use crate::store::{Store, StoreFuture};
 use crate::types::{
-    AppendReport, Assignment, Cursor, ExperimentEvent, ExperimentRecord, LogEntry, LogPage,
-    ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord, LogEntry,
+    LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
 };
 
 /// A store in one SQLite database. Open it with [`SqliteStore::open`] or [`crate::open`].
@@ -98,6 +98,10 @@ fn connect(path: Option<String>) -> Result<Connection> {
     Ok(conn)
 }
 
+fn without_rows(rows: Vec<(i64, Item)>) -> Vec<Item> {
+    rows.into_iter().map(|(_, item)| item).collect()
+}
+
 /// Maps a rusqlite error to the store's kinds.
 pub(crate) fn db(e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(f, _) = &e {
@@ -130,12 +134,16 @@ impl Store for SqliteStore {
     }
 
     fn items(&self) -> StoreFuture<'_, Vec<Item>> {
-        Box::pin(self.call(|c| catalog::items(c, None)))
+        Box::pin(self.call(|c| Ok(without_rows(catalog::items(c, None)?))))
     }
 
     fn item<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Item>> {
         let id = id.to_owned();
-        Box::pin(self.call(move |c| Ok(catalog::items(c, Some(&id))?.pop())))
+        Box::pin(self.call(move |c| Ok(without_rows(catalog::items(c, Some(&id))?).pop())))
+    }
+
+    fn checked_items(&self) -> StoreFuture<'_, CheckedItems> {
+        Box::pin(self.call(|c| Ok(CheckedItems::split(catalog::items(c, None)?))))
     }
 
     fn set_preferences<'a>(

@@ -12,6 +12,9 @@ pub trait Fixture {
     fn store(&self) -> &dyn Store;
     /// Runs SQL behind the store's back (test-only fixed statements).
     fn raw<'a>(&'a self, sql: &'a str) -> StoreFuture<'a, ()>;
+    /// SQL planting the event `backwards`, which ends before it starts, as this backend's
+    /// schema stores events.
+    fn bad_event_sql(&self) -> &'static str;
 }
 
 /// Instantiates every shared test for a backend whose fixture is built by `$make().await`.
@@ -21,7 +24,8 @@ macro_rules! suite {
         $crate::suite!(@tests $make;
             idempotent_reappend, cursor_paging, hostile_strings, malformed_rows,
             model_registry, experiments, retrain_history, load_then_tail_equals_load_at_end,
-            bad_input_is_typed, tail_fetches_new_events);
+            bad_input_is_typed, tail_fetches_new_events, concurrent_appends_are_tailed_without_gaps,
+            repeated_ids_in_one_write_keep_the_last, malformed_events_are_reported_by_row_id);
     };
     (@tests $make:path; $($name:ident),*) => {
         $(
