@@ -17,6 +17,7 @@ export const {
   Engine,
   Service,
   ScheduleHandle,
+  Store,
   Experiment,
   ExperimentTracker,
   Dataset,

@@ -294,6 +294,83 @@ export declare class Service {
   checkAlerts(now?: number | undefined | null): Array<Alert>
 }
 
+/**
+ * A store opened by URL: `sqlite:///path/to.db`, `sqlite::memory:`,
+ * `mysql://user:pass@host:port/db`. Holds the catalogue, preferences, the interaction log
+ * (idempotent appends, cursors to tail), experiment data, model snapshots with a version
+ * registry and retrain history.
+ */
+export declare class Store {
+  /**
+   * Opens a store by URL, off the JS thread; runs its schema migrations. A bad URL rejects
+   * with `InvalidInputError` (`CRAIC_INVALID_URL`), a server that does not answer with
+   * `StorageError` (`CRAIC_UNAVAILABLE`).
+   */
+  static open(url: string): Promise<Store>
+  /** Inserts or replaces events. */
+  upsertItems(items: Array<Item>): Promise<void>
+  /** The whole catalogue. */
+  items(): Promise<Array<Item>>
+  /**
+   * Sets (replaces) users' stated preferences (`{userId: preferences}`); empty preferences
+   * clear them.
+   */
+  setPreferences(preferences: Record<string, Preferences>): Promise<void>
+  /** Every user's stated preferences. */
+  preferences(): Promise<Record<string, Preferences>>
+  /**
+   * Appends interactions to the log, idempotently: an entry whose key is stored already is
+   * counted as a duplicate and not stored again, so a timed-out batch can be re-sent whole.
+   */
+  append(entries: Array<LogEntry>): Promise<AppendReport>
+  /** Up to `limit` log records after `after` (0: from the start), in cursor order. */
+  readLog(after: number, limit: number): Promise<LogPage>
+  /** The cursor of the newest record (0 for an empty log). */
+  logHead(): Promise<number>
+  /**
+   * Builds an engine from everything in the store (catalogue, preferences, the whole log),
+   * skipping and reporting malformed rows; resolves to the engine and the cursor to tail from.
+   */
+  loadEngine(config?: Config): Promise<LoadedEngine>
+  /**
+   * Applies to `engine` everything appended after `after` (incrementally), fetching events
+   * the engine does not know yet from the catalogue; resolves to the cursor to tail from next.
+   */
+  tail(engine: Engine, after: number): Promise<Tailed>
+  /**
+   * Publishes a model version (its bytes from `Engine.toSnapshot`); with `makeCurrent` it
+   * becomes the current version. Publishing a version id twice rejects with `CRAIC_CONFLICT`.
+   */
+  publishModel(model: ModelVersion, makeCurrent: boolean): Promise<void>
+  /** Makes a published version current (`NotFoundError` for an unknown one). */
+  setCurrentModel(version: string): Promise<void>
+  /** The current model version with its bytes, or `null`. */
+  currentModel(): Promise<ModelVersion | null>
+  /** A model version with its bytes, or `null`. */
+  model(version: string): Promise<ModelVersion | null>
+  /** The registry: every version without its bytes. */
+  models(): Promise<Array<ModelInfo>>
+  /** Records a retrain attempt; resolves to its row id. */
+  recordRetrain(run: RetrainRun): Promise<number>
+  /** The latest `limit` retrain attempts, newest first. */
+  retrainRuns(limit: number): Promise<Array<RetrainRun>>
+  /** Stores an experiment's definition (replacing one with the same key). */
+  putExperiment(experiment: Experiment): Promise<void>
+  /** Every stored experiment. */
+  experiments(): Promise<Array<Experiment>>
+  /**
+   * Assigns `user` to `variant` of `experiment` unless already assigned: the first
+   * assignment wins (resolves to the variant the user is in).
+   */
+  assign(experiment: string, user: string, variant: string): Promise<StoredAssignment>
+  /** Records an exposure, once per key (`false` when the key was recorded already). */
+  recordExposure(event: StoredExperimentEvent): Promise<boolean>
+  /** Records a conversion, once per key (`false` when the key was recorded already). */
+  recordConversion(event: StoredExperimentEvent): Promise<boolean>
+  /** Per-variant totals of an experiment. */
+  experimentCounts(experiment: string): Promise<Array<StoredVariantCounts>>
+}
+
 /** A firing alert. */
 export interface Alert {
   /** The rule that fires. */
@@ -330,6 +407,14 @@ export interface AlertRule {
   windowSecs?: number
   /** Conversion floor: fewer exposures than this in the window counts as no data (default 0). */
   minExposures?: number
+}
+
+/** What `append` did. */
+export interface AppendReport {
+  /** Entries stored. */
+  inserted: number
+  /** Entries whose key was stored already (or repeated in the batch): not stored again. */
+  duplicates: number
 }
 
 /** What applying a batch of interactions did. */
@@ -663,12 +748,74 @@ export interface Item {
   tags?: Array<string>
 }
 
+/** An engine built from a store, the cursor to tail from, and what was skipped. */
+export interface LoadedEngine {
+  /** The engine. */
+  engine: Engine
+  /** Tail from here. */
+  cursor: number
+  /** Interactions applied. */
+  interactions: number
+  /** Rows skipped under the malformed-row policy. */
+  skipped: Array<MalformedRow>
+}
+
 /** An engine loaded from a snapshot, and the snapshot's metadata. */
 export interface LoadedSnapshot {
   /** The engine, serving exactly what the saved one served. */
   engine: Engine
   /** What the snapshot says about itself. */
   meta: SnapshotMeta
+}
+
+/**
+ * An interaction to append, with an optional idempotency `key` (default: derived from the
+ * interaction's fields, so re-sending the same interaction is a no-op).
+ */
+export interface LogEntry {
+  /** Who acted. */
+  userId: string
+  /** What they acted on. */
+  itemId: string
+  /** The interaction kind. */
+  kind: string
+  /** When, unix seconds. */
+  timestamp: number
+  /** Idempotency key (1..=1 024 bytes); the same key is stored once. */
+  key?: string
+}
+
+/**
+ * A page of the log: the records after the cursor asked for, rows that could not be decoded,
+ * and the cursor to continue from.
+ */
+export interface LogPage {
+  /** Records, in cursor order. */
+  records: Array<LogRecord>
+  /** Rows that could not be decoded. */
+  malformed: Array<MalformedRow>
+  /** Continue from here. */
+  next: number
+}
+
+/** One stored interaction and its cursor. */
+export interface LogRecord {
+  /** Its position in the log. */
+  cursor: number
+  /** Its idempotency key. */
+  key: string
+  /** The interaction. */
+  interaction: Interaction
+}
+
+/** A row the store skipped under its malformed-row policy: its table, row id and why. */
+export interface MalformedRow {
+  /** The table. */
+  table: string
+  /** The row id (for the log, its cursor). */
+  rowId: number
+  /** Why it was skipped. */
+  reason: string
 }
 
 /** Averages over the evaluated users, plus catalogue coverage. */
@@ -697,6 +844,32 @@ export interface ModelInfo {
   createdAt: number
   /** Holdout metrics measured by the retrain that accepted it; empty for the initial model. */
   metrics: Record<string, number>
+}
+
+/** A registry entry without the bytes. */
+export interface ModelInfo {
+  /** Version id. */
+  version: string
+  /** Size of the snapshot in bytes. */
+  size: number
+  /** Metrics as JSON text. */
+  metricsJson: string
+  /** When it was trained, unix seconds. */
+  trainedAt: number
+  /** True for the current version. */
+  current: boolean
+}
+
+/** A model snapshot with its registry entry. */
+export interface ModelVersion {
+  /** Version id (1..=256 bytes), unique. */
+  version: string
+  /** The snapshot bytes (`Engine.toSnapshot`). */
+  bytes: Buffer
+  /** Metrics as JSON text. */
+  metricsJson: string
+  /** When it was trained, unix seconds. */
+  trainedAt: number
 }
 
 /** A user's neighbour and their similarity. */
@@ -862,6 +1035,24 @@ export interface RetrainOutcome {
   pendingApplied: number
 }
 
+/** One retrain attempt. */
+export interface RetrainRun {
+  /** Row id, assigned by the store (ignored when recording). */
+  id?: number
+  /** Start, unix seconds. */
+  startedAt: number
+  /** End, unix seconds. */
+  finishedAt: number
+  /** Outcome, e.g. `"published"`, `"rejected"`. */
+  outcome: string
+  /** The model version published, if any. */
+  version?: string
+  /** Interactions the candidate was trained on. */
+  interactions: number
+  /** Free-form detail as JSON text. */
+  detailJson?: string
+}
+
 /** The sample-ratio-mismatch check: do exposures follow the weights? */
 export interface SampleRatioMismatch {
   /** Chi-square statistic. */
@@ -964,6 +1155,47 @@ export interface Stats {
   watermark: number | null
 }
 
+/**
+ * The first assignment of a user wins: the variant the user is in, and whether this call made
+ * the assignment.
+ */
+export interface StoredAssignment {
+  /** The variant the user is in. */
+  variant: string
+  /** True when this call made the assignment. */
+  new: boolean
+}
+
+/** An exposure or conversion, counted once per (experiment, key). */
+export interface StoredExperimentEvent {
+  /** The experiment key. */
+  experiment: string
+  /** The user. */
+  user: string
+  /** The variant shown. */
+  variant: string
+  /** Idempotency key: the same key is counted once. */
+  key: string
+  /** When, unix seconds. */
+  at: number
+  /** Value of a conversion (default 1); ignored for exposures. */
+  value?: number
+}
+
+/** Per-variant totals of an experiment in the store. */
+export interface StoredVariantCounts {
+  /** The variant. */
+  variant: string
+  /** Users assigned. */
+  assignments: number
+  /** Exposures (distinct keys). */
+  exposures: number
+  /** Conversions (distinct keys). */
+  conversions: number
+  /** Sum of the conversions' values. */
+  conversionValue: number
+}
+
 /** r" The generator's settings; every field overrides the preset's value. */
 export interface SyntheticConfig {
   /** r" Seed of every random choice (default 42). */
@@ -1000,6 +1232,16 @@ export interface SyntheticConfig {
   zipfExponent?: number
   /** r" Sigma of the log-normal user activity. */
   activitySigma?: number
+}
+
+/** What `tail` applied. */
+export interface Tailed {
+  /** Tail from here next time. */
+  cursor: number
+  /** Interactions applied. */
+  interactions: number
+  /** Rows skipped under the malformed-row policy. */
+  skipped: Array<MalformedRow>
 }
 
 /**

@@ -784,6 +784,7 @@ module.exports.Experiment = nativeBinding.Experiment
 module.exports.ExperimentTracker = nativeBinding.ExperimentTracker
 module.exports.ScheduleHandle = nativeBinding.ScheduleHandle
 module.exports.Service = nativeBinding.Service
+module.exports.Store = nativeBinding.Store
 module.exports.chooseVariation = nativeBinding.chooseVariation
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.evaluate = nativeBinding.evaluate

@@ -11,6 +11,7 @@ use std::cell::RefCell;
 
 use craic::service::ServiceError;
 use craic_core::{Error as CoreError, ErrorKind};
+use craic_store::{StoreError, StoreErrorKind};
 use napi::bindgen_prelude::{Function, JsObjectValue, Null, Object, ObjectRef};
 use napi::{Env, JsValue, Status, Unknown};
 use napi_derive::napi;
@@ -93,6 +94,23 @@ fn family_of_service_kind(kind: &str) -> Family {
     }
 }
 
+/// The family of a kind the store adds to the core's: a server or row that fails is a
+/// `StorageError`, an unknown version or experiment `NotFoundError`, a bad URL or argument (and
+/// a version published twice) `InvalidInputError`.
+pub(crate) fn family_of_store(kind: StoreErrorKind) -> Family {
+    match kind {
+        StoreErrorKind::Core(k) => family_of(k),
+        StoreErrorKind::NotFound => Family::NotFound,
+        StoreErrorKind::InvalidUrl | StoreErrorKind::InvalidInput | StoreErrorKind::Conflict => {
+            Family::InvalidInput
+        }
+        StoreErrorKind::Unavailable | StoreErrorKind::MalformedRow | StoreErrorKind::Backend => {
+            Family::Storage
+        }
+        _ => Family::Base,
+    }
+}
+
 /// The stable JS `code` of a kind: `CRAIC_` and the kind in upper case.
 pub(crate) fn code_of(kind: &str) -> String {
     format!("CRAIC_{}", kind.to_ascii_uppercase())
@@ -115,6 +133,20 @@ impl From<CoreError> for JsFailure {
             kind: e.kind().as_str().to_owned(),
             row: e.row(),
             message: e.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for JsFailure {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Core(core) => core.into(),
+            other => JsFailure {
+                family: family_of_store(other.kind()),
+                kind: other.kind().as_str().to_owned(),
+                row: None,
+                message: other.to_string(),
+            },
         }
     }
 }
@@ -245,7 +277,11 @@ pub fn error_codes() -> Vec<ErrorCode> {
     let service = ServiceError::SERVICE_KINDS
         .iter()
         .map(|&k| (k, family_of_service_kind(k)));
+    let store = StoreErrorKind::STORE_KINDS
+        .iter()
+        .map(|&k| (k.as_str(), family_of_store(k)));
     core.chain(service)
+        .chain(store)
         .map(|(kind, family)| ErrorCode {
             kind: kind.to_owned(),
             code: code_of(kind),

@@ -22,6 +22,7 @@ mod errors;
 mod evaluation;
 mod experiments;
 mod service;
+mod store;
 mod synthetic;
 mod values;
 mod work;

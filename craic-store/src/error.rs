@@ -71,6 +71,34 @@ pub enum StoreErrorKind {
     Backend,
 }
 
+impl StoreErrorKind {
+    /// The stable snake_case name the bindings expose (`"unavailable"`, `"conflict"`, …); a
+    /// core kind keeps the core's name (`"unknown_item"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StoreErrorKind::Unavailable => "unavailable",
+            StoreErrorKind::Conflict => "conflict",
+            StoreErrorKind::NotFound => "not_found",
+            StoreErrorKind::MalformedRow => "malformed_row",
+            StoreErrorKind::InvalidUrl => "invalid_url",
+            StoreErrorKind::InvalidInput => "invalid_input",
+            StoreErrorKind::Core(kind) => kind.as_str(),
+            StoreErrorKind::Backend => "backend",
+        }
+    }
+
+    /// Every kind the store adds to the core's, for the bindings' exhaustive mapping tests.
+    pub const STORE_KINDS: [StoreErrorKind; 7] = [
+        StoreErrorKind::Unavailable,
+        StoreErrorKind::Conflict,
+        StoreErrorKind::NotFound,
+        StoreErrorKind::MalformedRow,
+        StoreErrorKind::InvalidUrl,
+        StoreErrorKind::InvalidInput,
+        StoreErrorKind::Backend,
+    ];
+}
+
 impl StoreError {
     /// The stable category of this error.
     pub fn kind(&self) -> StoreErrorKind {

@@ -49,6 +49,7 @@
 mod blocking;
 mod engine_io;
 mod error;
+mod experiment_codec;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "sqlite")]
