@@ -121,10 +121,10 @@ fn class_for_service_kind(kind: &str) -> ErrorClass {
 }
 
 /// An attribute to set on a new exception: name and value (`None` sets Python `None`).
-type Attr<'a> = (&'a str, Option<Py<PyAny>>);
+pub(crate) type Attr<'a> = (&'a str, Option<Py<PyAny>>);
 
 /// Builds an instance of `class` with `.kind` and `.row` set, then sets `extra` attributes.
-fn build(
+pub(crate) fn build(
     class: ErrorClass,
     message: String,
     kind: &str,

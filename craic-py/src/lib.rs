@@ -22,6 +22,7 @@ mod errors;
 mod evaluation;
 mod experiments;
 mod service;
+mod store;
 mod synthetic;
 mod types;
 
@@ -31,7 +32,10 @@ use pyo3::prelude::*;
 /// check that each kind maps to a specific class).
 #[pyfunction]
 fn _error_classes() -> std::collections::BTreeMap<&'static str, &'static str> {
-    errors::class_names().into_iter().collect()
+    errors::class_names()
+        .into_iter()
+        .chain(store::class_names())
+        .collect()
 }
 
 /// The compiled module of craic; import the `craic` package instead.
@@ -97,6 +101,17 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<alerts::PyDriftRule>()?;
     m.add_class::<alerts::PyConversionFloorRule>()?;
     m.add_class::<alerts::PyAlert>()?;
+    // Storage.
+    m.add_class::<store::PyStore>()?;
+    m.add_class::<store::PyAppendReport>()?;
+    m.add_class::<store::PyMalformedRow>()?;
+    m.add_class::<store::PyLogRecord>()?;
+    m.add_class::<store::PyLogPage>()?;
+    m.add_class::<store::PyLoadedEngine>()?;
+    m.add_class::<store::PyTailed>()?;
+    m.add_class::<store::PyStoredModel>()?;
+    m.add_class::<store::PyStoredVariantCounts>()?;
+    m.add_class::<store::PyRetrainRun>()?;
     m.add_function(wrap_pyfunction!(_error_classes, m)?)?;
     Ok(())
 }

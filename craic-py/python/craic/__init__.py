@@ -34,7 +34,7 @@ from ._errors import (
     StorageError,
     StoppedError,
 )
-from . import evaluation, experiments, service, synthetic
+from . import evaluation, experiments, service, store, synthetic
 from ._scipy import to_scipy
 from ._craic import (
     Applied,
@@ -49,6 +49,7 @@ from ._craic import (
     Service,
     SnapshotMeta,
     Stats,
+    Store,
     Strategy,
     __version__,
 )
@@ -73,12 +74,14 @@ __all__ = [
     "SnapshotMeta",
     "Stats",
     "StorageError",
+    "Store",
     "StoppedError",
     "Strategy",
     "__version__",
     "evaluation",
     "experiments",
     "service",
+    "store",
     "synthetic",
     "to_scipy",
 ]

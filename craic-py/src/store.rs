@@ -1,0 +1,589 @@
+//! The `Store` class: craic-store's storage adapters (an SQLite file, MySQL/MariaDB) for Python.
+//! Every call blocks on the store's own small runtime with the GIL released.
+
+use std::collections::BTreeMap;
+
+use craic_core as core;
+use craic_store::{self as st, StoreError, StoreErrorKind};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::engine::{config_of, items_of, PyEngine};
+use crate::errors::{self, ErrorClass};
+use crate::experiments::PyExperiment;
+use crate::types::{PyConfig, PyInteraction, PyItem, PyPreferences};
+
+/// The Python class of a store error kind: a server or row that fails is a `StorageError`, an
+/// unknown version or experiment `NotFoundError`, a bad URL or argument (and a version published
+/// twice) `InvalidInputError`; core kinds map as everywhere else.
+pub(crate) fn class_for_store(kind: StoreErrorKind) -> ErrorClass {
+    match kind {
+        StoreErrorKind::Core(k) => errors::class_for(k),
+        StoreErrorKind::NotFound => ErrorClass::NotFound,
+        StoreErrorKind::InvalidUrl | StoreErrorKind::InvalidInput | StoreErrorKind::Conflict => {
+            ErrorClass::InvalidInput
+        }
+        StoreErrorKind::Unavailable | StoreErrorKind::MalformedRow | StoreErrorKind::Backend => {
+            ErrorClass::Storage
+        }
+        _ => ErrorClass::Base,
+    }
+}
+
+/// Converts a store error into the Python exception to raise (`.kind` is the store's stable
+/// kind: `unavailable`, `conflict`, … or the core's).
+pub(crate) fn store_to_py(err: StoreError) -> PyErr {
+    match err {
+        StoreError::Core(e) => errors::to_py(e),
+        other => {
+            let kind = other.kind();
+            errors::build(
+                class_for_store(kind),
+                other.to_string(),
+                kind.as_str(),
+                None,
+                &[],
+            )
+        }
+    }
+}
+
+/// What `append` did: entries stored, and entries whose key was stored already.
+#[pyclass(frozen, eq, get_all, module = "craic._craic", name = "AppendReport")]
+#[derive(Clone, PartialEq)]
+pub struct PyAppendReport {
+    /// Entries stored.
+    pub inserted: u64,
+    /// Entries not stored again because their key was stored already (or repeated).
+    pub duplicates: u64,
+}
+
+/// A row the store skipped under its malformed-row policy.
+#[pyclass(frozen, eq, get_all, module = "craic._craic", name = "MalformedRow")]
+#[derive(Clone, PartialEq)]
+pub struct PyMalformedRow {
+    /// The table.
+    pub table: String,
+    /// The row id (for the log, its cursor).
+    pub row_id: i64,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+fn malformed(rows: Vec<st::MalformedRow>) -> Vec<PyMalformedRow> {
+    rows.into_iter()
+        .map(|m| PyMalformedRow {
+            table: m.table.to_owned(),
+            row_id: m.row_id,
+            reason: m.reason,
+        })
+        .collect()
+}
+
+/// One stored interaction with its cursor and idempotency key.
+#[pyclass(frozen, get_all, module = "craic._craic", name = "LogRecord")]
+pub struct PyLogRecord {
+    /// Its position in the log.
+    pub cursor: u64,
+    /// Its idempotency key.
+    pub key: String,
+    /// The interaction.
+    pub interaction: Py<PyInteraction>,
+}
+
+/// A page of the log: records in cursor order, undecodable rows, and the cursor to go on from.
+#[pyclass(frozen, get_all, module = "craic._craic", name = "LogPage")]
+pub struct PyLogPage {
+    /// Records, in cursor order.
+    pub records: Vec<Py<PyLogRecord>>,
+    /// Rows that could not be decoded.
+    pub malformed: Vec<PyMalformedRow>,
+    /// Continue from here.
+    pub next: u64,
+}
+
+/// An engine built from a store, the cursor to tail from, and what was skipped.
+#[pyclass(frozen, get_all, module = "craic._craic", name = "LoadedEngine")]
+pub struct PyLoadedEngine {
+    /// The engine.
+    pub engine: Py<PyEngine>,
+    /// Tail from here.
+    pub cursor: u64,
+    /// Interactions applied.
+    pub interactions: u64,
+    /// Rows skipped under the malformed-row policy.
+    pub skipped: Vec<PyMalformedRow>,
+}
+
+/// What `tail` applied, and the cursor to tail from next time.
+#[pyclass(frozen, eq, get_all, module = "craic._craic", name = "Tailed")]
+#[derive(Clone, PartialEq)]
+pub struct PyTailed {
+    /// Tail from here next time.
+    pub cursor: u64,
+    /// Interactions applied.
+    pub interactions: u64,
+    /// Rows skipped under the malformed-row policy.
+    pub skipped: Vec<PyMalformedRow>,
+}
+
+/// A model version of the registry (`bytes` is `None` in the `models()` listing).
+#[pyclass(frozen, get_all, module = "craic._craic", name = "StoredModel")]
+pub struct PyStoredModel {
+    /// Version id.
+    pub version: String,
+    /// The snapshot bytes (`Engine.to_snapshot`), or `None` in a listing.
+    pub bytes: Option<Py<PyBytes>>,
+    /// Size of the snapshot in bytes.
+    pub size: u64,
+    /// Metrics as JSON text.
+    pub metrics_json: String,
+    /// When it was trained, unix seconds.
+    pub trained_at: i64,
+    /// True for the current version (always `True` from `current_model`).
+    pub current: bool,
+}
+
+/// Per-variant totals of an experiment in the store.
+#[pyclass(
+    frozen,
+    eq,
+    get_all,
+    module = "craic._craic",
+    name = "StoredVariantCounts"
+)]
+#[derive(Clone, PartialEq)]
+pub struct PyStoredVariantCounts {
+    /// The variant.
+    pub variant: String,
+    /// Users assigned.
+    pub assignments: u64,
+    /// Exposures (distinct keys).
+    pub exposures: u64,
+    /// Conversions (distinct keys).
+    pub conversions: u64,
+    /// Sum of the conversions' values.
+    pub conversion_value: f64,
+}
+
+/// One retrain attempt as recorded in the store.
+#[pyclass(frozen, eq, get_all, module = "craic._craic", name = "RetrainRun")]
+#[derive(Clone, PartialEq)]
+pub struct PyRetrainRun {
+    /// Row id.
+    pub id: i64,
+    /// Start, unix seconds.
+    pub started_at: i64,
+    /// End, unix seconds.
+    pub finished_at: i64,
+    /// Outcome, e.g. `"published"`, `"rejected"`.
+    pub outcome: String,
+    /// The model version published, if any.
+    pub version: Option<String>,
+    /// Interactions the candidate was trained on.
+    pub interactions: u64,
+    /// Free-form detail as JSON text.
+    pub detail_json: String,
+}
+
+fn model(py: Python<'_>, m: st::ModelVersion, current: bool) -> PyStoredModel {
+    PyStoredModel {
+        size: m.bytes.len() as u64,
+        bytes: Some(PyBytes::new(py, &m.bytes).unbind()),
+        version: m.version,
+        metrics_json: m.metrics_json,
+        trained_at: m.trained_at,
+        current,
+    }
+}
+
+fn entries(rows: Vec<core::Interaction>, keys: Option<Vec<String>>) -> PyResult<Vec<st::LogEntry>> {
+    match keys {
+        None => Ok(rows.into_iter().map(st::LogEntry::new).collect()),
+        Some(keys) if keys.len() == rows.len() => Ok(rows
+            .into_iter()
+            .zip(keys)
+            .map(|(x, k)| st::LogEntry::with_key(k, x))
+            .collect()),
+        Some(keys) => Err(errors::to_py(core::Error::InvalidConfig(format!(
+            "keys has {} entries for {} interactions",
+            keys.len(),
+            rows.len()
+        )))),
+    }
+}
+
+/// A store opened by URL: `sqlite:///path/to.db`, `sqlite::memory:`,
+/// `mysql://user:pass@host:port/db`. It holds the catalogue, preferences, the interaction log
+/// (idempotent appends, cursors to tail), experiment data, model snapshots with a version
+/// registry and retrain history. Thread-safe; every call releases the GIL.
+#[pyclass(frozen, module = "craic._craic", name = "Store")]
+pub struct PyStore {
+    inner: st::BlockingStore,
+}
+
+#[pymethods]
+impl PyStore {
+    /// Opens a store by URL and runs its schema migrations. A bad URL raises
+    /// `InvalidInputError` (kind `invalid_url`), a server that does not answer `StorageError`
+    /// (kind `unavailable`).
+    #[new]
+    fn new(py: Python<'_>, url: &str) -> PyResult<Self> {
+        py.detach(|| st::BlockingStore::open(url))
+            .map(|inner| PyStore { inner })
+            .map_err(store_to_py)
+    }
+
+    /// Inserts or replaces events.
+    fn upsert_items(&self, py: Python<'_>, items: Vec<PyRef<'_, PyItem>>) -> PyResult<()> {
+        let items = items_of(items);
+        py.detach(|| self.inner.upsert_items(&items))
+            .map_err(store_to_py)
+    }
+
+    /// The whole catalogue.
+    fn items(&self, py: Python<'_>) -> PyResult<Vec<PyItem>> {
+        py.detach(|| self.inner.items())
+            .map(|items| items.into_iter().map(|inner| PyItem { inner }).collect())
+            .map_err(store_to_py)
+    }
+
+    /// Sets (replaces) users' stated preferences from a `{user_id: Preferences}` mapping.
+    fn set_preferences(&self, py: Python<'_>, preferences: &Bound<'_, PyAny>) -> PyResult<()> {
+        let prefs = crate::types::preferences_map(Some(preferences))?;
+        py.detach(|| self.inner.set_preferences(&prefs))
+            .map_err(store_to_py)
+    }
+
+    /// Every user's stated preferences, by user id.
+    fn preferences(&self, py: Python<'_>) -> PyResult<BTreeMap<String, PyPreferences>> {
+        py.detach(|| self.inner.preferences())
+            .map(|p| {
+                p.into_iter()
+                    .map(|(u, inner)| (u, PyPreferences { inner }))
+                    .collect()
+            })
+            .map_err(store_to_py)
+    }
+
+    /// Appends interactions (`Interaction`s, tuples or dicts) idempotently: an entry whose key
+    /// is stored already is not stored again, so a timed-out batch can be re-sent whole. `keys`
+    /// gives each interaction's idempotency key (default: derived from its fields).
+    #[pyo3(signature = (interactions, *, keys = None))]
+    fn append(
+        &self,
+        py: Python<'_>,
+        interactions: &Bound<'_, PyAny>,
+        keys: Option<Vec<String>>,
+    ) -> PyResult<PyAppendReport> {
+        let entries = entries(crate::types::interactions(interactions)?, keys)?;
+        py.detach(|| self.inner.append(&entries))
+            .map(|r| PyAppendReport {
+                inserted: r.inserted,
+                duplicates: r.duplicates,
+            })
+            .map_err(store_to_py)
+    }
+
+    /// Up to `limit` log records after cursor `after` (0: from the start), in cursor order.
+    fn read_log(&self, py: Python<'_>, after: u64, limit: usize) -> PyResult<PyLogPage> {
+        let page = py
+            .detach(|| self.inner.read_log(st::Cursor(after), limit))
+            .map_err(store_to_py)?;
+        let records = page
+            .records
+            .into_iter()
+            .map(|r| {
+                let interaction = Py::new(
+                    py,
+                    PyInteraction {
+                        inner: r.interaction,
+                    },
+                )?;
+                Py::new(
+                    py,
+                    PyLogRecord {
+                        cursor: r.cursor.0,
+                        key: r.key,
+                        interaction,
+                    },
+                )
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyLogPage {
+            records,
+            malformed: malformed(page.malformed),
+            next: page.next.0,
+        })
+    }
+
+    /// The cursor of the newest record (0 for an empty log).
+    fn log_head(&self, py: Python<'_>) -> PyResult<u64> {
+        py.detach(|| self.inner.log_head())
+            .map(|c| c.0)
+            .map_err(store_to_py)
+    }
+
+    /// Builds an engine from everything in the store (catalogue, preferences, the whole log),
+    /// skipping and reporting malformed rows.
+    #[pyo3(signature = (config = None))]
+    fn load_engine(
+        &self,
+        py: Python<'_>,
+        config: Option<PyRef<'_, PyConfig>>,
+    ) -> PyResult<PyLoadedEngine> {
+        let config = config_of(config);
+        let loaded = py
+            .detach(|| self.inner.load_engine(config))
+            .map_err(store_to_py)?;
+        Ok(PyLoadedEngine {
+            engine: Py::new(
+                py,
+                PyEngine {
+                    inner: loaded.engine,
+                },
+            )?,
+            cursor: loaded.cursor.0,
+            interactions: loaded.interactions,
+            skipped: malformed(loaded.skipped),
+        })
+    }
+
+    /// Applies to `engine` everything appended after cursor `after`, incrementally (events the
+    /// engine does not know yet are fetched from the catalogue).
+    fn tail(&self, py: Python<'_>, engine: PyRef<'_, PyEngine>, after: u64) -> PyResult<PyTailed> {
+        let engine = &engine.inner;
+        py.detach(|| self.inner.tail(engine, st::Cursor(after)))
+            .map(|t| PyTailed {
+                cursor: t.cursor.0,
+                interactions: t.interactions,
+                skipped: malformed(t.skipped),
+            })
+            .map_err(store_to_py)
+    }
+
+    /// Publishes a model version (bytes from `Engine.to_snapshot`); with `make_current` it
+    /// becomes the current version. A version id published twice raises `InvalidInputError`
+    /// (kind `conflict`).
+    #[pyo3(signature = (version, data, *, metrics_json = "{}", trained_at, make_current = true))]
+    fn publish_model(
+        &self,
+        py: Python<'_>,
+        version: String,
+        data: Vec<u8>,
+        metrics_json: &str,
+        trained_at: i64,
+        make_current: bool,
+    ) -> PyResult<()> {
+        let model = st::ModelVersion {
+            version,
+            bytes: data,
+            metrics_json: metrics_json.to_owned(),
+            trained_at,
+        };
+        py.detach(|| self.inner.publish_model(&model, make_current))
+            .map_err(store_to_py)
+    }
+
+    /// Makes a published version current (`NotFoundError` for an unknown one).
+    fn set_current_model(&self, py: Python<'_>, version: &str) -> PyResult<()> {
+        py.detach(|| self.inner.set_current_model(version))
+            .map_err(store_to_py)
+    }
+
+    /// The current model version with its bytes, or `None`.
+    fn current_model(&self, py: Python<'_>) -> PyResult<Option<PyStoredModel>> {
+        let m = py
+            .detach(|| self.inner.current_model())
+            .map_err(store_to_py)?;
+        Ok(m.map(|m| model(py, m, true)))
+    }
+
+    /// A model version with its bytes, or `None`.
+    fn model(&self, py: Python<'_>, version: &str) -> PyResult<Option<PyStoredModel>> {
+        let (m, current) = py
+            .detach(|| -> st::Result<_> {
+                let current = self.inner.current_model()?.map(|c| c.version);
+                Ok((self.inner.model(version)?, current))
+            })
+            .map_err(store_to_py)?;
+        Ok(m.map(|m| {
+            let is_current = current.as_deref() == Some(m.version.as_str());
+            model(py, m, is_current)
+        }))
+    }
+
+    /// The registry: every version, without its bytes.
+    fn models(&self, py: Python<'_>) -> PyResult<Vec<PyStoredModel>> {
+        py.detach(|| self.inner.models())
+            .map(|ms| {
+                ms.into_iter()
+                    .map(|m| PyStoredModel {
+                        version: m.version,
+                        bytes: None,
+                        size: m.size,
+                        metrics_json: m.metrics_json,
+                        trained_at: m.trained_at,
+                        current: m.current,
+                    })
+                    .collect()
+            })
+            .map_err(store_to_py)
+    }
+
+    /// Records a retrain attempt; returns its row id.
+    #[pyo3(signature = (*, started_at, finished_at, outcome, version = None, interactions = 0,
+        detail_json = "{}"))]
+    #[allow(clippy::too_many_arguments)]
+    fn record_retrain(
+        &self,
+        py: Python<'_>,
+        started_at: i64,
+        finished_at: i64,
+        outcome: String,
+        version: Option<String>,
+        interactions: u64,
+        detail_json: &str,
+    ) -> PyResult<i64> {
+        let run = st::RetrainRun {
+            id: 0,
+            started_at,
+            finished_at,
+            outcome,
+            version,
+            interactions,
+            detail_json: detail_json.to_owned(),
+        };
+        py.detach(|| self.inner.record_retrain(&run))
+            .map_err(store_to_py)
+    }
+
+    /// The latest `limit` retrain attempts, newest first.
+    fn retrain_runs(&self, py: Python<'_>, limit: usize) -> PyResult<Vec<PyRetrainRun>> {
+        py.detach(|| self.inner.retrain_runs(limit))
+            .map(|runs| {
+                runs.into_iter()
+                    .map(|r| PyRetrainRun {
+                        id: r.id,
+                        started_at: r.started_at,
+                        finished_at: r.finished_at,
+                        outcome: r.outcome,
+                        version: r.version,
+                        interactions: r.interactions,
+                        detail_json: r.detail_json,
+                    })
+                    .collect()
+            })
+            .map_err(store_to_py)
+    }
+
+    /// Stores an experiment's definition (replacing one with the same key).
+    fn put_experiment(&self, py: Python<'_>, experiment: PyRef<'_, PyExperiment>) -> PyResult<()> {
+        let record = st::ExperimentRecord::from_experiment(&experiment.inner);
+        py.detach(|| self.inner.put_experiment(&record))
+            .map_err(store_to_py)
+    }
+
+    /// Every stored experiment.
+    fn experiments(&self, py: Python<'_>) -> PyResult<Vec<PyExperiment>> {
+        py.detach(|| -> st::Result<Vec<_>> {
+            self.inner
+                .experiments()?
+                .iter()
+                .map(|r| r.to_experiment().map(|inner| PyExperiment { inner }))
+                .collect()
+        })
+        .map_err(store_to_py)
+    }
+
+    /// Assigns `user` to `variant` of `experiment` unless already assigned; returns the
+    /// variant the user is in and whether this call made the assignment (the first one wins).
+    fn assign(
+        &self,
+        py: Python<'_>,
+        experiment: &str,
+        user: &str,
+        variant: &str,
+    ) -> PyResult<(String, bool)> {
+        py.detach(|| self.inner.assign(experiment, user, variant))
+            .map(|a| (a.variant, a.new))
+            .map_err(store_to_py)
+    }
+
+    /// Records an exposure once per `key`; `False` when the key was recorded already.
+    fn record_exposure(
+        &self,
+        py: Python<'_>,
+        experiment: String,
+        user: String,
+        variant: String,
+        key: String,
+        at: i64,
+    ) -> PyResult<bool> {
+        let event = st::ExperimentEvent {
+            experiment,
+            user,
+            variant,
+            key,
+            at,
+            value: 1.0,
+        };
+        py.detach(|| self.inner.record_exposure(&event))
+            .map_err(store_to_py)
+    }
+
+    /// Records a conversion (of `value`, default 1) once per `key`; `False` when the key was
+    /// recorded already.
+    #[pyo3(signature = (experiment, user, variant, key, at, value = 1.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn record_conversion(
+        &self,
+        py: Python<'_>,
+        experiment: String,
+        user: String,
+        variant: String,
+        key: String,
+        at: i64,
+        value: f64,
+    ) -> PyResult<bool> {
+        let event = st::ExperimentEvent {
+            experiment,
+            user,
+            variant,
+            key,
+            at,
+            value,
+        };
+        py.detach(|| self.inner.record_conversion(&event))
+            .map_err(store_to_py)
+    }
+
+    /// Per-variant totals of an experiment.
+    fn experiment_counts(
+        &self,
+        py: Python<'_>,
+        experiment: &str,
+    ) -> PyResult<Vec<PyStoredVariantCounts>> {
+        py.detach(|| self.inner.experiment_counts(experiment))
+            .map(|cs| {
+                cs.into_iter()
+                    .map(|c| PyStoredVariantCounts {
+                        variant: c.variant,
+                        assignments: c.assignments,
+                        exposures: c.exposures,
+                        conversions: c.conversions,
+                        conversion_value: c.conversion_value,
+                    })
+                    .collect()
+            })
+            .map_err(store_to_py)
+    }
+}
+
+/// `{kind: class name}` of every kind the store adds (for the exhaustive mapping test).
+pub(crate) fn class_names() -> Vec<(&'static str, &'static str)> {
+    StoreErrorKind::STORE_KINDS
+        .iter()
+        .map(|&k| (k.as_str(), class_for_store(k).name()))
+        .collect()
+}
