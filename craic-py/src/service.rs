@@ -82,7 +82,7 @@ impl OptionArgs {
                 window_secs: self.drift_window_secs,
                 ..svc::DriftOptions::default()
             },
-            source: None,
+            ..ServiceOptions::default()
         })
     }
 }
@@ -752,8 +752,12 @@ impl PyService {
     /// window ending at `now` (unix seconds; default: the clock) against the training data.
     #[pyo3(signature = (now = None))]
     fn drift_report(&self, py: Python<'_>, now: Option<Timestamp>) -> PyDriftReport {
-        let now = ts(now).unwrap_or_else(unix_now);
-        py.detach(|| self.inner.drift_report_at(now)).into()
+        // Without `now`, the report ends now by the service's clock.
+        py.detach(|| match ts(now) {
+            Some(now) => self.inner.drift_report_at(now),
+            None => self.inner.drift_report(),
+        })
+        .into()
     }
 
     /// Replaces the alert rules: `DriftRule` / `ConversionFloorRule` objects or dicts
