@@ -478,10 +478,10 @@ mod tests {
         let engine = small_engine();
         let expected = engine.recommend("ana", &req()).unwrap();
         for user in ["ana", "ben", "nobody"] {
-            crate::recommend::hooks::panic_in_next_rank();
+            crate::scratch::hooks::panic_in_next_rank();
             let r = catch_unwind(AssertUnwindSafe(|| engine.recommend(user, &req())));
             assert!(r.is_err(), "the injected panic should propagate");
-            assert!(crate::recommend::scratch_is_clean(), "{user}");
+            assert!(crate::scratch::scratch_is_clean(), "{user}");
             assert!(!engine.is_poisoned(), "a read never poisons");
         }
         assert_eq!(engine.recommend("ana", &req()).unwrap(), expected);

@@ -52,14 +52,14 @@ pub const MAX_RECOMMEND_MANY_RESULTS: usize = 10_000_000;
 /// Most quantile bins of a drift histogram (`QuantileBins::from_reference`, `psi_numeric`).
 pub const MAX_DRIFT_BINS: usize = 1_000;
 
-/// The synthetic generator clamps `users` to this.
-pub const MAX_SYNTHETIC_USERS: usize = 10_000_000;
+/// The synthetic generator clamps `users` to this (twice the `large` preset).
+pub const MAX_SYNTHETIC_USERS: usize = 2_000_000;
 
-/// The synthetic generator clamps `items` to this.
-pub const MAX_SYNTHETIC_ITEMS: usize = 1_000_000;
+/// The synthetic generator clamps `items` to this (twice the `large` preset).
+pub const MAX_SYNTHETIC_ITEMS: usize = 200_000;
 
-/// The synthetic generator clamps `interactions` to this.
-pub const MAX_SYNTHETIC_INTERACTIONS: usize = 100_000_000;
+/// The synthetic generator clamps `interactions` to this (twice the `large` preset).
+pub const MAX_SYNTHETIC_INTERACTIONS: usize = 40_000_000;
 
 /// The synthetic generator clamps `cities`, `genres`, `artists`, `venues_per_city` and
 /// `clusters` to this.

@@ -194,9 +194,13 @@ impl Model {
         Ok(())
     }
 
+    /// The index of `user`, interned if new, with a matrix row and an (empty) neighbour list.
+    /// Every user has a list: a snapshot of an engine whose newest users only stated
+    /// preferences would otherwise not decode (fewer neighbour lists than users).
     pub(crate) fn intern_user(&mut self, user: &str) -> u32 {
         let u = self.users.intern(user);
         self.matrix.ensure_user(u);
+        self.neighbours.fit(self.matrix.rows.len());
         u
     }
 

@@ -3,9 +3,9 @@
 //! At a million users with onboarding preferences, keeping each user's genres, artists and
 //! cities as `String`s cost ≈ 250 MiB; the same names as ids into one interner cost ≈ 50 MiB.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::ids::Interner;
 use crate::item::Preferences;
@@ -15,7 +15,18 @@ pub(crate) struct PrefStore {
     /// Every genre, artist and city name stated by anyone, as given.
     names: Interner,
     /// Per user: `[genre count, artist count, genre ids.., artist ids.., city ids..]`.
+    /// Serialised in user order, so equal stores give equal snapshot bytes.
+    #[serde(serialize_with = "in_user_order")]
     by_user: HashMap<u32, Box<[u32]>>,
+}
+
+/// Serialises the map as a map (the same format), entries in key order rather than in the
+/// hash order, which differs between two equal maps.
+fn in_user_order<S: Serializer>(
+    by_user: &HashMap<u32, Box<[u32]>>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    by_user.iter().collect::<BTreeMap<_, _>>().serialize(s)
 }
 
 /// One user's preferences, borrowed from the store.

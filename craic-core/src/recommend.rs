@@ -1,6 +1,5 @@
 //! The read path: eligibility, the four strategies, blending, fill-up and explanations.
 
-use std::cell::RefCell;
 use std::cmp::Ordering;
 
 use crate::content::Profile;
@@ -10,7 +9,7 @@ use crate::lanes::max_or_zero;
 use crate::model::Model;
 use crate::popularity::{Band, BandVisitor, NO_CITY};
 use crate::request::{Component, Contribution, Explanation, Recommendation, Request, Strategy};
-use crate::scratch::DenseAcc;
+use crate::scratch::{Cleared, DenseAcc, Scratch, SCRATCH};
 use crate::timeline::{CHUNK, OFF_TIMELINE};
 
 /// Hybrid: an item's collaborative part is at least this share of what its content part would
@@ -18,105 +17,6 @@ use crate::timeline::{CHUNK, OFF_TIMELINE};
 /// neighbourhood has touched yet — most of the upcoming ones — would otherwise compete on
 /// content and popularity alone, with the collaborative share of the blend lost to them.
 const CONTENT_BACKING: f64 = 0.5;
-
-/// Per-thread buffers of one request. Per-item scores are indexed by timeline position and
-/// cover the upcoming events only; between requests `cf`, `cf_hit` and `blocked` are all zero.
-#[derive(Default)]
-struct Scratch {
-    cf: Vec<f64>,
-    cf_hit: Vec<bool>,
-    /// Positions with collaborative evidence.
-    cf_list: Vec<u32>,
-    content: Vec<f64>,
-    /// Positions of excluded items.
-    blocked: Vec<bool>,
-    /// The positions set in `blocked`.
-    blocked_list: Vec<u32>,
-    features: DenseAcc,
-}
-
-impl Scratch {
-    fn fit(&mut self, n: usize) {
-        if self.cf.len() < n {
-            self.cf.resize(n, 0.0);
-            self.cf_hit.resize(n, false);
-            self.content.resize(n, 0.0);
-            self.blocked.resize(n, false);
-        }
-    }
-
-    fn block(&mut self, p: u32) {
-        self.blocked[p as usize] = true;
-        self.blocked_list.push(p);
-    }
-
-    /// Zeroes every slot a request touched (O(touched)).
-    fn clear(&mut self) {
-        for &p in &self.cf_list {
-            self.cf[p as usize] = 0.0;
-            self.cf_hit[p as usize] = false;
-        }
-        self.cf_list.clear();
-        for &p in &self.blocked_list {
-            self.blocked[p as usize] = false;
-        }
-        self.blocked_list.clear();
-        self.features.clear();
-    }
-
-    /// True when every slot is zero, as between requests.
-    #[cfg(test)]
-    fn is_clean(&self) -> bool {
-        self.cf.iter().all(|&x| x == 0.0)
-            && self.cf_hit.iter().all(|&x| !x)
-            && self.blocked.iter().all(|&x| !x)
-            && self.cf_list.is_empty()
-            && self.blocked_list.is_empty()
-            && self.features.touched.is_empty()
-    }
-}
-
-/// Borrows the scratch for one request and clears it when dropped — at the end of the request
-/// or while unwinding from a panic part-way through it — so no request ever starts from a
-/// previous one's leftovers.
-struct Cleared<'a>(&'a mut Scratch);
-
-impl Drop for Cleared<'_> {
-    fn drop(&mut self) {
-        self.0.clear();
-    }
-}
-
-/// Test-only fault injection: a request that panics part-way, its scratch half filled.
-#[cfg(test)]
-pub(crate) mod hooks {
-    use std::cell::Cell;
-
-    thread_local! {
-        static PANIC_IN_RANK: Cell<bool> = const { Cell::new(false) };
-    }
-
-    /// Makes the next request on this thread panic once its scratch is filled.
-    pub(crate) fn panic_in_next_rank() {
-        PANIC_IN_RANK.with(|p| p.set(true));
-    }
-
-    pub(super) fn maybe_panic() {
-        if PANIC_IN_RANK.with(|p| p.replace(false)) {
-            panic!("injected panic part-way through a request");
-        }
-    }
-}
-
-/// True when this thread's scratch is all zero (as it must be between requests).
-#[cfg(test)]
-pub(crate) fn scratch_is_clean() -> bool {
-    SCRATCH.with(|s| s.borrow().is_clean())
-}
-
-thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-}
 
 /// The content prior `base^γ` (γ = [`crate::Config::popularity_prior`]), the common exponents
 /// taken without `powf`, which costs several times a square root.
@@ -589,7 +489,7 @@ impl Model {
             s.block(p);
         }
         #[cfg(test)]
-        hooks::maybe_panic();
+        crate::scratch::hooks::maybe_panic();
         let max_cf = s
             .cf_list
             .iter()

@@ -174,3 +174,22 @@ fn the_loader_survives_100k_random_and_mutated_inputs() {
     }
     assert!(loaded < 100_000);
 }
+
+/// Before: a user who only stated preferences after the last `record` had no neighbour list,
+/// and the snapshot of such an engine failed to decode ("neighbour lists: 6 entries for 7").
+#[test]
+fn users_with_only_preferences_round_trip() {
+    let e = engine();
+    e.set_preferences(
+        "late-newbie",
+        craic_core::Preferences::new(["jazz"], Vec::<String>::new(), ["cork"]),
+    )
+    .unwrap();
+    let bytes = e.to_snapshot(&meta()).unwrap();
+    let (loaded, _) = Engine::from_snapshot(&bytes).unwrap();
+    assert_eq!(
+        loaded.preferences("late-newbie"),
+        e.preferences("late-newbie")
+    );
+    assert_eq!(loaded.stats(), e.stats());
+}

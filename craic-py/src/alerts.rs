@@ -156,7 +156,7 @@ impl From<svc::DriftReport> for PyDriftReport {
 #[pymethods]
 impl PyDriftReport {
     /// The PSI of `feature`, or `None` when not computed (no data, or an unknown feature).
-    fn psi(&self, feature: &str) -> Option<f64> {
+    fn psi(&self, #[pyo3(from_py_with = crate::args::arg)] feature: String) -> Option<f64> {
         self.features
             .iter()
             .find(|f| f.feature == feature)
@@ -189,7 +189,10 @@ pub struct PyDriftRule {
 #[pymethods]
 impl PyDriftRule {
     #[new]
-    fn new(feature: String, threshold: f64) -> PyResult<Self> {
+    fn new(
+        #[pyo3(from_py_with = crate::args::arg)] feature: String,
+        threshold: f64,
+    ) -> PyResult<Self> {
         let rule = PyDriftRule { feature, threshold };
         rule.to_core().validate().map_err(errors::to_py)?;
         Ok(rule)
@@ -244,8 +247,8 @@ impl PyConversionFloorRule {
         text_signature = "(experiment, variant, floor, *, window_secs=3600, min_exposures=0)"
     )]
     fn new(
-        experiment: String,
-        variant: String,
+        #[pyo3(from_py_with = crate::args::arg)] experiment: String,
+        #[pyo3(from_py_with = crate::args::arg)] variant: String,
         floor: f64,
         window_secs: Count<u64>,
         min_exposures: Count<u64>,

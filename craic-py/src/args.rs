@@ -6,7 +6,7 @@
 //! ([`Timestamp`]). Anything that is not an `int` stays a `TypeError`.
 
 use craic_core as core;
-use pyo3::exceptions::PyOverflowError;
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyUnicodeEncodeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyInt;
 
@@ -91,4 +91,48 @@ impl<T> Count<T> {
 /// The value of an optional timestamp.
 pub(crate) fn ts(t: Option<Timestamp>) -> Option<i64> {
     t.map(|t| t.0)
+}
+
+/// Extracts any argument type `T` as pyo3 would, but reports the failures pyo3 raises as
+/// builtins other than `TypeError` as craic errors, so a caller only ever sees `CraicError`
+/// subclasses or `TypeError`:
+///
+/// - a `str` with a lone surrogate (`"\ud800"`: not encodable as UTF-8, pyo3's
+///   `UnicodeEncodeError`) is `InvalidInputError` (kind `invalid_id`): no craic id or name can
+///   hold it;
+/// - an `int` outside the Rust type (`OverflowError`) is `InvalidInputError` (kind
+///   `out_of_range`);
+/// - a sequence of the wrong length for a tuple (pyo3's `ValueError`) is a `TypeError`.
+///
+/// Use as `#[pyo3(from_py_with = arg)]` on a parameter; its Rust type is unchanged.
+pub(crate) fn arg<'py, T>(obj: &Bound<'py, PyAny>) -> PyResult<T>
+where
+    T: for<'a> FromPyObject<'a, 'py, Error = PyErr>,
+{
+    obj.extract::<T>().map_err(|e| translate(obj, e))
+}
+
+/// See [`arg`].
+pub(crate) fn translate(obj: &Bound<'_, PyAny>, e: PyErr) -> PyErr {
+    let py = obj.py();
+    if e.is_instance_of::<PyUnicodeEncodeError>(py) {
+        return errors::to_py(core::Error::InvalidId {
+            id: String::from("<text with a lone surrogate>"),
+            reason: "not valid Unicode text (lone surrogate)",
+        });
+    }
+    if e.is_instance_of::<PyOverflowError>(py) {
+        return errors::to_py(core::Error::OutOfRange {
+            what: "integer argument".into(),
+            value: i128::MAX,
+            min: i128::MIN,
+            max: i128::MAX,
+        });
+    }
+    if e.is_instance_of::<PyValueError>(py) && !errors::is_craic_error(py, &e) {
+        let type_error = PyTypeError::new_err(e.value(py).to_string());
+        type_error.set_cause(py, Some(e));
+        return type_error;
+    }
+    e
 }

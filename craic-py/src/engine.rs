@@ -177,15 +177,23 @@ impl PyEngine {
 
     /// Stops items from being recommended; returns how many were live. An unknown id raises
     /// `NotFoundError` and nothing changes.
-    fn remove_items(&self, py: Python<'_>, ids: Vec<String>) -> PyResult<usize> {
+    fn remove_items(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] ids: Vec<String>,
+    ) -> PyResult<usize> {
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
         py.detach(|| self.inner.remove_items(&ids))
             .map_err(errors::to_py)
     }
 
     /// The catalogue entry of an item (removed items included), or `None`.
-    fn item(&self, py: Python<'_>, id: &str) -> Option<PyItem> {
-        py.detach(|| self.inner.item(id))
+    fn item(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] id: String,
+    ) -> Option<PyItem> {
+        py.detach(|| self.inner.item(&id))
             .map(|inner| PyItem { inner })
     }
 
@@ -193,17 +201,21 @@ impl PyEngine {
     fn set_preferences(
         &self,
         py: Python<'_>,
-        user_id: &str,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
         preferences: PyRef<'_, PyPreferences>,
     ) -> PyResult<()> {
         let preferences = preferences.inner.clone();
-        py.detach(|| self.inner.set_preferences(user_id, preferences))
+        py.detach(|| self.inner.set_preferences(&user_id, preferences))
             .map_err(errors::to_py)
     }
 
     /// A user's stated preferences, or `None`.
-    fn preferences(&self, py: Python<'_>, user_id: &str) -> Option<PyPreferences> {
-        py.detach(|| self.inner.preferences(user_id))
+    fn preferences(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
+    ) -> Option<PyPreferences> {
+        py.detach(|| self.inner.preferences(&user_id))
             .map(|inner| PyPreferences { inner })
     }
 
@@ -221,9 +233,9 @@ impl PyEngine {
     fn record_one(
         &self,
         py: Python<'_>,
-        user_id: String,
-        item_id: String,
-        kind: String,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
+        #[pyo3(from_py_with = crate::args::arg)] item_id: String,
+        #[pyo3(from_py_with = crate::args::arg)] kind: String,
         timestamp: Timestamp,
     ) -> PyResult<PyApplied> {
         let row = [core::Interaction {
@@ -255,17 +267,17 @@ impl PyEngine {
     fn recommend(
         &self,
         py: Python<'_>,
-        user_id: &str,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
         k: KArg,
         strategy: StrategyArg,
         now: Option<Timestamp>,
-        city: Option<String>,
-        exclude: Vec<String>,
+        #[pyo3(from_py_with = crate::args::arg)] city: Option<String>,
+        #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
         explain: bool,
         exclude_saved: Option<bool>,
     ) -> PyResult<Vec<PyRecommendation>> {
         let req = request(k, strategy, now, city, exclude, explain, exclude_saved);
-        py.detach(|| self.inner.recommend(user_id, &req))
+        py.detach(|| self.inner.recommend(&user_id, &req))
             .map(recommendations)
             .map_err(errors::to_py)
     }
@@ -281,12 +293,12 @@ impl PyEngine {
     fn recommend_many(
         &self,
         py: Python<'_>,
-        user_ids: Vec<String>,
+        #[pyo3(from_py_with = crate::args::arg)] user_ids: Vec<String>,
         k: KArg,
         strategy: StrategyArg,
         now: Option<Timestamp>,
-        city: Option<String>,
-        exclude: Vec<String>,
+        #[pyo3(from_py_with = crate::args::arg)] city: Option<String>,
+        #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
         explain: bool,
         exclude_saved: Option<bool>,
     ) -> PyResult<Vec<Vec<PyRecommendation>>> {
@@ -298,18 +310,31 @@ impl PyEngine {
     }
 
     /// A user's neighbours as `(user_id, similarity)`, most similar first (empty if unknown).
-    fn neighbours(&self, py: Python<'_>, user_id: &str) -> Vec<(String, f64)> {
-        py.detach(|| self.inner.neighbours(user_id))
+    fn neighbours(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
+    ) -> Vec<(String, f64)> {
+        py.detach(|| self.inner.neighbours(&user_id))
     }
 
     /// Cosine similarity of two users as the neighbour lists define it (0 for unknown users).
-    fn similarity(&self, py: Python<'_>, a: &str, b: &str) -> f64 {
-        py.detach(|| self.inner.similarity(a, b))
+    fn similarity(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] a: String,
+        #[pyo3(from_py_with = crate::args::arg)] b: String,
+    ) -> f64 {
+        py.detach(|| self.inner.similarity(&a, &b))
     }
 
     /// The Hybrid blend shares the user would get now.
-    fn blend_weights(&self, py: Python<'_>, user_id: &str) -> PyBlendWeights {
-        py.detach(|| self.inner.blend_weights(user_id)).into()
+    fn blend_weights(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
+    ) -> PyBlendWeights {
+        py.detach(|| self.inner.blend_weights(&user_id)).into()
     }
 
     /// Counts of users, items, cells and interactions.
@@ -332,9 +357,9 @@ impl PyEngine {
     fn to_snapshot<'py>(
         &self,
         py: Python<'py>,
-        version: String,
+        #[pyo3(from_py_with = crate::args::arg)] version: String,
         created_at: Option<Timestamp>,
-        metrics: Option<BTreeMap<String, f64>>,
+        #[pyo3(from_py_with = crate::args::arg)] metrics: Option<BTreeMap<String, f64>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let meta = core::SnapshotMeta {
             version,

@@ -149,6 +149,13 @@ pub(crate) fn build(
     })
 }
 
+/// True when `err` is an instance of `CraicError` (any of craic's classes).
+pub(crate) fn is_craic_error(py: Python<'_>, err: &PyErr) -> bool {
+    ErrorClass::Base
+        .type_object(py)
+        .is_ok_and(|base| err.is_instance(py, base))
+}
+
 /// Converts a core error into the Python exception to raise: an instance of the class
 /// [`class_for`] picks, with `.kind` and `.row` set. Use as `.map_err(errors::to_py)`.
 pub(crate) fn to_py(err: Error) -> PyErr {
@@ -208,11 +215,14 @@ pub(crate) fn service_to_py(err: ServiceError) -> PyErr {
     }
 }
 
-/// Converts an I/O error of a file the binding writes (`Dataset.write_csv`) into the matching
-/// builtin `OSError` subclass (`FileNotFoundError`, `PermissionError`, ...), with `errno` set.
-/// Not a craic error kind: the core does no I/O.
-pub(crate) fn io_to_py(err: std::io::Error) -> PyErr {
-    PyErr::from(err)
+/// Converts an I/O error of files the binding writes (`Dataset.write_csv` into `path`) into a
+/// `StorageError` (kind `io`, an `OSError` with `errno`, `strerror` and `filename` set), like
+/// the service's snapshot files: every error craic raises is a `CraicError`.
+pub(crate) fn io_to_py(err: std::io::Error, path: &std::path::Path) -> PyErr {
+    service_to_py(ServiceError::Io {
+        path: path.to_owned(),
+        source: err,
+    })
 }
 
 /// `{kind: class name}` for every kind the core defines and every kind the service adds

@@ -75,8 +75,8 @@ fn relevance(positive: Vec<String>, negative: Vec<String>) -> eval::Relevance {
 pub(crate) fn relevant_items(
     py: Python<'_>,
     test_interactions: &Bound<'_, PyAny>,
-    positive: Vec<String>,
-    negative: Vec<String>,
+    #[pyo3(from_py_with = crate::args::arg)] positive: Vec<String>,
+    #[pyo3(from_py_with = crate::args::arg)] negative: Vec<String>,
 ) -> PyResult<BTreeMap<String, Vec<String>>> {
     let rows = crate::types::interactions(test_interactions)?;
     let relevance = relevance(positive, negative);
@@ -189,8 +189,8 @@ pub(crate) fn evaluate(
     k: KArg,
     strategy: StrategyArg,
     now: Option<Timestamp>,
-    positive: Vec<String>,
-    negative: Vec<String>,
+    #[pyo3(from_py_with = crate::args::arg)] positive: Vec<String>,
+    #[pyo3(from_py_with = crate::args::arg)] negative: Vec<String>,
 ) -> PyResult<PyMetrics> {
     let rows = crate::types::interactions(test_interactions)?;
     let relevance = relevance(positive, negative);
@@ -238,8 +238,8 @@ impl PyUserScore {
 #[pyfunction]
 #[pyo3(signature = (recommended, relevant, k))]
 pub(crate) fn score_user(
-    recommended: Vec<String>,
-    relevant: Vec<String>,
+    #[pyo3(from_py_with = crate::args::arg)] recommended: Vec<String>,
+    #[pyo3(from_py_with = crate::args::arg)] relevant: Vec<String>,
     k: Count<usize>,
 ) -> PyUserScore {
     let s = eval::score_user(&recommended, &relevant, k.get());

@@ -23,10 +23,14 @@ use crate::types::{opt, py_bool, PyStrategy};
 /// `fnv1a32(str(fnv1a32(seed + value))) % 10000 / 10000`; any other version gives `None`.
 /// Strings are hashed as UTF-16 code units, like the JavaScript SDK.
 #[pyfunction]
-pub(crate) fn hash(seed: &str, value: &str, version: Count<i64>) -> Option<f64> {
+pub(crate) fn hash(
+    #[pyo3(from_py_with = crate::args::arg)] seed: String,
+    #[pyo3(from_py_with = crate::args::arg)] value: String,
+    version: Count<i64>,
+) -> Option<f64> {
     u32::try_from(version.get())
         .ok()
-        .and_then(|v| growthbook::hash(seed, value, v))
+        .and_then(|v| growthbook::hash(&seed, &value, v))
 }
 
 /// `n` equal weights of `1 / n` (an empty list for `n <= 0`). Raises `InvalidInputError`
@@ -46,7 +50,7 @@ pub(crate) fn get_equal_weights(n: Count<i64>) -> PyResult<Vec<f64>> {
 pub(crate) fn get_bucket_ranges(
     num_variations: Count<usize>,
     coverage: f64,
-    weights: Option<Vec<f64>>,
+    #[pyo3(from_py_with = crate::args::arg)] weights: Option<Vec<f64>>,
 ) -> PyResult<Vec<(f64, f64)>> {
     growthbook::get_bucket_ranges(num_variations.get(), coverage, weights.as_deref())
         .map_err(errors::to_py)
@@ -54,15 +58,21 @@ pub(crate) fn get_bucket_ranges(
 
 /// Index of the first range `(start, end)` with `start <= n < end`, or `-1` when none has.
 #[pyfunction]
-pub(crate) fn choose_variation(n: f64, ranges: Vec<(f64, f64)>) -> i32 {
+pub(crate) fn choose_variation(
+    n: f64,
+    #[pyo3(from_py_with = crate::args::arg)] ranges: Vec<(f64, f64)>,
+) -> i32 {
     growthbook::choose_variation(n, &ranges)
 }
 
 /// Whether `user_id` falls in the slice `[start, end)` of namespace `id`, given as
 /// `namespace=(id, start, end)`.
 #[pyfunction]
-pub(crate) fn in_namespace(user_id: &str, namespace: (String, f64, f64)) -> bool {
-    growthbook::in_namespace(user_id, (&namespace.0, namespace.1, namespace.2))
+pub(crate) fn in_namespace(
+    #[pyo3(from_py_with = crate::args::arg)] user_id: String,
+    #[pyo3(from_py_with = crate::args::arg)] namespace: (String, f64, f64),
+) -> bool {
+    growthbook::in_namespace(&user_id, (&namespace.0, namespace.1, namespace.2))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -149,12 +159,12 @@ impl PyExperiment {
         text_signature = "(key, variants, *, coverage=1.0, namespace=None, hash_version=2, seed=None)"
     )]
     fn new(
-        key: String,
+        #[pyo3(from_py_with = crate::args::arg)] key: String,
         variants: &Bound<'_, PyAny>,
         coverage: f64,
-        namespace: Option<(String, f64, f64)>,
+        #[pyo3(from_py_with = crate::args::arg)] namespace: Option<(String, f64, f64)>,
         hash_version: Count<i64>,
-        seed: Option<String>,
+        #[pyo3(from_py_with = crate::args::arg)] seed: Option<String>,
     ) -> PyResult<Self> {
         let hash_version = hash_version.get();
         let hash_version = u32::try_from(hash_version).map_err(|_| {
@@ -235,14 +245,21 @@ impl PyExperiment {
 
     /// Where `user_id` lands: an `Assignment`, or `None` when the user is not in the experiment
     /// (empty id, outside the namespace slice or outside the coverage). Deterministic.
-    fn assign(&self, user_id: &str) -> Option<PyAssignment> {
+    fn assign(
+        &self,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
+    ) -> Option<PyAssignment> {
         self.inner
-            .assign(user_id)
+            .assign(&user_id)
             .map(|a| PyAssignment::new(&self.inner, a))
     }
 
     /// `assign` for many users at once (the GIL released); one entry per user, in order.
-    fn assign_many(&self, py: Python<'_>, user_ids: Vec<String>) -> Vec<Option<PyAssignment>> {
+    fn assign_many(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] user_ids: Vec<String>,
+    ) -> Vec<Option<PyAssignment>> {
         py.detach(|| {
             user_ids
                 .iter()
@@ -338,10 +355,10 @@ impl PyExperimentEvent {
     /// An exposure event: `user_id` was shown variant `variant` of `experiment` at `timestamp`.
     #[staticmethod]
     fn exposure(
-        id: String,
-        experiment: String,
-        user_id: String,
-        variant: String,
+        #[pyo3(from_py_with = crate::args::arg)] id: String,
+        #[pyo3(from_py_with = crate::args::arg)] experiment: String,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
+        #[pyo3(from_py_with = crate::args::arg)] variant: String,
         timestamp: Timestamp,
     ) -> Self {
         PyExperimentEvent {
@@ -351,7 +368,12 @@ impl PyExperimentEvent {
 
     /// A conversion event: `user_id` converted while `experiment` ran, at `timestamp`.
     #[staticmethod]
-    fn conversion(id: String, experiment: String, user_id: String, timestamp: Timestamp) -> Self {
+    fn conversion(
+        #[pyo3(from_py_with = crate::args::arg)] id: String,
+        #[pyo3(from_py_with = crate::args::arg)] experiment: String,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
+        timestamp: Timestamp,
+    ) -> Self {
         PyExperimentEvent {
             inner: exp::ExperimentEvent::conversion(id, experiment, user_id, timestamp.0),
         }
@@ -598,8 +620,12 @@ impl PyExperimentTracker {
     }
 
     /// The registered experiment with this key, or `None`.
-    fn experiment(&self, py: Python<'_>, key: &str) -> Option<PyExperiment> {
-        self.with(py, |t| t.experiment(key).cloned())
+    fn experiment(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] key: String,
+    ) -> Option<PyExperiment> {
+        self.with(py, |t| t.experiment(&key).cloned())
             .map(|inner| PyExperiment { inner })
     }
 
@@ -609,10 +635,10 @@ impl PyExperimentTracker {
     fn record_exposure(
         &self,
         py: Python<'_>,
-        id: String,
-        experiment: String,
-        user_id: String,
-        variant: String,
+        #[pyo3(from_py_with = crate::args::arg)] id: String,
+        #[pyo3(from_py_with = crate::args::arg)] experiment: String,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
+        #[pyo3(from_py_with = crate::args::arg)] variant: String,
         timestamp: Timestamp,
     ) -> PyResult<bool> {
         let event = exp::ExperimentEvent::exposure(id, experiment, user_id, variant, timestamp.0);
@@ -624,9 +650,9 @@ impl PyExperimentTracker {
     fn record_conversion(
         &self,
         py: Python<'_>,
-        id: String,
-        experiment: String,
-        user_id: String,
+        #[pyo3(from_py_with = crate::args::arg)] id: String,
+        #[pyo3(from_py_with = crate::args::arg)] experiment: String,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
         timestamp: Timestamp,
     ) -> PyResult<bool> {
         let event = exp::ExperimentEvent::conversion(id, experiment, user_id, timestamp.0);
@@ -659,8 +685,12 @@ impl PyExperimentTracker {
     }
 
     /// Per-variant counts of experiment `key` (`NotFoundError` for an unknown key).
-    fn counts(&self, py: Python<'_>, key: &str) -> PyResult<PyExperimentCounts> {
-        self.with(py, |t| t.counts(key))
+    fn counts(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] key: String,
+    ) -> PyResult<PyExperimentCounts> {
+        self.with(py, |t| t.counts(&key))
             .map(PyExperimentCounts::from)
             .map_err(errors::to_py)
     }
@@ -678,7 +708,7 @@ impl PyExperimentTracker {
     fn report(
         &self,
         py: Python<'_>,
-        key: &str,
+        #[pyo3(from_py_with = crate::args::arg)] key: String,
         alpha: f64,
         mixing_variance: f64,
         srm_alpha: f64,
@@ -688,7 +718,7 @@ impl PyExperimentTracker {
             mixing_variance,
             srm_alpha,
         };
-        self.with(py, |t| t.report(key, &config))
+        self.with(py, |t| t.report(&key, &config))
             .map(PyReport::from)
             .map_err(errors::to_py)
     }

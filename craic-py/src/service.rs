@@ -82,7 +82,7 @@ impl OptionArgs {
                 window_secs: self.drift_window_secs,
                 ..svc::DriftOptions::default()
             },
-            source: None,
+            ..ServiceOptions::default()
         })
     }
 }
@@ -478,7 +478,7 @@ impl PyService {
     #[allow(clippy::too_many_arguments)]
     fn from_snapshot_file(
         py: Python<'_>,
-        path: PathBuf,
+        #[pyo3(from_py_with = crate::args::arg)] path: PathBuf,
         cache_capacity: Count<usize>,
         cache_ttl_secs: f64,
         holdout_fraction: f64,
@@ -507,7 +507,11 @@ impl PyService {
 
     /// Writes the serving model to `path` atomically (temporary file, fsync, rename): a crash
     /// leaves the old file or the new one. Raises `StorageError` (kind `io`) on an I/O failure.
-    fn save_snapshot(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+    fn save_snapshot(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] path: PathBuf,
+    ) -> PyResult<()> {
         py.detach(|| self.inner.save_snapshot(&path))
             .map_err(errors::service_to_py)
     }
@@ -524,17 +528,17 @@ impl PyService {
     fn recommend(
         &self,
         py: Python<'_>,
-        user_id: &str,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
         k: KArg,
         strategy: StrategyArg,
         now: Option<Timestamp>,
-        city: Option<String>,
-        exclude: Vec<String>,
+        #[pyo3(from_py_with = crate::args::arg)] city: Option<String>,
+        #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
         explain: bool,
         exclude_saved: Option<bool>,
     ) -> PyResult<Vec<PyRecommendation>> {
         let req = request(k, strategy, now, city, exclude, explain, exclude_saved);
-        py.detach(|| self.inner.recommend(user_id, &req))
+        py.detach(|| self.inner.recommend(&user_id, &req))
             .map(recommendations)
             .map_err(errors::service_to_py)
     }
@@ -560,11 +564,11 @@ impl PyService {
     fn set_preferences(
         &self,
         py: Python<'_>,
-        user_id: &str,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
         preferences: PyRef<'_, PyPreferences>,
     ) -> PyResult<()> {
         let preferences = preferences.inner.clone();
-        py.detach(|| self.inner.set_preferences(user_id, preferences))
+        py.detach(|| self.inner.set_preferences(&user_id, preferences))
             .map_err(errors::service_to_py)
     }
 
@@ -667,8 +671,12 @@ impl PyService {
 
     /// The metrics as CloudWatch Embedded Metric Format JSON lines (cumulative values) in
     /// `namespace`, stamped now.
-    fn metrics_emf(&self, py: Python<'_>, namespace: &str) -> String {
-        py.detach(|| self.inner.metrics_emf(namespace))
+    fn metrics_emf(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] namespace: String,
+    ) -> String {
+        py.detach(|| self.inner.metrics_emf(&namespace))
     }
 
     /// Registers an experiment (the same definition again is a no-op; another definition under
@@ -697,21 +705,21 @@ impl PyService {
     fn recommend_in_experiment(
         &self,
         py: Python<'_>,
-        key: &str,
-        user_id: &str,
+        #[pyo3(from_py_with = crate::args::arg)] key: String,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
         k: KArg,
         strategy: StrategyArg,
         now: Option<Timestamp>,
-        city: Option<String>,
-        exclude: Vec<String>,
+        #[pyo3(from_py_with = crate::args::arg)] city: Option<String>,
+        #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
         explain: bool,
         exclude_saved: Option<bool>,
-        exposure_id: Option<String>,
+        #[pyo3(from_py_with = crate::args::arg)] exposure_id: Option<String>,
     ) -> PyResult<PyExperimentRecommendations> {
         let req = request(k, strategy, now, city, exclude, explain, exclude_saved);
         py.detach(|| {
             self.inner
-                .recommend_in_experiment_with_id(key, user_id, &req, exposure_id.as_deref())
+                .recommend_in_experiment_with_id(&key, &user_id, &req, exposure_id.as_deref())
         })
         .map(PyExperimentRecommendations::from)
         .map_err(errors::service_to_py)
@@ -725,7 +733,7 @@ impl PyService {
     fn experiment_report(
         &self,
         py: Python<'_>,
-        key: &str,
+        #[pyo3(from_py_with = crate::args::arg)] key: String,
         alpha: f64,
         mixing_variance: f64,
         srm_alpha: f64,
@@ -735,7 +743,7 @@ impl PyService {
             mixing_variance,
             srm_alpha,
         };
-        py.detach(|| self.inner.experiment_report(key, &config))
+        py.detach(|| self.inner.experiment_report(&key, &config))
             .map(PyReport::from)
             .map_err(errors::service_to_py)
     }
@@ -744,8 +752,12 @@ impl PyService {
     /// window ending at `now` (unix seconds; default: the clock) against the training data.
     #[pyo3(signature = (now = None))]
     fn drift_report(&self, py: Python<'_>, now: Option<Timestamp>) -> PyDriftReport {
-        let now = ts(now).unwrap_or_else(unix_now);
-        py.detach(|| self.inner.drift_report_at(now)).into()
+        // Without `now`, the report ends now by the service's clock.
+        py.detach(|| match ts(now) {
+            Some(now) => self.inner.drift_report_at(now),
+            None => self.inner.drift_report(),
+        })
+        .into()
     }
 
     /// Replaces the alert rules: `DriftRule` / `ConversionFloorRule` objects or dicts

@@ -77,9 +77,12 @@ fn config_dict<'py>(py: Python<'py>, c: &SyntheticConfig) -> PyResult<Bound<'py,
 /// The settings of a preset (`"tiny"`, `"small"`, `"medium"`, `"large"`) as a dict; the keys
 /// are the overrides `generate` accepts.
 #[pyfunction]
-#[pyo3(signature = (preset = "small"))]
-pub(crate) fn preset_config<'py>(py: Python<'py>, preset: &str) -> PyResult<Bound<'py, PyDict>> {
-    config_dict(py, &self::preset(preset)?)
+#[pyo3(signature = (preset = String::from("small")), text_signature = "(preset='small')")]
+pub(crate) fn preset_config<'py>(
+    py: Python<'py>,
+    #[pyo3(from_py_with = crate::args::arg)] preset: String,
+) -> PyResult<Bound<'py, PyDict>> {
+    config_dict(py, &self::preset(&preset)?)
 }
 
 /// Generates a synthetic event-discovery dataset: users with hidden tastes (home city, genres,
@@ -93,19 +96,19 @@ pub(crate) fn preset_config<'py>(py: Python<'py>, preset: &str) -> PyResult<Boun
 /// or field raises `InvalidInputError` (kind `invalid_config`). Runs with the GIL released.
 #[pyfunction]
 #[pyo3(
-    signature = (preset = "small", *, seed = Count(42), **overrides),
+    signature = (preset = String::from("small"), *, seed = Count(42), **overrides),
     text_signature = "(preset='small', *, seed=42, **overrides)"
 )]
 pub(crate) fn generate(
     py: Python<'_>,
-    preset: &str,
+    #[pyo3(from_py_with = crate::args::arg)] preset: String,
     seed: Count<u64>,
     overrides: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyDataset> {
-    let mut config = self::preset(preset)?.with_seed(seed.get());
+    let mut config = self::preset(&preset)?.with_seed(seed.get());
     if let Some(overrides) = overrides {
         for (name, value) in overrides.iter() {
-            let name: String = name.extract()?;
+            let name: String = crate::args::arg(&name)?;
             set_field(&mut config, &name, &value)?;
         }
     }
@@ -222,17 +225,22 @@ impl PyDataset {
 
     /// The hidden chance, in `[0, 1]`, that `user_id` converts when shown `item_id` (taste match
     /// × the item's appeal): the ground truth a recommender tries to recover. 0 for unknown ids.
-    fn affinity(&self, user_id: &str, item_id: &str) -> f64 {
-        self.inner.affinity(user_id, item_id)
+    fn affinity(
+        &self,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
+        #[pyo3(from_py_with = crate::args::arg)] item_id: String,
+    ) -> f64 {
+        self.inner.affinity(&user_id, &item_id)
     }
 
     /// Writes `items.csv`, `preferences.csv` and `interactions.csv` into `directory` (created if
     /// missing) with the core's CSV writers; returns the three paths. Lists inside a field are
-    /// `|`-separated, times unix seconds. Raises `OSError` when a file cannot be written.
+    /// `|`-separated, times unix seconds. Raises `StorageError` (an `OSError`, kind `io`) when a
+    /// file cannot be written.
     fn write_csv(
         &self,
         py: Python<'_>,
-        directory: PathBuf,
+        #[pyo3(from_py_with = crate::args::arg)] directory: PathBuf,
     ) -> PyResult<(PathBuf, PathBuf, PathBuf)> {
         let data = &self.inner;
         py.detach(|| -> std::io::Result<_> {
@@ -247,7 +255,7 @@ impl PyDataset {
             data.write_interactions_csv(BufWriter::new(File::create(&paths.2)?))?;
             Ok(paths)
         })
-        .map_err(errors::io_to_py)
+        .map_err(|e| errors::io_to_py(e, &directory))
     }
 
     /// The three CSV documents `(items, preferences, interactions)` as strings (see

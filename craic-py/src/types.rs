@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use craic_core as core;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyInt, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyInt, PyMapping, PyTuple};
 
 use crate::args::{ts, Count, Timestamp};
 use crate::errors;
@@ -65,7 +65,7 @@ impl PyConfig {
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        kinds: Option<BTreeMap<String, f64>>,
+        #[pyo3(from_py_with = crate::args::arg)] kinds: Option<BTreeMap<String, f64>>,
         half_life_secs: Option<f64>,
         neighbours: Count<usize>,
         neighbour_buffer: Count<usize>,
@@ -78,7 +78,7 @@ impl PyConfig {
         preference_weight: f64,
         popularity_prior: f64,
         artist_prior: f64,
-        content_weights: Option<BTreeMap<String, f64>>,
+        #[pyo3(from_py_with = crate::args::arg)] content_weights: Option<BTreeMap<String, f64>>,
         max_k: Count<usize>,
     ) -> PyResult<Self> {
         let mut weights = DEFAULT.content_weights.clone();
@@ -255,14 +255,14 @@ impl PyItem {
         genres = Vec::new(), artists = Vec::new(), ends_at = None, tags = Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        id: String,
+        #[pyo3(from_py_with = crate::args::arg)] id: String,
         starts_at: Timestamp,
-        city: String,
-        venue: String,
-        genres: Vec<String>,
-        artists: Vec<String>,
+        #[pyo3(from_py_with = crate::args::arg)] city: String,
+        #[pyo3(from_py_with = crate::args::arg)] venue: String,
+        #[pyo3(from_py_with = crate::args::arg)] genres: Vec<String>,
+        #[pyo3(from_py_with = crate::args::arg)] artists: Vec<String>,
         ends_at: Option<Timestamp>,
-        tags: Vec<String>,
+        #[pyo3(from_py_with = crate::args::arg)] tags: Vec<String>,
     ) -> Self {
         PyItem {
             inner: core::Item {
@@ -354,7 +354,11 @@ pub struct PyPreferences {
 impl PyPreferences {
     #[new]
     #[pyo3(signature = (*, genres = Vec::new(), artists = Vec::new(), cities = Vec::new()))]
-    fn new(genres: Vec<String>, artists: Vec<String>, cities: Vec<String>) -> Self {
+    fn new(
+        #[pyo3(from_py_with = crate::args::arg)] genres: Vec<String>,
+        #[pyo3(from_py_with = crate::args::arg)] artists: Vec<String>,
+        #[pyo3(from_py_with = crate::args::arg)] cities: Vec<String>,
+    ) -> Self {
         PyPreferences {
             inner: core::Preferences {
                 genres,
@@ -402,7 +406,12 @@ pub struct PyInteraction {
 #[pymethods]
 impl PyInteraction {
     #[new]
-    fn new(user_id: String, item_id: String, kind: String, timestamp: Timestamp) -> Self {
+    fn new(
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
+        #[pyo3(from_py_with = crate::args::arg)] item_id: String,
+        #[pyo3(from_py_with = crate::args::arg)] kind: String,
+        timestamp: Timestamp,
+    ) -> Self {
         PyInteraction {
             inner: core::Interaction {
                 user_id,
@@ -569,8 +578,11 @@ pub(crate) fn preferences_map(
 ) -> PyResult<Vec<(String, core::Preferences)>> {
     let mut prefs = Vec::new();
     if let Some(mapping) = mapping {
-        for pair in mapping.call_method0("items")?.try_iter()? {
-            let (user, p): (String, PyRef<'_, PyPreferences>) = pair?.extract()?;
+        let mapping = mapping.cast::<PyMapping>().map_err(|_| {
+            PyTypeError::new_err("preferences must be a mapping of user id to Preferences")
+        })?;
+        for pair in mapping.items()?.try_iter()? {
+            let (user, p): (String, PyRef<'_, PyPreferences>) = crate::args::arg(&pair?)?;
             prefs.push((user, p.inner.clone()));
         }
     }

@@ -10,7 +10,7 @@ use craic_core::{Error, Interaction, Recommendation, Request, CLICK, SAVE};
 
 use super::error::ServiceResult;
 use super::metrics::{CONVERSIONS, EXPOSURES};
-use super::{lock, unix_now, Inner, Service};
+use super::{lock, Inner, Service};
 
 /// Conversion buckets are kept this long (seconds) for conversion-floor alerts.
 const BUCKET_RETENTION_SECS: i64 = 7 * 86_400;
@@ -40,7 +40,9 @@ pub(crate) struct ExperimentsState {
 }
 
 impl ExperimentsState {
-    fn bump(&mut self, experiment: &str, variant: &str, at: i64, exposure: bool) {
+    /// Counts an exposure or conversion at `at` (the event's time) into its bucket; buckets
+    /// ending more than the retention before `now` (the service's clock) are dropped.
+    fn bump(&mut self, experiment: &str, variant: &str, at: i64, now: i64, exposure: bool) {
         let end = (at.div_euclid(BUCKET_SECS) + 1) * BUCKET_SECS;
         let e = self
             .buckets
@@ -51,7 +53,7 @@ impl ExperimentsState {
         } else {
             e.1 += 1;
         }
-        let oldest = unix_now() - BUCKET_RETENTION_SECS;
+        let oldest = now - BUCKET_RETENTION_SECS;
         self.buckets.retain(|k, _| k.2 > oldest);
     }
 }
@@ -90,7 +92,7 @@ pub(crate) fn observe_interactions(inner: &Inner, xs: &[Interaction]) {
                 );
                 let ev = ExperimentEvent::conversion(id, &exp, &x.user_id, x.timestamp);
                 if matches!(st.tracker.record(&ev), Ok(true)) && x.timestamp >= first {
-                    st.bump(&exp, &variant, x.timestamp, false);
+                    st.bump(&exp, &variant, x.timestamp, inner.now(), false);
                     counted.push((exp, variant));
                 }
             }
@@ -159,7 +161,9 @@ impl Service {
             .unwrap_or_default();
         let req = request.clone().strategy(assignment.strategy);
         let recommendations = self.recommend(user, &req)?;
-        let now = unix_now();
+        // The exposure happens at the request's time (a replayed or backfilled request keeps
+        // its own), else now by the service's clock.
+        let now = request.now.unwrap_or_else(|| self.inner.now());
         let id = match exposure_id {
             Some(id) => id.to_owned(),
             None => format!(
@@ -173,7 +177,7 @@ impl Service {
             let mut st = lock(&self.inner.experiments);
             let new = st.tracker.record(&ev)?;
             if new {
-                st.bump(key, &variant, now, true);
+                st.bump(key, &variant, now, self.inner.now(), true);
                 let list = st.exposed.entry(user.to_owned()).or_default();
                 if !list.iter().any(|(e, _, _)| e == key) {
                     list.push((key.to_owned(), variant.clone(), now));

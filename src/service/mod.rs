@@ -28,6 +28,14 @@
 //! mutex, so a write lands either in the old model before the new one was caught up, or in the
 //! new one — never lost.
 //!
+//! # Time
+//! Every time the service uses comes from the request or event (`Request::now`, an
+//! interaction's timestamp) or, when it carries none, from one injectable [`Clock`]
+//! ([`ServiceOptions::clock`], the wall clock by default; [`ManualClock`] in tests): cache
+//! expiry, model versions and creation times, retrain start and end, exposure stamps (the
+//! request's `now` when given, so replayed requests keep their time), the schedule, drift and
+//! alert reports, the model-age gauge and EMF timestamps. See [`clock`](Clock).
+//!
 //! # Cache
 //! Lists are cached per (user, request options, model version) for [`ServiceOptions::cache_ttl`]
 //! (6 h by default) in a bounded LRU ([`ServiceOptions::cache_capacity`]). The key includes the
@@ -73,6 +81,7 @@
 //! | `craic_alerts_firing` | gauge | | alerts firing at the last check |
 
 mod cache;
+mod clock;
 mod error;
 mod experiments;
 mod metrics;
@@ -86,13 +95,14 @@ mod training;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use craic_core::cache::DEFAULT_TTL_MS;
 use craic_core::synthetic::Dataset;
 use craic_core::{Config, Engine, Interaction, Item, Preferences};
 
+pub use clock::{Clock, ManualClock, StopSignal, SystemClock};
 pub use error::{ServiceError, ServiceResult};
 pub use experiments::ExperimentRecommendations;
 pub use monitor::{DriftOptions, DriftReport, FeatureDrift, FEATURES as DRIFT_FEATURES};
@@ -107,13 +117,6 @@ use metrics::ServiceMetrics;
 /// its data consistent, so a panic elsewhere must not turn into a panic of every caller).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Current unix time in seconds.
-pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Describes the serving model.
@@ -143,6 +146,9 @@ pub struct ServiceOptions {
     pub drift: DriftOptions,
     /// Where retrains load their data from. `None`: an [`InMemorySource`].
     pub source: Option<Arc<dyn TrainingSource>>,
+    /// Where the service reads the time when a request or event does not carry it (see
+    /// [`Clock`]). Default [`SystemClock`]; tests use a [`ManualClock`].
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for ServiceOptions {
@@ -154,6 +160,7 @@ impl Default for ServiceOptions {
             history_len: 50,
             drift: DriftOptions::default(),
             source: None,
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -170,6 +177,7 @@ impl fmt::Debug for ServiceOptions {
                 "source",
                 &self.source.as_ref().map(|_| "dyn TrainingSource"),
             )
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -214,7 +222,6 @@ pub(crate) struct Inner {
     pub writes: Mutex<WriteState>,
     pub cache: RecCache,
     pub metrics: ServiceMetrics,
-    pub started: Instant,
     pub retrain_running: Mutex<bool>,
     pub retrain_done: Condvar,
     pub history: Mutex<std::collections::VecDeque<RetrainOutcome>>,
@@ -222,6 +229,18 @@ pub(crate) struct Inner {
     pub monitor: Mutex<monitor::MonitorState>,
     #[allow(clippy::type_complexity)]
     pub alert_callbacks: Mutex<Vec<Arc<dyn Fn(&craic_core::alerts::Alert) + Send + Sync>>>,
+}
+
+impl Inner {
+    /// The service's clock ([`ServiceOptions::clock`]).
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.options.clock
+    }
+
+    /// Unix seconds by the service's clock.
+    pub fn now(&self) -> i64 {
+        self.options.clock.now()
+    }
 }
 
 /// The production wrapper around an [`Engine`]; see the [module docs](self). Cheap to clone
@@ -276,9 +295,10 @@ impl Service {
         options: ServiceOptions,
         source: Arc<dyn TrainingSource>,
     ) -> Service {
+        let now = options.clock.now();
         let info = info.unwrap_or_else(|| ModelInfo {
-            version: format!("v1-{}", unix_now()),
-            created_at: unix_now(),
+            version: format!("v1-{now}"),
+            created_at: now,
             metrics: BTreeMap::new(),
         });
         // Continue the numbering of a restored version (`v7-...` → the next one is `v8-...`).
@@ -305,7 +325,6 @@ impl Service {
                 models,
             }),
             metrics,
-            started: Instant::now(),
             retrain_running: Mutex::new(false),
             retrain_done: Condvar::new(),
             history: Mutex::new(Default::default()),
@@ -338,12 +357,13 @@ impl Service {
     pub fn swap_engine(&self, engine: Engine) -> String {
         let mut w = lock(&self.inner.writes);
         w.models += 1;
-        let version = format!("v{}-{}", w.models, unix_now());
+        let now = self.inner.now();
+        let version = format!("v{}-{now}", w.models);
         self.inner.serving.store(Arc::new(Serving {
             engine,
             info: ModelInfo {
                 version: version.clone(),
-                created_at: unix_now(),
+                created_at: now,
                 metrics: BTreeMap::new(),
             },
             seq: w.models,
@@ -373,9 +393,7 @@ impl Service {
     /// CloudWatch EMF JSON lines (cumulative values) with the given namespace, stamped now.
     pub fn metrics_emf(&self, namespace: &str) -> String {
         self.refresh_gauges();
-        let ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
+        let ms = self.inner.clock().now_ms();
         self.inner.metrics.registry.to_emf(namespace, ms)
     }
 
@@ -389,7 +407,7 @@ impl Service {
         self.inner
             .metrics
             .model_age
-            .set((unix_now() - created).max(0) as f64);
+            .set((self.inner.now() - created).max(0) as f64);
     }
 }
 

@@ -9,7 +9,7 @@ use craic_core::{Engine, Interaction, Recommendation, Request};
 
 use super::error::ServiceResult;
 use super::training::TrainingData;
-use super::{lock, unix_now, Inner, Service};
+use super::{lock, Inner, Service};
 
 /// Drift feature names.
 pub const FEATURES: [&str; 4] = ["interaction_kind", "genre", "city", "score"];
@@ -250,7 +250,7 @@ pub(crate) fn observe_interactions(inner: &Inner, engine: &Engine, xs: &[Interac
 impl Service {
     /// PSI of every monitored feature, the current window ending now.
     pub fn drift_report(&self) -> DriftReport {
-        self.drift_report_at(unix_now())
+        self.drift_report_at(self.inner.now())
     }
 
     /// PSI of every monitored feature, the current window ending at `now` (unix seconds):

@@ -9,7 +9,7 @@ use craic_core::evaluation::{evaluate_relevant, time_split, Metrics, Relevance};
 use craic_core::{Config, Engine, Request, Strategy};
 
 use super::error::{ServiceError, ServiceResult};
-use super::{lock, monitor, unix_now, Inner, ModelInfo, PendingOp, Service, Serving};
+use super::{lock, monitor, Inner, ModelInfo, PendingOp, Service, Serving};
 
 /// Acceptance rule for a retrained candidate (compared on the same holdout).
 #[derive(Debug, Clone, PartialEq)]
@@ -261,7 +261,7 @@ impl Service {
                     }
                 }
                 if out.is_ok() {
-                    svc.check_alerts(unix_now());
+                    svc.check_alerts(svc.inner.now());
                 }
                 out
             });
@@ -277,7 +277,7 @@ impl Service {
     fn run_retrain(&self, config: Option<Config>) -> ServiceResult<RetrainOutcome> {
         let inner = &self.inner;
         let t0 = Instant::now();
-        let started_at = unix_now();
+        let started_at = inner.now();
         let old = inner.serving.load_full();
         let serving_config = old.engine.config();
         let candidate_config = config.unwrap_or_else(|| serving_config.clone());
@@ -343,7 +343,8 @@ impl Service {
             let rest = w.pending.take().unwrap_or_default();
             outcome.pending_applied += replay(&engine, rest);
             w.models += 1;
-            let version = format!("v{}-{}", w.models, unix_now());
+            let now = inner.now();
+            let version = format!("v{}-{now}", w.models);
             let m = |x: &Metrics, p: &str| {
                 [
                     (format!("{p}ndcg@{}", x.k), x.ndcg),
@@ -355,7 +356,7 @@ impl Service {
             };
             let info = ModelInfo {
                 version: version.clone(),
-                created_at: unix_now(),
+                created_at: now,
                 metrics: m(&metrics.candidate, "")
                     .into_iter()
                     .chain(m(&metrics.popularity, "popularity_"))
@@ -372,7 +373,7 @@ impl Service {
             lock(&inner.monitor).replace_reference(monitor_state);
             outcome.new_version = Some(version);
         }
-        outcome.finished_at = unix_now();
+        outcome.finished_at = inner.now();
         outcome.duration = t0.elapsed();
         Ok(outcome)
     }

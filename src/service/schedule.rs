@@ -1,14 +1,13 @@
 //! Daily retrain schedule: [`Schedule`] (pure next-run computation) and the thread behind
 //! [`ScheduleHandle`].
 
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 use craic_core::Error;
 
 use super::error::{ServiceError, ServiceResult};
-use super::{lock, unix_now, Service};
+use super::{Service, StopSignal};
 
 const DAY: i64 = 86_400;
 
@@ -52,7 +51,7 @@ impl Schedule {
 /// Runs scheduled retrains until dropped (or [`ScheduleHandle::stop`]ped).
 #[derive(Debug)]
 pub struct ScheduleHandle {
-    stop: Arc<(Mutex<bool>, Condvar)>,
+    stop: Arc<StopSignal>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -63,8 +62,7 @@ impl ScheduleHandle {
     }
 
     fn shutdown(&mut self) {
-        *lock(&self.stop.0) = true;
-        self.stop.1.notify_all();
+        self.stop.stop();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -82,33 +80,23 @@ impl Service {
     /// configuration (skipping the run if a retrain is already running — never two at once),
     /// then checks the alerts, and so on until the handle is dropped.
     pub fn start_schedule(&self, schedule: Schedule) -> ScheduleHandle {
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let stop = Arc::new(StopSignal::default());
         let svc = self.clone();
-        let flag = Arc::clone(&stop);
+        let signal = Arc::clone(&stop);
+        // The first run is the first after now, read before the thread starts: a clock moved
+        // right after this call is seen by the thread.
+        let mut next = schedule.next_after(self.inner.now());
         let thread = std::thread::spawn(move || loop {
-            let next = schedule.next_after(unix_now());
-            // Sleep until `next`, waking early only to stop.
-            let mut stopped = lock(&flag.0);
-            loop {
-                if *stopped {
-                    return;
-                }
-                let left = next - unix_now();
-                if left <= 0 {
-                    break;
-                }
-                let wait = Duration::from_secs(left.min(3600) as u64);
-                stopped = flag
-                    .1
-                    .wait_timeout(stopped, wait)
-                    .map(|(g, _)| g)
-                    .unwrap_or_else(|p| p.into_inner().0);
+            // Sleep until `next` by the service's clock, waking early only to stop.
+            if svc.inner.clock().wait_until(next, &signal) {
+                return;
             }
-            drop(stopped);
             if let Ok(job) = svc.try_retrain(None) {
                 let _ = job.wait();
             }
-            svc.check_alerts(unix_now());
+            let now = svc.inner.now();
+            svc.check_alerts(now);
+            next = schedule.next_after(now);
         });
         ScheduleHandle {
             stop,

@@ -9,11 +9,12 @@ use craic_core::{Interaction, Item, Preferences, Recommendation, Request};
 
 use super::cache::{fingerprint, CachedRec};
 use super::error::ServiceResult;
-use super::{experiments, lock, monitor, unix_now, PendingOp, Service};
+use super::{experiments, lock, monitor, PendingOp, Service};
 
 impl Service {
+    /// Cache time: milliseconds by the service's clock (0 before the epoch).
     fn now_ms(&self) -> u64 {
-        u64::try_from(self.inner.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+        u64::try_from(self.inner.clock().now_ms()).unwrap_or(0)
     }
 
     /// Recommends for `user` like [`craic_core::Engine::recommend`], through the cache (see the
@@ -34,7 +35,7 @@ impl Service {
 
     fn recommend_inner(&self, user: &str, req: &Request) -> ServiceResult<Vec<Recommendation>> {
         let serving = self.inner.serving.load_full();
-        let now = req.now.unwrap_or_else(unix_now);
+        let now = req.now.unwrap_or_else(|| self.inner.now());
         let fp = fingerprint(req);
         let now_ms = self.now_ms();
         let cache = &self.inner.cache;

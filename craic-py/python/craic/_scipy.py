@@ -19,6 +19,8 @@ def to_scipy(engine: Engine) -> tuple[Any, list[str], list[str]]:
     ``ImportError`` without it.
     """
     # Optional dependency, imported only when asked for (and untyped: scipy ships no stubs).
+    if not callable(getattr(engine, "interaction_matrix", None)):
+        raise TypeError(f"to_scipy expects an Engine, got {type(engine).__name__}")
     sparse = importlib.import_module("scipy.sparse")
     indptr, indices, data, shape, user_ids, item_ids = engine.interaction_matrix()
     return sparse.csr_matrix((data, indices, indptr), shape=shape), user_ids, item_ids

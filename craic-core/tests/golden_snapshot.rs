@@ -1,0 +1,124 @@
+//! A golden snapshot file: `testdata/golden/model-v1.snap`, written once from a small,
+//! deterministic engine (the shared fixture plus a few users' stated preferences). The current
+//! code must decode it to the expected model and re-encode it byte for byte, so any change of
+//! the on-disk format (container, bincode layout, a field added, renamed or reordered) fails
+//! here and gets a deliberate new format version instead of silently breaking stored snapshots.
+//!
+//! To write the file (only when it does not exist yet, e.g. for a new format version):
+//! `CRAIC_WRITE_GOLDEN=1 cargo test --workspace --test golden_snapshot`.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use craic_core::{Engine, Preferences, Request, SnapshotMeta, Strategy};
+
+fn golden_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/golden/model-v1.snap")
+}
+
+fn meta() -> SnapshotMeta {
+    SnapshotMeta {
+        version: "golden-v1".into(),
+        created_at: T0,
+        metrics: [("ndcg@10".to_owned(), 0.5), ("recall@10".to_owned(), 0.25)]
+            .into_iter()
+            .collect(),
+        ..SnapshotMeta::default()
+    }
+}
+
+/// The fixture engine, with stated preferences for enough users that a hash-ordered map
+/// would come out in a different order from one build to the next.
+fn golden_engine() -> Engine {
+    let e = engine();
+    let genres = ["folk", "techno", "jazz", "comedy", "house"];
+    for n in 0..24 {
+        let prefs = Preferences::new(
+            [genres[n % 5]],
+            [format!("artist-{}", n % 3)],
+            [if n % 2 == 0 { "dublin" } else { "cork" }],
+        );
+        e.set_preferences(&format!("pref-{n}"), prefs).unwrap();
+    }
+    e
+}
+
+fn users() -> Vec<String> {
+    let mut users: Vec<String> = ["ana", "ben", "cat", "dan", "eve", "newbie", "nobody"]
+        .map(String::from)
+        .to_vec();
+    users.extend((0..24).map(|n| format!("pref-{n}")));
+    users
+}
+
+/// Before: the preferences were serialised in hash order, so two equal engines (or the same
+/// one encoded in two processes) gave different snapshot bytes.
+#[test]
+fn equal_engines_encode_to_equal_bytes() {
+    let a = golden_engine().to_snapshot(&meta()).unwrap();
+    let b = golden_engine().to_snapshot(&meta()).unwrap();
+    assert!(a == b, "two equal engines gave different snapshot bytes");
+}
+
+#[test]
+fn golden_snapshot_decodes_to_the_expected_model_and_re_encodes_byte_identically() {
+    let path = golden_path();
+    let expected = golden_engine();
+    if !path.exists() && std::env::var_os("CRAIC_WRITE_GOLDEN").is_some() {
+        std::fs::write(&path, expected.to_snapshot(&meta()).unwrap()).unwrap();
+    }
+    let golden = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (write it once with CRAIC_WRITE_GOLDEN=1)",
+            path.display()
+        )
+    });
+
+    // The current code decodes it: metadata, counts, neighbours and recommendations are those
+    // of the engine it was written from.
+    let (loaded, m) = Engine::from_snapshot(&golden).unwrap();
+    assert_eq!(
+        m,
+        SnapshotMeta {
+            watermark: Some(T0 + 130),
+            interactions: 14,
+            ..meta()
+        }
+    );
+    assert_eq!(loaded.stats(), expected.stats());
+    assert_eq!(loaded.config(), expected.config());
+    for user in users() {
+        assert_eq!(
+            loaded.neighbours(&user),
+            expected.neighbours(&user),
+            "{user}"
+        );
+        assert_eq!(
+            loaded.preferences(&user),
+            expected.preferences(&user),
+            "{user}"
+        );
+        for s in Strategy::ALL {
+            let r = Request::new(5).strategy(s).now(NOW).explain(true);
+            assert_eq!(
+                loaded.recommend(&user, &r).unwrap(),
+                expected.recommend(&user, &r).unwrap(),
+                "{user} {s:?}"
+            );
+        }
+    }
+    loaded.verify_neighbours(0.0).unwrap();
+
+    // ... and encodes the same model to the same bytes, whether decoded or built afresh.
+    let meta = m;
+    assert!(
+        loaded.to_snapshot(&meta).unwrap() == golden,
+        "re-encoding changed the bytes"
+    );
+    assert!(
+        expected.to_snapshot(&meta).unwrap() == golden,
+        "the current code writes a different format for the same model"
+    );
+}
