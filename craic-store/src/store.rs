@@ -21,7 +21,7 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a
 /// Implementations are `Send + Sync` and cheap to share: call methods concurrently from many
 /// tasks. Writes of one call are atomic (one transaction) unless a method says otherwise.
 pub trait Store: Send + Sync + std::fmt::Debug {
-    /// `"sqlite"` or `"mysql"`.
+    /// `"sqlite"`, `"mysql"` or `"dynamodb"`.
     fn backend(&self) -> &'static str;
 
     /// Inserts or replaces events (metadata replaced whole). Every item is validated first.
@@ -100,7 +100,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 ///
 /// - `sqlite:///absolute/path/to.db`, `sqlite://relative/path.db` or `sqlite::memory:`
 ///   (feature `sqlite`);
-/// - `mysql://user:pass@host:port/db` (feature `mysql`): the database must exist.
+/// - `mysql://user:pass@host:port/db` (feature `mysql`): the database must exist;
+/// - `dynamodb://table-prefix?endpoint=...&region=...` (feature `dynamodb`): credentials from
+///   the standard AWS chain; the tables are created if missing.
 ///
 /// Errors: `InvalidUrl` for an unknown scheme or a backend whose feature is off;
 /// `Unavailable` when the database cannot be reached.
@@ -117,8 +119,17 @@ pub async fn open(url: &str) -> Result<Box<dyn Store>> {
         #[cfg(not(feature = "mysql"))]
         return Err(StoreError::invalid_url(url, "the `mysql` feature is off"));
     }
+    if url.starts_with("dynamodb://") {
+        #[cfg(feature = "dynamodb")]
+        return Ok(Box::new(crate::dynamodb::DynamoStore::open(url).await?));
+        #[cfg(not(feature = "dynamodb"))]
+        return Err(StoreError::invalid_url(
+            url,
+            "the `dynamodb` feature is off",
+        ));
+    }
     Err(StoreError::invalid_url(
         url,
-        "unknown scheme (expected sqlite: or mysql://)",
+        "unknown scheme (expected sqlite:, mysql:// or dynamodb://)",
     ))
 }
