@@ -203,11 +203,14 @@ async fn concurrent_appenders_and_a_tailer_miss_nothing() {
         }));
     }
     let distinct = (WRITERS - 1) * PER;
+    let writing = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let tailer = {
-        let store = Arc::clone(&store);
+        let (store, writing) = (Arc::clone(&store), Arc::clone(&writing));
         tokio::spawn(async move {
             let (mut cursor, mut seen) = (Cursor::START, Vec::new());
-            while seen.len() < distinct {
+            loop {
+                // Read after the writers finished, so the last empty page is the end.
+                let done = !writing.load(Ordering::SeqCst);
                 let page = store.read_log(cursor, 37).await.unwrap();
                 for r in &page.records {
                     assert_eq!(r.cursor.0, cursor.0 + 1, "gapless, in order");
@@ -215,17 +218,21 @@ async fn concurrent_appenders_and_a_tailer_miss_nothing() {
                     seen.push(r.key.clone());
                 }
                 assert!(page.malformed.is_empty());
+                if done && page.is_empty() {
+                    return seen;
+                }
                 tokio::task::yield_now().await;
             }
-            seen
         })
     };
     let mut inserted = 0;
     for w in writers {
         inserted += w.await.unwrap().0;
     }
+    writing.store(false, Ordering::SeqCst);
     assert_eq!(inserted, distinct as u64, "every distinct entry once");
     let seen = tailer.await.unwrap();
+    assert_eq!(seen.len(), distinct, "the tailer saw every row");
     let mut keys = seen.clone();
     keys.sort();
     keys.dedup();
@@ -383,4 +390,68 @@ async fn server_gone_mid_ingest_then_rerun_is_exact() {
     }
     assert_eq!(n, N);
     back.abort();
+}
+
+/// A fake DynamoDB that throttles every request: the store retries (the SDK's standard mode,
+/// with backoff), then reports `Unavailable` — the throttling is never swallowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_is_retried_then_unavailable() {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let requests = Arc::new(AtomicU32::new(0));
+    let server = {
+        let requests = Arc::clone(&requests);
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let requests = Arc::clone(&requests);
+                tokio::spawn(async move {
+                    let mut socket = BufReader::new(socket);
+                    loop {
+                        let (mut line, mut length) = (String::new(), 0usize);
+                        // Request line and headers, then the body.
+                        loop {
+                            line.clear();
+                            if socket.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                return;
+                            }
+                            let lower = line.to_ascii_lowercase();
+                            if let Some(v) = lower.strip_prefix("content-length:") {
+                                length = v.trim().parse().unwrap_or(0);
+                            }
+                            if line == "\r\n" {
+                                break;
+                            }
+                        }
+                        let mut body = vec![0; length];
+                        if socket.read_exact(&mut body).await.is_err() {
+                            return;
+                        }
+                        requests.fetch_add(1, Ordering::SeqCst);
+                        let json = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}"#;
+                        let reply = format!(
+                            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\n\
+                             Content-Length: {}\r\n\r\n{json}",
+                            json.len()
+                        );
+                        if socket.get_mut().write_all(reply.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        })
+    };
+    let throttled = url("craic_throttled", &format!("http://127.0.0.1:{port}"));
+    let err = DynamoStore::open_with_static_credentials(&throttled, KEY.0, KEY.1)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Unavailable, "{err}");
+    assert!(
+        err.to_string().contains("ProvisionedThroughputExceeded"),
+        "{err}"
+    );
+    let n = requests.load(Ordering::SeqCst);
+    assert!(n >= 2, "retried: {n} requests");
+    server.abort();
 }

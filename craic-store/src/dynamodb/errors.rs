@@ -126,17 +126,16 @@ pub(super) async fn transact(
                 }
                 r
             }
-            Some(TransactWriteItemsError::TransactionInProgressException(_))
-            | Some(TransactWriteItemsError::ProvisionedThroughputExceededException(_))
-            | Some(TransactWriteItemsError::RequestLimitExceeded(_))
-            | Some(TransactWriteItemsError::ThrottlingException(_)) => {
-                backoff(attempt).await;
-                continue;
-            }
+            // Throttling and transport errors were already retried by the SDK: `Unavailable`.
             _ => return Err(sdk(err)),
         };
         if reasons.iter().any(|r| r == "ConditionalCheckFailed") {
             return Ok(Err(reasons));
+        }
+        if reasons.iter().any(|r| r == "ValidationError") {
+            return Err(StoreError::InvalidInput(format!(
+                "transaction rejected: {reasons:?}"
+            )));
         }
         if !reasons
             .iter()

