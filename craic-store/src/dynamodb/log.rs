@@ -94,13 +94,34 @@ async fn append_group(db: &Db, group: &[&LogEntry]) -> Result<u64> {
         let h = head(db).await?;
         match transact(db, append_actions(db, h, &fresh)?).await? {
             Ok(()) => return Ok(fresh.len() as u64),
+            // Actions: the head, then (log row, idempotency record) pairs. A log row that
+            // exists although the head is below it is not contention: the head was moved
+            // behind the store's back, and retrying cannot help.
+            Err(reasons) if log_row_exists(&reasons) => {
+                return Err(StoreError::Backend {
+                    backend: "dynamodb",
+                    message: format!(
+                        "log rows after head {h} already exist: the head counter is behind the log"
+                    ),
+                })
+            }
             // Another appender moved the head, or stored one of these keys: re-read both.
-            Err(_reasons) => backoff(attempt).await,
+            Err(_) => backoff(attempt).await,
         }
     }
     Err(StoreError::Unavailable(format!(
         "log append still contended after {MAX_ATTEMPTS} attempts"
     )))
+}
+
+/// True when a log-row put (odd action index) failed its condition while the head's condition
+/// held (under contention both fail: the other appender wrote those rows and moved the head).
+fn log_row_exists(reasons: &[String]) -> bool {
+    reasons.first().map(String::as_str) == Some("None")
+        && reasons
+            .iter()
+            .enumerate()
+            .any(|(i, r)| i % 2 == 1 && r == "ConditionalCheckFailed")
 }
 
 /// The transaction appending `fresh` after head `h`.
@@ -281,6 +302,18 @@ fn decode(page: &mut LogPage, seq: u64, row: &Row) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_log_row_ahead_of_the_head_is_not_contention() {
+        let r = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let cc = "ConditionalCheckFailed";
+        assert!(super::log_row_exists(&r(&["None", cc, "None"])));
+        assert!(!super::log_row_exists(&r(&[cc, cc, "None"])), "contention");
+        assert!(
+            !super::log_row_exists(&r(&["None", "None", cc])),
+            "a duplicate key"
+        );
+    }
+
     #[test]
     fn buckets_split_the_sequence() {
         assert_eq!(super::bucket(1), "b0");
