@@ -112,7 +112,7 @@ fn start() -> DynamoLocal {
         .and_then(|l| l.local_addr())
         .expect("a free loopback port")
         .port();
-    let log_path = install_dir().join(format!("server-{port}.log"));
+    let log_path = install_dir().join("server.log");
     let log = std::fs::File::create(&log_path).expect("create the server log");
     let child = Command::new("sh")
         .arg("-c")
