@@ -56,6 +56,16 @@ where
         return classify(code, format!("{}: {text}", code.unwrap_or("unknown error")));
     }
     let message = DisplayErrorContext(&e).to_string();
+    // Resolving credentials fails inside the dispatch too: a configuration problem, not an
+    // outage (the SDK's error names it only in its text).
+    if let SdkError::DispatchFailure(d) = &e {
+        if d.is_other() && message.contains("loading credentials") {
+            return StoreError::Backend {
+                backend: "dynamodb",
+                message: format!("no usable AWS credentials: {message}"),
+            };
+        }
+    }
     match &e {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
             StoreError::Unavailable(message)
