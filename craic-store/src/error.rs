@@ -42,7 +42,7 @@ pub enum StoreError {
     /// Any other error of the database or its driver.
     #[error("{backend} error: {message}")]
     Backend {
-        /// `"sqlite"` or `"mysql"`.
+        /// `"sqlite"`, `"mysql"` or `"dynamodb"`.
         backend: &'static str,
         /// The driver's message.
         message: String,

@@ -27,9 +27,10 @@
 //! ```
 //!
 //! Open a store with [`open`] (async, returns `Box<dyn Store>`) or [`BlockingStore::open`]:
-//! `sqlite:///path/to.db`, `sqlite::memory:`, `mysql://user:pass@host:port/db`. Each backend runs
-//! its versioned schema migrations on open (recorded in `schema_migrations`; re-running them is a
-//! no-op).
+//! `sqlite:///path/to.db`, `sqlite::memory:`, `mysql://user:pass@host:port/db`,
+//! `dynamodb://table-prefix?endpoint=...&region=...`. Each SQL backend runs its versioned schema
+//! migrations on open (recorded in `schema_migrations`; re-running them is a no-op); DynamoDB
+//! creates its tables if they are missing.
 //!
 //! The design (schema, cursor, idempotency, malformed-row policy, measurements) is described in
 //! `docs/storage.md`.
@@ -41,12 +42,18 @@
 //!   `sqlite::memory:`.
 //! - `mysql`: the MySQL / MariaDB backend on mysql_async (no TLS). URL
 //!   `mysql://user:pass@host:port/db`; the database must exist.
+//! - `dynamodb`: the DynamoDB backend on aws-sdk-dynamodb (trimmed features, rustls). URL
+//!   `dynamodb://table-prefix?endpoint=http://127.0.0.1:8000&region=us-east-1` (`endpoint` and
+//!   `region` optional); credentials from the standard AWS chain. Tables `<prefix>_log` and
+//!   `<prefix>_data` are created on open if missing.
 //!
 //! With a backend's feature off, opening its URL is an `InvalidUrl` error.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
 mod blocking;
+#[cfg(feature = "dynamodb")]
+mod dynamodb;
 mod engine_io;
 mod error;
 mod experiment_codec;
@@ -58,6 +65,8 @@ mod store;
 mod types;
 
 pub use blocking::BlockingStore;
+#[cfg(feature = "dynamodb")]
+pub use dynamodb::DynamoStore;
 pub use engine_io::{load_engine, tail, Loaded, Tailed, PAGE};
 pub use error::{MalformedRow, Result, StoreError, StoreErrorKind};
 #[cfg(feature = "mysql")]

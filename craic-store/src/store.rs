@@ -24,7 +24,7 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a
 /// part-way leaves earlier batches written; each event, user and log entry is written whole,
 /// and re-sending the same call converges to the same state. Other writes are one transaction.
 pub trait Store: Send + Sync + std::fmt::Debug {
-    /// `"sqlite"` or `"mysql"`.
+    /// `"sqlite"`, `"mysql"` or `"dynamodb"`.
     fn backend(&self) -> &'static str;
 
     /// Inserts or replaces events (metadata replaced whole; an id repeated in the call keeps
@@ -108,7 +108,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 /// - `sqlite:///absolute/path/to.db`, `sqlite://relative/path.db` or `sqlite::memory:`
 ///   (feature `sqlite`);
 /// - `mysql://user:pass@host:port/db` (feature `mysql`): the database must exist (`NotFound`
-///   otherwise).
+///   otherwise);
+/// - `dynamodb://table-prefix?endpoint=...&region=...` (feature `dynamodb`): credentials from
+///   the standard AWS chain; the tables are created if missing.
 ///
 /// Errors: `InvalidUrl` for an unknown scheme or a backend whose feature is off;
 /// `Unavailable` when the database cannot be reached.
@@ -125,8 +127,17 @@ pub async fn open(url: &str) -> Result<Box<dyn Store>> {
         #[cfg(not(feature = "mysql"))]
         return Err(StoreError::invalid_url(url, "the `mysql` feature is off"));
     }
+    if url.starts_with("dynamodb://") {
+        #[cfg(feature = "dynamodb")]
+        return Ok(Box::new(crate::dynamodb::DynamoStore::open(url).await?));
+        #[cfg(not(feature = "dynamodb"))]
+        return Err(StoreError::invalid_url(
+            url,
+            "the `dynamodb` feature is off",
+        ));
+    }
     Err(StoreError::invalid_url(
         url,
-        "unknown scheme (expected sqlite: or mysql://)",
+        "unknown scheme (expected sqlite:, mysql:// or dynamodb://)",
     ))
 }

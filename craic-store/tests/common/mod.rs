@@ -2,11 +2,13 @@
 #![allow(dead_code)]
 
 pub mod data;
+pub mod dynamodb_local;
 pub mod suite;
 
 use craic_store::{Store, StoreFuture};
 
-/// One backend's fresh, empty store plus raw SQL access to plant malformed rows.
+/// One backend's fresh, empty store plus raw SQL access to plant malformed rows (DynamoDB's
+/// fixture translates the suite's `INSERT INTO interactions` into a raw item write).
 pub trait Fixture {
     /// The store under test.
     fn store(&self) -> &dyn Store;
