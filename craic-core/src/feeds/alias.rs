@@ -1,6 +1,6 @@
 //! Source id → canonical id, with splitting of wrong matches.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +33,9 @@ pub struct AliasTable {
     groups: BTreeMap<String, Vec<String>>,
     /// alias → canonical id.
     canonical_of: BTreeMap<String, String>,
+    /// Pairs of ids a split separated (smaller id first): de-duplication never merges them again.
+    #[serde(default)]
+    kept_apart: BTreeSet<(String, String)>,
 }
 
 /// The outcome of [`AliasTable::split`].
@@ -113,6 +116,9 @@ impl AliasTable {
 
     /// Detaches `id` from its group (it was wrongly matched). If `id` is the canonical id, the
     /// smallest remaining id becomes canonical for the rest. `None` if `id` is in no group.
+    ///
+    /// The split is remembered: [`super::deduplicate`] given this table never merges `id` with
+    /// the rest of its former group again (see [`AliasTable::kept_apart`]).
     pub fn split(&mut self, id: &str) -> Option<Split> {
         let root = self.canonical(id).to_string();
         let aliases = self.groups.remove(&root)?;
@@ -128,10 +134,31 @@ impl AliasTable {
                 self.merge(head, rest.iter().map(String::as_str));
             }
         }
+        for other in &remaining {
+            self.kept_apart.insert(ordered(id, other));
+        }
         Some(Split {
             detached: id.to_string(),
             canonical: (remaining.len() > 1).then(|| remaining[0].clone()),
             remaining,
         })
+    }
+
+    /// Whether a split separated `a` and `b` (in either order).
+    pub fn kept_apart(&self, a: &str, b: &str) -> bool {
+        self.kept_apart.contains(&ordered(a, b))
+    }
+
+    /// Carries the remembered splits of `previous` over to this table.
+    pub(crate) fn keep_apart_from(&mut self, previous: &AliasTable) {
+        self.kept_apart.extend(previous.kept_apart.iter().cloned());
+    }
+}
+
+fn ordered(a: &str, b: &str) -> (String, String) {
+    if a <= b {
+        (a.to_string(), b.to_string())
+    } else {
+        (b.to_string(), a.to_string())
     }
 }

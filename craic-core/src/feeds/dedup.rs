@@ -58,6 +58,8 @@ pub enum Gate {
     Name,
     /// Every gate passed but the score is below `min_score`.
     Score,
+    /// The listings were split apart before ([`AliasTable::split`]); they are never re-merged.
+    KeptApart,
 }
 
 /// Why two listings were, or were not, merged.
@@ -207,13 +209,17 @@ pub struct Dedup {
 
 /// Merges listings of the same event across feeds.
 ///
+/// `known` is the alias table of the previous run (or [`AliasTable::new`]): pairs it records as
+/// split are never merged again, and the returned table remembers them too. Matching is
+/// otherwise redone from scratch, so pass every current listing of the catalogue.
+///
 /// Candidate pairs are listings from different feeds starting within `window_secs` of each
 /// other (found by a sweep over start times, so the cost grows with the number of listings per
 /// time window, not with the square of the catalogue); matching pairs are merged strongest
 /// first, and a group never holds two listings of the same feed. The canonical item keeps the
 /// most preferred listing's id and fields, fills its empty city / venue / end from the others
 /// and takes the union of genres, artists and tags.
-pub fn deduplicate(events: &[FeedEvent], config: &MatchConfig) -> Dedup {
+pub fn deduplicate(events: &[FeedEvent], config: &MatchConfig, known: &AliasTable) -> Dedup {
     let mut order: Vec<usize> = (0..events.len()).collect();
     order.sort_by_key(|&i| (events[i].item.starts_at, i));
     let mut candidates = Vec::new();
@@ -226,7 +232,10 @@ pub fn deduplicate(events: &[FeedEvent], config: &MatchConfig) -> Dedup {
             if gap > config.window_secs {
                 break;
             }
-            let e = explain(&events[i], &events[j], config);
+            let mut e = explain(&events[i], &events[j], config);
+            if known.kept_apart(&e.a, &e.b) {
+                e.failed.push(Gate::KeptApart);
+            }
             if e.is_match() {
                 candidates.push((e, i.min(j), i.max(j)));
             }
@@ -237,15 +246,19 @@ pub fn deduplicate(events: &[FeedEvent], config: &MatchConfig) -> Dedup {
             .total_cmp(&x.0.score)
             .then((x.1, x.2).cmp(&(y.1, y.2)))
     });
-    let groups = union_groups(events, candidates);
-    assemble(events, groups, config)
+    let groups = union_groups(events, candidates, known);
+    let mut dedup = assemble(events, groups, config);
+    dedup.aliases.keep_apart_from(known);
+    dedup
 }
 
-/// Greedy union of matching pairs, strongest first, keeping one listing per feed per group.
-/// Returns, per group root, the member indices and the explanations that joined them.
+/// Greedy union of matching pairs, strongest first, keeping one listing per feed per group and
+/// never joining listings that were split apart. Returns, per group, the member indices and the
+/// explanations that joined them.
 fn union_groups(
     events: &[FeedEvent],
     candidates: Vec<(MatchExplanation, usize, usize)>,
+    known: &AliasTable,
 ) -> Vec<(Vec<usize>, Vec<MatchExplanation>)> {
     let mut group: Vec<usize> = (0..events.len()).collect();
     let mut members: Vec<Vec<usize>> = (0..events.len()).map(|i| vec![i]).collect();
@@ -256,9 +269,10 @@ fn union_groups(
             continue;
         }
         let clash = members[gi].iter().any(|&x| {
-            members[gj]
-                .iter()
-                .any(|&y| source_of(&events[x].item.id) == source_of(&events[y].item.id))
+            members[gj].iter().any(|&y| {
+                let (a, b) = (&events[x].item.id, &events[y].item.id);
+                source_of(a) == source_of(b) || known.kept_apart(a, b)
+            })
         });
         if clash {
             continue;
