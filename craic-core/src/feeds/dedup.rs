@@ -1,7 +1,9 @@
 //! Cross-feed de-duplication: the same event listed on several feeds becomes one canonical item.
 
 use super::alias::AliasTable;
-use super::text::{bigram_similarity, contains_all, name_tokens, token_similarity, venue_key};
+use super::text::{
+    bigram_similarity, contains_all, name_tokens, token_similarity, venue_key, venue_tokens,
+};
 use super::{FeedEvent, Source};
 use crate::item::Item;
 
@@ -69,8 +71,9 @@ pub struct MatchExplanation {
     pub a: String,
     /// Second listing's id.
     pub b: String,
-    /// Venue similarity (character bigrams of the normalised venue names), `None` if a venue is
-    /// unknown.
+    /// Venue similarity, `None` if a venue is unknown: the larger of the character-bigram
+    /// similarity of the normalised names and the token similarity of their distinctive words
+    /// (generic words such as "hall", "theatre", "arts", "centre" left out).
     pub venue: Option<f64>,
     /// Whether the cities are equal (case-insensitive), `None` if a city is unknown.
     pub same_city: Option<bool>,
@@ -100,50 +103,90 @@ fn source_of(id: &str) -> &str {
     id.split_once(':').map_or("", |(s, _)| s)
 }
 
-fn artist_signal(a: &FeedEvent, b: &FeedEvent) -> Option<f64> {
-    if a.item.artists.is_empty() && b.item.artists.is_empty() {
+/// What the matcher compares, computed once per listing.
+struct Features {
+    source: String,
+    city: String,
+    venue: String,
+    venue_words: Vec<String>,
+    name: Vec<String>,
+    artists: Vec<Vec<String>>,
+    /// Name and artist tokens together: where another listing's artist is looked for.
+    hay: Vec<String>,
+}
+
+impl Features {
+    fn of(e: &FeedEvent) -> Self {
+        let name = name_tokens(&e.name);
+        let artists: Vec<Vec<String>> = e.item.artists.iter().map(|a| name_tokens(a)).collect();
+        let mut hay = name.clone();
+        hay.extend(artists.iter().flatten().cloned());
+        Features {
+            source: source_of(&e.item.id).to_string(),
+            city: e.item.city.trim().to_lowercase(),
+            venue: venue_key(&e.item.venue),
+            venue_words: venue_tokens(&e.item.venue),
+            name,
+            artists,
+            hay,
+        }
+    }
+
+    /// True when the pair cannot match whatever the thresholds: same feed, or two known and
+    /// different cities.
+    fn cannot_match(&self, other: &Features) -> bool {
+        self.source == other.source
+            || (!self.city.is_empty() && !other.city.is_empty() && self.city != other.city)
+    }
+}
+
+fn artist_signal(a: &Features, b: &Features) -> Option<f64> {
+    if a.artists.is_empty() && b.artists.is_empty() {
         return None;
     }
-    let side = |x: &FeedEvent, y: &FeedEvent| {
-        let mut hay = name_tokens(&y.name);
-        for art in &y.item.artists {
-            hay.extend(name_tokens(art));
-        }
-        x.item
-            .artists
-            .iter()
-            .any(|art| contains_all(&hay, &name_tokens(art)))
-    };
+    let side = |x: &Features, y: &Features| x.artists.iter().any(|art| contains_all(&y.hay, art));
     Some(if side(a, b) || side(b, a) { 1.0 } else { 0.0 })
 }
 
-/// Explains how `a` and `b` compare under `config` (whether or not they match).
-pub fn explain(a: &FeedEvent, b: &FeedEvent, config: &MatchConfig) -> MatchExplanation {
-    let (ia, ib) = (&a.item, &b.item);
-    let mut failed = Vec::new();
-    if source_of(&ia.id) == source_of(&ib.id) {
-        failed.push(Gate::SameSource);
-    }
-    let delta = ib.starts_at.saturating_sub(ia.starts_at);
-    let gap = delta.unsigned_abs() as f64;
-    let (exact, window) = (
-        config.exact_secs.max(0) as f64,
-        config.window_secs.max(0) as f64,
-    );
-    let time = if gap <= exact {
+fn time_score(gap: f64, config: &MatchConfig) -> f64 {
+    let exact = config.exact_secs.max(0) as f64;
+    let window = config.window_secs.max(0) as f64;
+    if gap <= exact {
         1.0
     } else if gap >= window {
         0.0
     } else {
         1.0 - (gap - exact) / (window - exact)
-    };
-    if gap > window {
+    }
+}
+
+/// Explains how `a` and `b` compare under `config` (whether or not they match).
+pub fn explain(a: &FeedEvent, b: &FeedEvent, config: &MatchConfig) -> MatchExplanation {
+    explain_features(a, &Features::of(a), b, &Features::of(b), config)
+}
+
+fn explain_features(
+    a: &FeedEvent,
+    fa: &Features,
+    b: &FeedEvent,
+    fb: &Features,
+    config: &MatchConfig,
+) -> MatchExplanation {
+    let mut failed = Vec::new();
+    if fa.source == fb.source {
+        failed.push(Gate::SameSource);
+    }
+    let delta = b.item.starts_at.saturating_sub(a.item.starts_at);
+    let gap = delta.unsigned_abs() as f64;
+    let time = time_score(gap, config);
+    if gap > config.window_secs.max(0) as f64 {
         failed.push(Gate::StartWindow);
     }
-    let same_city = (!ia.city.trim().is_empty() && !ib.city.trim().is_empty())
-        .then(|| ia.city.trim().to_lowercase() == ib.city.trim().to_lowercase());
-    let (ka, kb) = (venue_key(&ia.venue), venue_key(&ib.venue));
-    let venue = (!ka.is_empty() && !kb.is_empty()).then(|| bigram_similarity(&ka, &kb));
+    let same_city = (!fa.city.is_empty() && !fb.city.is_empty()).then(|| fa.city == fb.city);
+    let venue = (!fa.venue.is_empty() && !fb.venue.is_empty()).then(|| {
+        bigram_similarity(&fa.venue, &fb.venue)
+            .max(token_similarity(&fa.venue_words, &fb.venue_words))
+    });
     let venue_score = match venue {
         Some(v) if v >= config.min_venue && same_city != Some(false) => v,
         None if same_city == Some(true) => config.unknown_venue_score,
@@ -152,8 +195,8 @@ pub fn explain(a: &FeedEvent, b: &FeedEvent, config: &MatchConfig) -> MatchExpla
             venue.unwrap_or(0.0)
         }
     };
-    let name = token_similarity(&name_tokens(&a.name), &name_tokens(&b.name));
-    let artists = artist_signal(a, b);
+    let name = token_similarity(&fa.name, &fb.name);
+    let artists = artist_signal(fa, fb);
     let name_signal = name.max(artists.unwrap_or(0.0));
     if name_signal < config.min_name {
         failed.push(Gate::Name);
@@ -171,8 +214,8 @@ pub fn explain(a: &FeedEvent, b: &FeedEvent, config: &MatchConfig) -> MatchExpla
         failed.push(Gate::Score);
     }
     MatchExplanation {
-        a: ia.id.clone(),
-        b: ib.id.clone(),
+        a: a.item.id.clone(),
+        b: b.item.id.clone(),
         venue,
         same_city,
         start_delta_secs: delta,
@@ -220,6 +263,7 @@ pub struct Dedup {
 /// most preferred listing's id and fields, fills its empty city / venue / end from the others
 /// and takes the union of genres, artists and tags.
 pub fn deduplicate(events: &[FeedEvent], config: &MatchConfig, known: &AliasTable) -> Dedup {
+    let features: Vec<Features> = events.iter().map(Features::of).collect();
     let mut order: Vec<usize> = (0..events.len()).collect();
     order.sort_by_key(|&i| (events[i].item.starts_at, i));
     let mut candidates = Vec::new();
@@ -232,7 +276,11 @@ pub fn deduplicate(events: &[FeedEvent], config: &MatchConfig, known: &AliasTabl
             if gap > config.window_secs {
                 break;
             }
-            let mut e = explain(&events[i], &events[j], config);
+            if features[i].cannot_match(&features[j]) {
+                continue;
+            }
+            let mut e =
+                explain_features(&events[i], &features[i], &events[j], &features[j], config);
             if known.kept_apart(&e.a, &e.b) {
                 e.failed.push(Gate::KeptApart);
             }

@@ -19,35 +19,20 @@ fn fold(c: char) -> char {
 }
 
 /// Words that say nothing about which event it is.
+#[rustfmt::skip]
 const NAME_NOISE: &[&str] = &[
-    "the",
-    "a",
-    "an",
-    "live",
-    "in",
-    "concert",
-    "tour",
-    "presents",
-    "present",
-    "feat",
-    "ft",
-    "featuring",
-    "with",
-    "and",
-    "plus",
-    "special",
-    "guest",
-    "guests",
-    "support",
-    "at",
-    "of",
-    "show",
-    "tickets",
-    "official",
-    "event",
-    "night",
-    "an",
-    "evening",
+    "the", "a", "an", "live", "in", "concert", "tour", "presents", "present", "feat", "ft",
+    "featuring", "with", "and", "plus", "special", "guest", "guests", "support", "at", "of", "show",
+    "tickets", "official", "event", "night", "evening", "farewell", "album", "launch",
+    "anniversary", "celebration", "winter", "summer", "spring", "autumn", "christmas", "headline",
+    "sold", "out", "new", "date", "added", "extra", "matinee", "early", "late", "doors",
+];
+
+/// Venue words too common to tell venues apart.
+#[rustfmt::skip]
+const VENUE_GENERIC: &[&str] = &[
+    "the", "hall", "theatre", "arena", "club", "live", "centre", "arts", "music", "venue", "bar",
+    "room", "house", "opera", "concert", "stadium", "&",
 ];
 
 /// Venue words with several spellings, mapped to one.
@@ -92,12 +77,18 @@ fn join_initials(words: Vec<String>) -> Vec<String> {
     out
 }
 
-/// Name tokens: words without noise words, initials joined ("The X (Live)" → `["x"]`).
+/// Whether a word is a year (four digits).
+fn is_year(w: &str) -> bool {
+    w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Name tokens: words without noise words and years, initials joined ("The X (Live)" →
+/// `["x"]`).
 pub(crate) fn name_tokens(s: &str) -> Vec<String> {
     let all = join_initials(words(s));
     let kept: Vec<String> = all
         .iter()
-        .filter(|w| !NAME_NOISE.contains(&w.as_str()))
+        .filter(|w| !NAME_NOISE.contains(&w.as_str()) && !is_year(w))
         .cloned()
         .collect();
     if kept.is_empty() {
@@ -105,6 +96,24 @@ pub(crate) fn name_tokens(s: &str) -> Vec<String> {
     } else {
         kept
     }
+}
+
+fn venue_word(w: &str) -> &str {
+    VENUE_SYNONYMS
+        .iter()
+        .find(|(from, _)| *from == w)
+        .map_or(w, |(_, to)| to)
+}
+
+/// Distinctive venue words: spelling synonyms unified, generic words (`hall`, `theatre`, ...)
+/// dropped (`"Triskel Arts Centre"` → `["triskel"]`).
+pub(crate) fn venue_tokens(s: &str) -> Vec<String> {
+    words(s)
+        .iter()
+        .map(|w| venue_word(w))
+        .filter(|w| !VENUE_GENERIC.contains(w))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Venue key: words with spelling synonyms unified and a leading "the" dropped, joined without
@@ -115,11 +124,7 @@ pub(crate) fn venue_key(s: &str) -> String {
         if i == 0 && w == "the" {
             continue;
         }
-        let w = VENUE_SYNONYMS
-            .iter()
-            .find(|(from, _)| from == w)
-            .map_or(w.as_str(), |(_, to)| to);
-        out.push_str(w);
+        out.push_str(venue_word(w));
     }
     out
 }
@@ -223,6 +228,9 @@ mod tests {
         assert_eq!(venue_key("Vicar Street"), "vicarstreet");
         assert_eq!(venue_key("Whelan's"), venue_key("Whelans"));
         assert_eq!(venue_key("3 Arena"), venue_key("3Arena"));
+        assert_eq!(venue_tokens("Triskel Arts Centre"), ["triskel"]);
+        assert_eq!(venue_tokens("The Olympia Theater"), ["olympia"]);
+        assert_eq!(name_tokens("X: Farewell Tour 2026"), ["x"]);
         let t = |s: &str| name_tokens(s);
         assert_eq!(token_similarity(&t("Lankum"), &t("LANKUM (live)")), 1.0);
         assert_eq!(
