@@ -21,6 +21,7 @@ mod engine;
 mod errors;
 mod evaluation;
 mod experiments;
+mod feeds;
 mod service;
 mod synthetic;
 mod types;
@@ -51,6 +52,7 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::PyBlendWeights>()?;
     m.add_class::<engine::PyEngine>()?;
     m.add_class::<engine::PySnapshotMeta>()?;
+    feeds::register(m)?;
     m.add_function(wrap_pyfunction!(engine::_engine_from_pickle, m)?)?;
     // Experiments.
     m.add_function(wrap_pyfunction!(experiments::hash, m)?)?;

@@ -23,6 +23,13 @@ __all__ = [
     "BlendWeights",
     "Engine",
     "SnapshotMeta",
+    "FeedEvent",
+    "Removal",
+    "Problem",
+    "ImportReport",
+    "import_ticketmaster",
+    "import_eventbrite",
+    "default_genre_map",
     "_engine_from_pickle",
     "hash",
     "get_equal_weights",
@@ -742,6 +749,88 @@ class Dataset:
 
 def generate(preset: str = "small", *, seed: int = 42, **overrides: int | float) -> Dataset: ...
 def preset_config(preset: str = "small") -> dict[str, int | float]: ...
+
+# Feed importers (craic-py/src/feeds.rs).
+
+_FeedPage = Union[bytes, str, os.PathLike[str]]
+
+@final
+class FeedEvent:
+    """One imported listing: the item, the event's display name and its status (`"scheduled"` or
+    `"rescheduled"`)."""
+
+    @property
+    def item(self) -> Item: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> Literal["scheduled", "rescheduled"]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
+class Removal:
+    """A cancelled or postponed event: pass its id to `Engine.remove_items`."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> Literal["cancelled", "postponed"]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
+class Problem:
+    """A rejected event or a dropped field, with the JSON path of the field."""
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
+class ImportReport:
+    """Everything one feed page gave."""
+
+    @property
+    def events(self) -> list[FeedEvent]: ...
+    @property
+    def removed(self) -> list[Removal]: ...
+    @property
+    def rejected(self) -> list[Problem]: ...
+    @property
+    def warnings(self) -> list[Problem]: ...
+    @property
+    def unmapped_genres(self) -> dict[str, int]: ...
+    @property
+    def seen(self) -> int: ...
+    def items(self) -> list[Item]: ...
+    def removed_ids(self) -> list[str]: ...
+    def rescheduled_ids(self) -> list[str]: ...
+
+def import_ticketmaster(
+    data: _FeedPage,
+    /,
+    *,
+    genres: Mapping[str, Sequence[str]] | None = None,
+    zones: Mapping[str, int] | None = None,
+) -> ImportReport: ...
+def import_eventbrite(
+    data: _FeedPage,
+    /,
+    *,
+    genres: Mapping[str, Sequence[str]] | None = None,
+    zones: Mapping[str, int] | None = None,
+) -> ImportReport: ...
+def default_genre_map() -> dict[str, list[str]]: ...
 
 # The service (craic-py/src/service.rs, craic-py/src/alerts.rs).
 
