@@ -347,3 +347,60 @@ fn empty_and_malformed_pages() {
     let err = import_eventbrite(&br#"{"events": [{"id": "1"#[..], &options).unwrap_err();
     assert!(matches!(err, FeedError::Syntax { line: 1, .. }), "{err:?}");
 }
+
+/// A page generated while it is read: `{"_embedded":{"events":[e0,e1,...]}}`, never in memory
+/// as a whole.
+struct GeneratedPage {
+    events: usize,
+    next: usize,
+    buf: Vec<u8>,
+    pos: usize,
+    bytes_read: usize,
+}
+
+impl std::io::Read for GeneratedPage {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+            if self.next == 0 {
+                self.buf
+                    .extend_from_slice(br#"{"page":{"size":0},"_embedded":{"events":["#);
+            }
+            if self.next < self.events {
+                let n = self.next;
+                let sep = if n == 0 { "" } else { "," };
+                let event = format!(
+                    r#"{sep}{{"id":"E{n}","name":"Gig {n}","dates":{{"start":{{"dateTime":"2026-12-05T20:00:00Z"}}}},"_embedded":{{"venues":[{{"name":"V{v}","city":{{"name":"Dublin"}}}}]}}}}"#,
+                    v = n % 50
+                );
+                self.buf.extend_from_slice(event.as_bytes());
+                self.next += 1;
+            } else if self.next == self.events {
+                self.buf.extend_from_slice(b"]}}");
+                self.next += 1;
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        self.bytes_read += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn large_pages_stream_from_any_reader() {
+    let mut page = GeneratedPage {
+        events: 20_000,
+        next: 0,
+        buf: Vec::new(),
+        pos: 0,
+        bytes_read: 0,
+    };
+    let report = import_ticketmaster(&mut page, &ImportOptions::default()).unwrap();
+    assert_eq!((report.seen, report.events.len()), (20_000, 20_000));
+    assert_eq!(report.events[19_999].item.id, "tm:E19999");
+    assert_eq!(report.events[19_999].item.venue, "V49");
+    assert!(page.bytes_read > 2_000_000, "{}", page.bytes_read);
+}
