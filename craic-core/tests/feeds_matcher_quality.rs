@@ -317,5 +317,5 @@ fn matcher_precision_and_recall() {
     }
     assert_eq!(q.true_pairs, 1637);
     assert!(precision >= 0.98, "precision {precision}");
-    assert!(recall >= 0.99, "recall {recall}");
+    assert!(recall >= 0.995, "recall {recall}");
 }

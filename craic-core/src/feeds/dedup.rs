@@ -258,8 +258,10 @@ pub struct Dedup {
 ///
 /// Candidate pairs are listings from different feeds starting within `window_secs` of each
 /// other (found by a sweep over start times, so the cost grows with the number of listings per
-/// time window, not with the square of the catalogue); matching pairs are merged strongest
-/// first, and a group never holds two listings of the same feed. The canonical item keeps the
+/// time window, not with the square of the catalogue). Among the pairs that match, the merged
+/// ones are chosen to maximise the total score in each connected group of candidates (exactly
+/// for up to 14 candidate pairs, strongest first beyond): a listing is merged with at most one
+/// other, so a group is one listing per feed. The canonical item keeps the
 /// most preferred listing's id and fields, fills its empty city / venue / end from the others
 /// and takes the union of genres, artists and tags.
 pub fn deduplicate(events: &[FeedEvent], config: &MatchConfig, known: &AliasTable) -> Dedup {
@@ -294,6 +296,17 @@ pub fn deduplicate(events: &[FeedEvent], config: &MatchConfig, known: &AliasTabl
             .total_cmp(&x.0.score)
             .then((x.1, x.2).cmp(&(y.1, y.2)))
     });
+    let weights: Vec<(f64, usize, usize)> = candidates
+        .iter()
+        .map(|(e, i, j)| (e.score, *i, *j))
+        .collect();
+    let keep = super::matching::best_pairs(events.len(), &weights);
+    let candidates: Vec<_> = candidates
+        .into_iter()
+        .enumerate()
+        .filter(|(n, _)| keep.binary_search(n).is_ok())
+        .map(|(_, c)| c)
+        .collect();
     let groups = union_groups(events, candidates, known);
     let mut dedup = assemble(events, groups, config);
     dedup.aliases.keep_apart_from(known);

@@ -26,6 +26,7 @@ mod dedup;
 mod eventbrite;
 mod fields;
 mod genres;
+mod matching;
 mod stream;
 mod text;
 mod ticketmaster;
