@@ -404,3 +404,20 @@ fn large_pages_stream_from_any_reader() {
     assert_eq!(report.events[19_999].item.venue, "V49");
     assert!(page.bytes_read > 2_000_000, "{}", page.bytes_read);
 }
+
+#[test]
+fn unusable_ids_are_rejected_even_for_removals() {
+    let long = "x".repeat(300);
+    let page = format!(
+        r#"{{"events":[{{"id":"{long}","status":"canceled"}},{{"id":"{long}","start":{{"utc":"2026-12-05T20:00:00Z"}}}}]}}"#
+    );
+    let report = import_eventbrite(page.as_bytes(), &ImportOptions::default()).unwrap();
+    assert!(report.removed.is_empty() && report.events.is_empty());
+    assert_eq!(report.rejected.len(), 2);
+    assert_eq!(report.rejected[0].path, "$.events[0].id");
+    assert_eq!(report.rejected[1].path, "$.events[1]");
+    assert!(report
+        .rejected
+        .iter()
+        .all(|p| matches!(p.kind, ProblemKind::InvalidItem(_))));
+}

@@ -10,9 +10,7 @@ use std::io::Read;
 
 use super::fields::{clip, finish_item, push_unique, Event, Outcome};
 use super::time::{parse_instant, parse_local_datetime};
-use super::{
-    EventStatus, FeedError, FeedEvent, ImportOptions, ImportReport, Problem, ProblemKind, Removal,
-};
+use super::{EventStatus, FeedError, FeedEvent, ImportOptions, ImportReport, Problem, ProblemKind};
 use crate::item::Item;
 
 /// Imports one page of an Eventbrite v3 event list.
@@ -48,10 +46,7 @@ fn convert(ev: &mut Event<'_>, options: &ImportOptions, report: &mut ImportRepor
         .opt_str("status")
         .is_some_and(|s| s.eq_ignore_ascii_case("canceled") || s.eq_ignore_ascii_case("cancelled"));
     if cancelled {
-        return Outcome::Remove(Removal {
-            id,
-            status: EventStatus::Cancelled,
-        });
+        return Outcome::remove(ev, id, EventStatus::Cancelled);
     }
     let start = match when(ev, options, "start") {
         Ok(Some(t)) => t,

@@ -147,6 +147,14 @@ pub(crate) enum Outcome {
 }
 
 impl Outcome {
+    /// A removal, or a rejection if the id is not a usable item id (e.g. over 256 bytes).
+    pub fn remove(ev: &Event<'_>, id: String, status: super::EventStatus) -> Outcome {
+        match crate::validate_id(&id) {
+            Ok(()) => Outcome::Remove(super::Removal { id, status }),
+            Err(e) => Outcome::Reject(ev.problem("id", ProblemKind::InvalidItem(e.to_string()))),
+        }
+    }
+
     /// Adds the outcome and the event's warnings to the report.
     pub fn record(self, warnings: Vec<Problem>, report: &mut super::ImportReport) {
         match self {

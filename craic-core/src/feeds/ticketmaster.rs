@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::fields::{clip, finish_item, push_unique, Event, Outcome};
 use super::time::{local_seconds, parse_date, parse_instant, parse_time};
-use super::{EventStatus, FeedError, FeedEvent, ImportOptions, ImportReport, ProblemKind, Removal};
+use super::{EventStatus, FeedError, FeedEvent, ImportOptions, ImportReport, ProblemKind};
 use crate::item::Item;
 
 /// Imports one Ticketmaster Discovery v2 event search page.
@@ -63,7 +63,7 @@ fn convert(ev: &mut Event<'_>, options: &ImportOptions, report: &mut ImportRepor
     ev.id = Some(id.clone());
     let status = status(ev);
     if matches!(status, EventStatus::Cancelled | EventStatus::Postponed) {
-        return Outcome::Remove(Removal { id, status });
+        return Outcome::remove(ev, id, status);
     }
     let venue_zone = ev.opt_str("_embedded.venues.0.timezone");
     let zone = ev.opt_str("dates.timezone").or(venue_zone);
