@@ -22,6 +22,7 @@ mod errors;
 mod evaluation;
 mod experiments;
 mod feeds;
+mod feeds_dedup;
 mod service;
 mod synthetic;
 mod types;
@@ -53,6 +54,7 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::PyEngine>()?;
     m.add_class::<engine::PySnapshotMeta>()?;
     feeds::register(m)?;
+    feeds_dedup::register(m)?;
     m.add_function(wrap_pyfunction!(engine::_engine_from_pickle, m)?)?;
     // Experiments.
     m.add_function(wrap_pyfunction!(experiments::hash, m)?)?;

@@ -102,3 +102,58 @@ def test_bad_pages_raise_invalid_input() -> None:
         feeds.import_ticketmaster(FEEDS / "no-such-page.json")
     with pytest.raises(TypeError):
         feeds.import_ticketmaster(42)  # type: ignore[arg-type]
+
+
+TM_LANKUM = "tm:G5vYZ9nqXrO0A"
+EB_LANKUM = "eb:801234567891"
+
+
+def listings() -> list[feeds.FeedEvent]:
+    return feeds.import_ticketmaster(TM).events + feeds.import_eventbrite(EB).events
+
+
+def test_deduplicate_merges_and_explains() -> None:
+    all_listings = listings()
+    dedup = feeds.deduplicate(all_listings)
+    assert len(dedup.items) == 14
+    assert [(g.canonical, g.members) for g in dedup.groups] == [
+        ("tm:G5vYZ9FDC3Ar", ["tm:G5vYZ9FDC3Ar", "eb:801234567892"]),
+        (TM_LANKUM, [TM_LANKUM, EB_LANKUM]),
+    ]
+    why = dedup.groups[1].explanations[0]
+    assert (why.a, why.b, why.venue, why.same_city) == (EB_LANKUM, TM_LANKUM, 1.0, True)
+    assert (why.start_delta_secs, why.name, why.artists, why.failed) == (3600, 1.0, 1.0, [])
+    assert why.is_match
+    by_id = {e.item.id: e for e in all_listings}
+    near = feeds.explain(by_id["tm:G5vYZ9Shanty"], by_id["eb:801234567896"])
+    assert near.failed == ["name"] and not near.is_match
+    loose = feeds.explain(
+        by_id["tm:G5vYZ9Shanty"], by_id["eb:801234567896"], min_name=0.4, min_score=0.6
+    )
+    assert loose.is_match
+    assert len(feeds.deduplicate(all_listings, min_name=0.4, min_score=0.6).items) == 13
+
+
+def test_aliases_and_split_keep_every_interaction() -> None:
+    all_listings = listings()
+    dedup = feeds.deduplicate(all_listings)
+    log = [
+        craic.Interaction("ana", EB_LANKUM, "save", 1_790_000_000),
+        craic.Interaction("ben", TM_LANKUM, "save", 1_790_000_100),
+    ]
+    assert [i.item_id for i in dedup.aliases.rewrite_all(log)] == [TM_LANKUM, TM_LANKUM]
+    aliases = feeds.AliasTable.from_json(dedup.aliases.to_json())
+    assert aliases.groups() == dedup.aliases.groups()
+    assert len(aliases) == 2
+    split = aliases.split(EB_LANKUM)
+    assert split is not None
+    assert (split.detached, split.canonical, split.remaining) == (EB_LANKUM, None, [TM_LANKUM])
+    assert aliases.kept_apart(TM_LANKUM, EB_LANKUM)
+    assert aliases.split("nope") is None
+    again = feeds.deduplicate(all_listings, known=aliases)
+    assert len(again.items) == 15
+    engine = craic.Engine.build(again.items, again.aliases.rewrite_all(log))
+    assert engine.stats().interactions == 2
+    assert [i.item_id for i in again.aliases.rewrite_all(log)] == [EB_LANKUM, TM_LANKUM]
+    with pytest.raises(ValueError):
+        feeds.AliasTable.from_json("not json")
