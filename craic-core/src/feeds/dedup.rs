@@ -264,6 +264,44 @@ pub struct Dedup {
 /// other, so a group is one listing per feed. The canonical item keeps the
 /// most preferred listing's id and fields, fills its empty city / venue / end from the others
 /// and takes the union of genres, artists and tags.
+///
+/// ```
+/// use craic_core::feeds::{deduplicate, AliasTable, EventStatus, FeedEvent, MatchConfig};
+/// use craic_core::Item;
+/// let listing = |id: &str, name: &str, venue: &str, start: i64| FeedEvent {
+///     item: Item::new(id, start).city("Dublin").venue(venue),
+///     name: name.into(),
+///     status: EventStatus::Scheduled,
+/// };
+/// let listings = [
+///     listing("tm:1", "Lankum", "Vicar Street", 1_796_500_800),
+///     listing("eb:9", "LANKUM (Live)", "Vicar St.", 1_796_500_800 - 3600), // doors
+///     listing("eb:7", "Villagers", "Vicar St.", 1_796_500_800),
+/// ];
+/// let dedup = deduplicate(&listings, &MatchConfig::default(), &AliasTable::new());
+/// assert_eq!(dedup.items.len(), 2);
+/// assert_eq!(dedup.aliases.canonical("eb:9"), "tm:1");
+/// assert_eq!(dedup.groups[0].explanations[0].start_delta_secs, 3600);
+/// ```
+///
+/// ```
+/// use craic_core::feeds::{deduplicate, AliasTable, EventStatus, FeedEvent, MatchConfig};
+/// use craic_core::Item;
+/// let listing = |id: &str, name: &str, venue: &str, start: i64| FeedEvent {
+///     item: Item::new(id, start).city("Dublin").venue(venue),
+///     name: name.into(),
+///     status: EventStatus::Scheduled,
+/// };
+/// let listings = [
+///     listing("tm:1", "Lankum", "Vicar Street", 1_796_500_800),
+///     listing("eb:9", "LANKUM (Live)", "Vicar St.", 1_796_500_800 - 3600), // doors
+///     listing("eb:7", "Villagers", "Vicar St.", 1_796_500_800),
+/// ];
+/// let dedup = deduplicate(&listings, &MatchConfig::default(), &AliasTable::new());
+/// assert_eq!(dedup.items.len(), 2);
+/// assert_eq!(dedup.aliases.canonical("eb:9"), "tm:1");
+/// assert_eq!(dedup.groups[0].explanations[0].start_delta_secs, 3600);
+/// ```
 pub fn deduplicate(events: &[FeedEvent], config: &MatchConfig, known: &AliasTable) -> Dedup {
     let features: Vec<Features> = events.iter().map(Features::of).collect();
     let mut order: Vec<usize> = (0..events.len()).collect();
