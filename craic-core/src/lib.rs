@@ -20,6 +20,7 @@ mod engine;
 mod error;
 pub mod evaluation;
 pub mod experiments;
+pub mod feeds;
 mod ids;
 mod interaction;
 mod item;

@@ -21,6 +21,8 @@ mod engine;
 mod errors;
 mod evaluation;
 mod experiments;
+mod feeds;
+mod feeds_dedup;
 mod service;
 mod store;
 mod synthetic;
@@ -55,6 +57,8 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::PyBlendWeights>()?;
     m.add_class::<engine::PyEngine>()?;
     m.add_class::<engine::PySnapshotMeta>()?;
+    feeds::register(m)?;
+    feeds_dedup::register(m)?;
     m.add_function(wrap_pyfunction!(engine::_engine_from_pickle, m)?)?;
     // Experiments.
     m.add_function(wrap_pyfunction!(experiments::hash, m)?)?;

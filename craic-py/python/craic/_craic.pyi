@@ -24,6 +24,20 @@ __all__ = [
     "BlendWeights",
     "Engine",
     "SnapshotMeta",
+    "FeedEvent",
+    "Removal",
+    "Problem",
+    "ImportReport",
+    "import_ticketmaster",
+    "import_eventbrite",
+    "default_genre_map",
+    "MatchExplanation",
+    "MatchedGroup",
+    "Dedup",
+    "AliasSplit",
+    "AliasTable",
+    "deduplicate",
+    "explain",
     "_engine_from_pickle",
     "hash",
     "get_equal_weights",
@@ -753,6 +767,196 @@ class Dataset:
 
 def generate(preset: str = "small", *, seed: int = 42, **overrides: int | float) -> Dataset: ...
 def preset_config(preset: str = "small") -> dict[str, int | float]: ...
+
+# Feed importers (craic-py/src/feeds.rs).
+
+_FeedPage = Union[bytes, str, os.PathLike[str]]
+
+@final
+class FeedEvent:
+    """One imported listing: the item, the event's display name and its status (`"scheduled"` or
+    `"rescheduled"`)."""
+
+    @property
+    def item(self) -> Item: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> Literal["scheduled", "rescheduled"]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
+class Removal:
+    """A cancelled or postponed event: pass its id to `Engine.remove_items`."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> Literal["cancelled", "postponed"]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
+class Problem:
+    """A rejected event or a dropped field, with the JSON path of the field."""
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
+class ImportReport:
+    """Everything one feed page gave."""
+
+    @property
+    def events(self) -> list[FeedEvent]: ...
+    @property
+    def removed(self) -> list[Removal]: ...
+    @property
+    def rejected(self) -> list[Problem]: ...
+    @property
+    def warnings(self) -> list[Problem]: ...
+    @property
+    def unmapped_genres(self) -> dict[str, int]: ...
+    @property
+    def seen(self) -> int: ...
+    def items(self) -> list[Item]: ...
+    def removed_ids(self) -> list[str]: ...
+    def rescheduled_ids(self) -> list[str]: ...
+
+def import_ticketmaster(
+    data: _FeedPage,
+    /,
+    *,
+    genres: Mapping[str, Sequence[str]] | None = None,
+    zones: Mapping[str, int] | None = None,
+) -> ImportReport: ...
+def import_eventbrite(
+    data: _FeedPage,
+    /,
+    *,
+    genres: Mapping[str, Sequence[str]] | None = None,
+    zones: Mapping[str, int] | None = None,
+) -> ImportReport: ...
+def default_genre_map() -> dict[str, list[str]]: ...
+
+_MatchGate = Literal["same_source", "start_window", "venue", "name", "score", "kept_apart"]
+
+@final
+class MatchExplanation:
+    """Why two listings were, or were not, merged (`failed` names the gates that stopped them)."""
+
+    @property
+    def a(self) -> str: ...
+    @property
+    def b(self) -> str: ...
+    @property
+    def venue(self) -> float | None: ...
+    @property
+    def same_city(self) -> bool | None: ...
+    @property
+    def start_delta_secs(self) -> int: ...
+    @property
+    def time(self) -> float: ...
+    @property
+    def name(self) -> float: ...
+    @property
+    def artists(self) -> float | None: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def failed(self) -> list[_MatchGate]: ...
+    @property
+    def is_match(self) -> bool: ...
+
+@final
+class MatchedGroup:
+    """Listings merged into one canonical item, with the matches that joined them."""
+
+    @property
+    def canonical(self) -> str: ...
+    @property
+    def members(self) -> list[str]: ...
+    @property
+    def explanations(self) -> list[MatchExplanation]: ...
+
+@final
+class Dedup:
+    """The outcome of `deduplicate`: one item per distinct event, the alias table and the merges."""
+
+    @property
+    def items(self) -> list[Item]: ...
+    @property
+    def aliases(self) -> AliasTable: ...
+    @property
+    def groups(self) -> list[MatchedGroup]: ...
+
+@final
+class AliasSplit:
+    """What `AliasTable.split` did."""
+
+    @property
+    def detached(self) -> str: ...
+    @property
+    def canonical(self) -> str | None: ...
+    @property
+    def remaining(self) -> list[str]: ...
+
+@final
+class AliasTable:
+    """Source id → canonical id. Log interactions with the id the user acted on; rewrite them
+    before `Engine.record`; `split` undoes a wrong match (see `docs/feeds.md`)."""
+
+    def __new__(cls) -> AliasTable: ...
+    def merge(self, canonical: str, aliases: Sequence[str]) -> None: ...
+    def canonical(self, id: str) -> str: ...
+    def aliases(self, canonical: str) -> list[str]: ...
+    def groups(self) -> dict[str, list[str]]: ...
+    def rewrite(self, interaction: Interaction) -> Interaction: ...
+    def rewrite_all(self, interactions: Sequence[Interaction]) -> list[Interaction]: ...
+    def split(self, id: str) -> AliasSplit | None: ...
+    def kept_apart(self, a: str, b: str) -> bool: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(data: str) -> AliasTable: ...
+    def __len__(self) -> int: ...
+
+def deduplicate(
+    events: Sequence[FeedEvent],
+    /,
+    *,
+    known: AliasTable | None = None,
+    window_secs: int = 10800,
+    exact_secs: int = 900,
+    min_venue: float = 0.6,
+    unknown_venue_score: float = 0.5,
+    min_name: float = 0.6,
+    weights: tuple[float, float, float] = ...,
+    min_score: float = 0.72,
+) -> Dedup: ...
+def explain(
+    a: FeedEvent,
+    b: FeedEvent,
+    /,
+    *,
+    window_secs: int = 10800,
+    exact_secs: int = 900,
+    min_venue: float = 0.6,
+    unknown_venue_score: float = 0.5,
+    min_name: float = 0.6,
+    weights: tuple[float, float, float] = ...,
+    min_score: float = 0.72,
+) -> MatchExplanation: ...
 
 # The service (craic-py/src/service.rs, craic-py/src/alerts.rs).
 
