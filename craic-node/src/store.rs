@@ -1,4 +1,5 @@
-//! The `Store` class: craic-store's storage adapters (SQLite file, MySQL/MariaDB) for Node.
+//! The `Store` class: craic-store's storage adapters (SQLite file, MySQL/MariaDB, DynamoDB) for
+//! Node.
 //! Every method does I/O, so every method returns a Promise and runs off the JS thread (on the
 //! store's own small runtime, through `BlockingStore`).
 
@@ -220,7 +221,8 @@ fn cursor(v: f64) -> Fallible<st::Cursor> {
 }
 
 /// A store opened by URL: `sqlite:///path/to.db`, `sqlite::memory:`,
-/// `mysql://user:pass@host:port/db`. Holds the catalogue, preferences, the interaction log
+/// `mysql://user:pass@host:port/db`, `dynamodb://table-prefix?endpoint=…&region=…`.
+/// Holds the catalogue, preferences, the interaction log
 /// (idempotent appends, cursors to tail), experiment data, model snapshots with a version
 /// registry and retrain history.
 #[napi]

@@ -1,4 +1,5 @@
-//! The `Store` class: craic-store's storage adapters (an SQLite file, MySQL/MariaDB) for Python.
+//! The `Store` class: craic-store's storage adapters (an SQLite file, MySQL/MariaDB, DynamoDB)
+//! for Python.
 //! Every call blocks on the store's own small runtime with the GIL released.
 
 use std::collections::BTreeMap;
@@ -214,7 +215,8 @@ fn entries(rows: Vec<core::Interaction>, keys: Option<Vec<String>>) -> PyResult<
 }
 
 /// A store opened by URL: `sqlite:///path/to.db`, `sqlite::memory:`,
-/// `mysql://user:pass@host:port/db`. It holds the catalogue, preferences, the interaction log
+/// `mysql://user:pass@host:port/db`, `dynamodb://table-prefix?endpoint=…&region=…`.
+/// It holds the catalogue, preferences, the interaction log
 /// (idempotent appends, cursors to tail), experiment data, model snapshots with a version
 /// registry and retrain history. Thread-safe; every call releases the GIL.
 #[pyclass(frozen, module = "craic._craic", name = "Store")]

@@ -34,7 +34,7 @@ from ._errors import (
     StorageError,
     StoppedError,
 )
-from . import evaluation, experiments, service, store, synthetic
+from . import evaluation, experiments, feeds, service, store, synthetic
 from ._scipy import to_scipy
 from ._craic import (
     Applied,
@@ -80,6 +80,7 @@ __all__ = [
     "__version__",
     "evaluation",
     "experiments",
+    "feeds",
     "service",
     "store",
     "synthetic",

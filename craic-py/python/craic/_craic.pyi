@@ -1379,7 +1379,8 @@ class RetrainRun:
 
 @final
 class Store:
-    """A store opened by URL (``sqlite:///path.db``, ``sqlite::memory:``, ``mysql://...``)."""
+    """A store opened by URL (``sqlite:///path.db``, ``sqlite::memory:``, ``mysql://...``,
+    ``dynamodb://prefix?endpoint=...&region=...``)."""
 
     def __new__(cls, url: str) -> Store: ...
     def upsert_items(self, items: Sequence[Item]) -> None: ...
