@@ -76,15 +76,40 @@ fn insert_values(sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// The marker [`Fixture::bad_event_sql`] returns for DynamoDB.
+const BAD_EVENT: &str = "EVENT backwards (ends before it starts)";
+
 impl Fixture for DynamoFixture {
     fn store(&self) -> &dyn Store {
         &self.store
     }
 
+    /// DynamoDB has no SQL: the suite's event statement is this marker, which `raw` writes as
+    /// an event item the way the table design stores events (partition `event`, sort key the
+    /// id, the event as JSON in `doc`), without the store's validation.
+    fn bad_event_sql(&self) -> &'static str {
+        BAD_EVENT
+    }
+
     /// Appends a log row the way the table design says (next sequence number from the head
-    /// counter, then the row), without the store's validation or idempotency record.
+    /// counter, then the row), without the store's validation or idempotency record; or, for
+    /// [`BAD_EVENT`], writes an event that ends before it starts.
     fn raw<'a>(&'a self, sql: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async move {
+            if sql == BAD_EVENT {
+                let (_, data) = self.store.table_names();
+                let doc = r#"{"id":"backwards","city":"","venue":"","genres":[],"artists":[],"starts_at":1900000000,"ends_at":1800000000,"tags":[]}"#;
+                raw_client()
+                    .put_item()
+                    .table_name(data)
+                    .item("pk", AttributeValue::B(Blob::new(b"event".to_vec())))
+                    .item("sk", AttributeValue::B(Blob::new(b"backwards".to_vec())))
+                    .item("doc", AttributeValue::S(doc.to_owned()))
+                    .send()
+                    .await
+                    .unwrap();
+                return Ok(());
+            }
             let v = insert_values(sql);
             assert_eq!(v.len(), 5, "unexpected raw statement {sql}");
             let (log, data) = self.store.table_names();

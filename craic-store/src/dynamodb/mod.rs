@@ -21,8 +21,8 @@ use craic_core::{Item, Preferences};
 use crate::error::{Result, StoreError};
 use crate::store::{Store, StoreFuture};
 use crate::types::{
-    AppendReport, Assignment, Cursor, ExperimentEvent, ExperimentRecord, LogEntry, LogPage,
-    ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord, LogEntry,
+    LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
 };
 
 /// A store in two DynamoDB tables, `<prefix>_log` and `<prefix>_data`. Open it with
@@ -175,6 +175,17 @@ impl Store for DynamoStore {
 
     fn items(&self) -> StoreFuture<'_, Vec<Item>> {
         Box::pin(catalog::items(&self.db))
+    }
+
+    fn checked_items(&self) -> StoreFuture<'_, CheckedItems> {
+        // DynamoDB items have no row ids: an invalid event is reported with row id 0 and its
+        // event id in the reason, as SQL preferences are.
+        Box::pin(async move {
+            let items = catalog::items(&self.db).await?;
+            Ok(CheckedItems::split(
+                items.into_iter().map(|i| (0, i)).collect(),
+            ))
+        })
     }
 
     fn item<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Item>> {
