@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use craic::experiments::{Experiment, StatsConfig};
 use craic::service::{
@@ -322,6 +322,32 @@ fn two_replicas(url: &str) {
     b.record(&extra[20..]).unwrap();
     assert_eq!(a.catch_up().unwrap().applied, 20);
     assert_eq!(b.catch_up().unwrap().applied, 20);
+    assert_eq!(lists(&a, &data, at), lists(&b, &data, at));
+}
+
+#[test]
+fn a_following_replica_catches_up_and_swaps_on_its_own() {
+    let db = TempDb::new();
+    let data = tiny();
+    let at = data.config.end();
+    let store = BlockingStore::open(&db.url()).unwrap();
+    seed(&store, &data, 1_000);
+    let a = Service::open_url(&db.url(), Config::default(), lenient(0.5)).unwrap();
+    let b = Service::open_url(&db.url(), Config::default(), lenient(0.5)).unwrap();
+    let follow = b.start_following(Duration::from_millis(5));
+    a.record(&data.interactions[1_000..]).unwrap();
+    let head = store.log_head().unwrap();
+    while b.store_cursor() != Some(head) {
+        follow.wait_round();
+    }
+    assert_eq!(lists(&a, &data, at), lists(&b, &data, at));
+    let new = a.retrain_blocking(None).unwrap().new_version.unwrap();
+    while b.model_info().version != new {
+        follow.wait_round();
+    }
+    assert_eq!(follow.last_error(), None);
+    assert!(follow.rounds() >= 2);
+    follow.stop();
     assert_eq!(lists(&a, &data, at), lists(&b, &data, at));
 }
 

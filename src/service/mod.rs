@@ -75,6 +75,7 @@
 mod cache;
 mod error;
 mod experiments;
+mod follow;
 mod metrics;
 mod monitor;
 mod replica;
@@ -97,6 +98,7 @@ use craic_core::{Config, Engine, Interaction, Item, Preferences};
 
 pub use error::{ServiceError, ServiceResult};
 pub use experiments::ExperimentRecommendations;
+pub use follow::FollowHandle;
 pub use monitor::{DriftOptions, DriftReport, FeatureDrift, FEATURES as DRIFT_FEATURES};
 pub use replica::CatchUp;
 pub use retrain::{Gate, RetrainJob, RetrainMetrics, RetrainOptions, RetrainOutcome};
