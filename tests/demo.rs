@@ -77,3 +77,13 @@ fn report_escapes_text() {
         "&lt;b&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/b&gt;"
     );
 }
+
+#[test]
+fn store_passwords_are_masked() {
+    assert_eq!(
+        storage::masked("mysql://root:pw@h:1/db"),
+        "mysql://root:***@h:1/db"
+    );
+    assert_eq!(storage::masked("mysql://root@h/db"), "mysql://root@h/db");
+    assert_eq!(storage::masked("sqlite:///a@b.db"), "sqlite:///a@b.db");
+}

@@ -220,11 +220,11 @@ fn gate_refuses_a_candidate_trained_on_much_less_data() {
     assert_eq!(unguarded.engine().stats().interactions, tail);
 }
 
-#[test]
-fn experiments_survive_a_restart() {
-    let db = TempDb::new();
+/// Exposures and conversions recorded by a service are in the store, and a restarted service
+/// reports the same statistics.
+fn experiments_survive_a_restart(url: &str) {
     let data = tiny();
-    let store = Arc::new(BlockingStore::open(&db.url()).unwrap());
+    let store = Arc::new(BlockingStore::open(url).unwrap());
     seed(&store, &data, data.interactions.len());
     let svc = Service::open(Arc::clone(&store), Config::default(), lenient(0.5)).unwrap();
     let exp = Experiment::builder("feed")
@@ -257,9 +257,24 @@ fn experiments_survive_a_restart() {
     let report = svc.experiment_report("feed", &config).unwrap();
     let converting: u64 = report.variants.iter().map(|v| v.converting_users).sum();
     assert!(converting > 0, "{report:?}");
+    let stored = store.experiment_counts("feed").unwrap();
+    let exposures: u64 = stored.iter().map(|v| v.exposures).sum();
+    assert_eq!(exposures, 60);
     drop(svc);
     let again = Service::open(Arc::clone(&store), Config::default(), lenient(0.5)).unwrap();
     assert_eq!(again.experiment_report("feed", &config).unwrap(), report);
+}
+
+#[test]
+fn experiments_survive_a_restart_on_sqlite() {
+    let db = TempDb::new();
+    experiments_survive_a_restart(&db.url());
+}
+
+#[test]
+fn experiments_survive_a_restart_on_mariadb() {
+    let db = mariadb::Db::new();
+    experiments_survive_a_restart(&db.url());
 }
 
 #[test]

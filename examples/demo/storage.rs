@@ -14,7 +14,7 @@ const BATCH: usize = 100_000;
 /// description for the output. The store must be empty (the demo's numbers assume it).
 pub fn open(url: Option<&str>) -> DemoResult<(Arc<BlockingStore>, String)> {
     let (url, description) = match url {
-        Some(url) => (url.to_owned(), format!("store {url}")),
+        Some(url) => (url.to_owned(), format!("store {}", masked(url))),
         None => {
             let path = std::env::temp_dir().join(format!("craic-demo-{}.db", std::process::id()));
             for suffix in ["", "-wal", "-shm"] {
@@ -42,4 +42,19 @@ pub fn fill(store: &BlockingStore, data: &Dataset) -> DemoResult<()> {
         store.append(&entries)?;
     }
     Ok(())
+}
+
+/// The URL with its password (between `user:` and `@`) replaced by `***`.
+pub fn masked(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find('/').unwrap_or(rest.len());
+    match rest[..end].rsplit_once('@') {
+        Some((user, _)) if user.contains(':') => {
+            let name = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{name}:***@{}", &rest[user.len() + 1..])
+        }
+        _ => url.to_owned(),
+    }
 }
