@@ -415,6 +415,10 @@ mod mariadb {
         pub fn url(&self) -> String {
             format!("{}/{}", server(), self.0)
         }
+        /// Drops the database now (the guard drops it again, harmlessly).
+        pub fn drop_now(&self) {
+            admin(format!("DROP DATABASE `{}`", self.0));
+        }
     }
 
     impl Drop for Db {
@@ -422,6 +426,39 @@ mod mariadb {
             admin(format!("DROP DATABASE IF EXISTS `{}`", self.0));
         }
     }
+}
+
+#[test]
+fn a_database_that_goes_away_is_a_typed_error() {
+    let data = tiny();
+    let at = data.config.end();
+    let db = mariadb::Db::new();
+    let store = BlockingStore::open(&db.url()).unwrap();
+    seed(&store, &data, 1_000);
+    let svc = Service::open(Arc::new(store), Config::default(), lenient(0.5)).unwrap();
+    let user = data.interactions[0].user_id.clone();
+    let before = svc.recommend(&user, &Request::new(5).now(at)).unwrap();
+    db.drop_now();
+    let e = svc.record(&data.interactions[1_000..1_010]).unwrap_err();
+    assert!(e.kind().starts_with("store_"), "{e:?}");
+    assert!(svc.catch_up().unwrap_err().kind().starts_with("store_"));
+    assert!(svc.sync_model().unwrap_err().kind().starts_with("store_"));
+    let failed = svc.retrain_blocking(None).unwrap_err();
+    assert!(failed.kind().starts_with("store_"), "{failed:?}");
+    // Serving goes on from memory.
+    assert_eq!(
+        svc.recommend(&user, &Request::new(5).now(at))
+            .unwrap()
+            .len(),
+        before.len()
+    );
+    let text = svc.metrics_text();
+    assert!(
+        text.lines().any(|l| l.starts_with("craic_errors_total{")
+            && l.contains("operation=\"record\"")
+            && l.contains(&format!("kind=\"{}\"", e.kind()))),
+        "{text}"
+    );
 }
 
 #[test]

@@ -260,17 +260,7 @@ impl Service {
                 now.div_euclid(86_400)
             ),
         };
-        if let Some(source) = self.inner.store.get() {
-            // Written first and always (idempotent by key), so a retry after a failure heals.
-            let ev = stored(key, user, &variant, id.clone(), now);
-            if let Err(e) = source.store().record_exposure(&ev) {
-                let e = ServiceError::from(e);
-                self.inner
-                    .metrics
-                    .error("recommend_in_experiment", e.kind());
-                return Err(e);
-            }
-        }
+        self.persist_exposure(stored(key, user, &variant, id.clone(), now))?;
         let ev = ExperimentEvent::exposure(id, key, user, &variant, now);
         let new_exposure = {
             let mut st = lock(&self.inner.experiments);
@@ -294,6 +284,21 @@ impl Service {
             variant: Some(variant),
             new_exposure,
             recommendations,
+        })
+    }
+
+    /// Writes an exposure to the store of a store-backed service: first and always (idempotent
+    /// by key), so a retry after a failure heals.
+    fn persist_exposure(&self, ev: craic_store::ExperimentEvent) -> ServiceResult<()> {
+        let Some(source) = self.inner.store.get() else {
+            return Ok(());
+        };
+        source.store().record_exposure(&ev).map(drop).map_err(|e| {
+            let e = ServiceError::from(e);
+            self.inner
+                .metrics
+                .error("recommend_in_experiment", e.kind());
+            e
         })
     }
 
