@@ -6,6 +6,8 @@ mod report;
 mod run;
 #[path = "../examples/demo/simulate.rs"]
 mod simulate;
+#[path = "../examples/demo/storage.rs"]
+mod storage;
 #[path = "../examples/demo/table.rs"]
 mod table;
 
@@ -23,7 +25,9 @@ fn tiny_demo_writes_a_self_contained_report() {
     let dir = temp_dir();
     let path = dir.join("report.html");
     let mut out = Vec::new();
-    let summary = run::run(&run::Options::tiny(path.clone()), &mut out).unwrap();
+    let mut options = run::Options::tiny(path.clone());
+    options.store_url = Some(format!("sqlite://{}", dir.join("demo.db").display()));
+    let summary = run::run(&options, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
 
     // The A/B summary has the four arms, control first, and every arm got traffic.
@@ -51,6 +55,7 @@ fn tiny_demo_writes_a_self_contained_report() {
         "NDCG",
         "craic_requests_total",
         "Retrain",
+        "stored in",
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
@@ -71,4 +76,14 @@ fn report_escapes_text() {
         report::esc("<b>\"a\" & 'b'</b>"),
         "&lt;b&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/b&gt;"
     );
+}
+
+#[test]
+fn store_passwords_are_masked() {
+    assert_eq!(
+        storage::masked("mysql://root:pw@h:1/db"),
+        "mysql://root:***@h:1/db"
+    );
+    assert_eq!(storage::masked("mysql://root@h/db"), "mysql://root@h/db");
+    assert_eq!(storage::masked("sqlite:///a@b.db"), "sqlite:///a@b.db");
 }

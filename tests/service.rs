@@ -146,6 +146,7 @@ fn retrain_rejected_by_the_gate() {
             gate: Gate {
                 max_relative_drop: -1.0,
                 must_beat_popularity: true,
+                ..Gate::default()
             },
             ..RetrainOptions::default()
         },

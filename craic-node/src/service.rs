@@ -82,6 +82,7 @@ impl ServiceOptions {
                     must_beat_popularity: self
                         .must_beat_popularity
                         .unwrap_or(d.retrain.gate.must_beat_popularity),
+                    ..d.retrain.gate.clone()
                 },
             },
             history_len: count(self.history_len, "historyLen", d.history_len)?,

@@ -75,6 +75,7 @@ impl OptionArgs {
                 gate: svc::Gate {
                     max_relative_drop: self.max_relative_drop,
                     must_beat_popularity: self.must_beat_popularity,
+                    ..svc::Gate::default()
                 },
             },
             history_len: self.history_len,

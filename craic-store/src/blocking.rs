@@ -6,8 +6,8 @@ use crate::engine_io::{self, Loaded, Tailed};
 use crate::error::{Result, StoreError};
 use crate::store::Store;
 use crate::types::{
-    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord, LogEntry,
-    LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentEvents,
+    ExperimentRecord, LogEntry, LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
 };
 
 /// A [`Store`] with a small tokio runtime of its own: every method blocks until done.
@@ -103,6 +103,10 @@ impl BlockingStore {
     /// See [`Store::experiment_counts`].
     pub fn experiment_counts(&self, experiment: &str) -> Result<Vec<VariantCounts>> {
         self.run(self.store.experiment_counts(experiment))
+    }
+    /// See [`Store::experiment_events`].
+    pub fn experiment_events(&self, experiment: &str) -> Result<ExperimentEvents> {
+        self.run(self.store.experiment_events(experiment))
     }
     /// See [`Store::publish_model`].
     pub fn publish_model(&self, model: &ModelVersion, make_current: bool) -> Result<()> {

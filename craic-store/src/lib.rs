@@ -75,6 +75,7 @@ pub use mysql::MysqlStore;
 pub use sqlite::SqliteStore;
 pub use store::{open, Store, StoreFuture};
 pub use types::{
-    derived_key, AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord,
-    LogEntry, LogPage, LogRecord, ModelInfo, ModelVersion, RetrainRun, VariantCounts, MAX_KEY_LEN,
+    derived_key, AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentEvents,
+    ExperimentRecord, LogEntry, LogPage, LogRecord, ModelInfo, ModelVersion, RetrainRun,
+    VariantCounts, MAX_KEY_LEN,
 };

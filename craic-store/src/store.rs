@@ -7,8 +7,8 @@ use craic_core::{Item, Preferences};
 
 use crate::error::{Result, StoreError};
 use crate::types::{
-    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord, LogEntry,
-    LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentEvents,
+    ExperimentRecord, LogEntry, LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
 };
 
 /// The future every [`Store`] method returns (boxed, so `Box<dyn Store>` works).
@@ -80,6 +80,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn record_conversion<'a>(&'a self, event: &'a ExperimentEvent) -> StoreFuture<'a, bool>;
     /// Per-variant totals, in variant order.
     fn experiment_counts<'a>(&'a self, experiment: &'a str) -> StoreFuture<'a, Vec<VariantCounts>>;
+    /// Every exposure and conversion of an experiment, each list in recording order (a
+    /// restarted service replays them). `NotFound` if the experiment does not exist. Backends
+    /// that cannot list them keep this default, a `Backend` error.
+    fn experiment_events<'a>(&'a self, experiment: &'a str) -> StoreFuture<'a, ExperimentEvents> {
+        let _ = experiment;
+        let backend = self.backend();
+        Box::pin(async move {
+            Err(StoreError::Backend {
+                backend,
+                message: "listing experiment events is not supported".into(),
+            })
+        })
+    }
 
     /// Stores a new model version (`Conflict` if the version id exists); it becomes current
     /// when `make_current`.

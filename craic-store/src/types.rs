@@ -187,6 +187,16 @@ pub struct VariantCounts {
     pub conversion_value: f64,
 }
 
+/// Every exposure and conversion recorded for an experiment ([`crate::Store::experiment_events`]),
+/// each in recording order: what a service replays into its tracker after a restart.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExperimentEvents {
+    /// Exposures (`value` is 1).
+    pub exposures: Vec<ExperimentEvent>,
+    /// Conversions.
+    pub conversions: Vec<ExperimentEvent>,
+}
+
 /// A model snapshot with its registry entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelVersion {

@@ -1,13 +1,15 @@
 //! The craic demo: a whole recommendation service lifecycle in one process, in under a minute.
 //!
 //! ```text
-//! cargo run --release --example demo [-- --tiny] [-- --out PATH]
+//! cargo run --release --example demo [-- --tiny] [-- --out PATH] [-- --store URL]
 //! ```
 //!
 //! 1. **Generates a synthetic city** ([`craic::synthetic`]): 20 000 users, 3 000 events and
 //!    300 000 clicks, saves and hides over 90 days, seeded — the numbers are the same on every
-//!    run (only timings and version ids change). The data stays in memory, in the service's
-//!    `InMemorySource` (craic has no embedded store yet).
+//!    run (only timings and version ids change). The data is written to a store — a fresh
+//!    SQLite file in the temp directory (its path is printed), or the empty database given by
+//!    `--store URL` (`mysql://user:pass@host:port/db`) — and the service is opened on it
+//!    (`Service::open`: built from the store's log and published as the first model version).
 //! 2. **Evaluates the four strategies offline** on a time split (train on the first 80 % of the
 //!    log, test on the last 20 %, recommending as of the split time): precision, recall, NDCG,
 //!    hit rate and coverage at 10.
@@ -31,11 +33,13 @@
 //! service stamps exposures with the wall clock and only counts conversions after them.
 //! Progress bars (on stderr) appear only when stdout is a terminal.
 //!
-//! Options: `--tiny` (200 users; seconds), `--out PATH` (default `report.html`).
+//! Options: `--tiny` (200 users; seconds), `--out PATH` (default `report.html`), `--store URL`
+//! (default: a fresh SQLite file).
 
 mod report;
 mod run;
 mod simulate;
+mod storage;
 mod table;
 
 use std::io::IsTerminal;
@@ -47,15 +51,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--tiny" => {
-                let path = options.report_path.clone();
+                let (path, store) = (options.report_path.clone(), options.store_url.take());
                 options = run::Options::tiny(path);
+                options.store_url = store;
             }
             "--out" => {
                 let path = args.next().ok_or("--out needs a path")?;
                 options.report_path = PathBuf::from(path);
             }
+            "--store" => {
+                options.store_url = Some(args.next().ok_or("--store needs a URL")?);
+            }
             "-h" | "--help" => {
-                println!("usage: demo [--tiny] [--out PATH]");
+                println!("usage: demo [--tiny] [--out PATH] [--store URL]");
                 return Ok(());
             }
             other => return Err(format!("unknown argument {other:?} (try --help)").into()),

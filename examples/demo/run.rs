@@ -38,6 +38,9 @@ pub struct Options {
     pub report_path: PathBuf,
     /// Draw progress bars (on stderr).
     pub progress: bool,
+    /// The store (`sqlite:///path.db`, `mysql://...`; must be empty). `None`: a fresh SQLite
+    /// file in the temp directory.
+    pub store_url: Option<String>,
 }
 
 impl Options {
@@ -62,6 +65,7 @@ impl Options {
             conversion_scale: 0.08,
             report_path: PathBuf::from("report.html"),
             progress: false,
+            store_url: None,
         }
     }
 
@@ -199,9 +203,14 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
         table::int(count(SAVE)),
         table::int(count(HIDE)),
     )?;
+    let t = Instant::now();
+    let (store, place) = crate::storage::open(options.store_url.as_deref())?;
+    crate::storage::fill(&store, &data)?;
+    timings.push(("store ingest", t.elapsed()));
     writeln!(
         out,
-        "   storage: in memory (the service's InMemorySource; no embedded store exists yet)"
+        "   stored in {}: {place}",
+        table::duration(t.elapsed())
     )?;
     writeln!(out)?;
 
@@ -273,12 +282,8 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
 
     // 3. The service, the experiment and the simulated A/B test.
     let t = Instant::now();
-    let pb = spinner(options.progress, "building the service on all the data");
-    let svc = Service::build(
-        Config::default(),
-        data.clone().into(),
-        ServiceOptions::default(),
-    )?;
+    let pb = spinner(options.progress, "building the service from the store");
+    let svc = Service::open(store, Config::default(), ServiceOptions::default())?;
     svc.register_experiment(simulate::experiment()?)?;
     pb.finish_and_clear();
     let build_time = t.elapsed();

@@ -4,11 +4,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use craic_core::alerts::ConversionSample;
 use craic_core::experiments::{
-    Assignment, Experiment, ExperimentEvent, ExperimentTracker, Report, StatsConfig,
+    Assignment, Experiment, ExperimentEvent, ExperimentSpec, ExperimentTracker, Report, StatsConfig,
 };
 use craic_core::{Error, Interaction, Recommendation, Request, CLICK, SAVE};
 
-use super::error::ServiceResult;
+use super::error::{ServiceError, ServiceResult};
 use super::metrics::{CONVERSIONS, EXPOSURES};
 use super::{lock, Inner, Service};
 
@@ -76,6 +76,7 @@ pub(crate) fn conversion_samples(inner: &Inner) -> Vec<ConversionSample> {
 /// exposed in (idempotency key derived from the interaction).
 pub(crate) fn observe_interactions(inner: &Inner, xs: &[Interaction]) {
     let mut counted: Vec<(String, String)> = Vec::new();
+    let mut persist: Vec<craic_store::ExperimentEvent> = Vec::new();
     {
         let mut st = lock(&inner.experiments);
         if st.exposed.is_empty() {
@@ -90,8 +91,12 @@ pub(crate) fn observe_interactions(inner: &Inner, xs: &[Interaction]) {
                     "conv|{exp}|{}|{}|{}|{}",
                     x.user_id, x.item_id, x.kind, x.timestamp
                 );
-                let ev = ExperimentEvent::conversion(id, &exp, &x.user_id, x.timestamp);
-                if matches!(st.tracker.record(&ev), Ok(true)) && x.timestamp >= first {
+                let ev = ExperimentEvent::conversion(&id, &exp, &x.user_id, x.timestamp);
+                let recorded = st.tracker.record(&ev);
+                if recorded.is_ok() && inner.store.get().is_some() {
+                    persist.push(stored(&exp, &x.user_id, &variant, id, x.timestamp));
+                }
+                if matches!(recorded, Ok(true)) && x.timestamp >= first {
                     st.bump(&exp, &variant, x.timestamp, inner.now(), false);
                     counted.push((exp, variant));
                 }
@@ -103,12 +108,99 @@ pub(crate) fn observe_interactions(inner: &Inner, xs: &[Interaction]) {
             c.inc();
         }
     }
+    if let Some(source) = inner.store.get() {
+        for ev in persist {
+            // Idempotent by key; a failure is counted, the interaction stays recorded.
+            if let Err(e) = source.store().record_conversion(&ev) {
+                let e = ServiceError::from(e);
+                inner.metrics.error("record_conversion", e.kind());
+            }
+        }
+    }
+}
+
+/// An experiment event in the store's form.
+fn stored(
+    experiment: &str,
+    user: &str,
+    variant: &str,
+    key: String,
+    at: i64,
+) -> craic_store::ExperimentEvent {
+    craic_store::ExperimentEvent {
+        experiment: experiment.to_owned(),
+        user: user.to_owned(),
+        variant: variant.to_owned(),
+        key,
+        at,
+        value: 1.0,
+    }
+}
+
+/// The store's record of an experiment: its spec as JSON and its variant names.
+fn encode(experiment: &Experiment) -> ServiceResult<craic_store::ExperimentRecord> {
+    let definition = serde_json::to_vec(experiment.spec())
+        .map_err(|e| craic_store::StoreError::InvalidInput(format!("experiment spec: {e}")))?;
+    Ok(craic_store::ExperimentRecord {
+        key: experiment.key().to_owned(),
+        definition,
+        variants: experiment
+            .variants()
+            .iter()
+            .map(|v| v.name.clone())
+            .collect(),
+    })
+}
+
+/// An experiment from the store's record (its spec as JSON).
+pub(crate) fn decode(record: &craic_store::ExperimentRecord) -> ServiceResult<Experiment> {
+    let spec: ExperimentSpec = serde_json::from_slice(&record.definition).map_err(|e| {
+        craic_store::StoreError::MalformedRow(craic_store::MalformedRow {
+            table: "experiments",
+            row_id: 0,
+            reason: format!("experiment {:?}: definition is not a spec: {e}", record.key),
+        })
+    })?;
+    Ok(Experiment::new(spec)?)
+}
+
+/// Registers a stored experiment and replays its exposures and conversions (in recording
+/// order) into the tracker. Conversion-floor alert buckets are not rebuilt.
+pub(crate) fn restore(
+    inner: &Inner,
+    experiment: Experiment,
+    events: craic_store::ExperimentEvents,
+) -> ServiceResult<()> {
+    let key = experiment.key().to_owned();
+    let mut st = lock(&inner.experiments);
+    st.tracker.register(experiment)?;
+    for x in events.exposures {
+        let ev = ExperimentEvent::exposure(&x.key, &key, &x.user, &x.variant, x.at);
+        if st.tracker.record(&ev)? {
+            let list = st.exposed.entry(x.user).or_default();
+            if !list.iter().any(|(e, _, _)| *e == key) {
+                list.push((key.clone(), x.variant, x.at));
+            }
+        }
+    }
+    for x in events.conversions {
+        let ev = ExperimentEvent::conversion(&x.key, &key, &x.user, x.at);
+        st.tracker.record(&ev)?;
+    }
+    Ok(())
 }
 
 impl Service {
     /// Registers an experiment (registering the same definition again is a no-op).
     pub fn register_experiment(&self, experiment: Experiment) -> ServiceResult<()> {
+        let record = match self.inner.store.get() {
+            Some(_) => Some(encode(&experiment)?),
+            None => None,
+        };
         lock(&self.inner.experiments).tracker.register(experiment)?;
+        if let (Some(source), Some(record)) = (self.inner.store.get(), record) {
+            source.store().put_experiment(&record)?;
+        }
         Ok(())
     }
 
@@ -172,6 +264,7 @@ impl Service {
                 now.div_euclid(86_400)
             ),
         };
+        self.persist_exposure(stored(key, user, &variant, id.clone(), now))?;
         let ev = ExperimentEvent::exposure(id, key, user, &variant, now);
         let new_exposure = {
             let mut st = lock(&self.inner.experiments);
@@ -195,6 +288,21 @@ impl Service {
             variant: Some(variant),
             new_exposure,
             recommendations,
+        })
+    }
+
+    /// Writes an exposure to the store of a store-backed service: first and always (idempotent
+    /// by key), so a retry after a failure heals.
+    fn persist_exposure(&self, ev: craic_store::ExperimentEvent) -> ServiceResult<()> {
+        let Some(source) = self.inner.store.get() else {
+            return Ok(());
+        };
+        source.store().record_exposure(&ev).map(drop).map_err(|e| {
+            let e = ServiceError::from(e);
+            self.inner
+                .metrics
+                .error("recommend_in_experiment", e.kind());
+            e
         })
     }
 

@@ -84,12 +84,15 @@ mod cache;
 mod clock;
 mod error;
 mod experiments;
+mod follow;
 mod metrics;
 mod monitor;
+mod replica;
 mod retrain;
 mod schedule;
 mod serving;
 mod snapshot_file;
+mod store_source;
 mod training;
 
 use std::collections::BTreeMap;
@@ -105,9 +108,12 @@ use craic_core::{Config, Engine, Interaction, Item, Preferences};
 pub use clock::{Clock, ManualClock, StopSignal, SystemClock};
 pub use error::{ServiceError, ServiceResult};
 pub use experiments::ExperimentRecommendations;
+pub use follow::FollowHandle;
 pub use monitor::{DriftOptions, DriftReport, FeatureDrift, FEATURES as DRIFT_FEATURES};
+pub use replica::CatchUp;
 pub use retrain::{Gate, RetrainJob, RetrainMetrics, RetrainOptions, RetrainOutcome};
 pub use schedule::{Schedule, ScheduleHandle};
+pub use store_source::StoreSource;
 pub use training::{InMemorySource, TrainingData, TrainingSource};
 
 use cache::RecCache;
@@ -229,6 +235,8 @@ pub(crate) struct Inner {
     pub monitor: Mutex<monitor::MonitorState>,
     #[allow(clippy::type_complexity)]
     pub alert_callbacks: Mutex<Vec<Arc<dyn Fn(&craic_core::alerts::Alert) + Send + Sync>>>,
+    /// Set by [`Service::open`]: the store the service runs on (`replica.rs`).
+    pub store: std::sync::OnceLock<Arc<StoreSource>>,
 }
 
 impl Inner {
@@ -331,6 +339,7 @@ impl Service {
             experiments: Mutex::new(Default::default()),
             monitor: Mutex::new(monitor),
             alert_callbacks: Mutex::new(Vec::new()),
+            store: Default::default(),
             options,
         };
         Service {

@@ -19,6 +19,11 @@ pub struct Gate {
     pub max_relative_drop: f64,
     /// The candidate's Hybrid NDCG@k must be strictly above Popularity's. Default true.
     pub must_beat_popularity: bool,
+    /// The candidate must be trained on at least this share of the interactions the serving
+    /// model has seen ([`RetrainMetrics::train_data`] ≥ ratio × [`RetrainMetrics::serving_data`]),
+    /// so a service restarted without its log never replaces a full model with a tiny one.
+    /// 0 disables the check. Default 0.5.
+    pub min_data_ratio: f64,
 }
 
 impl Default for Gate {
@@ -26,6 +31,7 @@ impl Default for Gate {
         Gate {
             max_relative_drop: 0.02,
             must_beat_popularity: true,
+            min_data_ratio: 0.5,
         }
     }
 }
@@ -33,6 +39,18 @@ impl Default for Gate {
 impl Gate {
     /// `Ok(())` to accept, `Err(reason)` to reject.
     pub fn check(&self, m: &RetrainMetrics) -> Result<(), String> {
+        let floor = self.min_data_ratio * m.serving_data as f64;
+        // NaN compares false, so a NaN ratio rejects.
+        if self.min_data_ratio != 0.0
+            && (m.train_data as f64)
+                .partial_cmp(&floor)
+                .is_none_or(|o| o.is_lt())
+        {
+            return Err(format!(
+                "candidate trained on {} interactions < {} × {} the serving model saw",
+                m.train_data, self.min_data_ratio, m.serving_data
+            ));
+        }
         if m.candidate.users == 0 {
             return Err("the holdout has no user with a relevant item".into());
         }
@@ -95,6 +113,10 @@ pub struct RetrainMetrics {
     pub serving: Metrics,
     /// Popularity (serving configuration), same training part.
     pub popularity: Metrics,
+    /// Interactions the candidate is built on (the whole training data, holdout included).
+    pub train_data: u64,
+    /// Interactions the serving model had applied when the retrain started.
+    pub serving_data: u64,
 }
 
 /// What a retrain did.
@@ -240,7 +262,9 @@ impl Service {
             .spawn(move || {
                 let _guard = guard;
                 let t0 = Instant::now();
+                let started_at = svc.inner.now();
                 let out = svc.run_retrain(config);
+                super::replica::record_run(&svc.inner, &out, started_at);
                 let m = &svc.inner.metrics;
                 m.retrain_latency.record_duration(t0.elapsed());
                 m.retrain_last_seconds.set(t0.elapsed().as_secs_f64());
@@ -299,7 +323,11 @@ impl Service {
                 &split.train,
             )
         };
-        let mut metrics = RetrainMetrics::default();
+        let mut metrics = RetrainMetrics {
+            train_data: data.interactions.len() as u64,
+            serving_data: old.engine.stats().interactions,
+            ..RetrainMetrics::default()
+        };
         if !relevant.is_empty() && split.cutoff != i64::MAX {
             let n = data.items.len();
             let k = opts.k;
@@ -367,11 +395,15 @@ impl Service {
                 info,
                 seq: w.models,
             }));
+            if let Some(store) = inner.store.get() {
+                store.adopt_load(); // still under the write lock: the cursor moves with the swap
+            }
             drop(w);
             inner.cache.clear();
             inner.metrics.model_version(&version);
             lock(&inner.monitor).replace_reference(monitor_state);
             outcome.new_version = Some(version);
+            super::replica::after_accepted(self);
         }
         outcome.finished_at = inner.now();
         outcome.duration = t0.elapsed();
@@ -413,6 +445,7 @@ mod tests {
             candidate: m(candidate),
             serving: m(serving),
             popularity: m(popularity),
+            ..RetrainMetrics::default()
         }
     }
 
@@ -436,7 +469,19 @@ mod tests {
         let lenient = Gate {
             max_relative_drop: 0.5,
             must_beat_popularity: false,
+            min_data_ratio: 0.5,
         };
         assert_eq!(lenient.check(&metrics(0.10, 0.19, 0.20)), Ok(()));
+        let mut small = metrics(0.3, 0.3, 0.1);
+        (small.train_data, small.serving_data) = (49, 100);
+        assert!(g.check(&small).unwrap_err().contains("49 interactions"));
+        small.train_data = 50;
+        assert_eq!(g.check(&small), Ok(()));
+        let off = Gate {
+            min_data_ratio: 0.0,
+            ..Gate::default()
+        };
+        small.train_data = 0;
+        assert_eq!(off.check(&small), Ok(()));
     }
 }

@@ -39,8 +39,10 @@ impl Service {
     ///
     /// The snapshot holds the model, not the interaction log: with the default in-memory
     /// source the restored service knows the catalogue and preferences, and retrains only on
-    /// interactions recorded after the restart (the gate then usually rejects). Pass a
-    /// storage-backed [`TrainingSource`] in `options.source` in production.
+    /// interactions recorded after the restart (the gate's [`super::Gate::min_data_ratio`]
+    /// then refuses the candidate). In production run the service on a store instead
+    /// ([`Service::open`]: the registry's model, tailed from its cursor, retrained on the whole
+    /// log), or pass a storage-backed [`TrainingSource`] in `options.source`.
     pub fn from_snapshot_file(
         path: impl AsRef<Path>,
         options: ServiceOptions,

@@ -11,7 +11,8 @@ use super::names::{self, USERS};
 use super::{b, db, utf8};
 use crate::error::{Result, StoreError};
 use crate::types::{
-    check_event, check_experiment, Assignment, ExperimentEvent, ExperimentRecord, VariantCounts,
+    check_event, check_experiment, Assignment, ExperimentEvent, ExperimentEvents, ExperimentRecord,
+    VariantCounts,
 };
 
 pub(super) async fn put(conn: &mut Conn, e: &ExperimentRecord) -> Result<()> {
@@ -219,4 +220,56 @@ pub(super) async fn counts(conn: &mut Conn, experiment: &str) -> Result<Vec<Vari
             })
         })
         .collect()
+}
+
+type EventRow = (u64, Vec<u8>, Vec<u8>, Vec<u8>, i64, f64);
+
+/// Every exposure and conversion of an experiment, in insertion (id) order.
+pub(super) async fn events(conn: &mut Conn, experiment: &str) -> Result<ExperimentEvents> {
+    let found: Option<u64> = conn
+        .exec_first(
+            "SELECT id FROM experiments WHERE ext_key = ?",
+            (b(experiment),),
+        )
+        .await
+        .map_err(db)?;
+    if found.is_none() {
+        return Err(StoreError::NotFound(format!("experiment {experiment:?}")));
+    }
+    let mut out = ExperimentEvents::default();
+    for (table, value) in [("exposures", "1e0"), ("conversions", "x.value")] {
+        // `table` and `value` are fixed here, never caller input.
+        let rows: Vec<EventRow> = conn
+            .exec(
+                format!(
+                    "SELECT x.id, x.idem_key, u.ext_id, v.name, x.at, {value} FROM {table} x
+                     JOIN experiments e ON e.id = x.experiment_id
+                     JOIN users u ON u.id = x.user_id
+                     JOIN experiment_variants v ON v.id = x.variant_id
+                     WHERE e.ext_key = ? ORDER BY x.id"
+                ),
+                (b(experiment),),
+            )
+            .await
+            .map_err(db)?;
+        let events = rows
+            .into_iter()
+            .map(|(id, key, user, variant, at, value)| {
+                Ok(ExperimentEvent {
+                    experiment: experiment.to_owned(),
+                    key: utf8(table, id, key)?,
+                    user: utf8(table, id, user)?,
+                    variant: utf8(table, id, variant)?,
+                    at,
+                    value,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if table == "exposures" {
+            out.exposures = events;
+        } else {
+            out.conversions = events;
+        }
+    }
+    Ok(out)
 }

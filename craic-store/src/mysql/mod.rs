@@ -16,8 +16,8 @@ use mysql_async::{Conn, DriverError, Opts, OptsBuilder, Pool, Value};
 use crate::error::{MalformedRow, Result, StoreError};
 use crate::store::{Store, StoreFuture};
 use crate::types::{
-    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord, LogEntry,
-    LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentEvents,
+    ExperimentRecord, LogEntry, LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
 };
 
 /// A store in one MySQL / MariaDB database, through a connection pool. Open it with
@@ -215,6 +215,10 @@ impl Store for MysqlStore {
 
     fn experiment_counts<'a>(&'a self, experiment: &'a str) -> StoreFuture<'a, Vec<VariantCounts>> {
         Box::pin(async move { experiments::counts(&mut self.conn().await?, experiment).await })
+    }
+
+    fn experiment_events<'a>(&'a self, experiment: &'a str) -> StoreFuture<'a, ExperimentEvents> {
+        Box::pin(async move { experiments::events(&mut self.conn().await?, experiment).await })
     }
 
     fn publish_model<'a>(

@@ -6,7 +6,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use super::db;
 use crate::error::{Result, StoreError};
 use crate::types::{
-    check_event, check_experiment, Assignment, ExperimentEvent, ExperimentRecord, VariantCounts,
+    check_event, check_experiment, Assignment, ExperimentEvent, ExperimentEvents, ExperimentRecord,
+    VariantCounts,
 };
 
 pub(super) fn put(c: &mut Connection, e: &ExperimentRecord) -> Result<()> {
@@ -183,4 +184,37 @@ pub(super) fn counts(c: &mut Connection, experiment: &str) -> Result<Vec<Variant
             })
         })
         .collect()
+}
+
+/// Every exposure and conversion of an experiment, in insertion (rowid) order.
+pub(super) fn events(c: &mut Connection, experiment: &str) -> Result<ExperimentEvents> {
+    if variants(c, experiment)?.is_empty() {
+        return Err(StoreError::NotFound(format!("experiment {experiment:?}")));
+    }
+    let read = |sql: &str| -> Result<Vec<ExperimentEvent>> {
+        let mut stmt = c.prepare_cached(sql).map_err(db)?;
+        let rows = stmt
+            .query_map(params![experiment], |r| {
+                Ok(ExperimentEvent {
+                    experiment: experiment.to_owned(),
+                    key: r.get(0)?,
+                    user: r.get(1)?,
+                    variant: r.get(2)?,
+                    at: r.get(3)?,
+                    value: r.get(4)?,
+                })
+            })
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    };
+    Ok(ExperimentEvents {
+        exposures: read(
+            "SELECT idem_key, user_id, variant, at, 1.0 FROM exposures
+             WHERE experiment = ?1 ORDER BY rowid",
+        )?,
+        conversions: read(
+            "SELECT idem_key, user_id, variant, at, value FROM conversions
+             WHERE experiment = ?1 ORDER BY rowid",
+        )?,
+    })
 }

@@ -19,8 +19,8 @@ use rusqlite::{Connection, ErrorCode};
 use crate::error::{join_error, Result, StoreError};
 use crate::store::{Store, StoreFuture};
 use crate::types::{
-    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord, LogEntry,
-    LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentEvents,
+    ExperimentRecord, LogEntry, LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
 };
 
 /// A store in one SQLite database. Open it with [`SqliteStore::open`] or [`crate::open`].
@@ -223,6 +223,11 @@ impl Store for SqliteStore {
     fn experiment_counts<'a>(&'a self, experiment: &'a str) -> StoreFuture<'a, Vec<VariantCounts>> {
         let e = experiment.to_owned();
         Box::pin(self.call(move |c| experiments::counts(c, &e)))
+    }
+
+    fn experiment_events<'a>(&'a self, experiment: &'a str) -> StoreFuture<'a, ExperimentEvents> {
+        let e = experiment.to_owned();
+        Box::pin(self.call(move |c| experiments::events(c, &e)))
     }
 
     fn publish_model<'a>(
