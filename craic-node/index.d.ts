@@ -214,6 +214,31 @@ export declare class Service {
    */
   static fromSnapshotFile(path: string, options?: ServiceOptions): Promise<Service>
   /**
+   * Opens a service on a store by URL, off the JS thread — the way a service is normally run:
+   * restores the store's current model version and applies the log after it, or builds a
+   * model from the store's data and publishes it as the first version; stored experiments
+   * are registered and their exposures and conversions replayed. `options`:
+   * `{config, ...ServiceOptions}` (a restored model keeps its own configuration).
+   */
+  static open(url: string, options?: { config?: Config } & ServiceOptions): Promise<Service>
+  /**
+   * Applies the log rows other replicas (or anyone) appended since the serving model's
+   * cursor, off the JS thread; deferred while a retrain runs. Store-backed services only.
+   */
+  catchUp(): Promise<CatchUp>
+  /**
+   * Swaps in the store's current model version if it is newer than the serving one (another
+   * replica retrained); resolves to the version swapped in, or `null`.
+   */
+  syncModel(): Promise<string | null>
+  /**
+   * Publishes the serving model to the store's registry as its current version; resolves to
+   * the version id.
+   */
+  publishModel(): Promise<string>
+  /** The log position of the serving model, or `null` for a service without a store. */
+  storeCursor(): number | null
+  /**
    * Writes the serving model to `path` atomically (a temporary file, then a rename), off the
    * JS thread.
    */
@@ -296,7 +321,8 @@ export declare class Service {
 
 /**
  * A store opened by URL: `sqlite:///path/to.db`, `sqlite::memory:`,
- * `mysql://user:pass@host:port/db`. Holds the catalogue, preferences, the interaction log
+ * `mysql://user:pass@host:port/db`, `dynamodb://table-prefix?endpoint=…&region=…`.
+ * Holds the catalogue, preferences, the interaction log
  * (idempotent appends, cursors to tail), experiment data, model snapshots with a version
  * registry and retrain history.
  */
@@ -454,6 +480,18 @@ export interface BlendWeights {
   content: number
   /** Popularity share. */
   popularity: number
+}
+
+/** What `catchUp` applied. */
+export interface CatchUp {
+  /** Interactions applied to the serving model. */
+  applied: number
+  /** The log position of the serving model now. */
+  cursor: number
+  /** Rows skipped under the store's malformed-row policy. */
+  skipped: Array<MalformedRow>
+  /** True when nothing was done because a retrain is running (its swap catches up). */
+  deferred: boolean
 }
 
 /** Index of the first range `[start, end)` containing `n`, or `-1` when none does. */

@@ -155,6 +155,9 @@ impl From<ServiceError> for JsFailure {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Core(core) => core.into(),
+            // The same code as from a `Store`: `CRAIC_UNAVAILABLE`, not the service's
+            // `store_unavailable` kind.
+            ServiceError::Store(store) => store.into(),
             other => JsFailure {
                 family: family_of_service(&other),
                 kind: other.kind().to_owned(),

@@ -208,6 +208,19 @@ pub struct ExperimentRecommendations {
     pub recommendations: Vec<Recommendation>,
 }
 
+/// What `catchUp` applied.
+#[napi(object)]
+pub struct CatchUp {
+    /// Interactions applied to the serving model.
+    pub applied: f64,
+    /// The log position of the serving model now.
+    pub cursor: f64,
+    /// Rows skipped under the store's malformed-row policy.
+    pub skipped: Vec<crate::store::MalformedRow>,
+    /// True when nothing was done because a retrain is running (its swap catches up).
+    pub deferred: bool,
+}
+
 /// Stops a daily retrain schedule: `stop()` ends its thread (a retrain in progress finishes
 /// first). Keep a reference while it should run: it also stops when garbage-collected.
 #[napi]
@@ -301,6 +314,71 @@ impl Service {
                 .map(|inner| Service { inner })
                 .map_err(Into::into)
         }))
+    }
+
+    /// Opens a service on a store by URL, off the JS thread — the way a service is normally run:
+    /// restores the store's current model version and applies the log after it, or builds a
+    /// model from the store's data and publishes it as the first version; stored experiments
+    /// are registered and their exposures and conversions replayed. `options`:
+    /// `{config, ...ServiceOptions}` (a restored model keeps its own configuration).
+    #[napi(catch_unwind, ts_return_type = "Promise<Service>")]
+    pub fn open(
+        env: Env,
+        url: String,
+        #[napi(ts_arg_type = "{ config?: Config } & ServiceOptions")] options: Option<Object>,
+    ) -> napi::Result<AsyncTask<Work<Service>>> {
+        let (config, options) = match options {
+            None => (None, svc::ServiceOptions::default()),
+            Some(o) => {
+                convert::known_keys(&env, &o, "service options", &BUILD_FIELDS[1..])?;
+                let config: Option<Object> = o.get_named_property("config")?;
+                (config, service_options(&env, &o)?)
+            }
+        };
+        let config = engine::config(&env, config)?;
+        Ok(spawn(move || {
+            svc::Service::open_url(&url, config, options)
+                .map(|inner| Service { inner })
+                .map_err(Into::into)
+        }))
+    }
+
+    /// Applies the log rows other replicas (or anyone) appended since the serving model's
+    /// cursor, off the JS thread; deferred while a retrain runs. Store-backed services only.
+    #[napi(catch_unwind, ts_return_type = "Promise<CatchUp>")]
+    pub fn catch_up(&self) -> AsyncTask<Work<CatchUp>> {
+        let service = self.inner.clone();
+        spawn(move || {
+            let c = service.catch_up()?;
+            Ok(CatchUp {
+                applied: c.applied as f64,
+                cursor: c.cursor.0 as f64,
+                skipped: crate::store::malformed(c.skipped),
+                deferred: c.deferred,
+            })
+        })
+    }
+
+    /// Swaps in the store's current model version if it is newer than the serving one (another
+    /// replica retrained); resolves to the version swapped in, or `null`.
+    #[napi(catch_unwind, ts_return_type = "Promise<string | null>")]
+    pub fn sync_model(&self) -> AsyncTask<Work<Option<String>>> {
+        let service = self.inner.clone();
+        spawn(move || Ok(service.sync_model()?))
+    }
+
+    /// Publishes the serving model to the store's registry as its current version; resolves to
+    /// the version id.
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub fn publish_model(&self) -> AsyncTask<Work<String>> {
+        let service = self.inner.clone();
+        spawn(move || Ok(service.publish_model()?))
+    }
+
+    /// The log position of the serving model, or `null` for a service without a store.
+    #[napi(catch_unwind)]
+    pub fn store_cursor(&self) -> Option<f64> {
+        self.inner.store_cursor().map(|c| c.0 as f64)
     }
 
     /// Writes the serving model to `path` atomically (a temporary file, then a rename), off the

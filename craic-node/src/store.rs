@@ -55,7 +55,7 @@ pub struct MalformedRow {
     pub reason: String,
 }
 
-fn malformed(rows: Vec<st::MalformedRow>) -> Vec<MalformedRow> {
+pub(crate) fn malformed(rows: Vec<st::MalformedRow>) -> Vec<MalformedRow> {
     rows.into_iter()
         .map(|m| MalformedRow {
             table: m.table.to_owned(),

@@ -106,6 +106,7 @@ pub(crate) fn class_for(kind: ErrorKind) -> ErrorClass {
 pub(crate) fn class_for_service(err: &ServiceError) -> ErrorClass {
     match err {
         ServiceError::Core(e) => class_for(e.kind()),
+        ServiceError::Store(e) => crate::store::class_for_store(e.kind()),
         _ => class_for_service_kind(err.kind()),
     }
 }
@@ -189,6 +190,8 @@ pub(crate) fn service_to_py(err: ServiceError) -> PyErr {
     let class = class_for_service(&err);
     match err {
         ServiceError::Core(e) => to_py(e),
+        // The same class and kind as from a `Store` (`unavailable`, not `store_unavailable`).
+        ServiceError::Store(e) => crate::store::store_to_py(e),
         ServiceError::Io { path, source } => {
             let message = format!("I/O error on {}: {source}", path.display());
             Python::attach(|py| {

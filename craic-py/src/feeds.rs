@@ -217,7 +217,9 @@ fn run(
     let options = options(genres, zones);
     let bytes = match page {
         Page::Bytes(b) => b,
-        Page::Path(p) => py.detach(|| std::fs::read(&p)).map_err(PyErr::from)?,
+        Page::Path(p) => py
+            .detach(|| std::fs::read(&p))
+            .map_err(|e| crate::errors::io_to_py(e, &p))?,
     };
     let report = py
         .detach(|| import(&bytes, &options))

@@ -181,10 +181,14 @@ impl PyAliasTable {
 
     /// A table from `to_json` output; `ValueError` if it is not one.
     #[staticmethod]
-    fn from_json(data: &str) -> PyResult<Self> {
-        serde_json::from_str(data)
+    fn from_json(#[pyo3(from_py_with = crate::args::arg)] data: String) -> PyResult<Self> {
+        serde_json::from_str(&data)
             .map(|inner| PyAliasTable { inner })
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+            .map_err(|e| {
+                crate::errors::to_py(craic_core::Error::InvalidConfig(format!(
+                    "not an alias table in JSON: {e}"
+                )))
+            })
     }
 
     fn __len__(&self) -> usize {

@@ -457,6 +457,86 @@ impl PyService {
         Ok(PyService { inner })
     }
 
+    /// Opens a service on a store by URL (`sqlite:///path.db`, `mysql://...`,
+    /// `dynamodb://...`) — the way a service is normally run: restores the store's current
+    /// model version and applies the log after it, or builds a model from the store's data and
+    /// publishes it as the first version; stored experiments are registered and their exposures
+    /// and conversions replayed. Retrains read the whole log from the store and publish what
+    /// they accept. `config` is used only when no version is stored yet; the keyword options
+    /// are the constructor's.
+    #[staticmethod]
+    #[pyo3(
+        signature = (url, config = None, *,
+            cache_capacity = Count(DEFAULT.cache_capacity),
+            cache_ttl_secs = DEFAULT.cache_ttl.as_secs_f64(),
+            holdout_fraction = DEFAULT.retrain.holdout_fraction,
+            retrain_k = Count(DEFAULT.retrain.k),
+            max_relative_drop = DEFAULT.retrain.gate.max_relative_drop,
+            must_beat_popularity = DEFAULT.retrain.gate.must_beat_popularity,
+            history_len = Count(DEFAULT.history_len),
+            drift_window_secs = Count(DEFAULT.drift.window_secs)),
+        text_signature = "(url, config=None, *, cache_capacity=100000, cache_ttl_secs=21600.0, holdout_fraction=0.1, retrain_k=10, max_relative_drop=0.02, must_beat_popularity=True, history_len=50, drift_window_secs=86400)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn open(
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] url: String,
+        config: Option<PyRef<'_, PyConfig>>,
+        cache_capacity: Count<usize>,
+        cache_ttl_secs: f64,
+        holdout_fraction: f64,
+        retrain_k: Count<usize>,
+        max_relative_drop: f64,
+        must_beat_popularity: bool,
+        history_len: Count<usize>,
+        drift_window_secs: Count<i64>,
+    ) -> PyResult<Self> {
+        let options = OptionArgs {
+            cache_capacity: cache_capacity.get(),
+            cache_ttl_secs,
+            holdout_fraction,
+            retrain_k: retrain_k.get(),
+            max_relative_drop,
+            must_beat_popularity,
+            history_len: history_len.get(),
+            drift_window_secs: drift_window_secs.get(),
+        }
+        .into_options()?;
+        let config = config_of(config);
+        let inner = py
+            .detach(|| svc::Service::open_url(&url, config, options))
+            .map_err(errors::service_to_py)?;
+        Ok(PyService { inner })
+    }
+
+    /// Applies the log rows other replicas (or anyone) appended since the serving model's
+    /// cursor; deferred while a retrain runs. Returns `(applied, cursor, deferred)`.
+    /// Store-backed services only (`Service.open`).
+    fn catch_up(&self, py: Python<'_>) -> PyResult<(u64, u64, bool)> {
+        py.detach(|| self.inner.catch_up())
+            .map(|c| (c.applied, c.cursor.0, c.deferred))
+            .map_err(errors::service_to_py)
+    }
+
+    /// Swaps in the store's current model version if it is newer than the serving one
+    /// (another replica retrained); returns the version swapped in, or `None`.
+    fn sync_model(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        py.detach(|| self.inner.sync_model())
+            .map_err(errors::service_to_py)
+    }
+
+    /// Publishes the serving model to the store's registry as its current version; returns the
+    /// version id.
+    fn publish_model(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| self.inner.publish_model())
+            .map_err(errors::service_to_py)
+    }
+
+    /// The log position of the serving model, or `None` for a service without a store.
+    fn store_cursor(&self, py: Python<'_>) -> Option<u64> {
+        py.detach(|| self.inner.store_cursor()).map(|c| c.0)
+    }
+
     /// Loads a service from a `save_snapshot` file (`str` or path-like), with the same keyword
     /// options as the constructor. A missing or unreadable file raises `StorageError` (an
     /// `OSError`, kind `io`), a truncated or corrupt one `SnapshotError`.

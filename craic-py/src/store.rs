@@ -230,8 +230,8 @@ impl PyStore {
     /// `InvalidInputError` (kind `invalid_url`), a server that does not answer `StorageError`
     /// (kind `unavailable`).
     #[new]
-    fn new(py: Python<'_>, url: &str) -> PyResult<Self> {
-        py.detach(|| st::BlockingStore::open(url))
+    fn new(py: Python<'_>, #[pyo3(from_py_with = crate::args::arg)] url: String) -> PyResult<Self> {
+        py.detach(|| st::BlockingStore::open(&url))
             .map(|inner| PyStore { inner })
             .map_err(store_to_py)
     }
@@ -365,22 +365,23 @@ impl PyStore {
     }
 
     /// Publishes a model version (bytes from `Engine.to_snapshot`); with `make_current` it
-    /// becomes the current version. A version id published twice raises `InvalidInputError`
+    /// becomes the current version (`metrics_json` defaults to `{}`). A version id published twice raises
+    /// `InvalidInputError`
     /// (kind `conflict`).
-    #[pyo3(signature = (version, data, *, metrics_json = "{}", trained_at, make_current = true))]
+    #[pyo3(signature = (version, data, *, metrics_json = None, trained_at, make_current = true))]
     fn publish_model(
         &self,
         py: Python<'_>,
-        version: String,
+        #[pyo3(from_py_with = crate::args::arg)] version: String,
         data: Vec<u8>,
-        metrics_json: &str,
+        #[pyo3(from_py_with = crate::args::arg)] metrics_json: Option<String>,
         trained_at: i64,
         make_current: bool,
     ) -> PyResult<()> {
         let model = st::ModelVersion {
             version,
             bytes: data,
-            metrics_json: metrics_json.to_owned(),
+            metrics_json: metrics_json.unwrap_or_else(|| "{}".to_owned()),
             trained_at,
         };
         py.detach(|| self.inner.publish_model(&model, make_current))
@@ -388,8 +389,12 @@ impl PyStore {
     }
 
     /// Makes a published version current (`NotFoundError` for an unknown one).
-    fn set_current_model(&self, py: Python<'_>, version: &str) -> PyResult<()> {
-        py.detach(|| self.inner.set_current_model(version))
+    fn set_current_model(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] version: String,
+    ) -> PyResult<()> {
+        py.detach(|| self.inner.set_current_model(&version))
             .map_err(store_to_py)
     }
 
@@ -402,11 +407,15 @@ impl PyStore {
     }
 
     /// A model version with its bytes, or `None`.
-    fn model(&self, py: Python<'_>, version: &str) -> PyResult<Option<PyStoredModel>> {
+    fn model(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] version: String,
+    ) -> PyResult<Option<PyStoredModel>> {
         let (m, current) = py
             .detach(|| -> st::Result<_> {
                 let current = self.inner.current_model()?.map(|c| c.version);
-                Ok((self.inner.model(version)?, current))
+                Ok((self.inner.model(&version)?, current))
             })
             .map_err(store_to_py)?;
         Ok(m.map(|m| {
@@ -435,17 +444,17 @@ impl PyStore {
 
     /// Records a retrain attempt; returns its row id.
     #[pyo3(signature = (*, started_at, finished_at, outcome, version = None, interactions = 0,
-        detail_json = "{}"))]
+        detail_json = None))]
     #[allow(clippy::too_many_arguments)]
     fn record_retrain(
         &self,
         py: Python<'_>,
         started_at: i64,
         finished_at: i64,
-        outcome: String,
+        #[pyo3(from_py_with = crate::args::arg)] outcome: String,
         version: Option<String>,
         interactions: u64,
-        detail_json: &str,
+        #[pyo3(from_py_with = crate::args::arg)] detail_json: Option<String>,
     ) -> PyResult<i64> {
         let run = st::RetrainRun {
             id: 0,
@@ -454,7 +463,7 @@ impl PyStore {
             outcome,
             version,
             interactions,
-            detail_json: detail_json.to_owned(),
+            detail_json: detail_json.unwrap_or_else(|| "{}".to_owned()),
         };
         py.detach(|| self.inner.record_retrain(&run))
             .map_err(store_to_py)
@@ -516,10 +525,10 @@ impl PyStore {
     fn record_exposure(
         &self,
         py: Python<'_>,
-        experiment: String,
-        user: String,
-        variant: String,
-        key: String,
+        #[pyo3(from_py_with = crate::args::arg)] experiment: String,
+        #[pyo3(from_py_with = crate::args::arg)] user: String,
+        #[pyo3(from_py_with = crate::args::arg)] variant: String,
+        #[pyo3(from_py_with = crate::args::arg)] key: String,
         at: i64,
     ) -> PyResult<bool> {
         let event = st::ExperimentEvent {
@@ -541,10 +550,10 @@ impl PyStore {
     fn record_conversion(
         &self,
         py: Python<'_>,
-        experiment: String,
-        user: String,
-        variant: String,
-        key: String,
+        #[pyo3(from_py_with = crate::args::arg)] experiment: String,
+        #[pyo3(from_py_with = crate::args::arg)] user: String,
+        #[pyo3(from_py_with = crate::args::arg)] variant: String,
+        #[pyo3(from_py_with = crate::args::arg)] key: String,
         at: i64,
         value: f64,
     ) -> PyResult<bool> {

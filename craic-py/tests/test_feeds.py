@@ -3,6 +3,7 @@ rejections with JSON paths, genre and zone options, and bad pages."""
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pytest
@@ -98,8 +99,9 @@ def test_bad_pages_raise_invalid_input() -> None:
     assert "not valid JSON" in str(err.value)
     with pytest.raises(ValueError, match=r"\$\.events: expected an array"):
         feeds.import_eventbrite(b'{"events": 3}')
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(craic.StorageError) as missing:
         feeds.import_ticketmaster(FEEDS / "no-such-page.json")
+    assert missing.value.kind == "io" and missing.value.errno == errno.ENOENT
     with pytest.raises(TypeError):
         feeds.import_ticketmaster(42)  # type: ignore[arg-type]
 

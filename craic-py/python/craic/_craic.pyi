@@ -1174,6 +1174,24 @@ class Service:
         drift_window_secs: int = 86400,
     ) -> Service: ...
     @staticmethod
+    def open(
+        url: str,
+        config: Config | None = None,
+        *,
+        cache_capacity: int = 100000,
+        cache_ttl_secs: float = 21600.0,
+        holdout_fraction: float = 0.1,
+        retrain_k: int = 10,
+        max_relative_drop: float = 0.02,
+        must_beat_popularity: bool = True,
+        history_len: int = 50,
+        drift_window_secs: int = 86400,
+    ) -> Service: ...
+    def catch_up(self) -> tuple[int, int, bool]: ...
+    def sync_model(self) -> str | None: ...
+    def publish_model(self) -> str: ...
+    def store_cursor(self) -> int | None: ...
+    @staticmethod
     def from_snapshot_file(
         path: str | os.PathLike[str],
         *,
@@ -1399,7 +1417,7 @@ class Store:
         version: str,
         data: builtins.bytes,
         *,
-        metrics_json: str = "{}",
+        metrics_json: str | None = None,
         trained_at: int,
         make_current: bool = True,
     ) -> None: ...
@@ -1415,7 +1433,7 @@ class Store:
         outcome: str,
         version: str | None = None,
         interactions: int = 0,
-        detail_json: str = "{}",
+        detail_json: str | None = None,
     ) -> int: ...
     def retrain_runs(self, limit: int) -> list[RetrainRun]: ...
     def put_experiment(self, experiment: Experiment) -> None: ...

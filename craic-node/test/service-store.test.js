@@ -1,0 +1,56 @@
+'use strict'
+// A Service run on a store from Node: two replicas on one SQLite file — one ingests, the other
+// catches up by cursor and picks up the model the first one publishes; a restart restores the
+// current version.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const os = require('node:os')
+const fs = require('node:fs')
+const path = require('node:path')
+const craic = require('..')
+
+const DAY = 86_400
+
+test('service on a store: two replicas, catch-up, model sync, restart', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'craic-svc-'))
+  try {
+    const data = await craic.generate('tiny')
+    const url = `sqlite://${path.join(dir, 'craic.db')}`
+    const store = await craic.Store.open(url)
+    await store.upsertItems(data.items())
+    await store.setPreferences(data.preferences())
+    await store.append(data.interactions())
+
+    const writer = await craic.Service.open(url)
+    const reader = await craic.Service.open(url)
+    assert.ok(writer.storeCursor() >= await store.logHead())
+    assert.equal(reader.storeCursor(), writer.storeCursor())
+    const now = data.config.start + data.config.days * DAY
+    const users = [...new Set(data.interactions().map(i => i.userId))].sort().slice(0, 30)
+    const items = data.items()
+    const fresh = users.map((u, n) => ({ userId: u, itemId: items[n % items.length].id, kind: 'save', timestamp: now - 60 }))
+    await writer.record(fresh)
+    const caught = await reader.catchUp()
+    assert.equal(caught.applied, fresh.length)
+    assert.equal(caught.deferred, false)
+    assert.equal(caught.cursor, await store.logHead())
+    for (const u of users) {
+      assert.deepEqual(reader.recommend(u, { k: 5, now }), writer.recommend(u, { k: 5, now }), u)
+    }
+    const outcome = await writer.retrain()
+    assert.ok(outcome.accepted, outcome.rejection)
+    assert.equal(await reader.syncModel(), outcome.newVersion)
+    assert.equal(reader.modelInfo().version, writer.modelInfo().version)
+    assert.equal((await store.currentModel()).version, outcome.newVersion)
+    const restarted = await craic.Service.open(url)
+    assert.equal(restarted.modelInfo().version, outcome.newVersion)
+
+    const plain = await craic.Service.build([], [])
+    assert.equal(plain.storeCursor(), null)
+    await assert.rejects(plain.catchUp(), (e) => e instanceof craic.InvalidInputError && e.code === 'CRAIC_INVALID_INPUT')
+    await assert.rejects(craic.Service.open('mysql://root:pw@127.0.0.1:1/craic'), (e) => e instanceof craic.StorageError && e.code === 'CRAIC_UNAVAILABLE')
+    assert.throws(() => craic.Service.open(url, { cacheTTL: 1 }), (e) => e.code === 'CRAIC_INVALID_CONFIG')
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})

@@ -1,0 +1,63 @@
+"""A Service run on a store from Python: two replicas on one SQLite file — one ingests, the
+other catches up by cursor and picks up the model the first one publishes; a restart restores
+the current version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import craic
+from craic import synthetic
+
+DAY = 86_400
+
+
+def test_two_replicas_share_one_store(tmp_path: Path) -> None:
+    data = synthetic.generate("tiny")
+    url = f"sqlite://{tmp_path / 'craic.db'}"
+    store = craic.Store(url)
+    store.upsert_items(data.items)
+    store.set_preferences(data.preferences)
+    store.append(data.interactions)
+
+    writer = craic.Service.open(url)
+    reader = craic.Service.open(url)
+    assert writer.store_cursor() == reader.store_cursor()
+    assert (writer.store_cursor() or 0) >= store.log_head()
+    now = int(data.config["start"]) + int(data.config["days"]) * DAY
+    users = sorted({i.user_id for i in data.interactions})[:30]
+    fresh = [(u, data.items[n % len(data.items)].id, "save", now - 60) for n, u in enumerate(users)]
+    writer.record(fresh)
+    applied, cursor, deferred = reader.catch_up()
+    assert (applied, deferred) == (len(fresh), False)
+    assert cursor == store.log_head()
+    for u in users:
+        assert reader.recommend(u, k=5, now=now) == writer.recommend(u, k=5, now=now), u
+
+    outcome = writer.retrain()
+    assert outcome.accepted, outcome.rejection
+    assert reader.sync_model() == outcome.new_version
+    assert reader.model_info().version == writer.model_info().version
+    assert store.current_model() is not None
+    assert store.current_model().version == outcome.new_version  # type: ignore[union-attr]
+
+    restarted = craic.Service.open(url)
+    assert restarted.model_info().version == outcome.new_version
+    assert restarted.recommend(users[0], k=5, now=now) == writer.recommend(users[0], k=5, now=now)
+
+
+def test_a_service_without_a_store_and_a_store_that_is_down() -> None:
+    plain = craic.Service()
+    assert plain.store_cursor() is None
+    try:
+        plain.catch_up()
+    except craic.InvalidInputError as e:
+        assert e.kind == "invalid_input"
+    else:
+        raise AssertionError("catch_up on a service without a store must raise")
+    try:
+        craic.Service.open("mysql://root:pw@127.0.0.1:1/craic")
+    except craic.StorageError as e:
+        assert e.kind == "unavailable"
+    else:
+        raise AssertionError("a store that is down must raise StorageError")
