@@ -90,6 +90,7 @@ impl ServiceOptions {
                 ..d.drift
             },
             source: None,
+            clock: d.clock.clone(),
         })
     }
 }

@@ -21,8 +21,8 @@ use craic_core::{Item, Preferences};
 use crate::error::{Result, StoreError};
 use crate::store::{Store, StoreFuture};
 use crate::types::{
-    AppendReport, Assignment, Cursor, ExperimentEvent, ExperimentRecord, LogEntry, LogPage,
-    ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord, LogEntry,
+    LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
 };
 
 /// A store in two DynamoDB tables, `<prefix>_log` and `<prefix>_data`. Open it with
@@ -175,6 +175,17 @@ impl Store for DynamoStore {
 
     fn items(&self) -> StoreFuture<'_, Vec<Item>> {
         Box::pin(catalog::items(&self.db))
+    }
+
+    /// DynamoDB has no row ids: a malformed event's `row_id` is its 1-based position in the
+    /// catalogue (id order).
+    fn checked_items(&self) -> StoreFuture<'_, CheckedItems> {
+        Box::pin(async move {
+            let items = catalog::items(&self.db).await?;
+            Ok(CheckedItems::split(
+                (1i64..).zip(items).collect::<Vec<(i64, Item)>>(),
+            ))
+        })
     }
 
     fn item<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Item>> {
