@@ -194,7 +194,7 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
     let mut timings = Vec::new();
     let k = options.k;
     let title = match options.feeds {
-        None => "a synthetic city",
+        None => "a synthetic city,",
         Some(_) => "ticketing-feed events with simulated users,",
     };
     writeln!(
