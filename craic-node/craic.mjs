@@ -21,6 +21,7 @@ export const {
   Experiment,
   ExperimentTracker,
   Dataset,
+  AliasTable,
   hash,
   getEqualWeights,
   getBucketRanges,
@@ -32,5 +33,10 @@ export const {
   scoreUser,
   generate,
   presetConfig,
+  importTicketmaster,
+  importEventbrite,
+  defaultGenreMap,
+  deduplicate,
+  explain,
   errorCodes
 } = craic

@@ -10,6 +10,40 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * Source id → canonical id. Log interactions with the id the user acted on; rewrite them
+ * before `Engine.record`; `split` undoes a wrong match (see `docs/feeds.md`).
+ */
+export declare class AliasTable {
+  /** An empty table. */
+  constructor()
+  /** Makes `aliases` (and their aliases) aliases of `canonical`'s group. */
+  merge(canonical: string, aliases: Array<string>): void
+  /** The canonical id of `id` (`id` itself if it is not an alias). */
+  canonical(id: string): string
+  /** The aliases of a canonical id. */
+  aliases(canonical: string): Array<string>
+  /** Every group: canonical id → aliases. */
+  groups(): Record<string, Array<string>>
+  /** The interaction with its item id replaced by the canonical id. */
+  rewrite(interaction: Interaction): Interaction
+  /** `rewrite` of every interaction, in order (a bad one is reported with its `row`). */
+  rewriteAll(interactions: Array<Interaction>): Array<Interaction>
+  /** Detaches `id` from its group and remembers the split; `null` if `id` is in no group. */
+  split(id: string): AliasSplit | null
+  /** Whether a split separated `a` and `b`. */
+  keptApart(a: string, b: string): boolean
+  /** Number of aliases (ids that map to another id). */
+  get length(): number
+  /** The table as JSON (to persist it with the catalogue). */
+  toJson(): string
+  /**
+   * A table from `toJson` output; an `InvalidInputError` (`CRAIC_INVALID_ALIAS_TABLE`) if it
+   * is not one.
+   */
+  static fromJson(json: string): AliasTable
+}
+
+/**
  * A generated city: catalogue, onboarding preferences, interaction log, and the hidden
  * affinities that produced them.
  */
@@ -435,6 +469,16 @@ export interface AlertRule {
   minExposures?: number
 }
 
+/** What `AliasTable.split` did. */
+export interface AliasSplit {
+  /** The id detached from its group. */
+  detached: string
+  /** The canonical id of the rest, if two or more listings remain merged. */
+  canonical: string | null
+  /** The ids that stayed together, canonical first. */
+  remaining: Array<string>
+}
+
 /** What `append` did. */
 export interface AppendReport {
   /** Entries stored. */
@@ -575,6 +619,25 @@ export interface CsvFiles {
   interactions: string
 }
 
+/** The outcome of `deduplicate`: one item per distinct event, the alias table and the merges. */
+export interface Dedup {
+  /** One item per distinct event. */
+  items: Array<Item>
+  /** Source id → canonical id. */
+  aliases: AliasTable
+  /** The merged groups. */
+  groups: Array<MatchedGroup>
+}
+
+/**
+ * Merges listings of the same event across feeds. `options`: `known` (the previous
+ * `AliasTable`: its splits are honoured) and the matcher's thresholds.
+ */
+export declare function deduplicate(events: Array<FeedEvent>, options?: MatchOptions & { known?: AliasTable }): Dedup
+
+/** The built-in genre mapping: normalised feed label → craic genres. */
+export declare function defaultGenreMap(): Record<string, Array<string>>
+
 /** The drift of every monitored feature at a time. */
 export interface DriftReport {
   /** The report time, unix seconds. */
@@ -594,7 +657,7 @@ export interface ErrorCode {
 }
 
 /**
- * `{kind: code}` for every kind the core and the service define, and the class each maps to
+ * `{kind: code}` for every kind the core, the service, the store and the feeds define, and the class each maps to
  * (used by the tests to check the mapping is exhaustive).
  */
 export declare function errorCodes(): Array<ErrorCode>
@@ -694,6 +757,9 @@ export interface ExperimentRecommendations {
   recommendations: Array<Recommendation>
 }
 
+/** Explains how two listings compare (the same thresholds as `deduplicate`). */
+export declare function explain(a: FeedEvent, b: FeedEvent, options?: MatchOptions): MatchExplanation
+
 /** Drift of one feature: its current sample size and its index (`null` without data). */
 export interface FeatureDrift {
   /** The feature (`"kind"`, `"hour"`, `"item_popularity"`, `"score"`, …). */
@@ -702,6 +768,16 @@ export interface FeatureDrift {
   currentCount: number
   /** The index, or `null` when there is no data. */
   report: PsiReport | null
+}
+
+/** r" One imported listing: the item, the event's display name and its status. */
+export interface FeedEvent {
+  /** r" The item (`id` is `tm:…` / `eb:…`). */
+  item: Item
+  /** r" The event's display name. */
+  name: string
+  /** r#" `"scheduled"` or `"rescheduled"`."# */
+  status: 'scheduled' | 'rescheduled'
 }
 
 /**
@@ -725,6 +801,46 @@ export declare function getEqualWeights(n: number): Array<number>
  * Strings are hashed as UTF-16 code units, like the JavaScript SDK.
  */
 export declare function hash(seed: string, value: string, version: number): number | null
+
+/** Imports an Eventbrite v3 event list page; see `importTicketmaster`. */
+export declare function importEventbrite(json: string | Buffer, options?: ImportOptions): ImportReport
+
+/** r" Import options: extra genre mappings and fixed-offset time zones. */
+export interface ImportOptions {
+  /** r" Adds or overrides genre mappings: feed label → craic genres. */
+  genres?: Record<string, Array<string>>
+  /** r" Adds fixed-offset zones: IANA name → seconds east of UTC (whole numbers). */
+  zones?: Record<string, number>
+}
+
+/** Everything one feed page gave. */
+export interface ImportReport {
+  /** Events to upsert, in page order. */
+  events: Array<FeedEvent>
+  /** Cancelled / postponed events. */
+  removed: Array<Removal>
+  /** Events not imported (the rest of the page was). */
+  rejected: Array<Problem>
+  /** Fields dropped from imported events. */
+  warnings: Array<Problem>
+  /** Genre labels the mapping does not know, with counts (kept as slugs). */
+  unmappedGenres: Record<string, number>
+  /** Entries in the page's events array. */
+  seen: number
+  /** The imported items, in page order (`events[i].item`). */
+  items: Array<Item>
+  /** Ids of cancelled / postponed events, for `Engine.removeItems`. */
+  removedIds: Array<string>
+  /** Ids of imported events whose date was moved. */
+  rescheduledIds: Array<string>
+}
+
+/**
+ * Imports a Ticketmaster Discovery v2 event search page (the JSON text, or its bytes). A page
+ * that is not JSON, or not such a page, throws an `InvalidInputError` (`CRAIC_INVALID_FEED`);
+ * a bad event is reported in `rejected` and the rest of the page imported.
+ */
+export declare function importTicketmaster(json: string | Buffer, options?: ImportOptions): ImportReport
 
 /**
  * Whether `userId` falls in the slice `[start, end)` of namespace `id`, given as
@@ -856,6 +972,60 @@ export interface MalformedRow {
   reason: string
 }
 
+/** Listings merged into one canonical item, with the matches that joined them. */
+export interface MatchedGroup {
+  /** The canonical id. */
+  canonical: string
+  /** Every member's source id, the canonical first. */
+  members: Array<string>
+  /** Why they were merged. */
+  explanations: Array<MatchExplanation>
+}
+
+/** Why two listings were, or were not, merged (`failed` names the gates that stopped them). */
+export interface MatchExplanation {
+  /** First listing's id. */
+  a: string
+  /** Second listing's id. */
+  b: string
+  /** Venue similarity, `null` if a venue is unknown. */
+  venue: number | null
+  /** Whether the cities are equal, `null` if one is unknown. */
+  sameCity: boolean | null
+  /** `b.startsAt - a.startsAt`, seconds. */
+  startDeltaSecs: number
+  /** Time score. */
+  time: number
+  /** Name similarity. */
+  name: number
+  /** Artist signal, `null` when neither lists artists. */
+  artists: number | null
+  /** Weighted score. */
+  score: number
+  /** Failed gates: `same_source`, `start_window`, `venue`, `name`, `score`, `kept_apart`. */
+  failed: Array<string>
+  /** True when every gate passed. */
+  isMatch: boolean
+}
+
+/** r" The matcher's thresholds (`MatchConfig`); every field left out keeps its default. */
+export interface MatchOptions {
+  /** r" Largest start difference, seconds (default 10 800). */
+  windowSecs?: number
+  /** r" Start differences up to this count as the same time (default 900). */
+  exactSecs?: number
+  /** r" Smallest venue similarity (default 0.6). */
+  minVenue?: number
+  /** r" Venue score when a venue is unknown (default 0.5). */
+  unknownVenueScore?: number
+  /** r" Smallest name-or-artist similarity (default 0.6). */
+  minName?: number
+  /** r" Weights of venue, time and name (default `[0.35, 0.2, 0.45]`). */
+  weights?: Array<number>
+  /** r" Smallest weighted score (default 0.72). */
+  minScore?: number
+}
+
 /** Averages over the evaluated users, plus catalogue coverage. */
 export interface Metrics {
   /** The cut-off k. */
@@ -931,6 +1101,23 @@ export interface Preferences {
 /** The settings of a preset (`"tiny"`, `"small"` (default), `"medium"`, `"large"`). */
 export declare function presetConfig(preset?: string | undefined | null): SyntheticConfig
 
+/** A rejected event or a dropped field, with the JSON path of the field. */
+export interface Problem {
+  /** The event's source id, if it could be read. */
+  id: string | null
+  /** Position of the event in the page's events array. */
+  index: number
+  /** JSON path of the field, e.g. `$._embedded.events[3].dates.start`. */
+  path: string
+  /**
+   * `missing`, `wrong_type`, `bad_datetime`, `unknown_timezone`, `date_to_be_announced`,
+   * `invalid_item` or `end_before_start`.
+   */
+  kind: string
+  /** Path and reason, readable. */
+  message: string
+}
+
 /** One bin of a population stability index. */
 export interface PsiBin {
   /** The bin's label. */
@@ -1005,6 +1192,14 @@ export interface RelevanceOptions {
  * Users with none are left out.
  */
 export declare function relevantItems(testInteractions: Array<Interaction>, options?: RelevanceOptions): Record<string, Array<string>>
+
+/** A cancelled or postponed event: pass its id to `Engine.removeItems`. */
+export interface Removal {
+  /** The source id. */
+  id: string
+  /** `"cancelled"` or `"postponed"`. */
+  status: 'cancelled' | 'postponed'
+}
 
 /** The statistical report of an experiment. */
 export interface Report {

@@ -778,6 +778,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.AliasTable = nativeBinding.AliasTable
 module.exports.Dataset = nativeBinding.Dataset
 module.exports.Engine = nativeBinding.Engine
 module.exports.Experiment = nativeBinding.Experiment
@@ -786,12 +787,17 @@ module.exports.ScheduleHandle = nativeBinding.ScheduleHandle
 module.exports.Service = nativeBinding.Service
 module.exports.Store = nativeBinding.Store
 module.exports.chooseVariation = nativeBinding.chooseVariation
+module.exports.deduplicate = nativeBinding.deduplicate
+module.exports.defaultGenreMap = nativeBinding.defaultGenreMap
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.evaluate = nativeBinding.evaluate
+module.exports.explain = nativeBinding.explain
 module.exports.generate = nativeBinding.generate
 module.exports.getBucketRanges = nativeBinding.getBucketRanges
 module.exports.getEqualWeights = nativeBinding.getEqualWeights
 module.exports.hash = nativeBinding.hash
+module.exports.importEventbrite = nativeBinding.importEventbrite
+module.exports.importTicketmaster = nativeBinding.importTicketmaster
 module.exports.inNamespace = nativeBinding.inNamespace
 module.exports.presetConfig = nativeBinding.presetConfig
 module.exports.registerErrorClasses = nativeBinding.registerErrorClasses

@@ -50,9 +50,14 @@
 //! assert_eq!(Dataset::generate(&cfg).interactions, data.interactions);
 //! ```
 
+mod catalogue;
+mod world;
+
+use world::{set_appeal, Catalogue, People};
+
+use std::collections::HashMap;
 use std::io::{self, Write};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::interaction::{Interaction, CLICK, HIDE, MAX_TIMESTAMP, SAVE};
@@ -360,6 +365,10 @@ pub struct Dataset {
     user_cluster: Vec<u32>,
     user_artists: Vec<Vec<u32>>,
     meta: Vec<ItemMeta>,
+    /// Artist names by index.
+    artist_names: Vec<String>,
+    /// Item id → index for catalogues whose ids are not `e{i}` (see [`Dataset::on_catalogue`]).
+    index: HashMap<String, u32>,
 }
 
 /// Cumulative weights of a time-sorted list of items, for sampling in a start-time window.
@@ -514,301 +523,29 @@ impl Dataset {
     pub fn generate(cfg: &SyntheticConfig) -> Dataset {
         let cfg = cfg.sanitized();
         let root = SplitMix64::new(cfg.seed);
-        let mut world_rng = root.fork(1);
+        let catalogue = Catalogue::generate(&cfg, &root);
+        Dataset::populate(cfg, &root, catalogue)
+    }
 
-        // Cities, genres, venues.
-        let cities: Vec<String> = (0..cfg.cities)
-            .map(|i| name(&CITY_NAMES, "city", i))
-            .collect();
-        let genres: Vec<String> = (0..cfg.genres)
-            .map(|i| name(&GENRE_NAMES, "genre", i))
-            .collect();
-        let city_cum = cumulative(zipf_weights(cfg.cities, 1.0));
-        let genre_cum = cumulative(zipf_weights(cfg.genres, 0.6));
-        let venue_cum = cumulative(zipf_weights(cfg.venues_per_city, 0.8));
-
-        // Artists: the first `genres` cover every genre once, the rest follow genre popularity.
-        let artist_genre: Vec<u32> = (0..cfg.artists)
-            .map(|a| {
-                if a < cfg.genres {
-                    a as u32
-                } else {
-                    pick(&genre_cum, &mut world_rng) as u32
-                }
-            })
-            .collect();
-        let artist_rank = shuffled(cfg.artists, &mut world_rng);
-        let artist_pop: Vec<f64> = artist_rank
-            .iter()
-            .map(|&r| 1.0 / (r as f64 + 1.0).powf(cfg.zipf_exponent))
-            .collect();
-        let mut artists_by_genre: Vec<Vec<u32>> = vec![Vec::new(); cfg.genres];
-        for (a, &g) in artist_genre.iter().enumerate() {
-            artists_by_genre[g as usize].push(a as u32);
-        }
-        let artist_cum_by_genre: Vec<Vec<f64>> = artists_by_genre
-            .iter()
-            .map(|list| cumulative(list.iter().map(|&a| artist_pop[a as usize])))
-            .collect();
-        let pick_artist = |g: u32, rng: &mut SplitMix64| -> Option<u32> {
-            let list = &artists_by_genre[g as usize];
-            sample_cum(&artist_cum_by_genre[g as usize], 0, list.len(), rng).map(|j| list[j])
-        };
-
-        // Events.
-        let mut item_rng = root.fork(2);
-        let span_days = (cfg.days + cfg.lookahead_days) as u64;
-        let mut meta = Vec::with_capacity(cfg.items);
-        let mut items = Vec::with_capacity(cfg.items);
-        for i in 0..cfg.items {
-            let rng = &mut item_rng;
-            let city = pick(&city_cum, rng) as u32;
-            let venue = pick(&venue_cum, rng);
-            let n_genres = match rng.next_f64() {
-                x if x < 0.55 => 1,
-                x if x < 0.9 => 2,
-                _ => 3,
-            };
-            let item_genres = pick_distinct(&genre_cum, n_genres.min(cfg.genres), rng);
-            let main = item_genres[0];
-            let n_artists = if rng.chance(0.3) { 2 } else { 1 };
-            let mut item_artists: Vec<u32> = Vec::with_capacity(2);
-            for _ in 0..n_artists {
-                let a =
-                    pick_artist(main, rng).unwrap_or_else(|| rng.below(cfg.artists as u64) as u32);
-                if !item_artists.contains(&a) {
-                    item_artists.push(a);
-                }
-            }
-            let day = rng.below(span_days) as i64;
-            let minute = 18 * 60 + 15 * rng.below(18) as i64; // 18:00 .. 22:15
-            let starts_at = cfg.start + day * DAY + minute * 60;
-            let ends_at = starts_at + 7_200 + 1_800 * rng.below(5) as i64;
-            let tags: Vec<&str> = TAGS
-                .iter()
-                .filter(|(_, p)| rng.chance(*p))
-                .map(|(t, _)| *t)
-                .collect();
-            let headliner = item_artists
-                .iter()
-                .map(|&a| artist_pop[a as usize])
-                .fold(0.0, f64::max);
-            let venue_size = 1.0 / (venue as f64 + 1.0).sqrt();
-            let popularity = headliner * venue_size * (0.4 * rng.normal()).exp();
-            items.push(
-                Item::new(format!("e{i}"), starts_at)
-                    .ends_at(ends_at)
-                    .city(cities[city as usize].clone())
-                    .venue(format!("{}-venue-{venue}", cities[city as usize]))
-                    .genres(item_genres.iter().map(|&g| genres[g as usize].clone()))
-                    .artists(item_artists.iter().map(|&a| format!("artist-{a}")))
-                    .tags(tags),
-            );
-            meta.push(ItemMeta {
-                city,
-                genres: item_genres,
-                artists: item_artists,
-                popularity,
-                appeal: 0.0,
-            });
-        }
-        let max_pop = meta.iter().map(|m| m.popularity).fold(0.0, f64::max);
-        for m in &mut meta {
-            m.appeal = if max_pop > 0.0 {
-                (m.popularity / max_pop).powf(0.3)
-            } else {
-                1.0
-            };
-        }
-
-        // Taste clusters.
-        let mut cluster_rng = root.fork(3);
-        let mut clusters = Vec::with_capacity(cfg.clusters);
-        let mut cluster_pools: Vec<Vec<u32>> = Vec::with_capacity(cfg.clusters);
-        for _ in 0..cfg.clusters {
-            let rng = &mut cluster_rng;
-            let city = pick(&city_cum, rng) as u32;
-            let n = if rng.chance(0.5) { 2 } else { 3 };
-            let cg = pick_distinct(&genre_cum, n.min(cfg.genres), rng);
-            let mut pool = Vec::new();
-            for _ in 0..16 {
-                if pool.len() >= 8 {
-                    break;
-                }
-                let g = cg[rng.below(cg.len() as u64) as usize];
-                if let Some(a) = pick_artist(g, rng) {
-                    if !pool.contains(&a) {
-                        pool.push(a);
-                    }
-                }
-            }
-            clusters.push(Cluster { city, genres: cg });
-            cluster_pools.push(pool);
-        }
-        let cluster_cum = cumulative(zipf_weights(cfg.clusters, 0.5));
-
-        // Users: cluster, favourite artists, activity.
-        let mut user_rng = root.fork(4);
-        let mut user_cluster = Vec::with_capacity(cfg.users);
-        let mut user_artists = Vec::with_capacity(cfg.users);
-        let mut activity = Vec::with_capacity(cfg.users);
-        for _ in 0..cfg.users {
-            let rng = &mut user_rng;
-            let c = pick(&cluster_cum, rng);
-            let pool = &cluster_pools[c];
-            let mut fav = Vec::new();
-            if !pool.is_empty() {
-                for _ in 0..1 + rng.below(4) {
-                    let a = pool[rng.below(pool.len() as u64) as usize];
-                    if !fav.contains(&a) {
-                        fav.push(a);
-                    }
-                }
-            }
-            if rng.chance(0.3) {
-                let cg = &clusters[c].genres;
-                if let Some(a) = pick_artist(cg[rng.below(cg.len() as u64) as usize], rng) {
-                    if !fav.contains(&a) {
-                        fav.push(a);
-                    }
-                }
-            }
-            user_cluster.push(c as u32);
-            user_artists.push(fav);
-            activity.push((cfg.activity_sigma * rng.normal()).exp());
-        }
-
-        // Onboarding preferences: a noisy subset of the hidden taste.
-        let mut pref_rng = root.fork(5);
-        let mut preferences = Vec::new();
-        for u in 0..cfg.users {
-            let rng = &mut pref_rng;
-            if !rng.chance(cfg.preference_share) {
-                continue;
-            }
-            let cl = &clusters[user_cluster[u] as usize];
-            let mut p = Preferences::default();
-            for &g in &cl.genres {
-                if rng.chance(0.7) {
-                    p.genres.push(genres[g as usize].clone());
-                }
-            }
-            if rng.chance(0.15) {
-                let g = pick(&genre_cum, rng);
-                if !p.genres.contains(&genres[g]) {
-                    p.genres.push(genres[g].clone());
-                }
-            }
-            for &a in &user_artists[u] {
-                if rng.chance(0.4) {
-                    p.artists.push(format!("artist-{a}"));
-                }
-            }
-            if rng.chance(0.8) {
-                p.cities.push(cities[cl.city as usize].clone());
-            }
-            if rng.chance(0.1) {
-                let c = pick(&city_cum, rng);
-                if !p.cities.contains(&cities[c]) {
-                    p.cities.push(cities[c].clone());
-                }
-            }
-            preferences.push((format!("u{u}"), p));
-        }
-
-        // Sampling channels.
-        let global = Channel::build(
-            meta.iter()
-                .zip(&items)
-                .enumerate()
-                .map(|(i, (m, it))| (it.starts_at, i as u32, m.popularity))
-                .collect(),
-        );
-        let mut by_artist: Vec<Vec<(i64, u32, f64)>> = vec![Vec::new(); cfg.artists];
-        let mut by_city: Vec<Vec<u32>> = vec![Vec::new(); cfg.cities];
-        for (i, m) in meta.iter().enumerate() {
-            for &a in &m.artists {
-                by_artist[a as usize].push((items[i].starts_at, i as u32, m.popularity));
-            }
-            by_city[m.city as usize].push(i as u32);
-        }
-        let artist_channels: Vec<Channel> = by_artist.into_iter().map(Channel::build).collect();
-        let cluster_channels: Vec<Channel> = clusters
-            .par_iter()
-            .map(|cl| {
-                Channel::build(
-                    by_city[cl.city as usize]
-                        .iter()
-                        .map(|&i| {
-                            let m = &meta[i as usize];
-                            let w = m.popularity * genre_factor(&m.genres, &cl.genres);
-                            (items[i as usize].starts_at, i, w)
-                        })
-                        .collect(),
-                )
-            })
-            .collect();
-
-        // Heavy-tailed activity, allocated so that the counts add up exactly.
-        let total_activity: f64 = activity.iter().sum();
-        let n = if cfg.items == 0 { 0 } else { cfg.interactions };
-        let mut bounds = Vec::with_capacity(cfg.users + 1);
-        bounds.push(0usize);
-        let mut acc = 0.0;
-        for (u, w) in activity.iter().enumerate() {
-            acc += w;
-            let b = if u + 1 == cfg.users {
-                n
-            } else if total_activity > 0.0 {
-                ((n as f64 * acc / total_activity) as usize).min(n)
-            } else {
-                0
-            };
-            let prev = *bounds.last().unwrap_or(&0);
-            bounds.push(b.max(prev));
-        }
-
-        let world = World {
-            cfg: &cfg,
-            meta: &meta,
-            clusters: &clusters,
-            user_cluster: &user_cluster,
-            user_artists: &user_artists,
-            global: &global,
-            artist_channels: &artist_channels,
-            cluster_channels: &cluster_channels,
-        };
-        let sim_root = root.fork(6);
-        let mut raw: Vec<Raw> = (0..cfg.users)
-            .into_par_iter()
-            .flat_map_iter(|u| {
-                let count = bounds[u + 1] - bounds[u];
-                world.simulate_user(u, count, sim_root.fork(u as u64))
-            })
-            .collect();
-        raw.par_sort_unstable_by_key(|r| (r.ts, r.user, r.item, r.kind));
-        let interactions: Vec<Interaction> = raw
-            .par_iter()
-            .map(|r| Interaction {
-                user_id: format!("u{}", r.user),
-                item_id: format!("e{}", r.item),
-                kind: KINDS[r.kind as usize].to_string(),
-                timestamp: r.ts,
-            })
-            .collect();
-        drop(raw);
-
+    /// Users, their hidden taste, preferences and interactions on `cat` (streams 3 to 6 of
+    /// `root`).
+    fn populate(cfg: SyntheticConfig, root: &SplitMix64, cat: Catalogue) -> Dataset {
+        let people = People::generate(&cfg, root, &cat);
+        let preferences = people.preferences(&cfg, root, &cat);
+        let interactions = people.simulate(&cfg, root, &cat);
         Dataset {
             config: cfg,
-            cities,
-            genres,
-            items,
+            cities: cat.cities,
+            genres: cat.genres,
+            items: cat.items,
             preferences,
             interactions,
-            clusters,
-            user_cluster,
-            user_artists,
-            meta,
+            clusters: people.clusters,
+            user_cluster: people.user_cluster,
+            user_artists: people.user_artists,
+            meta: cat.meta,
+            artist_names: cat.artist_names,
+            index: cat.index,
         }
     }
 
@@ -829,6 +566,9 @@ impl Dataset {
 
     /// Index of an item id of this dataset in [`Dataset::items`], or `None`.
     pub fn item_index(&self, item_id: &str) -> Option<usize> {
+        if !self.index.is_empty() {
+            return self.index.get(item_id).map(|&i| i as usize);
+        }
         parse_index(item_id, 'e', self.items.len())
     }
 
@@ -847,7 +587,7 @@ impl Dataset {
                 .collect(),
             artists: self.user_artists[u]
                 .iter()
-                .map(|a| format!("artist-{a}"))
+                .filter_map(|&a| self.artist_names.get(a as usize).cloned())
                 .collect(),
         })
     }

@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 
 use craic::service::ServiceError;
+use craic_core::feeds::FeedError;
 use craic_core::{Error as CoreError, ErrorKind};
 use craic_store::{StoreError, StoreErrorKind};
 use napi::bindgen_prelude::{Function, JsObjectValue, Null, Object, ObjectRef};
@@ -111,6 +112,18 @@ pub(crate) fn family_of_store(kind: StoreErrorKind) -> Family {
     }
 }
 
+/// The kinds the feeds add: a page that is not JSON or not a page of the feed
+/// (`craic_core::feeds::FeedError`), and JSON that is not a saved `AliasTable`.
+pub(crate) const FEED_KINDS: [&str; 2] = ["invalid_feed", "invalid_alias_table"];
+
+/// The family of a feeds kind: both are bad input.
+pub(crate) fn family_of_feed(kind: &str) -> Family {
+    match kind {
+        "invalid_feed" | "invalid_alias_table" => Family::InvalidInput,
+        _ => Family::Base,
+    }
+}
+
 /// The stable JS `code` of a kind: `CRAIC_` and the kind in upper case.
 pub(crate) fn code_of(kind: &str) -> String {
     format!("CRAIC_{}", kind.to_ascii_uppercase())
@@ -151,6 +164,12 @@ impl From<StoreError> for JsFailure {
     }
 }
 
+impl From<FeedError> for JsFailure {
+    fn from(e: FeedError) -> Self {
+        JsFailure::feed("invalid_feed", e.to_string())
+    }
+}
+
 impl From<ServiceError> for JsFailure {
     fn from(e: ServiceError) -> Self {
         match e {
@@ -178,6 +197,11 @@ impl JsFailure {
             row: None,
             message: message.into(),
         }
+    }
+
+    /// A failure of one of the [`FEED_KINDS`].
+    pub(crate) fn feed(kind: &str, message: impl Into<String>) -> Self {
+        JsFailure::new(family_of_feed(kind), kind, message)
     }
 
     /// A failure of `kind` in `family` with a message.
@@ -272,7 +296,7 @@ pub fn register_error_classes(classes: Object) -> napi::Result<()> {
     Ok(())
 }
 
-/// `{kind: code}` for every kind the core and the service define, and the class each maps to
+/// `{kind: code}` for every kind the core, the service, the store and the feeds define, and the class each maps to
 /// (used by the tests to check the mapping is exhaustive).
 #[napi(catch_unwind)]
 pub fn error_codes() -> Vec<ErrorCode> {
@@ -283,8 +307,10 @@ pub fn error_codes() -> Vec<ErrorCode> {
     let store = StoreErrorKind::STORE_KINDS
         .iter()
         .map(|&k| (k.as_str(), family_of_store(k)));
+    let feeds = FEED_KINDS.iter().map(|&k| (k, family_of_feed(k)));
     core.chain(service)
         .chain(store)
+        .chain(feeds)
         .map(|(kind, family)| ErrorCode {
             kind: kind.to_owned(),
             code: code_of(kind),

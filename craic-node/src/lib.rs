@@ -21,6 +21,7 @@ mod engine;
 mod errors;
 mod evaluation;
 mod experiments;
+mod feeds;
 mod service;
 mod store;
 mod synthetic;

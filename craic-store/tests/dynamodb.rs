@@ -76,38 +76,24 @@ fn insert_values(sql: &str) -> Vec<String> {
         .collect()
 }
 
-/// The marker [`Fixture::bad_event_sql`] returns for DynamoDB.
-const BAD_EVENT: &str = "EVENT backwards (ends before it starts)";
-
 impl Fixture for DynamoFixture {
     fn store(&self) -> &dyn Store {
         &self.store
     }
 
-    /// DynamoDB has no SQL: the suite's event statement is this marker, which `raw` writes as
-    /// an event item the way the table design stores events (partition `event`, sort key the
-    /// id, the event as JSON in `doc`), without the store's validation.
+    /// Not SQL: `raw` writes the event document directly (see `put_raw_event`).
     fn bad_event_sql(&self) -> &'static str {
-        BAD_EVENT
+        "INSERT INTO events (id, doc) VALUES ('backwards', '{\"id\":\"backwards\",\"city\":\"\",\
+         \"venue\":\"\",\"genres\":[],\"artists\":[],\"starts_at\":1900000000,\
+         \"ends_at\":1800000000,\"tags\":[]}')"
     }
 
     /// Appends a log row the way the table design says (next sequence number from the head
-    /// counter, then the row), without the store's validation or idempotency record; or, for
-    /// [`BAD_EVENT`], writes an event that ends before it starts.
+    /// counter, then the row), without the store's validation or idempotency record.
     fn raw<'a>(&'a self, sql: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            if sql == BAD_EVENT {
-                let (_, data) = self.store.table_names();
-                let doc = r#"{"id":"backwards","city":"","venue":"","genres":[],"artists":[],"starts_at":1900000000,"ends_at":1800000000,"tags":[]}"#;
-                raw_client()
-                    .put_item()
-                    .table_name(data)
-                    .item("pk", AttributeValue::B(Blob::new(b"event".to_vec())))
-                    .item("sk", AttributeValue::B(Blob::new(b"backwards".to_vec())))
-                    .item("doc", AttributeValue::S(doc.to_owned()))
-                    .send()
-                    .await
-                    .unwrap();
+            if sql.starts_with("INSERT INTO events") {
+                self.put_raw_event(sql).await;
                 return Ok(());
             }
             let v = insert_values(sql);
@@ -144,6 +130,26 @@ impl Fixture for DynamoFixture {
                 .unwrap();
             Ok(())
         })
+    }
+}
+
+impl DynamoFixture {
+    /// Writes an event document behind the store's back (no validation): `INSERT INTO events
+    /// (id, doc) VALUES ('<id>', '<JSON of the Item>')`, the table design of `catalog.rs`.
+    async fn put_raw_event(&self, sql: &str) {
+        let start = sql.find("VALUES ('").expect("VALUES") + "VALUES ('".len();
+        let (id, rest) = sql[start..].split_once("', '").expect("two values");
+        let doc = rest.strip_suffix("')").expect("a closing parenthesis");
+        let (_, data) = self.store.table_names();
+        raw_client()
+            .put_item()
+            .table_name(data)
+            .item("pk", AttributeValue::B(Blob::new(b"event".to_vec())))
+            .item("sk", AttributeValue::B(Blob::new(id.as_bytes().to_vec())))
+            .item("doc", AttributeValue::S(doc.to_owned()))
+            .send()
+            .await
+            .unwrap();
     }
 }
 

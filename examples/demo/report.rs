@@ -42,6 +42,39 @@ svg text{font-size:12px;fill:#3e4c59}
 
 const COLORS: [&str; 4] = ["#7b8794", "#2f80ed", "#f2994a", "#27ae60"];
 
+/// The line under the title: what the data is.
+fn subtitle(s: &Summary) -> String {
+    let sizes = format!(
+        "{} users and {} events, {} interactions; {} simulated A/B days; generated in {}.",
+        table::int(s.users as u64),
+        table::int(s.items as u64),
+        table::int(s.interactions as u64),
+        s.ab_days,
+        table::duration(s.elapsed)
+    );
+    match &s.feeds {
+        None => format!("A synthetic region of {} cities, {sizes}", s.cities),
+        Some(f) => format!(
+            "Events imported from {} Ticketmaster / Eventbrite pages ({} listings, {} events \
+             after merging {} cross-listed ones; {} removed, {} rejected) in {} cities; \
+             simulated users and interactions: {sizes} Recommendations for one simulated \
+             user: {}.",
+            f.pages,
+            f.listings,
+            f.events,
+            f.merged,
+            f.removed,
+            f.rejected,
+            s.cities,
+            f.sample
+                .iter()
+                .map(|(_, name)| name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// Renders the whole page.
 pub fn render(s: &Summary) -> String {
     let mut h = String::new();
@@ -51,16 +84,7 @@ pub fn render(s: &Summary) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>craic demo report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <h1>craic demo report</h1>\n<p class=\"sub\">{}</p>\n",
-        esc(&format!(
-            "A synthetic region of {} cities, {} users and {} events, {} interactions; \
-             {} simulated A/B days; generated in {}.",
-            s.cities,
-            table::int(s.users as u64),
-            table::int(s.items as u64),
-            table::int(s.interactions as u64),
-            s.ab_days,
-            table::duration(s.elapsed)
-        ))
+        esc(&subtitle(s))
     );
     headline(&mut h, s);
     h.push_str("<h2>Offline evaluation: NDCG@10 by strategy</h2>\n");

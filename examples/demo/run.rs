@@ -13,6 +13,7 @@ use craic::synthetic::{Dataset, SyntheticConfig};
 use craic::{Config, Engine, Request, Strategy, CLICK, HIDE, SAVE};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::feeds::FeedSummary;
 use crate::simulate::{self, AbSettings, AbTotals, DAY, EXPERIMENT};
 use crate::table::{self, Align, Table};
 
@@ -41,6 +42,9 @@ pub struct Options {
     /// The store (`sqlite:///path.db`, `mysql://...`; must be empty). `None`: a fresh SQLite
     /// file in the temp directory.
     pub store_url: Option<String>,
+    /// Import the catalogue from the feed pages of this directory instead of generating it
+    /// (`synthetic` then sizes the simulated users and interactions).
+    pub feeds: Option<PathBuf>,
 }
 
 impl Options {
@@ -66,6 +70,33 @@ impl Options {
             report_path: PathBuf::from("report.html"),
             progress: false,
             store_url: None,
+            feeds: None,
+        }
+    }
+
+    /// The feeds demo on the pages of `dir`: 2 000 simulated users, 40 000 interactions over
+    /// 60 days (`tiny`: 300 users, 6 000 interactions, 7 A/B days).
+    pub fn feeds(dir: PathBuf, tiny: bool, report_path: PathBuf) -> Self {
+        let base = if tiny {
+            Options::tiny(report_path)
+        } else {
+            Options {
+                report_path,
+                ..Options::city()
+            }
+        };
+        let (users, interactions) = if tiny { (300, 6_000) } else { (2_000, 40_000) };
+        Options {
+            synthetic: SyntheticConfig {
+                users,
+                interactions,
+                clusters: 12,
+                days: 60,
+                ..base.synthetic
+            },
+            daily_visit_share: 0.2,
+            feeds: Some(dir),
+            ..base
         }
     }
 
@@ -129,6 +160,8 @@ pub struct Summary {
     pub timings: Vec<(&'static str, Duration)>,
     /// Total wall-clock time.
     pub elapsed: Duration,
+    /// The imported catalogue (`--feeds`).
+    pub feeds: Option<FeedSummary>,
 }
 
 fn spinner(progress: bool, msg: &'static str) -> ProgressBar {
@@ -164,45 +197,27 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
     let t_all = Instant::now();
     let mut timings = Vec::new();
     let k = options.k;
+    let title = match options.feeds {
+        None => "a synthetic city,",
+        Some(_) => "ticketing-feed events with simulated users,",
+    };
     writeln!(
         out,
-        "craic demo: a synthetic city, trained, A/B-tested and retrained in-process"
+        "craic demo: {title} trained, A/B-tested and retrained in-process"
     )?;
     writeln!(out)?;
 
-    // 1. Generate.
+    // 1. Generate, or import the feeds and simulate users on them.
     let end = anchor()?;
-    let mut cfg = options.synthetic.clone();
-    cfg.start = end - i64::from(cfg.days) * DAY;
     let t = Instant::now();
-    let pb = spinner(options.progress, "generating the city");
-    let data = Dataset::generate(&cfg);
-    pb.finish_and_clear();
+    let (data, catalogue) = match &options.feeds {
+        None => (synthetic_city(&options.synthetic, end, out)?, None),
+        Some(dir) => {
+            let (cat, data) = crate::feeds::step(dir, &options.synthetic, end, out)?;
+            (data, Some(cat))
+        }
+    };
     timings.push(("generate", t.elapsed()));
-    let count = |kind: &str| data.interactions.iter().filter(|x| x.kind == kind).count() as u64;
-    writeln!(
-        out,
-        "1. Synthetic city (seed {}, {})",
-        cfg.seed,
-        table::duration(t.elapsed())
-    )?;
-    writeln!(
-        out,
-        "   {} users ({} with stated preferences) · {} events · {} cities",
-        table::int(data.user_count() as u64),
-        table::int(data.preferences.len() as u64),
-        table::int(data.items.len() as u64),
-        data.cities.len(),
-    )?;
-    writeln!(
-        out,
-        "   {} interactions over {} days: {} clicks · {} saves · {} hides",
-        table::int(data.interactions.len() as u64),
-        cfg.days,
-        table::int(count(CLICK)),
-        table::int(count(SAVE)),
-        table::int(count(HIDE)),
-    )?;
     let t = Instant::now();
     let (store, place) = crate::storage::open(options.store_url.as_deref())?;
     crate::storage::fill(&store, &data)?;
@@ -294,7 +309,7 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
         conversion_scale: options.conversion_scale,
         k,
         start: end,
-        seed: cfg.seed ^ 0xAB,
+        seed: data.config.seed ^ 0xAB,
     };
     let t = Instant::now();
     let bar = ProgressBar::with_draw_target(Some(0), target(options.progress));
@@ -328,10 +343,17 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
         "   probability {} × hidden affinity (first save ends the visit)",
         options.conversion_scale
     )?;
-    write!(out, "{}", ab_table(&ab).render("   "))?;
-    for line in ab_notes(&ab) {
+    write!(out, "{}", simulate::ab_table(&ab).render("   "))?;
+    for line in simulate::ab_notes(&ab) {
         writeln!(out, "   {line}")?;
     }
+    let feeds = match &catalogue {
+        Some(cat) => {
+            let now = end + i64::from(options.ab_days) * DAY;
+            Some(crate::feeds::write_sample(&svc, cat, &data, now, out)?)
+        }
+        None => None,
+    };
     writeln!(out)?;
 
     // 4. Gated retrain and hot swap.
@@ -422,6 +444,7 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
         cache,
         timings,
         elapsed: t_all.elapsed(),
+        feeds,
     };
     let html = crate::report::render(&summary);
     std::fs::write(&options.report_path, html)
@@ -436,95 +459,41 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
     Ok(summary)
 }
 
-/// The A/B statistics as a table.
-fn ab_table(ab: &Report) -> Table {
-    let mut t = Table::new(&[
-        ("variant", Align::Left),
-        ("exposed", Align::Right),
-        ("converted", Align::Right),
-        ("rate %", Align::Right),
-        ("95 % CI", Align::Right),
-        ("lift %", Align::Right),
-        ("lift 95 % CI", Align::Right),
-        ("p-value", Align::Right),
-        ("decision", Align::Left),
-    ]);
-    for v in &ab.variants {
-        let (rate, ci) = match &v.conversion_rate {
-            Some(e) => (
-                format!("{:.1}", e.value * 100.0),
-                format!("{:.1}–{:.1}", e.lower * 100.0, e.upper * 100.0),
-            ),
-            None => ("–".into(), "–".into()),
-        };
-        let (lift, lift_ci, p, decision) = match &v.comparison {
-            None => (
-                "control".into(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ),
-            Some(c) => {
-                let (lift, lift_ci) = match &c.relative_lift {
-                    Some(e) => (
-                        format!("{:+.1}", e.value * 100.0),
-                        format!("{:+.1}…{:+.1}", e.lower * 100.0, e.upper * 100.0),
-                    ),
-                    None => ("–".into(), "–".into()),
-                };
-                let up = c.relative_lift.is_some_and(|e| e.value > 0.0);
-                let decision = match (c.sequential.reject, up) {
-                    (true, true) => "better",
-                    (true, false) => "worse",
-                    (false, _) => "continue",
-                };
-                (
-                    lift,
-                    lift_ci,
-                    c.p_value.map_or("–".into(), table::p_value),
-                    decision.into(),
-                )
-            }
-        };
-        t.row(vec![
-            v.variant.clone(),
-            table::int(v.exposed_users),
-            table::int(v.converting_users),
-            rate,
-            ci,
-            lift,
-            lift_ci,
-            p,
-            decision,
-        ]);
-    }
-    t
-}
-
-/// Lines under the A/B table: strategies, the SRM check, what the columns mean.
-fn ab_notes(ab: &Report) -> Vec<String> {
-    let control = ab.variants.first().map_or("?", |v| v.strategy.as_str());
-    let srm = &ab.sample_ratio_mismatch;
-    vec![
-        format!("arms: 25 % each; control serves {control}, the others their namesake strategy"),
-        format!(
-            "sample ratio check: χ² = {:.2} (df {}), p = {} → {}",
-            srm.chi_square,
-            srm.degrees_of_freedom,
-            table::p_value(srm.p_value),
-            if srm.mismatch {
-                "MISMATCH: do not trust these numbers"
-            } else {
-                "no mismatch, assignment healthy"
-            }
-        ),
-        "rate = converting users / exposed users (Wilson CI); lift = relative to control;".into(),
-        "p-value: fixed-horizon z-test (valid at a planned sample size, looking once);".into(),
-        format!(
-            "decision: always-valid mSPRT at α = {}, safe to check at every look",
-            ab.config.alpha
-        ),
-    ]
+/// Step 1 of the default demo: the synthetic city, history ending at `end`.
+fn synthetic_city(
+    synthetic: &SyntheticConfig,
+    end: i64,
+    out: &mut dyn Write,
+) -> DemoResult<Dataset> {
+    let mut cfg = synthetic.clone();
+    cfg.start = end - i64::from(cfg.days) * DAY;
+    let t = Instant::now();
+    let data = Dataset::generate(&cfg);
+    let count = |kind: &str| data.interactions.iter().filter(|x| x.kind == kind).count() as u64;
+    writeln!(
+        out,
+        "1. Synthetic city (seed {}, {})",
+        cfg.seed,
+        table::duration(t.elapsed())
+    )?;
+    writeln!(
+        out,
+        "   {} users ({} with stated preferences) · {} events · {} cities",
+        table::int(data.user_count() as u64),
+        table::int(data.preferences.len() as u64),
+        table::int(data.items.len() as u64),
+        data.cities.len(),
+    )?;
+    writeln!(
+        out,
+        "   {} interactions over {} days: {} clicks · {} saves · {} hides",
+        table::int(data.interactions.len() as u64),
+        cfg.days,
+        table::int(count(CLICK)),
+        table::int(count(SAVE)),
+        table::int(count(HIDE)),
+    )?;
+    Ok(data)
 }
 
 fn write_retrain(out: &mut dyn Write, r: &RetrainOutcome, svc: &Service) -> DemoResult<()> {

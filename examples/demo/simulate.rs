@@ -1,6 +1,8 @@
 //! The simulated A/B test: users visit, see their variant's list, and sometimes save an event.
 
-use craic::experiments::Experiment;
+use craic::experiments::{Experiment, Report};
+
+use crate::table::{self, Align, Table};
 use craic::rng::SplitMix64;
 use craic::service::Service;
 use craic::synthetic::Dataset;
@@ -119,4 +121,95 @@ pub fn run(
         }
     }
     Ok(totals)
+}
+
+/// The A/B statistics as a table.
+pub fn ab_table(ab: &Report) -> Table {
+    let mut t = Table::new(&[
+        ("variant", Align::Left),
+        ("exposed", Align::Right),
+        ("converted", Align::Right),
+        ("rate %", Align::Right),
+        ("95 % CI", Align::Right),
+        ("lift %", Align::Right),
+        ("lift 95 % CI", Align::Right),
+        ("p-value", Align::Right),
+        ("decision", Align::Left),
+    ]);
+    for v in &ab.variants {
+        let (rate, ci) = match &v.conversion_rate {
+            Some(e) => (
+                format!("{:.1}", e.value * 100.0),
+                format!("{:.1}–{:.1}", e.lower * 100.0, e.upper * 100.0),
+            ),
+            None => ("–".into(), "–".into()),
+        };
+        let (lift, lift_ci, p, decision) = match &v.comparison {
+            None => (
+                "control".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ),
+            Some(c) => {
+                let (lift, lift_ci) = match &c.relative_lift {
+                    Some(e) => (
+                        format!("{:+.1}", e.value * 100.0),
+                        format!("{:+.1}…{:+.1}", e.lower * 100.0, e.upper * 100.0),
+                    ),
+                    None => ("–".into(), "–".into()),
+                };
+                let up = c.relative_lift.is_some_and(|e| e.value > 0.0);
+                let decision = match (c.sequential.reject, up) {
+                    (true, true) => "better",
+                    (true, false) => "worse",
+                    (false, _) => "continue",
+                };
+                (
+                    lift,
+                    lift_ci,
+                    c.p_value.map_or("–".into(), table::p_value),
+                    decision.into(),
+                )
+            }
+        };
+        t.row(vec![
+            v.variant.clone(),
+            table::int(v.exposed_users),
+            table::int(v.converting_users),
+            rate,
+            ci,
+            lift,
+            lift_ci,
+            p,
+            decision,
+        ]);
+    }
+    t
+}
+
+/// Lines under the A/B table: strategies, the SRM check, what the columns mean.
+pub fn ab_notes(ab: &Report) -> Vec<String> {
+    let control = ab.variants.first().map_or("?", |v| v.strategy.as_str());
+    let srm = &ab.sample_ratio_mismatch;
+    vec![
+        format!("arms: 25 % each; control serves {control}, the others their namesake strategy"),
+        format!(
+            "sample ratio check: χ² = {:.2} (df {}), p = {} → {}",
+            srm.chi_square,
+            srm.degrees_of_freedom,
+            table::p_value(srm.p_value),
+            if srm.mismatch {
+                "MISMATCH: do not trust these numbers"
+            } else {
+                "no mismatch, assignment healthy"
+            }
+        ),
+        "rate = converting users / exposed users (Wilson CI); lift = relative to control;".into(),
+        "p-value: fixed-horizon z-test (valid at a planned sample size, looking once);".into(),
+        format!(
+            "decision: always-valid mSPRT at α = {}, safe to check at every look",
+            ab.config.alpha
+        ),
+    ]
 }

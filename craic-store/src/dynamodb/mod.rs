@@ -177,13 +177,13 @@ impl Store for DynamoStore {
         Box::pin(catalog::items(&self.db))
     }
 
+    /// DynamoDB has no row ids: a malformed event's `row_id` is its 1-based position in the
+    /// catalogue (id order).
     fn checked_items(&self) -> StoreFuture<'_, CheckedItems> {
-        // DynamoDB items have no row ids: an invalid event is reported with row id 0 and its
-        // event id in the reason, as SQL preferences are.
         Box::pin(async move {
             let items = catalog::items(&self.db).await?;
             Ok(CheckedItems::split(
-                items.into_iter().map(|i| (0, i)).collect(),
+                (1i64..).zip(items).collect::<Vec<(i64, Item)>>(),
             ))
         })
     }

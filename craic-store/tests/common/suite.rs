@@ -632,10 +632,7 @@ pub async fn malformed_events_are_reported_by_row_id(f: &impl Fixture) {
     assert_eq!(checked.malformed.len(), 1);
     let bad = &checked.malformed[0];
     assert_eq!(bad.table, "events");
-    // DynamoDB items have no row ids: it reports 0 and names the event in the reason.
-    if s.backend() != "dynamodb" {
-        assert!(bad.row_id > 0, "a real row id: {bad:?}");
-    }
+    assert!(bad.row_id > 0, "a real row id: {bad:?}");
     assert!(bad.reason.contains("backwards"), "{bad:?}");
     let loaded = load_engine(s, Config::default()).await.unwrap();
     assert_eq!(loaded.interactions, 1);
