@@ -491,6 +491,9 @@ pub(crate) fn capacity_hint(rows: &Bound<'_, PyAny>) -> usize {
 /// raises `TypeError` naming its index, with the original error as `__cause__`.
 pub(crate) fn interactions(rows: &Bound<'_, PyAny>) -> PyResult<Vec<core::Interaction>> {
     let py = rows.py();
+    if let Some(frame) = crate::columns::frame(rows, crate::columns::Table::Interactions)? {
+        return crate::columns::interactions_of(py, frame);
+    }
     let mut out = Vec::with_capacity(capacity_hint(rows));
     for (n, row) in rows.try_iter()?.enumerate() {
         let row = row?;

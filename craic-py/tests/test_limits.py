@@ -52,9 +52,11 @@ def test_max_k_is_bounded(engine: craic.Engine) -> None:
 )
 def test_config_counts_are_bounded(field: str) -> None:
     for bad in (-1, 2**64, 2**100):
-        assert kind_of(lambda: craic.Config(**{field: bad})) == "out_of_range"
+        args: dict[str, Any] = {field: bad}
+        assert kind_of(lambda: craic.Config(**args)) == "out_of_range"
     if field in ("neighbours", "neighbour_buffer"):
-        assert kind_of(lambda: craic.Config(**{field: 10**9})) == "invalid_config"
+        big: dict[str, Any] = {field: 10**9}
+        assert kind_of(lambda: craic.Config(**big)) == "invalid_config"
 
 
 def test_recommend_many_is_bounded(engine: craic.Engine) -> None:
@@ -72,7 +74,8 @@ def test_timestamps_beyond_int64_are_invalid_timestamps(engine: craic.Engine) ->
 
 def test_service_counts_are_bounded() -> None:
     for field in ("cache_capacity", "retrain_k", "history_len", "drift_window_secs"):
-        assert kind_of(lambda: craic.Service(**{field: 2**64})) == "out_of_range"
+        huge: dict[str, Any] = {field: 2**64}
+        assert kind_of(lambda: craic.Service(**huge)) == "out_of_range"
     svc = craic.Service()
     for bad in (-1, 2**40):
         assert kind_of(lambda: svc.start_schedule(bad, 0)) in ("out_of_range", "invalid_config")
