@@ -30,6 +30,7 @@
 //! (an unknown item, a timestamp out of range, ...) fail as they do for rows, with `.row`.
 
 mod arrays;
+mod interactions;
 mod mapping;
 mod training;
 
@@ -431,61 +432,7 @@ impl Frame {
     }
 }
 
-/// The interaction columns of one batch.
-struct InteractionView<'f> {
-    len: usize,
-    user: Strs<'f>,
-    item: Strs<'f>,
-    kind: Strs<'f>,
-    time: Times<'f>,
-}
-
-impl InteractionView<'_> {
-    fn row(&self, i: usize) -> core::Interaction {
-        core::Interaction {
-            user_id: self.user.owned(i),
-            item_id: self.item.owned(i),
-            kind: self.kind.owned(i),
-            // Never null (checked); `i64::MIN` would be rejected by the core with the row.
-            timestamp: self.time.get(i).unwrap_or(i64::MIN),
-        }
-    }
-}
-
 impl Frame {
-    fn interaction_views(&self) -> Result<Vec<InteractionView<'_>>, ColumnError> {
-        let [user, item, kind, time] = &INTERACTIONS;
-        let (u, i, k, t) = (
-            self.required(user)?,
-            self.required(item)?,
-            self.required(kind)?,
-            self.required(time)?,
-        );
-        self.batches
-            .iter()
-            .map(|b| {
-                Ok(InteractionView {
-                    len: b.num_rows(),
-                    user: self.strs(b, u, user)?,
-                    item: self.strs(b, i, item)?,
-                    kind: self.strs(b, k, kind)?,
-                    time: self.times(b, t, time)?,
-                })
-            })
-            .collect()
-    }
-
-    /// The interactions, in order, converted one at a time as the caller consumes them (the
-    /// columns are checked first).
-    pub(crate) fn interaction_rows(
-        &self,
-    ) -> Result<impl Iterator<Item = core::Interaction> + '_, ColumnError> {
-        let views = self.interaction_views()?;
-        Ok(views
-            .into_iter()
-            .flat_map(|v| (0..v.len).map(move |i| v.row(i))))
-    }
-
     /// The items.
     pub(crate) fn items(&self) -> Result<Vec<core::Item>, ColumnError> {
         let [id, starts_at, city, venue, genres, artists, ends_at, tags] = &ITEMS;

@@ -216,8 +216,9 @@ impl PyEngine {
     }
 
     /// Applies a batch of interactions incrementally (`Interaction` objects,
-    /// `(user_id, item_id, kind, timestamp)` tuples or dicts). The batch is validated first and
-    /// rejected whole if any row is bad; the error's `.row` gives its index.
+    /// `(user_id, item_id, kind, timestamp)` tuples or dicts, or a table as in `build`). The
+    /// batch is validated first and rejected whole if any row is bad; the error's `.row` gives
+    /// its index.
     fn record(&self, py: Python<'_>, interactions: &Bound<'_, PyAny>) -> PyResult<PyApplied> {
         let rows = crate::types::interactions(interactions)?;
         py.detach(|| self.inner.record(&rows))

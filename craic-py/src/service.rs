@@ -537,7 +537,8 @@ impl PyService {
             .map_err(errors::service_to_py)
     }
 
-    /// Records a batch of interactions (`Interaction` objects, tuples or dicts): applied to the
+    /// Records a batch of interactions (`Interaction` objects, tuples, dicts or a table as in
+    /// `Engine.build`): applied to the
     /// serving model (rejected whole on a bad row, `.row` naming it), appended to the training
     /// data, the users' cached lists dropped, and `save` / `click` counted as conversions in
     /// the experiments the users were exposed in.
