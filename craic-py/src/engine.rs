@@ -141,22 +141,30 @@ impl PyEngine {
     /// `Preferences`), then every interaction, with one parallel build of all neighbour lists.
     /// Same result as recording the interactions one by one, much faster. Interactions may be
     /// `Interaction` objects, `(user_id, item_id, kind, timestamp)` tuples or dicts.
+    ///
+    /// Each of `items`, `interactions` and `preferences` may instead be a table, read column by
+    /// column without a Python object per row: anything with `__arrow_c_stream__` or
+    /// `__arrow_c_array__` (pyarrow Table/RecordBatch, polars or pandas DataFrame, ...) or a
+    /// dict of column name to numpy array. Columns: `user_id`, `item_id`, `kind`, `timestamp`
+    /// (interactions); `id`, `starts_at`, optional `city`, `venue`, `genres`, `artists`, `tags`
+    /// (lists of str), `ends_at` (items); `user_id`, optional `genres`, `artists`, `cities`
+    /// (preferences). Strings may be dictionary-encoded; times are int64 unix seconds or Arrow
+    /// timestamps. A missing column or a wrong type raises `InvalidInputError` (kind
+    /// `invalid_config`); a null in a required column one with `.row` set.
     #[staticmethod]
     #[pyo3(signature = (items, interactions, *, preferences = None, config = None))]
     fn build(
         py: Python<'_>,
-        items: Vec<PyRef<'_, PyItem>>,
+        items: &Bound<'_, PyAny>,
         interactions: &Bound<'_, PyAny>,
         preferences: Option<&Bound<'_, PyAny>>,
         config: Option<PyRef<'_, PyConfig>>,
     ) -> PyResult<Self> {
-        let items = items_of(items);
-        let rows = crate::types::interactions(interactions)?;
-        let prefs = crate::types::preferences_map(preferences)?;
+        let data = crate::columns::Training::extract(Some(items), Some(interactions), preferences)?;
         let config = config_of(config);
         let inner = py
-            .detach(|| core::Engine::build(config, items, prefs, &rows))
-            .map_err(errors::to_py)?;
+            .detach(|| data.build_engine(config))
+            .map_err(crate::columns::InputError::into_py)?;
         Ok(PyEngine { inner })
     }
 
@@ -220,8 +228,9 @@ impl PyEngine {
     }
 
     /// Applies a batch of interactions incrementally (`Interaction` objects,
-    /// `(user_id, item_id, kind, timestamp)` tuples or dicts). The batch is validated first and
-    /// rejected whole if any row is bad; the error's `.row` gives its index.
+    /// `(user_id, item_id, kind, timestamp)` tuples or dicts, or a table as in `build`). The
+    /// batch is validated first and rejected whole if any row is bad; the error's `.row` gives
+    /// its index.
     fn record(&self, py: Python<'_>, interactions: &Bound<'_, PyAny>) -> PyResult<PyApplied> {
         let rows = crate::types::interactions(interactions)?;
         py.detach(|| self.inner.record(&rows))

@@ -17,6 +17,7 @@
 
 mod alerts;
 mod args;
+mod columns;
 mod engine;
 mod errors;
 mod evaluation;

@@ -20,13 +20,13 @@ use pyo3::prelude::*;
 
 use crate::alerts::{rules_of, PyAlert, PyDriftReport};
 use crate::args::{ts, Count, Timestamp};
+use crate::columns::InputError;
 use crate::engine::{config_of, items_of, recommendations, request};
 use crate::errors;
 use crate::evaluation::PyMetrics;
 use crate::experiments::{PyAssignment, PyExperiment, PyReport};
 use crate::types::{
-    opt, preferences_map, py_bool, KArg, PyConfig, PyItem, PyPreferences, PyRecommendation,
-    PyStats, StrategyArg,
+    opt, py_bool, KArg, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats, StrategyArg,
 };
 
 static DEFAULT: LazyLock<ServiceOptions> = LazyLock::new(ServiceOptions::default);
@@ -390,7 +390,9 @@ impl Drop for PyScheduleHandle {
 ///
 /// The initial model is built from `items`, `interactions` (`Interaction` objects,
 /// `(user_id, item_id, kind, timestamp)` tuples or dicts) and `preferences` (`{user_id:
-/// Preferences}`), which are also kept in memory as the training data of later retrains.
+/// Preferences}`), which are also kept in memory as the training data of later retrains. Each
+/// may instead be a table (Arrow PyCapsule object such as a pyarrow Table or a polars/pandas
+/// DataFrame, or a dict of numpy arrays), with the columns `Engine.build` documents.
 /// Options (keyword-only): `cache_capacity` (lists; 0 disables the cache), `cache_ttl_secs`,
 /// `holdout_fraction` (latest share of the log held out when retraining), `retrain_k` (cut-off
 /// of the retrain metrics), the gate's `max_relative_drop` and `must_beat_popularity`,
@@ -404,7 +406,7 @@ pub struct PyService {
 impl PyService {
     #[new]
     #[pyo3(
-        signature = (config = None, *, items = Vec::new(), interactions = None, preferences = None,
+        signature = (config = None, *, items = None, interactions = None, preferences = None,
             cache_capacity = Count(DEFAULT.cache_capacity),
             cache_ttl_secs = DEFAULT.cache_ttl.as_secs_f64(),
             holdout_fraction = DEFAULT.retrain.holdout_fraction,
@@ -419,7 +421,7 @@ impl PyService {
     fn new(
         py: Python<'_>,
         config: Option<PyRef<'_, PyConfig>>,
-        items: Vec<PyRef<'_, PyItem>>,
+        items: Option<&Bound<'_, PyAny>>,
         interactions: Option<&Bound<'_, PyAny>>,
         preferences: Option<&Bound<'_, PyAny>>,
         cache_capacity: Count<usize>,
@@ -442,18 +444,14 @@ impl PyService {
             drift_window_secs: drift_window_secs.get(),
         }
         .into_options()?;
-        let data = svc::TrainingData {
-            items: items_of(items),
-            preferences: preferences_map(preferences)?,
-            interactions: match interactions {
-                Some(rows) => crate::types::interactions(rows)?,
-                None => Vec::new(),
-            },
-        };
+        let data = crate::columns::Training::extract(items, interactions, preferences)?;
         let config = config_of(config);
         let inner = py
-            .detach(|| svc::Service::build(config, data, options))
-            .map_err(errors::service_to_py)?;
+            .detach(|| {
+                let data = data.into_data()?;
+                svc::Service::build(config, data, options).map_err(InputError::Service)
+            })
+            .map_err(InputError::into_py)?;
         Ok(PyService { inner })
     }
 
@@ -624,7 +622,8 @@ impl PyService {
             .map_err(errors::service_to_py)
     }
 
-    /// Records a batch of interactions (`Interaction` objects, tuples or dicts): applied to the
+    /// Records a batch of interactions (`Interaction` objects, tuples, dicts or a table as in
+    /// `Engine.build`): applied to the
     /// serving model (rejected whole on a bad row, `.row` naming it), appended to the training
     /// data, the users' cached lists dropped, and `save` / `click` counted as conversions in
     /// the experiments the users were exposed in.

@@ -496,10 +496,14 @@ pub(crate) fn capacity_hint(rows: &Bound<'_, PyAny>) -> usize {
     rows.len().unwrap_or(0).min(core::limits::MAX_BATCH)
 }
 
-/// Converts a batch of interaction rows (see [`interaction_row`]). A row that cannot be converted
-/// raises `TypeError` naming its index, with the original error as `__cause__`.
+/// Converts a batch of interaction rows (see [`interaction_row`]), or a table of them (Arrow or
+/// a dict of numpy arrays: [`crate::columns`]). A row that cannot be converted raises
+/// `TypeError` naming its index, with the original error as `__cause__`.
 pub(crate) fn interactions(rows: &Bound<'_, PyAny>) -> PyResult<Vec<core::Interaction>> {
     let py = rows.py();
+    if let Some(frame) = crate::columns::frame(rows, crate::columns::Table::Interactions)? {
+        return crate::columns::interactions_of(py, frame);
+    }
     let mut out = Vec::with_capacity(capacity_hint(rows));
     for (n, row) in rows.try_iter()?.enumerate() {
         let row = row?;

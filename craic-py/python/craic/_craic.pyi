@@ -5,7 +5,7 @@ import builtins
 import os
 import pathlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Callable, ClassVar, Literal, Union, final, overload
+from typing import Any, Callable, ClassVar, Literal, Protocol, Union, final, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -97,6 +97,17 @@ __version__: str
 
 _InteractionRow = Union[Interaction, tuple[str, str, str, int], Mapping[str, Any]]
 _StrategyArg = Union[Strategy, str]
+
+class _ArrowStream(Protocol):
+    def __arrow_c_stream__(self, requested_schema: Any = ..., /) -> object: ...
+
+class _ArrowArray(Protocol):
+    def __arrow_c_array__(self, requested_schema: Any = ..., /) -> tuple[object, object]: ...
+
+# A table, read column by column without a Python object per row: an Arrow PyCapsule object
+# (pyarrow Table / RecordBatch / RecordBatchReader, polars or pandas DataFrame, ...) or a mapping
+# of column name to numpy array. Columns: see Engine.build.
+_Table = Union[_ArrowStream, _ArrowArray, Mapping[str, Any]]
 
 @final
 class Config:
@@ -321,12 +332,23 @@ class Engine:
     def __new__(cls, config: Config | None = None) -> Engine: ...
     @staticmethod
     def build(
-        items: Sequence[Item],
-        interactions: Iterable[_InteractionRow],
+        items: Sequence[Item] | _Table,
+        interactions: Iterable[_InteractionRow] | _Table,
         *,
-        preferences: Mapping[str, Preferences] | None = None,
+        preferences: Mapping[str, Preferences] | _Table | None = None,
         config: Config | None = None,
-    ) -> Engine: ...
+    ) -> Engine:
+        """Builds an engine in one go from rows or tables (Arrow PyCapsule objects such as a
+        pyarrow Table or a polars/pandas DataFrame, or dicts of numpy arrays).
+
+        Table columns: interactions ``user_id``, ``item_id``, ``kind`` (str), ``timestamp``
+        (int64 unix seconds or Arrow timestamp); items ``id``, ``starts_at``, optional
+        ``city``, ``venue``, ``genres``, ``artists``, ``tags`` (lists of str), ``ends_at``;
+        preferences ``user_id``, optional ``genres``, ``artists``, ``cities``. Strings may be
+        Utf8, LargeUtf8, Utf8View or dictionary-encoded. A missing column or a wrong type raises
+        ``InvalidInputError`` (kind ``invalid_config``); a null in a required column one with
+        ``.row`` set.
+        """
     @property
     def config(self) -> Config: ...
     def upsert_items(self, items: Sequence[Item]) -> None: ...
@@ -334,7 +356,7 @@ class Engine:
     def item(self, id: str) -> Item | None: ...
     def set_preferences(self, user_id: str, preferences: Preferences) -> None: ...
     def preferences(self, user_id: str) -> Preferences | None: ...
-    def record(self, interactions: Iterable[_InteractionRow]) -> Applied: ...
+    def record(self, interactions: Iterable[_InteractionRow] | _Table) -> Applied: ...
     def record_one(self, user_id: str, item_id: str, kind: str, timestamp: int) -> Applied: ...
     def rebuild(self) -> None: ...
     def recommend(
@@ -1161,9 +1183,9 @@ class Service:
         cls,
         config: Config | None = None,
         *,
-        items: Sequence[Item] = (),
-        interactions: Iterable[_InteractionRow] = (),
-        preferences: Mapping[str, Preferences] | None = None,
+        items: Sequence[Item] | _Table = (),
+        interactions: Iterable[_InteractionRow] | _Table = (),
+        preferences: Mapping[str, Preferences] | _Table | None = None,
         cache_capacity: int = 100000,
         cache_ttl_secs: float = 21600.0,
         holdout_fraction: float = 0.1,
@@ -1217,7 +1239,7 @@ class Service:
         explain: bool = False,
         exclude_saved: bool | None = None,
     ) -> list[Recommendation]: ...
-    def record(self, interactions: Iterable[_InteractionRow]) -> None: ...
+    def record(self, interactions: Iterable[_InteractionRow] | _Table) -> None: ...
     def upsert_items(self, items: Sequence[Item]) -> None: ...
     def set_preferences(self, user_id: str, preferences: Preferences) -> None: ...
     def model_info(self) -> ModelInfo: ...
