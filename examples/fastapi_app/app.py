@@ -7,7 +7,8 @@ Run it from the repository root::
     uvicorn examples.fastapi_app.app:app
 
 ``create_app(service)`` builds the app around your own service; without one it serves a demo
-service over a synthetic dataset ending now (or the snapshot file named by ``$CRAIC_SNAPSHOT``).
+service on a store (``$CRAIC_STORE``, default a fresh SQLite file) seeded with a synthetic
+dataset ending now, or the snapshot file named by ``$CRAIC_SNAPSHOT``.
 Endpoints are plain ``def`` functions: FastAPI runs them on its worker threads, and every craic
 call releases the GIL, so requests are served in parallel.
 """
@@ -15,7 +16,9 @@ call releases the GIL, so requests are served in parallel.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
+from pathlib import Path
 from typing import Any, Optional
 
 from fastapi import FastAPI, Request, Response
@@ -50,16 +53,27 @@ class InteractionIn(BaseModel):
 
 
 def demo_service() -> craic.Service:
-    """The snapshot named by ``$CRAIC_SNAPSHOT``, else a service over a synthetic dataset whose
-    history ends now (so its events are upcoming)."""
+    """The service the app runs, on a store: the store URL in ``$CRAIC_STORE`` (``sqlite:///...``,
+    ``mysql://...``, ``dynamodb://...``), else a fresh SQLite file in a temporary directory. An
+    empty store is first seeded with a synthetic city whose history ends now (so its events are
+    upcoming). Every interaction the app ingests is written to the store, retrains read the whole
+    log from it and publish their model to it, and a restart on the same URL restores the
+    current model and the experiments. ``$CRAIC_SNAPSHOT`` names a snapshot file to serve
+    instead (no store)."""
     path = os.environ.get("CRAIC_SNAPSHOT")
     if path:
         return craic.Service.from_snapshot_file(path)
-    days = int(synthetic.preset_config("tiny")["days"])
-    data = synthetic.generate("tiny", start=int(time.time()) - days * DAY)
-    return craic.Service(
-        items=data.items, interactions=data.interactions, preferences=data.preferences
+    url = os.environ.get("CRAIC_STORE") or (
+        f"sqlite://{Path(tempfile.mkdtemp(prefix='craic-fastapi-')) / 'craic.db'}"
     )
+    store = craic.Store(url)
+    if store.log_head() == 0:
+        days = int(synthetic.preset_config("tiny")["days"])
+        data = synthetic.generate("tiny", start=int(time.time()) - days * DAY)
+        store.upsert_items(data.items)
+        store.set_preferences(data.preferences)
+        store.append(data.interactions)
+    return craic.Service.open(url)
 
 
 def recommendation_json(r: craic.Recommendation) -> dict[str, Any]:

@@ -4,6 +4,8 @@ mapping, and concurrent requests from several threads."""
 from __future__ import annotations
 
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +16,7 @@ import craic
 from craic import synthetic
 from craic.experiments import Experiment
 
-from .app import DEMO_EXPERIMENT, app as demo_app, create_app
+from .app import DEMO_EXPERIMENT, app as demo_app, create_app, demo_service
 
 DAY = 86_400
 
@@ -98,6 +100,28 @@ def test_demo_app() -> None:
     body = client.get("/recommendations/someone", params={"k": 4}).json()
     assert body["experiment"] == DEMO_EXPERIMENT.key
     assert len(body["recommendations"]) == 4  # a cold-start user gets popular upcoming events
+
+
+def test_the_demo_keeps_its_state_in_a_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite://{tmp_path / 'craic.db'}"
+    monkeypatch.setenv("CRAIC_STORE", url)
+    monkeypatch.delenv("CRAIC_SNAPSHOT", raising=False)
+    client = TestClient(create_app(demo_service(), experiment=DEMO_EXPERIMENT))
+    seeded = craic.Store(url).log_head()
+    assert seeded > 0  # the empty store was seeded with the synthetic city
+    item = craic.Store(url).items()[0].id
+    r = client.post("/interactions", json=[
+        {"user_id": "newcomer", "item_id": item, "kind": "save", "timestamp": int(time.time())}
+    ])
+    assert r.status_code == 200, r.text
+    assert craic.Store(url).log_head() > seeded  # written through to the store
+    # A restart on the same store restores the model, the experiment and the interaction.
+    restarted = demo_service()
+    assert restarted.model_info().version == craic.Service.open(url).model_info().version
+    assert item not in [x.item_id for x in restarted.recommend("newcomer", k=50)]
+    assert restarted.experiment_report("feed").experiment == "feed"
 
 
 def test_ingest(client: TestClient, svc: craic.Service, tiny: synthetic.Dataset) -> None:
