@@ -20,7 +20,7 @@ pub(super) const SK: &str = "sk";
 
 /// Separator inside binary keys: the byte 0xFF never occurs in UTF-8, so `kind 0xFF scope`
 /// is unambiguous for any strings.
-const SEP: u8 = 0xFF;
+pub(super) const SEP: u8 = 0xFF;
 
 /// A data-table partition key `kind` or `kind 0xFF scope...`.
 pub(super) fn pk(kind: &str, scope: &[&str]) -> Vec<u8> {

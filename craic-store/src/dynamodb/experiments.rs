@@ -40,7 +40,11 @@ async fn find(db: &Db, experiment: &str) -> Result<Option<ExperimentRecord>> {
 }
 
 /// The experiment, or `NotFound` when it or (if given) its variant does not exist.
-async fn require(db: &Db, experiment: &str, variant: Option<&str>) -> Result<ExperimentRecord> {
+pub(super) async fn require(
+    db: &Db,
+    experiment: &str,
+    variant: Option<&str>,
+) -> Result<ExperimentRecord> {
     let e = find(db, experiment)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("experiment {experiment:?}")))?;

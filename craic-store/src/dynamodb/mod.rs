@@ -9,6 +9,7 @@
 mod attrs;
 mod catalog;
 mod errors;
+mod experiment_events;
 mod experiments;
 mod log;
 mod models;
@@ -21,8 +22,8 @@ use craic_core::{Item, Preferences};
 use crate::error::{Result, StoreError};
 use crate::store::{Store, StoreFuture};
 use crate::types::{
-    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentRecord, LogEntry,
-    LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
+    AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentEvents,
+    ExperimentRecord, LogEntry, LogPage, ModelInfo, ModelVersion, RetrainRun, VariantCounts,
 };
 
 /// A store in two DynamoDB tables, `<prefix>_log` and `<prefix>_data`. Open it with
@@ -251,6 +252,10 @@ impl Store for DynamoStore {
 
     fn record_conversion<'a>(&'a self, event: &'a ExperimentEvent) -> StoreFuture<'a, bool> {
         Box::pin(experiments::record(&self.db, true, event))
+    }
+
+    fn experiment_events<'a>(&'a self, experiment: &'a str) -> StoreFuture<'a, ExperimentEvents> {
+        Box::pin(experiment_events::events(&self.db, experiment))
     }
 
     fn experiment_counts<'a>(&'a self, experiment: &'a str) -> StoreFuture<'a, Vec<VariantCounts>> {

@@ -366,6 +366,25 @@ async fn experiment_events(s: &dyn Store) {
         })
         .collect();
     assert_eq!(summary, vec![("a", 1, 1, 0, 0.0), ("b", 1, 2, 2, 3.5)]);
+    // Every event is listed once (what a restarted service replays).
+    let listed = s.experiment_events("blend").await.unwrap();
+    let mut exposures: Vec<_> = listed.exposures.iter().map(|e| e.key.as_str()).collect();
+    exposures.sort_unstable();
+    assert_eq!(exposures, ["x1", "x2", "x3"]);
+    let mut conversions: Vec<_> = listed
+        .conversions
+        .iter()
+        .map(|e| (e.key.as_str(), e.user.as_str(), e.variant.as_str(), e.value))
+        .collect();
+    conversions.sort_by(|a, b| a.0.cmp(b.0));
+    assert_eq!(
+        conversions,
+        [("c1", "ana", "b", 2.5), ("x1", "ana", "b", 1.0)]
+    );
+    assert_eq!(
+        s.experiment_events("nope").await.unwrap_err().kind(),
+        StoreErrorKind::NotFound
+    );
     let err = s.experiment_counts("nope").await.unwrap_err();
     assert_eq!(err.kind(), StoreErrorKind::NotFound);
 }
