@@ -5,252 +5,30 @@
 //! records and retrains return Promises and run off the JS thread. Alert callbacks are JS
 //! functions called on the JS thread through a thread-safe function.
 
+mod options;
+mod results;
+
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use craic::service as svc;
 use craic_core as core;
-use craic_core::ErrorKind;
 use napi::bindgen_prelude::{AsyncTask, JsObjectValue, Object};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
 use napi_derive::napi;
 
 use crate::alerts::{self, Alert, AlertRule, DriftReport};
-use crate::convert::{self, options, strict};
+use crate::convert::{self, strict};
 use crate::engine::{self, unix_now};
-use crate::errors::{Fallible, JsFailure, OrThrow};
-use crate::evaluation::Metrics;
+use crate::errors::OrThrow;
 use crate::experiments::{self, Assignment, Experiment, Report};
 use crate::values::{self, Interaction, Item, Preferences, Recommendation, Stats};
 use crate::work::{spawn, Work};
 
-options! {
-    /// How a service runs; every field defaults to the core's default.
-    pub struct ServiceOptions: "service options" {
-        /// Recommendation lists cached (0 disables the cache; default 100 000).
-        pub cache_capacity: [Option<f64>],
-        /// How long a cached list is served, in seconds (default 6 h).
-        pub cache_ttl_secs: [Option<f64>],
-        /// Latest share of the log held out when retraining (default 0.1).
-        pub holdout_fraction: [Option<f64>],
-        /// Cut-off of the retrain metrics (default 10).
-        pub retrain_k: [Option<f64>],
-        /// The gate: largest relative NDCG drop against the serving model accepted (default 0.02).
-        pub max_relative_drop: [Option<f64>],
-        /// The gate: the candidate must beat popularity (default true).
-        pub must_beat_popularity: [Option<bool>],
-        /// Retrain outcomes kept (default 50).
-        pub history_len: [Option<f64>],
-        /// The drift monitor's current window, in seconds (default 86 400).
-        pub drift_window_secs: [Option<f64>],
-    }
-}
-
-impl ServiceOptions {
-    fn into_core(self) -> Fallible<svc::ServiceOptions> {
-        let d = svc::ServiceOptions::default();
-        let count = |v: Option<f64>, name: &str, default: usize| {
-            v.map_or(Ok(default), |v| {
-                convert::count(v, name, ErrorKind::InvalidConfig)
-            })
-        };
-        let cache_ttl = match self.cache_ttl_secs {
-            None => d.cache_ttl,
-            Some(secs) => Duration::try_from_secs_f64(secs).map_err(|_| {
-                JsFailure::invalid(
-                    ErrorKind::InvalidConfig,
-                    format!("cacheTtlSecs must be a finite number of seconds ≥ 0, got {secs}"),
-                )
-            })?,
-        };
-        let window = match self.drift_window_secs {
-            None => d.drift.window_secs,
-            Some(v) => convert::whole(v, "driftWindowSecs", ErrorKind::InvalidConfig)?,
-        };
-        Ok(svc::ServiceOptions {
-            cache_capacity: count(self.cache_capacity, "cacheCapacity", d.cache_capacity)?,
-            cache_ttl,
-            retrain: svc::RetrainOptions {
-                holdout_fraction: self.holdout_fraction.unwrap_or(d.retrain.holdout_fraction),
-                k: count(self.retrain_k, "retrainK", d.retrain.k)?,
-                gate: svc::Gate {
-                    max_relative_drop: self
-                        .max_relative_drop
-                        .unwrap_or(d.retrain.gate.max_relative_drop),
-                    must_beat_popularity: self
-                        .must_beat_popularity
-                        .unwrap_or(d.retrain.gate.must_beat_popularity),
-                    ..d.retrain.gate.clone()
-                },
-            },
-            history_len: count(self.history_len, "historyLen", d.history_len)?,
-            drift: svc::DriftOptions {
-                window_secs: window,
-                ..d.drift
-            },
-            source: None,
-            clock: d.clock,
-        })
-    }
-}
-
-/// The names `Service.build` accepts in its options: the data, the configuration and every
-/// service option.
-const BUILD_FIELDS: &[&str] = &[
-    "preferences",
-    "config",
-    "cache_capacity",
-    "cache_ttl_secs",
-    "holdout_fraction",
-    "retrain_k",
-    "max_relative_drop",
-    "must_beat_popularity",
-    "history_len",
-    "drift_window_secs",
-];
-
-/// The service options of an options object whose names were checked already (it may also
-/// hold `preferences` and `config`).
-fn service_options(env: &Env, obj: &Object) -> napi::Result<svc::ServiceOptions> {
-    let options: ServiceOptions = convert::from_object(env, obj)?;
-    options.into_core().or_throw(env)
-}
-
-/// Describes the serving model.
-#[napi(object)]
-pub struct ModelInfo {
-    /// Version id, `v{n}-{unix seconds}`.
-    pub version: String,
-    /// When it was built, unix seconds.
-    pub created_at: f64,
-    /// Holdout metrics measured by the retrain that accepted it; empty for the initial model.
-    pub metrics: HashMap<String, f64>,
-}
-
-impl From<svc::ModelInfo> for ModelInfo {
-    fn from(m: svc::ModelInfo) -> Self {
-        ModelInfo {
-            version: m.version,
-            created_at: m.created_at as f64,
-            metrics: m.metrics.into_iter().collect(),
-        }
-    }
-}
-
-/// What a retrain did: accepted or why not, the holdout metrics of the candidate, the serving
-/// configuration and popularity, the versions, times and data sizes.
-#[napi(object, use_nullable = true)]
-pub struct RetrainOutcome {
-    /// True when the candidate passed the gate and was swapped in.
-    pub accepted: bool,
-    /// Why it was rejected (`null` when accepted).
-    pub rejection: Option<String>,
-    /// Holdout metrics of the candidate.
-    pub candidate: Metrics,
-    /// Holdout metrics of the serving configuration on the same split.
-    pub serving: Metrics,
-    /// Holdout metrics of popularity on the same split.
-    pub popularity: Metrics,
-    /// Version serving when the retrain started.
-    pub old_version: String,
-    /// Version swapped in (`null` when rejected).
-    pub new_version: Option<String>,
-    /// Start, unix seconds.
-    pub started_at: f64,
-    /// End, unix seconds.
-    pub finished_at: f64,
-    /// Wall-clock duration in seconds.
-    pub duration_secs: f64,
-    /// Interactions in the training part.
-    pub train_interactions: f64,
-    /// Interactions held out.
-    pub holdout_interactions: f64,
-    /// The split time, unix seconds.
-    pub cutoff: f64,
-    /// Writes that arrived during the retrain and were replayed onto the new model.
-    pub pending_applied: f64,
-}
-
-impl From<svc::RetrainOutcome> for RetrainOutcome {
-    fn from(o: svc::RetrainOutcome) -> Self {
-        RetrainOutcome {
-            accepted: o.accepted(),
-            rejection: o.rejection,
-            candidate: o.metrics.candidate.into(),
-            serving: o.metrics.serving.into(),
-            popularity: o.metrics.popularity.into(),
-            old_version: o.old_version,
-            new_version: o.new_version,
-            started_at: o.started_at as f64,
-            finished_at: o.finished_at as f64,
-            duration_secs: o.duration.as_secs_f64(),
-            train_interactions: o.train_interactions as f64,
-            holdout_interactions: o.holdout_interactions as f64,
-            cutoff: o.cutoff as f64,
-            pending_applied: o.pending_applied as f64,
-        }
-    }
-}
-
-/// What `recommendInExperiment` served: the assignment (`null` outside the experiment), the
-/// variant, whether this call recorded a new exposure, and the recommendations.
-#[napi(object, use_nullable = true)]
-pub struct ExperimentRecommendations {
-    /// The user's assignment, or `null` when outside the experiment.
-    pub assignment: Option<Assignment>,
-    /// The variant served, or `null`.
-    pub variant: Option<String>,
-    /// True when this call recorded a new exposure.
-    pub new_exposure: bool,
-    /// The recommendations.
-    pub recommendations: Vec<Recommendation>,
-}
-
-/// What `catchUp` applied.
-#[napi(object)]
-pub struct CatchUp {
-    /// Interactions applied to the serving model.
-    pub applied: f64,
-    /// The log position of the serving model now.
-    pub cursor: f64,
-    /// Rows skipped under the store's malformed-row policy.
-    pub skipped: Vec<crate::store::MalformedRow>,
-    /// True when nothing was done because a retrain is running (its swap catches up).
-    pub deferred: bool,
-}
-
-/// Stops a daily retrain schedule: `stop()` ends its thread (a retrain in progress finishes
-/// first). Keep a reference while it should run: it also stops when garbage-collected.
-#[napi]
-pub struct ScheduleHandle {
-    inner: Mutex<Option<svc::ScheduleHandle>>,
-}
-
-#[napi]
-impl ScheduleHandle {
-    /// Stops the schedule, off the JS thread (waits for a retrain in progress).
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub fn stop(&self) -> AsyncTask<Work<()>> {
-        let handle = self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
-        spawn(move || {
-            if let Some(h) = handle {
-                h.stop();
-            }
-            Ok(())
-        })
-    }
-
-    /// True until `stop()` is called.
-    #[napi(getter, catch_unwind)]
-    pub fn running(&self) -> bool {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
-    }
-}
+pub use options::ServiceOptions;
+use options::{service_options, BUILD_FIELDS};
+pub use results::{CatchUp, ExperimentRecommendations, ModelInfo, RetrainOutcome, ScheduleHandle};
 
 /// The production wrapper around an engine: a hot-swapped serving model, a recommendation cache,
 /// background retraining behind an evaluation gate, a daily schedule, crash-safe snapshot files,

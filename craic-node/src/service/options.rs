@@ -1,0 +1,103 @@
+//! The service's options object and its conversion into the core's `ServiceOptions`.
+
+use std::time::Duration;
+
+use craic::service as svc;
+use craic_core::ErrorKind;
+use napi::bindgen_prelude::Object;
+use napi::Env;
+
+use crate::convert::{self, options};
+use crate::errors::{Fallible, JsFailure, OrThrow};
+
+options! {
+    /// How a service runs; every field defaults to the core's default.
+    pub struct ServiceOptions: "service options" {
+        /// Recommendation lists cached (0 disables the cache; default 100 000).
+        pub cache_capacity: [Option<f64>],
+        /// How long a cached list is served, in seconds (default 6 h).
+        pub cache_ttl_secs: [Option<f64>],
+        /// Latest share of the log held out when retraining (default 0.1).
+        pub holdout_fraction: [Option<f64>],
+        /// Cut-off of the retrain metrics (default 10).
+        pub retrain_k: [Option<f64>],
+        /// The gate: largest relative NDCG drop against the serving model accepted (default 0.02).
+        pub max_relative_drop: [Option<f64>],
+        /// The gate: the candidate must beat popularity (default true).
+        pub must_beat_popularity: [Option<bool>],
+        /// Retrain outcomes kept (default 50).
+        pub history_len: [Option<f64>],
+        /// The drift monitor's current window, in seconds (default 86 400).
+        pub drift_window_secs: [Option<f64>],
+    }
+}
+
+impl ServiceOptions {
+    pub(super) fn into_core(self) -> Fallible<svc::ServiceOptions> {
+        let d = svc::ServiceOptions::default();
+        let count = |v: Option<f64>, name: &str, default: usize| {
+            v.map_or(Ok(default), |v| {
+                convert::count(v, name, ErrorKind::InvalidConfig)
+            })
+        };
+        let cache_ttl = match self.cache_ttl_secs {
+            None => d.cache_ttl,
+            Some(secs) => Duration::try_from_secs_f64(secs).map_err(|_| {
+                JsFailure::invalid(
+                    ErrorKind::InvalidConfig,
+                    format!("cacheTtlSecs must be a finite number of seconds ≥ 0, got {secs}"),
+                )
+            })?,
+        };
+        let window = match self.drift_window_secs {
+            None => d.drift.window_secs,
+            Some(v) => convert::whole(v, "driftWindowSecs", ErrorKind::InvalidConfig)?,
+        };
+        Ok(svc::ServiceOptions {
+            cache_capacity: count(self.cache_capacity, "cacheCapacity", d.cache_capacity)?,
+            cache_ttl,
+            retrain: svc::RetrainOptions {
+                holdout_fraction: self.holdout_fraction.unwrap_or(d.retrain.holdout_fraction),
+                k: count(self.retrain_k, "retrainK", d.retrain.k)?,
+                gate: svc::Gate {
+                    max_relative_drop: self
+                        .max_relative_drop
+                        .unwrap_or(d.retrain.gate.max_relative_drop),
+                    must_beat_popularity: self
+                        .must_beat_popularity
+                        .unwrap_or(d.retrain.gate.must_beat_popularity),
+                    ..d.retrain.gate.clone()
+                },
+            },
+            history_len: count(self.history_len, "historyLen", d.history_len)?,
+            drift: svc::DriftOptions {
+                window_secs: window,
+                ..d.drift
+            },
+            source: None,
+            clock: d.clock,
+        })
+    }
+}
+
+/// The names `Service.build` accepts in its options: the data, the configuration and every
+/// service option.
+pub(super) const BUILD_FIELDS: &[&str] = &[
+    "preferences",
+    "config",
+    "cache_capacity",
+    "cache_ttl_secs",
+    "holdout_fraction",
+    "retrain_k",
+    "max_relative_drop",
+    "must_beat_popularity",
+    "history_len",
+    "drift_window_secs",
+];
+
+/// The service options of an options object whose names were checked already (it may also
+/// hold `preferences` and `config`).
+pub(super) fn service_options(env: &Env, obj: &Object) -> napi::Result<svc::ServiceOptions> {
+    let options: ServiceOptions = convert::from_object(env, obj)?;
+    options.into_core().or_throw(env)
+}
