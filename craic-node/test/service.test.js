@@ -72,8 +72,8 @@ test('service: a retrain is gated, swaps the model, and a second one at once is 
   assert.throws(() => strict.retrain({ configs: {} }), (e) => e.code === 'CRAIC_INVALID_CONFIG')
 })
 
-test('service: the event loop keeps running while a build and a retrain run', async () => {
-  const data = await craic.generate('small')
+test('service: the event loop keeps running while a medium-sized build and retrain run', async () => {
+  const data = await craic.generate('medium') // 100 000 users, 20 000 events, 2 M interactions
   let ticks = 0
   const timer = setInterval(() => { ticks++ }, 1)
   try {
