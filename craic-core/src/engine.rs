@@ -322,17 +322,27 @@ impl Engine {
 
     /// Checks that every neighbour list equals a full recompute from the current matrix,
     /// within `tolerance` on similarities (ties may be ordered differently only where the
-    /// similarities are within `tolerance`). Returns the first user whose list differs.
-    pub fn verify_neighbours(&self, tolerance: f64) -> std::result::Result<(), String> {
+    /// similarities are within `tolerance`).
+    ///
+    /// # Errors
+    /// [`Error::Inconsistent`] naming the first structure or user whose state differs;
+    /// [`Error::InvalidConfig`] for a negative or NaN `tolerance`.
+    pub fn verify_neighbours(&self, tolerance: f64) -> Result<()> {
+        if tolerance.is_nan() || tolerance < 0.0 {
+            return Err(Error::InvalidConfig(format!(
+                "tolerance must be a number ≥ 0, got {tolerance}"
+            )));
+        }
         let m = self.read();
+        let inconsistent = |what: &str| Err(Error::Inconsistent(what.to_owned()));
         if !m.neighbours.reverse_index_consistent() {
-            return Err("reverse neighbour index out of step with the lists".into());
+            return inconsistent("reverse neighbour index out of step with the lists");
         }
         if !m.rows_by_start_consistent() {
-            return Err("rows in start order out of step with the matrix".into());
+            return inconsistent("rows in start order out of step with the matrix");
         }
         if !m.artist_prior_consistent() {
-            return Err("artist priors out of step with popularity".into());
+            return inconsistent("artist priors out of step with popularity");
         }
         let fresh = Neighbours::build(&m.matrix, &m.capped, &m.sim_params());
         let k = m.config.neighbours;
@@ -344,12 +354,12 @@ impl Engine {
                         && (x.0 == y.0 || (x.1 - y.1).abs() as f64 <= tolerance)
                 });
             if !same {
-                return Err(format!(
-                    "user {:?}: incremental {:?} != full {:?}",
+                return Err(Error::Inconsistent(format!(
+                    "user {:?}: incremental neighbours {:?} != full recompute {:?}",
                     m.users.name(u),
                     a,
                     b
-                ));
+                )));
             }
         }
         Ok(())
@@ -469,6 +479,27 @@ mod tests {
         assert!(!engine.is_poisoned());
         assert_eq!(engine.recommend("ana", &req()).unwrap(), expected);
         engine.verify_neighbours(0.0).unwrap();
+    }
+
+    /// Before: `verify_neighbours` returned a bare `String`; now a typed error with a stable kind.
+    #[test]
+    fn verify_neighbours_reports_typed_errors() {
+        let engine = small_engine();
+        engine.verify_neighbours(0.0).unwrap();
+        for bad in [f64::NAN, -1.0] {
+            let e = engine.verify_neighbours(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        }
+        // The stored lists were computed with other parameters (ana, ben and cat share one item
+        // pairwise): a recompute with an overlap of 1 and another shrinkage disagrees.
+        {
+            let mut m = engine.write().unwrap();
+            m.config.min_overlap = 1;
+            m.config.shrinkage += 50.0;
+        }
+        let e = engine.verify_neighbours(0.0).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InconsistentModel);
+        assert_eq!(e.kind().as_str(), "inconsistent_model");
     }
 
     /// Before: the scratch was cleared only at the end of a successful request, so a request

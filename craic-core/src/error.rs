@@ -100,6 +100,10 @@ pub enum Error {
         "engine poisoned: a write panicked part-way; restore it from a snapshot or rebuild it"
     )]
     Poisoned,
+    /// A consistency check ([`crate::Engine::verify_neighbours`]) found the incrementally
+    /// maintained state out of step with a full recompute: a bug, worth a report.
+    #[error("model state inconsistent: {0}")]
+    Inconsistent(String),
     /// One row of a batch was invalid; the whole batch was rejected and nothing changed.
     #[error("row {index} of the batch: {source}")]
     InvalidRow {
@@ -156,11 +160,13 @@ pub enum ErrorKind {
     OutOfRange,
     /// See [`Error::Poisoned`].
     Poisoned,
+    /// See [`Error::Inconsistent`].
+    InconsistentModel,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order (used by the bindings' exhaustive mapping tests).
-    pub const ALL: [ErrorKind; 14] = [
+    pub const ALL: [ErrorKind; 15] = [
         ErrorKind::InvalidId,
         ErrorKind::UnknownItem,
         ErrorKind::UnknownKind,
@@ -175,6 +181,7 @@ impl ErrorKind {
         ErrorKind::InvalidSnapshot,
         ErrorKind::OutOfRange,
         ErrorKind::Poisoned,
+        ErrorKind::InconsistentModel,
     ];
 
     /// The stable snake_case name (`"unknown_item"`, ...).
@@ -194,6 +201,7 @@ impl ErrorKind {
             ErrorKind::InvalidSnapshot => "invalid_snapshot",
             ErrorKind::OutOfRange => "out_of_range",
             ErrorKind::Poisoned => "poisoned",
+            ErrorKind::InconsistentModel => "inconsistent_model",
         }
     }
 
@@ -231,6 +239,7 @@ impl Error {
             Error::Snapshot { .. } => ErrorKind::InvalidSnapshot,
             Error::OutOfRange { .. } => ErrorKind::OutOfRange,
             Error::Poisoned => ErrorKind::Poisoned,
+            Error::Inconsistent(_) => ErrorKind::InconsistentModel,
             Error::InvalidRow { source, .. } => source.kind(),
         }
     }

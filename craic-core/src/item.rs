@@ -143,7 +143,16 @@ pub struct Preferences {
 }
 
 impl Preferences {
-    /// Preferences with the given genres, artists and cities.
+    /// Preferences with the given genres, artists and cities, positionally. The builder
+    /// reads better where the three lists are not obvious:
+    ///
+    /// ```
+    /// use craic_core::Preferences;
+    ///
+    /// let p = Preferences::default().genres(["folk", "jazz"]).cities(["dublin"]);
+    /// assert_eq!(p, Preferences::new(["folk", "jazz"], Vec::<String>::new(), ["dublin"]));
+    /// assert!(p.artists.is_empty());
+    /// ```
     pub fn new<G, A, C>(genres: G, artists: A, cities: C) -> Self
     where
         G: IntoIterator,
@@ -158,6 +167,36 @@ impl Preferences {
             artists: artists.into_iter().map(Into::into).collect(),
             cities: cities.into_iter().map(Into::into).collect(),
         }
+    }
+
+    /// Sets the liked genres (replacing any).
+    pub fn genres<I>(mut self, genres: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.genres = genres.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the liked artists (replacing any).
+    pub fn artists<I>(mut self, artists: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.artists = artists.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the cities (replacing any); the first is the user's home city for popularity.
+    pub fn cities<I>(mut self, cities: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.cities = cities.into_iter().map(Into::into).collect();
+        self
     }
 
     /// True when nothing was stated.
