@@ -7,41 +7,24 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
-pub mod alerts;
-mod artist_prior;
-mod bulk;
-pub mod cache;
-mod catalog;
-mod config;
-mod content;
-mod decay;
-pub mod drift;
-mod engine;
-mod error;
+mod data;
 pub mod evaluation;
 pub mod experiments;
 pub mod feeds;
-mod ids;
-mod interaction;
-mod item;
-mod kinds;
-mod lanes;
-pub mod limits;
-mod matrix;
 mod model;
-mod model_snapshot;
-pub mod monitoring;
-mod popularity;
-mod pref_store;
-mod recommend;
-mod request;
+mod ops;
 pub mod rng;
-mod scratch;
+mod scoring;
 mod similarity;
-pub mod snapshot;
-mod sparse;
 pub mod synthetic;
-mod timeline;
+
+pub use model::limits;
+pub use ops::{alerts, cache, drift, monitoring, snapshot};
+
+// Temporary while paths move: the old flat module paths.
+use data::{catalog, decay, ids, interaction, item, kinds, matrix, pref_store, sparse, timeline};
+use model::{config, engine, error, model_snapshot};
+use scoring::{artist_prior, content, lanes, popularity, recommend, request, scratch};
 
 pub use config::{Config, Effect, FeatureWeights, KindSpec};
 pub use engine::{Engine, Stats};
