@@ -21,20 +21,17 @@ pub mod synthetic;
 pub use model::limits;
 pub use ops::{alerts, cache, drift, monitoring, snapshot};
 
-// Temporary while paths move: the old flat module paths.
-use data::{catalog, decay, ids, interaction, item, kinds, matrix, pref_store, sparse, timeline};
-use model::{config, engine, error, model_snapshot};
-use scoring::{artist_prior, content, lanes, popularity, recommend, request, scratch};
-
-pub use config::{Config, Effect, FeatureWeights, KindSpec};
-pub use engine::{Engine, Stats};
-pub use error::{Error, ErrorKind, Result, SnapshotProblem};
-pub use ids::{validate_id, MAX_ID_LEN};
-pub use interaction::{
+pub use data::ids::{validate_id, MAX_ID_LEN};
+pub use data::interaction::{
     validate_timestamp, Interaction, CLICK, HIDE, MAX_TIMESTAMP, MIN_TIMESTAMP, SAVE, UNSAVE,
 };
-pub use item::{Item, Preferences};
-pub use model::Applied;
-pub use model_snapshot::{SnapshotMeta, MODEL_KIND};
-pub use recommend::BlendWeights;
-pub use request::{Component, Contribution, Explanation, Recommendation, Request, Strategy};
+pub use data::item::{Item, Preferences};
+pub use model::config::{Config, Effect, FeatureWeights, KindSpec};
+pub use model::engine::{Engine, Stats};
+pub use model::error::{Error, ErrorKind, Result, SnapshotProblem};
+pub use model::model_snapshot::{SnapshotMeta, MODEL_KIND};
+pub use model::state::Applied;
+pub use scoring::recommend::BlendWeights;
+pub use scoring::request::{
+    Component, Contribution, Explanation, Recommendation, Request, Strategy,
+};

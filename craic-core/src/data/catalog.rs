@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::Interner;
-use crate::item::Item;
-use crate::popularity::NO_CITY;
+use crate::data::ids::Interner;
+use crate::data::item::Item;
+use crate::scoring::popularity::NO_CITY;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Catalog {

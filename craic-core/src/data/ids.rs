@@ -11,7 +11,7 @@ use std::hash::{BuildHasher, Hasher};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Error, Result};
+use crate::model::error::{Error, Result};
 
 /// Longest accepted id, in bytes of UTF-8.
 pub const MAX_ID_LEN: usize = 256;

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::ids::validate_id;
+use crate::data::ids::validate_id;
+use crate::model::error::{Error, Result};
 
 /// Smallest accepted timestamp (unix seconds): 1970-01-01.
 pub const MIN_TIMESTAMP: i64 = 0;

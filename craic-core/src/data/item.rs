@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::ids::validate_id;
-use crate::interaction::validate_timestamp;
+use crate::data::ids::validate_id;
+use crate::data::interaction::validate_timestamp;
+use crate::model::error::{Error, Result};
 
 /// An event that can be recommended.
 ///

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Effect};
-use crate::interaction::SAVE;
+use crate::data::interaction::SAVE;
+use crate::model::config::{Config, Effect};
 
 /// What a kind does, with its target resolved to an id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,9 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::decay::{Decay, Rebase};
-use crate::kinds::{KindEffect, KindTable};
-use crate::sparse::SparseVec;
+use crate::data::decay::{Decay, Rebase};
+use crate::data::kinds::{KindEffect, KindTable};
+use crate::data::sparse::SparseVec;
 
 /// One kind's decayed count in one cell (packed: 13 bytes instead of 16; there is one per
 /// cell and kind, the largest per-cell structure).

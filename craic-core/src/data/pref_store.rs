@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::ids::Interner;
-use crate::item::Preferences;
+use crate::data::ids::Interner;
+use crate::data::item::Preferences;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct PrefStore {

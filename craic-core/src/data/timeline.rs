@@ -9,8 +9,8 @@
 
 use std::cmp::Reverse;
 
-use crate::catalog::Catalog;
-use crate::matrix::Matrix;
+use crate::data::catalog::Catalog;
+use crate::data::matrix::Matrix;
 
 /// Timeline positions per chunk in the read path's dense scan: a chunk whose best possible
 /// score cannot make the top k is skipped whole.
@@ -134,7 +134,7 @@ impl RowsByStart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::item::Item;
+    use crate::data::item::Item;
 
     #[test]
     fn upcoming_items_are_a_prefix_latest_first() {

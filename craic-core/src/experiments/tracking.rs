@@ -39,9 +39,9 @@ use serde::{Deserialize, Serialize};
 
 use super::experiment::Experiment;
 use super::stats::{analyze, Report, StatsConfig};
-use crate::error::{Error, Result};
-use crate::ids::validate_id;
-use crate::interaction::validate_timestamp;
+use crate::data::ids::validate_id;
+use crate::data::interaction::validate_timestamp;
+use crate::model::error::{Error, Result};
 
 /// One tracked fact — the unit a storage adapter persists and later replays through
 /// [`ExperimentTracker::record`].
@@ -410,7 +410,7 @@ impl ExperimentTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::Strategy;
+    use crate::scoring::request::Strategy;
     use crate::ErrorKind;
 
     const T0: i64 = 1_800_000_000;

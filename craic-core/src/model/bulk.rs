@@ -12,14 +12,14 @@ use std::borrow::Borrow;
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
-use crate::ids::Probe;
-use crate::interaction::Interaction;
-use crate::kinds::KindEffect;
-use crate::matrix::Part;
-use crate::model::{Applied, Model};
-use crate::sparse::SparseVec;
-use crate::timeline::RowsByStart;
+use crate::data::ids::Probe;
+use crate::data::interaction::Interaction;
+use crate::data::kinds::KindEffect;
+use crate::data::matrix::Part;
+use crate::data::sparse::SparseVec;
+use crate::data::timeline::RowsByStart;
+use crate::model::error::{Error, Result};
+use crate::model::state::{Applied, Model};
 
 /// Interactions validated in parallel at a time (bounds what the loader holds besides the
 /// compact rows).
@@ -280,11 +280,11 @@ impl Scratch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::model::config::Config;
     use crate::synthetic::{Dataset, SyntheticConfig};
 
     /// The tiny synthetic log with some unsaves (retractions) mixed in.
-    fn log() -> (Vec<crate::item::Item>, Vec<Interaction>) {
+    fn log() -> (Vec<crate::data::item::Item>, Vec<Interaction>) {
         let data = Dataset::generate(&SyntheticConfig::tiny());
         let mut log = Vec::new();
         for (n, x) in data.interactions.iter().enumerate() {
@@ -301,7 +301,11 @@ mod tests {
         (data.items, log)
     }
 
-    fn one_by_one(config: &Config, items: &[crate::item::Item], log: &[Interaction]) -> Model {
+    fn one_by_one(
+        config: &Config,
+        items: &[crate::data::item::Item],
+        log: &[Interaction],
+    ) -> Model {
         let mut m = Model::new(config.clone()).unwrap();
         m.upsert_items(items.to_vec()).unwrap();
         for x in log {

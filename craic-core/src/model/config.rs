@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::interaction::{CLICK, HIDE, SAVE, UNSAVE};
+use crate::data::interaction::{CLICK, HIDE, SAVE, UNSAVE};
 use crate::limits::{MAX_K, MAX_KINDS, MAX_NEIGHBOURS, MAX_NEIGHBOUR_BUFFER};
+use crate::model::error::{Error, Result};
 
 /// What an interaction kind does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,7 +218,7 @@ impl Config {
     /// Adds (or replaces) a positive kind such as `purchase` or `share` with the given weight.
     pub fn with_kind(mut self, name: impl Into<String>, weight: f64) -> Result<Self> {
         let name = name.into();
-        crate::ids::validate_id(&name)?;
+        crate::data::ids::validate_id(&name)?;
         check_weight(&name, weight)?;
         self.kinds.insert(
             name,

@@ -6,14 +6,14 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
-use crate::error::{Error, Result};
-use crate::interaction::Interaction;
-use crate::item::{Item, Preferences};
+use crate::data::interaction::Interaction;
+use crate::data::item::{Item, Preferences};
 use crate::limits::{at_most, MAX_BATCH, MAX_RECOMMEND_MANY_RESULTS};
-use crate::model::{Applied, Model};
-use crate::recommend::BlendWeights;
-use crate::request::{Recommendation, Request};
+use crate::model::config::Config;
+use crate::model::error::{Error, Result};
+use crate::model::state::{Applied, Model};
+use crate::scoring::recommend::BlendWeights;
+use crate::scoring::request::{Recommendation, Request};
 use crate::similarity::Neighbours;
 
 /// Counts describing an engine's contents.
@@ -478,10 +478,10 @@ mod tests {
         let engine = small_engine();
         let expected = engine.recommend("ana", &req()).unwrap();
         for user in ["ana", "ben", "nobody"] {
-            crate::scratch::hooks::panic_in_next_rank();
+            crate::scoring::scratch::hooks::panic_in_next_rank();
             let r = catch_unwind(AssertUnwindSafe(|| engine.recommend(user, &req())));
             assert!(r.is_err(), "the injected panic should propagate");
-            assert!(crate::scratch::scratch_is_clean(), "{user}");
+            assert!(crate::scoring::scratch::scratch_is_clean(), "{user}");
             assert!(!engine.is_poisoned(), "a read never poisons");
         }
         assert_eq!(engine.recommend("ana", &req()).unwrap(), expected);

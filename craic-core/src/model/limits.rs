@@ -22,7 +22,7 @@
 //! Ids are bounded by [`crate::MAX_ID_LEN`] bytes and timestamps by [`crate::MIN_TIMESTAMP`]
 //! `..=` [`crate::MAX_TIMESTAMP`].
 
-use crate::error::{Error, Result};
+use crate::model::error::{Error, Result};
 
 /// Largest `Config::max_k` (and so the largest `k` any request may ask for).
 pub const MAX_K: usize = 10_000;

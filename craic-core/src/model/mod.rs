@@ -8,6 +8,3 @@ pub mod error;
 pub mod limits;
 pub mod model_snapshot;
 pub mod state;
-
-// Temporary while paths move: `crate::model::Model` as before the move.
-pub use state::*;

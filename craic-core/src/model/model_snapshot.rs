@@ -16,9 +16,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Engine;
-use crate::error::{Error, Result, SnapshotProblem};
-use crate::model::Model;
+use crate::model::engine::Engine;
+use crate::model::error::{Error, Result, SnapshotProblem};
+use crate::model::state::Model;
 use crate::snapshot;
 
 /// Kind tag of model snapshots in the container header.
@@ -87,7 +87,7 @@ impl Model {
     /// Structural invariants a decoded model must satisfy before it is used.
     fn check(&self) -> std::result::Result<(), String> {
         self.config.validate().map_err(|e| e.to_string())?;
-        if crate::kinds::KindTable::new(&self.config) != self.kinds {
+        if crate::data::kinds::KindTable::new(&self.config) != self.kinds {
             return Err("kind table does not match the configuration".into());
         }
         let users = self.users.len();
@@ -116,7 +116,7 @@ impl Model {
             .catalog
             .city_of
             .iter()
-            .any(|&c| c != crate::popularity::NO_CITY && c >= cities)
+            .any(|&c| c != crate::scoring::popularity::NO_CITY && c >= cities)
         {
             return Err("item city out of range".into());
         }

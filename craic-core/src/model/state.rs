@@ -2,20 +2,20 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::artist_prior::ArtistPrior;
-use crate::catalog::Catalog;
-use crate::config::Config;
-use crate::content::ContentIndex;
-use crate::error::{Error, Result};
-use crate::ids::{validate_id, Interner};
-use crate::interaction::Interaction;
-use crate::item::{Item, Preferences};
-use crate::kinds::KindTable;
-use crate::matrix::Matrix;
-use crate::popularity::Popularity;
-use crate::pref_store::PrefStore;
+use crate::data::catalog::Catalog;
+use crate::data::ids::{validate_id, Interner};
+use crate::data::interaction::Interaction;
+use crate::data::item::{Item, Preferences};
+use crate::data::kinds::KindTable;
+use crate::data::matrix::Matrix;
+use crate::data::pref_store::PrefStore;
+use crate::data::timeline::{RowsByStart, Timeline};
+use crate::model::config::Config;
+use crate::model::error::{Error, Result};
+use crate::scoring::artist_prior::ArtistPrior;
+use crate::scoring::content::ContentIndex;
+use crate::scoring::popularity::Popularity;
 use crate::similarity::{Neighbours, SimParams};
-use crate::timeline::{RowsByStart, Timeline};
 
 /// What applying a batch of interactions did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,7 +240,7 @@ impl Model {
             .collect();
         let (touched, rebased) = self.add_parts(rows);
         #[cfg(test)]
-        crate::engine::hooks::maybe_panic(); // half applied: parts added, nothing synced
+        crate::model::engine::hooks::maybe_panic(); // half applied: parts added, nothing synced
 
         // 2. Cells into rows and columns.
         // Users whose row changed, in order (`touched` is sorted by user).
@@ -370,7 +370,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::{Request, Strategy};
+    use crate::scoring::request::{Request, Strategy};
 
     #[test]
     fn serde_round_trip_then_restore_serves_the_same() {

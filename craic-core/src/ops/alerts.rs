@@ -44,7 +44,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::model::error::{Error, Result};
 
 /// An alert rule. Serialized externally tagged (`{"drift": {...}}`) so that it also survives
 /// bincode snapshots, which cannot read internally tagged enums.

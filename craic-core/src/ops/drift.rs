@@ -33,8 +33,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
 use crate::limits::MAX_DRIFT_BINS;
+use crate::model::error::{Error, Result};
 
 /// Floor applied to every bin share before renormalising (see the module docs).
 pub const EPSILON: f64 = 1e-4;

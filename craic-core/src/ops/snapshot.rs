@@ -70,7 +70,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::{Error, Result, SnapshotProblem};
+use crate::model::error::{Error, Result, SnapshotProblem};
 
 /// The 8 magic bytes every snapshot starts with.
 pub const MAGIC: [u8; 8] = *b"CRAICSNP";

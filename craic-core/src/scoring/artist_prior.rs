@@ -13,9 +13,9 @@
 //! order as a full build does, so incremental and rebuilt engines hold the same values bit for
 //! bit.
 
-use crate::content::ContentIndex;
-use crate::lanes::max_or_zero as chunk_max;
-use crate::timeline::{Timeline, CHUNK, OFF_TIMELINE};
+use crate::data::timeline::{Timeline, CHUNK, OFF_TIMELINE};
+use crate::scoring::content::ContentIndex;
+use crate::scoring::lanes::max_or_zero as chunk_max;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ArtistPrior {
@@ -162,8 +162,8 @@ impl ArtistPrior {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Catalog;
-    use crate::item::Item;
+    use crate::data::catalog::Catalog;
+    use crate::data::item::Item;
 
     #[test]
     fn best_mean_of_the_artists_and_refresh_equals_build() {
@@ -177,7 +177,7 @@ mod tests {
             catalog.upsert(item);
         }
         let timeline = Timeline::build(&catalog);
-        let weights = crate::config::Config::default().content_weights;
+        let weights = crate::model::config::Config::default().content_weights;
         let content = ContentIndex::build(&catalog, &weights, &timeline);
         let mut score = vec![4.0, 2.0, 10.0, 7.0];
         let mut p = ArtistPrior::build(&content, &timeline, &score);

@@ -8,13 +8,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{canonical, Catalog};
-use crate::config::FeatureWeights;
-use crate::ids::Interner;
-use crate::pref_store::PrefView;
-use crate::scratch::DenseAcc;
-use crate::sparse::SparseVec;
-use crate::timeline::Timeline;
+use crate::data::catalog::{canonical, Catalog};
+use crate::data::ids::Interner;
+use crate::data::pref_store::PrefView;
+use crate::data::sparse::SparseVec;
+use crate::data::timeline::Timeline;
+use crate::model::config::FeatureWeights;
+use crate::scoring::scratch::DenseAcc;
 
 /// Features of a profile used for scoring (the strongest by absolute weight).
 const MAX_PROFILE_FEATURES: usize = 32;
@@ -100,7 +100,7 @@ fn feature_key(kind: FeatureKind, value: &str) -> String {
     format!("{}\u{1f}{}", kind.prefix(), canonical(value))
 }
 
-fn item_feature_keys(item: &crate::item::Item) -> Vec<(FeatureKind, String, String)> {
+fn item_feature_keys(item: &crate::data::item::Item) -> Vec<(FeatureKind, String, String)> {
     let mut out = Vec::new();
     let mut push = |k: FeatureKind, v: &str, label: String| {
         if !v.trim().is_empty() {
@@ -307,7 +307,7 @@ impl ContentIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::item::Item;
+    use crate::data::item::Item;
 
     #[test]
     fn candidate_scores_equal_direct_cosine() {
@@ -325,7 +325,7 @@ mod tests {
         let mut row = SparseVec::default();
         row.set(0, 2.0);
         row.set(1, -1.0);
-        let mut prefs = crate::pref_store::PrefStore::default();
+        let mut prefs = crate::data::pref_store::PrefStore::default();
         prefs.set(
             0,
             &crate::Preferences::new(["Techno "], Vec::<String>::new(), ["CORK"]),

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::timeline::{Timeline, CHUNK};
+use crate::data::timeline::{Timeline, CHUNK};
 
 /// Ranked-set key: higher score first, then lower item index.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -2,15 +2,17 @@
 
 use std::cmp::Ordering;
 
-use crate::content::Profile;
-use crate::error::{Error, Result};
-use crate::ids::validate_id;
-use crate::lanes::max_or_zero;
-use crate::model::Model;
-use crate::popularity::{Band, BandVisitor, NO_CITY};
-use crate::request::{Component, Contribution, Explanation, Recommendation, Request, Strategy};
-use crate::scratch::{Cleared, DenseAcc, Scratch, SCRATCH};
-use crate::timeline::{CHUNK, OFF_TIMELINE};
+use crate::data::ids::validate_id;
+use crate::data::timeline::{CHUNK, OFF_TIMELINE};
+use crate::model::error::{Error, Result};
+use crate::model::state::Model;
+use crate::scoring::content::Profile;
+use crate::scoring::lanes::max_or_zero;
+use crate::scoring::popularity::{Band, BandVisitor, NO_CITY};
+use crate::scoring::request::{
+    Component, Contribution, Explanation, Recommendation, Request, Strategy,
+};
+use crate::scoring::scratch::{Cleared, DenseAcc, Scratch, SCRATCH};
 
 /// Hybrid: an item's collaborative part is at least this share of what its content part would
 /// be with the collaborative weight (see [`crate::Config::hybrid_k0`]). Events nobody in the
@@ -406,7 +408,7 @@ impl Model {
             });
         }
         let now = req.now.unwrap_or_else(system_now);
-        crate::interaction::validate_timestamp(now)?;
+        crate::data::interaction::validate_timestamp(now)?;
         let u = self.users.get(user);
         // An unknown city matches no item.
         let city = req
@@ -489,7 +491,7 @@ impl Model {
             s.block(p);
         }
         #[cfg(test)]
-        crate::scratch::hooks::maybe_panic();
+        crate::scoring::scratch::hooks::maybe_panic();
         let max_cf = s
             .cf_list
             .iter()

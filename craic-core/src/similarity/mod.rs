@@ -24,7 +24,7 @@ use std::collections::BinaryHeap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::matrix::Matrix;
+use crate::data::matrix::Matrix;
 
 /// Parameters of the similarity, copied from the configuration.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -828,10 +828,10 @@ impl Neighbours {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-    use crate::interaction::Interaction;
-    use crate::item::Item;
-    use crate::model::Model;
+    use crate::data::interaction::Interaction;
+    use crate::data::item::Item;
+    use crate::model::config::Config;
+    use crate::model::state::Model;
     use crate::rng::SplitMix64;
 
     /// Updates split into user ranges (as heavy users' are) keep every list equal to a full

@@ -60,8 +60,8 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::interaction::{Interaction, CLICK, HIDE, MAX_TIMESTAMP, SAVE};
-use crate::item::{Item, Preferences};
+use crate::data::interaction::{Interaction, CLICK, HIDE, MAX_TIMESTAMP, SAVE};
+use crate::data::item::{Item, Preferences};
 use crate::limits::{
     MAX_SYNTHETIC_INTERACTIONS, MAX_SYNTHETIC_ITEMS, MAX_SYNTHETIC_NAMES, MAX_SYNTHETIC_USERS,
 };

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 
 use super::histogram::{bucket_index, LatencyHistogram, NUM_BOUNDS};
-use crate::error::{Error, Result};
+use crate::model::error::{Error, Result};
 
 /// Maximum number of labels of one series (CloudWatch allows 30 dimensions per metric).
 pub const MAX_LABELS: usize = 30;
