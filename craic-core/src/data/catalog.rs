@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::ids::Interner;
 use crate::data::item::Item;
-use crate::scoring::popularity::NO_CITY;
+
+/// The city id of an item without a city (never a real city id).
+pub(crate) const NO_CITY: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Catalog {

@@ -47,10 +47,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::counts::ExperimentCounts;
 use super::distributions::{chi_square_sf, normal_quantile, normal_sf};
 use super::experiment::Experiment;
 use super::sequential::{mixture_sprt, SequentialResult, DEFAULT_MIXING_VARIANCE};
-use super::tracking::ExperimentCounts;
 use crate::model::error::{Error, Result};
 use crate::scoring::request::Strategy;
 

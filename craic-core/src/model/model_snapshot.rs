@@ -116,7 +116,7 @@ impl Model {
             .catalog
             .city_of
             .iter()
-            .any(|&c| c != crate::scoring::popularity::NO_CITY && c >= cities)
+            .any(|&c| c != crate::data::catalog::NO_CITY && c >= cities)
         {
             return Err("item city out of range".into());
         }

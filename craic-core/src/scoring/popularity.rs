@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::catalog::NO_CITY;
 use crate::data::timeline::{Timeline, CHUNK};
 
 /// Ranked-set key: higher score first, then lower item index.
@@ -54,8 +55,6 @@ pub(crate) struct Popularity {
     #[serde(skip)]
     chunk_max: Vec<f64>,
 }
-
-pub(crate) const NO_CITY: u32 = u32::MAX;
 
 impl Popularity {
     /// Adds an item (score 0) or moves it to another city.

@@ -2,13 +2,14 @@
 
 use std::cmp::Ordering;
 
+use crate::data::catalog::NO_CITY;
 use crate::data::ids::validate_id;
 use crate::data::timeline::{CHUNK, OFF_TIMELINE};
 use crate::model::error::{Error, Result};
 use crate::model::state::Model;
 use crate::scoring::content::Profile;
 use crate::scoring::lanes::max_or_zero;
-use crate::scoring::popularity::{Band, BandVisitor, NO_CITY};
+use crate::scoring::popularity::{Band, BandVisitor};
 use crate::scoring::request::{
     Component, Contribution, Explanation, Recommendation, Request, Strategy,
 };
