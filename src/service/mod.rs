@@ -102,7 +102,6 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use craic_core::cache::DEFAULT_TTL_MS;
-use craic_core::synthetic::Dataset;
 use craic_core::{Config, Engine, Interaction, Item, Preferences};
 
 pub use clock::{Clock, ManualClock, StopSignal, SystemClock};
@@ -185,16 +184,6 @@ impl fmt::Debug for ServiceOptions {
             )
             .field("clock", &self.clock)
             .finish()
-    }
-}
-
-impl From<Dataset> for TrainingData {
-    fn from(d: Dataset) -> Self {
-        TrainingData {
-            items: d.items,
-            preferences: d.preferences,
-            interactions: d.interactions,
-        }
     }
 }
 

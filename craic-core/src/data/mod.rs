@@ -11,3 +11,4 @@ pub mod matrix;
 pub mod pref_store;
 pub mod sparse;
 pub mod timeline;
+pub mod training;
