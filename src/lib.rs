@@ -10,7 +10,10 @@
 
 pub use craic_core::*;
 
+mod error_family;
 pub mod service;
+
+pub use error_family::ErrorFamily;
 
 /// The README's Rust examples run as doc tests, so the README cannot drift from the code.
 #[cfg(doctest)]

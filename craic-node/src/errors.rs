@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 
-use craic::service::ServiceError;
+use craic::service::{ServiceError, ServiceErrorKind};
 use craic_core::feeds::FeedError;
 use craic_core::{Error as CoreError, ErrorKind};
 use craic_store::{StoreError, StoreErrorKind};
@@ -17,98 +17,22 @@ use napi::bindgen_prelude::{Function, JsObjectValue, Null, Object, ObjectRef};
 use napi::{Env, JsValue, Status, Unknown};
 use napi_derive::napi;
 
-/// The error classes of `errors.js`, one per family of kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// Bad input: ids, weights, timestamps, `k`, items, configuration, experiments.
-    InvalidInput,
-    /// The caller named something that does not exist.
-    NotFound,
-    /// Snapshot bytes that are foreign, truncated, corrupt or from a newer format.
-    Snapshot,
-    /// A file or storage backend failed (service kind `io`).
-    Storage,
-    /// A retrain was asked for while one runs (service kind `retrain_running`).
-    RetrainRunning,
-    /// The service or one of its jobs has stopped (service kind `stopped`).
-    Stopped,
-    /// A write panicked part-way; the engine refuses work until it is replaced.
-    Poisoned,
-    /// A kind this mapping does not know yet (the core's kinds are `#[non_exhaustive]`).
-    Base,
-}
+/// The error classes of `errors.js`, one per [`craic::ErrorFamily`]: which family each kind
+/// belongs to is decided once in the facade, the same for Python and Node.
+pub(crate) use craic::ErrorFamily as Family;
 
-impl Family {
-    /// The class name in `errors.js`.
-    pub(crate) const fn class_name(self) -> &'static str {
-        match self {
-            Family::InvalidInput => "InvalidInputError",
-            Family::NotFound => "NotFoundError",
-            Family::Snapshot => "SnapshotError",
-            Family::Storage => "StorageError",
-            Family::RetrainRunning => "RetrainRunningError",
-            Family::Stopped => "StoppedError",
-            Family::Poisoned => "PoisonedError",
-            Family::Base => "CraicError",
-        }
-    }
-}
-
-/// THE mapping of core kinds, the same families as the Python exception classes
-/// (`craic-py/src/errors.rs`). `ErrorKind` is `#[non_exhaustive]`: a kind a newer core adds falls
-/// back to `CraicError` until it is listed here (a test checks that none does).
-pub(crate) fn family_of(kind: ErrorKind) -> Family {
-    match kind {
-        ErrorKind::UnknownItem | ErrorKind::UnknownExperiment | ErrorKind::UnknownVariant => {
-            Family::NotFound
-        }
-        ErrorKind::InvalidId
-        | ErrorKind::UnknownKind
-        | ErrorKind::InvalidWeight
-        | ErrorKind::InvalidTimestamp
-        | ErrorKind::InvalidK
-        | ErrorKind::InvalidItem
-        | ErrorKind::InvalidConfig
-        | ErrorKind::InvalidExperiment
-        | ErrorKind::OutOfRange => Family::InvalidInput,
-        ErrorKind::InvalidSnapshot => Family::Snapshot,
-        ErrorKind::Poisoned | ErrorKind::InconsistentModel => Family::Poisoned,
-        _ => Family::Base,
-    }
-}
-
-/// The family of a service kind (the core's kinds plus `io`, `retrain_running`, `stopped`).
-pub(crate) fn family_of_service(err: &ServiceError) -> Family {
-    match err {
-        ServiceError::Core(e) => family_of(e.kind()),
-        other => family_of_service_kind(other.kind().as_str()),
-    }
-}
-
-/// The family of a kind the service adds to the core's.
-fn family_of_service_kind(kind: &str) -> Family {
-    match kind {
-        "io" => Family::Storage,
-        "retrain_running" => Family::RetrainRunning,
-        "stopped" => Family::Stopped,
-        _ => Family::Base,
-    }
-}
-
-/// The family of a kind the store adds to the core's: a server or row that fails is a
-/// `StorageError`, an unknown version or experiment `NotFoundError`, a bad URL or argument (and
-/// a version published twice) `InvalidInputError`.
-pub(crate) fn family_of_store(kind: StoreErrorKind) -> Family {
-    match kind {
-        StoreErrorKind::Core(k) => family_of(k),
-        StoreErrorKind::NotFound => Family::NotFound,
-        StoreErrorKind::InvalidUrl | StoreErrorKind::InvalidInput | StoreErrorKind::Conflict => {
-            Family::InvalidInput
-        }
-        StoreErrorKind::Unavailable | StoreErrorKind::MalformedRow | StoreErrorKind::Backend => {
-            Family::Storage
-        }
-        _ => Family::Base,
+/// The class name in `errors.js` of a family (`CraicError` for [`Family::Other`], a kind this
+/// release does not know).
+pub(crate) const fn class_name(family: Family) -> &'static str {
+    match family {
+        Family::InvalidInput => "InvalidInputError",
+        Family::NotFound => "NotFoundError",
+        Family::Snapshot => "SnapshotError",
+        Family::Storage => "StorageError",
+        Family::RetrainRunning => "RetrainRunningError",
+        Family::Stopped => "StoppedError",
+        Family::Poisoned => "PoisonedError",
+        _ => "CraicError",
     }
 }
 
@@ -120,7 +44,7 @@ pub(crate) const FEED_KINDS: [&str; 2] = ["invalid_feed", "invalid_alias_table"]
 pub(crate) fn family_of_feed(kind: &str) -> Family {
     match kind {
         "invalid_feed" | "invalid_alias_table" => Family::InvalidInput,
-        _ => Family::Base,
+        _ => Family::Other,
     }
 }
 
@@ -142,7 +66,7 @@ pub struct JsFailure {
 impl From<CoreError> for JsFailure {
     fn from(e: CoreError) -> Self {
         JsFailure {
-            family: family_of(e.kind()),
+            family: Family::of_core(e.kind()),
             kind: e.kind().as_str().to_owned(),
             row: e.row(),
             message: e.to_string(),
@@ -155,7 +79,7 @@ impl From<StoreError> for JsFailure {
         match e {
             StoreError::Core(core) => core.into(),
             other => JsFailure {
-                family: family_of_store(other.kind()),
+                family: Family::of_store(other.kind()),
                 kind: other.kind().as_str().to_owned(),
                 row: None,
                 message: other.to_string(),
@@ -178,7 +102,7 @@ impl From<ServiceError> for JsFailure {
             // `store_unavailable` kind.
             ServiceError::Store(store) => store.into(),
             other => JsFailure {
-                family: family_of_service(&other),
+                family: Family::from(&other),
                 kind: other.kind().as_str().to_owned(),
                 row: None,
                 message: other.to_string(),
@@ -192,7 +116,7 @@ impl JsFailure {
     /// (a fractional `k`, a timestamp that is not a safe integer, an unknown option name).
     pub(crate) fn invalid(kind: ErrorKind, message: impl Into<String>) -> Self {
         JsFailure {
-            family: family_of(kind),
+            family: Family::of_core(kind),
             kind: kind.as_str().to_owned(),
             row: None,
             message: message.into(),
@@ -237,7 +161,7 @@ impl JsFailure {
             None => {
                 let mut plain =
                     env.create_error(napi::Error::new(Status::GenericFailure, &self.message))?;
-                plain.set_named_property("name", self.family.class_name())?;
+                plain.set_named_property("name", class_name(self.family))?;
                 plain
             }
         };
@@ -282,7 +206,7 @@ fn registered_class<'env>(
         };
         let classes: Object<'env> = reference.get_value(env)?;
         classes.get_named_property::<Option<Function<'env, Unknown<'env>, Unknown<'env>>>>(
-            family.class_name(),
+            class_name(family),
         )
     })
 }
@@ -300,13 +224,15 @@ pub fn register_error_classes(classes: Object) -> napi::Result<()> {
 /// (used by the tests to check the mapping is exhaustive).
 #[napi(catch_unwind)]
 pub fn error_codes() -> Vec<ErrorCode> {
-    let core = ErrorKind::ALL.iter().map(|&k| (k.as_str(), family_of(k)));
-    let service = ServiceError::SERVICE_KINDS
+    let core = ErrorKind::ALL
         .iter()
-        .map(|&k| (k, family_of_service_kind(k)));
+        .map(|&k| (k.as_str(), Family::of_core(k)));
+    let service = ServiceErrorKind::OWN
+        .iter()
+        .map(|&k| (k.as_str(), Family::of_service(k)));
     let store = StoreErrorKind::STORE_KINDS
         .iter()
-        .map(|&k| (k.as_str(), family_of_store(k)));
+        .map(|&k| (k.as_str(), Family::of_store(k)));
     let feeds = FEED_KINDS.iter().map(|&k| (k, family_of_feed(k)));
     core.chain(service)
         .chain(store)
@@ -314,7 +240,7 @@ pub fn error_codes() -> Vec<ErrorCode> {
         .map(|(kind, family)| ErrorCode {
             kind: kind.to_owned(),
             code: code_of(kind),
-            class_name: family.class_name().to_owned(),
+            class_name: class_name(family).to_owned(),
         })
         .collect()
 }

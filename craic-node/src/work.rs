@@ -38,7 +38,7 @@ pub(crate) fn panicked(payload: &(dyn std::any::Any + Send)) -> JsFailure {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_owned());
     JsFailure::new(
-        Family::Base,
+        Family::Other,
         "internal",
         format!("internal error (a bug in craic): {detail}"),
     )

@@ -7,38 +7,32 @@
 //! core's kinds plus the service's own: `io`, `retrain_running`, `stopped`) in
 //! [`class_for_service`].
 
-use craic::service::ServiceError;
+use craic::service::{ServiceError, ServiceErrorKind};
 use craic_core::{Error, ErrorKind};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyType};
 
-/// The Python classes of `craic._errors`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ErrorClass {
-    /// `CraicError` itself: only for kinds a newer core adds before this mapping learns them.
-    Base,
-    /// `InvalidInputError(CraicError, ValueError)`.
-    InvalidInput,
-    /// `NotFoundError(CraicError, KeyError)`.
-    NotFound,
-    /// `SnapshotError(CraicError, ValueError)`.
-    Snapshot,
-    /// `StorageError(CraicError, OSError)`: a file or storage backend failed (service kind `io`).
-    Storage,
-    /// `RetrainRunningError(CraicError, RuntimeError)`: service kind `retrain_running`.
-    RetrainRunning,
-    /// `StoppedError(CraicError, RuntimeError)`: service kind `stopped`.
-    Stopped,
-    /// `PoisonedError(CraicError, RuntimeError)`: kinds `poisoned` and `inconsistent_model`.
-    Poisoned,
+/// The Python classes of `craic._errors`, one per [`craic::ErrorFamily`]: which family each
+/// kind belongs to is decided once in the facade, the same for Python and Node.
+pub(crate) use craic::ErrorFamily as ErrorClass;
+
+/// What a family is in Python: its class in `craic._errors`.
+pub(crate) trait PythonClass: Copy {
+    /// The class name in `craic._errors`: `InvalidInputError(CraicError, ValueError)`,
+    /// `NotFoundError(CraicError, KeyError)`, `SnapshotError(CraicError, ValueError)`,
+    /// `StorageError(CraicError, OSError)`, `RetrainRunningError`, `StoppedError` and
+    /// `PoisonedError` (each `(CraicError, RuntimeError)`), and `CraicError` itself for a kind
+    /// a newer core adds before this release knows it.
+    fn name(self) -> &'static str;
+
+    /// The class object, looked up once per interpreter.
+    fn type_object(self, py: Python<'_>) -> PyResult<&Bound<'_, PyType>>;
 }
 
-impl ErrorClass {
-    /// The class name in `craic._errors`.
-    pub(crate) const fn name(self) -> &'static str {
+impl PythonClass for ErrorClass {
+    fn name(self) -> &'static str {
         match self {
-            ErrorClass::Base => "CraicError",
             ErrorClass::InvalidInput => "InvalidInputError",
             ErrorClass::NotFound => "NotFoundError",
             ErrorClass::Snapshot => "SnapshotError",
@@ -46,79 +40,29 @@ impl ErrorClass {
             ErrorClass::RetrainRunning => "RetrainRunningError",
             ErrorClass::Stopped => "StoppedError",
             ErrorClass::Poisoned => "PoisonedError",
+            _ => "CraicError",
         }
     }
 
     fn type_object(self, py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
-        static BASE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-        static INVALID_INPUT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-        static NOT_FOUND: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-        static SNAPSHOT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-        static STORAGE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-        static RETRAIN_RUNNING: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-        static STOPPED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-        static POISONED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-        let cell = match self {
-            ErrorClass::Base => &BASE,
-            ErrorClass::InvalidInput => &INVALID_INPUT,
-            ErrorClass::NotFound => &NOT_FOUND,
-            ErrorClass::Snapshot => &SNAPSHOT,
-            ErrorClass::Storage => &STORAGE,
-            ErrorClass::RetrainRunning => &RETRAIN_RUNNING,
-            ErrorClass::Stopped => &STOPPED,
-            ErrorClass::Poisoned => &POISONED,
-        };
-        cell.import(py, "craic._errors", self.name())
+        static CLASSES: [PyOnceLock<Py<PyType>>; ErrorClass::ALL.len()] =
+            [const { PyOnceLock::new() }; ErrorClass::ALL.len()];
+        let i = ErrorClass::ALL
+            .iter()
+            .position(|&c| c == self)
+            .unwrap_or(ErrorClass::ALL.len() - 1);
+        CLASSES[i].import(py, "craic._errors", self.name())
     }
 }
 
-/// THE mapping: which Python class reports each core error kind.
-///
-/// Lookup kinds ([`ErrorKind::is_lookup`]) become `NotFoundError` (a `KeyError`); every other
-/// kind names a specific class too (a unit test checks all of [`ErrorKind::ALL`]). `ErrorKind` is
-/// `#[non_exhaustive]`, so a kind added to the core later falls back to the base class until it
-/// is listed here.
+/// The class of a core error kind.
 pub(crate) fn class_for(kind: ErrorKind) -> ErrorClass {
-    match kind {
-        ErrorKind::UnknownItem | ErrorKind::UnknownExperiment | ErrorKind::UnknownVariant => {
-            ErrorClass::NotFound
-        }
-        ErrorKind::InvalidId
-        | ErrorKind::UnknownKind
-        | ErrorKind::InvalidWeight
-        | ErrorKind::InvalidTimestamp
-        | ErrorKind::InvalidK
-        | ErrorKind::InvalidItem
-        | ErrorKind::InvalidConfig
-        | ErrorKind::InvalidExperiment
-        | ErrorKind::OutOfRange => ErrorClass::InvalidInput,
-        ErrorKind::InvalidSnapshot => ErrorClass::Snapshot,
-        ErrorKind::Poisoned | ErrorKind::InconsistentModel => ErrorClass::Poisoned,
-        _ => ErrorClass::Base,
-    }
+    ErrorClass::of_core(kind)
 }
 
-/// THE mapping of the service layer: which Python class reports each [`ServiceError`].
-///
-/// Core errors map as in [`class_for`]; the service's own kinds
-/// ([`ServiceError::SERVICE_KINDS`]) each name a class (a unit test checks them all).
-/// `ServiceError` is `#[non_exhaustive]`: a variant added later falls back to the base class.
+/// The class of a service error (core, store and the service's own kinds).
 pub(crate) fn class_for_service(err: &ServiceError) -> ErrorClass {
-    match err {
-        ServiceError::Core(e) => class_for(e.kind()),
-        ServiceError::Store(e) => crate::store::class_for_store(e.kind()),
-        _ => class_for_service_kind(err.kind().as_str()),
-    }
-}
-
-/// [`class_for_service`] by kind name, for the kinds the service adds to the core's.
-fn class_for_service_kind(kind: &str) -> ErrorClass {
-    match kind {
-        "io" => ErrorClass::Storage,
-        "retrain_running" => ErrorClass::RetrainRunning,
-        "stopped" => ErrorClass::Stopped,
-        _ => ErrorClass::Base,
-    }
+    ErrorClass::from(err)
 }
 
 /// An attribute to set on a new exception: name and value (`None` sets Python `None`).
@@ -152,7 +96,7 @@ pub(crate) fn build(
 
 /// True when `err` is an instance of `CraicError` (any of craic's classes).
 pub(crate) fn is_craic_error(py: Python<'_>, err: &PyErr) -> bool {
-    ErrorClass::Base
+    ErrorClass::Other
         .type_object(py)
         .is_ok_and(|base| err.is_instance(py, base))
 }
@@ -235,9 +179,9 @@ pub(crate) fn class_names() -> Vec<(&'static str, &'static str)> {
         .iter()
         .map(|&k| (k.as_str(), class_for(k).name()))
         .chain(
-            ServiceError::SERVICE_KINDS
+            ServiceErrorKind::OWN
                 .iter()
-                .map(|&k| (k, class_for_service_kind(k).name())),
+                .map(|&k| (k.as_str(), ErrorClass::of_service(k).name())),
         )
         .collect()
 }
@@ -250,7 +194,7 @@ mod tests {
     fn every_kind_maps_to_a_specific_class() {
         for kind in ErrorKind::ALL {
             let class = class_for(kind);
-            assert_ne!(class, ErrorClass::Base, "{kind} falls back to CraicError");
+            assert_ne!(class, ErrorClass::Other, "{kind} falls back to CraicError");
             assert_eq!(class == ErrorClass::NotFound, kind.is_lookup(), "{kind}");
         }
         assert_eq!(class_for(ErrorKind::InvalidSnapshot), ErrorClass::Snapshot);
@@ -260,14 +204,14 @@ mod tests {
         );
         assert_eq!(
             class_names().len(),
-            ErrorKind::ALL.len() + ServiceError::SERVICE_KINDS.len()
+            ErrorKind::ALL.len() + ServiceErrorKind::OWN.len()
         );
     }
 
     #[test]
     fn every_service_kind_maps_to_a_specific_class() {
-        for kind in ServiceError::SERVICE_KINDS {
-            assert_ne!(class_for_service_kind(kind), ErrorClass::Base, "{kind}");
+        for kind in ServiceErrorKind::OWN {
+            assert_ne!(ErrorClass::of_service(kind), ErrorClass::Other, "{kind}");
         }
         let io = ServiceError::Io {
             path: "x".into(),

@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::engine::{config_of, items_of, PyEngine};
-use crate::errors::{self, ErrorClass};
+use crate::errors::{self, ErrorClass, PythonClass};
 use crate::experiments::PyExperiment;
 use crate::types::{PyConfig, PyInteraction, PyItem, PyPreferences};
 
@@ -18,17 +18,7 @@ use crate::types::{PyConfig, PyInteraction, PyItem, PyPreferences};
 /// unknown version or experiment `NotFoundError`, a bad URL or argument (and a version published
 /// twice) `InvalidInputError`; core kinds map as everywhere else.
 pub(crate) fn class_for_store(kind: StoreErrorKind) -> ErrorClass {
-    match kind {
-        StoreErrorKind::Core(k) => errors::class_for(k),
-        StoreErrorKind::NotFound => ErrorClass::NotFound,
-        StoreErrorKind::InvalidUrl | StoreErrorKind::InvalidInput | StoreErrorKind::Conflict => {
-            ErrorClass::InvalidInput
-        }
-        StoreErrorKind::Unavailable | StoreErrorKind::MalformedRow | StoreErrorKind::Backend => {
-            ErrorClass::Storage
-        }
-        _ => ErrorClass::Base,
-    }
+    ErrorClass::of_store(kind)
 }
 
 /// Converts a store error into the Python exception to raise (`.kind` is the store's stable

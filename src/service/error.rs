@@ -57,6 +57,13 @@ pub enum ServiceErrorKind {
 }
 
 impl ServiceErrorKind {
+    /// The kinds the service adds to the core's and the store's.
+    pub const OWN: [ServiceErrorKind; 3] = [
+        ServiceErrorKind::Io,
+        ServiceErrorKind::RetrainRunning,
+        ServiceErrorKind::Stopped,
+    ];
+
     /// The stable snake_case name: the core's kind name for core errors (`"invalid_snapshot"`,
     /// ...), `"io"`, `"retrain_running"`, `"stopped"`, and for store errors
     /// `"store_unavailable"`, `"store_conflict"`, ... ([`ServiceError::STORE_KINDS`]), or the

@@ -217,7 +217,7 @@ impl AliasTable {
     #[napi(catch_unwind)]
     pub fn to_json(&self, env: Env) -> napi::Result<String> {
         serde_json::to_string(&self.inner)
-            .map_err(|e| JsFailure::new(Family::Base, "internal", e.to_string()))
+            .map_err(|e| JsFailure::new(Family::Other, "internal", e.to_string()))
             .or_throw(&env)
     }
 

@@ -7,7 +7,8 @@ that catches ``ValueError`` or ``KeyError`` keeps working.
 
 The compiled module (``craic._craic``) looks these classes up here and maps every core error
 kind, and every kind the :class:`craic.Service` adds (``io``, ``retrain_running``, ``stopped``),
-to one of them in a single exhaustive mapping (``craic-py/src/errors.rs``).
+to one of them: the family of each kind is decided once, in the Rust facade
+(``craic::ErrorFamily``), for the Python and Node bindings alike.
 """
 
 from __future__ import annotations
