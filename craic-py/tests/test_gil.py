@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import craic
+from gil_probe import runs_inside
 
 T0 = 1_700_000_000
 FUTURE = T0 + 30 * 86_400
@@ -31,37 +31,20 @@ def generated(users: int = 2_500, items: int = 600, per_user: int = 20) -> tuple
     return catalogue, rows
 
 
-def test_recommend_progresses_while_another_thread_builds(engine: craic.Engine) -> None:
+def test_recommend_runs_while_another_thread_builds(engine: craic.Engine) -> None:
     items, rows = generated()
     assert len(rows) == 50_000
-    done = threading.Event()
-    stamps: list[float] = []
-
-    def reader() -> None:
-        while not done.is_set():
-            engine.recommend("ana", k=3, now=T0 + 86_400)
-            stamps.append(time.perf_counter())
-
-    thread = threading.Thread(target=reader)
-    thread.start()
-    try:
-        while not stamps:
-            time.sleep(0.001)
-        started = time.perf_counter()
-        big = craic.Engine.build(items, rows)
-        ended = time.perf_counter()
-    finally:
-        done.set()
-        thread.join()
+    recs: list[list[craic.Recommendation]] = []
+    big, inside = runs_inside(
+        lambda: craic.Engine.build(items, rows),
+        lambda: recs.append(engine.recommend("ana", k=3, now=T0 + 86_400)),
+    )
+    # A whole recommend call ran on another thread while the build was in progress: the build
+    # released the GIL (see gil_probe.py for why this cannot happen by chance).
+    assert inside
+    assert recs and recs[0]
     assert big.stats().interactions == 50_000
     big.verify_neighbours()  # raises PoisonedError on a difference
-    # Count the reader's calls in the middle half of the build: past the start (where the reader
-    # may still hold the GIL, and where the rows are converted with it held) and before the end.
-    # Were the GIL held during the engine's work, the reader could not finish a single call there:
-    # a thread only gives the GIL up between bytecodes, never inside a Rust call.
-    quarter = (ended - started) / 4
-    during = sum(1 for t in stamps if started + quarter < t < ended - quarter)
-    assert during >= 5, f"reader made {during} calls in the middle of a {ended - started:.3f}s build"
 
 
 def test_threads_share_one_engine(engine: craic.Engine) -> None:
@@ -95,29 +78,26 @@ def test_evaluate_releases_the_gil() -> None:
     data = synthetic.generate("small")
     split = evaluation.time_split(data.interactions, 0.2)
     engine = craic.Engine.build(data.items, split.train, preferences=data.preferences)
-    # The test period ten times over (the same relevant items): long enough (≈ 0.1 s) for the
-    # ticker to be scheduled many times while both cores evaluate.
+    # The test period ten times over (the same relevant items): long enough (≈ 0.1 s) that the
+    # other thread, waiting for the GIL, is scheduled while the evaluation runs.
     test = list(split.test) * 10
-    done = threading.Event()
-    stamps: list[float] = []
-
-    def ticker() -> None:  # pure Python: runs only while nobody holds the GIL
-        while not done.is_set():
-            stamps.append(time.perf_counter())
-            time.sleep(0.0005)
-
-    thread = threading.Thread(target=ticker)
-    thread.start()
-    try:
-        while not stamps:
-            time.sleep(0.001)
-        started = time.perf_counter()
-        metrics = evaluation.evaluate(engine, test, k=10)
-        ended = time.perf_counter()
-    finally:
-        done.set()
-        thread.join()
+    ticks: list[int] = []
+    metrics, inside = runs_inside(
+        lambda: evaluation.evaluate(engine, test, k=10),
+        lambda: ticks.append(sum(range(1000))),  # pure Python: runs only with the GIL free
+    )
+    assert inside
+    assert ticks == [499_500]
     assert metrics.users > 1_000
-    quarter = (ended - started) / 4
-    during = sum(1 for t in stamps if started + quarter < t < ended - quarter)
-    assert during >= 5, f"ticker ran {during} times in the middle of a {ended - started:.3f}s run"
+
+
+def test_the_probe_tells_a_call_that_keeps_the_gil_from_one_that_releases_it() -> None:
+    # sum() over a range is C code that never releases the GIL: the other thread cannot run.
+    total, inside = runs_inside(lambda: sum(range(3_000_000)), lambda: None)
+    assert total == 3_000_000 * 2_999_999 // 2
+    assert not inside
+    # time.sleep releases it: the other thread runs inside.
+    import time
+
+    _, inside = runs_inside(lambda: time.sleep(0.05), lambda: None)
+    assert inside
