@@ -485,6 +485,11 @@ export interface AppendReport {
   inserted: number
   /** Entries whose key was stored already (or repeated in the batch): not stored again. */
   duplicates: number
+  /**
+   * Positions in the batch of the entries stored, ascending: the ones a caller keeping its
+   * own copy of the log must apply.
+   */
+  newIndices: Array<number>
 }
 
 /** What applying a batch of interactions did. */

@@ -30,6 +30,23 @@ impl BlockingStore {
         Ok(BlockingStore { store, runtime })
     }
 
+    /// A store made by `make` (for example [`crate::DynamoStore::open_with_static_credentials`]
+    /// or a backend opened with options a URL cannot carry), run on the new store's own
+    /// runtime.
+    pub fn from_future<S, F>(make: F) -> Result<BlockingStore>
+    where
+        S: Store + 'static,
+        F: std::future::Future<Output = Result<S>>,
+    {
+        inside_runtime()?;
+        let runtime = runtime()?;
+        let store = runtime.block_on(make)?;
+        Ok(BlockingStore {
+            store: Box::new(store),
+            runtime,
+        })
+    }
+
     /// The async store inside.
     pub fn store(&self) -> &dyn Store {
         &*self.store

@@ -10,8 +10,10 @@
 //!
 //! # What the serving model holds
 //! A store-backed service keeps a **cursor**: the serving model contains every log row up to
-//! the cursor, plus the interactions this service recorded itself since (their idempotency
-//! keys are remembered, so tailing the log past them does not apply them twice). Catching up
+//! the cursor, plus the interactions this service appended itself since (their idempotency
+//! keys are remembered, so tailing the log past them does not apply them twice). A recorded
+//! interaction whose key the store already held is not applied at all: it is in the model
+//! already, or in the log after the cursor (appended by another replica), to be tailed. Catching up
 //! ([`Service::catch_up`](super::Service::catch_up)) applies the rows after the cursor and
 //! moves it; publishing a model catches up first, under the write lock, so a published
 //! snapshot holds exactly the rows up to the cursor stored with it.
@@ -225,15 +227,17 @@ impl TrainingSource for StoreSource {
         Ok(data)
     }
 
-    fn append(&self, interactions: &[Interaction]) -> ServiceResult<()> {
+    /// Appends idempotently and reports the interactions whose keys were not in the store:
+    /// only those are applied by the service (and remembered, so tailing past them does not
+    /// apply them twice). If the append fails, the service applies nothing, and whatever a
+    /// batch wrote before failing is in the log after the cursor, applied by the next tail.
+    fn append(&self, interactions: &[Interaction]) -> ServiceResult<Vec<usize>> {
         let entries: Vec<LogEntry> = interactions.iter().cloned().map(LogEntry::new).collect();
-        // Remembered before writing: a key written by a batch that then failed half-way must
-        // not be applied twice when tailing.
+        let report = self.store.append(&entries)?;
         lock(&self.state)
             .own
-            .extend(entries.iter().map(|e| e.key.clone()));
-        self.store.append(&entries)?;
-        Ok(())
+            .extend(report.new_indices.iter().map(|&n| entries[n].key.clone()));
+        Ok(report.new_indices)
     }
 
     fn upsert_items(&self, items: &[Item]) -> ServiceResult<()> {

@@ -164,11 +164,10 @@ impl Store for SqliteStore {
                 e.validate()?;
             }
             let mut report = AppendReport::default();
-            for chunk in entries.chunks(log::BATCH) {
+            for (n, chunk) in entries.chunks(log::BATCH).enumerate() {
                 let chunk = chunk.to_vec();
                 let r = self.call(move |c| log::append(c, &chunk)).await?;
-                report.inserted += r.inserted;
-                report.duplicates += r.duplicates;
+                report.extend(r, n * log::BATCH);
             }
             Ok(report)
         })
