@@ -109,3 +109,82 @@ fn resent_interactions_are_applied_once_on_mariadb() {
 fn resent_interactions_are_applied_once_on_dynamodb() {
     resent_interactions_are_applied_once(Backend::dynamodb());
 }
+
+/// Catalogue edits and preference changes made through one service reach the other by its
+/// catch-up (and a service restored from a version published before them), so every user's
+/// lists are identical.
+fn catalogue_and_preferences_are_tailed(backend: Backend) {
+    let data = tiny();
+    let at = data.config.end();
+    seed(&backend.store(), &data, data.interactions.len());
+    let a = backend.service(lenient(0.5));
+    let b = backend.service(lenient(0.5));
+    // New events (copies of popular ones under new ids), and edited ones.
+    let mut new_items: Vec<craic::Item> = data.items[..5]
+        .iter()
+        .map(|i| {
+            let mut copy = i.clone();
+            copy.id = format!("{}-encore", i.id);
+            copy
+        })
+        .collect();
+    let mut moved = data.items[5].clone();
+    moved.city = data.items[6].city.clone();
+    moved.genres = data.items[6].genres.clone();
+    new_items.push(moved.clone());
+    a.upsert_items(new_items.clone()).unwrap();
+    // Preferences set for users without any, changed and cleared for users with some.
+    let with_prefs: Vec<&(String, craic::Preferences)> = data.preferences.iter().take(3).collect();
+    a.set_preferences(&with_prefs[0].0, craic::Preferences::default())
+        .unwrap();
+    a.set_preferences(&with_prefs[1].0, with_prefs[2].1.clone())
+        .unwrap();
+    let newcomer = &data.interactions.last().unwrap().user_id;
+    a.set_preferences(newcomer, with_prefs[1].1.clone())
+        .unwrap();
+    // Interactions on the new events.
+    let on_new: Vec<Interaction> = data.interactions[..30]
+        .iter()
+        .zip(new_items.iter().cycle())
+        .map(|(x, item)| Interaction::new(&x.user_id, &item.id, "save", x.timestamp + 5))
+        .collect();
+    a.record(&on_new).unwrap();
+
+    let caught = b.catch_up().unwrap();
+    assert_eq!(caught.changes, new_items.len() as u64 + 3);
+    assert_eq!(caught.applied, on_new.len() as u64);
+    assert_eq!(
+        caught.changes_cursor,
+        backend.store().changes_head().unwrap()
+    );
+    assert_eq!(b.engine().item(&moved.id), Some(moved.clone()));
+    assert_eq!(b.engine().preferences(&with_prefs[0].0), None);
+    assert_eq!(
+        b.engine().preferences(newcomer),
+        Some(with_prefs[1].1.clone())
+    );
+    assert_eq!(b.catch_up().unwrap().changes, 0);
+    // `a` applies its own changes again, harmlessly.
+    assert_eq!(a.catch_up().unwrap().applied, 0);
+    let want = lists(&a, &data, at);
+    assert_eq!(lists(&b, &data, at), want);
+    // Restored from the version published at open (before the changes), then tailed.
+    let c = backend.service(lenient(0.5));
+    assert_eq!(c.model_info().version, a.model_info().version);
+    assert_eq!(lists(&c, &data, at), want);
+}
+
+#[test]
+fn catalogue_and_preferences_are_tailed_on_sqlite() {
+    catalogue_and_preferences_are_tailed(Backend::sqlite());
+}
+
+#[test]
+fn catalogue_and_preferences_are_tailed_on_mariadb() {
+    catalogue_and_preferences_are_tailed(Backend::mariadb());
+}
+
+#[test]
+fn catalogue_and_preferences_are_tailed_on_dynamodb() {
+    catalogue_and_preferences_are_tailed(Backend::dynamodb());
+}

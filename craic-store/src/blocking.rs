@@ -2,6 +2,7 @@
 
 use craic_core::{Config, Engine, Item, Preferences};
 
+use crate::changes::ChangePage;
 use crate::engine_io::{self, Loaded, Tailed};
 use crate::error::{Result, StoreError};
 use crate::store::Store;
@@ -80,6 +81,14 @@ impl BlockingStore {
     /// See [`Store::preferences`].
     pub fn preferences(&self) -> Result<Vec<(String, Preferences)>> {
         self.run(self.store.preferences())
+    }
+    /// See [`Store::read_changes`].
+    pub fn read_changes(&self, after: Cursor, limit: usize) -> Result<ChangePage> {
+        self.run(self.store.read_changes(after, limit))
+    }
+    /// See [`Store::changes_head`].
+    pub fn changes_head(&self) -> Result<Cursor> {
+        self.run(self.store.changes_head())
     }
     /// See [`Store::append`].
     pub fn append(&self, entries: &[LogEntry]) -> Result<AppendReport> {

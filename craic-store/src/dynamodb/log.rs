@@ -234,7 +234,7 @@ pub(super) async fn read(db: &Db, after: Cursor, limit: usize) -> Result<LogPage
     let mut expected = after.0 + 1;
     'buckets: while expected <= upto {
         let last = upto.min((expected / BUCKET + 1) * BUCKET - 1);
-        for row in query_range(db, expected, last).await? {
+        for row in query_range(db, &bucket(expected), expected, last).await? {
             let seq: u64 = get_n(&row, SK).unwrap_or(0);
             if seq != expected {
                 // A row still being committed (or removed behind the store's back): stop
@@ -252,8 +252,9 @@ pub(super) async fn read(db: &Db, after: Cursor, limit: usize) -> Result<LogPage
     Ok(page)
 }
 
-/// Log rows with `first <= seq <= last` (one bucket), in order, strongly consistent.
-async fn query_range(db: &Db, first: u64, last: u64) -> Result<Vec<Row>> {
+/// Rows of partition `part` of the log table with `first <= seq <= last`, in order, strongly
+/// consistent.
+pub(super) async fn query_range(db: &Db, part: &str, first: u64, last: u64) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     let mut start: Option<Row> = None;
     loop {
@@ -262,7 +263,7 @@ async fn query_range(db: &Db, first: u64, last: u64) -> Result<Vec<Row>> {
             .query()
             .table_name(&db.log)
             .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
-            .expression_attribute_values(":pk", s(bucket(first)))
+            .expression_attribute_values(":pk", s(part))
             .expression_attribute_values(":a", n(first))
             .expression_attribute_values(":b", n(last))
             .consistent_read(true)

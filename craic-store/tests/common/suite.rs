@@ -681,3 +681,47 @@ pub async fn malformed_events_are_reported_by_row_id(f: &impl Fixture) {
     assert_eq!(&loaded.skipped[0], bad);
     assert_eq!(loaded.engine.stats().items, 2);
 }
+
+pub async fn catalogue_changes_are_a_feed(f: &impl Fixture) {
+    use craic_store::Change;
+    let s = f.store();
+    assert_eq!(s.changes_head().await.unwrap(), Cursor::START);
+    assert!(s.read_changes(Cursor::START, 10).await.unwrap().is_empty());
+    let moved = gig("g1").city("cork");
+    s.upsert_items(&[gig("g1"), gig("g2")]).await.unwrap();
+    let p = vec![
+        ("ana".to_owned(), prefs("ana")),
+        ("ben".to_owned(), Preferences::default()),
+    ];
+    s.set_preferences(&p).await.unwrap();
+    s.upsert_items(std::slice::from_ref(&moved)).await.unwrap();
+    let want = vec![
+        Change::Item(gig("g1")),
+        Change::Item(gig("g2")),
+        Change::Preferences("ana".into(), prefs("ana")),
+        Change::Preferences("ben".into(), Preferences::default()),
+        Change::Item(moved),
+    ];
+    // Paged in twos: every change once, in order, positions increasing.
+    let (mut cursor, mut got) = (Cursor::START, Vec::new());
+    loop {
+        let page = s.read_changes(cursor, 2).await.unwrap();
+        if page.is_empty() {
+            assert_eq!(page.next, cursor);
+            break;
+        }
+        assert!(page.malformed.is_empty());
+        for r in page.changes {
+            assert!(r.cursor > cursor);
+            cursor = r.cursor;
+            got.push(r.change);
+        }
+        assert_eq!(page.next, cursor);
+    }
+    assert_eq!(got, want);
+    assert_eq!(s.changes_head().await.unwrap(), cursor);
+    // A write the store rejects announces nothing.
+    let bad = Item::new("", 1);
+    assert!(s.upsert_items(&[bad]).await.is_err());
+    assert_eq!(s.changes_head().await.unwrap(), cursor);
+}
