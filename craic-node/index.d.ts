@@ -1247,6 +1247,16 @@ export interface RetrainOutcome {
   accepted: boolean
   /** Why it was rejected (`null` when accepted). */
   rejection: string | null
+  /**
+   * Which gate rule rejected it, a stable name (`null` when accepted): `too_little_data`,
+   * `empty_holdout`, `below_serving`, `below_recorded` or `not_above_popularity`.
+   */
+  rejectionKind: string | null
+  /**
+   * The holdout NDCG@k the serving version recorded when it was accepted (`null` for an
+   * initial model): what the candidate was also compared with.
+   */
+  recordedNdcg: number | null
   /** Holdout metrics of the candidate. */
   candidate: Metrics
   /** Holdout metrics of the serving configuration on the same split. */
@@ -1330,10 +1340,23 @@ export interface ServiceOptions {
   holdoutFraction?: number
   /** r" Cut-off of the retrain metrics (default 10). */
   retrainK?: number
-  /** r" The gate: largest relative NDCG drop against the serving model accepted (default 0.02). */
+  /**
+   * r" The gate: largest relative NDCG drop accepted against the serving configuration
+   * r" rebuilt on the same split (default 0.02).
+   */
   maxRelativeDrop?: number
+  /**
+   * r" The gate: largest relative NDCG drop accepted against the NDCG the serving version
+   * r" recorded when it was accepted (default 0.25).
+   */
+  maxDropVsRecorded?: number
   /** r" The gate: the candidate must beat popularity (default true). */
   mustBeatPopularity?: boolean
+  /**
+   * r" The gate: the candidate must be trained on at least this share of the interactions
+   * r" the serving model saw (0 disables; default 0.5).
+   */
+  minDataRatio?: number
   /** r" Retrain outcomes kept (default 50). */
   historyLen?: number
   /** r" The drift monitor's current window, in seconds (default 86 400). */

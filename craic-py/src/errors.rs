@@ -107,7 +107,7 @@ pub(crate) fn class_for_service(err: &ServiceError) -> ErrorClass {
     match err {
         ServiceError::Core(e) => class_for(e.kind()),
         ServiceError::Store(e) => crate::store::class_for_store(e.kind()),
-        _ => class_for_service_kind(err.kind()),
+        _ => class_for_service_kind(err.kind().as_str()),
     }
 }
 
@@ -214,7 +214,7 @@ pub(crate) fn service_to_py(err: ServiceError) -> PyErr {
                 }
             })
         }
-        other => build(class, other.to_string(), other.kind(), None, &[]),
+        other => build(class, other.to_string(), other.kind().as_str(), None, &[]),
     }
 }
 

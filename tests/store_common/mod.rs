@@ -121,6 +121,7 @@ pub fn lenient(min_data_ratio: f64) -> ServiceOptions {
         retrain: RetrainOptions {
             gate: Gate {
                 max_relative_drop: 1.0,
+                max_drop_vs_recorded: 1.0,
                 must_beat_popularity: false,
                 min_data_ratio,
             },
