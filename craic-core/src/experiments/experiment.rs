@@ -8,9 +8,9 @@ use super::growthbook::{
     bucket_v1, bucket_v2, choose_variation, fnv_continue, fnv_continue_pair, fnv_continue_units,
     get_bucket_ranges, FNV_START,
 };
-use crate::error::{Error, Result};
-use crate::ids::MAX_ID_LEN;
-use crate::request::Strategy;
+use crate::data::ids::MAX_ID_LEN;
+use crate::model::error::{Error, Result};
+use crate::scoring::request::Strategy;
 
 /// One arm of an experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -39,6 +39,7 @@
 //! # Ok::<(), craic_core::Error>(())
 //! ```
 
+mod counts;
 pub mod distributions;
 mod experiment;
 pub mod growthbook;
@@ -46,10 +47,11 @@ pub mod sequential;
 pub mod stats;
 pub mod tracking;
 
+pub use counts::{ExperimentCounts, VariantCounts};
 pub use experiment::{Assignment, Experiment, ExperimentSpec, Namespace, Variant};
 pub use sequential::{mixture_sprt, SequentialResult, DEFAULT_MIXING_VARIANCE};
 pub use stats::{
     analyze, sample_ratio_mismatch, two_proportion_z_test, wilson_interval, Comparison, Estimate,
     Report, SampleRatioMismatch, StatsConfig, VariantReport,
 };
-pub use tracking::{ExperimentCounts, ExperimentEvent, ExperimentTracker, VariantCounts};
+pub use tracking::{ExperimentEvent, ExperimentTracker};
