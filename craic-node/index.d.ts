@@ -257,8 +257,9 @@ export declare class Service {
    */
   static open(url: string, options?: { config?: Config } & ServiceOptions): Promise<Service>
   /**
-   * Applies the log rows other replicas (or anyone) appended since the serving model's
-   * cursor, off the JS thread; deferred while a retrain runs. Store-backed services only.
+   * Applies the catalogue and preference changes, then the log rows, that other replicas
+   * (or anyone) wrote since the serving model's positions, off the JS thread; deferred while
+   * a retrain runs. Store-backed services only.
    */
   catchUp(): Promise<CatchUp>
   /**
@@ -486,6 +487,11 @@ export interface AppendReport {
   inserted: number
   /** Entries whose key was stored already (or repeated in the batch): not stored again. */
   duplicates: number
+  /**
+   * Positions in the batch of the entries stored, ascending: the ones a caller keeping its
+   * own copy of the log must apply.
+   */
+  newIndices: Array<number>
 }
 
 /** What applying a batch of interactions did. */
@@ -533,6 +539,10 @@ export interface CatchUp {
   applied: number
   /** The log position of the serving model now. */
   cursor: number
+  /** Catalogue and preference changes applied (this service's own included). */
+  changes: number
+  /** The change-feed position of the serving model now. */
+  changesCursor: number
   /** Rows skipped under the store's malformed-row policy. */
   skipped: Array<MalformedRow>
   /** True when nothing was done because a retrain is running (its swap catches up). */

@@ -199,7 +199,7 @@ impl TrainingSource for SlowSource {
         }
         self.inner.load()
     }
-    fn append(&self, x: &[Interaction]) -> ServiceResult<()> {
+    fn append(&self, x: &[Interaction]) -> ServiceResult<Vec<usize>> {
         self.inner.append(x)
     }
 }

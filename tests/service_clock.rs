@@ -93,7 +93,7 @@ impl TrainingSource for Signalling {
         let _ = self.loads.lock().unwrap().send(self.clock.now());
         self.inner.load()
     }
-    fn append(&self, x: &[Interaction]) -> ServiceResult<()> {
+    fn append(&self, x: &[Interaction]) -> ServiceResult<Vec<usize>> {
         self.inner.append(x)
     }
 }

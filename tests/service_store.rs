@@ -1,108 +1,28 @@
 //! The Service run on a store (`Service::open`): training source, restart from the registry,
-//! the data-ratio gate, persisted experiments, and two replicas sharing one store (SQLite
-//! file and MariaDB).
+//! the data-ratio gate, persisted experiments, a replica following on its own, a database
+//! that goes away. Two replicas on every backend: `service_replicas.rs`.
 //!
 //! MariaDB is expected on `CRAIC_MYSQL_URL` (default `mysql://root@127.0.0.1:3306`); when it
 //! does not answer, the MariaDB test fails saying how to start it.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+mod store_common;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use craic::experiments::{Experiment, StatsConfig};
 use craic::service::{
-    Gate, Rejection, RetrainOptions, Service, ServiceError, ServiceErrorKind, ServiceOptions,
-    StoreSource, TrainingSource,
+    Rejection, Service, ServiceError, ServiceErrorKind, ServiceOptions, StoreSource, TrainingSource,
 };
-use craic::synthetic::{Dataset, SyntheticConfig};
 use craic::{Config, Interaction, Request, Strategy};
 use craic_store::{BlockingStore, Cursor, LogEntry, StoreErrorKind};
+use store_common::{lenient, lists, mariadb, seed, tiny, TempDb};
 
 fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
-}
-
-/// A fresh SQLite URL in the temp directory (removed with the returned guard).
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new() -> TempDb {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "craic-service-store-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDb(dir)
-    }
-    fn url(&self) -> String {
-        format!("sqlite://{}", self.0.join("craic.db").display())
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tiny() -> Dataset {
-    Dataset::generate(&SyntheticConfig::tiny())
-}
-
-/// Writes the catalogue, the preferences and the first `n` interactions to the store.
-fn seed(store: &BlockingStore, data: &Dataset, n: usize) {
-    store.upsert_items(&data.items).unwrap();
-    store.set_preferences(&data.preferences).unwrap();
-    let entries: Vec<LogEntry> = data.interactions[..n]
-        .iter()
-        .cloned()
-        .map(LogEntry::new)
-        .collect();
-    store.append(&entries).unwrap();
-}
-
-/// A gate every candidate passes on quality (only the data ratio can refuse).
-fn lenient(min_data_ratio: f64) -> ServiceOptions {
-    ServiceOptions {
-        retrain: RetrainOptions {
-            gate: Gate {
-                max_relative_drop: 1.0,
-                max_drop_vs_recorded: 1.0,
-                must_beat_popularity: false,
-                min_data_ratio,
-            },
-            ..RetrainOptions::default()
-        },
-        ..ServiceOptions::default()
-    }
-}
-
-/// Every user's Hybrid list (items and scores) at `at`.
-fn lists(svc: &Service, data: &Dataset, at: i64) -> Vec<(String, Vec<(String, f64)>)> {
-    let mut users: Vec<String> = data
-        .interactions
-        .iter()
-        .map(|x| x.user_id.clone())
-        .collect();
-    users.sort();
-    users.dedup();
-    let out: Vec<(String, Vec<(String, f64)>)> = users
-        .into_iter()
-        .map(|u| {
-            let recs = svc.recommend(&u, &Request::new(10).now(at)).unwrap();
-            let recs = recs.into_iter().map(|r| (r.item_id, r.score)).collect();
-            (u, recs)
-        })
-        .collect();
-    let full = out.iter().filter(|(_, r)| r.len() == 10).count();
-    assert!(full * 2 > out.len(), "most users get a full list");
-    out
 }
 
 #[test]
@@ -126,8 +46,8 @@ fn store_source_loads_everything_and_writes_through_idempotently() {
 
     // Write-through, and re-sending is a no-op.
     let more = &data.interactions[1_000..1_100];
-    source.append(more).unwrap();
-    source.append(more).unwrap();
+    assert_eq!(source.append(more).unwrap(), (0..100).collect::<Vec<_>>());
+    assert!(source.append(more).unwrap().is_empty(), "nothing new");
     assert_eq!(source.load().unwrap().interactions.len(), 1_100);
     assert_eq!(store.log_head().unwrap(), Cursor(1_101));
 }
@@ -315,47 +235,6 @@ fn errors_are_typed() {
     }
 }
 
-/// Two services on one store: one ingests, the other tails; both serve the same lists, and a
-/// model published by one is hot-swapped into the other.
-fn two_replicas(url: &str) {
-    let data = tiny();
-    let at = data.config.end();
-    let store = BlockingStore::open(url).unwrap();
-    seed(&store, &data, 1_000);
-    drop(store);
-    let a = Service::open_url(url, Config::default(), lenient(0.5)).unwrap();
-    let b = Service::open_url(url, Config::default(), lenient(0.5)).unwrap();
-    assert_eq!(a.model_info().version, b.model_info().version);
-    for chunk in data.interactions[1_000..].chunks(250) {
-        a.record(chunk).unwrap();
-    }
-    let caught = b.catch_up().unwrap();
-    assert_eq!(caught.applied as usize, data.interactions.len() - 1_000);
-    assert_eq!(caught.cursor, a.store().unwrap().log_head().unwrap());
-    assert_eq!(b.catch_up().unwrap().applied, 0);
-    assert_eq!(lists(&a, &data, at), lists(&b, &data, at));
-
-    // A retrain on `a` publishes a new version; `b` picks it up.
-    let outcome = a.retrain_blocking(None).unwrap();
-    assert!(outcome.accepted(), "{outcome:?}");
-    let new = outcome.new_version.unwrap();
-    assert_eq!(b.sync_model().unwrap().as_deref(), Some(new.as_str()));
-    assert_eq!(b.model_info().version, new);
-    assert_eq!(b.sync_model().unwrap(), None);
-    assert_eq!(lists(&a, &data, at), lists(&b, &data, at));
-
-    // Writes on both sides after the swap, then both catch up.
-    let extra: Vec<Interaction> = data.interactions[..40]
-        .iter()
-        .map(|x| Interaction::new(&x.user_id, &x.item_id, &x.kind, x.timestamp + 1))
-        .collect();
-    a.record(&extra[..20]).unwrap();
-    b.record(&extra[20..]).unwrap();
-    assert_eq!(a.catch_up().unwrap().applied, 20);
-    assert_eq!(b.catch_up().unwrap().applied, 20);
-    assert_eq!(lists(&a, &data, at), lists(&b, &data, at));
-}
-
 #[test]
 fn a_following_replica_catches_up_and_swaps_on_its_own() {
     let db = TempDb::new();
@@ -380,68 +259,6 @@ fn a_following_replica_catches_up_and_swaps_on_its_own() {
     assert!(follow.rounds() >= 2);
     follow.stop();
     assert_eq!(lists(&a, &data, at), lists(&b, &data, at));
-}
-
-#[test]
-fn two_replicas_share_a_sqlite_store() {
-    let db = TempDb::new();
-    two_replicas(&db.url());
-}
-
-mod mariadb {
-    use mysql_async::prelude::Queryable;
-
-    fn server() -> String {
-        std::env::var("CRAIC_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
-    }
-
-    const HOW_TO_START: &str = "MariaDB is not reachable at CRAIC_MYSQL_URL (default \
-        mysql://root@127.0.0.1:3306). Start it with `service mariadb start`; on a fresh Debian \
-        machine first `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
-        --no-install-recommends mariadb-server mariadb-client` (or run .ci/run)";
-
-    fn admin(sql: String) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let mut c = match mysql_async::Conn::from_url(server()).await {
-                Ok(c) => c,
-                Err(e) => panic!("{HOW_TO_START}: {e}"),
-            };
-            c.query_drop(sql).await.unwrap();
-            c.disconnect().await.unwrap();
-        });
-    }
-
-    /// A fresh database, dropped on drop (even when the test fails).
-    pub struct Db(String);
-
-    impl Db {
-        pub fn new() -> Db {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos();
-            let db = format!("craic_svc_test_{}_{nanos}", std::process::id());
-            admin(format!("CREATE DATABASE `{db}`"));
-            Db(db)
-        }
-        pub fn url(&self) -> String {
-            format!("{}/{}", server(), self.0)
-        }
-        /// Drops the database now (the guard drops it again, harmlessly).
-        pub fn drop_now(&self) {
-            admin(format!("DROP DATABASE `{}`", self.0));
-        }
-    }
-
-    impl Drop for Db {
-        fn drop(&mut self) {
-            admin(format!("DROP DATABASE IF EXISTS `{}`", self.0));
-        }
-    }
 }
 
 #[test]
@@ -484,10 +301,4 @@ fn a_database_that_goes_away_is_a_typed_error() {
             && l.contains(&format!("kind=\"{}\"", e.kind().as_str()))),
         "{text}"
     );
-}
-
-#[test]
-fn two_replicas_share_a_mariadb_store() {
-    let db = mariadb::Db::new();
-    two_replicas(&db.url());
 }

@@ -307,10 +307,15 @@ fn bad_input_is_a_typed_error_and_changes_nothing() {
         ),
     ];
     for (bad, kind) in cases {
-        let err = e.record(&[good.clone(), bad]).unwrap_err();
+        let batch = [good.clone(), bad];
+        let err = e.record(&batch).unwrap_err();
         assert_eq!(err.kind(), kind);
         assert_eq!(err.row(), Some(1));
+        // `check_record` answers as `record` would, without applying anything.
+        let checked = e.check_record(&batch).unwrap_err();
+        assert_eq!((checked.kind(), checked.row()), (kind, Some(1)));
     }
+    e.check_record(std::slice::from_ref(&good)).unwrap();
     assert_eq!(e.stats(), before);
     assert_eq!(e.recommend("ana", &req(5)).unwrap(), recs_before);
     assert_eq!(

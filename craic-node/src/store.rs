@@ -42,6 +42,9 @@ pub struct AppendReport {
     pub inserted: f64,
     /// Entries whose key was stored already (or repeated in the batch): not stored again.
     pub duplicates: f64,
+    /// Positions in the batch of the entries stored, ascending: the ones a caller keeping its
+    /// own copy of the log must apply.
+    pub new_indices: Vec<u32>,
 }
 
 /// A row the store skipped under its malformed-row policy: its table, row id and why.
@@ -310,6 +313,7 @@ impl Store {
             Ok(AppendReport {
                 inserted: r.inserted as f64,
                 duplicates: r.duplicates as f64,
+                new_indices: r.new_indices.into_iter().map(|n| n as u32).collect(),
             })
         }))
     }

@@ -30,10 +30,18 @@ test('service on a store: two replicas, catch-up, model sync, restart', async ()
     const items = data.items()
     const fresh = users.map((u, n) => ({ userId: u, itemId: items[n % items.length].id, kind: 'save', timestamp: now - 60 }))
     await writer.record(fresh)
+    await writer.record(fresh) // re-sent: applied once
+    // A catalogue edit and a preference change on the writer reach the reader too.
+    const moved = { ...items[0], city: items[1].city }
+    writer.upsertItems([moved])
+    writer.setPreferences(users[0], { genres: [items[1].genres[0]], artists: [], cities: [] })
     const caught = await reader.catchUp()
     assert.equal(caught.applied, fresh.length)
+    assert.equal(caught.changes, 2)
+    assert.ok(caught.changesCursor > 0)
     assert.equal(caught.deferred, false)
     assert.equal(caught.cursor, await store.logHead())
+    assert.equal((await reader.catchUp()).changes, 0)
     for (const u of users) {
       assert.deepEqual(reader.recommend(u, { k: 5, now }), writer.recommend(u, { k: 5, now }), u)
     }

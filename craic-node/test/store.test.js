@@ -39,8 +39,8 @@ test('store: idempotent appends, cursors, load then tail equals loading once', a
       { userId: 'ben', itemId: 'rave', kind: 'save', timestamp: T + 1 },
       { userId: 'ben', itemId: 'trad', kind: 'click', timestamp: T + 2, key: 'evt-3' }
     ]
-    assert.deepEqual(await store.append(first), { inserted: 3, duplicates: 0 })
-    assert.deepEqual(await store.append(first), { inserted: 0, duplicates: 3 })
+    assert.deepEqual(await store.append(first), { inserted: 3, duplicates: 0, newIndices: [0, 1, 2] })
+    assert.deepEqual(await store.append(first), { inserted: 0, duplicates: 3, newIndices: [] })
     const page = await store.readLog(0, 2)
     assert.equal(page.records.length, 2)
     assert.equal(page.records[0].interaction.userId, 'ana')

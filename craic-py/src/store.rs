@@ -47,6 +47,9 @@ pub struct PyAppendReport {
     pub inserted: u64,
     /// Entries not stored again because their key was stored already (or repeated).
     pub duplicates: u64,
+    /// Positions in the batch of the entries stored, ascending: the ones a caller keeping its
+    /// own copy of the log must apply.
+    pub new_indices: Vec<usize>,
 }
 
 /// A row the store skipped under its malformed-row policy.
@@ -273,6 +276,7 @@ impl PyStore {
             .map(|r| PyAppendReport {
                 inserted: r.inserted,
                 duplicates: r.duplicates,
+                new_indices: r.new_indices,
             })
             .map_err(store_to_py)
     }

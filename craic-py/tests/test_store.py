@@ -33,9 +33,9 @@ def test_idempotent_log_and_load_then_tail(store: Store, tmp_path: Path) -> None
     assert store.preferences()["ana"].genres == ["folk"]
     first = [("ana", "rave", "save", T), ("ben", "rave", "save", T + 1)]
     report = store.append(first)
-    assert (report.inserted, report.duplicates) == (2, 0)
+    assert (report.inserted, report.duplicates, report.new_indices) == (2, 0, [0, 1])
     again = store.append(first)
-    assert (again.inserted, again.duplicates) == (0, 2)
+    assert (again.inserted, again.duplicates, again.new_indices) == (0, 2, [])
     keyed = store.append([("ben", "trad", "click", T + 2)], keys=["evt-3"])
     assert keyed.inserted == 1
     page = store.read_log(0, 2)

@@ -2,6 +2,7 @@
 
 use craic_core::{Config, Engine, Item, Preferences};
 
+use crate::changes::ChangePage;
 use crate::engine_io::{self, Loaded, Tailed};
 use crate::error::{Result, StoreError};
 use crate::store::Store;
@@ -28,6 +29,23 @@ impl BlockingStore {
         let runtime = runtime()?;
         let store = runtime.block_on(crate::open(url))?;
         Ok(BlockingStore { store, runtime })
+    }
+
+    /// A store made by `make` (for example [`crate::DynamoStore::open_with_static_credentials`]
+    /// or a backend opened with options a URL cannot carry), run on the new store's own
+    /// runtime.
+    pub fn from_future<S, F>(make: F) -> Result<BlockingStore>
+    where
+        S: Store + 'static,
+        F: std::future::Future<Output = Result<S>>,
+    {
+        inside_runtime()?;
+        let runtime = runtime()?;
+        let store = runtime.block_on(make)?;
+        Ok(BlockingStore {
+            store: Box::new(store),
+            runtime,
+        })
     }
 
     /// The async store inside.
@@ -63,6 +81,14 @@ impl BlockingStore {
     /// See [`Store::preferences`].
     pub fn preferences(&self) -> Result<Vec<(String, Preferences)>> {
         self.run(self.store.preferences())
+    }
+    /// See [`Store::read_changes`].
+    pub fn read_changes(&self, after: Cursor, limit: usize) -> Result<ChangePage> {
+        self.run(self.store.read_changes(after, limit))
+    }
+    /// See [`Store::changes_head`].
+    pub fn changes_head(&self) -> Result<Cursor> {
+        self.run(self.store.changes_head())
     }
     /// See [`Store::append`].
     pub fn append(&self, entries: &[LogEntry]) -> Result<AppendReport> {

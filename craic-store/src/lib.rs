@@ -52,6 +52,7 @@
 #![deny(unsafe_code)]
 
 mod blocking;
+mod changes;
 #[cfg(feature = "dynamodb")]
 mod dynamodb;
 mod engine_io;
@@ -65,6 +66,7 @@ mod store;
 mod types;
 
 pub use blocking::BlockingStore;
+pub use changes::{Change, ChangePage, ChangeRecord};
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::DynamoStore;
 pub use engine_io::{load_engine, tail, Loaded, Tailed, PAGE};

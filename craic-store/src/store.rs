@@ -5,6 +5,7 @@ use std::pin::Pin;
 
 use craic_core::{Item, Preferences};
 
+use crate::changes::ChangePage;
 use crate::error::{Result, StoreError};
 use crate::types::{
     AppendReport, Assignment, CheckedItems, Cursor, ExperimentEvent, ExperimentEvents,
@@ -55,6 +56,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn read_log(&self, after: Cursor, limit: usize) -> StoreFuture<'_, LogPage>;
     /// The cursor of the last row in the log ([`Cursor::START`] when empty).
     fn log_head(&self) -> StoreFuture<'_, Cursor>;
+
+    /// Up to `limit` catalogue and preference changes after `after`, in order: every event
+    /// written by `upsert_items` and every user's preferences written by `set_preferences`
+    /// (empty ones: cleared) get a position in this feed, so a replica tails catalogue edits
+    /// as it tails the log. The feed has its own positions ([`Cursor::START`] before the
+    /// first change), unrelated to the log's.
+    fn read_changes(&self, after: Cursor, limit: usize) -> StoreFuture<'_, ChangePage>;
+    /// The position of the last change ([`Cursor::START`] when none).
+    fn changes_head(&self) -> StoreFuture<'_, Cursor>;
 
     /// Creates or replaces an experiment's definition; variants may only be added.
     fn put_experiment<'a>(&'a self, experiment: &'a ExperimentRecord) -> StoreFuture<'a, ()>;

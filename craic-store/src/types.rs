@@ -70,12 +70,35 @@ pub fn derived_key(x: &Interaction) -> String {
 }
 
 /// What an append did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppendReport {
     /// Entries newly written.
     pub inserted: u64,
     /// Entries whose key was already in the log (within the batch too): not written again.
     pub duplicates: u64,
+    /// Positions in the batch of the entries newly written, ascending (`inserted` of them):
+    /// what a caller that keeps its own copy of the log (a serving model) must apply. Of
+    /// entries repeating a key within the batch, only the first can be new.
+    pub new_indices: Vec<usize>,
+}
+
+impl AppendReport {
+    /// A report for a batch of `len` entries of which those at `new_indices` were written.
+    pub(crate) fn of(len: usize, new_indices: Vec<usize>) -> AppendReport {
+        AppendReport {
+            inserted: new_indices.len() as u64,
+            duplicates: (len - new_indices.len()) as u64,
+            new_indices,
+        }
+    }
+
+    /// Adds the report of the next chunk of a batch, which started at position `offset`.
+    pub(crate) fn extend(&mut self, chunk: AppendReport, offset: usize) {
+        self.inserted += chunk.inserted;
+        self.duplicates += chunk.duplicates;
+        self.new_indices
+            .extend(chunk.new_indices.into_iter().map(|i| i + offset));
+    }
 }
 
 /// An interaction read back from the log.

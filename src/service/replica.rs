@@ -3,8 +3,9 @@
 //! [`Service::publish_model`], and what retrains record in the store.
 //!
 //! # The cursor of a published model
-//! A model version in the store's registry carries, in its metrics JSON, the log cursor it
-//! was built at: `{"cursor": 1234, "interactions": ..., "created_at": ..., "metrics": {...}}`.
+//! A model version in the store's registry carries, in its metrics JSON, the log cursor and
+//! the change-feed position it was built at: `{"cursor": 1234, "changes": 56, "interactions":
+//! ..., "created_at": ..., "metrics": {...}}`.
 //! The service publishes a model only after catching it up to the log's head under its write
 //! lock, so the snapshot holds exactly the log rows up to `cursor`, and a replica restoring it
 //! tails from there. A current version without a cursor (published by another tool) is a
@@ -18,7 +19,7 @@ use craic_store::{BlockingStore, Cursor, MalformedRow, ModelVersion, RetrainRun,
 use serde_json::{json, Value};
 
 use super::error::{ServiceError, ServiceResult};
-use super::store_source::StoreSource;
+use super::store_source::{Position, StoreSource};
 use super::training::{TrainingData, TrainingSource};
 use super::{experiments, lock, ModelInfo, RetrainOutcome, Service, ServiceOptions};
 use super::{Inner, Serving};
@@ -30,6 +31,10 @@ pub struct CatchUp {
     pub applied: u64,
     /// The log position of the serving model now.
     pub cursor: Cursor,
+    /// Catalogue and preference changes applied (this service's own included).
+    pub changes: u64,
+    /// The change-feed position of the serving model now.
+    pub changes_cursor: Cursor,
     /// Rows skipped under the store's malformed-row policy (reported once each).
     pub skipped: Vec<MalformedRow>,
     /// True when nothing was done because a retrain is running (its swap catches up).
@@ -67,8 +72,8 @@ impl Service {
             None => None,
         };
         let svc = match restored {
-            Some((engine, info, cursor)) => {
-                source.reset(cursor);
+            Some((engine, info, at)) => {
+                source.reset(at);
                 source.tail(&engine, false)?;
                 // The drift reference needs the data; a restored model starts without one
                 // (as a snapshot file does) until its first accepted retrain.
@@ -78,14 +83,14 @@ impl Service {
                 svc
             }
             None => {
-                let (data, cursor) = source.read_all()?;
+                let (data, at) = source.read_all()?;
                 let engine = Engine::build(
                     config,
                     data.items.clone(),
                     data.preferences.clone(),
                     &data.interactions,
                 )?;
-                source.reset(cursor);
+                source.reset(at);
                 let svc = Service::assemble(engine, None, &data, options, source.clone());
                 let _ = svc.inner.store.set(source);
                 svc.publish_model()?;
@@ -113,10 +118,12 @@ impl Service {
         })
     }
 
-    /// Applies the log rows appended since the serving model's cursor (by other replicas, or
-    /// by anyone writing to the store) to the serving model, and drops the cached lists of the
-    /// users concerned (all lists if new events were fetched). Rows this service recorded
-    /// itself are not applied twice. Deferred (nothing done) while a retrain runs.
+    /// Applies to the serving model the catalogue and preference changes made since its
+    /// change-feed position ([`craic_store::Store::read_changes`]: events upserted and
+    /// preferences set or cleared, by other replicas or by anyone writing to the store), then
+    /// the log rows appended since its cursor, and drops the cached lists of the users
+    /// concerned (all lists if events changed). Rows this service recorded itself are not
+    /// applied twice. Deferred (nothing done) while a retrain runs.
     pub fn catch_up(&self) -> ServiceResult<CatchUp> {
         let out = self.catch_up_inner();
         if let Err(e) = &out {
@@ -131,6 +138,7 @@ impl Service {
         if w.pending.is_some() {
             return Ok(CatchUp {
                 cursor: source.cursor(),
+                changes_cursor: source.changes_cursor(),
                 deferred: true,
                 ..CatchUp::default()
             });
@@ -148,6 +156,8 @@ impl Service {
         Ok(CatchUp {
             applied: tail.applied,
             cursor: source.cursor(),
+            changes: tail.changes,
+            changes_cursor: source.changes_cursor(),
             skipped: tail.skipped,
             deferred: false,
         })
@@ -173,17 +183,17 @@ impl Service {
         if mv.version == serving_version {
             return Ok(None);
         }
-        let (engine, info, cursor) = restore(&mv)?;
+        let (engine, info, at) = restore(&mv)?;
         let mut w = lock(&self.inner.writes);
         if w.pending.is_some() {
             return Ok(None);
         }
-        let old_cursor = source.cursor();
-        source.reset(cursor);
+        let old_position = source.position();
+        source.reset(at);
         if let Err(e) = source.tail(&engine, false) {
             // Keep serving the old model at its old position (own writes since are in the log
             // after it and will be applied to it again: restore the state as it was).
-            source.reset(old_cursor);
+            source.reset(old_position);
             return Err(e);
         }
         w.models = (w.models + 1).max(version_number(&info.version));
@@ -216,7 +226,7 @@ impl Service {
         let w = lock(&self.inner.writes);
         let serving = self.inner.serving.load_full();
         source.tail(&serving.engine, true)?;
-        let cursor = source.cursor();
+        let at = source.position();
         let info = serving.info.clone();
         let meta = SnapshotMeta {
             version: info.version.clone(),
@@ -228,7 +238,8 @@ impl Service {
         let interactions = serving.engine.stats().interactions;
         drop(w);
         let metrics_json = json!({
-            "cursor": cursor.0,
+            "cursor": at.log.0,
+            "changes": at.changes.0,
             "interactions": interactions,
             "created_at": info.created_at,
             "metrics": info.metrics,
@@ -314,8 +325,9 @@ pub(crate) fn record_run(inner: &Inner, out: &ServiceResult<RetrainOutcome>, sta
     }
 }
 
-/// Decodes a registry version: the engine, its description and its cursor.
-fn restore(mv: &ModelVersion) -> ServiceResult<(Engine, ModelInfo, Cursor)> {
+/// Decodes a registry version: the engine, its description and its position (a version
+/// without `"changes"`, published before the change feed existed, replays the whole feed).
+fn restore(mv: &ModelVersion) -> ServiceResult<(Engine, ModelInfo, Position)> {
     let malformed = |reason: String| {
         ServiceError::Store(StoreError::MalformedRow(MalformedRow {
             table: "model_versions",
@@ -339,7 +351,12 @@ fn restore(mv: &ModelVersion) -> ServiceResult<(Engine, ModelInfo, Cursor)> {
         created_at: mv.trained_at,
         metrics,
     };
-    Ok((engine, info, Cursor(cursor)))
+    let changes = meta.get("changes").and_then(Value::as_u64).unwrap_or(0);
+    let at = Position {
+        changes: Cursor(changes),
+        log: Cursor(cursor),
+    };
+    Ok((engine, info, at))
 }
 
 /// `n` of a version id `v{n}-...` (0 otherwise).

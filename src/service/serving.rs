@@ -1,6 +1,7 @@
 //! The serving path: `recommend` through the cache, and the writes (`record`,
 //! `upsert_items`, `set_preferences`) serialised with model swaps.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
@@ -74,13 +75,20 @@ impl Service {
         Ok(recs)
     }
 
-    /// Records interactions: applied incrementally to the serving model (validated as a whole
-    /// batch first), appended to the training data, the users' cached lists dropped, and
-    /// `save` / `click` counted as conversions for the experiments the users were exposed in.
+    /// Records interactions: validated as a whole batch against the serving model, appended
+    /// to the training data, the new ones applied incrementally to the serving model, the
+    /// users' cached lists dropped, and `save` / `click` counted as conversions for the
+    /// experiments the users were exposed in.
     ///
-    /// A batch the engine rejects changes nothing. If the [`TrainingSource`] then fails to
-    /// append an accepted batch, the error is returned although the serving model already
-    /// applied it (the next accepted retrain will not contain it).
+    /// **New** means what the [`TrainingSource`] reports: on a store-backed service
+    /// ([`Service::open`]) an interaction whose idempotency key the store already holds (the
+    /// same user, item, kind and timestamp, re-sent) is not applied again, so recording a
+    /// batch twice leaves the model as recording it once. The in-memory source treats every
+    /// interaction as new.
+    ///
+    /// A batch the engine rejects changes nothing. If the source fails to append, nothing is
+    /// applied to the serving model and the error is returned (a store that wrote part of
+    /// the batch before failing has it in its log, where [`Service::catch_up`] applies it).
     ///
     /// [`TrainingSource`]: super::TrainingSource
     pub fn record(&self, interactions: &[Interaction]) -> ServiceResult<()> {
@@ -89,33 +97,43 @@ impl Service {
         let m = &self.inner.metrics;
         m.record_latency.record_duration(t0.elapsed());
         match &out {
-            Ok(()) => m.recorded.add(interactions.len() as u64),
+            Ok(applied) => m.recorded.add(*applied as u64),
             Err(e) => m.error("record", e.kind().as_str()),
         }
-        out
+        out.map(|_| ())
     }
 
-    fn record_inner(&self, interactions: &[Interaction]) -> ServiceResult<()> {
+    /// Returns how many interactions were new (and applied).
+    fn record_inner(&self, interactions: &[Interaction]) -> ServiceResult<usize> {
         if interactions.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
-        let serving = {
+        let (serving, fresh) = {
             let mut w = lock(&self.inner.writes);
             let serving = self.inner.serving.load_full();
-            serving.engine.record(interactions)?;
-            if let Some(p) = w.pending.as_mut() {
-                p.push(PendingOp::Record(interactions.to_vec()));
+            serving.engine.check_record(interactions)?;
+            let new = self.inner.source.append(interactions)?;
+            let fresh: Cow<'_, [Interaction]> = if new.len() == interactions.len() {
+                Cow::Borrowed(interactions)
+            } else {
+                Cow::Owned(new.iter().map(|&n| interactions[n].clone()).collect())
+            };
+            if fresh.is_empty() {
+                return Ok(0);
             }
-            self.inner.source.append(interactions)?;
-            serving
+            serving.engine.record(&fresh)?;
+            if let Some(p) = w.pending.as_mut() {
+                p.push(PendingOp::Record(fresh.to_vec()));
+            }
+            (serving, fresh)
         };
-        let users: BTreeSet<&str> = interactions.iter().map(|i| i.user_id.as_str()).collect();
+        let users: BTreeSet<&str> = fresh.iter().map(|i| i.user_id.as_str()).collect();
         for u in users {
             self.inner.cache.invalidate_user(u);
         }
-        experiments::observe_interactions(&self.inner, interactions);
-        monitor::observe_interactions(&self.inner, &serving.engine, interactions);
-        Ok(())
+        experiments::observe_interactions(&self.inner, &fresh);
+        monitor::observe_interactions(&self.inner, &serving.engine, &fresh);
+        Ok(fresh.len())
     }
 
     /// Inserts or replaces catalogue items (serving model and training data); clears the cache.

@@ -10,8 +10,10 @@
 //!
 //! # What the serving model holds
 //! A store-backed service keeps a **cursor**: the serving model contains every log row up to
-//! the cursor, plus the interactions this service recorded itself since (their idempotency
-//! keys are remembered, so tailing the log past them does not apply them twice). Catching up
+//! the cursor, plus the interactions this service appended itself since (their idempotency
+//! keys are remembered, so tailing the log past them does not apply them twice). A recorded
+//! interaction whose key the store already held is not applied at all: it is in the model
+//! already, or in the log after the cursor (appended by another replica), to be tailed. Catching up
 //! ([`Service::catch_up`](super::Service::catch_up)) applies the rows after the cursor and
 //! moves it; publishing a model catches up first, under the write lock, so a published
 //! snapshot holds exactly the rows up to the cursor stored with it.
@@ -20,7 +22,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
 
 use craic_core::{Config, Engine, Interaction, Item, Preferences};
-use craic_store::{BlockingStore, Cursor, LogEntry, LogRecord, MalformedRow, PAGE};
+use craic_store::{BlockingStore, Change, Cursor, LogEntry, LogRecord, MalformedRow, PAGE};
 
 use super::error::ServiceResult;
 use super::lock;
@@ -39,20 +41,30 @@ pub struct StoreSource {
 
 #[derive(Debug, Default)]
 struct State {
-    /// The serving model holds every row up to here...
+    /// The serving model holds every catalogue and preference change up to here...
+    changes: Cursor,
+    /// ...and every log row up to here...
     cursor: Cursor,
     /// ...plus these rows this service appended itself (by key), not yet tailed past.
     own: HashSet<String>,
-    /// The last `load`: its cursor and the own keys then (all at or below that cursor).
-    at_load: Option<(Cursor, HashSet<String>)>,
+    /// The last `load`: its positions and the own keys then (all at or below its cursor).
+    at_load: Option<(Position, HashSet<String>)>,
     /// Rows skipped by the last `load`.
     skipped: Vec<MalformedRow>,
+}
+
+/// A model's place in the store: the change feed's position and the log's cursor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Position {
+    pub changes: Cursor,
+    pub log: Cursor,
 }
 
 /// What a tail applied.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Tail {
     pub applied: u64,
+    pub changes: u64,
     pub skipped: Vec<MalformedRow>,
     pub users: BTreeSet<String>,
     pub new_items: bool,
@@ -79,14 +91,31 @@ impl StoreSource {
         lock(&self.state).cursor
     }
 
+    /// The change-feed position of the serving model: every catalogue and preference change
+    /// up to it is applied.
+    pub fn changes_cursor(&self) -> Cursor {
+        lock(&self.state).changes
+    }
+
+    pub(crate) fn position(&self) -> Position {
+        let s = lock(&self.state);
+        Position {
+            changes: s.changes,
+            log: s.cursor,
+        }
+    }
+
     /// Rows skipped by the last [`TrainingSource::load`], by table and row id.
     pub fn last_skipped(&self) -> Vec<MalformedRow> {
         lock(&self.state).skipped.clone()
     }
 
-    /// Reads everything; returns the data and the cursor it ends at (skipped rows are kept
-    /// for [`StoreSource::last_skipped`]).
-    pub(crate) fn read_all(&self) -> ServiceResult<(TrainingData, Cursor)> {
+    /// Reads everything; returns the data and the positions it holds (skipped rows are kept
+    /// for [`StoreSource::last_skipped`]). The change feed's head is read first: a change
+    /// made while the catalogue is read is applied again by the next tail (harmless: a change
+    /// carries the whole new state).
+    pub(crate) fn read_all(&self) -> ServiceResult<(TrainingData, Position)> {
+        let changes = self.store.changes_head()?;
         let mut skipped = Vec::new();
         let items: Vec<Item> = self
             .store
@@ -126,14 +155,21 @@ impl StoreSource {
             interactions,
         };
         lock(&self.state).skipped = skipped;
-        Ok((data, cursor))
+        Ok((
+            data,
+            Position {
+                changes,
+                log: cursor,
+            },
+        ))
     }
 
     /// Sets the serving model's position (a model built or restored at `cursor`, holding no
     /// write of this service after it).
-    pub(crate) fn reset(&self, cursor: Cursor) {
+    pub(crate) fn reset(&self, at: Position) {
         let mut s = lock(&self.state);
-        s.cursor = cursor;
+        s.cursor = at.log;
+        s.changes = at.changes;
         s.own.clear();
     }
 
@@ -142,10 +178,11 @@ impl StoreSource {
     /// load to adopt.
     pub(crate) fn adopt_load(&self) -> bool {
         let mut s = lock(&self.state);
-        let Some((cursor, before)) = s.at_load.take() else {
+        let Some((at, before)) = s.at_load.take() else {
             return false;
         };
-        s.cursor = cursor;
+        s.cursor = at.log;
+        s.changes = at.changes;
         s.own.retain(|k| !before.contains(k));
         true
     }
@@ -163,6 +200,7 @@ impl StoreSource {
     pub(crate) fn tail(&self, engine: &Engine, skip_own: bool) -> ServiceResult<Tail> {
         let config = engine.config();
         let mut out = Tail::default();
+        self.tail_changes(engine, &mut out)?;
         let mut cursor = self.cursor();
         let mut absent: HashSet<String> = HashSet::new();
         loop {
@@ -202,6 +240,40 @@ impl StoreSource {
         Ok(out)
     }
 
+    /// Applies the catalogue and preference changes after the change cursor (this service's
+    /// own included: a change carries the whole new state, so applying it again is harmless,
+    /// and applying every change in feed order ends where the store is). A change the core
+    /// rejects (written behind the store's back) is skipped and reported.
+    fn tail_changes(&self, engine: &Engine, out: &mut Tail) -> ServiceResult<()> {
+        let mut cursor = self.changes_cursor();
+        loop {
+            let page = self.store.read_changes(cursor, PAGE)?;
+            if page.is_empty() {
+                return Ok(());
+            }
+            out.skipped.extend(page.malformed);
+            for r in page.changes {
+                let applied = match r.change {
+                    Change::Item(item) => engine.upsert_items(vec![item]).map(|()| {
+                        out.new_items = true;
+                    }),
+                    Change::Preferences(user, p) => engine.set_preferences(&user, p).map(|()| {
+                        out.users.insert(user);
+                    }),
+                };
+                match applied {
+                    Ok(()) => out.changes += 1,
+                    Err(e) => {
+                        out.skipped
+                            .push(row("catalog_changes", r.cursor.0 as i64, e.to_string()))
+                    }
+                }
+            }
+            cursor = page.next;
+            lock(&self.state).changes = cursor;
+        }
+    }
+
     /// Adds a valid catalogue entry from the store to the engine; true if it did.
     fn fetch_item(&self, engine: &Engine, id: &str) -> ServiceResult<bool> {
         if craic_core::validate_id(id).is_err() {
@@ -219,21 +291,23 @@ impl StoreSource {
 
 impl TrainingSource for StoreSource {
     fn load(&self) -> ServiceResult<TrainingData> {
-        let (data, cursor) = self.read_all()?;
+        let (data, at) = self.read_all()?;
         let mut s = lock(&self.state);
-        s.at_load = Some((cursor, s.own.clone()));
+        s.at_load = Some((at, s.own.clone()));
         Ok(data)
     }
 
-    fn append(&self, interactions: &[Interaction]) -> ServiceResult<()> {
+    /// Appends idempotently and reports the interactions whose keys were not in the store:
+    /// only those are applied by the service (and remembered, so tailing past them does not
+    /// apply them twice). If the append fails, the service applies nothing, and whatever a
+    /// batch wrote before failing is in the log after the cursor, applied by the next tail.
+    fn append(&self, interactions: &[Interaction]) -> ServiceResult<Vec<usize>> {
         let entries: Vec<LogEntry> = interactions.iter().cloned().map(LogEntry::new).collect();
-        // Remembered before writing: a key written by a batch that then failed half-way must
-        // not be applied twice when tailing.
+        let report = self.store.append(&entries)?;
         lock(&self.state)
             .own
-            .extend(entries.iter().map(|e| e.key.clone()));
-        self.store.append(&entries)?;
-        Ok(())
+            .extend(report.new_indices.iter().map(|&n| entries[n].key.clone()));
+        Ok(report.new_indices)
     }
 
     fn upsert_items(&self, items: &[Item]) -> ServiceResult<()> {

@@ -21,9 +21,12 @@ pub trait TrainingSource: Send + Sync {
     /// A consistent copy of the training data.
     fn load(&self) -> ServiceResult<TrainingData>;
 
-    /// Appends accepted interactions to the log (default: nothing).
-    fn append(&self, _interactions: &[Interaction]) -> ServiceResult<()> {
-        Ok(())
+    /// Appends accepted interactions to the log and returns the positions (ascending) of those
+    /// that are new: the service applies only these to its serving model. A source with
+    /// idempotency keys (a store) leaves out the ones it already held; the default stores
+    /// nothing and reports every interaction as new.
+    fn append(&self, interactions: &[Interaction]) -> ServiceResult<Vec<usize>> {
+        Ok((0..interactions.len()).collect())
     }
 
     /// Inserts or replaces catalogue items (default: nothing).
@@ -87,11 +90,13 @@ impl TrainingSource for InMemorySource {
         })
     }
 
-    fn append(&self, interactions: &[Interaction]) -> ServiceResult<()> {
+    /// Every interaction is new: an in-memory log has no idempotency keys (recording the same
+    /// interaction twice counts it twice, as [`craic_core::Engine::record`] does).
+    fn append(&self, interactions: &[Interaction]) -> ServiceResult<Vec<usize>> {
         lock(&self.inner)
             .interactions
             .extend_from_slice(interactions);
-        Ok(())
+        Ok((0..interactions.len()).collect())
     }
 
     fn upsert_items(&self, items: &[Item]) -> ServiceResult<()> {

@@ -232,6 +232,19 @@ impl Engine {
         self.write()?.apply(interactions)
     }
 
+    /// Checks a batch exactly as [`Engine::record`] would (size, ids, kinds, items), without
+    /// applying it: `Ok` means `record` would accept it now. For callers that must write the
+    /// batch elsewhere first (a store that reports which entries are new) and then apply only
+    /// part of it.
+    pub fn check_record(&self, interactions: &[Interaction]) -> Result<()> {
+        at_most("rows in one record call", interactions.len(), MAX_BATCH)?;
+        let m = self.serving()?;
+        for (n, x) in interactions.iter().enumerate() {
+            m.resolve(x).map_err(|e| e.in_row(n))?;
+        }
+        Ok(())
+    }
+
     /// Recomputes every neighbour list from the current matrix (never needed for correctness;
     /// useful after changing nothing but wanting to verify, or after bulk imports). Does
     /// nothing on a poisoned engine (see [`Engine::is_poisoned`]): a rebuild cannot take back

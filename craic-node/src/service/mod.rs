@@ -121,8 +121,9 @@ impl Service {
         }))
     }
 
-    /// Applies the log rows other replicas (or anyone) appended since the serving model's
-    /// cursor, off the JS thread; deferred while a retrain runs. Store-backed services only.
+    /// Applies the catalogue and preference changes, then the log rows, that other replicas
+    /// (or anyone) wrote since the serving model's positions, off the JS thread; deferred while
+    /// a retrain runs. Store-backed services only.
     #[napi(catch_unwind, ts_return_type = "Promise<CatchUp>")]
     pub fn catch_up(&self) -> AsyncTask<Work<CatchUp>> {
         let service = self.inner.clone();
@@ -131,6 +132,8 @@ impl Service {
             Ok(CatchUp {
                 applied: c.applied as f64,
                 cursor: c.cursor.0 as f64,
+                changes: c.changes as f64,
+                changes_cursor: c.changes_cursor.0 as f64,
                 skipped: crate::store::malformed(c.skipped),
                 deferred: c.deferred,
             })

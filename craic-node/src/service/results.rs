@@ -117,6 +117,10 @@ pub struct CatchUp {
     pub applied: f64,
     /// The log position of the serving model now.
     pub cursor: f64,
+    /// Catalogue and preference changes applied (this service's own included).
+    pub changes: f64,
+    /// The change-feed position of the serving model now.
+    pub changes_cursor: f64,
     /// Rows skipped under the store's malformed-row policy.
     pub skipped: Vec<crate::store::MalformedRow>,
     /// True when nothing was done because a retrain is running (its swap catches up).

@@ -7,6 +7,7 @@ use craic_core::{validate_id, Item, Preferences};
 use super::attrs::{get, get_s, key, pk, put_all, query, s, sk_text, write_batch, Row};
 use super::errors::build;
 use super::Db;
+use crate::changes::Change;
 use crate::error::{Result, StoreError};
 
 fn doc_row(pk: Vec<u8>, sk: &str, doc: String) -> Row {
@@ -33,7 +34,8 @@ pub(super) async fn upsert_items(db: &Db, items: &[Item]) -> Result<()> {
             ))
         })
         .collect::<Result<Vec<Row>>>()?;
-    put_all(db, rows).await
+    put_all(db, rows).await?;
+    super::changes::record(db, &Change::items(items)).await
 }
 
 fn decode_item(row: &Row) -> Result<Item> {
@@ -87,7 +89,8 @@ pub(super) async fn set_preferences(db: &Db, prefs: &[(String, Preferences)]) ->
             ));
         }
     }
-    put_all(db, puts).await
+    put_all(db, puts).await?;
+    super::changes::record(db, &Change::preferences(prefs)).await
 }
 
 pub(super) async fn preferences(db: &Db) -> Result<Vec<(String, Preferences)>> {

@@ -63,37 +63,35 @@ pub(super) async fn head(db: &Db) -> Result<u64> {
 }
 
 pub(super) async fn append(db: &Db, entries: &[LogEntry]) -> Result<AppendReport> {
-    // The first entry of each key in the batch; later ones are duplicates.
+    // The first entry of each key in the batch (with its position); later ones are duplicates.
     let mut seen = HashSet::new();
-    let distinct: Vec<&LogEntry> = entries
+    let distinct: Vec<(usize, &LogEntry)> = entries
         .iter()
-        .filter(|e| seen.insert(e.key.as_str()))
+        .enumerate()
+        .filter(|(_, e)| seen.insert(e.key.as_str()))
         .collect();
-    let mut inserted = 0u64;
+    let mut new_indices = Vec::new();
     for group in distinct.chunks(GROUP) {
-        inserted += append_group(db, group).await?;
+        new_indices.extend(append_group(db, group).await?);
     }
-    Ok(AppendReport {
-        inserted,
-        duplicates: entries.len() as u64 - inserted,
-    })
+    Ok(AppendReport::of(entries.len(), new_indices))
 }
 
-/// Appends the entries of `group` whose keys are not stored yet; returns how many.
-async fn append_group(db: &Db, group: &[&LogEntry]) -> Result<u64> {
+/// Appends the entries of `group` whose keys are not stored yet; returns their positions.
+async fn append_group(db: &Db, group: &[(usize, &LogEntry)]) -> Result<Vec<usize>> {
     for attempt in 0..MAX_ATTEMPTS {
-        let stored = stored_keys(db, group).await?;
-        let fresh: Vec<&LogEntry> = group
+        let stored = stored_keys(db, group.iter().map(|(_, e)| *e)).await?;
+        let (positions, fresh): (Vec<usize>, Vec<&LogEntry>) = group
             .iter()
             .copied()
-            .filter(|e| !stored.contains(&e.key))
-            .collect();
+            .filter(|(_, e)| !stored.contains(&e.key))
+            .unzip();
         if fresh.is_empty() {
-            return Ok(0);
+            return Ok(positions);
         }
         let h = head(db).await?;
         match transact(db, append_actions(db, h, &fresh)?).await? {
-            Ok(()) => return Ok(fresh.len() as u64),
+            Ok(()) => return Ok(positions),
             // Actions: the head, then (log row, idempotency record) pairs. A log row that
             // exists although the head is below it is not contention: the head was moved
             // behind the store's back, and retrying cannot help.
@@ -175,9 +173,12 @@ fn append_actions(db: &Db, h: u64, fresh: &[&LogEntry]) -> Result<Vec<TransactWr
 }
 
 /// The keys of `group` that have an idempotency record (strongly consistent batch get).
-async fn stored_keys(db: &Db, group: &[&LogEntry]) -> Result<HashSet<String>> {
+async fn stored_keys<'e>(
+    db: &Db,
+    group: impl Iterator<Item = &'e LogEntry>,
+) -> Result<HashSet<String>> {
     let mut found = HashSet::new();
-    let keys: Vec<Row> = group.iter().map(|e| idem_key(&e.key)).collect();
+    let keys: Vec<Row> = group.map(|e| idem_key(&e.key)).collect();
     let mut request = Some(
         KeysAndAttributes::builder()
             .set_keys(Some(keys))
@@ -233,7 +234,7 @@ pub(super) async fn read(db: &Db, after: Cursor, limit: usize) -> Result<LogPage
     let mut expected = after.0 + 1;
     'buckets: while expected <= upto {
         let last = upto.min((expected / BUCKET + 1) * BUCKET - 1);
-        for row in query_range(db, expected, last).await? {
+        for row in query_range(db, &bucket(expected), expected, last).await? {
             let seq: u64 = get_n(&row, SK).unwrap_or(0);
             if seq != expected {
                 // A row still being committed (or removed behind the store's back): stop
@@ -251,8 +252,9 @@ pub(super) async fn read(db: &Db, after: Cursor, limit: usize) -> Result<LogPage
     Ok(page)
 }
 
-/// Log rows with `first <= seq <= last` (one bucket), in order, strongly consistent.
-async fn query_range(db: &Db, first: u64, last: u64) -> Result<Vec<Row>> {
+/// Rows of partition `part` of the log table with `first <= seq <= last`, in order, strongly
+/// consistent.
+pub(super) async fn query_range(db: &Db, part: &str, first: u64, last: u64) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     let mut start: Option<Row> = None;
     loop {
@@ -261,7 +263,7 @@ async fn query_range(db: &Db, first: u64, last: u64) -> Result<Vec<Row>> {
             .query()
             .table_name(&db.log)
             .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
-            .expression_attribute_values(":pk", s(bucket(first)))
+            .expression_attribute_values(":pk", s(part))
             .expression_attribute_values(":a", n(first))
             .expression_attribute_values(":b", n(last))
             .consistent_read(true)

@@ -8,6 +8,7 @@
 
 mod attrs;
 mod catalog;
+mod changes;
 mod errors;
 mod experiment_events;
 mod experiments;
@@ -19,6 +20,7 @@ use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::Client;
 use craic_core::{Item, Preferences};
 
+use crate::changes::ChangePage;
 use crate::error::{Result, StoreError};
 use crate::store::{Store, StoreFuture};
 use crate::types::{
@@ -219,6 +221,14 @@ impl Store for DynamoStore {
 
     fn log_head(&self) -> StoreFuture<'_, Cursor> {
         Box::pin(async move { Ok(Cursor(log::head(&self.db).await?)) })
+    }
+
+    fn read_changes(&self, after: Cursor, limit: usize) -> StoreFuture<'_, ChangePage> {
+        Box::pin(changes::read(&self.db, after, limit))
+    }
+
+    fn changes_head(&self) -> StoreFuture<'_, Cursor> {
+        Box::pin(async move { Ok(Cursor(changes::head(&self.db).await?)) })
     }
 
     fn put_experiment<'a>(&'a self, experiment: &'a ExperimentRecord) -> StoreFuture<'a, ()> {

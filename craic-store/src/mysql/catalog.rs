@@ -7,7 +7,8 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, TxOpts, Value};
 
 use super::names::{self, NameTable, ARTISTS, CITIES, GENRES, TAGS, USERS, VENUES};
-use super::{b, db, groups, utf8};
+use super::{b, changes, db, groups, utf8};
+use crate::changes::Change;
 use crate::error::Result;
 
 /// Events per transaction.
@@ -55,6 +56,18 @@ pub(super) async fn upsert_items(conn: &mut Conn, items: &[Item]) -> Result<()> 
     }
     let items = last_wins(items, |i| i.id.as_str());
     for batch in items.chunks(BATCH) {
+        changes::lock(conn).await?;
+        let written = items_batch(conn, batch).await;
+        let released = changes::unlock(conn).await;
+        written?;
+        released?;
+    }
+    Ok(())
+}
+
+/// One batch of events and their change rows, in one transaction.
+async fn items_batch(conn: &mut Conn, batch: &[Item]) -> Result<()> {
+    {
         let mut tx = conn
             .start_transaction(TxOpts::default())
             .await
@@ -91,6 +104,7 @@ pub(super) async fn upsert_items(conn: &mut Conn, items: &[Item]) -> Result<()> 
             let lists: Vec<&Vec<String>> = batch.iter().map(|i| event_lists(i)[n]).collect();
             replace_links(&mut tx, (table, "event_id", col), dim, &owners, &lists).await?;
         }
+        changes::record(&mut tx, &Change::items(batch)).await?;
         tx.commit().await.map_err(db)?;
     }
     Ok(())
@@ -249,6 +263,18 @@ pub(super) async fn set_preferences(
     }
     let prefs = last_wins(prefs, |p| p.0.as_str());
     for batch in prefs.chunks(BATCH) {
+        changes::lock(conn).await?;
+        let written = preferences_batch(conn, batch).await;
+        let released = changes::unlock(conn).await;
+        written?;
+        released?;
+    }
+    Ok(())
+}
+
+/// One batch of users' preferences and their change rows, in one transaction.
+async fn preferences_batch(conn: &mut Conn, batch: &[(String, Preferences)]) -> Result<()> {
+    {
         let mut tx = conn
             .start_transaction(TxOpts::default())
             .await
@@ -260,6 +286,7 @@ pub(super) async fn set_preferences(
             let lists: Vec<&Vec<String>> = batch.iter().map(|p| pref_lists(&p.1)[n]).collect();
             replace_links(&mut tx, (table, "user_id", col), dim, &owners, &lists).await?;
         }
+        changes::record(&mut tx, &Change::preferences(batch)).await?;
         tx.commit().await.map_err(db)?;
     }
     Ok(())

@@ -4,6 +4,8 @@
 //! so batches commit in the order their auto-increment cursors were allocated: a reader that
 //! has seen cursor C can never later find a row below C committed by a slower writer.
 
+use std::collections::HashSet;
+
 use craic_core::Interaction;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, TxOpts, Value};
@@ -20,8 +22,8 @@ const LOCK: &str = "CONCAT('craic_log_', DATABASE())";
 
 /// Appends validated entries, one transaction per [`BATCH`].
 pub(super) async fn append(conn: &mut Conn, entries: &[LogEntry]) -> Result<AppendReport> {
-    let mut inserted = 0u64;
-    for batch in entries.chunks(BATCH) {
+    let mut report = AppendReport::default();
+    for (n, batch) in entries.chunks(BATCH).enumerate() {
         let got: Option<Option<i64>> = conn
             .query_first(format!("SELECT GET_LOCK({LOCK}, 60)"))
             .await
@@ -36,19 +38,42 @@ pub(super) async fn append(conn: &mut Conn, entries: &[LogEntry]) -> Result<Appe
             .query_drop(format!("DO RELEASE_LOCK({LOCK})"))
             .await
             .map_err(db);
-        inserted += written?;
+        report.extend(AppendReport::of(batch.len(), written?), n * BATCH);
         released?;
     }
-    Ok(AppendReport {
-        inserted,
-        duplicates: entries.len() as u64 - inserted,
-    })
+    Ok(report)
 }
 
-async fn write_batch(conn: &mut Conn, batch: &[LogEntry]) -> Result<u64> {
-    let mut params = Vec::with_capacity(batch.len() * 5);
-    for e in batch {
-        let x = &e.interaction;
+/// Writes the entries of `batch` whose keys are not stored yet (the first of each key);
+/// returns their positions. The caller holds the append lock, so no other appender can store
+/// one of these keys between the look-up and the insert.
+async fn write_batch(conn: &mut Conn, batch: &[LogEntry]) -> Result<Vec<usize>> {
+    let mut tx = conn
+        .start_transaction(TxOpts::default())
+        .await
+        .map_err(db)?;
+    let keys: Vec<Value> = batch.iter().map(|e| b(&e.key)).collect();
+    let stored: Vec<Vec<u8>> = tx
+        .exec(
+            format!(
+                "SELECT idem_key FROM interactions WHERE idem_key IN ({})",
+                vec!["?"; batch.len()].join(",")
+            ),
+            keys,
+        )
+        .await
+        .map_err(db)?;
+    let mut seen: HashSet<&[u8]> = stored.iter().map(Vec::as_slice).collect();
+    let fresh: Vec<usize> = (0..batch.len())
+        .filter(|&n| seen.insert(batch[n].key.as_bytes()))
+        .collect();
+    if fresh.is_empty() {
+        tx.commit().await.map_err(db)?;
+        return Ok(fresh);
+    }
+    let mut params = Vec::with_capacity(fresh.len() * 5);
+    for &n in &fresh {
+        let (e, x) = (&batch[n], &batch[n].interaction);
         params.extend([
             b(&e.key),
             b(&x.user_id),
@@ -57,24 +82,19 @@ async fn write_batch(conn: &mut Conn, batch: &[LogEntry]) -> Result<u64> {
             Value::Int(x.timestamp),
         ]);
     }
-    let mut tx = conn
-        .start_transaction(TxOpts::default())
-        .await
-        .map_err(db)?;
-    // A duplicate key "updates" the row to itself: 0 affected rows, so the count is the inserts.
+    // Plain INSERT: a key stored meanwhile (by a writer not holding the lock) is a `Conflict`
+    // and the transaction rolls back, so the positions reported are exactly the rows written.
     tx.exec_drop(
         format!(
-            "INSERT INTO interactions (idem_key, user_id, item_id, kind, ts) VALUES {}
-             ON DUPLICATE KEY UPDATE seq = seq",
-            groups(batch.len(), 5)
+            "INSERT INTO interactions (idem_key, user_id, item_id, kind, ts) VALUES {}",
+            groups(fresh.len(), 5)
         ),
         params,
     )
     .await
     .map_err(db)?;
-    let inserted = tx.affected_rows();
     tx.commit().await.map_err(db)?;
-    Ok(inserted)
+    Ok(fresh)
 }
 
 type Row = (u64, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i64);

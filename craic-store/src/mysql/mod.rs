@@ -4,6 +4,7 @@
 //! writes as multi-row statements in batched transactions.
 
 mod catalog;
+mod changes;
 mod experiments;
 mod log;
 mod models;
@@ -13,6 +14,7 @@ mod schema;
 use craic_core::{Item, Preferences};
 use mysql_async::{Conn, DriverError, Opts, OptsBuilder, Pool, Value};
 
+use crate::changes::ChangePage;
 use crate::error::{MalformedRow, Result, StoreError};
 use crate::store::{Store, StoreFuture};
 use crate::types::{
@@ -174,6 +176,14 @@ impl Store for MysqlStore {
 
     fn log_head(&self) -> StoreFuture<'_, Cursor> {
         Box::pin(async move { log::head(&mut self.conn().await?).await })
+    }
+
+    fn read_changes(&self, after: Cursor, limit: usize) -> StoreFuture<'_, ChangePage> {
+        Box::pin(async move { changes::read(&mut self.conn().await?, after, limit).await })
+    }
+
+    fn changes_head(&self) -> StoreFuture<'_, Cursor> {
+        Box::pin(async move { changes::head(&mut self.conn().await?).await })
     }
 
     fn put_experiment<'a>(&'a self, experiment: &'a ExperimentRecord) -> StoreFuture<'a, ()> {

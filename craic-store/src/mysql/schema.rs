@@ -183,6 +183,15 @@ const REST: &[&str] = &[
      ) ENGINE=InnoDB",
 ];
 
+/// Migration 2: the change feed of events and preferences (a replica tails it by `seq`).
+fn change_feed() -> Vec<String> {
+    vec!["CREATE TABLE IF NOT EXISTS catalog_changes (
+           seq BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,
+           doc LONGBLOB NOT NULL
+         ) ENGINE=InnoDB"
+        .to_owned()]
+}
+
 /// Applies every migration not yet recorded, under a named lock so that concurrent openers
 /// do not race. Returns how many ran (0 when the schema is current).
 pub(super) async fn migrate(conn: &mut Conn) -> Result<usize> {
@@ -215,7 +224,10 @@ pub(super) async fn migrate(conn: &mut Conn) -> Result<usize> {
 }
 
 async fn apply(conn: &mut Conn) -> Result<usize> {
-    let migrations: [(u32, &str, Vec<String>); 1] = [(1, "initial schema", initial())];
+    let migrations: [(u32, &str, Vec<String>); 2] = [
+        (1, "initial schema", initial()),
+        (2, "catalogue change feed", change_feed()),
+    ];
     let mut ran = 0;
     for (version, name, statements) in migrations {
         let done: Option<u32> = conn

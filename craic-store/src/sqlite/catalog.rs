@@ -4,7 +4,9 @@ use craic_core::{validate_id, Item, Preferences};
 use rusqlite::{params, Connection, Row, TransactionBehavior};
 
 use super::db;
+use crate::changes::{Change, ChangePage};
 use crate::error::{MalformedRow, Result, StoreError};
+use crate::types::Cursor;
 
 pub(super) fn upsert_items(c: &mut Connection, items: &[Item]) -> Result<()> {
     for item in items {
@@ -37,7 +39,47 @@ pub(super) fn upsert_items(c: &mut Connection, items: &[Item]) -> Result<()> {
             .map_err(db)?;
         }
     }
+    record_changes(&tx, &Change::items(items))?;
     tx.commit().map_err(db)
+}
+
+/// Appends change rows (inside the write's transaction: SQLite serialises writers, so rows
+/// commit in position order).
+fn record_changes(tx: &rusqlite::Transaction<'_>, changes: &[String]) -> Result<()> {
+    let mut stmt = tx
+        .prepare_cached("INSERT INTO catalog_changes (doc) VALUES (?1)")
+        .map_err(db)?;
+    for c in changes {
+        stmt.execute([c]).map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Up to `limit` changes after `after`, in order.
+pub(super) fn read_changes(c: &mut Connection, after: Cursor, limit: usize) -> Result<ChangePage> {
+    let mut stmt = c
+        .prepare_cached("SELECT seq, doc FROM catalog_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+        .map_err(db)?;
+    let after_i = i64::try_from(after.0).unwrap_or(i64::MAX);
+    let limit_i = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut rows = stmt.query(params![after_i, limit_i]).map_err(db)?;
+    let mut page = ChangePage {
+        next: after,
+        ..ChangePage::default()
+    };
+    while let Some(r) = rows.next().map_err(db)? {
+        let seq: i64 = r.get(0).map_err(db)?;
+        page.push(seq as u64, r.get::<_, String>(1).map_err(|e| e.to_string()));
+    }
+    Ok(page)
+}
+
+/// The position of the last change ([`Cursor::START`] when none).
+pub(super) fn changes_head(c: &mut Connection) -> Result<Cursor> {
+    let seq: Option<i64> = c
+        .query_row("SELECT MAX(seq) FROM catalog_changes", [], |r| r.get(0))
+        .map_err(db)?;
+    Ok(Cursor(seq.unwrap_or(0) as u64))
 }
 
 /// Every event (or the one with `id`), in id order. An event whose columns cannot be decoded
@@ -115,6 +157,7 @@ pub(super) fn set_preferences(c: &mut Connection, prefs: &[(String, Preferences)
             }
         }
     }
+    record_changes(&tx, &Change::preferences(prefs))?;
     tx.commit().map_err(db)
 }
 

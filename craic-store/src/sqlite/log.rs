@@ -15,7 +15,7 @@ pub(super) fn append(c: &mut Connection, entries: &[LogEntry]) -> Result<AppendR
     let tx = c
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db)?;
-    let mut inserted = 0u64;
+    let mut new_indices = Vec::new();
     {
         let mut stmt = tx
             .prepare_cached(
@@ -23,18 +23,18 @@ pub(super) fn append(c: &mut Connection, entries: &[LogEntry]) -> Result<AppendR
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (idem_key) DO NOTHING",
             )
             .map_err(db)?;
-        for e in entries {
+        for (n, e) in entries.iter().enumerate() {
             let x = &e.interaction;
-            inserted += stmt
+            let written = stmt
                 .execute(params![e.key, x.user_id, x.item_id, x.kind, x.timestamp])
-                .map_err(db)? as u64;
+                .map_err(db)?;
+            if written > 0 {
+                new_indices.push(n);
+            }
         }
     }
     tx.commit().map_err(db)?;
-    Ok(AppendReport {
-        inserted,
-        duplicates: entries.len() as u64 - inserted,
-    })
+    Ok(AppendReport::of(entries.len(), new_indices))
 }
 
 pub(super) fn read(c: &mut Connection, after: Cursor, limit: usize) -> Result<LogPage> {

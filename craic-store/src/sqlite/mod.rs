@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use craic_core::{Item, Preferences};
 use rusqlite::{Connection, ErrorCode};
 
+use crate::changes::ChangePage;
 use crate::error::{join_error, Result, StoreError};
 use crate::store::{Store, StoreFuture};
 use crate::types::{
@@ -164,11 +165,10 @@ impl Store for SqliteStore {
                 e.validate()?;
             }
             let mut report = AppendReport::default();
-            for chunk in entries.chunks(log::BATCH) {
+            for (n, chunk) in entries.chunks(log::BATCH).enumerate() {
                 let chunk = chunk.to_vec();
                 let r = self.call(move |c| log::append(c, &chunk)).await?;
-                report.inserted += r.inserted;
-                report.duplicates += r.duplicates;
+                report.extend(r, n * log::BATCH);
             }
             Ok(report)
         })
@@ -180,6 +180,14 @@ impl Store for SqliteStore {
 
     fn log_head(&self) -> StoreFuture<'_, Cursor> {
         Box::pin(self.call(log::head))
+    }
+
+    fn read_changes(&self, after: Cursor, limit: usize) -> StoreFuture<'_, ChangePage> {
+        Box::pin(self.call(move |c| catalog::read_changes(c, after, limit)))
+    }
+
+    fn changes_head(&self) -> StoreFuture<'_, Cursor> {
+        Box::pin(self.call(catalog::changes_head))
     }
 
     fn put_experiment<'a>(&'a self, experiment: &'a ExperimentRecord) -> StoreFuture<'a, ()> {
@@ -288,11 +296,11 @@ mod tests {
     #[test]
     fn migrations_run_once() {
         let mut c = Connection::open_in_memory().unwrap();
-        assert_eq!(schema::migrate(&mut c).unwrap(), 1);
+        assert_eq!(schema::migrate(&mut c).unwrap(), 2);
         assert_eq!(schema::migrate(&mut c).unwrap(), 0);
         let n: i64 = c
             .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(n, 1);
+        assert_eq!(n, 2);
     }
 }

@@ -6,10 +6,11 @@ use super::db;
 use crate::error::Result;
 
 /// (version, name, SQL). Append new migrations; never edit an applied one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema",
-    "
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial schema",
+        "
     CREATE TABLE IF NOT EXISTS events (
         id TEXT PRIMARY KEY NOT NULL,
         city TEXT NOT NULL,
@@ -93,7 +94,18 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
         detail TEXT NOT NULL
     );
     ",
-)];
+    ),
+    (
+        2,
+        "catalogue change feed",
+        "
+    CREATE TABLE IF NOT EXISTS catalog_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- the change cursor: never reused
+        doc TEXT NOT NULL  -- JSON: {\"item\": {...}} or {\"preferences\": [user, {...}]}
+    );
+    ",
+    ),
+];
 
 /// Applies every migration not yet recorded, each in its own transaction with its record.
 /// Returns how many ran (0 when the schema is current).

@@ -63,7 +63,7 @@ fn find_jar_dir(root: &Path) -> Option<PathBuf> {
     dirs.pop()
 }
 
-fn install() -> PathBuf {
+pub fn install() -> PathBuf {
     let root = install_dir();
     if let Some(dir) = find_jar_dir(&root) {
         return dir;
@@ -142,8 +142,8 @@ fn start() -> DynamoLocal {
     }
 }
 
-/// Polls until the server answers an HTTP request (any HTTP response will do).
-fn wait_until_answers(port: u16, child: &mut Child, log: &Path) {
+/// Polls until the server on `port` answers an HTTP request (any HTTP response will do).
+pub fn wait_until_answers(port: u16, child: &mut Child, log: &Path) {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let started = Instant::now();
     loop {

@@ -17,8 +17,10 @@ pub async fn idempotent_reappend(f: &impl Fixture) {
         .collect();
     let r = s.append(&entries).await.unwrap();
     assert_eq!((r.inserted, r.duplicates), (10, 0));
+    assert_eq!(r.new_indices, (0..10).collect::<Vec<_>>());
     let r = s.append(&entries).await.unwrap();
     assert_eq!((r.inserted, r.duplicates), (0, 10), "re-sending is a no-op");
+    assert!(r.new_indices.is_empty(), "nothing new to apply");
     // Duplicates inside one batch, and caller-supplied keys.
     let keyed = LogEntry::with_key("client-event-1", x("u0", "g2", "click", 1_700_000_500));
     let same_key_other_data = LogEntry::with_key("client-event-1", x("u9", "g1", "hide", 1));
@@ -27,14 +29,33 @@ pub async fn idempotent_reappend(f: &impl Fixture) {
         .await
         .unwrap();
     assert_eq!((r.inserted, r.duplicates), (1, 2));
-    let page = s.read_log(Cursor::START, 100).await.unwrap();
-    assert_eq!(page.records.len(), 11);
-    assert!(page.malformed.is_empty());
-    let last = page.records.last().unwrap();
     assert_eq!(
-        (last.key.as_str(), &last.interaction),
+        r.new_indices,
+        [0],
+        "only the first of a repeated key is new"
+    );
+    // A batch mixing stored and new keys reports exactly the new ones.
+    let mixed = [
+        LogEntry::new(x("m1", "g1", "save", 1_700_000_900)),
+        entries[3].clone(),
+        LogEntry::new(x("m2", "g2", "save", 1_700_000_901)),
+        keyed.clone(),
+    ];
+    let r = s.append(&mixed).await.unwrap();
+    assert_eq!(
+        (r.inserted, r.duplicates, r.new_indices),
+        (2, 2, vec![0, 2])
+    );
+    let page = s.read_log(Cursor::START, 100).await.unwrap();
+    assert_eq!(page.records.len(), 13);
+    assert!(page.malformed.is_empty());
+    let keyed_row = &page.records[10];
+    assert_eq!(
+        (keyed_row.key.as_str(), &keyed_row.interaction),
         ("client-event-1", &keyed.interaction)
     );
+    let last = page.records.last().unwrap();
+    assert_eq!(last.interaction, mixed[2].interaction);
     assert_eq!(s.log_head().await.unwrap(), last.cursor);
 }
 
@@ -659,4 +680,48 @@ pub async fn malformed_events_are_reported_by_row_id(f: &impl Fixture) {
     assert_eq!(tables, ["events", "interactions"]);
     assert_eq!(&loaded.skipped[0], bad);
     assert_eq!(loaded.engine.stats().items, 2);
+}
+
+pub async fn catalogue_changes_are_a_feed(f: &impl Fixture) {
+    use craic_store::Change;
+    let s = f.store();
+    assert_eq!(s.changes_head().await.unwrap(), Cursor::START);
+    assert!(s.read_changes(Cursor::START, 10).await.unwrap().is_empty());
+    let moved = gig("g1").city("cork");
+    s.upsert_items(&[gig("g1"), gig("g2")]).await.unwrap();
+    let p = vec![
+        ("ana".to_owned(), prefs("ana")),
+        ("ben".to_owned(), Preferences::default()),
+    ];
+    s.set_preferences(&p).await.unwrap();
+    s.upsert_items(std::slice::from_ref(&moved)).await.unwrap();
+    let want = vec![
+        Change::Item(gig("g1")),
+        Change::Item(gig("g2")),
+        Change::Preferences("ana".into(), prefs("ana")),
+        Change::Preferences("ben".into(), Preferences::default()),
+        Change::Item(moved),
+    ];
+    // Paged in twos: every change once, in order, positions increasing.
+    let (mut cursor, mut got) = (Cursor::START, Vec::new());
+    loop {
+        let page = s.read_changes(cursor, 2).await.unwrap();
+        if page.is_empty() {
+            assert_eq!(page.next, cursor);
+            break;
+        }
+        assert!(page.malformed.is_empty());
+        for r in page.changes {
+            assert!(r.cursor > cursor);
+            cursor = r.cursor;
+            got.push(r.change);
+        }
+        assert_eq!(page.next, cursor);
+    }
+    assert_eq!(got, want);
+    assert_eq!(s.changes_head().await.unwrap(), cursor);
+    // A write the store rejects announces nothing.
+    let bad = Item::new("", 1);
+    assert!(s.upsert_items(&[bad]).await.is_err());
+    assert_eq!(s.changes_head().await.unwrap(), cursor);
 }

@@ -1,0 +1,190 @@
+//! Replicas sharing one store, on every backend (SQLite file, MariaDB, DynamoDB Local): one
+//! ingests, the other tails; a re-sent interaction is applied once wherever it arrives.
+
+mod store_common;
+
+use craic::service::{Service, TrainingData};
+use craic::{Config, Interaction};
+use craic_store::Cursor;
+use store_common::{lenient, lists, seed, tiny, Backend};
+
+/// Two services on one store: one ingests, the other tails; both serve the same lists, and a
+/// model published by one is hot-swapped into the other.
+fn two_replicas(backend: Backend) {
+    let data = tiny();
+    let at = data.config.end();
+    seed(&backend.store(), &data, 1_000);
+    let a = backend.service(lenient(0.5));
+    let b = backend.service(lenient(0.5));
+    assert_eq!(a.model_info().version, b.model_info().version);
+    for chunk in data.interactions[1_000..].chunks(250) {
+        a.record(chunk).unwrap();
+    }
+    let caught = b.catch_up().unwrap();
+    assert_eq!(caught.applied as usize, data.interactions.len() - 1_000);
+    assert_eq!(caught.cursor, a.store().unwrap().log_head().unwrap());
+    assert_eq!(b.catch_up().unwrap().applied, 0);
+    assert_eq!(lists(&a, &data, at), lists(&b, &data, at));
+
+    // A retrain on `a` publishes a new version; `b` picks it up.
+    let outcome = a.retrain_blocking(None).unwrap();
+    assert!(outcome.accepted(), "{outcome:?}");
+    let new = outcome.new_version.unwrap();
+    assert_eq!(b.sync_model().unwrap().as_deref(), Some(new.as_str()));
+    assert_eq!(b.model_info().version, new);
+    assert_eq!(b.sync_model().unwrap(), None);
+    assert_eq!(lists(&a, &data, at), lists(&b, &data, at));
+
+    // Writes on both sides after the swap, then both catch up.
+    let extra: Vec<Interaction> = data.interactions[..40]
+        .iter()
+        .map(|x| Interaction::new(&x.user_id, &x.item_id, &x.kind, x.timestamp + 1))
+        .collect();
+    a.record(&extra[..20]).unwrap();
+    b.record(&extra[20..]).unwrap();
+    assert_eq!(a.catch_up().unwrap().applied, 20);
+    assert_eq!(b.catch_up().unwrap().applied, 20);
+    assert_eq!(lists(&a, &data, at), lists(&b, &data, at));
+}
+
+#[test]
+fn two_replicas_share_a_sqlite_store() {
+    two_replicas(Backend::sqlite());
+}
+
+#[test]
+fn two_replicas_share_a_mariadb_store() {
+    two_replicas(Backend::mariadb());
+}
+
+#[test]
+fn two_replicas_share_a_dynamodb_store() {
+    two_replicas(Backend::dynamodb());
+}
+
+/// Recording the same interactions twice (on the service that appended them, and on a replica
+/// that has not tailed them yet) leaves every model as recording them once.
+fn resent_interactions_are_applied_once(backend: Backend) {
+    let data = tiny();
+    let at = data.config.end();
+    seed(&backend.store(), &data, 1_000);
+    let a = backend.service(lenient(0.5));
+    let b = backend.service(lenient(0.5));
+    let batch = &data.interactions[1_000..1_100];
+    a.record(batch).unwrap();
+    a.record(batch).unwrap();
+    // Half stored already, half new.
+    a.record(&data.interactions[1_050..1_150]).unwrap();
+    // `b` has not tailed `a`'s rows: re-sent to `b`, they are not applied there either...
+    b.record(&data.interactions[1_100..1_150]).unwrap();
+    // ...but by its catch-up, once.
+    assert_eq!(b.catch_up().unwrap().applied, 150);
+    assert_eq!(a.catch_up().unwrap().applied, 0);
+
+    let once = TrainingData {
+        items: data.items.clone(),
+        preferences: data.preferences.clone(),
+        interactions: data.interactions[..1_150].to_vec(),
+    };
+    let reference = Service::build(Config::default(), once, lenient(0.5)).unwrap();
+    for svc in [&a, &b] {
+        assert_eq!(svc.engine().stats(), reference.engine().stats());
+        assert_eq!(lists(svc, &data, at), lists(&reference, &data, at));
+    }
+    let log = a.store().unwrap().read_log(Cursor::START, 10_000).unwrap();
+    assert_eq!(log.records.len(), 1_150, "each interaction stored once");
+}
+
+#[test]
+fn resent_interactions_are_applied_once_on_sqlite() {
+    resent_interactions_are_applied_once(Backend::sqlite());
+}
+
+#[test]
+fn resent_interactions_are_applied_once_on_mariadb() {
+    resent_interactions_are_applied_once(Backend::mariadb());
+}
+
+#[test]
+fn resent_interactions_are_applied_once_on_dynamodb() {
+    resent_interactions_are_applied_once(Backend::dynamodb());
+}
+
+/// Catalogue edits and preference changes made through one service reach the other by its
+/// catch-up (and a service restored from a version published before them), so every user's
+/// lists are identical.
+fn catalogue_and_preferences_are_tailed(backend: Backend) {
+    let data = tiny();
+    let at = data.config.end();
+    seed(&backend.store(), &data, data.interactions.len());
+    let a = backend.service(lenient(0.5));
+    let b = backend.service(lenient(0.5));
+    // New events (copies of popular ones under new ids), and edited ones.
+    let mut new_items: Vec<craic::Item> = data.items[..5]
+        .iter()
+        .map(|i| {
+            let mut copy = i.clone();
+            copy.id = format!("{}-encore", i.id);
+            copy
+        })
+        .collect();
+    let mut moved = data.items[5].clone();
+    moved.city = data.items[6].city.clone();
+    moved.genres = data.items[6].genres.clone();
+    new_items.push(moved.clone());
+    a.upsert_items(new_items.clone()).unwrap();
+    // Preferences set for users without any, changed and cleared for users with some.
+    let with_prefs: Vec<&(String, craic::Preferences)> = data.preferences.iter().take(3).collect();
+    a.set_preferences(&with_prefs[0].0, craic::Preferences::default())
+        .unwrap();
+    a.set_preferences(&with_prefs[1].0, with_prefs[2].1.clone())
+        .unwrap();
+    let newcomer = &data.interactions.last().unwrap().user_id;
+    a.set_preferences(newcomer, with_prefs[1].1.clone())
+        .unwrap();
+    // Interactions on the new events.
+    let on_new: Vec<Interaction> = data.interactions[..30]
+        .iter()
+        .zip(new_items.iter().cycle())
+        .map(|(x, item)| Interaction::new(&x.user_id, &item.id, "save", x.timestamp + 5))
+        .collect();
+    a.record(&on_new).unwrap();
+
+    let caught = b.catch_up().unwrap();
+    assert_eq!(caught.changes, new_items.len() as u64 + 3);
+    assert_eq!(caught.applied, on_new.len() as u64);
+    assert_eq!(
+        caught.changes_cursor,
+        backend.store().changes_head().unwrap()
+    );
+    assert_eq!(b.engine().item(&moved.id), Some(moved.clone()));
+    assert_eq!(b.engine().preferences(&with_prefs[0].0), None);
+    assert_eq!(
+        b.engine().preferences(newcomer),
+        Some(with_prefs[1].1.clone())
+    );
+    assert_eq!(b.catch_up().unwrap().changes, 0);
+    // `a` applies its own changes again, harmlessly.
+    assert_eq!(a.catch_up().unwrap().applied, 0);
+    let want = lists(&a, &data, at);
+    assert_eq!(lists(&b, &data, at), want);
+    // Restored from the version published at open (before the changes), then tailed.
+    let c = backend.service(lenient(0.5));
+    assert_eq!(c.model_info().version, a.model_info().version);
+    assert_eq!(lists(&c, &data, at), want);
+}
+
+#[test]
+fn catalogue_and_preferences_are_tailed_on_sqlite() {
+    catalogue_and_preferences_are_tailed(Backend::sqlite());
+}
+
+#[test]
+fn catalogue_and_preferences_are_tailed_on_mariadb() {
+    catalogue_and_preferences_are_tailed(Backend::mariadb());
+}
+
+#[test]
+fn catalogue_and_preferences_are_tailed_on_dynamodb() {
+    catalogue_and_preferences_are_tailed(Backend::dynamodb());
+}
