@@ -20,12 +20,14 @@ mod engine;
 mod error;
 pub mod evaluation;
 pub mod experiments;
+mod exposure;
 pub mod feeds;
 mod ids;
 mod interaction;
 mod item;
 mod kinds;
 mod lanes;
+mod legacy_snapshot;
 pub mod limits;
 mod matrix;
 mod model;
@@ -44,14 +46,18 @@ pub mod synthetic;
 mod timeline;
 
 pub use config::{Config, Effect, FeatureWeights, KindSpec};
-pub use engine::{Engine, Stats};
+pub use engine::{impressions_to_interactions, Engine, Stats};
 pub use error::{Error, ErrorKind, Result, SnapshotProblem};
+pub use exposure::Impression;
 pub use ids::{validate_id, MAX_ID_LEN};
 pub use interaction::{
-    validate_timestamp, Interaction, CLICK, HIDE, MAX_TIMESTAMP, MIN_TIMESTAMP, SAVE, UNSAVE,
+    validate_timestamp, Interaction, CLICK, HIDE, IMPRESSION, MAX_TIMESTAMP, MIN_TIMESTAMP, SAVE,
+    UNSAVE,
 };
 pub use item::{Item, Preferences};
 pub use model::Applied;
 pub use model_snapshot::{SnapshotMeta, MODEL_KIND};
 pub use recommend::BlendWeights;
-pub use request::{Component, Contribution, Explanation, Recommendation, Request, Strategy};
+pub use request::{
+    Component, Contribution, Explanation, Recommendation, Request, Strategy, Touched,
+};

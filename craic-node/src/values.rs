@@ -209,6 +209,7 @@ impl TryFrom<RecommendOptions> for core::Request {
             exclude: o.exclude.unwrap_or_default(),
             explain: o.explain.unwrap_or(false),
             exclude_saved: o.exclude_saved,
+            exclude_touched: None,
         })
     }
 }

@@ -125,6 +125,7 @@ pub(crate) fn request(
         exclude,
         explain,
         exclude_saved,
+        exclude_touched: None,
     }
 }
 
