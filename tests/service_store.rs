@@ -302,3 +302,59 @@ fn a_database_that_goes_away_is_a_typed_error() {
         "{text}"
     );
 }
+
+/// `recommend_logging_impressions` records the list it returns through the normal record path:
+/// the store's log holds the impressions, the shown items get demoted, and a restart or a
+/// retrain (both rebuilt from the log) keeps the same exposure and the same lists.
+#[test]
+fn logged_impressions_reach_the_store_and_survive_a_restart_and_a_retrain() {
+    let db = TempDb::new();
+    let data = tiny();
+    let at = data.config.end();
+    let store = Arc::new(BlockingStore::open(&db.url()).unwrap());
+    seed(&store, &data, data.interactions.len());
+    let svc = Service::open(Arc::clone(&store), Config::default(), lenient(0.5)).unwrap();
+    let user = data.interactions[0].user_id.clone();
+    let req = |dt: i64| Request::new(5).now(at + dt);
+    let first = svc.recommend(&user, &req(0)).unwrap();
+    for dt in 0..4 {
+        svc.recommend_logging_impressions(&user, &req(dt)).unwrap();
+    }
+    let shown = svc.engine().exposure(&user, at + 4);
+    assert!(shown
+        .iter()
+        .any(|(item, n)| *item == first[0].item_id && *n > 3.9));
+    let now_list = svc.recommend(&user, &req(4)).unwrap();
+    assert_ne!(
+        now_list, first,
+        "the cached list was dropped and the shown items demoted"
+    );
+
+    let head = store.log_head().unwrap();
+    let page = store.read_log(Cursor::START, head.0 as usize + 10).unwrap();
+    let impressions: Vec<_> = page
+        .records
+        .iter()
+        .filter(|e| e.interaction.kind == "impression")
+        .collect();
+    assert_eq!(impressions.len(), 4 * first.len());
+    assert!(impressions.iter().all(|e| e.interaction.user_id == user));
+    drop(svc);
+
+    let again = Service::open(Arc::clone(&store), Config::default(), lenient(0.5)).unwrap();
+    assert_eq!(again.engine().exposure(&user, at + 4), shown);
+    assert_eq!(again.recommend(&user, &req(4)).unwrap(), now_list);
+    let outcome = again.retrain_blocking(None).unwrap();
+    assert!(outcome.accepted(), "{outcome:?}");
+    assert_eq!(again.engine().exposure(&user, at + 4), shown);
+    assert_eq!(again.recommend(&user, &req(4)).unwrap(), now_list);
+
+    // A bad rank is a typed error and records nothing.
+    let bad = [craic::Impression::new(&user, &first[0].item_id, at, -3)];
+    let err = again.record_impressions(&bad).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        craic::service::ServiceErrorKind::Core(craic::ErrorKind::OutOfRange)
+    );
+    assert_eq!(store.log_head().unwrap(), head);
+}

@@ -40,7 +40,7 @@ use std::fmt;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::interaction::{Interaction, CLICK, HIDE, SAVE};
+use crate::data::interaction::{Interaction, CLICK, HIDE, IMPRESSION, SAVE};
 
 /// The two halves of a time split.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -105,9 +105,11 @@ impl Default for Relevance {
 
 impl Relevance {
     /// Each test user's relevant items, sorted, by user id; users with none are left out.
+    /// Impressions (kind `impression`) are never engagement: they count neither way, whatever
+    /// the kinds listed.
     pub fn relevant_items(&self, test: &[Interaction]) -> BTreeMap<String, Vec<String>> {
         let mut per_user: HashMap<&str, (HashSet<&str>, HashSet<&str>)> = HashMap::new();
-        for i in test {
+        for i in test.iter().filter(|i| i.kind != IMPRESSION) {
             let positive = self.positive.contains(&i.kind);
             let negative = self.negative.contains(&i.kind);
             if positive || negative {

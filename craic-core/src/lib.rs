@@ -44,18 +44,20 @@ pub use ops::{alerts, cache, drift, monitoring, snapshot};
 /// version craic was built with.
 pub use sprs;
 
+pub use data::exposure::Impression;
 pub use data::ids::{validate_id, MAX_ID_LEN};
 pub use data::interaction::{
-    validate_timestamp, Interaction, CLICK, HIDE, MAX_TIMESTAMP, MIN_TIMESTAMP, SAVE, UNSAVE,
+    validate_timestamp, Interaction, CLICK, HIDE, IMPRESSION, MAX_TIMESTAMP, MIN_TIMESTAMP, SAVE,
+    UNSAVE,
 };
 pub use data::item::{Item, Preferences};
 pub use data::training::TrainingData;
 pub use model::config::{Config, Effect, FeatureWeights, KindSpec};
-pub use model::engine::{Engine, Stats};
+pub use model::engine::{impressions_to_interactions, Engine, Stats};
 pub use model::error::{Error, ErrorKind, Result, SnapshotProblem};
 pub use model::model_snapshot::{SnapshotMeta, MODEL_KIND};
 pub use model::state::Applied;
 pub use scoring::recommend::BlendWeights;
 pub use scoring::request::{
-    Component, Contribution, Explanation, Recommendation, Request, Strategy,
+    Component, Contribution, Explanation, Recommendation, Request, Strategy, Touched,
 };

@@ -1,10 +1,11 @@
-//! A golden snapshot file: `testdata/golden/model-v1.snap`, written once from a small,
-//! deterministic engine (the shared fixture plus a few users' stated preferences). The current
-//! code must decode it to the expected model and re-encode it byte for byte, so any change of
-//! the on-disk format (container, bincode layout, a field added, renamed or reordered) fails
-//! here and gets a deliberate new format version instead of silently breaking stored snapshots.
+//! Golden snapshot files, written once from a small, deterministic engine (the shared fixture
+//! plus a few users' stated preferences): `testdata/golden/model-v1.snap` (layout `MOD2`) and
+//! `model-v2.snap` (layout `MOD3`, with impressions). The current code must decode both to the
+//! expected model, and re-encode the current one byte for byte, so any change of the on-disk
+//! format (container, bincode layout, a field added, renamed or reordered) fails here and gets a
+//! deliberate new format version instead of silently breaking stored snapshots.
 //!
-//! To write the file (only when it does not exist yet, e.g. for a new format version):
+//! To write a missing file (only the current version's: e.g. for a new format version):
 //! `CRAIC_WRITE_GOLDEN=1 cargo test --workspace --test golden_snapshot`.
 
 mod common;
@@ -12,10 +13,10 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
-use craic_core::{Engine, Preferences, Request, SnapshotMeta, Strategy};
+use craic_core::{Engine, Impression, Preferences, Request, SnapshotMeta, Strategy};
 
-fn golden_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/golden/model-v1.snap")
+fn golden_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../testdata/golden/{name}"))
 }
 
 fn meta() -> SnapshotMeta {
@@ -57,15 +58,89 @@ fn users() -> Vec<String> {
 /// one encoded in two processes) gave different snapshot bytes.
 #[test]
 fn equal_engines_encode_to_equal_bytes() {
-    let a = golden_engine().to_snapshot(&meta()).unwrap();
-    let b = golden_engine().to_snapshot(&meta()).unwrap();
+    let a = golden_engine_v2().to_snapshot(&meta()).unwrap();
+    let b = golden_engine_v2().to_snapshot(&meta()).unwrap();
     assert!(a == b, "two equal engines gave different snapshot bytes");
+}
+
+/// The golden engine of the current layout: the v1 engine, then items shown to a few users
+/// (and one of them engaged with afterwards).
+fn golden_engine_v2() -> Engine {
+    let e = golden_engine();
+    let shown: Vec<Impression> = ["dan", "newbie", "pref-3"]
+        .iter()
+        .flat_map(|u| {
+            ["rave", "trad", "standup"]
+                .iter()
+                .enumerate()
+                .flat_map(move |(r, i)| {
+                    (0..3).map(move |x| Impression::new(*u, *i, T0 + 200 + x, r as i64))
+                })
+        })
+        .collect();
+    e.record_impressions(&shown).unwrap();
+    e.record(&[craic_core::Interaction::new(
+        "dan",
+        "trad",
+        "click",
+        T0 + 300,
+    )])
+    .unwrap();
+    e
+}
+
+/// Before impressions: the previous layout still loads and serves what it served.
+#[test]
+fn golden_snapshot_v1_still_decodes_to_the_expected_model() {
+    let golden = std::fs::read(golden_path("model-v1.snap")).unwrap();
+    let (loaded, m) = Engine::from_snapshot(&golden).unwrap();
+    assert_eq!(
+        m,
+        SnapshotMeta {
+            watermark: Some(T0 + 130),
+            interactions: 14,
+            ..meta()
+        }
+    );
+    assert_same(&loaded, &golden_engine());
+    // Saved again, it is written in the current layout and loads back the same.
+    let again = loaded.to_snapshot(&m).unwrap();
+    assert_eq!(&again[12..16], b"MOD3");
+    assert_same(&Engine::from_snapshot(&again).unwrap().0, &golden_engine());
+}
+
+fn assert_same(loaded: &Engine, expected: &Engine) {
+    assert_eq!(loaded.stats(), expected.stats());
+    assert_eq!(loaded.config(), expected.config());
+    for user in users() {
+        assert_eq!(
+            loaded.neighbours(&user),
+            expected.neighbours(&user),
+            "{user}"
+        );
+        assert_eq!(
+            loaded.preferences(&user),
+            expected.preferences(&user),
+            "{user}"
+        );
+        assert_eq!(loaded.exposure(&user, NOW), expected.exposure(&user, NOW));
+        for s in Strategy::ALL {
+            let r = Request::new(5).strategy(s).now(NOW).explain(true);
+            assert_eq!(
+                loaded.recommend(&user, &r).unwrap(),
+                expected.recommend(&user, &r).unwrap(),
+                "{user} {s:?}"
+            );
+        }
+    }
+    loaded.verify_neighbours(0.0).unwrap();
 }
 
 #[test]
 fn golden_snapshot_decodes_to_the_expected_model_and_re_encodes_byte_identically() {
-    let path = golden_path();
-    let expected = golden_engine();
+    let path = golden_path("model-v2.snap");
+    let expected = golden_engine_v2();
+    assert!(!expected.exposure("newbie", NOW).is_empty());
     if !path.exists() && std::env::var_os("CRAIC_WRITE_GOLDEN").is_some() {
         std::fs::write(&path, expected.to_snapshot(&meta()).unwrap()).unwrap();
     }
@@ -82,34 +157,12 @@ fn golden_snapshot_decodes_to_the_expected_model_and_re_encodes_byte_identically
     assert_eq!(
         m,
         SnapshotMeta {
-            watermark: Some(T0 + 130),
-            interactions: 14,
+            watermark: Some(T0 + 300),
+            interactions: 14 + 27 + 1,
             ..meta()
         }
     );
-    assert_eq!(loaded.stats(), expected.stats());
-    assert_eq!(loaded.config(), expected.config());
-    for user in users() {
-        assert_eq!(
-            loaded.neighbours(&user),
-            expected.neighbours(&user),
-            "{user}"
-        );
-        assert_eq!(
-            loaded.preferences(&user),
-            expected.preferences(&user),
-            "{user}"
-        );
-        for s in Strategy::ALL {
-            let r = Request::new(5).strategy(s).now(NOW).explain(true);
-            assert_eq!(
-                loaded.recommend(&user, &r).unwrap(),
-                expected.recommend(&user, &r).unwrap(),
-                "{user} {s:?}"
-            );
-        }
-    }
-    loaded.verify_neighbours(0.0).unwrap();
+    assert_same(&loaded, &expected);
 
     // ... and encodes the same model to the same bytes, whether decoded or built afresh.
     let meta = m;

@@ -32,6 +32,15 @@ pub(crate) fn request(env: &Env, obj: Option<Object>) -> napi::Result<core::Requ
     values::request(options).or_throw(env)
 }
 
+/// An item shown to a user and its decayed number of showings.
+#[napi(object)]
+pub struct Exposure {
+    /// The item.
+    pub item_id: String,
+    /// Showings since the user last interacted with it, decayed to the time asked for.
+    pub showings: f64,
+}
+
 /// The current time in unix seconds (the core has no clock).
 pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
@@ -231,6 +240,37 @@ impl Engine {
         Ok(spawn(move || {
             engine.record(&rows).map(Applied::from).map_err(Into::into)
         }))
+    }
+
+    /// Records impressions (items shown to users, `{ userId, itemId, timestamp, rank }`), off
+    /// the JS thread. Validated as a whole first: a negative or fractional rank throws
+    /// `InvalidInputError` (`CRAIC_OUT_OF_RANGE`), an unknown item `NotFoundError`; they feed
+    /// exposure-aware demotion and never count as engagement.
+    #[napi(catch_unwind, ts_return_type = "Promise<Applied>")]
+    pub fn record_impressions(
+        &self,
+        env: Env,
+        impressions: Vec<values::Impression>,
+    ) -> napi::Result<AsyncTask<Work<Applied>>> {
+        let rows = values::impressions(impressions).or_throw(&env)?;
+        let rows = core::impressions_to_interactions(&rows).or_throw(&env)?;
+        let engine = Arc::clone(&self.inner);
+        Ok(spawn(move || {
+            engine.record(&rows).map(Applied::from).map_err(Into::into)
+        }))
+    }
+
+    /// The items shown to a user since their last interaction with each, in catalogue order,
+    /// with the decayed number of showings at `now` (what demotion counts).
+    #[napi(catch_unwind)]
+    pub fn exposure(&self, env: Env, user_id: String, now: f64) -> napi::Result<Vec<Exposure>> {
+        let now = crate::convert::timestamp(now, "now").or_throw(&env)?;
+        Ok(self
+            .inner
+            .exposure(&user_id, now)
+            .into_iter()
+            .map(|(item_id, showings)| Exposure { item_id, showings })
+            .collect())
     }
 
     /// Applies one interaction, synchronously: `userId` did `kind` to `itemId` at `timestamp`.

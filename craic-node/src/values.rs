@@ -194,7 +194,45 @@ options! {
         pub explain: [Option<bool>],
         /// Override the configuration's `excludeSaved`.
         pub exclude_saved: [Option<bool>],
+        /// Never return items the user touched: `true` (any configured kind) or a list of kind
+        /// names (`"impression"` for the items shown since the user last interacted with them).
+        pub exclude_touched: [Option<Either<bool, Vec<String>>>],
     }
+}
+
+/// `excludeTouched` as the core's option.
+fn touched(v: Option<Either<bool, Vec<String>>>) -> Option<core::Touched> {
+    match v {
+        None | Some(Either::A(false)) => None,
+        Some(Either::A(true)) => Some(core::Touched::Any),
+        Some(Either::B(kinds)) => Some(core::Touched::Kinds(kinds)),
+    }
+}
+
+/// An item shown to a user (see `Engine.recordImpressions`).
+#[napi(object)]
+pub struct Impression {
+    /// Who was shown the item.
+    pub user_id: String,
+    /// What was shown (must be in the catalogue).
+    pub item_id: String,
+    /// When, unix seconds.
+    pub timestamp: f64,
+    /// Position in the list shown, 0 for the top (a whole number ≥ 0).
+    pub rank: f64,
+}
+
+/// Converts a batch of impressions; a bad row is reported with its index as `row`.
+pub(crate) fn impressions(rows: Vec<Impression>) -> Fallible<Vec<core::Impression>> {
+    rows.into_iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let t = convert::timestamp(i.timestamp, "timestamp").map_err(|e| e.in_row(n))?;
+            let rank =
+                convert::whole(i.rank, "rank", ErrorKind::OutOfRange).map_err(|e| e.in_row(n))?;
+            Ok(core::Impression::new(i.user_id, i.item_id, t, rank))
+        })
+        .collect()
 }
 
 impl TryFrom<RecommendOptions> for core::Request {
@@ -209,6 +247,7 @@ impl TryFrom<RecommendOptions> for core::Request {
             exclude: o.exclude.unwrap_or_default(),
             explain: o.explain.unwrap_or(false),
             exclude_saved: o.exclude_saved,
+            exclude_touched: touched(o.exclude_touched),
         })
     }
 }
@@ -393,6 +432,10 @@ options! {
         pub content_weights: [Option<HashMap<String, f64>>],
         /// Largest `k` a request may ask for.
         pub max_k: [Option<f64>],
+        /// Strength of exposure-aware demotion (0 = off; default 0.5).
+        pub exposure_demotion: [Option<f64>],
+        /// Half-life in seconds of one showing in the demotion count (default 3 days).
+        pub exposure_half_life_secs: [Option<f64>],
     }
 }
 
@@ -435,6 +478,10 @@ impl Config {
             popularity_prior: self.popularity_prior.unwrap_or(d.popularity_prior),
             artist_prior: self.artist_prior.unwrap_or(d.artist_prior),
             max_k: count_field(self.max_k, "maxK", d.max_k)?,
+            exposure_demotion: self.exposure_demotion.unwrap_or(d.exposure_demotion),
+            exposure_half_life_secs: self
+                .exposure_half_life_secs
+                .unwrap_or(d.exposure_half_life_secs),
             content_weights: weights,
             ..d
         };
@@ -472,6 +519,8 @@ impl From<core::Config> for Config {
                     .collect(),
             ),
             max_k: Some(c.max_k as f64),
+            exposure_demotion: Some(c.exposure_demotion),
+            exposure_half_life_secs: Some(c.exposure_half_life_secs),
         }
     }
 }

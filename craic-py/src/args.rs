@@ -136,3 +136,28 @@ pub(crate) fn translate(obj: &Bound<'_, PyAny>, e: PyErr) -> PyErr {
     }
     e
 }
+
+/// `exclude_touched=`: `True` (every configured kind), `False`/`None` (off) or a sequence of
+/// kind names (`"impression"` among them for the items shown).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct TouchedArg(pub Option<core::Touched>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for TouchedArg {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if obj.is_none() {
+            return Ok(TouchedArg(None));
+        }
+        if let Ok(b) = obj.cast::<pyo3::types::PyBool>() {
+            return Ok(TouchedArg(b.is_true().then_some(core::Touched::Any)));
+        }
+        if obj.is_instance_of::<pyo3::types::PyString>() {
+            return Err(PyTypeError::new_err(
+                "exclude_touched must be a bool or a sequence of kind names, not a str",
+            ));
+        }
+        let kinds: Vec<String> = obj.extract()?;
+        Ok(TouchedArg(Some(core::Touched::Kinds(kinds))))
+    }
+}

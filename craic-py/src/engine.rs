@@ -12,7 +12,7 @@ use numpy::{PyArray1, ToPyArray};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
-use crate::args::{ts, Timestamp};
+use crate::args::{ts, Count, Timestamp, TouchedArg};
 use crate::errors;
 use crate::types::{
     opt, KArg, PyApplied, PyBlendWeights, PyConfig, PyItem, PyPreferences, PyRecommendation,
@@ -106,6 +106,15 @@ pub(crate) fn recommendations(recs: Vec<core::Recommendation>) -> Vec<PyRecommen
     recs.into_iter().map(PyRecommendation::from).collect()
 }
 
+/// Impressions from `(user_id, item_id, timestamp, rank)` tuples.
+pub(crate) fn impressions_of(
+    rows: Vec<(String, String, Timestamp, Count<i64>)>,
+) -> Vec<core::Impression> {
+    rows.into_iter()
+        .map(|(u, i, t, r)| core::Impression::new(u, i, t.0, r.0))
+        .collect()
+}
+
 /// The core request of a `recommend`-style call's keyword arguments.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn request(
@@ -116,6 +125,7 @@ pub(crate) fn request(
     exclude: Vec<String>,
     explain: bool,
     exclude_saved: Option<bool>,
+    exclude_touched: TouchedArg,
 ) -> core::Request {
     core::Request {
         k: k.0,
@@ -125,6 +135,7 @@ pub(crate) fn request(
         exclude,
         explain,
         exclude_saved,
+        exclude_touched: exclude_touched.0,
     }
 }
 
@@ -238,6 +249,37 @@ impl PyEngine {
             .map_err(errors::to_py)
     }
 
+    /// Records impressions, items shown to users: `(user_id, item_id, timestamp, rank)`
+    /// tuples (rank 0 = top). Validated as a whole first (a negative rank raises
+    /// `InvalidInputError` with kind `out_of_range`, an unknown item `NotFoundError`); they
+    /// feed exposure-aware demotion and never count as engagement.
+    fn record_impressions(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] impressions: Vec<(
+            String,
+            String,
+            Timestamp,
+            Count<i64>,
+        )>,
+    ) -> PyResult<PyApplied> {
+        let rows = impressions_of(impressions);
+        py.detach(|| self.inner.record_impressions(&rows))
+            .map(PyApplied::from)
+            .map_err(errors::to_py)
+    }
+
+    /// The items shown to `user_id` since their last interaction with each, in catalogue
+    /// order, with the decayed number of showings at `now` (what demotion counts).
+    fn exposure(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] user_id: String,
+        now: Timestamp,
+    ) -> Vec<(String, f64)> {
+        py.detach(|| self.inner.exposure(&user_id, now.0))
+    }
+
     /// Applies one interaction: `user_id` did `kind` to `item_id` at `timestamp` (unix seconds).
     fn record_one(
         &self,
@@ -269,8 +311,9 @@ impl PyEngine {
     /// `explain=True` attaches the contributions; `exclude_saved` overrides the configuration.
     #[pyo3(
         signature = (user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
-            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None),
-        text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None)"
+            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
+            exclude_touched = TouchedArg::default()),
+        text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn recommend(
@@ -284,8 +327,18 @@ impl PyEngine {
         #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
         explain: bool,
         exclude_saved: Option<bool>,
+        exclude_touched: TouchedArg,
     ) -> PyResult<Vec<PyRecommendation>> {
-        let req = request(k, strategy, now, city, exclude, explain, exclude_saved);
+        let req = request(
+            k,
+            strategy,
+            now,
+            city,
+            exclude,
+            explain,
+            exclude_saved,
+            exclude_touched,
+        );
         py.detach(|| self.inner.recommend(&user_id, &req))
             .map(recommendations)
             .map_err(errors::to_py)
@@ -295,8 +348,9 @@ impl PyEngine {
     /// one list per user, in order.
     #[pyo3(
         signature = (user_ids, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
-            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None),
-        text_signature = "($self, user_ids, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None)"
+            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
+            exclude_touched = TouchedArg::default()),
+        text_signature = "($self, user_ids, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn recommend_many(
@@ -310,8 +364,18 @@ impl PyEngine {
         #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
         explain: bool,
         exclude_saved: Option<bool>,
+        exclude_touched: TouchedArg,
     ) -> PyResult<Vec<Vec<PyRecommendation>>> {
-        let req = request(k, strategy, now, city, exclude, explain, exclude_saved);
+        let req = request(
+            k,
+            strategy,
+            now,
+            city,
+            exclude,
+            explain,
+            exclude_saved,
+            exclude_touched,
+        );
         let users: Vec<&str> = user_ids.iter().map(String::as_str).collect();
         py.detach(|| self.inner.recommend_many(&users, &req))
             .map(|all| all.into_iter().map(recommendations).collect())

@@ -19,9 +19,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::alerts::{rules_of, PyAlert, PyDriftReport};
-use crate::args::{ts, Count, Timestamp};
+use crate::args::{ts, Count, Timestamp, TouchedArg};
 use crate::columns::InputError;
-use crate::engine::{config_of, items_of, recommendations, request};
+use crate::engine::{config_of, impressions_of, items_of, recommendations, request};
 use crate::errors;
 use crate::evaluation::PyMetrics;
 use crate::experiments::{PyAssignment, PyExperiment, PyReport};
@@ -485,11 +485,13 @@ impl PyService {
 
     /// Recommends up to `k` items for a user through the cache (lists are cached per user and
     /// options for `cache_ttl_secs`; events that started since are filtered out of a hit).
-    /// Arguments as `Engine.recommend`.
+    /// Arguments as `Engine.recommend`; `log_impressions=True` records the returned list as
+    /// impressions (rank = position, at `now` or the service's clock) through `record`.
     #[pyo3(
         signature = (user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
-            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None),
-        text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None)"
+            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
+            exclude_touched = TouchedArg::default(), log_impressions = false),
+        text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False, log_impressions=False)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn recommend(
@@ -503,10 +505,44 @@ impl PyService {
         #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
         explain: bool,
         exclude_saved: Option<bool>,
+        exclude_touched: TouchedArg,
+        log_impressions: bool,
     ) -> PyResult<Vec<PyRecommendation>> {
-        let req = request(k, strategy, now, city, exclude, explain, exclude_saved);
-        py.detach(|| self.inner.recommend(&user_id, &req))
-            .map(recommendations)
+        let req = request(
+            k,
+            strategy,
+            now,
+            city,
+            exclude,
+            explain,
+            exclude_saved,
+            exclude_touched,
+        );
+        py.detach(|| {
+            if log_impressions {
+                self.inner.recommend_logging_impressions(&user_id, &req)
+            } else {
+                self.inner.recommend(&user_id, &req)
+            }
+        })
+        .map(recommendations)
+        .map_err(errors::service_to_py)
+    }
+
+    /// Records impressions (`(user_id, item_id, timestamp, rank)` tuples) like `record`
+    /// records interactions; arguments as `Engine.record_impressions`.
+    fn record_impressions(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] impressions: Vec<(
+            String,
+            String,
+            Timestamp,
+            Count<i64>,
+        )>,
+    ) -> PyResult<()> {
+        let rows = impressions_of(impressions);
+        py.detach(|| self.inner.record_impressions(&rows))
             .map_err(errors::service_to_py)
     }
 
@@ -684,7 +720,16 @@ impl PyService {
         exclude_saved: Option<bool>,
         #[pyo3(from_py_with = crate::args::arg)] exposure_id: Option<String>,
     ) -> PyResult<PyExperimentRecommendations> {
-        let req = request(k, strategy, now, city, exclude, explain, exclude_saved);
+        let req = request(
+            k,
+            strategy,
+            now,
+            city,
+            exclude,
+            explain,
+            exclude_saved,
+            TouchedArg::default(),
+        );
         py.detach(|| {
             self.inner
                 .recommend_in_experiment_with_id(&key, &user_id, &req, exposure_id.as_deref())

@@ -62,6 +62,8 @@ impl PyConfig {
         artist_prior = DEFAULT.artist_prior,
         content_weights = None,
         max_k = Count(DEFAULT.max_k),
+        exposure_demotion = DEFAULT.exposure_demotion,
+        exposure_half_life_secs = DEFAULT.exposure_half_life_secs,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -80,6 +82,8 @@ impl PyConfig {
         artist_prior: f64,
         #[pyo3(from_py_with = crate::args::arg)] content_weights: Option<BTreeMap<String, f64>>,
         max_k: Count<usize>,
+        exposure_demotion: f64,
+        exposure_half_life_secs: f64,
     ) -> PyResult<Self> {
         let mut weights = DEFAULT.content_weights.clone();
         for (name, w) in content_weights.unwrap_or_default() {
@@ -100,6 +104,8 @@ impl PyConfig {
             hybrid_content_share,
             preference_weight,
             max_k: max_k.get(),
+            exposure_demotion,
+            exposure_half_life_secs,
             ..DEFAULT.clone()
         };
         for (name, weight) in kinds.unwrap_or_default() {
@@ -212,6 +218,18 @@ impl PyConfig {
         self.inner.max_k
     }
 
+    /// Strength of exposure-aware demotion (0 = off).
+    #[getter]
+    fn exposure_demotion(&self) -> f64 {
+        self.inner.exposure_demotion
+    }
+
+    /// Half-life in seconds of one showing in the demotion count.
+    #[getter]
+    fn exposure_half_life_secs(&self) -> f64 {
+        self.inner.exposure_half_life_secs
+    }
+
     fn __repr__(&self) -> String {
         let c = &self.inner;
         let kinds: Vec<String> = c
@@ -222,7 +240,8 @@ impl PyConfig {
         format!(
             "Config(kinds={{{}}}, half_life_secs={}, neighbours={}, shrinkage={:?}, min_overlap={}, \
              max_item_users={}, exclude_saved={}, hybrid_k0={:?}, hybrid_content_share={:?}, \
-             preference_weight={:?}, neighbour_buffer={}, popularity_prior={:?}, artist_prior={:?}, max_k={})",
+             preference_weight={:?}, neighbour_buffer={}, popularity_prior={:?}, artist_prior={:?}, max_k={}, \
+             exposure_demotion={:?}, exposure_half_life_secs={:?})",
             kinds.join(", "),
             opt(&c.half_life_secs),
             c.neighbours,
@@ -236,7 +255,9 @@ impl PyConfig {
             c.neighbour_buffer,
             c.popularity_prior,
             c.artist_prior,
-            c.max_k
+            c.max_k,
+            c.exposure_demotion,
+            c.exposure_half_life_secs
         )
     }
 }

@@ -180,7 +180,7 @@ fn check(
     let x = &r.interaction;
     let problem = match x.validate() {
         Err(e) => Some(e),
-        Ok(()) if !config.kinds.contains_key(&x.kind) => {
+        Ok(()) if !config.kinds.contains_key(&x.kind) && x.kind != craic_core::IMPRESSION => {
             Some(craic_core::Error::UnknownKind(x.kind.clone()))
         }
         Ok(()) if !has_item(&x.item_id) => Some(craic_core::Error::UnknownItem(x.item_id.clone())),

@@ -43,6 +43,9 @@ pub(crate) fn fingerprint(r: &Request) -> String {
     for e in &r.exclude {
         let _ = write!(s, "{e:?},");
     }
+    if let Some(t) = &r.exclude_touched {
+        let _ = write!(s, "|touched={t:?}");
+    }
     s
 }
 
@@ -141,6 +144,9 @@ mod tests {
                 exclude_saved: Some(false),
                 ..base.clone()
             },
+            base.clone().exclude_touched(craic_core::Touched::Any),
+            base.clone()
+                .exclude_touched(craic_core::Touched::Kinds(vec!["impression".into()])),
         ] {
             assert_ne!(fingerprint(&base), fingerprint(&other));
         }

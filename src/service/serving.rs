@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use craic_core::{Interaction, Item, Preferences, Recommendation, Request};
+use craic_core::{Impression, Interaction, Item, Preferences, Recommendation, Request};
 
 use super::cache::{fingerprint, CachedRec};
 use super::error::ServiceResult;
@@ -73,6 +73,42 @@ impl Service {
             monitor::observe_scores(&self.inner, &recs);
         }
         Ok(recs)
+    }
+
+    /// [`Service::recommend`], then records the returned list as impressions (rank = position,
+    /// at the request's `now`, else the service's clock) through [`Service::record`]: serving
+    /// model, training data (the store's log on a store), the user's cached lists dropped. What
+    /// the Python and Node bindings call with `log_impressions`.
+    ///
+    /// The store's log is idempotent per (user, item, kind, timestamp): showing the same item
+    /// to the same user twice in one second is one impression after a restart.
+    pub fn recommend_logging_impressions(
+        &self,
+        user: &str,
+        request: &Request,
+    ) -> ServiceResult<Vec<Recommendation>> {
+        let recs = self.recommend(user, request)?;
+        let at = request.now.unwrap_or_else(|| self.inner.now());
+        let shown: Vec<Impression> = recs
+            .iter()
+            .enumerate()
+            .map(|(rank, r)| Impression::new(user, &r.item_id, at, rank as i64))
+            .collect();
+        self.record_impressions(&shown)?;
+        Ok(recs)
+    }
+
+    /// Records impressions ([`Impression`]) like [`Service::record`] records interactions (they
+    /// become interactions of kind `impression`); a negative rank is an `out_of_range` error
+    /// and nothing is recorded.
+    pub fn record_impressions(&self, impressions: &[Impression]) -> ServiceResult<()> {
+        match craic_core::impressions_to_interactions(impressions) {
+            Ok(rows) => self.record(&rows),
+            Err(e) => {
+                self.inner.metrics.error("record", e.kind().as_str());
+                Err(e.into())
+            }
+        }
     }
 
     /// Records interactions: validated as a whole batch against the serving model, appended

@@ -18,6 +18,9 @@ pub const CLICK: &str = "click";
 pub const HIDE: &str = "hide";
 /// Built-in kind: undoes the user's earlier saves of the item.
 pub const UNSAVE: &str = "unsave";
+/// Built-in kind, always known and never configured: the item was shown to the user (see
+/// [`crate::Impression`]). Never engagement; it feeds exposure-aware demotion only.
+pub const IMPRESSION: &str = "impression";
 
 /// Checks that `ts` lies in [`MIN_TIMESTAMP`]`..=`[`MAX_TIMESTAMP`].
 pub fn validate_timestamp(ts: i64) -> Result<()> {
@@ -45,7 +48,7 @@ pub struct Interaction {
     pub user_id: String,
     /// What they acted on. Must be in the catalogue.
     pub item_id: String,
-    /// `save`, `click`, `hide`, `unsave`, or a kind added to the [`crate::Config`].
+    /// `save`, `click`, `hide`, `unsave`, `impression`, or a kind added to the [`crate::Config`].
     pub kind: String,
     /// When, in unix seconds.
     pub timestamp: i64,

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod decay;
+pub mod exposure;
 pub mod ids;
 pub mod interaction;
 pub mod item;

@@ -12,6 +12,7 @@ use std::borrow::Borrow;
 
 use rayon::prelude::*;
 
+use crate::data::exposure::IMPRESSION_KIND;
 use crate::data::ids::Probe;
 use crate::data::interaction::Interaction;
 use crate::data::kinds::KindEffect;
@@ -107,7 +108,8 @@ impl Model {
                     ))
                     .in_row(rows.len()));
                 }
-                if !sequential && decay.prepare(x.timestamp).is_some() {
+                // Impressions never reach the matrix, so they never move its decay epoch.
+                if !sequential && kind != IMPRESSION_KIND && decay.prepare(x.timestamp).is_some() {
                     sequential = true;
                 }
                 let user = self.users.intern_probed(&x.user_id, probe);
@@ -116,13 +118,38 @@ impl Model {
             }
         }
         drop(chunk);
+        self.exposure.fit(self.matrix.rows.len());
         if sequential {
             return Ok(self.bulk_sequential(&rows));
         }
         self.matrix.decay = decay;
         self.watermark = rows.t.iter().copied().max();
         self.events = rows.len() as u64;
-        Ok(self.bulk_fresh(rows))
+        let n = rows.len();
+        let rows = self.split_impressions(rows);
+        let mut applied = self.bulk_fresh(rows);
+        applied.interactions = n;
+        Ok(applied)
+    }
+
+    /// Replays every row, in arrival order, into the exposure (impressions add to it, any other
+    /// row ends its cell's) and returns the rows without the impressions. A no-op without
+    /// impressions.
+    fn split_impressions(&mut self, rows: Rows) -> Rows {
+        if !rows.kind.contains(&IMPRESSION_KIND) {
+            return rows;
+        }
+        let mut kept = Rows::with_capacity(rows.len());
+        for n in 0..rows.len() {
+            let (u, i, k, t) = rows.get(n);
+            if k == IMPRESSION_KIND {
+                self.exposure.show(u, i, t);
+            } else {
+                self.exposure.engage(u, i);
+                kept.push(u, i, k, t);
+            }
+        }
+        kept
     }
 
     /// The fast path into an empty model whose decay epoch stays put over `rows`.
@@ -283,12 +310,27 @@ mod tests {
     use crate::model::config::Config;
     use crate::synthetic::{Dataset, SyntheticConfig};
 
-    /// The tiny synthetic log with some unsaves (retractions) mixed in.
+    /// The tiny synthetic log with some unsaves (retractions) and impressions mixed in.
     fn log() -> (Vec<crate::data::item::Item>, Vec<Interaction>) {
         let data = Dataset::generate(&SyntheticConfig::tiny());
         let mut log = Vec::new();
         for (n, x) in data.interactions.iter().enumerate() {
             log.push(x.clone());
+            if n % 3 == 0 {
+                for dt in 0..2 {
+                    log.insert(
+                        log.len() - 1,
+                        Interaction::new(&x.user_id, &x.item_id, "impression", x.timestamp - dt),
+                    );
+                }
+                let other = &data.items[n % data.items.len()].id;
+                log.push(Interaction::new(
+                    &x.user_id,
+                    other,
+                    "impression",
+                    x.timestamp,
+                ));
+            }
             if n % 7 == 0 {
                 log.push(Interaction::new(
                     &x.user_id,
@@ -322,6 +364,8 @@ mod tests {
         );
         assert_eq!(bulk.by_start, inc.by_start);
         assert_eq!((bulk.watermark, bulk.events), (inc.watermark, inc.events));
+        assert_eq!(bulk.exposure, inc.exposure, "exposure bit for bit");
+        assert!(bulk.exposure.users.iter().any(|l| !l.is_empty()));
         assert!(bulk.rows_by_start_consistent());
     }
 
@@ -349,6 +393,7 @@ mod tests {
         // Sixty days are about 260 half-lives: the epoch moves a few times mid-stream.
         let config = Config {
             half_life_secs: Some(20_000.0),
+            exposure_half_life_secs: 10_000.0,
             ..Config::default()
         };
         let mut bulk = Model::new(config.clone()).unwrap();

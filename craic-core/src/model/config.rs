@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::interaction::{CLICK, HIDE, SAVE, UNSAVE};
+use crate::data::interaction::{CLICK, HIDE, IMPRESSION, SAVE, UNSAVE};
 use crate::limits::{MAX_K, MAX_KINDS, MAX_NEIGHBOURS, MAX_NEIGHBOUR_BUFFER};
 use crate::model::error::{Error, Result};
 
@@ -161,6 +161,14 @@ pub struct Config {
     pub max_k: usize,
     /// Weight of each kind of metadata in content scoring.
     pub content_weights: FeatureWeights,
+    /// Strength of exposure-aware demotion, finite and ≥ 0 (0 = off): an item shown to a user
+    /// `n` times (decayed, see `exposure_half_life_secs`) since their last interaction with it
+    /// scores `1 / (1 + strength · max(0, n − 1))` of its score for that user. Acts only on
+    /// recorded impressions (kind `impression`), so rankings without them are unchanged.
+    pub exposure_demotion: f64,
+    /// Memory of exposure: the half-life, in seconds, of one showing's weight in the demotion
+    /// count (finite, > 0). A demoted item recovers as its showings age.
+    pub exposure_half_life_secs: f64,
 }
 
 impl Default for Config {
@@ -210,6 +218,8 @@ impl Default for Config {
             preference_weight: 1.0,
             max_k: 1_000,
             content_weights: FeatureWeights::default(),
+            exposure_demotion: 0.5,
+            exposure_half_life_secs: 3.0 * 86_400.0,
         }
     }
 }
@@ -220,6 +230,7 @@ impl Config {
         let name = name.into();
         crate::data::ids::validate_id(&name)?;
         check_weight(&name, weight)?;
+        reserved(&name)?;
         self.kinds.insert(
             name,
             KindSpec {
@@ -253,6 +264,7 @@ impl Config {
             )));
         }
         for (name, spec) in &self.kinds {
+            reserved(name)?;
             check_weight(name, spec.weight)?;
             if let Effect::Retract(target) = &spec.effect {
                 match self.kinds.get(target) {
@@ -291,8 +303,13 @@ impl Config {
             ("content_weights.venue", self.content_weights.venue),
             ("content_weights.city", self.content_weights.city),
             ("content_weights.tag", self.content_weights.tag),
+            ("exposure_demotion", self.exposure_demotion),
         ] {
             check_weight(what, v)?;
+        }
+        let memory = self.exposure_half_life_secs;
+        if !(memory.is_finite() && memory > 0.0) {
+            return Err(Error::weight("exposure_half_life_secs", memory));
         }
         if !(0.0..=1.0).contains(&self.hybrid_content_share) {
             return Err(Error::weight(
@@ -310,6 +327,17 @@ impl Config {
                 "max_k must be in 1..={MAX_K}"
             )));
         }
+        Ok(())
+    }
+}
+
+/// `impression` is built in (see [`crate::Impression`]): no configured kind may take its name.
+fn reserved(name: &str) -> Result<()> {
+    if name == IMPRESSION {
+        Err(Error::InvalidConfig(format!(
+            "{IMPRESSION:?} is a built-in kind and cannot be configured"
+        )))
+    } else {
         Ok(())
     }
 }
@@ -345,6 +373,16 @@ mod tests {
             ..Config::default()
         };
         assert_eq!(c.validate().unwrap_err().kind(), ErrorKind::InvalidWeight);
+        for (demotion, memory) in [(f64::NAN, 1.0), (-0.5, 1.0), (0.5, 0.0), (0.5, f64::NAN)] {
+            let c = Config {
+                exposure_demotion: demotion,
+                exposure_half_life_secs: memory,
+                ..Config::default()
+            };
+            assert_eq!(c.validate().unwrap_err().kind(), ErrorKind::InvalidWeight);
+        }
+        let e = Config::default().with_kind("impression", 1.0).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::data::exposure::Impression;
 use crate::data::interaction::Interaction;
 use crate::data::item::{Item, Preferences};
 use crate::limits::{at_most, MAX_BATCH, MAX_RECOMMEND_MANY_RESULTS};
@@ -245,6 +246,32 @@ impl Engine {
         Ok(())
     }
 
+    /// Records impressions (items shown to users; see [`Impression`]) like [`Engine::record`]
+    /// records their interactions: the whole batch is validated first (a negative rank is
+    /// [`Error::OutOfRange`], an unknown item `UnknownItem`, with [`Error::row`] set) and
+    /// rejected whole, nothing half-applied.
+    pub fn record_impressions(&self, impressions: &[Impression]) -> Result<Applied> {
+        at_most("rows in one record call", impressions.len(), MAX_BATCH)?;
+        self.record(&impressions_to_interactions(impressions)?)
+    }
+
+    /// The items shown to a user since their last interaction with each, in catalogue order,
+    /// with the decayed number of showings at `now` (what exposure-aware demotion counts).
+    pub fn exposure(&self, user_id: &str, now: i64) -> Vec<(String, f64)> {
+        let m = self.read();
+        let Some(u) = m.users.get(user_id) else {
+            return Vec::new();
+        };
+        m.exposure
+            .seen(u)
+            .iter()
+            .map(|s| {
+                let id = m.catalog.ids.name(s.item).to_owned();
+                (id, m.exposure.count_at(s.sum, now))
+            })
+            .collect()
+    }
+
     /// Recomputes every neighbour list from the current matrix (never needed for correctness;
     /// useful after changing nothing but wanting to verify, or after bulk imports). Does
     /// nothing on a poisoned engine (see [`Engine::is_poisoned`]): a rebuild cannot take back
@@ -377,6 +404,16 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// The interactions recording `impressions` (kind `impression`), each checked; the first bad
+/// one is an error with its row.
+pub fn impressions_to_interactions(impressions: &[Impression]) -> Result<Vec<Interaction>> {
+    impressions
+        .iter()
+        .enumerate()
+        .map(|(n, x)| x.to_interaction().map_err(|e| e.in_row(n)))
+        .collect()
 }
 
 impl Engine {

@@ -5,6 +5,7 @@ pub mod bulk;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod legacy_snapshot;
 pub mod limits;
 pub mod model_snapshot;
 pub mod state;

@@ -1,9 +1,12 @@
 //! Versioned model snapshots: an [`Engine`]'s whole state plus metadata, in the checksummed
-//! container of [`crate::snapshot`] (kind tag `MOD2`).
+//! container of [`crate::snapshot`] (kind tag `MOD3`).
 //!
-//! The kind tag names the payload's layout: `MOD2` added `Config::artist_prior`. A snapshot of
-//! the earlier layout (`MODL`) is refused as [`SnapshotProblem::Foreign`] rather than misread
-//! (bincode is not self-describing); rebuild and save again.
+//! The kind tag names the payload's layout: `MOD2` added `Config::artist_prior`; `MOD3` added
+//! the exposure (impressions) and `Config::exposure_demotion` / `exposure_half_life_secs`.
+//! `MOD2` snapshots still load (with no impressions and the default exposure settings) and are
+//! written back as `MOD3`. A snapshot of the earliest layout (`MODL`) is refused as
+//! [`SnapshotProblem::Foreign`] rather than misread (bincode is not self-describing); rebuild and
+//! save again.
 //!
 //! A snapshot holds the catalogue, the id maps, the interaction matrix (with its per-kind parts),
 //! the neighbour lists, popularity, preferences, the configuration and the decay epoch, so a
@@ -22,7 +25,7 @@ use crate::model::state::Model;
 use crate::snapshot;
 
 /// Kind tag of model snapshots in the container header.
-pub const MODEL_KIND: [u8; 4] = *b"MOD2";
+pub const MODEL_KIND: [u8; 4] = *b"MOD3";
 
 /// Describes a snapshot: which model version it is and what it contains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -46,10 +49,13 @@ struct Out<'a> {
 }
 
 #[derive(Deserialize)]
-struct In {
-    meta: SnapshotMeta,
-    model: Model,
+pub(crate) struct In {
+    pub meta: SnapshotMeta,
+    pub model: Model,
 }
+
+/// Kind tag of the previous layout, still read.
+const MOD2: [u8; 4] = *b"MOD2";
 
 fn corrupt(detail: impl Into<String>) -> Error {
     Error::Snapshot {
@@ -76,7 +82,10 @@ impl Engine {
     /// Loads an engine from [`Engine::to_snapshot`] bytes. Truncated, corrupted, foreign or
     /// newer-format input is an `InvalidSnapshot` error (never a panic, never half a model).
     pub fn from_snapshot(bytes: &[u8]) -> Result<(Engine, SnapshotMeta)> {
-        let In { meta, mut model } = snapshot::decode_kind(MODEL_KIND, bytes)?;
+        let In { meta, mut model } = match snapshot::header(bytes)?.kind {
+            MOD2 => crate::model::legacy_snapshot::decode_mod2(bytes)?,
+            _ => snapshot::decode_kind(MODEL_KIND, bytes)?,
+        };
         model.check().map_err(corrupt)?;
         model.restore();
         Ok((Engine::from_model(model), meta))
@@ -148,6 +157,7 @@ impl Model {
             }
         }
         self.prefs.validate(users)?;
+        self.exposure.check(users, items)?;
         Ok(())
     }
 }

@@ -3,8 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::catalog::Catalog;
+use crate::data::exposure::{Exposure, IMPRESSION_KIND};
 use crate::data::ids::{validate_id, Interner};
-use crate::data::interaction::Interaction;
+use crate::data::interaction::{Interaction, IMPRESSION};
 use crate::data::item::{Item, Preferences};
 use crate::data::kinds::KindTable;
 use crate::data::matrix::Matrix;
@@ -51,6 +52,8 @@ pub(crate) struct Model {
     pub watermark: Option<i64>,
     /// Interactions applied since creation.
     pub events: u64,
+    /// Decayed impressions since the last engagement, per user and item.
+    pub exposure: Exposure,
     #[serde(skip)]
     pub content: ContentIndex,
     #[serde(skip)]
@@ -75,6 +78,7 @@ impl Model {
         Ok(Model {
             kinds: KindTable::new(&config),
             matrix: Matrix::new(config.half_life_secs),
+            exposure: Exposure::new(config.exposure_half_life_secs),
             config,
             users: Interner::default(),
             catalog: Catalog::default(),
@@ -201,6 +205,7 @@ impl Model {
         let u = self.users.intern(user);
         self.matrix.ensure_user(u);
         self.neighbours.fit(self.matrix.rows.len());
+        self.exposure.fit(self.matrix.rows.len());
         u
     }
 
@@ -208,10 +213,11 @@ impl Model {
 
     pub(crate) fn resolve<'a>(&self, x: &'a Interaction) -> Result<Resolved<'a>> {
         x.validate()?;
-        let kind = self
-            .kinds
-            .id(&x.kind)
-            .ok_or_else(|| Error::UnknownKind(x.kind.clone()))?;
+        let kind = match self.kinds.id(&x.kind) {
+            Some(k) => k,
+            None if x.kind == IMPRESSION => IMPRESSION_KIND,
+            None => return Err(Error::UnknownKind(x.kind.clone())),
+        };
         let item = self
             .catalog
             .ids
@@ -311,8 +317,9 @@ impl Model {
     }
 
     /// Adds every interaction, as (user, item, kind, timestamp) with the user interned, to its
-    /// cell's parts in arrival order (rescaling popularity on a decay rebase). Returns the
-    /// touched (user, item) cells, sorted and distinct, and whether the decay epoch moved.
+    /// cell's parts in arrival order (rescaling popularity on a decay rebase); impressions go to
+    /// the exposure instead, and any other row ends its cell's exposure. Returns the touched
+    /// (user, item) cells, sorted and distinct, and whether the decay epoch moved.
     pub(crate) fn add_parts(
         &mut self,
         rows: impl IntoIterator<Item = (u32, u32, u8, i64)>,
@@ -321,14 +328,19 @@ impl Model {
         let mut touched: Vec<(u32, u32)> = Vec::with_capacity(rows.size_hint().0);
         let mut rebased = false;
         for (u, i, k, t) in rows {
+            self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
+            self.events += 1;
+            if k == IMPRESSION_KIND {
+                self.exposure.show(u, i, t);
+                continue;
+            }
+            self.exposure.engage(u, i);
             if let Some(rb) = self.matrix.add_part(&self.kinds, u, i, k, t) {
                 self.popularity.rescale(rb.factor);
                 self.by_start.rescale(rb.factor);
                 rebased = true;
             }
             touched.push((u, i));
-            self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
-            self.events += 1;
         }
         touched.sort_unstable();
         touched.dedup();

@@ -249,6 +249,8 @@ struct Eligibility {
     city: Option<u32>,
     /// Sorted item indices never to return (hidden, saved, caller exclusions).
     excluded: Vec<u32>,
+    /// Sorted (item, factor < 1) of the items exposure demotes for this user.
+    demote: Vec<(u32, f64)>,
 }
 
 fn system_now() -> i64 {
@@ -421,12 +423,17 @@ impl Model {
             self.matrix.excluded_items(&self.kinds, u, exclude_saved)
         });
         excluded.extend(req.exclude.iter().filter_map(|id| self.catalog.ids.get(id)));
+        if let Some(touched) = &req.exclude_touched {
+            self.touched_items(u, touched, &mut excluded)?;
+        }
         excluded.sort_unstable();
         excluded.dedup();
+        let demote = self.demotions(u, &excluded, exclude_saved, now);
         let e = Eligibility {
             now,
             city,
             excluded,
+            demote,
         };
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
@@ -491,6 +498,8 @@ impl Model {
         for &p in &blocked {
             s.block(p);
         }
+        // Demoted items are scored one by one with the collaborative candidates, not in the scan.
+        crate::data::exposure::offer(&e.demote, pos, n_up, s);
         #[cfg(test)]
         crate::scoring::scratch::hooks::maybe_panic();
         let max_cf = s
@@ -527,16 +536,17 @@ impl Model {
                 }
             },
         };
-        // The three weighted components of item `i`.
+        // The three weighted components of item `i` (demoted if exposure says so).
         let score = |i: u32, s: &Scratch| -> [f64; 3] {
             let p = pos[i as usize] as usize;
             let pop = self.popularity.local(i, &local);
             let artist = self.artist_prior.value(i);
-            if p < n_up {
+            let parts = if p < n_up {
                 blend.parts(s.cf[p], s.content[p], pop, artist)
             } else {
                 blend.parts(0.0, 0.0, pop, artist)
-            }
+            };
+            crate::data::exposure::demoted(&e.demote, i, parts)
         };
         let in_city = |i: u32| e.city.is_none_or(|c| self.catalog.city_of[i as usize] == c);
 
@@ -544,7 +554,8 @@ impl Model {
         // component counts: then its own candidates do.
         let mut top = TopK::new(k);
         if w.content == 0.0 && w.collaborative == 0.0 {
-            for i in self.popular(e, &cities, (3 * k).max(30), &[]) {
+            let want = (3 * k).max(30) + e.demote.len();
+            for i in self.popular(e, &cities, want, &[]) {
                 top.push_positive(i, score(i, s).iter().sum());
             }
         } else {
@@ -580,7 +591,9 @@ impl Model {
         // Fill up from popularity so that k items come back whenever k are eligible.
         if scored.len() < k {
             let taken: Vec<u32> = scored.iter().map(|x| x.0).collect();
-            let fill = self.popular(e, &cities, k - scored.len(), &taken);
+            let want = k - scored.len();
+            let mut fill = self.popular(e, &cities, want + e.demote.len(), &taken);
+            crate::data::exposure::order_fill(&e.demote, &mut fill, want);
             scored.extend(
                 fill.into_iter()
                     .map(|i| (i, score(i, s).iter().sum::<f64>())),

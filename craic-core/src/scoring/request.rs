@@ -76,6 +76,24 @@ pub struct Request {
     pub explain: bool,
     /// Override `Config::exclude_saved` for this call.
     pub exclude_saved: Option<bool>,
+    // ---- impressions (issue 16, part A) ----
+    /// Never return items the user has touched: with any configured kind, or with one of a
+    /// chosen set of kinds (`impression` among them selects every item shown to the user since
+    /// they last interacted with it). Applied inside the scan, like the hidden items.
+    #[serde(default)]
+    pub exclude_touched: Option<Touched>,
+}
+
+/// Which of a user's items [`Request::exclude_touched`] leaves out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Touched {
+    /// Every item with an interaction of a configured kind still in effect (an `unsave`
+    /// takes a save back; impressions are not interactions).
+    Any,
+    /// Items with an interaction of one of these kinds (`impression` included: items shown
+    /// since the user's last interaction with them). An unknown kind is an `UnknownKind` error.
+    Kinds(Vec<String>),
 }
 
 impl Request {
@@ -89,6 +107,7 @@ impl Request {
             exclude: Vec::new(),
             explain: false,
             exclude_saved: None,
+            exclude_touched: None,
         }
     }
 
@@ -119,6 +138,12 @@ impl Request {
     /// Asks for explanations.
     pub fn explain(mut self, explain: bool) -> Self {
         self.explain = explain;
+        self
+    }
+
+    /// Excludes the items the user has touched (see [`Request::exclude_touched`]).
+    pub fn exclude_touched(mut self, touched: Touched) -> Self {
+        self.exclude_touched = Some(touched);
         self
     }
 }

@@ -170,19 +170,50 @@ impl Service {
         spawn(move || service.save_snapshot(&path).map_err(Into::into))
     }
 
-    /// Recommends for a user through the cache (same options as `Engine.recommend`).
+    /// Recommends for a user through the cache (same options as `Engine.recommend`);
+    /// `logImpressions: true` records the returned list as impressions (rank = position, at
+    /// `now` or the service's clock) through `record`.
     #[napi(catch_unwind)]
     pub fn recommend(
         &self,
         env: Env,
         user_id: String,
-        #[napi(ts_arg_type = "RecommendOptions")] options: Option<Object>,
+        #[napi(ts_arg_type = "RecommendOptions & { logImpressions?: boolean }")] options: Option<
+            Object,
+        >,
     ) -> napi::Result<Vec<Recommendation>> {
-        let req = engine::request(&env, options)?;
-        self.inner
-            .recommend(&user_id, &req)
-            .map(values::recommendations)
-            .or_throw(&env)
+        let (req, log) = match options {
+            None => (engine::request(&env, None)?, false),
+            Some(o) => {
+                let mut fields = <values::RecommendOptions as convert::Fields>::FIELDS.to_vec();
+                fields.push("log_impressions");
+                convert::known_keys(&env, &o, "recommend options", &fields)?;
+                let log: Option<bool> = o.get_named_property("logImpressions")?;
+                let options: values::RecommendOptions = convert::from_object(&env, &o)?;
+                let req = values::request(Some(options)).or_throw(&env)?;
+                (req, log.unwrap_or(false))
+            }
+        };
+        let out = if log {
+            self.inner.recommend_logging_impressions(&user_id, &req)
+        } else {
+            self.inner.recommend(&user_id, &req)
+        };
+        out.map(values::recommendations).or_throw(&env)
+    }
+
+    /// Records impressions (as `Engine.recordImpressions`), off the JS thread, through `record`.
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    pub fn record_impressions(
+        &self,
+        env: Env,
+        impressions: Vec<values::Impression>,
+    ) -> napi::Result<AsyncTask<Work<()>>> {
+        let rows = values::impressions(impressions).or_throw(&env)?;
+        let service = self.inner.clone();
+        Ok(spawn(move || {
+            service.record_impressions(&rows).map_err(Into::into)
+        }))
     }
 
     /// Records interactions, off the JS thread: applied to the serving model, kept for the next
