@@ -675,8 +675,9 @@ export interface Estimate {
 /**
  * Evaluates an engine on test interactions, off the JS thread: every test user with a relevant
  * item is asked for `k` recommendations (in parallel) and precision@k, recall@k, NDCG@k and
- * hit-rate@k are averaged; coverage is the share of live items recommended to anyone. Train the
- * engine on the split's train part only.
+ * hit-rate@k are averaged; coverage is the share of live items recommended to anyone, `gini`
+ * the Gini index of exposure across them, `intraListDiversity` and `novelty` what the lists
+ * hold (docs/evaluation.md). Train the engine on the split's train part only.
  */
 export declare function evaluate(engine: Engine, testInteractions: Array<Interaction>, options?: EvaluateOptions): Promise<Metrics>
 
@@ -692,6 +693,12 @@ export interface EvaluateOptions {
   positive?: Array<string>
   /** r#" Kinds that make it irrelevant (default `["hide"]`)."# */
   negative?: Array<string>
+  /** r" Re-ranking as in `recommend`: the score–variety trade-off in [0, 1]. */
+  diversity?: number
+  /** r" Re-ranking as in `recommend`: at most this many items of one artist. */
+  maxPerArtist?: number
+  /** r" Re-ranking as in `recommend`: at most this many items at one venue. */
+  maxPerVenue?: number
 }
 
 /** Counts of an experiment: per variant, and what could not be attributed. */
@@ -1042,6 +1049,12 @@ export interface Metrics {
   hitRate: number
   /** Share of the live catalogue recommended to anyone. */
   coverage: number
+  /** Mean pairwise `1 − Jaccard` distance of genres and artists within a list. */
+  intraListDiversity: number
+  /** Mean self-information of the recommended items, in bits. */
+  novelty: number
+  /** Gini index of exposure across the live catalogue's items. */
+  gini: number
 }
 
 /** Describes the serving model. */
@@ -1170,6 +1183,15 @@ export interface RecommendOptions {
   explain?: boolean
   /** r" Override the configuration's `excludeSaved`. */
   excludeSaved?: boolean
+  /**
+   * r" Score–variety trade-off in [0, 1] (maximal marginal relevance on genres and
+   * r" artists; default 0 = the plain ranking).
+   */
+  diversity?: number
+  /** r" At most this many items of one artist in the list (≥ 1). */
+  maxPerArtist?: number
+  /** r" At most this many items at one venue in the list (≥ 1). */
+  maxPerVenue?: number
 }
 
 /**

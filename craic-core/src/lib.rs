@@ -35,6 +35,7 @@ mod popularity;
 mod pref_store;
 mod recommend;
 mod request;
+mod rerank;
 pub mod rng;
 mod scratch;
 mod similarity;

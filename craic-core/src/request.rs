@@ -76,6 +76,17 @@ pub struct Request {
     pub explain: bool,
     /// Override `Config::exclude_saved` for this call.
     pub exclude_saved: Option<bool>,
+    // Re-ranking for variety (see `docs/how-it-works.md#diversity`).
+    /// Trade-off between score and variety in `[0, 1]` (maximal marginal relevance on genres
+    /// and artists): 0 (the default) is the plain ranking, 1 picks by variety alone.
+    #[serde(default)]
+    pub diversity: f64,
+    /// At most this many items of one artist in the list (≥ 1; `None` = no cap).
+    #[serde(default)]
+    pub max_per_artist: Option<usize>,
+    /// At most this many items at one venue in the list (≥ 1; `None` = no cap).
+    #[serde(default)]
+    pub max_per_venue: Option<usize>,
 }
 
 impl Request {
@@ -89,6 +100,9 @@ impl Request {
             exclude: Vec::new(),
             explain: false,
             exclude_saved: None,
+            diversity: 0.0,
+            max_per_artist: None,
+            max_per_venue: None,
         }
     }
 
@@ -119,6 +133,24 @@ impl Request {
     /// Asks for explanations.
     pub fn explain(mut self, explain: bool) -> Self {
         self.explain = explain;
+        self
+    }
+
+    /// Sets the diversity trade-off (0 = plain ranking, 1 = variety only).
+    pub fn diversity(mut self, diversity: f64) -> Self {
+        self.diversity = diversity;
+        self
+    }
+
+    /// Caps the items of one artist in the list.
+    pub fn max_per_artist(mut self, cap: usize) -> Self {
+        self.max_per_artist = Some(cap);
+        self
+    }
+
+    /// Caps the items at one venue in the list.
+    pub fn max_per_venue(mut self, cap: usize) -> Self {
+        self.max_per_venue = Some(cap);
         self
     }
 }

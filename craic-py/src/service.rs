@@ -600,8 +600,9 @@ impl PyService {
     /// Arguments as `Engine.recommend`.
     #[pyo3(
         signature = (user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
-            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None),
-        text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None)"
+            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
+            diversity = 0.0, max_per_artist = None, max_per_venue = None),
+        text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, diversity=0.0, max_per_artist=None, max_per_venue=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn recommend(
@@ -615,8 +616,21 @@ impl PyService {
         #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
         explain: bool,
         exclude_saved: Option<bool>,
+        diversity: f64,
+        #[pyo3(from_py_with = crate::args::arg)] max_per_artist: Option<i64>,
+        #[pyo3(from_py_with = crate::args::arg)] max_per_venue: Option<i64>,
     ) -> PyResult<Vec<PyRecommendation>> {
-        let req = request(k, strategy, now, city, exclude, explain, exclude_saved);
+        let rerank = (diversity, max_per_artist, max_per_venue);
+        let req = request(
+            k,
+            strategy,
+            now,
+            city,
+            exclude,
+            explain,
+            exclude_saved,
+            rerank,
+        )?;
         py.detach(|| self.inner.recommend(&user_id, &req))
             .map(recommendations)
             .map_err(errors::service_to_py)
@@ -778,8 +792,8 @@ impl PyService {
     #[pyo3(
         signature = (key, user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
             now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
-            exposure_id = None),
-        text_signature = "($self, key, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exposure_id=None)"
+            diversity = 0.0, max_per_artist = None, max_per_venue = None, exposure_id = None),
+        text_signature = "($self, key, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, diversity=0.0, max_per_artist=None, max_per_venue=None, exposure_id=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn recommend_in_experiment(
@@ -794,9 +808,22 @@ impl PyService {
         #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
         explain: bool,
         exclude_saved: Option<bool>,
+        diversity: f64,
+        #[pyo3(from_py_with = crate::args::arg)] max_per_artist: Option<i64>,
+        #[pyo3(from_py_with = crate::args::arg)] max_per_venue: Option<i64>,
         #[pyo3(from_py_with = crate::args::arg)] exposure_id: Option<String>,
     ) -> PyResult<PyExperimentRecommendations> {
-        let req = request(k, strategy, now, city, exclude, explain, exclude_saved);
+        let rerank = (diversity, max_per_artist, max_per_venue);
+        let req = request(
+            k,
+            strategy,
+            now,
+            city,
+            exclude,
+            explain,
+            exclude_saved,
+            rerank,
+        )?;
         py.detach(|| {
             self.inner
                 .recommend_in_experiment_with_id(&key, &user_id, &req, exposure_id.as_deref())

@@ -370,6 +370,9 @@ class Engine:
         exclude: Sequence[str] = (),
         explain: bool = False,
         exclude_saved: bool | None = None,
+        diversity: float = 0.0,
+        max_per_artist: int | None = None,
+        max_per_venue: int | None = None,
     ) -> list[Recommendation]: ...
     def recommend_many(
         self,
@@ -382,6 +385,9 @@ class Engine:
         exclude: Sequence[str] = (),
         explain: bool = False,
         exclude_saved: bool | None = None,
+        diversity: float = 0.0,
+        max_per_artist: int | None = None,
+        max_per_venue: int | None = None,
     ) -> list[list[Recommendation]]: ...
     def neighbours(self, user_id: str) -> list[tuple[str, float]]: ...
     def similarity(self, a: str, b: str) -> float: ...
@@ -720,6 +726,12 @@ class Metrics:
     def hit_rate(self) -> float: ...
     @property
     def coverage(self) -> float: ...
+    @property
+    def intra_list_diversity(self) -> float: ...
+    @property
+    def novelty(self) -> float: ...
+    @property
+    def gini(self) -> float: ...
     def as_dict(self) -> dict[str, float]: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
@@ -757,6 +769,9 @@ def evaluate(
     now: int | None = None,
     positive: Sequence[str] = ...,
     negative: Sequence[str] = ...,
+    diversity: float = 0.0,
+    max_per_artist: int | None = None,
+    max_per_venue: int | None = None,
 ) -> Metrics: ...
 def score_user(recommended: Sequence[str], relevant: Sequence[str], k: int) -> UserScore: ...
 
@@ -1238,6 +1253,9 @@ class Service:
         exclude: Sequence[str] = (),
         explain: bool = False,
         exclude_saved: bool | None = None,
+        diversity: float = 0.0,
+        max_per_artist: int | None = None,
+        max_per_venue: int | None = None,
     ) -> list[Recommendation]: ...
     def record(self, interactions: Iterable[_InteractionRow] | _Table) -> None: ...
     def upsert_items(self, items: Sequence[Item]) -> None: ...
@@ -1273,6 +1291,9 @@ class Service:
         exclude: Sequence[str] = (),
         explain: bool = False,
         exclude_saved: bool | None = None,
+        diversity: float = 0.0,
+        max_per_artist: int | None = None,
+        max_per_venue: int | None = None,
         exposure_id: str | None = None,
     ) -> ExperimentRecommendations: ...
     def experiment_report(
