@@ -135,10 +135,11 @@ export declare class Engine {
   stats(): Stats
   /**
    * Checks every neighbour list against a full recompute, within `tolerance` (default 1e-9)
-   * on similarities. Resolves to `null` when they all match, else a description of the first
-   * list that differs.
+   * on similarities. Resolves when they all match; rejects with a `PoisonedError` (code
+   * `CRAIC_INCONSISTENT_MODEL`) naming the first structure or list that differs, an
+   * `InvalidInputError` (`CRAIC_INVALID_CONFIG`) for a negative or NaN tolerance.
    */
-  verifyNeighbours(tolerance?: number | undefined | null): Promise<string | null>
+  verifyNeighbours(tolerance?: number | undefined | null): Promise<void>
   /**
    * Serialises the engine's whole state into checksummed snapshot bytes, off the JS thread,
    * with metadata (`version`, `createdAt` — default now — and training `metrics`).
@@ -1264,6 +1265,16 @@ export interface RetrainOutcome {
   accepted: boolean
   /** Why it was rejected (`null` when accepted). */
   rejection: string | null
+  /**
+   * Which gate rule rejected it, a stable name (`null` when accepted): `too_little_data`,
+   * `empty_holdout`, `below_serving`, `below_recorded` or `not_above_popularity`.
+   */
+  rejectionKind: string | null
+  /**
+   * The holdout NDCG@k the serving version recorded when it was accepted (`null` for an
+   * initial model): what the candidate was also compared with.
+   */
+  recordedNdcg: number | null
   /** Holdout metrics of the candidate. */
   candidate: Metrics
   /** Holdout metrics of the serving configuration on the same split. */
@@ -1347,10 +1358,23 @@ export interface ServiceOptions {
   holdoutFraction?: number
   /** r" Cut-off of the retrain metrics (default 10). */
   retrainK?: number
-  /** r" The gate: largest relative NDCG drop against the serving model accepted (default 0.02). */
+  /**
+   * r" The gate: largest relative NDCG drop accepted against the serving configuration
+   * r" rebuilt on the same split (default 0.02).
+   */
   maxRelativeDrop?: number
+  /**
+   * r" The gate: largest relative NDCG drop accepted against the NDCG the serving version
+   * r" recorded when it was accepted (default 0.25).
+   */
+  maxDropVsRecorded?: number
   /** r" The gate: the candidate must beat popularity (default true). */
   mustBeatPopularity?: boolean
+  /**
+   * r" The gate: the candidate must be trained on at least this share of the interactions
+   * r" the serving model saw (0 disables; default 0.5).
+   */
+  minDataRatio?: number
   /** r" Retrain outcomes kept (default 50). */
   historyLen?: number
   /** r" The drift monitor's current window, in seconds (default 86 400). */

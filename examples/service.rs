@@ -37,7 +37,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         recs.iter().map(|r| format!("{:?}", r.item_id)).collect();
                     ("application/json", format!("[{}]", ids.join(",")))
                 }
-                Err(e) => ("application/json", format!("{{\"error\":{:?}}}", e.kind())),
+                Err(e) => (
+                    "application/json",
+                    format!("{{\"error\":{:?}}}", e.kind().as_str()),
+                ),
             }
         };
         let head = format!(

@@ -7,11 +7,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use craic::alerts::AlertRule;
 use craic::experiments::{Experiment, StatsConfig};
 use craic::service::{
-    Gate, InMemorySource, RetrainOptions, Schedule, Service, ServiceError, ServiceOptions,
-    ServiceResult, TrainingData, TrainingSource,
+    Gate, InMemorySource, RetrainOptions, Schedule, Service, ServiceError, ServiceErrorKind,
+    ServiceOptions, ServiceResult, TrainingData, TrainingSource,
 };
 use craic::synthetic::{Dataset, SyntheticConfig};
-use craic::{Config, Interaction, Request, Strategy};
+use craic::{Config, ErrorKind, Interaction, Request, Strategy};
 
 fn now() -> i64 {
     SystemTime::now()
@@ -156,7 +156,7 @@ fn retrain_rejected_by_the_gate() {
     let old = svc.model_info().version;
     let out = svc.retrain_blocking(None).unwrap();
     assert!(!out.accepted());
-    assert!(out.rejection.as_ref().unwrap().contains("serving"));
+    assert_eq!(out.rejection.as_ref().unwrap().kind(), "below_serving");
     assert_eq!(out.new_version, None);
     assert_eq!(svc.model_info().version, old);
     // A deliberately bad candidate: popularity only (no collaborative share, no content).
@@ -264,7 +264,7 @@ fn one_retrain_at_a_time() {
     assert!(svc.retrain_running());
     let err = svc.try_retrain(None).unwrap_err();
     assert!(matches!(err, ServiceError::RetrainRunning));
-    assert_eq!(err.kind(), "retrain_running");
+    assert_eq!(err.kind(), ServiceErrorKind::RetrainRunning);
     // A blocking request waits for the running one, then runs its own.
     let waiter = {
         let svc = svc.clone();
@@ -303,19 +303,25 @@ fn snapshot_files_round_trip_and_reject_damage() {
     let cut = dir.join("cut.snap");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let err = Service::from_snapshot_file(&cut, ServiceOptions::default()).unwrap_err();
-    assert_eq!(err.kind(), "invalid_snapshot");
+    assert_eq!(
+        err.kind(),
+        ServiceErrorKind::Core(ErrorKind::InvalidSnapshot)
+    );
     // Flipped byte: invalid_snapshot.
     let mut flipped = bytes.clone();
     flipped[100] ^= 0x40;
     std::fs::write(&cut, &flipped).unwrap();
     let err = Service::from_snapshot_file(&cut, ServiceOptions::default()).unwrap_err();
-    assert_eq!(err.kind(), "invalid_snapshot");
+    assert_eq!(
+        err.kind(),
+        ServiceErrorKind::Core(ErrorKind::InvalidSnapshot)
+    );
     // Missing: io.
     let err = Service::from_snapshot_file(dir.join("nope"), ServiceOptions::default()).unwrap_err();
-    assert_eq!(err.kind(), "io");
+    assert_eq!(err.kind(), ServiceErrorKind::Io);
     // Saving into a missing directory: io, and nothing left behind.
     let err = svc.save_snapshot(dir.join("missing/x.snap")).unwrap_err();
-    assert_eq!(err.kind(), "io");
+    assert_eq!(err.kind(), ServiceErrorKind::Io);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -358,7 +364,7 @@ fn schedule_next_run() {
     }
     assert_eq!(
         Schedule::daily_at(24, 0, 0).unwrap_err().kind(),
-        "invalid_config"
+        ServiceErrorKind::Core(ErrorKind::InvalidConfig)
     );
     assert!(Schedule::daily_at(1, 60, 0).is_err());
     assert!(Schedule::daily_at(1, 0, 19 * 60).is_err());
@@ -628,13 +634,16 @@ fn experiments_expose_convert_and_report() {
     assert!(text.contains(&format!("craic_experiment_conversions_total{series}")));
     // Unknown experiment: typed error; empty user id: not in the experiment.
     let err = svc.recommend_in_experiment("nope", &u, &req).unwrap_err();
-    assert_eq!(err.kind(), "unknown_experiment");
+    assert_eq!(
+        err.kind(),
+        ServiceErrorKind::Core(ErrorKind::UnknownExperiment)
+    );
     // An empty user id is in no experiment, and no valid user to recommend for: the typed
     // error of `recommend`, and no exposure counted.
     let err = svc
         .recommend_in_experiment("feed", "", &Request::new(3).now(at))
         .unwrap_err();
-    assert_eq!(err.kind(), "invalid_id");
+    assert_eq!(err.kind(), ServiceErrorKind::Core(ErrorKind::InvalidId));
     let report = svc
         .experiment_report("feed", &StatsConfig::default())
         .unwrap();

@@ -12,11 +12,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use craic::experiments::{Experiment, StatsConfig};
 use craic::service::{
-    Gate, RetrainOptions, Service, ServiceError, ServiceOptions, StoreSource, TrainingSource,
+    Gate, Rejection, RetrainOptions, Service, ServiceError, ServiceErrorKind, ServiceOptions,
+    StoreSource, TrainingSource,
 };
 use craic::synthetic::{Dataset, SyntheticConfig};
 use craic::{Config, Interaction, Request, Strategy};
-use craic_store::{BlockingStore, Cursor, LogEntry};
+use craic_store::{BlockingStore, Cursor, LogEntry, StoreErrorKind};
 
 fn now() -> i64 {
     SystemTime::now()
@@ -72,6 +73,7 @@ fn lenient(min_data_ratio: f64) -> ServiceOptions {
         retrain: RetrainOptions {
             gate: Gate {
                 max_relative_drop: 1.0,
+                max_drop_vs_recorded: 1.0,
                 must_beat_popularity: false,
                 min_data_ratio,
             },
@@ -209,7 +211,11 @@ fn gate_refuses_a_candidate_trained_on_much_less_data() {
     let why = outcome.rejection.clone().unwrap();
     let n = data.interactions.len() as u64;
     let tail = fresh.len() as u64;
-    assert!(why.contains(&format!("{tail} interactions")), "{why}");
+    assert_eq!(why.kind(), "too_little_data", "{why}");
+    assert!(
+        matches!(why, Rejection::TooLittleData { train, serving, .. } if train == tail && serving == n + tail),
+        "{why:?}"
+    );
     assert_eq!(outcome.metrics.serving_data, n + tail);
     assert_eq!(svc.model_info().version, version);
 
@@ -281,7 +287,10 @@ fn experiments_survive_a_restart_on_mariadb() {
 fn errors_are_typed() {
     let e =
         Service::open_url("nosuch://x", Config::default(), ServiceOptions::default()).unwrap_err();
-    assert_eq!(e.kind(), "store_invalid_url");
+    assert_eq!(
+        e.kind(),
+        ServiceErrorKind::Store(StoreErrorKind::InvalidUrl)
+    );
     assert!(matches!(e, ServiceError::Store(_)));
     let e = Service::open_url(
         "mysql://root:secret@127.0.0.1:1/craic",
@@ -289,10 +298,17 @@ fn errors_are_typed() {
         ServiceOptions::default(),
     )
     .unwrap_err();
-    assert_eq!(e.kind(), "store_unavailable");
+    assert_eq!(
+        e.kind(),
+        ServiceErrorKind::Store(StoreErrorKind::Unavailable)
+    );
+    assert_eq!(e.kind().as_str(), "store_unavailable");
     assert!(!e.to_string().contains("secret"), "{e}");
     let plain = Service::new(Config::default(), ServiceOptions::default()).unwrap();
-    assert_eq!(plain.catch_up().unwrap_err().kind(), "store_invalid_input");
+    assert_eq!(
+        plain.catch_up().unwrap_err().kind(),
+        ServiceErrorKind::Store(StoreErrorKind::InvalidInput)
+    );
     assert_eq!(plain.store_cursor(), None);
     for kind in ServiceError::STORE_KINDS {
         assert!(kind.starts_with("store_"));
@@ -440,11 +456,20 @@ fn a_database_that_goes_away_is_a_typed_error() {
     let before = svc.recommend(&user, &Request::new(5).now(at)).unwrap();
     db.drop_now();
     let e = svc.record(&data.interactions[1_000..1_010]).unwrap_err();
-    assert!(e.kind().starts_with("store_"), "{e:?}");
-    assert!(svc.catch_up().unwrap_err().kind().starts_with("store_"));
-    assert!(svc.sync_model().unwrap_err().kind().starts_with("store_"));
+    assert!(matches!(e.kind(), ServiceErrorKind::Store(_)), "{e:?}");
+    assert!(matches!(
+        svc.catch_up().unwrap_err().kind(),
+        ServiceErrorKind::Store(_)
+    ));
+    assert!(matches!(
+        svc.sync_model().unwrap_err().kind(),
+        ServiceErrorKind::Store(_)
+    ));
     let failed = svc.retrain_blocking(None).unwrap_err();
-    assert!(failed.kind().starts_with("store_"), "{failed:?}");
+    assert!(
+        matches!(failed.kind(), ServiceErrorKind::Store(_)),
+        "{failed:?}"
+    );
     // Serving goes on from memory.
     assert_eq!(
         svc.recommend(&user, &Request::new(5).now(at))
@@ -456,7 +481,7 @@ fn a_database_that_goes_away_is_a_typed_error() {
     assert!(
         text.lines().any(|l| l.starts_with("craic_errors_total{")
             && l.contains("operation=\"record\"")
-            && l.contains(&format!("kind=\"{}\"", e.kind()))),
+            && l.contains(&format!("kind=\"{}\"", e.kind().as_str()))),
         "{text}"
     );
 }

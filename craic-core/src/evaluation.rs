@@ -43,7 +43,7 @@ use std::fmt;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::interaction::{Interaction, CLICK, HIDE, SAVE};
+use crate::data::interaction::{Interaction, CLICK, HIDE, SAVE};
 
 pub mod lists;
 pub use lists::{list_metrics, CatalogueInfo, ListMetrics};

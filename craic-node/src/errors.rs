@@ -72,7 +72,7 @@ pub(crate) fn family_of(kind: ErrorKind) -> Family {
         | ErrorKind::InvalidExperiment
         | ErrorKind::OutOfRange => Family::InvalidInput,
         ErrorKind::InvalidSnapshot => Family::Snapshot,
-        ErrorKind::Poisoned => Family::Poisoned,
+        ErrorKind::Poisoned | ErrorKind::InconsistentModel => Family::Poisoned,
         _ => Family::Base,
     }
 }
@@ -81,7 +81,7 @@ pub(crate) fn family_of(kind: ErrorKind) -> Family {
 pub(crate) fn family_of_service(err: &ServiceError) -> Family {
     match err {
         ServiceError::Core(e) => family_of(e.kind()),
-        other => family_of_service_kind(other.kind()),
+        other => family_of_service_kind(other.kind().as_str()),
     }
 }
 
@@ -179,7 +179,7 @@ impl From<ServiceError> for JsFailure {
             ServiceError::Store(store) => store.into(),
             other => JsFailure {
                 family: family_of_service(&other),
-                kind: other.kind().to_owned(),
+                kind: other.kind().as_str().to_owned(),
                 row: None,
                 message: other.to_string(),
             },

@@ -41,6 +41,8 @@ test('service: recommend through the cache, metrics, writes', async () => {
     (e) => e instanceof craic.NotFoundError && e.row === 0)
   assert.throws(() => craic.Service.build([], [], { cacheTtlSecs: -1 }), (e) => e.code === 'CRAIC_INVALID_CONFIG')
   assert.throws(() => craic.Service.build([], [], { cacheTTL: 5 }), (e) => e.code === 'CRAIC_INVALID_CONFIG')
+  const gated = await craic.Service.build([], [], { maxDropVsRecorded: 0.1, minDataRatio: 0.9 })
+  assert.equal(gated.modelInfo().version.startsWith('v1-'), true)
 })
 
 test('service: a retrain is gated, swaps the model, and a second one at once is refused', async () => {
@@ -49,6 +51,8 @@ test('service: a retrain is gated, swaps the model, and a second one at once is 
   const outcome = await svc.retrain()
   assert.ok(outcome.accepted, outcome.rejection)
   assert.equal(outcome.rejection, null)
+  assert.equal(outcome.rejectionKind, null)
+  assert.equal(outcome.recordedNdcg, null) // the initial model recorded no metrics
   assert.ok(outcome.candidate.users > 0)
   assert.ok(outcome.candidate.ndcg > outcome.popularity.ndcg)
   assert.equal(outcome.oldVersion, old)
@@ -61,13 +65,17 @@ test('service: a retrain is gated, swaps the model, and a second one at once is 
   const running = svc.retrain()
   assert.ok(svc.retrainRunning())
   assert.throws(() => svc.retrain(), (e) => e instanceof craic.RetrainRunningError && e.code === 'CRAIC_RETRAIN_RUNNING')
-  await running
+  const again = await running
   assert.equal(svc.retrainRunning(), false)
+  // The next candidate is also compared with what the serving version recorded.
+  assert.ok(again.accepted, again.rejection)
+  assert.equal(again.recordedNdcg, outcome.candidate.ndcg)
 
   const strict = await serviceOf({ maxRelativeDrop: -1 })
   const rejected = await strict.retrain({ config: { neighbours: 5 } })
   assert.equal(rejected.accepted, false)
-  assert.match(rejected.rejection, /serving/)
+  assert.equal(typeof rejected.rejection, 'string')
+  assert.equal(rejected.rejectionKind, 'below_serving')
   assert.equal(rejected.newVersion, null)
   assert.throws(() => strict.retrain({ configs: {} }), (e) => e.code === 'CRAIC_INVALID_CONFIG')
 })

@@ -30,7 +30,7 @@ pub(crate) enum ErrorClass {
     RetrainRunning,
     /// `StoppedError(CraicError, RuntimeError)`: service kind `stopped`.
     Stopped,
-    /// `PoisonedError(CraicError, RuntimeError)`: kind `poisoned`.
+    /// `PoisonedError(CraicError, RuntimeError)`: kinds `poisoned` and `inconsistent_model`.
     Poisoned,
 }
 
@@ -93,7 +93,7 @@ pub(crate) fn class_for(kind: ErrorKind) -> ErrorClass {
         | ErrorKind::InvalidExperiment
         | ErrorKind::OutOfRange => ErrorClass::InvalidInput,
         ErrorKind::InvalidSnapshot => ErrorClass::Snapshot,
-        ErrorKind::Poisoned => ErrorClass::Poisoned,
+        ErrorKind::Poisoned | ErrorKind::InconsistentModel => ErrorClass::Poisoned,
         _ => ErrorClass::Base,
     }
 }
@@ -107,7 +107,7 @@ pub(crate) fn class_for_service(err: &ServiceError) -> ErrorClass {
     match err {
         ServiceError::Core(e) => class_for(e.kind()),
         ServiceError::Store(e) => crate::store::class_for_store(e.kind()),
-        _ => class_for_service_kind(err.kind()),
+        _ => class_for_service_kind(err.kind().as_str()),
     }
 }
 
@@ -214,7 +214,7 @@ pub(crate) fn service_to_py(err: ServiceError) -> PyErr {
                 }
             })
         }
-        other => build(class, other.to_string(), other.kind(), None, &[]),
+        other => build(class, other.to_string(), other.kind().as_str(), None, &[]),
     }
 }
 

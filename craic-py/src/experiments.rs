@@ -315,10 +315,10 @@ impl PyAssignment {
         PyAssignment {
             variant: experiment
                 .variants()
-                .get(a.variant)
+                .get(a.index)
                 .map(|v| v.name.clone())
                 .unwrap_or_default(),
-            index: a.variant,
+            index: a.index,
             strategy: a.strategy.into(),
             bucket: a.bucket,
         }

@@ -25,6 +25,7 @@ mod experiments;
 mod feeds;
 mod feeds_dedup;
 mod service;
+mod service_options;
 mod store;
 mod synthetic;
 mod types;

@@ -10,13 +10,13 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Condvar, LazyLock, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Condvar, Mutex, MutexGuard};
 
-use craic::service::{self as svc, ServiceOptions};
+use craic::service as svc;
 use craic_core as core;
 use craic_core::experiments as exp;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::alerts::{rules_of, PyAlert, PyDriftReport};
 use crate::args::{ts, Count, Timestamp};
@@ -25,11 +25,10 @@ use crate::engine::{config_of, items_of, recommendations, request};
 use crate::errors;
 use crate::evaluation::PyMetrics;
 use crate::experiments::{PyAssignment, PyExperiment, PyReport};
+use crate::service_options;
 use crate::types::{
     opt, py_bool, KArg, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats, StrategyArg,
 };
-
-static DEFAULT: LazyLock<ServiceOptions> = LazyLock::new(ServiceOptions::default);
 
 /// Locks a mutex, taking over a poisoned one (every critical section here leaves its data
 /// consistent).
@@ -42,50 +41,6 @@ fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// The service settings the constructors take as keyword arguments.
-struct OptionArgs {
-    cache_capacity: usize,
-    cache_ttl_secs: f64,
-    holdout_fraction: f64,
-    retrain_k: usize,
-    max_relative_drop: f64,
-    must_beat_popularity: bool,
-    history_len: usize,
-    drift_window_secs: i64,
-}
-
-impl OptionArgs {
-    /// The core's `ServiceOptions`; a TTL that is negative, NaN or too large is
-    /// `InvalidInputError` (`invalid_config`).
-    fn into_options(self) -> PyResult<ServiceOptions> {
-        let cache_ttl = Duration::try_from_secs_f64(self.cache_ttl_secs).map_err(|_| {
-            errors::to_py(core::Error::InvalidConfig(format!(
-                "cache_ttl_secs must be a finite number of seconds ≥ 0, got {}",
-                self.cache_ttl_secs
-            )))
-        })?;
-        Ok(ServiceOptions {
-            cache_capacity: self.cache_capacity,
-            cache_ttl,
-            retrain: svc::RetrainOptions {
-                holdout_fraction: self.holdout_fraction,
-                k: self.retrain_k,
-                gate: svc::Gate {
-                    max_relative_drop: self.max_relative_drop,
-                    must_beat_popularity: self.must_beat_popularity,
-                    ..svc::Gate::default()
-                },
-            },
-            history_len: self.history_len,
-            drift: svc::DriftOptions {
-                window_secs: self.drift_window_secs,
-                ..svc::DriftOptions::default()
-            },
-            ..ServiceOptions::default()
-        })
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -140,6 +95,13 @@ pub struct PyRetrainOutcome {
     pub accepted: bool,
     /// `None` when accepted, else why the gate rejected the candidate.
     pub rejection: Option<String>,
+    /// `None` when accepted, else which gate rule rejected it, a stable name:
+    /// `too_little_data`, `empty_holdout`, `below_serving`, `below_recorded` or
+    /// `not_above_popularity`.
+    pub rejection_kind: Option<&'static str>,
+    /// The holdout NDCG@k the serving version recorded when it was accepted (`None` for an
+    /// initial model): what the candidate was also compared with.
+    pub recorded_ndcg: Option<f64>,
     /// Hybrid, candidate configuration, trained on the training part.
     pub candidate: PyMetrics,
     /// Hybrid, serving configuration, same training part.
@@ -170,7 +132,9 @@ impl From<svc::RetrainOutcome> for PyRetrainOutcome {
     fn from(o: svc::RetrainOutcome) -> Self {
         PyRetrainOutcome {
             accepted: o.accepted(),
-            rejection: o.rejection,
+            rejection: o.rejection.as_ref().map(ToString::to_string),
+            rejection_kind: o.rejection.as_ref().map(|r| r.kind()),
+            recorded_ndcg: o.metrics.recorded.as_ref().map(|r| r.1),
             candidate: o.metrics.candidate.into(),
             serving: o.metrics.serving.into(),
             popularity: o.metrics.popularity.into(),
@@ -191,14 +155,16 @@ impl From<svc::RetrainOutcome> for PyRetrainOutcome {
 impl PyRetrainOutcome {
     fn __repr__(&self) -> String {
         format!(
-            "RetrainOutcome(accepted={}, rejection={}, candidate_ndcg={:?}, serving_ndcg={:?}, \
-             popularity_ndcg={:?}, old_version={:?}, new_version={}, duration_secs={:?}, \
+            "RetrainOutcome(accepted={}, rejection={}, rejection_kind={}, candidate_ndcg={:?}, \
+             serving_ndcg={:?}, popularity_ndcg={:?}, recorded_ndcg={}, old_version={:?}, new_version={}, duration_secs={:?}, \
              train_interactions={}, holdout_interactions={}, pending_applied={})",
             py_bool(self.accepted),
             opt(&self.rejection),
+            opt(&self.rejection_kind),
             self.candidate.ndcg,
             self.serving.ndcg,
             self.popularity.ndcg,
+            self.recorded_ndcg.map_or("None".into(), |v| format!("{v:?}")),
             self.old_version,
             opt(&self.new_version),
             self.duration_secs,
@@ -234,7 +200,7 @@ impl From<svc::ExperimentRecommendations> for PyExperimentRecommendations {
     fn from(r: svc::ExperimentRecommendations) -> Self {
         let assignment = r.assignment.map(|a| PyAssignment {
             variant: r.variant.clone().unwrap_or_default(),
-            index: a.variant,
+            index: a.index,
             strategy: a.strategy.into(),
             bucket: a.bucket,
         });
@@ -406,44 +372,18 @@ pub struct PyService {
 impl PyService {
     #[new]
     #[pyo3(
-        signature = (config = None, *, items = None, interactions = None, preferences = None,
-            cache_capacity = Count(DEFAULT.cache_capacity),
-            cache_ttl_secs = DEFAULT.cache_ttl.as_secs_f64(),
-            holdout_fraction = DEFAULT.retrain.holdout_fraction,
-            retrain_k = Count(DEFAULT.retrain.k),
-            max_relative_drop = DEFAULT.retrain.gate.max_relative_drop,
-            must_beat_popularity = DEFAULT.retrain.gate.must_beat_popularity,
-            history_len = Count(DEFAULT.history_len),
-            drift_window_secs = Count(DEFAULT.drift.window_secs)),
-        text_signature = "(config=None, *, items=(), interactions=(), preferences=None, cache_capacity=100000, cache_ttl_secs=21600.0, holdout_fraction=0.1, retrain_k=10, max_relative_drop=0.02, must_beat_popularity=True, history_len=50, drift_window_secs=86400)"
+        signature = (config = None, *, items = None, interactions = None, preferences = None, **options),
+        text_signature = "(config=None, *, items=(), interactions=(), preferences=None, **options)"
     )]
-    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         config: Option<PyRef<'_, PyConfig>>,
         items: Option<&Bound<'_, PyAny>>,
         interactions: Option<&Bound<'_, PyAny>>,
         preferences: Option<&Bound<'_, PyAny>>,
-        cache_capacity: Count<usize>,
-        cache_ttl_secs: f64,
-        holdout_fraction: f64,
-        retrain_k: Count<usize>,
-        max_relative_drop: f64,
-        must_beat_popularity: bool,
-        history_len: Count<usize>,
-        drift_window_secs: Count<i64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let options = OptionArgs {
-            cache_capacity: cache_capacity.get(),
-            cache_ttl_secs,
-            holdout_fraction,
-            retrain_k: retrain_k.get(),
-            max_relative_drop,
-            must_beat_popularity,
-            history_len: history_len.get(),
-            drift_window_secs: drift_window_secs.get(),
-        }
-        .into_options()?;
+        let options = service_options::parse(options)?;
         let data = crate::columns::Training::extract(items, interactions, preferences)?;
         let config = config_of(config);
         let inner = py
@@ -464,42 +404,16 @@ impl PyService {
     /// are the constructor's.
     #[staticmethod]
     #[pyo3(
-        signature = (url, config = None, *,
-            cache_capacity = Count(DEFAULT.cache_capacity),
-            cache_ttl_secs = DEFAULT.cache_ttl.as_secs_f64(),
-            holdout_fraction = DEFAULT.retrain.holdout_fraction,
-            retrain_k = Count(DEFAULT.retrain.k),
-            max_relative_drop = DEFAULT.retrain.gate.max_relative_drop,
-            must_beat_popularity = DEFAULT.retrain.gate.must_beat_popularity,
-            history_len = Count(DEFAULT.history_len),
-            drift_window_secs = Count(DEFAULT.drift.window_secs)),
-        text_signature = "(url, config=None, *, cache_capacity=100000, cache_ttl_secs=21600.0, holdout_fraction=0.1, retrain_k=10, max_relative_drop=0.02, must_beat_popularity=True, history_len=50, drift_window_secs=86400)"
+        signature = (url, config = None, **options),
+        text_signature = "(url, config=None, **options)"
     )]
-    #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
         #[pyo3(from_py_with = crate::args::arg)] url: String,
         config: Option<PyRef<'_, PyConfig>>,
-        cache_capacity: Count<usize>,
-        cache_ttl_secs: f64,
-        holdout_fraction: f64,
-        retrain_k: Count<usize>,
-        max_relative_drop: f64,
-        must_beat_popularity: bool,
-        history_len: Count<usize>,
-        drift_window_secs: Count<i64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let options = OptionArgs {
-            cache_capacity: cache_capacity.get(),
-            cache_ttl_secs,
-            holdout_fraction,
-            retrain_k: retrain_k.get(),
-            max_relative_drop,
-            must_beat_popularity,
-            history_len: history_len.get(),
-            drift_window_secs: drift_window_secs.get(),
-        }
-        .into_options()?;
+        let options = service_options::parse(options)?;
         let config = config_of(config);
         let inner = py
             .detach(|| svc::Service::open_url(&url, config, options))
@@ -543,41 +457,15 @@ impl PyService {
     /// catalogue and preferences, and retrains only on interactions recorded after the restart.
     #[staticmethod]
     #[pyo3(
-        signature = (path, *,
-            cache_capacity = Count(DEFAULT.cache_capacity),
-            cache_ttl_secs = DEFAULT.cache_ttl.as_secs_f64(),
-            holdout_fraction = DEFAULT.retrain.holdout_fraction,
-            retrain_k = Count(DEFAULT.retrain.k),
-            max_relative_drop = DEFAULT.retrain.gate.max_relative_drop,
-            must_beat_popularity = DEFAULT.retrain.gate.must_beat_popularity,
-            history_len = Count(DEFAULT.history_len),
-            drift_window_secs = Count(DEFAULT.drift.window_secs)),
-        text_signature = "(path, *, cache_capacity=100000, cache_ttl_secs=21600.0, holdout_fraction=0.1, retrain_k=10, max_relative_drop=0.02, must_beat_popularity=True, history_len=50, drift_window_secs=86400)"
+        signature = (path, **options),
+        text_signature = "(path, **options)"
     )]
-    #[allow(clippy::too_many_arguments)]
     fn from_snapshot_file(
         py: Python<'_>,
         #[pyo3(from_py_with = crate::args::arg)] path: PathBuf,
-        cache_capacity: Count<usize>,
-        cache_ttl_secs: f64,
-        holdout_fraction: f64,
-        retrain_k: Count<usize>,
-        max_relative_drop: f64,
-        must_beat_popularity: bool,
-        history_len: Count<usize>,
-        drift_window_secs: Count<i64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let options = OptionArgs {
-            cache_capacity: cache_capacity.get(),
-            cache_ttl_secs,
-            holdout_fraction,
-            retrain_k: retrain_k.get(),
-            max_relative_drop,
-            must_beat_popularity,
-            history_len: history_len.get(),
-            drift_window_secs: drift_window_secs.get(),
-        }
-        .into_options()?;
+        let options = service_options::parse(options)?;
         let inner = py
             .detach(|| svc::Service::from_snapshot_file(&path, options))
             .map_err(errors::service_to_py)?;

@@ -96,6 +96,14 @@ def test_defaults_and_bad_options() -> None:
     assert e2.value.kind == "invalid_id"
     with pytest.raises(TypeError):
         craic.Service(interactions=[("u", "i", "save")])  # type: ignore[list-item]
+    # The service options are parsed in one place for every constructor.
+    with pytest.raises(TypeError, match="cache_ttl"):
+        craic.Service(cache_ttl=5)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="max_relative_drop"):
+        craic.Service.from_snapshot_file("x.snap", max_relative_drop="big")  # type: ignore[arg-type]
+    with pytest.raises(craic.InvalidInputError) as e3:
+        craic.Service.open("sqlite:///nowhere/x.db", retrain_k=-1)
+    assert e3.value.kind == "out_of_range"
 
 
 def test_recommend_errors(svc: craic.Service) -> None:
@@ -144,7 +152,8 @@ def test_retrain_accepted_swaps_the_model(svc: craic.Service) -> None:
     outcome = svc.retrain()
     assert isinstance(outcome, RetrainOutcome)
     assert outcome.accepted, outcome.rejection
-    assert outcome.rejection is None
+    assert outcome.rejection is None and outcome.rejection_kind is None
+    assert outcome.recorded_ndcg is None  # the initial model recorded no metrics
     assert isinstance(outcome.candidate, craic.evaluation.Metrics)
     assert outcome.candidate.k == 10 and outcome.candidate.users > 0
     assert outcome.candidate.ndcg > outcome.popularity.ndcg
@@ -159,6 +168,10 @@ def test_retrain_accepted_swaps_the_model(svc: craic.Service) -> None:
     assert svc.retrain_history() == [outcome]
     assert repr(outcome).startswith("RetrainOutcome(accepted=True, rejection=None")
     assert 'craic_retrains_total{outcome="accepted"} 1' in svc.metrics_text()
+    # The next candidate is also compared with what this version recorded.
+    again = svc.retrain()
+    assert again.accepted, again.rejection
+    assert again.recorded_ndcg == outcome.candidate.ndcg
 
 
 def test_retrain_rejected_keeps_the_model(tiny: synthetic.Dataset) -> None:
@@ -166,7 +179,7 @@ def test_retrain_rejected_keeps_the_model(tiny: synthetic.Dataset) -> None:
     old = svc.model_info().version
     outcome = svc.retrain()
     assert not outcome.accepted
-    assert outcome.rejection is not None and "serving" in outcome.rejection
+    assert outcome.rejection is not None and outcome.rejection_kind == "below_serving"
     assert outcome.new_version is None
     assert svc.model_info().version == old
     config = craic.Config(neighbours=5)

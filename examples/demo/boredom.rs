@@ -66,7 +66,7 @@ pub fn run(
     let request = |user: &str, at: i64| {
         let plain = Request::new(s.k).now(at);
         match exp.assign(user) {
-            Some(a) => (ARMS[a.variant].1)(plain),
+            Some(a) => (ARMS[a.index].1)(plain),
             None => plain,
         }
     };

@@ -520,7 +520,7 @@ fn retrain(h: &mut String, s: &Summary) {
         ))
     );
     if let Some(why) = &r.rejection {
-        let _ = writeln!(h, "<p>{}</p>", esc(why));
+        let _ = writeln!(h, "<p>{}</p>", esc(&why.to_string()));
     }
     let m = &r.metrics;
     h.push_str(

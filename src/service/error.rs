@@ -1,4 +1,4 @@
-//! [`ServiceError`]: the facade's error type, with a stable [`ServiceError::kind`].
+//! [`ServiceError`]: the facade's error type, with a stable [`ServiceErrorKind`].
 
 use std::path::PathBuf;
 
@@ -7,9 +7,9 @@ pub type ServiceResult<T> = std::result::Result<T, ServiceError>;
 
 /// Everything that can go wrong in the [`crate::service::Service`] layer.
 ///
-/// Match on [`ServiceError::kind`]: it is the core's [`craic_core::ErrorKind`] name for core
-/// errors, plus `"io"`, `"retrain_running"` and `"stopped"`, plus the store's kinds
-/// ([`ServiceError::STORE_KINDS`]: `"store_unavailable"`, ...) for a store-backed service.
+/// Match on [`ServiceError::kind`], a [`ServiceErrorKind`]: the core's
+/// [`craic_core::ErrorKind`] for core errors, `Io`, `RetrainRunning` and `Stopped`, and the
+/// store's [`craic_store::StoreErrorKind`] for a store-backed service.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServiceError {
@@ -39,6 +39,45 @@ pub enum ServiceError {
     Store(#[from] craic_store::StoreError),
 }
 
+/// The stable category of a [`ServiceError`]; [`ServiceErrorKind::as_str`] is its snake_case
+/// name (what the metrics' `kind` label and the bindings show).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServiceErrorKind {
+    /// A core error, with the core's kind.
+    Core(craic_core::ErrorKind),
+    /// See [`ServiceError::Io`].
+    Io,
+    /// See [`ServiceError::RetrainRunning`].
+    RetrainRunning,
+    /// See [`ServiceError::Stopped`].
+    Stopped,
+    /// See [`ServiceError::Store`], with the store's kind.
+    Store(craic_store::StoreErrorKind),
+}
+
+impl ServiceErrorKind {
+    /// The stable snake_case name: the core's kind name for core errors (`"invalid_snapshot"`,
+    /// ...), `"io"`, `"retrain_running"`, `"stopped"`, and for store errors
+    /// `"store_unavailable"`, `"store_conflict"`, ... ([`ServiceError::STORE_KINDS`]), or the
+    /// core's kind name when the core rejected stored data.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceErrorKind::Core(k) => k.as_str(),
+            ServiceErrorKind::Io => "io",
+            ServiceErrorKind::RetrainRunning => "retrain_running",
+            ServiceErrorKind::Stopped => "stopped",
+            ServiceErrorKind::Store(k) => store_kind(k),
+        }
+    }
+}
+
+impl std::fmt::Display for ServiceErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl ServiceError {
     /// Every kind the service itself adds to the core's kinds.
     pub const SERVICE_KINDS: [&'static str; 3] = ["io", "retrain_running", "stopped"];
@@ -54,14 +93,15 @@ impl ServiceError {
         "store_backend",
     ];
 
-    /// The stable snake_case kind (`"invalid_snapshot"`, `"io"`, `"retrain_running"`, ...).
-    pub fn kind(&self) -> &'static str {
+    /// The stable category; `.kind().as_str()` is its snake_case name (`"invalid_snapshot"`,
+    /// `"io"`, `"retrain_running"`, ...).
+    pub fn kind(&self) -> ServiceErrorKind {
         match self {
-            ServiceError::Core(e) => e.kind().as_str(),
-            ServiceError::Io { .. } => "io",
-            ServiceError::RetrainRunning => "retrain_running",
-            ServiceError::Stopped(_) => "stopped",
-            ServiceError::Store(e) => store_kind(e.kind()),
+            ServiceError::Core(e) => ServiceErrorKind::Core(e.kind()),
+            ServiceError::Io { .. } => ServiceErrorKind::Io,
+            ServiceError::RetrainRunning => ServiceErrorKind::RetrainRunning,
+            ServiceError::Stopped(_) => ServiceErrorKind::Stopped,
+            ServiceError::Store(e) => ServiceErrorKind::Store(e.kind()),
         }
     }
 

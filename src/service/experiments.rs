@@ -113,7 +113,7 @@ pub(crate) fn observe_interactions(inner: &Inner, xs: &[Interaction]) {
             // Idempotent by key; a failure is counted, the interaction stays recorded.
             if let Err(e) = source.store().record_conversion(&ev) {
                 let e = ServiceError::from(e);
-                inner.metrics.error("record_conversion", e.kind());
+                inner.metrics.error("record_conversion", e.kind().as_str());
             }
         }
     }
@@ -248,7 +248,7 @@ impl Service {
         };
         let variant = experiment
             .variants()
-            .get(assignment.variant)
+            .get(assignment.index)
             .map(|v| v.name.clone())
             .unwrap_or_default();
         let req = request.clone().strategy(assignment.strategy);
@@ -301,7 +301,7 @@ impl Service {
             let e = ServiceError::from(e);
             self.inner
                 .metrics
-                .error("recommend_in_experiment", e.kind());
+                .error("recommend_in_experiment", e.kind().as_str());
             e
         })
     }

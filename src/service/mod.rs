@@ -85,6 +85,7 @@ mod clock;
 mod error;
 mod experiments;
 mod follow;
+mod gate;
 mod metrics;
 mod monitor;
 mod replica;
@@ -102,16 +103,16 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use craic_core::cache::DEFAULT_TTL_MS;
-use craic_core::synthetic::Dataset;
 use craic_core::{Config, Engine, Interaction, Item, Preferences};
 
 pub use clock::{Clock, ManualClock, StopSignal, SystemClock};
-pub use error::{ServiceError, ServiceResult};
+pub use error::{ServiceError, ServiceErrorKind, ServiceResult};
 pub use experiments::ExperimentRecommendations;
 pub use follow::FollowHandle;
+pub use gate::{Gate, Rejection, RetrainMetrics};
 pub use monitor::{DriftOptions, DriftReport, FeatureDrift, FEATURES as DRIFT_FEATURES};
 pub use replica::CatchUp;
-pub use retrain::{Gate, RetrainJob, RetrainMetrics, RetrainOptions, RetrainOutcome};
+pub use retrain::{RetrainJob, RetrainOptions, RetrainOutcome};
 pub use schedule::{Schedule, ScheduleHandle};
 pub use store_source::StoreSource;
 pub use training::{InMemorySource, TrainingData, TrainingSource};
@@ -185,16 +186,6 @@ impl fmt::Debug for ServiceOptions {
             )
             .field("clock", &self.clock)
             .finish()
-    }
-}
-
-impl From<Dataset> for TrainingData {
-    fn from(d: Dataset) -> Self {
-        TrainingData {
-            items: d.items,
-            preferences: d.preferences,
-            interactions: d.interactions,
-        }
     }
 }
 

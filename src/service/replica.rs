@@ -120,7 +120,7 @@ impl Service {
     pub fn catch_up(&self) -> ServiceResult<CatchUp> {
         let out = self.catch_up_inner();
         if let Err(e) = &out {
-            self.inner.metrics.error("catch_up", e.kind());
+            self.inner.metrics.error("catch_up", e.kind().as_str());
         }
         out
     }
@@ -159,7 +159,7 @@ impl Service {
     pub fn sync_model(&self) -> ServiceResult<Option<String>> {
         let out = self.sync_model_inner();
         if let Err(e) = &out {
-            self.inner.metrics.error("sync_model", e.kind());
+            self.inner.metrics.error("sync_model", e.kind().as_str());
         }
         out
     }
@@ -206,7 +206,7 @@ impl Service {
     pub fn publish_model(&self) -> ServiceResult<String> {
         let out = self.publish_model_inner();
         if let Err(e) = &out {
-            self.inner.metrics.error("publish_model", e.kind());
+            self.inner.metrics.error("publish_model", e.kind().as_str());
         }
         out
     }
@@ -285,7 +285,8 @@ pub(crate) fn record_run(inner: &Inner, out: &ServiceResult<RetrainOutcome>, sta
             version: o.new_version.clone(),
             interactions: o.metrics.train_data,
             detail_json: json!({
-                "rejection": o.rejection,
+                "rejection": o.rejection.as_ref().map(ToString::to_string),
+                "rejection_kind": o.rejection.as_ref().map(|r| r.kind()),
                 "old_version": o.old_version,
                 "ndcg": o.metrics.candidate.ndcg,
                 "serving_ndcg": o.metrics.serving.ndcg,
@@ -303,13 +304,13 @@ pub(crate) fn record_run(inner: &Inner, out: &ServiceResult<RetrainOutcome>, sta
             outcome: "failed".into(),
             version: None,
             interactions: 0,
-            detail_json: json!({ "error": e.to_string(), "kind": e.kind() }).to_string(),
+            detail_json: json!({ "error": e.to_string(), "kind": e.kind().as_str() }).to_string(),
         },
     };
     if let Err(e) = source.store().record_retrain(&run) {
         inner
             .metrics
-            .error("record_retrain", ServiceError::from(e).kind());
+            .error("record_retrain", ServiceError::from(e).kind().as_str());
     }
 }
 

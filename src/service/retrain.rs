@@ -9,79 +9,8 @@ use craic_core::evaluation::{evaluate_relevant, time_split, Metrics, Relevance};
 use craic_core::{Config, Engine, Request, Strategy};
 
 use super::error::{ServiceError, ServiceResult};
+use super::gate::{Gate, Rejection, RetrainMetrics};
 use super::{lock, monitor, Inner, ModelInfo, PendingOp, Service, Serving};
-
-/// Acceptance rule for a retrained candidate (compared on the same holdout).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Gate {
-    /// The candidate's Hybrid NDCG@k must be at least the serving config's × (1 − this).
-    /// Default 0.02.
-    pub max_relative_drop: f64,
-    /// The candidate's Hybrid NDCG@k must be strictly above Popularity's. Default true.
-    pub must_beat_popularity: bool,
-    /// The candidate must be trained on at least this share of the interactions the serving
-    /// model has seen ([`RetrainMetrics::train_data`] ≥ ratio × [`RetrainMetrics::serving_data`]),
-    /// so a service restarted without its log never replaces a full model with a tiny one.
-    /// 0 disables the check. Default 0.5.
-    pub min_data_ratio: f64,
-}
-
-impl Default for Gate {
-    fn default() -> Self {
-        Gate {
-            max_relative_drop: 0.02,
-            must_beat_popularity: true,
-            min_data_ratio: 0.5,
-        }
-    }
-}
-
-impl Gate {
-    /// `Ok(())` to accept, `Err(reason)` to reject.
-    pub fn check(&self, m: &RetrainMetrics) -> Result<(), String> {
-        let floor = self.min_data_ratio * m.serving_data as f64;
-        // NaN compares false, so a NaN ratio rejects.
-        if self.min_data_ratio != 0.0
-            && (m.train_data as f64)
-                .partial_cmp(&floor)
-                .is_none_or(|o| o.is_lt())
-        {
-            return Err(format!(
-                "candidate trained on {} interactions < {} × {} the serving model saw",
-                m.train_data, self.min_data_ratio, m.serving_data
-            ));
-        }
-        if m.candidate.users == 0 {
-            return Err("the holdout has no user with a relevant item".into());
-        }
-        let floor = m.serving.ndcg * (1.0 - self.max_relative_drop);
-        // NaN compares false, so a NaN metric rejects.
-        if m.candidate
-            .ndcg
-            .partial_cmp(&floor)
-            .is_none_or(|o| o.is_lt())
-        {
-            return Err(format!(
-                "candidate NDCG@{k} {:.4} < serving {:.4} × (1 − {})",
-                m.candidate.ndcg,
-                m.serving.ndcg,
-                self.max_relative_drop,
-                k = m.candidate.k
-            ));
-        }
-        if self.must_beat_popularity
-            && m.candidate.ndcg.partial_cmp(&m.popularity.ndcg) != Some(std::cmp::Ordering::Greater)
-        {
-            return Err(format!(
-                "candidate NDCG@{k} {:.4} does not beat popularity {:.4}",
-                m.candidate.ndcg,
-                m.popularity.ndcg,
-                k = m.candidate.k
-            ));
-        }
-        Ok(())
-    }
-}
 
 /// Retrain settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,26 +33,11 @@ impl Default for RetrainOptions {
     }
 }
 
-/// Holdout metrics of one retrain.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct RetrainMetrics {
-    /// Hybrid, candidate configuration, trained on the training part.
-    pub candidate: Metrics,
-    /// Hybrid, serving configuration, same training part.
-    pub serving: Metrics,
-    /// Popularity (serving configuration), same training part.
-    pub popularity: Metrics,
-    /// Interactions the candidate is built on (the whole training data, holdout included).
-    pub train_data: u64,
-    /// Interactions the serving model had applied when the retrain started.
-    pub serving_data: u64,
-}
-
 /// What a retrain did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetrainOutcome {
-    /// `None` when accepted, else why it was rejected.
-    pub rejection: Option<String>,
+    /// `None` when accepted, else why the gate rejected it.
+    pub rejection: Option<Rejection>,
     /// Holdout metrics.
     pub metrics: RetrainMetrics,
     /// Version serving when the retrain started.
@@ -281,7 +195,7 @@ impl Service {
                     Err(e) => {
                         m.retrain_accepted.set(0.0);
                         m.retrain_outcome("failed");
-                        m.error("retrain", e.kind());
+                        m.error("retrain", e.kind().as_str());
                     }
                 }
                 if out.is_ok() {
@@ -326,6 +240,11 @@ impl Service {
         let mut metrics = RetrainMetrics {
             train_data: data.interactions.len() as u64,
             serving_data: old.engine.stats().interactions,
+            recorded: old
+                .info
+                .metrics
+                .get(&format!("ndcg@{}", opts.k))
+                .map(|&v| (old.info.version.clone(), v)),
             ..RetrainMetrics::default()
         };
         if !relevant.is_empty() && split.cutoff != i64::MAX {
@@ -385,9 +304,9 @@ impl Service {
             let info = ModelInfo {
                 version: version.clone(),
                 created_at: now,
-                metrics: m(&metrics.candidate, "")
+                metrics: m(&outcome.metrics.candidate, "")
                     .into_iter()
-                    .chain(m(&metrics.popularity, "popularity_"))
+                    .chain(m(&outcome.metrics.popularity, "popularity_"))
                     .collect(),
             };
             inner.serving.store(Arc::new(Serving {
@@ -425,63 +344,4 @@ fn replay(engine: &Engine, ops: Vec<PendingOp>) -> usize {
         n += usize::from(ok);
     }
     n
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn m(ndcg: f64) -> Metrics {
-        Metrics {
-            k: 10,
-            users: 5,
-            ndcg,
-            ..Metrics::default()
-        }
-    }
-
-    fn metrics(candidate: f64, serving: f64, popularity: f64) -> RetrainMetrics {
-        RetrainMetrics {
-            candidate: m(candidate),
-            serving: m(serving),
-            popularity: m(popularity),
-            ..RetrainMetrics::default()
-        }
-    }
-
-    #[test]
-    fn gate_rules() {
-        let g = Gate::default();
-        assert_eq!(g.check(&metrics(0.30, 0.30, 0.10)), Ok(()));
-        assert_eq!(g.check(&metrics(0.295, 0.30, 0.10)), Ok(())); // within 2 %
-        assert!(g
-            .check(&metrics(0.29, 0.30, 0.10))
-            .unwrap_err()
-            .contains("serving"));
-        assert!(g
-            .check(&metrics(0.10, 0.10, 0.10))
-            .unwrap_err()
-            .contains("popularity"));
-        assert!(g.check(&metrics(f64::NAN, 0.30, 0.10)).is_err());
-        let mut empty = metrics(0.3, 0.3, 0.1);
-        empty.candidate.users = 0;
-        assert!(g.check(&empty).unwrap_err().contains("holdout"));
-        let lenient = Gate {
-            max_relative_drop: 0.5,
-            must_beat_popularity: false,
-            min_data_ratio: 0.5,
-        };
-        assert_eq!(lenient.check(&metrics(0.10, 0.19, 0.20)), Ok(()));
-        let mut small = metrics(0.3, 0.3, 0.1);
-        (small.train_data, small.serving_data) = (49, 100);
-        assert!(g.check(&small).unwrap_err().contains("49 interactions"));
-        small.train_data = 50;
-        assert_eq!(g.check(&small), Ok(()));
-        let off = Gate {
-            min_data_ratio: 0.0,
-            ..Gate::default()
-        };
-        small.train_data = 0;
-        assert_eq!(off.check(&small), Ok(()));
-    }
 }

@@ -28,7 +28,7 @@ impl Service {
             .record_duration(t0.elapsed());
         match &out {
             Ok(recs) => m.served.add(recs.len() as u64),
-            Err(e) => m.error("recommend", e.kind()),
+            Err(e) => m.error("recommend", e.kind().as_str()),
         }
         out
     }
@@ -90,7 +90,7 @@ impl Service {
         m.record_latency.record_duration(t0.elapsed());
         match &out {
             Ok(()) => m.recorded.add(interactions.len() as u64),
-            Err(e) => m.error("record", e.kind()),
+            Err(e) => m.error("record", e.kind().as_str()),
         }
         out
     }
@@ -135,7 +135,7 @@ impl Service {
         })();
         self.inner.cache.clear();
         if let Err(e) = &out {
-            self.inner.metrics.error("upsert_items", e.kind());
+            self.inner.metrics.error("upsert_items", e.kind().as_str());
         }
         out
     }
@@ -157,7 +157,9 @@ impl Service {
         })();
         self.inner.cache.invalidate_user(user);
         if let Err(e) = &out {
-            self.inner.metrics.error("set_preferences", e.kind());
+            self.inner
+                .metrics
+                .error("set_preferences", e.kind().as_str());
         }
         out
     }

@@ -29,7 +29,7 @@ impl Service {
         drop(serving);
         let out = write_atomic(path, &bytes);
         if let Err(e) = &out {
-            self.inner.metrics.error("save_snapshot", e.kind());
+            self.inner.metrics.error("save_snapshot", e.kind().as_str());
         }
         out
     }

@@ -21,10 +21,17 @@ options! {
         pub holdout_fraction: [Option<f64>],
         /// Cut-off of the retrain metrics (default 10).
         pub retrain_k: [Option<f64>],
-        /// The gate: largest relative NDCG drop against the serving model accepted (default 0.02).
+        /// The gate: largest relative NDCG drop accepted against the serving configuration
+        /// rebuilt on the same split (default 0.02).
         pub max_relative_drop: [Option<f64>],
+        /// The gate: largest relative NDCG drop accepted against the NDCG the serving version
+        /// recorded when it was accepted (default 0.25).
+        pub max_drop_vs_recorded: [Option<f64>],
         /// The gate: the candidate must beat popularity (default true).
         pub must_beat_popularity: [Option<bool>],
+        /// The gate: the candidate must be trained on at least this share of the interactions
+        /// the serving model saw (0 disables; default 0.5).
+        pub min_data_ratio: [Option<f64>],
         /// Retrain outcomes kept (default 50).
         pub history_len: [Option<f64>],
         /// The drift monitor's current window, in seconds (default 86 400).
@@ -59,14 +66,18 @@ impl ServiceOptions {
             retrain: svc::RetrainOptions {
                 holdout_fraction: self.holdout_fraction.unwrap_or(d.retrain.holdout_fraction),
                 k: count(self.retrain_k, "retrainK", d.retrain.k)?,
-                gate: svc::Gate {
-                    max_relative_drop: self
-                        .max_relative_drop
-                        .unwrap_or(d.retrain.gate.max_relative_drop),
-                    must_beat_popularity: self
-                        .must_beat_popularity
-                        .unwrap_or(d.retrain.gate.must_beat_popularity),
-                    ..d.retrain.gate.clone()
+                gate: {
+                    let g = d.retrain.gate.clone();
+                    svc::Gate {
+                        max_relative_drop: self.max_relative_drop.unwrap_or(g.max_relative_drop),
+                        max_drop_vs_recorded: self
+                            .max_drop_vs_recorded
+                            .unwrap_or(g.max_drop_vs_recorded),
+                        must_beat_popularity: self
+                            .must_beat_popularity
+                            .unwrap_or(g.must_beat_popularity),
+                        min_data_ratio: self.min_data_ratio.unwrap_or(g.min_data_ratio),
+                    }
                 },
             },
             history_len: count(self.history_len, "historyLen", d.history_len)?,
@@ -90,7 +101,9 @@ pub(super) const BUILD_FIELDS: &[&str] = &[
     "holdout_fraction",
     "retrain_k",
     "max_relative_drop",
+    "max_drop_vs_recorded",
     "must_beat_popularity",
+    "min_data_ratio",
     "history_len",
     "drift_window_secs",
 ];

@@ -41,6 +41,12 @@ pub struct RetrainOutcome {
     pub accepted: bool,
     /// Why it was rejected (`null` when accepted).
     pub rejection: Option<String>,
+    /// Which gate rule rejected it, a stable name (`null` when accepted): `too_little_data`,
+    /// `empty_holdout`, `below_serving`, `below_recorded` or `not_above_popularity`.
+    pub rejection_kind: Option<String>,
+    /// The holdout NDCG@k the serving version recorded when it was accepted (`null` for an
+    /// initial model): what the candidate was also compared with.
+    pub recorded_ndcg: Option<f64>,
     /// Holdout metrics of the candidate.
     pub candidate: Metrics,
     /// Holdout metrics of the serving configuration on the same split.
@@ -71,7 +77,9 @@ impl From<svc::RetrainOutcome> for RetrainOutcome {
     fn from(o: svc::RetrainOutcome) -> Self {
         RetrainOutcome {
             accepted: o.accepted(),
-            rejection: o.rejection,
+            rejection: o.rejection.as_ref().map(ToString::to_string),
+            rejection_kind: o.rejection.as_ref().map(|r| r.kind().to_owned()),
+            recorded_ndcg: o.metrics.recorded.as_ref().map(|r| r.1),
             candidate: o.metrics.candidate.into(),
             serving: o.metrics.serving.into(),
             popularity: o.metrics.popularity.into(),

@@ -5,7 +5,9 @@ import builtins
 import os
 import pathlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Callable, ClassVar, Literal, Protocol, Union, final, overload
+from typing import Any, Callable, ClassVar, Literal, Protocol, TypedDict, Union, final, overload
+
+from typing_extensions import Unpack
 
 import numpy as np
 import numpy.typing as npt
@@ -393,7 +395,7 @@ class Engine:
     def similarity(self, a: str, b: str) -> float: ...
     def blend_weights(self, user_id: str) -> BlendWeights: ...
     def stats(self) -> Stats: ...
-    def verify_neighbours(self, *, tolerance: float = 1e-9) -> str | None: ...
+    def verify_neighbours(self, *, tolerance: float = 1e-9) -> None: ...
     def to_snapshot(
         self,
         *,
@@ -1012,6 +1014,25 @@ class ModelInfo:
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
 
+_RejectionKind = Literal[
+    "too_little_data", "empty_holdout", "below_serving", "below_recorded", "not_above_popularity"
+]
+
+class _ServiceOptions(TypedDict, total=False):
+    """The keyword options of every `Service` constructor (`Service(...)`, `Service.open`,
+    `Service.from_snapshot_file`); an omitted one keeps the core's default (shown)."""
+
+    cache_capacity: int  # 100000 lists; 0 disables the cache
+    cache_ttl_secs: float  # 21600.0
+    holdout_fraction: float  # 0.1: latest share of the log held out when retraining
+    retrain_k: int  # 10: cut-off of the retrain metrics
+    max_relative_drop: float  # 0.02: gate, vs the serving configuration on the same split
+    max_drop_vs_recorded: float  # 0.25: gate, vs the NDCG the serving version recorded
+    must_beat_popularity: bool  # True
+    min_data_ratio: float  # 0.5: gate, training data vs what the serving model saw
+    history_len: int  # 50 retrain outcomes kept
+    drift_window_secs: int  # 86400
+
 @final
 class RetrainOutcome:
     """What a retrain did: the gate's verdict, holdout metrics and versions."""
@@ -1020,6 +1041,10 @@ class RetrainOutcome:
     def accepted(self) -> bool: ...
     @property
     def rejection(self) -> str | None: ...
+    @property
+    def rejection_kind(self) -> _RejectionKind | None: ...
+    @property
+    def recorded_ndcg(self) -> float | None: ...
     @property
     def candidate(self) -> Metrics: ...
     @property
@@ -1201,28 +1226,13 @@ class Service:
         items: Sequence[Item] | _Table = (),
         interactions: Iterable[_InteractionRow] | _Table = (),
         preferences: Mapping[str, Preferences] | _Table | None = None,
-        cache_capacity: int = 100000,
-        cache_ttl_secs: float = 21600.0,
-        holdout_fraction: float = 0.1,
-        retrain_k: int = 10,
-        max_relative_drop: float = 0.02,
-        must_beat_popularity: bool = True,
-        history_len: int = 50,
-        drift_window_secs: int = 86400,
+        **options: Unpack[_ServiceOptions],
     ) -> Service: ...
     @staticmethod
     def open(
         url: str,
         config: Config | None = None,
-        *,
-        cache_capacity: int = 100000,
-        cache_ttl_secs: float = 21600.0,
-        holdout_fraction: float = 0.1,
-        retrain_k: int = 10,
-        max_relative_drop: float = 0.02,
-        must_beat_popularity: bool = True,
-        history_len: int = 50,
-        drift_window_secs: int = 86400,
+        **options: Unpack[_ServiceOptions],
     ) -> Service: ...
     def catch_up(self) -> tuple[int, int, bool]: ...
     def sync_model(self) -> str | None: ...
@@ -1231,15 +1241,7 @@ class Service:
     @staticmethod
     def from_snapshot_file(
         path: str | os.PathLike[str],
-        *,
-        cache_capacity: int = 100000,
-        cache_ttl_secs: float = 21600.0,
-        holdout_fraction: float = 0.1,
-        retrain_k: int = 10,
-        max_relative_drop: float = 0.02,
-        must_beat_popularity: bool = True,
-        history_len: int = 50,
-        drift_window_secs: int = 86400,
+        **options: Unpack[_ServiceOptions],
     ) -> Service: ...
     def save_snapshot(self, path: str | os.PathLike[str]) -> None: ...
     def recommend(
