@@ -24,6 +24,7 @@
 //!   every interaction recorded so far (warm-up included), as a live engine would, so later
 //!   iterations see slightly denser rows. Decay rebases happen if and when the clock calls for one.
 //!
+//! `recommend/hybrid_diverse/<preset>` is `hybrid` re-ranked for variety (diversity 0.3, caps).
 //! `<preset>` is `medium` by default; `CRAIC_BENCH_PRESET=small` swaps `small()` in for a quick run
 //! (and drops the then-duplicate `build/medium`). Smoke run, each benchmark once (criterion's
 //! test mode, what `scripts/test-all` runs): `CRAIC_BENCH_PRESET=small cargo test --workspace
@@ -111,6 +112,21 @@ fn recommend(c: &mut Criterion) {
             })
         });
     }
+    // The same hybrid requests re-ranked for variety (diversity 0.3, ≤ 1 per artist, ≤ 2 per
+    // venue): the difference to `hybrid` is the re-ranking's cost.
+    let req = Request::new(K)
+        .now(now)
+        .diversity(0.3)
+        .max_per_artist(1)
+        .max_per_venue(2);
+    group.bench_function(BenchmarkId::new("hybrid_diverse", preset), |b| {
+        let mut next = 0;
+        b.iter(|| {
+            let user = &users[next];
+            next = (next + 1) % users.len();
+            engine.recommend(black_box(user), &req).expect("recommends")
+        })
+    });
     group.finish();
 
     let refs: Vec<&str> = users.iter().map(String::as_str).collect();

@@ -111,18 +111,6 @@ export declare class Engine {
    * first and rejected whole if any row is bad; the error's `row` gives its index.
    */
   record(interactions: Array<Interaction>): Promise<Applied>
-  /**
-   * Records impressions (items shown to users, `{ userId, itemId, timestamp, rank }`), off
-   * the JS thread. Validated as a whole first: a negative or fractional rank throws
-   * `InvalidInputError` (`CRAIC_OUT_OF_RANGE`), an unknown item `NotFoundError`; they feed
-   * exposure-aware demotion and never count as engagement.
-   */
-  recordImpressions(impressions: Array<Impression>): Promise<Applied>
-  /**
-   * The items shown to a user since their last interaction with each, in catalogue order,
-   * with the decayed number of showings at `now` (what demotion counts).
-   */
-  exposure(userId: string, now: number): Array<Exposure>
   /** Applies one interaction, synchronously: `userId` did `kind` to `itemId` at `timestamp`. */
   recordOne(userId: string, itemId: string, kind: string, timestamp: number): Applied
   /** Recomputes every neighbour list from the current matrix, off the JS thread. */
@@ -269,9 +257,8 @@ export declare class Service {
    */
   static open(url: string, options?: { config?: Config } & ServiceOptions): Promise<Service>
   /**
-   * Applies the catalogue and preference changes, then the log rows, that other replicas
-   * (or anyone) wrote since the serving model's positions, off the JS thread; deferred while
-   * a retrain runs. Store-backed services only.
+   * Applies the log rows other replicas (or anyone) appended since the serving model's
+   * cursor, off the JS thread; deferred while a retrain runs. Store-backed services only.
    */
   catchUp(): Promise<CatchUp>
   /**
@@ -291,14 +278,8 @@ export declare class Service {
    * JS thread.
    */
   saveSnapshot(path: string): Promise<void>
-  /**
-   * Recommends for a user through the cache (same options as `Engine.recommend`);
-   * `logImpressions: true` records the returned list as impressions (rank = position, at
-   * `now` or the service's clock) through `record`.
-   */
-  recommend(userId: string, options?: RecommendOptions & { logImpressions?: boolean }): Array<Recommendation>
-  /** Records impressions (as `Engine.recordImpressions`), off the JS thread, through `record`. */
-  recordImpressions(impressions: Array<Impression>): Promise<void>
+  /** Recommends for a user through the cache (same options as `Engine.recommend`). */
+  recommend(userId: string, options?: RecommendOptions): Array<Recommendation>
   /**
    * Records interactions, off the JS thread: applied to the serving model, kept for the next
    * retrain, counted as conversions in running experiments. A bad row rejects the whole
@@ -505,11 +486,6 @@ export interface AppendReport {
   inserted: number
   /** Entries whose key was stored already (or repeated in the batch): not stored again. */
   duplicates: number
-  /**
-   * Positions in the batch of the entries stored, ascending: the ones a caller keeping its
-   * own copy of the log must apply.
-   */
-  newIndices: Array<number>
 }
 
 /** What applying a batch of interactions did. */
@@ -557,10 +533,6 @@ export interface CatchUp {
   applied: number
   /** The log position of the serving model now. */
   cursor: number
-  /** Catalogue and preference changes applied (this service's own included). */
-  changes: number
-  /** The change-feed position of the serving model now. */
-  changesCursor: number
   /** Rows skipped under the store's malformed-row policy. */
   skipped: Array<MalformedRow>
   /** True when nothing was done because a retrain is running (its swap catches up). */
@@ -626,10 +598,6 @@ export interface Config {
   contentWeights?: Record<string, number>
   /** r" Largest `k` a request may ask for. */
   maxK?: number
-  /** r" Strength of exposure-aware demotion (0 = off; default 0.5). */
-  exposureDemotion?: number
-  /** r" Half-life in seconds of one showing in the demotion count (default 3 days). */
-  exposureHalfLifeSecs?: number
 }
 
 /** One component's share of a recommendation's score. */
@@ -708,8 +676,9 @@ export interface Estimate {
 /**
  * Evaluates an engine on test interactions, off the JS thread: every test user with a relevant
  * item is asked for `k` recommendations (in parallel) and precision@k, recall@k, NDCG@k and
- * hit-rate@k are averaged; coverage is the share of live items recommended to anyone. Train the
- * engine on the split's train part only.
+ * hit-rate@k are averaged; coverage is the share of live items recommended to anyone, `gini`
+ * the Gini index of exposure across them, `intraListDiversity` and `novelty` what the lists
+ * hold (docs/evaluation.md). Train the engine on the split's train part only.
  */
 export declare function evaluate(engine: Engine, testInteractions: Array<Interaction>, options?: EvaluateOptions): Promise<Metrics>
 
@@ -725,6 +694,12 @@ export interface EvaluateOptions {
   positive?: Array<string>
   /** r#" Kinds that make it irrelevant (default `["hide"]`)."# */
   negative?: Array<string>
+  /** r" Re-ranking as in `recommend`: the score–variety trade-off in [0, 1]. */
+  diversity?: number
+  /** r" Re-ranking as in `recommend`: at most this many items of one artist. */
+  maxPerArtist?: number
+  /** r" Re-ranking as in `recommend`: at most this many items at one venue. */
+  maxPerVenue?: number
 }
 
 /** Counts of an experiment: per variant, and what could not be attributed. */
@@ -792,14 +767,6 @@ export interface ExperimentRecommendations {
 
 /** Explains how two listings compare (the same thresholds as `deduplicate`). */
 export declare function explain(a: FeedEvent, b: FeedEvent, options?: MatchOptions): MatchExplanation
-
-/** An item shown to a user and its decayed number of showings. */
-export interface Exposure {
-  /** The item. */
-  itemId: string
-  /** Showings since the user last interacted with it, decayed to the time asked for. */
-  showings: number
-}
 
 /** Drift of one feature: its current sample size and its index (`null` without data). */
 export interface FeatureDrift {
@@ -882,18 +849,6 @@ export interface ImportReport {
  * a bad event is reported in `rejected` and the rest of the page imported.
  */
 export declare function importTicketmaster(json: string | Buffer, options?: ImportOptions): ImportReport
-
-/** An item shown to a user (see `Engine.recordImpressions`). */
-export interface Impression {
-  /** Who was shown the item. */
-  userId: string
-  /** What was shown (must be in the catalogue). */
-  itemId: string
-  /** When, unix seconds. */
-  timestamp: number
-  /** Position in the list shown, 0 for the top (a whole number ≥ 0). */
-  rank: number
-}
 
 /**
  * Whether `userId` falls in the slice `[start, end)` of namespace `id`, given as
@@ -1095,6 +1050,12 @@ export interface Metrics {
   hitRate: number
   /** Share of the live catalogue recommended to anyone. */
   coverage: number
+  /** Mean pairwise `1 − Jaccard` distance of genres and artists within a list. */
+  intraListDiversity: number
+  /** Mean self-information of the recommended items, in bits. */
+  novelty: number
+  /** Gini index of exposure across the live catalogue's items. */
+  gini: number
 }
 
 /** Describes the serving model. */
@@ -1224,10 +1185,14 @@ export interface RecommendOptions {
   /** r" Override the configuration's `excludeSaved`. */
   excludeSaved?: boolean
   /**
-   * r" Never return items the user touched: `true` (any configured kind) or a list of kind
-   * r#" names (`"impression"` for the items shown since the user last interacted with them)."#
+   * r" Score–variety trade-off in [0, 1] (maximal marginal relevance on genres and
+   * r" artists; default 0 = the plain ranking).
    */
-  excludeTouched?: boolean | Array<string>
+  diversity?: number
+  /** r" At most this many items of one artist in the list (≥ 1). */
+  maxPerArtist?: number
+  /** r" At most this many items at one venue in the list (≥ 1). */
+  maxPerVenue?: number
 }
 
 /**

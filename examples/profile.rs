@@ -7,7 +7,8 @@
 //! takes out preemption by other processes on a busy machine. `ONLY=hybrid` times one strategy
 //! only — handy under `perf record`; `ONLY=record` times only the single-interaction updates;
 //! `ONLY=rebuild` times rebuilding every neighbour list (best and median of `REPEAT`, default 3).
-//! `MAX_ITEM_USERS=500` overrides the similarity cost guard.
+//! `MAX_ITEM_USERS=500` overrides the similarity cost guard. `DIVERSITY=0.3` re-ranks every
+//! request for variety with that trade-off and at most 1 event per artist, 2 per venue.
 
 use std::time::Instant;
 
@@ -91,11 +92,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
+    let diversity: Option<f64> = std::env::var("DIVERSITY").ok().and_then(|s| s.parse().ok());
     for s in Strategy::ALL
         .into_iter()
         .filter(|s| !record_only && only.is_none_or(|o| o == *s))
     {
-        let req = Request::new(10).strategy(s).now(now);
+        let mut req = Request::new(10).strategy(s).now(now);
+        if let Some(d) = diversity {
+            req = req.diversity(d).max_per_artist(1).max_per_venue(2);
+        }
         // Each user's latency is the best of `repeat` passes over all users (other users run in
         // between, so caches are as cold as in one pass, but a pass preempted by another
         // process does not count).

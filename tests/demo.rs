@@ -1,5 +1,7 @@
 //! Runs the demo (`examples/demo`) at the tiny size and checks its output and `report.html`.
 
+#[path = "../examples/demo/boredom.rs"]
+mod boredom;
 #[path = "../examples/demo/feeds.rs"]
 mod feeds;
 #[path = "../examples/demo/report.rs"]
@@ -45,6 +47,24 @@ fn tiny_demo_writes_a_self_contained_report() {
     let converting: u64 = summary.ab.variants.iter().map(|v| v.converting_users).sum();
     assert!(converting > 0, "no conversion was attributed:\n{text}");
     assert_eq!(summary.offline.len(), 4);
+    // The bored simulation: control and diversity arms, both with traffic; the offline table
+    // reports the beyond-accuracy metrics.
+    let bored: Vec<&str> = summary
+        .bored
+        .1
+        .variants
+        .iter()
+        .map(|v| v.variant.as_str())
+        .collect();
+    assert_eq!(bored, ["control", "diversity"]);
+    assert!(summary.bored.1.variants.iter().all(|v| v.exposed_users > 0));
+    assert!(summary.bored.0.visits > 0);
+    assert!(summary
+        .offline
+        .iter()
+        .all(|(_, m)| m.intra_list_diversity > 0.0
+            && m.novelty > 0.0
+            && (0.0..=1.0).contains(&m.gini)));
     assert_eq!(summary.latency.len(), 4);
 
     // The terminal output stays readable.
@@ -58,6 +78,8 @@ fn tiny_demo_writes_a_self_contained_report() {
         "craic_requests_total",
         "Retrain",
         "stored in",
+        "bored users",
+        "novelty",
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
@@ -120,6 +142,24 @@ fn feeds_demo_imports_merges_and_recommends_the_sample_pages() {
     );
     assert!(summary.ab.variants.iter().all(|v| v.exposed_users > 0));
     assert_eq!(summary.offline.len(), 4);
+    // The bored simulation: control and diversity arms, both with traffic; the offline table
+    // reports the beyond-accuracy metrics.
+    let bored: Vec<&str> = summary
+        .bored
+        .1
+        .variants
+        .iter()
+        .map(|v| v.variant.as_str())
+        .collect();
+    assert_eq!(bored, ["control", "diversity"]);
+    assert!(summary.bored.1.variants.iter().all(|v| v.exposed_users > 0));
+    assert!(summary.bored.0.visits > 0);
+    assert!(summary
+        .offline
+        .iter()
+        .all(|(_, m)| m.intra_list_diversity > 0.0
+            && m.novelty > 0.0
+            && (0.0..=1.0).contains(&m.gini)));
     for line in text.lines() {
         assert!(line.chars().count() <= 100, "line too long: {line:?}");
     }

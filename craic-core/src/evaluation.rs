@@ -5,6 +5,9 @@
 //! 3. [`evaluate`] asks it for every test user with at least one relevant item and averages
 //!    precision@k, recall@k, NDCG@k and hit-rate@k; coverage is over the whole run.
 //!
+//! Next to them, [`Metrics`] reports what the lists hold beyond accuracy ([`lists`]):
+//! intra-list diversity, novelty, coverage and the Gini index of exposure.
+//!
 //! A user's relevant items are the items they acted on with a positive kind (`save`, `click`) in
 //! the test period and did not hide there; [`Relevance`] changes which kinds count.
 //!
@@ -41,6 +44,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::interaction::{Interaction, CLICK, HIDE, IMPRESSION, SAVE};
+
+pub mod lists;
+pub use lists::{list_metrics, CatalogueInfo, ListMetrics};
 
 /// The two halves of a time split.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -204,19 +210,34 @@ pub struct Metrics {
     pub hit_rate: f64,
     /// Distinct items in all top-k lists / catalogue size (0 for an empty catalogue).
     pub coverage: f64,
+    /// Mean pairwise `1 − Jaccard` distance of genres and artists within a list
+    /// ([`ListMetrics::intra_list_diversity`]; 0 when the items' metadata is not known).
+    #[serde(default)]
+    pub intra_list_diversity: f64,
+    /// Mean self-information of the recommended items, in bits ([`ListMetrics::novelty`];
+    /// 0 when the training users are not known).
+    #[serde(default)]
+    pub novelty: f64,
+    /// Gini index of exposure across the catalogue's items ([`ListMetrics::gini`]).
+    #[serde(default)]
+    pub gini: f64,
 }
 
 impl fmt::Display for Metrics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "users={} P@{k}={:.4} R@{k}={:.4} NDCG@{k}={:.4} HR@{k}={:.4} coverage={:.4}",
+            "users={} P@{k}={:.4} R@{k}={:.4} NDCG@{k}={:.4} HR@{k}={:.4} coverage={:.4} \
+             ILD={:.4} novelty={:.4} gini={:.4}",
             self.users,
             self.precision,
             self.recall,
             self.ndcg,
             self.hit_rate,
             self.coverage,
+            self.intra_list_diversity,
+            self.novelty,
+            self.gini,
             k = self.k
         )
     }
@@ -253,11 +274,32 @@ where
 }
 
 /// Evaluates against precomputed relevant items ([`Relevance::relevant_items`]), e.g. to compare
-/// several recommenders on the same split without recomputing them.
+/// several recommenders on the same split without recomputing them. Knowing only the
+/// catalogue's size, it reports intra-list diversity and novelty as 0 ([`evaluate_lists`]
+/// computes them).
 pub fn evaluate_relevant<F>(
     relevant: &BTreeMap<String, Vec<String>>,
     k: usize,
     catalogue_size: usize,
+    recommend: F,
+) -> Metrics
+where
+    F: Fn(&str) -> Vec<String> + Sync,
+{
+    evaluate_lists(
+        relevant,
+        k,
+        &CatalogueInfo::of_size(catalogue_size),
+        recommend,
+    )
+}
+
+/// [`evaluate_relevant`] with what the beyond-accuracy metrics need to know about the
+/// catalogue (`Engine::catalogue_info`).
+pub fn evaluate_lists<F>(
+    relevant: &BTreeMap<String, Vec<String>>,
+    k: usize,
+    catalogue: &CatalogueInfo,
     recommend: F,
 ) -> Metrics
 where
@@ -282,24 +324,23 @@ where
     if n == 0 {
         return m;
     }
-    let mut distinct: HashSet<&str> = HashSet::new();
-    for (s, list) in &scored {
+    for (s, _) in &scored {
         m.precision += s.precision;
         m.recall += s.recall;
         m.ndcg += s.ndcg;
         m.hit_rate += s.hit;
-        distinct.extend(list.iter().map(String::as_str));
     }
     let nf = n as f64;
     m.precision /= nf;
     m.recall /= nf;
     m.ndcg /= nf;
     m.hit_rate /= nf;
-    m.coverage = if catalogue_size == 0 {
-        0.0
-    } else {
-        distinct.len() as f64 / catalogue_size as f64
-    };
+    let lists: Vec<Vec<String>> = scored.into_iter().map(|x| x.1).collect();
+    let l = list_metrics(&lists, catalogue);
+    m.coverage = l.coverage;
+    m.intra_list_diversity = l.intra_list_diversity;
+    m.novelty = l.novelty;
+    m.gini = l.gini;
     m
 }
 
@@ -308,7 +349,8 @@ where
 ///
 /// Train the engine on the split's train part only. `request.now` defaults to the earliest test
 /// timestamp (the split's cutoff), not the clock, so that the test period's events are still
-/// upcoming. Catalogue coverage is over the engine's live items. The first error a request
+/// upcoming. Catalogue coverage and the Gini index are over the engine's live items; diversity
+/// and novelty use its catalogue and interactions (`Engine::catalogue_info`). The first error a request
 /// raises (`invalid_k`, …) is returned instead of the metrics. This is what the bindings'
 /// `evaluate` calls.
 pub fn evaluate_engine(
@@ -322,9 +364,9 @@ pub fn evaluate_engine(
         .now
         .or_else(|| test.iter().map(|i| i.timestamp).min());
     let relevant = relevance.relevant_items(test);
-    let catalogue = engine.stats().live_items;
+    let catalogue = engine.catalogue_info();
     let first_error: std::sync::Mutex<Option<crate::Error>> = std::sync::Mutex::new(None);
-    let metrics = evaluate_relevant(&relevant, request.k, catalogue, |user| {
+    let metrics = evaluate_lists(&relevant, request.k, &catalogue, |user| {
         match engine.recommend(user, &request) {
             Ok(recs) => recs.into_iter().map(|r| r.item_id).collect(),
             Err(e) => {

@@ -110,7 +110,7 @@ fn fixture_recommendations() {
                     exclude: case.exclude.clone(),
                     explain: case.explain,
                     exclude_saved: None,
-                    exclude_touched: None,
+                    ..Request::new(case.k)
                 };
                 let recs = e.recommend(&case.user, &req).unwrap();
                 let got: Vec<&str> = recs.iter().map(|r| r.item_id.as_str()).collect();

@@ -100,6 +100,12 @@ pub struct Metrics {
     pub hit_rate: f64,
     /// Share of the live catalogue recommended to anyone.
     pub coverage: f64,
+    /// Mean pairwise `1 − Jaccard` distance of genres and artists within a list.
+    pub intra_list_diversity: f64,
+    /// Mean self-information of the recommended items, in bits.
+    pub novelty: f64,
+    /// Gini index of exposure across the live catalogue's items.
+    pub gini: f64,
 }
 
 impl From<eval::Metrics> for Metrics {
@@ -112,6 +118,9 @@ impl From<eval::Metrics> for Metrics {
             ndcg: m.ndcg,
             hit_rate: m.hit_rate,
             coverage: m.coverage,
+            intra_list_diversity: m.intra_list_diversity,
+            novelty: m.novelty,
+            gini: m.gini,
         }
     }
 }
@@ -129,13 +138,20 @@ options! {
         pub positive: [Option<Vec<String>>],
         /// Kinds that make it irrelevant (default `["hide"]`).
         pub negative: [Option<Vec<String>>],
+        /// Re-ranking as in `recommend`: the score–variety trade-off in [0, 1].
+        pub diversity: [Option<f64>],
+        /// Re-ranking as in `recommend`: at most this many items of one artist.
+        pub max_per_artist: [Option<f64>],
+        /// Re-ranking as in `recommend`: at most this many items at one venue.
+        pub max_per_venue: [Option<f64>],
     }
 }
 
 /// Evaluates an engine on test interactions, off the JS thread: every test user with a relevant
 /// item is asked for `k` recommendations (in parallel) and precision@k, recall@k, NDCG@k and
-/// hit-rate@k are averaged; coverage is the share of live items recommended to anyone. Train the
-/// engine on the split's train part only.
+/// hit-rate@k are averaged; coverage is the share of live items recommended to anyone, `gini`
+/// the Gini index of exposure across them, `intraListDiversity` and `novelty` what the lists
+/// hold (docs/evaluation.md). Train the engine on the split's train part only.
 #[napi(catch_unwind, ts_return_type = "Promise<Metrics>")]
 pub fn evaluate(
     env: Env,
@@ -149,6 +165,9 @@ pub fn evaluate(
     let request = core::Request {
         strategy: values::strategy(o.strategy).or_throw(&env)?,
         now: convert::opt_timestamp(o.now, "now").or_throw(&env)?,
+        diversity: o.diversity.unwrap_or(0.0),
+        max_per_artist: values::cap(o.max_per_artist, "max_per_artist").or_throw(&env)?,
+        max_per_venue: values::cap(o.max_per_venue, "max_per_venue").or_throw(&env)?,
         ..core::Request::new(k)
     };
     let relevance: eval::Relevance = RelevanceOptions {

@@ -197,6 +197,13 @@ options! {
         /// Never return items the user touched: `true` (any configured kind) or a list of kind
         /// names (`"impression"` for the items shown since the user last interacted with them).
         pub exclude_touched: [Option<Either<bool, Vec<String>>>],
+        /// Score–variety trade-off in [0, 1] (maximal marginal relevance on genres and
+        /// artists; default 0 = the plain ranking).
+        pub diversity: [Option<f64>],
+        /// At most this many items of one artist in the list (≥ 1).
+        pub max_per_artist: [Option<f64>],
+        /// At most this many items at one venue in the list (≥ 1).
+        pub max_per_venue: [Option<f64>],
     }
 }
 
@@ -248,8 +255,18 @@ impl TryFrom<RecommendOptions> for core::Request {
             explain: o.explain.unwrap_or(false),
             exclude_saved: o.exclude_saved,
             exclude_touched: touched(o.exclude_touched),
+            diversity: o.diversity.unwrap_or(0.0),
+            max_per_artist: cap(o.max_per_artist, "max_per_artist")?,
+            max_per_venue: cap(o.max_per_venue, "max_per_venue")?,
         })
     }
+}
+
+/// A list cap: a whole number (a negative one is `out_of_range`, as 0 is in the core).
+pub(crate) fn cap(value: Option<f64>, what: &str) -> Fallible<Option<usize>> {
+    value
+        .map(|v| convert::count(v, what, core::ErrorKind::OutOfRange))
+        .transpose()
 }
 
 /// The core request of optional recommend options (`undefined` gives the defaults).

@@ -126,8 +126,9 @@ pub(crate) fn request(
     explain: bool,
     exclude_saved: Option<bool>,
     exclude_touched: TouchedArg,
-) -> core::Request {
-    core::Request {
+    rerank: Rerank,
+) -> PyResult<core::Request> {
+    Ok(core::Request {
         k: k.0,
         strategy: strategy.0,
         now: ts(now),
@@ -136,7 +137,29 @@ pub(crate) fn request(
         explain,
         exclude_saved,
         exclude_touched: exclude_touched.0,
-    }
+        diversity: rerank.0,
+        max_per_artist: cap(rerank.1, "max_per_artist")?,
+        max_per_venue: cap(rerank.2, "max_per_venue")?,
+    })
+}
+
+/// The re-ranking keywords: `diversity`, `max_per_artist`, `max_per_venue`.
+pub(crate) type Rerank = (f64, Option<i64>, Option<i64>);
+
+/// A list cap: a negative one is the core's `out_of_range` (as 0 is).
+pub(crate) fn cap(value: Option<i64>, what: &str) -> PyResult<Option<usize>> {
+    value
+        .map(|v| {
+            usize::try_from(v).map_err(|_| {
+                errors::to_py(core::Error::OutOfRange {
+                    what: what.to_owned(),
+                    value: i128::from(v),
+                    min: 1,
+                    max: usize::MAX as i128,
+                })
+            })
+        })
+        .transpose()
 }
 
 #[pymethods]
@@ -312,8 +335,8 @@ impl PyEngine {
     #[pyo3(
         signature = (user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
             now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
-            exclude_touched = TouchedArg::default()),
-        text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False)"
+            exclude_touched = TouchedArg::default(), diversity = 0.0, max_per_artist = None, max_per_venue = None),
+        text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False, diversity=0.0, max_per_artist=None, max_per_venue=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn recommend(
@@ -328,7 +351,11 @@ impl PyEngine {
         explain: bool,
         exclude_saved: Option<bool>,
         exclude_touched: TouchedArg,
+        diversity: f64,
+        #[pyo3(from_py_with = crate::args::arg)] max_per_artist: Option<i64>,
+        #[pyo3(from_py_with = crate::args::arg)] max_per_venue: Option<i64>,
     ) -> PyResult<Vec<PyRecommendation>> {
+        let rerank = (diversity, max_per_artist, max_per_venue);
         let req = request(
             k,
             strategy,
@@ -338,7 +365,8 @@ impl PyEngine {
             explain,
             exclude_saved,
             exclude_touched,
-        );
+            rerank,
+        )?;
         py.detach(|| self.inner.recommend(&user_id, &req))
             .map(recommendations)
             .map_err(errors::to_py)
@@ -349,8 +377,8 @@ impl PyEngine {
     #[pyo3(
         signature = (user_ids, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
             now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
-            exclude_touched = TouchedArg::default()),
-        text_signature = "($self, user_ids, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False)"
+            exclude_touched = TouchedArg::default(), diversity = 0.0, max_per_artist = None, max_per_venue = None),
+        text_signature = "($self, user_ids, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False, diversity=0.0, max_per_artist=None, max_per_venue=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn recommend_many(
@@ -365,7 +393,11 @@ impl PyEngine {
         explain: bool,
         exclude_saved: Option<bool>,
         exclude_touched: TouchedArg,
+        diversity: f64,
+        #[pyo3(from_py_with = crate::args::arg)] max_per_artist: Option<i64>,
+        #[pyo3(from_py_with = crate::args::arg)] max_per_venue: Option<i64>,
     ) -> PyResult<Vec<Vec<PyRecommendation>>> {
+        let rerank = (diversity, max_per_artist, max_per_venue);
         let req = request(
             k,
             strategy,
@@ -375,7 +407,8 @@ impl PyEngine {
             explain,
             exclude_saved,
             exclude_touched,
-        );
+            rerank,
+        )?;
         let users: Vec<&str> = user_ids.iter().map(String::as_str).collect();
         py.detach(|| self.inner.recommend_many(&users, &req))
             .map(|all| all.into_iter().map(recommendations).collect())

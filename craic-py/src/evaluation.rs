@@ -101,6 +101,12 @@ pub struct PyMetrics {
     pub hit_rate: f64,
     /// Distinct recommended items / catalogue size.
     pub coverage: f64,
+    /// Mean pairwise `1 − Jaccard` distance of genres and artists within a list.
+    pub intra_list_diversity: f64,
+    /// Mean self-information of the recommended items, in bits.
+    pub novelty: f64,
+    /// Gini index of exposure across the catalogue's items.
+    pub gini: f64,
 }
 
 impl From<eval::Metrics> for PyMetrics {
@@ -113,6 +119,9 @@ impl From<eval::Metrics> for PyMetrics {
             ndcg: m.ndcg,
             hit_rate: m.hit_rate,
             coverage: m.coverage,
+            intra_list_diversity: m.intra_list_diversity,
+            novelty: m.novelty,
+            gini: m.gini,
         }
     }
 }
@@ -127,6 +136,9 @@ impl From<&PyMetrics> for eval::Metrics {
             ndcg: m.ndcg,
             hit_rate: m.hit_rate,
             coverage: m.coverage,
+            intra_list_diversity: m.intra_list_diversity,
+            novelty: m.novelty,
+            gini: m.gini,
         }
     }
 }
@@ -143,20 +155,26 @@ impl PyMetrics {
             (format!("ndcg@{k}"), self.ndcg),
             (format!("hit_rate@{k}"), self.hit_rate),
             ("coverage".to_owned(), self.coverage),
+            ("intra_list_diversity".to_owned(), self.intra_list_diversity),
+            ("novelty".to_owned(), self.novelty),
+            ("gini".to_owned(), self.gini),
         ])
     }
 
     fn __repr__(&self) -> String {
         format!(
             "Metrics(k={}, users={}, precision={:?}, recall={:?}, ndcg={:?}, hit_rate={:?}, \
-             coverage={:?})",
+             coverage={:?}, intra_list_diversity={:?}, novelty={:?}, gini={:?})",
             self.k,
             self.users,
             self.precision,
             self.recall,
             self.ndcg,
             self.hit_rate,
-            self.coverage
+            self.coverage,
+            self.intra_list_diversity,
+            self.novelty,
+            self.gini
         )
     }
 
@@ -168,7 +186,9 @@ impl PyMetrics {
 /// Evaluates `engine` on held-out interactions: for every test user with a relevant item (see
 /// `relevant_items`) it asks the engine for its top `k` under `strategy` and averages
 /// precision@k, recall@k, NDCG@k and hit-rate@k; coverage is the share of the engine's live
-/// items recommended to anyone.
+/// items recommended to anyone, `gini` the Gini index of exposure across them,
+/// `intra_list_diversity` and `novelty` what the lists hold (docs/evaluation.md).
+/// `diversity`, `max_per_artist` and `max_per_venue` re-rank as in `recommend`.
 ///
 /// Train the engine on the split's train part only. `now` is "now" for every request; it
 /// defaults to the earliest test timestamp (the split's cutoff), not the clock, so that the test
@@ -178,8 +198,9 @@ impl PyMetrics {
 #[pyo3(
     signature = (engine, test_interactions, *, k = KArg(10),
         strategy = StrategyArg(core::Strategy::Hybrid), now = None,
-        positive = vec!["save".to_owned(), "click".to_owned()], negative = vec!["hide".to_owned()]),
-    text_signature = "(engine, test_interactions, *, k=10, strategy='hybrid', now=None, positive=['save', 'click'], negative=['hide'])"
+        positive = vec!["save".to_owned(), "click".to_owned()], negative = vec!["hide".to_owned()],
+        diversity = 0.0, max_per_artist = None, max_per_venue = None),
+    text_signature = "(engine, test_interactions, *, k=10, strategy='hybrid', now=None, positive=['save', 'click'], negative=['hide'], diversity=0.0, max_per_artist=None, max_per_venue=None)"
 )]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn evaluate(
@@ -191,6 +212,9 @@ pub(crate) fn evaluate(
     now: Option<Timestamp>,
     #[pyo3(from_py_with = crate::args::arg)] positive: Vec<String>,
     #[pyo3(from_py_with = crate::args::arg)] negative: Vec<String>,
+    diversity: f64,
+    #[pyo3(from_py_with = crate::args::arg)] max_per_artist: Option<i64>,
+    #[pyo3(from_py_with = crate::args::arg)] max_per_venue: Option<i64>,
 ) -> PyResult<PyMetrics> {
     let rows = crate::types::interactions(test_interactions)?;
     let relevance = relevance(positive, negative);
@@ -198,6 +222,9 @@ pub(crate) fn evaluate(
         k: k.0,
         strategy: strategy.0,
         now: ts(now),
+        diversity,
+        max_per_artist: crate::engine::cap(max_per_artist, "max_per_artist")?,
+        max_per_venue: crate::engine::cap(max_per_venue, "max_per_venue")?,
         ..core::Request::new(k.0)
     };
     let engine = &engine.inner;

@@ -235,8 +235,8 @@ fn run(
 pub fn import_ticketmaster(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
-    genres: Option<BTreeMap<String, Vec<String>>>,
-    zones: Option<BTreeMap<String, i64>>,
+    #[pyo3(from_py_with = crate::args::arg)] genres: Option<BTreeMap<String, Vec<String>>>,
+    #[pyo3(from_py_with = crate::args::arg)] zones: Option<BTreeMap<String, i64>>,
 ) -> PyResult<PyImportReport> {
     run(py, data, genres, zones, |b, o| {
         core_feeds::import_ticketmaster(b, o)
@@ -250,8 +250,8 @@ pub fn import_ticketmaster(
 pub fn import_eventbrite(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
-    genres: Option<BTreeMap<String, Vec<String>>>,
-    zones: Option<BTreeMap<String, i64>>,
+    #[pyo3(from_py_with = crate::args::arg)] genres: Option<BTreeMap<String, Vec<String>>>,
+    #[pyo3(from_py_with = crate::args::arg)] zones: Option<BTreeMap<String, i64>>,
 ) -> PyResult<PyImportReport> {
     run(py, data, genres, zones, |b, o| {
         core_feeds::import_eventbrite(b, o)

@@ -490,8 +490,9 @@ impl PyService {
     #[pyo3(
         signature = (user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
             now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
-            exclude_touched = TouchedArg::default(), log_impressions = false),
-        text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False, log_impressions=False)"
+            exclude_touched = TouchedArg::default(), diversity = 0.0, max_per_artist = None,
+            max_per_venue = None, log_impressions = false),
+        text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False, diversity=0.0, max_per_artist=None, max_per_venue=None, log_impressions=False)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn recommend(
@@ -506,8 +507,12 @@ impl PyService {
         explain: bool,
         exclude_saved: Option<bool>,
         exclude_touched: TouchedArg,
+        diversity: f64,
+        #[pyo3(from_py_with = crate::args::arg)] max_per_artist: Option<i64>,
+        #[pyo3(from_py_with = crate::args::arg)] max_per_venue: Option<i64>,
         log_impressions: bool,
     ) -> PyResult<Vec<PyRecommendation>> {
+        let rerank = (diversity, max_per_artist, max_per_venue);
         let req = request(
             k,
             strategy,
@@ -517,7 +522,8 @@ impl PyService {
             explain,
             exclude_saved,
             exclude_touched,
-        );
+            rerank,
+        )?;
         py.detach(|| {
             if log_impressions {
                 self.inner.recommend_logging_impressions(&user_id, &req)
@@ -702,8 +708,8 @@ impl PyService {
     #[pyo3(
         signature = (key, user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
             now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
-            exposure_id = None),
-        text_signature = "($self, key, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exposure_id=None)"
+            diversity = 0.0, max_per_artist = None, max_per_venue = None, exposure_id = None),
+        text_signature = "($self, key, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, diversity=0.0, max_per_artist=None, max_per_venue=None, exposure_id=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn recommend_in_experiment(
@@ -718,8 +724,12 @@ impl PyService {
         #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
         explain: bool,
         exclude_saved: Option<bool>,
+        diversity: f64,
+        #[pyo3(from_py_with = crate::args::arg)] max_per_artist: Option<i64>,
+        #[pyo3(from_py_with = crate::args::arg)] max_per_venue: Option<i64>,
         #[pyo3(from_py_with = crate::args::arg)] exposure_id: Option<String>,
     ) -> PyResult<PyExperimentRecommendations> {
+        let rerank = (diversity, max_per_artist, max_per_venue);
         let req = request(
             k,
             strategy,
@@ -729,7 +739,8 @@ impl PyService {
             explain,
             exclude_saved,
             TouchedArg::default(),
-        );
+            rerank,
+        )?;
         py.detach(|| {
             self.inner
                 .recommend_in_experiment_with_id(&key, &user_id, &req, exposure_id.as_deref())

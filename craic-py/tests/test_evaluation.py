@@ -154,7 +154,7 @@ def test_evaluate_matches_a_python_loop(tiny: synthetic.Dataset) -> None:
     assert str(hybrid).startswith(f"users={hybrid.users} P@10=")
     assert repr(hybrid).startswith("Metrics(k=10, users=")
     assert set(hybrid.as_dict()) == {"precision@10", "recall@10", "ndcg@10", "hit_rate@10",
-                                      "coverage"}
+                                      "coverage", "intra_list_diversity", "novelty", "gini"}
     # Metrics go into a snapshot's metadata.
     _, meta = craic.Engine.from_snapshot(engine.to_snapshot(metrics=hybrid.as_dict()))
     assert meta.metrics == hybrid.as_dict()

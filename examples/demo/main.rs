@@ -55,6 +55,7 @@
 //! Options: `--tiny` (200 users; seconds), `--out PATH` (default `report.html`), `--feeds DIR`,
 //! `--store URL` (default: a fresh SQLite file).
 
+mod boredom;
 mod feeds;
 mod report;
 mod run;

@@ -2,7 +2,10 @@
 
 use std::fmt::Write;
 
+use craic::experiments::Report;
+
 use crate::run::Summary;
+use crate::simulate::AbTotals;
 use crate::table;
 
 /// Escapes text for HTML element content and attribute values.
@@ -92,7 +95,22 @@ pub fn render(s: &Summary) -> String {
     offline_table(&mut h, s);
     h.push_str("<h2>A/B test: conversion rate by variant (95 % confidence intervals)</h2>\n");
     conversion_chart(&mut h, s);
-    ab_table(&mut h, s);
+    ab_table(&mut h, &s.ab, &s.ab_totals);
+    h.push_str("<h2>A/B test with bored users: hybrid vs hybrid re-ranked for variety</h2>\n");
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{}</p>",
+        esc(&format!(
+            "The same visits on a fresh service; each earlier showing of an event without a \
+             save multiplies its save chance by {} (the same for both arms). The diversity arm \
+             re-ranks with diversity {}, at most {} per artist and {} per venue.",
+            crate::simulate::BOREDOM.decay,
+            crate::boredom::DIVERSITY,
+            crate::boredom::MAX_PER_ARTIST,
+            crate::boredom::MAX_PER_VENUE
+        ))
+    );
+    ab_table(&mut h, &s.bored.1, &s.bored.0);
     h.push_str("<h2>Recommend latency by strategy (µs, log scale)</h2>\n");
     latency_chart(&mut h, s);
     retrain(&mut h, s);
@@ -203,19 +221,23 @@ fn ndcg_chart(h: &mut String, s: &Summary) {
 fn offline_table(h: &mut String, s: &Summary) {
     h.push_str(
         "<table><tr><th>strategy</th><th>precision@10</th><th>recall@10</th><th>NDCG@10</th>\
-         <th>hit rate@10</th><th>coverage@10</th></tr>\n",
+         <th>hit rate@10</th><th>coverage@10</th><th>intra-list diversity</th>\
+         <th>novelty (bits)</th><th>Gini of exposure</th></tr>\n",
     );
     for (st, m) in &s.offline {
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td>\
-             <td>{:.4}</td></tr>",
+             <td>{:.4}</td><td>{:.3}</td><td>{:.2}</td><td>{:.3}</td></tr>",
             esc(st.as_str()),
             m.precision,
             m.recall,
             m.ndcg,
             m.hit_rate,
-            m.coverage
+            m.coverage,
+            m.intra_list_diversity,
+            m.novelty,
+            m.gini
         );
     }
     let _ = writeln!(
@@ -316,13 +338,13 @@ fn conversion_chart(h: &mut String, s: &Summary) {
     h.push_str("</svg>\n");
 }
 
-fn ab_table(h: &mut String, s: &Summary) {
+fn ab_table(h: &mut String, ab: &Report, totals: &AbTotals) {
     h.push_str(
         "<table><tr><th>variant</th><th>strategy</th><th>exposed</th><th>converting</th>\
          <th>rate (95 % CI)</th><th>lift vs control (95 % CI)</th><th>p-value</th>\
          <th>always-valid</th></tr>\n",
     );
-    for v in &s.ab.variants {
+    for v in &ab.variants {
         let rate = v.conversion_rate.map_or("–".into(), |e| {
             format!(
                 "{} ({:.1}–{:.1} %)",
@@ -368,7 +390,7 @@ fn ab_table(h: &mut String, s: &Summary) {
             esc(&seq)
         );
     }
-    let srm = &s.ab.sample_ratio_mismatch;
+    let srm = &ab.sample_ratio_mismatch;
     let (class, verdict) = if srm.mismatch {
         ("bad", "sample ratio mismatch: do not trust these numbers")
     } else {
@@ -385,8 +407,8 @@ fn ab_table(h: &mut String, s: &Summary) {
             srm.chi_square,
             srm.degrees_of_freedom,
             table::p_value(srm.p_value),
-            table::int(s.ab_totals.visits),
-            table::int(s.ab_totals.saves)
+            table::int(totals.visits),
+            table::int(totals.saves)
         ))
     );
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use craic::evaluation::{evaluate_relevant, time_split, Metrics, Relevance};
+use craic::evaluation::{evaluate_lists, time_split, Metrics, Relevance};
 use craic::experiments::{Report, StatsConfig};
 use craic::monitoring::SeriesValue;
 use craic::service::{RetrainOutcome, Service, ServiceOptions};
@@ -150,6 +150,8 @@ pub struct Summary {
     pub ab_totals: AbTotals,
     /// Simulated days.
     pub ab_days: u32,
+    /// The simulation with bored users: totals and report (`boredom.rs`).
+    pub bored: (AbTotals, Report),
     /// The retrain.
     pub retrain: RetrainOutcome,
     /// Recommend latency per strategy.
@@ -241,11 +243,12 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
     )?;
     pb.set_message("evaluating the four strategies");
     let relevant = Relevance::default().relevant_items(&split.test);
+    let info = engine.catalogue_info();
     let offline: Vec<(Strategy, Metrics)> = Strategy::ALL
         .iter()
         .map(|&s| {
             let req = Request::new(k).strategy(s).now(split.cutoff);
-            let m = evaluate_relevant(&relevant, k, data.items.len(), |u| {
+            let m = evaluate_lists(&relevant, k, &info, |u| {
                 engine
                     .recommend(u, &req)
                     .map(|r| r.into_iter().map(|r| r.item_id).collect())
@@ -281,6 +284,9 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
         ("NDCG", Align::Right),
         ("hit rate", Align::Right),
         ("coverage", Align::Right),
+        ("ILD", Align::Right),
+        ("novelty", Align::Right),
+        ("Gini", Align::Right),
     ]);
     for (s, m) in &offline {
         t_off.row(vec![
@@ -290,6 +296,9 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
             format!("{:.4}", m.ndcg),
             format!("{:.4}", m.hit_rate),
             format!("{:.4}", m.coverage),
+            format!("{:.3}", m.intra_list_diversity),
+            format!("{:.2}", m.novelty),
+            format!("{:.3}", m.gini),
         ]);
     }
     write!(out, "{}", t_off.render("   "))?;
@@ -310,6 +319,7 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
         k,
         start: end,
         seed: data.config.seed ^ 0xAB,
+        boredom: None,
     };
     let t = Instant::now();
     let bar = ProgressBar::with_draw_target(Some(0), target(options.progress));
@@ -347,6 +357,10 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
     for line in simulate::ab_notes(&ab) {
         writeln!(out, "   {line}")?;
     }
+    let t = Instant::now();
+    let (bored_totals, bored) =
+        crate::boredom::step(&data, &settings, &ProgressBar::hidden(), out)?;
+    timings.push(("A/B simulation, bored users", t.elapsed()));
     let feeds = match &catalogue {
         Some(cat) => {
             let now = end + i64::from(options.ab_days) * DAY;
@@ -439,6 +453,7 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
         ab,
         ab_totals: totals,
         ab_days: options.ab_days,
+        bored: (bored_totals, bored),
         retrain,
         latency,
         cache,

@@ -8,6 +8,7 @@ use craic::service::Service;
 use craic::synthetic::Dataset;
 use craic::{Interaction, Request, Strategy, SAVE};
 use indicatif::ProgressBar;
+use std::collections::HashMap;
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
@@ -38,7 +39,21 @@ pub struct AbSettings {
     pub start: i64,
     /// Seed of the visit and conversion draws.
     pub seed: u64,
+    /// Simulated users get bored of events shown to them without a save (off by default).
+    pub boredom: Option<Boredom>,
 }
+
+/// The boredom model: a user's chance to save an event they have already been shown `n` times
+/// without saving it is the usual `affinity × conversion_scale` times `decay^n`. The same for
+/// every variant; the constant was chosen before any run looked at the results.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Boredom {
+    /// Factor per earlier showing without a save.
+    pub decay: f64,
+}
+
+/// The boredom model of the demo: each earlier showing without a save halves the chance.
+pub const BOREDOM: Boredom = Boredom { decay: 0.5 };
 
 /// Totals of the simulation.
 #[derive(Debug, Clone, Copy, Default)]
@@ -89,6 +104,25 @@ pub fn run(
     s: &AbSettings,
     bar: &ProgressBar,
 ) -> Result<AbTotals, Box<dyn std::error::Error>> {
+    run_experiment(
+        svc,
+        data,
+        s,
+        EXPERIMENT,
+        &|_, at| Request::new(s.k).now(at),
+        bar,
+    )
+}
+
+/// [`run`] on experiment `key`, with the request of each visit (`user`, time) from `request`.
+pub fn run_experiment(
+    svc: &Service,
+    data: &Dataset,
+    s: &AbSettings,
+    key: &str,
+    request: &dyn Fn(&str, i64) -> Request,
+    bar: &ProgressBar,
+) -> Result<AbTotals, Box<dyn std::error::Error>> {
     let root = SplitMix64::new(s.seed);
     let mut convert_rng = root.fork(2);
     let days: Vec<Vec<(i64, usize)>> = {
@@ -99,17 +133,23 @@ pub fn run(
     };
     bar.set_length(days.iter().map(|v| v.len() as u64).sum());
     let mut totals = AbTotals::default();
+    // Showings without a save so far, per (user, item), for the boredom model.
+    let mut ignored: HashMap<(usize, String), i32> = HashMap::new();
     for (day, visits) in days.iter().enumerate() {
         for &(at, u) in visits {
             let user = Dataset::user_id(u);
-            let exposure = format!("{EXPERIMENT}|{user}|day{day}");
-            let req = Request::new(s.k).now(at);
-            let shown =
-                svc.recommend_in_experiment_with_id(EXPERIMENT, &user, &req, Some(&exposure))?;
+            let exposure = format!("{key}|{user}|day{day}");
+            let req = request(&user, at);
+            let shown = svc.recommend_in_experiment_with_id(key, &user, &req, Some(&exposure))?;
             totals.visits += 1;
             totals.shown += shown.recommendations.len() as u64;
             for (pos, rec) in shown.recommendations.iter().enumerate() {
-                let p = data.affinity(&user, &rec.item_id) * s.conversion_scale;
+                let mut p = data.affinity(&user, &rec.item_id) * s.conversion_scale;
+                if let Some(b) = s.boredom {
+                    let n = ignored.entry((u, rec.item_id.clone())).or_insert(0);
+                    p *= b.decay.powi(*n);
+                    *n += 1;
+                }
                 if convert_rng.chance(p) {
                     let t = at + 20 + 15 * pos as i64;
                     svc.record(&[Interaction::new(&user, &rec.item_id, SAVE, t)])?;

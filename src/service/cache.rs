@@ -37,8 +37,15 @@ pub(crate) fn fingerprint(r: &Request) -> String {
     let mut s = String::with_capacity(64);
     let _ = write!(
         s,
-        "{}|k={}|city={:?}|explain={}|saved={:?}|x=",
-        r.strategy, r.k, r.city, r.explain, r.exclude_saved
+        "{}|k={}|city={:?}|explain={}|saved={:?}|div={:?}|artist={:?}|venue={:?}|x=",
+        r.strategy,
+        r.k,
+        r.city,
+        r.explain,
+        r.exclude_saved,
+        r.diversity,
+        r.max_per_artist,
+        r.max_per_venue
     );
     for e in &r.exclude {
         let _ = write!(s, "{e:?},");
@@ -147,6 +154,9 @@ mod tests {
             base.clone().exclude_touched(craic_core::Touched::Any),
             base.clone()
                 .exclude_touched(craic_core::Touched::Kinds(vec!["impression".into()])),
+            base.clone().diversity(0.5),
+            base.clone().max_per_artist(1),
+            base.clone().max_per_venue(1),
         ] {
             assert_ne!(fingerprint(&base), fingerprint(&other));
         }

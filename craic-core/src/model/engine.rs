@@ -346,6 +346,47 @@ impl Engine {
         }
     }
 
+    /// What the evaluation's beyond-accuracy metrics need to know about the live catalogue:
+    /// each item's genres and artists (as `genre:…` / `artist:…`, canonical), the users, and
+    /// per item the users whose interaction with it is positive.
+    pub fn catalogue_info(&self) -> crate::evaluation::CatalogueInfo {
+        use crate::data::catalog::canonical;
+        let m = self.read();
+        let live = |i: usize| !m.catalog.removed[i];
+        let features = (0..m.catalog.len())
+            .filter(|&i| live(i))
+            .map(|i| {
+                let it = &m.catalog.items[i];
+                let genres = it.genres.iter().map(|g| format!("genre:{}", canonical(g)));
+                let artists = it
+                    .artists
+                    .iter()
+                    .map(|a| format!("artist:{}", canonical(a)));
+                (it.id.clone(), genres.chain(artists).collect())
+            })
+            .collect();
+        let mut counts = vec![0usize; m.catalog.len()];
+        for row in &m.matrix.rows {
+            for (i, v) in row.iter() {
+                if v > 0.0 {
+                    counts[i as usize] += 1;
+                }
+            }
+        }
+        let interacted = counts
+            .iter()
+            .enumerate()
+            .filter(|&(i, &n)| n > 0 && live(i))
+            .map(|(i, &n)| (m.catalog.items[i].id.clone(), n))
+            .collect();
+        crate::evaluation::CatalogueInfo {
+            size: m.catalog.live_count(),
+            features,
+            users: m.users.len(),
+            interacted,
+        }
+    }
+
     /// The users × items matrix of decayed, weighted interactions as a sprs CSR matrix (row and
     /// column order are the order in which users and items first appeared), with the user ids
     /// and item ids of the rows and columns.

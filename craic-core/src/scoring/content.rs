@@ -189,6 +189,20 @@ impl ContentIndex {
             .filter(|&f| self.kinds[f as usize] == FeatureKind::Artist)
     }
 
+    /// Item `i`'s features, sorted (none for an unknown index).
+    pub fn features_of(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
+        self.item_features
+            .get(i as usize)
+            .into_iter()
+            .flatten()
+            .copied()
+    }
+
+    /// The kind of feature `f`.
+    pub fn kind(&self, f: u32) -> FeatureKind {
+        self.kinds[f as usize]
+    }
+
     /// Weight of feature `f` in item `i`'s unit vector.
     #[inline]
     fn x(&self, i: u32, f: u32) -> f64 {

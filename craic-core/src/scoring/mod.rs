@@ -7,4 +7,5 @@ pub mod lanes;
 pub mod popularity;
 pub mod recommend;
 pub mod request;
+pub mod rerank;
 pub mod scratch;

@@ -410,6 +410,7 @@ impl Model {
                 max: self.config.max_k,
             });
         }
+        let diversify = crate::scoring::rerank::validate(req)?;
         let now = req.now.unwrap_or_else(system_now);
         crate::data::interaction::validate_timestamp(now)?;
         let u = self.users.get(user);
@@ -435,11 +436,20 @@ impl Model {
             excluded,
             demote,
         };
-        SCRATCH.with(|s| {
-            let mut s = s.borrow_mut();
-            let s = Cleared(&mut s);
-            Ok(self.rank(u, req, &e, s.0))
-        })
+        // A re-ranking request scores a larger pool to choose from, and a wider one when the
+        // caps cannot be met in it (see `crate::scoring::rerank`).
+        let mut pool = diversify.map_or(req.k, |_| crate::scoring::rerank::pool_size(req.k));
+        loop {
+            let (out, relaxed) = SCRATCH.with(|s| {
+                let mut s = s.borrow_mut();
+                let s = Cleared(&mut s);
+                self.rank(u, req, &e, diversify.map(|d| (d, pool)), s.0)
+            });
+            match crate::scoring::rerank::wider_pool(req.k, pool) {
+                Some(wider) if relaxed => pool = wider,
+                _ => return Ok(out),
+            }
+        }
     }
 
     fn rank(
@@ -447,15 +457,16 @@ impl Model {
         u: Option<u32>,
         req: &Request,
         e: &Eligibility,
+        diversify: Option<(crate::scoring::rerank::Diversify, usize)>,
         s: &mut Scratch,
-    ) -> Vec<Recommendation> {
+    ) -> (Vec<Recommendation>, bool) {
         let mut cities = self.home_cities(u, e.city);
         // The personalised strategies judge locality by where the user goes when they did not
         // say; the popularity control stays popularity overall for them.
         if cities.is_empty() && req.strategy != Strategy::Popularity {
             cities = self.history_cities(u);
         }
-        let k = req.k;
+        let k = diversify.map_or(req.k, |d| d.1);
         let profile = match req.strategy {
             Strategy::Content | Strategy::Hybrid => self.profile(u, &mut s.features),
             _ => Profile::default(),
@@ -599,6 +610,10 @@ impl Model {
                     .map(|i| (i, score(i, s).iter().sum::<f64>())),
             );
         }
+        let mut relaxed = false;
+        if let Some((d, _)) = diversify {
+            (scored, relaxed) = d.rerank(&self.content, &scored, req.k);
+        }
 
         let out = scored
             .iter()
@@ -610,7 +625,7 @@ impl Model {
                     .then(|| self.explain(u, i, score(i, s), &profile, &cities)),
             })
             .collect();
-        out
+        (out, relaxed)
     }
 
     fn explain(

@@ -76,7 +76,18 @@ pub struct Request {
     pub explain: bool,
     /// Override `Config::exclude_saved` for this call.
     pub exclude_saved: Option<bool>,
-    // ---- impressions (issue 16, part A) ----
+    // Re-ranking for variety (see `docs/how-it-works.md#diversity`).
+    /// Trade-off between score and variety in `[0, 1]` (maximal marginal relevance on genres
+    /// and artists): 0 (the default) is the plain ranking, 1 picks by variety alone.
+    #[serde(default)]
+    pub diversity: f64,
+    /// At most this many items of one artist in the list (≥ 1; `None` = no cap).
+    #[serde(default)]
+    pub max_per_artist: Option<usize>,
+    /// At most this many items at one venue in the list (≥ 1; `None` = no cap).
+    #[serde(default)]
+    pub max_per_venue: Option<usize>,
+    // What the user has touched (see `docs/how-it-works.md`).
     /// Never return items the user has touched: with any configured kind, or with one of a
     /// chosen set of kinds (`impression` among them selects every item shown to the user since
     /// they last interacted with it). Applied inside the scan, like the hidden items.
@@ -108,6 +119,9 @@ impl Request {
             explain: false,
             exclude_saved: None,
             exclude_touched: None,
+            diversity: 0.0,
+            max_per_artist: None,
+            max_per_venue: None,
         }
     }
 
@@ -144,6 +158,24 @@ impl Request {
     /// Excludes the items the user has touched (see [`Request::exclude_touched`]).
     pub fn exclude_touched(mut self, touched: Touched) -> Self {
         self.exclude_touched = Some(touched);
+        self
+    }
+
+    /// Sets the diversity trade-off (0 = plain ranking, 1 = variety only).
+    pub fn diversity(mut self, diversity: f64) -> Self {
+        self.diversity = diversity;
+        self
+    }
+
+    /// Caps the items of one artist in the list.
+    pub fn max_per_artist(mut self, cap: usize) -> Self {
+        self.max_per_artist = Some(cap);
+        self
+    }
+
+    /// Caps the items at one venue in the list.
+    pub fn max_per_venue(mut self, cap: usize) -> Self {
+        self.max_per_venue = Some(cap);
         self
     }
 }

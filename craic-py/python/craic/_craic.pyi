@@ -381,6 +381,9 @@ class Engine:
         explain: bool = False,
         exclude_saved: bool | None = None,
         exclude_touched: bool | Sequence[str] | None = False,
+        diversity: float = 0.0,
+        max_per_artist: int | None = None,
+        max_per_venue: int | None = None,
     ) -> list[Recommendation]: ...
     def recommend_many(
         self,
@@ -394,6 +397,9 @@ class Engine:
         explain: bool = False,
         exclude_saved: bool | None = None,
         exclude_touched: bool | Sequence[str] | None = False,
+        diversity: float = 0.0,
+        max_per_artist: int | None = None,
+        max_per_venue: int | None = None,
     ) -> list[list[Recommendation]]: ...
     def neighbours(self, user_id: str) -> list[tuple[str, float]]: ...
     def similarity(self, a: str, b: str) -> float: ...
@@ -732,6 +738,12 @@ class Metrics:
     def hit_rate(self) -> float: ...
     @property
     def coverage(self) -> float: ...
+    @property
+    def intra_list_diversity(self) -> float: ...
+    @property
+    def novelty(self) -> float: ...
+    @property
+    def gini(self) -> float: ...
     def as_dict(self) -> dict[str, float]: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
@@ -769,6 +781,9 @@ def evaluate(
     now: int | None = None,
     positive: Sequence[str] = ...,
     negative: Sequence[str] = ...,
+    diversity: float = 0.0,
+    max_per_artist: int | None = None,
+    max_per_venue: int | None = None,
 ) -> Metrics: ...
 def score_user(recommended: Sequence[str], relevant: Sequence[str], k: int) -> UserScore: ...
 
@@ -1251,6 +1266,9 @@ class Service:
         explain: bool = False,
         exclude_saved: bool | None = None,
         exclude_touched: bool | Sequence[str] | None = False,
+        diversity: float = 0.0,
+        max_per_artist: int | None = None,
+        max_per_venue: int | None = None,
         log_impressions: bool = False,
     ) -> list[Recommendation]: ...
     def record(self, interactions: Iterable[_InteractionRow] | _Table) -> None: ...
@@ -1288,6 +1306,9 @@ class Service:
         exclude: Sequence[str] = (),
         explain: bool = False,
         exclude_saved: bool | None = None,
+        diversity: float = 0.0,
+        max_per_artist: int | None = None,
+        max_per_venue: int | None = None,
         exposure_id: str | None = None,
     ) -> ExperimentRecommendations: ...
     def experiment_report(
