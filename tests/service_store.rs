@@ -247,7 +247,9 @@ fn experiments_survive_a_restart(url: &str) {
         .collect();
     users.sort();
     users.dedup();
-    let t = now() + 10;
+    // Saves soon after the exposures: the tracker's idempotency window (7 days) is relative to
+    // the newest event, so an exposure stamped long before an already recorded save is late.
+    let t = at + 10;
     for (n, u) in users.iter().take(60).enumerate() {
         let r = svc
             .recommend_in_experiment("feed", u, &Request::new(5).now(at))

@@ -284,6 +284,22 @@ impl ExperimentTracker {
         self.experiments.get(key).map(|t| &t.experiment)
     }
 
+    /// The experiments `user` was exposed in, with the variant index and time of their first
+    /// (earliest) exposure: one lookup per registered experiment.
+    pub fn exposures_of<'a>(
+        &'a self,
+        user: &'a str,
+    ) -> impl Iterator<Item = (&'a str, usize, i64)> {
+        self.experiments.iter().filter_map(move |(key, t)| {
+            let first = t.users.get(user)?.first_exposure?;
+            Some((
+                key.as_str(),
+                usize::try_from(first.variant).ok()?,
+                first.timestamp,
+            ))
+        })
+    }
+
     fn resolve<'e>(&self, event: &'e ExperimentEvent) -> Result<Resolved<'e>> {
         validate_id(event.id())?;
         validate_id(event.user_id())?;
