@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use craic::experiments::{Experiment, StatsConfig};
 use craic::service::{
@@ -18,13 +18,6 @@ use craic::service::{
 use craic::synthetic::{Dataset, SyntheticConfig};
 use craic::{Config, Interaction, Request, Strategy};
 use craic_store::{BlockingStore, Cursor, LogEntry, StoreErrorKind};
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 /// A fresh SQLite URL in the temp directory (removed with the returned guard).
 struct TempDb(PathBuf);
