@@ -36,7 +36,7 @@ fn assignment(c: &mut Criterion) {
                 let mut assigned = 0usize;
                 for u in &users {
                     if let Some(a) = exp.assign(black_box(u)) {
-                        assigned += a.variant;
+                        assigned += a.index;
                     }
                 }
                 black_box(assigned)

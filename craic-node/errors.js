@@ -27,7 +27,11 @@ class StorageError extends CraicError {}
 class RetrainRunningError extends CraicError {}
 /** The service or one of its jobs has stopped. */
 class StoppedError extends CraicError {}
-/** A write panicked part-way (a bug); the engine refuses work until it is replaced. */
+/**
+ * The engine's state cannot be trusted (a bug): `CRAIC_POISONED`, a write panicked part-way and the
+ * engine refuses work until it is replaced; `CRAIC_INCONSISTENT_MODEL`, verifyNeighbours found the
+ * incremental state out of step with a full recompute.
+ */
 class PoisonedError extends CraicError {}
 
 module.exports = {

@@ -135,10 +135,11 @@ export declare class Engine {
   stats(): Stats
   /**
    * Checks every neighbour list against a full recompute, within `tolerance` (default 1e-9)
-   * on similarities. Resolves to `null` when they all match, else a description of the first
-   * list that differs.
+   * on similarities. Resolves when they all match; rejects with a `PoisonedError` (code
+   * `CRAIC_INCONSISTENT_MODEL`) naming the first structure or list that differs, an
+   * `InvalidInputError` (`CRAIC_INVALID_CONFIG`) for a negative or NaN tolerance.
    */
-  verifyNeighbours(tolerance?: number | undefined | null): Promise<string | null>
+  verifyNeighbours(tolerance?: number | undefined | null): Promise<void>
   /**
    * Serialises the engine's whole state into checksummed snapshot bytes, off the JS thread,
    * with metadata (`version`, `createdAt` — default now — and training `metrics`).

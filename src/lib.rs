@@ -28,4 +28,6 @@ mod docs_doctests {
     struct Evaluation;
     #[doc = include_str!("../docs/performance.md")]
     struct Performance;
+    #[doc = include_str!("../docs/api-stability.md")]
+    struct ApiStability;
 }

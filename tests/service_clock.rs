@@ -179,7 +179,7 @@ fn replayed_exposures_keep_the_requests_time() {
     let report = svc
         .experiment_report("feed", &StatsConfig::default())
         .unwrap();
-    let v = &report.variants[r.assignment.unwrap().variant];
+    let v = &report.variants[r.assignment.unwrap().index];
     assert_eq!((v.exposed_users, v.converting_users), (1, 1));
 }
 
@@ -195,7 +195,7 @@ fn conversion_floor_alert_per_variant() {
         .unwrap();
     svc.register_experiment(exp.clone()).unwrap();
     let (u, at) = active_user(&svc, &data);
-    let variant = exp.variants()[exp.assign(&u).unwrap().variant].name.clone();
+    let variant = exp.assign(&u).unwrap().variant_name(&exp).to_owned();
     svc.set_alert_rules(vec![AlertRule::ConversionFloor {
         experiment: "floor".into(),
         variant: variant.clone(),

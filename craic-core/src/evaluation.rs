@@ -40,7 +40,7 @@ use std::fmt;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::interaction::{Interaction, CLICK, HIDE, SAVE};
+use crate::data::interaction::{Interaction, CLICK, HIDE, SAVE};
 
 /// The two halves of a time split.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -4,54 +4,58 @@
 //! user–user cosine neighbourhoods that stay equal to a full recompute, popularity / content /
 //! collaborative / hybrid scoring with eligibility rules, experiments, evaluation and a synthetic
 //! event-discovery dataset. No I/O, no async, no global state.
+//!
+//! # Layout
+//! The modules are grouped by concept: `data/` (ids, interactions, items, the catalogue, the
+//! interaction matrix, decay, the timeline), `similarity/` (user–user neighbourhoods),
+//! `scoring/` (requests, scorers, the read path), `model/` (the [`Engine`], its state,
+//! configuration, errors, limits, model snapshots), `ops/` ([`cache`], [`drift`], [`alerts`],
+//! [`monitoring`], the [`snapshot`] container), plus [`experiments`], [`feeds`],
+//! [`evaluation`], [`rng`] and `synthetic`. Public paths are flat: everything is re-exported here.
+//!
+//! # Crate features
+//! * `synthetic` (off by default): the `synthetic` module, a deterministic synthetic
+//!   event-discovery dataset with a hidden ground truth, for tests, demos, benchmarks and
+//!   simulations. A production build leaves it out; the Python and Node bindings and the `craic`
+//!   facade's tests, examples and benches turn it on.
+//!
+//! # Versioning of `sprs`
+//! [`Engine::interaction_matrix`] returns a [`sprs::CsMat`], so `sprs` is part of the public API:
+//! it is re-exported as [`craic_core::sprs`](crate::sprs), and a craic release that moves to a
+//! semver-incompatible `sprs` is itself a semver-breaking release (see docs/api-stability.md).
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
-pub mod alerts;
-mod artist_prior;
-mod bulk;
-pub mod cache;
-mod catalog;
-mod config;
-mod content;
-mod decay;
-pub mod drift;
-mod engine;
-mod error;
+mod data;
 pub mod evaluation;
 pub mod experiments;
 pub mod feeds;
-mod ids;
-mod interaction;
-mod item;
-mod kinds;
-mod lanes;
-pub mod limits;
-mod matrix;
 mod model;
-mod model_snapshot;
-pub mod monitoring;
-mod popularity;
-mod pref_store;
-mod recommend;
-mod request;
+mod ops;
 pub mod rng;
-mod scratch;
+mod scoring;
 mod similarity;
-pub mod snapshot;
-mod sparse;
+#[cfg(any(test, feature = "synthetic"))]
 pub mod synthetic;
-mod timeline;
 
-pub use config::{Config, Effect, FeatureWeights, KindSpec};
-pub use engine::{Engine, Stats};
-pub use error::{Error, ErrorKind, Result, SnapshotProblem};
-pub use ids::{validate_id, MAX_ID_LEN};
-pub use interaction::{
+pub use model::limits;
+pub use ops::{alerts, cache, drift, monitoring, snapshot};
+/// The sparse-matrix crate of [`Engine::interaction_matrix`], re-exported so callers name the same
+/// version craic was built with.
+pub use sprs;
+
+pub use data::ids::{validate_id, MAX_ID_LEN};
+pub use data::interaction::{
     validate_timestamp, Interaction, CLICK, HIDE, MAX_TIMESTAMP, MIN_TIMESTAMP, SAVE, UNSAVE,
 };
-pub use item::{Item, Preferences};
-pub use model::Applied;
-pub use model_snapshot::{SnapshotMeta, MODEL_KIND};
-pub use recommend::BlendWeights;
-pub use request::{Component, Contribution, Explanation, Recommendation, Request, Strategy};
+pub use data::item::{Item, Preferences};
+pub use data::training::TrainingData;
+pub use model::config::{Config, Effect, FeatureWeights, KindSpec};
+pub use model::engine::{Engine, Stats};
+pub use model::error::{Error, ErrorKind, Result, SnapshotProblem};
+pub use model::model_snapshot::{SnapshotMeta, MODEL_KIND};
+pub use model::state::Applied;
+pub use scoring::recommend::BlendWeights;
+pub use scoring::request::{
+    Component, Contribution, Explanation, Recommendation, Request, Strategy,
+};

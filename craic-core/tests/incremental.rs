@@ -83,14 +83,18 @@ proptest! {
                     if pending.len() >= batch {
                         engine.record(&pending).unwrap();
                         log.append(&mut pending);
-                        engine.verify_neighbours(0.0).map_err(TestCaseError::fail)?;
+                        engine
+                            .verify_neighbours(0.0)
+                            .map_err(|e| TestCaseError::fail(e.to_string()))?;
                     }
                 }
             }
         }
         engine.record(&pending).unwrap();
         log.append(&mut pending);
-        engine.verify_neighbours(0.0).map_err(TestCaseError::fail)?;
+        engine
+            .verify_neighbours(0.0)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
 
         // A fresh engine built from the whole log in one go agrees on everything.
         let full = Engine::build(cfg, (0..items).map(item).collect(), vec![], &log).unwrap();

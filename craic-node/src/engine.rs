@@ -331,12 +331,17 @@ impl Engine {
     }
 
     /// Checks every neighbour list against a full recompute, within `tolerance` (default 1e-9)
-    /// on similarities. Resolves to `null` when they all match, else a description of the first
-    /// list that differs.
-    #[napi(catch_unwind, ts_return_type = "Promise<string | null>")]
-    pub fn verify_neighbours(&self, tolerance: Option<f64>) -> AsyncTask<Work<Option<String>>> {
+    /// on similarities. Resolves when they all match; rejects with a `PoisonedError` (code
+    /// `CRAIC_INCONSISTENT_MODEL`) naming the first structure or list that differs, an
+    /// `InvalidInputError` (`CRAIC_INVALID_CONFIG`) for a negative or NaN tolerance.
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    pub fn verify_neighbours(&self, tolerance: Option<f64>) -> AsyncTask<Work<()>> {
         let engine = Arc::clone(&self.inner);
-        spawn(move || Ok(engine.verify_neighbours(tolerance.unwrap_or(1e-9)).err()))
+        spawn(move || {
+            engine
+                .verify_neighbours(tolerance.unwrap_or(1e-9))
+                .map_err(Into::into)
+        })
     }
 
     /// Serialises the engine's whole state into checksummed snapshot bytes, off the JS thread,

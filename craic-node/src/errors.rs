@@ -72,7 +72,7 @@ pub(crate) fn family_of(kind: ErrorKind) -> Family {
         | ErrorKind::InvalidExperiment
         | ErrorKind::OutOfRange => Family::InvalidInput,
         ErrorKind::InvalidSnapshot => Family::Snapshot,
-        ErrorKind::Poisoned => Family::Poisoned,
+        ErrorKind::Poisoned | ErrorKind::InconsistentModel => Family::Poisoned,
         _ => Family::Base,
     }
 }

@@ -25,6 +25,7 @@ test('every error kind has a code and a specific class', () => {
   assert.equal(rows.find(r => r.kind === 'invalid_snapshot').className, 'SnapshotError')
   assert.equal(rows.find(r => r.kind === 'io').className, 'StorageError')
   assert.equal(rows.find(r => r.kind === 'poisoned').className, 'PoisonedError')
+  assert.equal(rows.find(r => r.kind === 'inconsistent_model').className, 'PoisonedError')
   assert.equal(rows.find(r => r.kind === 'out_of_range').className, 'InvalidInputError')
 })
 
@@ -110,7 +111,7 @@ test(`fuzz: ${CALLS} calls with bad arguments raise Errors; the engine still ans
     }
   }
   assert.deepEqual([...failures.keys()], [], 'only Error objects were thrown')
-  assert.equal(await engine.verifyNeighbours(), null)
+  assert.equal(await engine.verifyNeighbours(), undefined)
   const recs = engine.recommend('ana', { k: 1, now: T })
   assert.ok(recs.length <= 1)
 })

@@ -33,7 +33,7 @@ async function engines () {
 
 test('fixture: neighbours', async () => {
   for (const [how, e] of await engines()) {
-    assert.equal(await e.verifyNeighbours(), null, how)
+    assert.equal(await e.verifyNeighbours(), undefined, how)
     for (const c of data.neighbours) {
       const n = e.neighbours(c.user)
       assert.equal(n[0].userId, c.first, how)

@@ -352,10 +352,13 @@ impl PyEngine {
     }
 
     /// Checks every neighbour list against a full recompute, within `tolerance` on similarities.
-    /// Returns `None` when they all match, else a description of the first list that differs.
+    /// Returns `None` when they all match; raises `PoisonedError` (kind `inconsistent_model`)
+    /// naming the first structure or list that differs, `InvalidInputError` (kind
+    /// `invalid_config`) for a negative or NaN tolerance.
     #[pyo3(signature = (*, tolerance = 1e-9))]
-    fn verify_neighbours(&self, py: Python<'_>, tolerance: f64) -> Option<String> {
-        py.detach(|| self.inner.verify_neighbours(tolerance)).err()
+    fn verify_neighbours(&self, py: Python<'_>, tolerance: f64) -> PyResult<()> {
+        py.detach(|| self.inner.verify_neighbours(tolerance))
+            .map_err(errors::to_py)
     }
 
     /// Serialises the engine's whole state (catalogue, matrix, neighbour lists, popularity,

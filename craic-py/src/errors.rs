@@ -30,7 +30,7 @@ pub(crate) enum ErrorClass {
     RetrainRunning,
     /// `StoppedError(CraicError, RuntimeError)`: service kind `stopped`.
     Stopped,
-    /// `PoisonedError(CraicError, RuntimeError)`: kind `poisoned`.
+    /// `PoisonedError(CraicError, RuntimeError)`: kinds `poisoned` and `inconsistent_model`.
     Poisoned,
 }
 
@@ -93,7 +93,7 @@ pub(crate) fn class_for(kind: ErrorKind) -> ErrorClass {
         | ErrorKind::InvalidExperiment
         | ErrorKind::OutOfRange => ErrorClass::InvalidInput,
         ErrorKind::InvalidSnapshot => ErrorClass::Snapshot,
-        ErrorKind::Poisoned => ErrorClass::Poisoned,
+        ErrorKind::Poisoned | ErrorKind::InconsistentModel => ErrorClass::Poisoned,
         _ => ErrorClass::Base,
     }
 }

@@ -200,7 +200,7 @@ impl From<svc::ExperimentRecommendations> for PyExperimentRecommendations {
     fn from(r: svc::ExperimentRecommendations) -> Self {
         let assignment = r.assignment.map(|a| PyAssignment {
             variant: r.variant.clone().unwrap_or_default(),
-            index: a.variant,
+            index: a.index,
             strategy: a.strategy.into(),
             bucket: a.bucket,
         });

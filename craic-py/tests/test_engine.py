@@ -77,10 +77,13 @@ def test_record(engine: craic.Engine) -> None:
     assert one.interactions == 1
     assert engine.record([]).interactions == 0
     assert engine.stats().interactions == 18
-    assert engine.verify_neighbours() is None
-    assert engine.verify_neighbours(tolerance=0.0) is None
+    engine.verify_neighbours()  # raises PoisonedError on a difference
+    engine.verify_neighbours(tolerance=0.0)  # raises PoisonedError on a difference
+    with pytest.raises(craic.InvalidInputError) as e:
+        engine.verify_neighbours(tolerance=-1.0)
+    assert e.value.kind == "invalid_config"
     engine.rebuild()
-    assert engine.verify_neighbours() is None
+    engine.verify_neighbours()  # raises PoisonedError on a difference
     assert "rave" not in [r.item_id for r in engine.recommend("zoe", k=7, now=1_700_086_400)]
 
 

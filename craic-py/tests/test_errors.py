@@ -36,7 +36,7 @@ def test_hierarchy() -> None:
 
 def test_every_kind_maps_to_a_specific_class() -> None:
     mapping = _craic._error_classes()
-    assert len(mapping) == 14 + 3 + 7  # the core's kinds, the service's and the store's
+    assert len(mapping) == 15 + 3 + 7  # the core's kinds, the service's and the store's
     lookup = {"unknown_item", "unknown_experiment", "unknown_variant", "not_found"}
     for kind, name in mapping.items():
         cls = getattr(craic, name)
@@ -50,6 +50,7 @@ def test_every_kind_maps_to_a_specific_class() -> None:
     assert mapping["stopped"] == "StoppedError"
     assert mapping["out_of_range"] == "InvalidInputError"
     assert mapping["poisoned"] == "PoisonedError"
+    assert mapping["inconsistent_model"] == "PoisonedError"
     assert mapping["unavailable"] == "StorageError"
     assert mapping["conflict"] == "InvalidInputError"
     assert mapping["invalid_url"] == "InvalidInputError"

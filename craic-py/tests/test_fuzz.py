@@ -202,4 +202,4 @@ def test_bad_arguments_raise_only_craic_errors_or_type_errors(
     engine, svc = world["Engine"], world["Service"]
     assert engine.recommend("ana", k=3, now=NOW) == engine.recommend("ana", k=3, now=NOW)
     assert isinstance(svc.recommend("ana", k=3, now=NOW), list)
-    assert engine.verify_neighbours() is None
+    engine.verify_neighbours()  # raises PoisonedError on a difference

@@ -281,7 +281,7 @@ impl Service {
         };
         let variant = experiment
             .variants()
-            .get(assignment.variant)
+            .get(assignment.index)
             .map(|v| v.name.clone())
             .unwrap_or_default();
         let req = request.clone().strategy(assignment.strategy);

@@ -104,7 +104,6 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use craic_core::cache::DEFAULT_TTL_MS;
-use craic_core::synthetic::Dataset;
 use craic_core::{Config, Engine, Interaction, Item, Preferences};
 
 pub use clock::{Clock, ManualClock, StopSignal, SystemClock};
@@ -205,16 +204,6 @@ impl fmt::Debug for ServiceOptions {
             .field("experiment_window", &self.experiment_window)
             .field("training_capacity", &self.training_capacity)
             .finish()
-    }
-}
-
-impl From<Dataset> for TrainingData {
-    fn from(d: Dataset) -> Self {
-        TrainingData {
-            items: d.items,
-            preferences: d.preferences,
-            interactions: d.interactions,
-        }
     }
 }
 

@@ -48,8 +48,10 @@ impl Schedule {
     }
 }
 
-/// Runs scheduled retrains until dropped (or [`ScheduleHandle::stop`]ped).
+/// Runs scheduled retrains until dropped (or [`ScheduleHandle::stop`]ped): dropping the handle
+/// stops the schedule, so keep it for as long as retrains should run.
 #[derive(Debug)]
+#[must_use = "dropping the handle stops the schedule at once"]
 pub struct ScheduleHandle {
     stop: Arc<StopSignal>,
     thread: Option<JoinHandle<()>>,

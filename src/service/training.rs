@@ -1,23 +1,14 @@
-//! What a rebuild needs: [`TrainingData`] behind the [`TrainingSource`] trait.
+//! What a rebuild needs: [`TrainingData`] (defined in craic-core) behind the [`TrainingSource`]
+//! trait.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 
+pub use craic_core::TrainingData;
 use craic_core::{Interaction, Item, Preferences};
 
 use super::error::ServiceResult;
 use super::lock;
-
-/// Everything a full rebuild of the model needs.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TrainingData {
-    /// The catalogue.
-    pub items: Vec<Item>,
-    /// Stated preferences by user.
-    pub preferences: Vec<(String, Preferences)>,
-    /// The interaction log, oldest first.
-    pub interactions: Vec<Interaction>,
-}
 
 /// Where a retrain loads its data from.
 ///

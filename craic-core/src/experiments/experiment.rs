@@ -8,9 +8,9 @@ use super::growthbook::{
     bucket_v1, bucket_v2, choose_variation, fnv_continue, fnv_continue_pair, fnv_continue_units,
     get_bucket_ranges, FNV_START,
 };
-use crate::error::{Error, Result};
-use crate::ids::MAX_ID_LEN;
-use crate::request::Strategy;
+use crate::data::ids::MAX_ID_LEN;
+use crate::model::error::{Error, Result};
+use crate::scoring::request::Strategy;
 
 /// One arm of an experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,12 +177,25 @@ impl From<Experiment> for ExperimentSpec {
 /// Where a user landed in an experiment.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Assignment {
-    /// Index of the variant (0 = control); see [`Experiment::variants`].
-    pub variant: usize,
+    /// Index of the variant (0 = control) in [`Experiment::variants`]; its name is
+    /// [`Assignment::variant_name`]. (The bindings' `Assignment` has the same `index` and the
+    /// name as `variant`.)
+    pub index: usize,
     /// The variant's strategy.
     pub strategy: Strategy,
     /// The user's hash bucket in `[0, 1)` (GrowthBook's `hashValue` result).
     pub bucket: f64,
+}
+
+impl Assignment {
+    /// The name of the assigned variant in `experiment`, the experiment that made this
+    /// assignment (`""` if the index is outside its variants: an assignment of another one).
+    pub fn variant_name<'e>(&self, experiment: &'e Experiment) -> &'e str {
+        experiment
+            .variants()
+            .get(self.index)
+            .map_or("", |v| v.name.as_str())
+    }
 }
 
 fn invalid(msg: impl Into<String>) -> Error {
@@ -361,7 +374,7 @@ impl Experiment {
         let variant = usize::try_from(choose_variation(bucket, &self.ranges)).ok()?;
         let strategy = self.spec.variants.get(variant)?.strategy;
         Some(Assignment {
-            variant,
+            index: variant,
             strategy,
             bucket,
         })
@@ -470,9 +483,10 @@ mod tests {
             let exp = spec.clone().build().unwrap();
             for u in &users {
                 let fast = exp.assign(u);
-                assert_eq!(fast.map(|a| a.variant), reference(&spec, u), "{u:?}");
+                assert_eq!(fast.map(|a| a.index), reference(&spec, u), "{u:?}");
                 if let Some(a) = fast {
-                    assert_eq!(a.strategy, spec.variants[a.variant].strategy);
+                    assert_eq!(a.strategy, spec.variants[a.index].strategy);
+                    assert_eq!(a.variant_name(&exp), spec.variants[a.index].name);
                 }
             }
         }
@@ -483,7 +497,7 @@ mod tests {
         let exp = ab().build().unwrap();
         let n = 20_000;
         let treated = (0..n)
-            .filter(|i| exp.assign(&format!("u{i}")).unwrap().variant == 1)
+            .filter(|i| exp.assign(&format!("u{i}")).unwrap().index == 1)
             .count();
         assert!((treated as f64 / n as f64 - 0.5).abs() < 0.02, "{treated}");
         assert_eq!(exp.assign("alice"), exp.assign("alice"));

@@ -25,8 +25,8 @@
 //! # Ok::<(), craic_core::Error>(())
 //! ```
 
-use crate::error::{Error, Result};
 use crate::limits::MAX_VARIATIONS;
+use crate::model::error::{Error, Result};
 
 const FNV_OFFSET_BASIS: u32 = 0x811c_9dc5;
 const FNV_PRIME: u32 = 0x0100_0193;

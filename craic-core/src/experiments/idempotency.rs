@@ -130,7 +130,7 @@ impl IdempotencyWindow {
 mod tests {
     use super::*;
     use crate::experiments::{Experiment, ExperimentEvent, ExperimentTracker};
-    use crate::request::Strategy;
+    use crate::scoring::request::Strategy;
     use proptest::prelude::*;
 
     const T0: i64 = 1_800_000_000;

@@ -21,7 +21,7 @@
 //! let a = exp.assign("user-42").expect("full coverage: everyone is in");
 //! assert_eq!(exp.assign("user-42"), Some(a)); // deterministic
 //! assert_eq!(exp.assign(""), None); // no id, no experiment
-//! let variant = &exp.variants()[a.variant];
+//! let variant = &exp.variants()[a.index];
 //! assert_eq!(a.strategy, variant.strategy); // recommend with this strategy
 //!
 //! let mut tracker = ExperimentTracker::new();
@@ -33,12 +33,13 @@
 //! tracker.record(&ExperimentEvent::conversion("ev-2", "home-feed-2026", "user-42", t + 60))?;
 //!
 //! let counts = tracker.counts("home-feed-2026")?;
-//! assert_eq!(counts.variants[a.variant].converting_users, 1);
+//! assert_eq!(counts.variants[a.index].converting_users, 1);
 //! let report = tracker.report("home-feed-2026", &StatsConfig::default())?;
 //! assert_eq!(report.total_exposed_users, 1);
 //! # Ok::<(), craic_core::Error>(())
 //! ```
 
+mod counts;
 pub mod distributions;
 mod experiment;
 pub mod growthbook;
@@ -48,6 +49,7 @@ pub mod stats;
 pub mod tracking;
 mod user_record;
 
+pub use counts::{ExperimentCounts, VariantCounts};
 pub use experiment::{Assignment, Experiment, ExperimentSpec, Namespace, Variant};
 pub use idempotency::DEFAULT_IDEMPOTENCY_WINDOW_SECS;
 pub use sequential::{mixture_sprt, SequentialResult, DEFAULT_MIXING_VARIANCE};
@@ -55,4 +57,4 @@ pub use stats::{
     analyze, sample_ratio_mismatch, two_proportion_z_test, wilson_interval, Comparison, Estimate,
     Report, SampleRatioMismatch, StatsConfig, VariantReport,
 };
-pub use tracking::{ExperimentCounts, ExperimentEvent, ExperimentTracker, VariantCounts};
+pub use tracking::{ExperimentEvent, ExperimentTracker};

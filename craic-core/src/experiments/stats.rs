@@ -47,12 +47,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::counts::ExperimentCounts;
 use super::distributions::{chi_square_sf, normal_quantile, normal_sf};
 use super::experiment::Experiment;
 use super::sequential::{mixture_sprt, SequentialResult, DEFAULT_MIXING_VARIANCE};
-use super::tracking::ExperimentCounts;
-use crate::error::{Error, Result};
-use crate::request::Strategy;
+use crate::model::error::{Error, Result};
+use crate::scoring::request::Strategy;
 
 /// Settings of [`analyze`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

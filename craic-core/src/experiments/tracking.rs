@@ -37,13 +37,14 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::counts::{ExperimentCounts, VariantCounts};
 use super::experiment::Experiment;
 use super::idempotency::{Check, IdempotencyWindow};
 use super::stats::{analyze, Report, StatsConfig};
 use super::user_record::{FirstExposure, UserRecord};
-use crate::error::{Error, Result};
-use crate::ids::validate_id;
-use crate::interaction::validate_timestamp;
+use crate::data::ids::validate_id;
+use crate::data::interaction::validate_timestamp;
+use crate::model::error::{Error, Result};
 
 /// One tracked fact — the unit a storage adapter persists and later replays through
 /// [`ExperimentTracker::record`].
@@ -141,35 +142,6 @@ impl ExperimentEvent {
             | ExperimentEvent::Conversion { timestamp, .. } => *timestamp,
         }
     }
-}
-
-/// Counts of one variant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VariantCounts {
-    /// Variant name.
-    pub variant: String,
-    /// Distinct users whose first exposure was to this variant.
-    pub exposed_users: u64,
-    /// Distinct exposed users with at least one attributed conversion.
-    pub converting_users: u64,
-    /// Attributed conversion events.
-    pub conversions: u64,
-}
-
-/// Counts of one experiment, variants in definition order (control first).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExperimentCounts {
-    /// Experiment key.
-    pub experiment: String,
-    /// Per-variant counts.
-    pub variants: Vec<VariantCounts>,
-    /// Conversions with no exposure at or before them (not attributed to any variant).
-    pub unattributed_conversions: u64,
-    /// Distinct users with at least one unattributed conversion.
-    pub unattributed_users: u64,
-    /// Users exposed to more than one variant (counted in their first variant only). Should be 0;
-    /// anything else points at an integration bug (e.g. variants picked outside [`Experiment::assign`]).
-    pub users_in_multiple_variants: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -467,7 +439,7 @@ impl ExperimentTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::Strategy;
+    use crate::scoring::request::Strategy;
     use crate::ErrorKind;
 
     const T0: i64 = 1_800_000_000;

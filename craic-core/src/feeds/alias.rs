@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::interaction::Interaction;
+use crate::data::interaction::Interaction;
 
 /// Maps the source id of every merged listing (`tm:…`, `eb:…`) to its canonical item id.
 ///

@@ -5,7 +5,7 @@ use super::text::{
     bigram_similarity, contains_all, name_tokens, token_similarity, venue_key, venue_tokens,
 };
 use super::{FeedEvent, Source};
-use crate::item::Item;
+use crate::data::item::Item;
 
 /// Thresholds and weights of the matcher. Two listings match when they come from different
 /// feeds, every gate passes, and the weighted score reaches `min_score`.

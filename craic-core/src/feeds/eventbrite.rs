@@ -11,7 +11,7 @@ use std::io::Read;
 use super::fields::{clip, finish_item, push_unique, Event, Outcome};
 use super::time::{parse_instant, parse_local_datetime};
 use super::{EventStatus, FeedError, FeedEvent, ImportOptions, ImportReport, Problem, ProblemKind};
-use crate::item::Item;
+use crate::data::item::Item;
 
 /// Imports one page of an Eventbrite v3 event list.
 ///

@@ -35,7 +35,7 @@ mod time;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::item::Item;
+use crate::data::item::Item;
 
 pub use alias::{AliasTable, Split};
 pub use dedup::{deduplicate, explain, Dedup, Gate, MatchConfig, MatchExplanation, MatchedGroup};

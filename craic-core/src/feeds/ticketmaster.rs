@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::fields::{clip, finish_item, push_unique, Event, Outcome};
 use super::time::{local_seconds, parse_date, parse_instant, parse_time};
 use super::{EventStatus, FeedError, FeedEvent, ImportOptions, ImportReport, ProblemKind};
-use crate::item::Item;
+use crate::data::item::Item;
 
 /// Imports one Ticketmaster Discovery v2 event search page.
 ///

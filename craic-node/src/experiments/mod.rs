@@ -126,10 +126,10 @@ pub(crate) fn assignment(experiment: &exp::Experiment, a: exp::Assignment) -> As
     Assignment {
         variant: experiment
             .variants()
-            .get(a.variant)
+            .get(a.index)
             .map(|v| v.name.clone())
             .unwrap_or_default(),
-        index: u32::try_from(a.variant).unwrap_or(u32::MAX),
+        index: u32::try_from(a.index).unwrap_or(u32::MAX),
         strategy: a.strategy.as_str().to_owned(),
         bucket: a.bucket,
     }

@@ -345,7 +345,7 @@ impl Service {
         Ok(ExperimentRecommendations {
             assignment: served.assignment.map(|a| Assignment {
                 variant: served.variant.clone().unwrap_or_default(),
-                index: u32::try_from(a.variant).unwrap_or(u32::MAX),
+                index: u32::try_from(a.index).unwrap_or(u32::MAX),
                 strategy: a.strategy.as_str().to_owned(),
                 bucket: a.bucket,
             }),

@@ -73,10 +73,13 @@ class RetrainRunningError(CraicError, RuntimeError):
 
 
 class PoisonedError(CraicError, RuntimeError):
-    """A write panicked part-way, so the engine may hold half a batch (kind ``poisoned``).
+    """The engine's state cannot be trusted; replace it (build a new engine, or let the
+    :class:`craic.Service` retrain).
 
-    Recommending, writing and snapshotting fail with this until the state is replaced (build a
-    new engine, or let the :class:`craic.Service` retrain); nothing half-applied is served.
+    Kind ``poisoned``: a write panicked part-way, so the engine may hold half a batch;
+    recommending, writing and snapshotting fail with this until the state is replaced, so
+    nothing half-applied is served. Kind ``inconsistent_model``: ``Engine.verify_neighbours``
+    found the incrementally maintained state out of step with a full recompute (a bug).
     """
 
 

@@ -1,0 +1,26 @@
+//! Everything a full rebuild of the model needs, in one value.
+
+use crate::data::interaction::Interaction;
+use crate::data::item::{Item, Preferences};
+
+/// Everything a full rebuild of the model needs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrainingData {
+    /// The catalogue.
+    pub items: Vec<Item>,
+    /// Stated preferences by user.
+    pub preferences: Vec<(String, Preferences)>,
+    /// The interaction log, oldest first.
+    pub interactions: Vec<Interaction>,
+}
+
+#[cfg(feature = "synthetic")]
+impl From<crate::synthetic::Dataset> for TrainingData {
+    fn from(d: crate::synthetic::Dataset) -> Self {
+        TrainingData {
+            items: d.items,
+            preferences: d.preferences,
+            interactions: d.interactions,
+        }
+    }
+}

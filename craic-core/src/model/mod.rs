@@ -1,0 +1,10 @@
+//! The engine and its state: configuration, the model and every write to it, bulk loading,
+//! model snapshots, errors and the limits on caller-supplied counts.
+
+pub mod bulk;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod limits;
+pub mod model_snapshot;
+pub mod state;

@@ -1,0 +1,153 @@
+//! Versioned model snapshots: an [`Engine`]'s whole state plus metadata, in the checksummed
+//! container of [`crate::snapshot`] (kind tag `MOD2`).
+//!
+//! The kind tag names the payload's layout: `MOD2` added `Config::artist_prior`. A snapshot of
+//! the earlier layout (`MODL`) is refused as [`SnapshotProblem::Foreign`] rather than misread
+//! (bincode is not self-describing); rebuild and save again.
+//!
+//! A snapshot holds the catalogue, the id maps, the interaction matrix (with its per-kind parts),
+//! the neighbour lists, popularity, preferences, the configuration and the decay epoch, so a
+//! loaded engine serves exactly what the saved one served, and keeps updating incrementally.
+//! Derived indexes (content postings, ranked popularity sets, id lookup tables) are rebuilt on
+//! load. Loading checks the structure as well as the checksum, so even a well-formed but
+//! inconsistent payload is rejected as corrupt instead of being served.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::engine::Engine;
+use crate::model::error::{Error, Result, SnapshotProblem};
+use crate::model::state::Model;
+use crate::snapshot;
+
+/// Kind tag of model snapshots in the container header.
+pub const MODEL_KIND: [u8; 4] = *b"MOD2";
+
+/// Describes a snapshot: which model version it is and what it contains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SnapshotMeta {
+    /// Version id chosen by the caller (e.g. `"2026-11-29T02:00Z-7"`).
+    pub version: String,
+    /// Creation time, unix seconds (the core has no clock: the caller passes it).
+    pub created_at: i64,
+    /// Latest interaction timestamp included (filled in from the engine when saving).
+    pub watermark: Option<i64>,
+    /// Interactions applied to the engine when it was saved (filled in when saving).
+    pub interactions: u64,
+    /// Training metrics (e.g. `"ndcg@10"`), as the caller measured them.
+    pub metrics: BTreeMap<String, f64>,
+}
+
+#[derive(Serialize)]
+struct Out<'a> {
+    meta: &'a SnapshotMeta,
+    model: &'a Model,
+}
+
+#[derive(Deserialize)]
+struct In {
+    meta: SnapshotMeta,
+    model: Model,
+}
+
+fn corrupt(detail: impl Into<String>) -> Error {
+    Error::Snapshot {
+        reason: SnapshotProblem::Corrupt,
+        detail: detail.into(),
+    }
+}
+
+impl Engine {
+    /// Serialises the engine's whole state with `meta` (whose `watermark` and `interactions`
+    /// are filled in from the engine). Readers are not blocked. A poisoned engine (see
+    /// [`Engine::is_poisoned`]) is never written: [`crate::Error::Poisoned`].
+    pub fn to_snapshot(&self, meta: &SnapshotMeta) -> Result<Vec<u8>> {
+        self.read_model(|model| {
+            let meta = SnapshotMeta {
+                watermark: model.watermark,
+                interactions: model.events,
+                ..meta.clone()
+            };
+            snapshot::encode_kind(MODEL_KIND, &Out { meta: &meta, model })
+        })?
+    }
+
+    /// Loads an engine from [`Engine::to_snapshot`] bytes. Truncated, corrupted, foreign or
+    /// newer-format input is an `InvalidSnapshot` error (never a panic, never half a model).
+    pub fn from_snapshot(bytes: &[u8]) -> Result<(Engine, SnapshotMeta)> {
+        let In { meta, mut model } = snapshot::decode_kind(MODEL_KIND, bytes)?;
+        model.check().map_err(corrupt)?;
+        model.restore();
+        Ok((Engine::from_model(model), meta))
+    }
+}
+
+impl Model {
+    /// Structural invariants a decoded model must satisfy before it is used.
+    fn check(&self) -> std::result::Result<(), String> {
+        self.config.validate().map_err(|e| e.to_string())?;
+        if crate::data::kinds::KindTable::new(&self.config) != self.kinds {
+            return Err("kind table does not match the configuration".into());
+        }
+        let users = self.users.len();
+        let items = self.catalog.items.len();
+        let m = &self.matrix;
+        let same = |what: &str, n: usize, want: usize| {
+            if n == want {
+                Ok(())
+            } else {
+                Err(format!("{what}: {n} entries for {want}"))
+            }
+        };
+        same("catalogue ids", self.catalog.ids.len(), items)?;
+        same("removed flags", self.catalog.removed.len(), items)?;
+        same("item cities", self.catalog.city_of.len(), items)?;
+        same("columns", m.cols.len(), items)?;
+        same("cap flags", self.capped.len(), items)?;
+        same("popularity", self.popularity.score.len(), items)?;
+        same("rows", m.rows.len(), users)?;
+        same("parts", m.parts.len(), users)?;
+        same("norms", m.norms.len(), users)?;
+        same("neighbour lists", self.neighbours.lists.len(), users)?;
+        same("neighbour bounds", self.neighbours.bound.len(), users)?;
+        let cities = self.catalog.cities.len() as u32;
+        if self
+            .catalog
+            .city_of
+            .iter()
+            .any(|&c| c != crate::data::catalog::NO_CITY && c >= cities)
+        {
+            return Err("item city out of range".into());
+        }
+        let sorted_in = |idx: &[u32], bound: usize| {
+            idx.windows(2).all(|w| w[0] < w[1]) && idx.last().is_none_or(|&l| (l as usize) < bound)
+        };
+        for (r, c) in m.rows.iter().zip(&m.parts) {
+            if r.idx.len() != r.val.len() || !sorted_in(&r.idx, items) {
+                return Err("malformed row".into());
+            }
+            if c.windows(2)
+                .any(|w| (w[0].item, w[0].kind) >= (w[1].item, w[1].kind))
+                || c.iter()
+                    .any(|p| p.item as usize >= items || p.kind as usize >= self.kinds.names.len())
+            {
+                return Err("malformed parts".into());
+            }
+        }
+        for col in &m.cols {
+            if col.idx.len() != col.val.len() || !sorted_in(&col.idx, users) {
+                return Err("malformed column".into());
+            }
+        }
+        for list in &self.neighbours.lists {
+            if list.len() > self.config.neighbours + self.config.neighbour_buffer
+                || list.iter().any(|e| e.0 as usize >= users)
+            {
+                return Err("malformed neighbour list".into());
+            }
+        }
+        self.prefs.validate(users)?;
+        Ok(())
+    }
+}

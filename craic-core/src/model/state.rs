@@ -1,0 +1,456 @@
+//! The engine's state and every write to it. Reads live in `recommend.rs`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::catalog::Catalog;
+use crate::data::ids::{validate_id, Interner};
+use crate::data::interaction::Interaction;
+use crate::data::item::{Item, Preferences};
+use crate::data::kinds::KindTable;
+use crate::data::matrix::Matrix;
+use crate::data::pref_store::PrefStore;
+use crate::data::timeline::{RowsByStart, Timeline};
+use crate::model::config::Config;
+use crate::model::error::{Error, Result};
+use crate::scoring::artist_prior::ArtistPrior;
+use crate::scoring::content::ContentIndex;
+use crate::scoring::popularity::Popularity;
+use crate::similarity::{Neighbours, SimParams};
+
+/// What applying a batch of interactions did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    /// Interactions applied.
+    pub interactions: usize,
+    /// Distinct users whose rows changed.
+    pub users_changed: usize,
+    /// Neighbour lists recomputed from scratch (the changed users' own lists included).
+    pub lists_recomputed: usize,
+    /// Neighbour-list entries checked or fixed in place.
+    pub entries_touched: usize,
+    /// True when the batch was large enough that every list was rebuilt in parallel instead.
+    pub full_rebuild: bool,
+}
+
+/// A batch touching more than this share of users rebuilds all neighbour lists at once.
+const FULL_REBUILD_SHARE: f64 = 0.2;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Model {
+    pub config: Config,
+    pub kinds: KindTable,
+    pub users: Interner,
+    pub catalog: Catalog,
+    pub prefs: PrefStore,
+    pub matrix: Matrix,
+    pub neighbours: Neighbours,
+    /// Items whose column is longer than `max_item_users` (left out of user–user overlap).
+    pub capped: Vec<bool>,
+    pub popularity: Popularity,
+    /// Latest interaction timestamp applied.
+    pub watermark: Option<i64>,
+    /// Interactions applied since creation.
+    pub events: u64,
+    #[serde(skip)]
+    pub content: ContentIndex,
+    #[serde(skip)]
+    pub timeline: Timeline,
+    #[serde(skip)]
+    pub by_start: RowsByStart,
+    #[serde(skip)]
+    pub artist_prior: ArtistPrior,
+}
+
+/// A validated interaction, resolved to indices (the user may still be new).
+pub(crate) struct Resolved<'a> {
+    pub user: &'a str,
+    pub item: u32,
+    pub kind: u8,
+    pub t: i64,
+}
+
+impl Model {
+    pub fn new(config: Config) -> Result<Model> {
+        config.validate()?;
+        Ok(Model {
+            kinds: KindTable::new(&config),
+            matrix: Matrix::new(config.half_life_secs),
+            config,
+            users: Interner::default(),
+            catalog: Catalog::default(),
+            prefs: PrefStore::default(),
+            neighbours: Neighbours::default(),
+            capped: Vec::new(),
+            popularity: Popularity::default(),
+            watermark: None,
+            events: 0,
+            content: ContentIndex::default(),
+            timeline: Timeline::default(),
+            by_start: RowsByStart::default(),
+            artist_prior: ArtistPrior::default(),
+        })
+    }
+
+    /// Rebuilds what is derived and not serialised (lookup tables, ranked sets, content index).
+    pub fn restore(&mut self) {
+        self.users.reindex();
+        self.catalog.reindex();
+        self.popularity.relink();
+        self.neighbours.reindex();
+        self.reindex_catalog();
+        self.by_start = RowsByStart::build(&self.matrix, &self.catalog.starts);
+    }
+
+    /// True when the rows kept in start order equal ones rebuilt from the matrix.
+    pub fn rows_by_start_consistent(&self) -> bool {
+        let fresh = RowsByStart::build(&self.matrix, &self.catalog.starts);
+        (0..self.matrix.rows.len() as u32).all(|u| fresh.row(u) == self.by_start.row(u))
+    }
+
+    /// Rebuilds the timeline and the content index after the catalogue changed.
+    fn reindex_catalog(&mut self) {
+        self.timeline = Timeline::build(&self.catalog);
+        self.popularity.reposition(&self.timeline);
+        self.content =
+            ContentIndex::build(&self.catalog, &self.config.content_weights, &self.timeline);
+        self.rebuild_artist_prior();
+    }
+
+    /// Every artist prior from the current popularity (after the catalogue or every score
+    /// changed).
+    pub fn rebuild_artist_prior(&mut self) {
+        self.artist_prior =
+            ArtistPrior::build(&self.content, &self.timeline, &self.popularity.score);
+    }
+
+    /// True when the artist priors equal ones rebuilt from the current popularity.
+    pub fn artist_prior_consistent(&self) -> bool {
+        self.artist_prior
+            .consistent(&self.content, &self.timeline, &self.popularity.score)
+    }
+
+    pub fn sim_params(&self) -> SimParams {
+        SimParams {
+            k: self.config.neighbours,
+            keep: self.config.neighbours + self.config.neighbour_buffer,
+            shrinkage: self.config.shrinkage,
+            min_overlap: self.config.min_overlap,
+        }
+    }
+
+    // ---- catalogue -------------------------------------------------------------------------
+
+    pub fn upsert_items(&mut self, items: Vec<Item>) -> Result<()> {
+        for (n, item) in items.iter().enumerate() {
+            item.validate().map_err(|e| e.in_row(n))?;
+        }
+        for item in items {
+            let before = self
+                .catalog
+                .ids
+                .get(&item.id)
+                .map(|i| self.catalog.starts[i as usize]);
+            let moved = before.is_some_and(|s| s != item.starts_at);
+            let (idx, city) = self.catalog.upsert(item);
+            if moved {
+                // Cells keep start order: re-sort the rows of everyone who touched the item.
+                for &u in &self.matrix.cols[idx as usize].idx {
+                    self.by_start.resort(&self.matrix, &self.catalog.starts, u);
+                }
+            }
+            self.matrix.ensure_item(idx);
+            if self.capped.len() <= idx as usize {
+                self.capped.resize(idx as usize + 1, false);
+            }
+            self.popularity.place(idx, city);
+        }
+        self.reindex_catalog();
+        Ok(())
+    }
+
+    pub fn remove_items(&mut self, ids: &[&str]) -> Result<usize> {
+        let mut idx = Vec::with_capacity(ids.len());
+        for (n, id) in ids.iter().enumerate() {
+            validate_id(id).map_err(|e| e.in_row(n))?;
+            match self.catalog.ids.get(id) {
+                Some(i) => idx.push(i),
+                None => return Err(Error::UnknownItem((*id).to_owned()).in_row(n)),
+            }
+        }
+        let mut removed = 0;
+        for i in idx {
+            if !std::mem::replace(&mut self.catalog.removed[i as usize], true) {
+                removed += 1;
+            }
+        }
+        self.reindex_catalog();
+        Ok(removed)
+    }
+
+    pub fn set_preferences(&mut self, user: &str, prefs: Preferences) -> Result<()> {
+        validate_id(user)?;
+        let u = self.intern_user(user);
+        self.prefs.set(u, &prefs);
+        Ok(())
+    }
+
+    /// The index of `user`, interned if new, with a matrix row and an (empty) neighbour list.
+    /// Every user has a list: a snapshot of an engine whose newest users only stated
+    /// preferences would otherwise not decode (fewer neighbour lists than users).
+    pub(crate) fn intern_user(&mut self, user: &str) -> u32 {
+        let u = self.users.intern(user);
+        self.matrix.ensure_user(u);
+        self.neighbours.fit(self.matrix.rows.len());
+        u
+    }
+
+    // ---- interactions ----------------------------------------------------------------------
+
+    pub(crate) fn resolve<'a>(&self, x: &'a Interaction) -> Result<Resolved<'a>> {
+        x.validate()?;
+        let kind = self
+            .kinds
+            .id(&x.kind)
+            .ok_or_else(|| Error::UnknownKind(x.kind.clone()))?;
+        let item = self
+            .catalog
+            .ids
+            .get(&x.item_id)
+            .ok_or_else(|| Error::UnknownItem(x.item_id.clone()))?;
+        Ok(Resolved {
+            user: &x.user_id,
+            item,
+            kind,
+            t: x.timestamp,
+        })
+    }
+
+    /// Applies a batch atomically: every row is validated before anything changes.
+    pub fn apply(&mut self, batch: &[Interaction]) -> Result<Applied> {
+        let resolved = batch
+            .iter()
+            .enumerate()
+            .map(|(n, x)| self.resolve(x).map_err(|e| e.in_row(n)))
+            .collect::<Result<Vec<_>>>()?;
+
+        // 1. Parts, in arrival order (decay rebases happen at the same points as in any replay).
+        let rows: Vec<(u32, u32, u8, i64)> = resolved
+            .iter()
+            .map(|r| (self.intern_user(r.user), r.item, r.kind, r.t))
+            .collect();
+        let (touched, rebased) = self.add_parts(rows);
+        #[cfg(test)]
+        crate::model::engine::hooks::maybe_panic(); // half applied: parts added, nothing synced
+
+        // 2. Cells into rows and columns.
+        // Users whose row changed, in order (`touched` is sorted by user).
+        let mut changes: Vec<u32> = Vec::new();
+        let mut items: Vec<u32> = Vec::new();
+        for &(u, i) in &touched {
+            if self.matrix.sync_cell(&self.kinds, u, i).is_some() {
+                if changes.last() != Some(&u) {
+                    changes.push(u);
+                }
+                self.by_start.sync(&self.matrix, &self.catalog.starts, u, i);
+                items.push(i);
+            }
+        }
+        items.sort_unstable();
+        items.dedup();
+        for &u in &changes {
+            self.matrix.refresh_norm(u);
+        }
+        for &i in &items {
+            self.popularity.set(i, self.matrix.cols[i as usize].sum());
+        }
+        if rebased {
+            self.rebuild_artist_prior();
+        } else {
+            self.artist_prior
+                .refresh(&items, &self.popularity.score, &self.timeline);
+        }
+
+        // 3. Neighbour lists.
+        let mut applied = Applied {
+            interactions: resolved.len(),
+            users_changed: changes.len(),
+            ..Applied::default()
+        };
+        let n_users = self.matrix.rows.len();
+        let must_rebuild = rebased && self.matrix.has_subnormal();
+        if must_rebuild || changes.len() as f64 > FULL_REBUILD_SHARE * n_users as f64 {
+            self.refresh_caps_all();
+            self.rebuild_neighbours();
+            applied.full_rebuild = true;
+            applied.lists_recomputed = n_users;
+            return Ok(applied);
+        }
+        self.neighbours_fit();
+        let params = self.sim_params();
+        let crossed = self.refresh_caps(&items);
+        if !crossed.is_empty() {
+            let mut members: Vec<u32> = crossed
+                .iter()
+                .flat_map(|&i| self.matrix.cols[i as usize].idx.iter().copied())
+                .chain(changes.iter().copied())
+                .collect();
+            members.sort_unstable();
+            members.dedup();
+            self.neighbours
+                .recompute(&self.matrix, &self.capped, &params, &members);
+            applied.lists_recomputed += members.len();
+        }
+        for &u in &changes {
+            let cost = self
+                .neighbours
+                .update(&self.matrix, &self.capped, &params, u);
+            applied.lists_recomputed += cost.lists_recomputed;
+            applied.entries_touched += cost.entries_touched;
+        }
+        Ok(applied)
+    }
+
+    /// Adds every interaction, as (user, item, kind, timestamp) with the user interned, to its
+    /// cell's parts in arrival order (rescaling popularity on a decay rebase). Returns the
+    /// touched (user, item) cells, sorted and distinct, and whether the decay epoch moved.
+    pub(crate) fn add_parts(
+        &mut self,
+        rows: impl IntoIterator<Item = (u32, u32, u8, i64)>,
+    ) -> (Vec<(u32, u32)>, bool) {
+        let rows = rows.into_iter();
+        let mut touched: Vec<(u32, u32)> = Vec::with_capacity(rows.size_hint().0);
+        let mut rebased = false;
+        for (u, i, k, t) in rows {
+            if let Some(rb) = self.matrix.add_part(&self.kinds, u, i, k, t) {
+                self.popularity.rescale(rb.factor);
+                self.by_start.rescale(rb.factor);
+                rebased = true;
+            }
+            touched.push((u, i));
+            self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
+            self.events += 1;
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        (touched, rebased)
+    }
+
+    fn neighbours_fit(&mut self) {
+        let n = self.matrix.rows.len();
+        self.neighbours.fit(n);
+    }
+
+    /// Updates the cap flags of `items`; returns those whose flag flipped.
+    fn refresh_caps(&mut self, items: &[u32]) -> Vec<u32> {
+        let cap = self.config.max_item_users;
+        items
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let now = self.matrix.cols[i as usize].len() > cap;
+                std::mem::replace(&mut self.capped[i as usize], now) != now
+            })
+            .collect()
+    }
+
+    fn refresh_caps_all(&mut self) {
+        let cap = self.config.max_item_users;
+        for (flag, col) in self.capped.iter_mut().zip(&self.matrix.cols) {
+            *flag = col.len() > cap;
+        }
+    }
+
+    /// Recomputes every neighbour list from the current matrix, in parallel.
+    pub fn rebuild_neighbours(&mut self) {
+        self.refresh_caps_all();
+        self.neighbours = Neighbours::build(&self.matrix, &self.capped, &self.sim_params());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scoring::request::{Request, Strategy};
+
+    #[test]
+    fn serde_round_trip_then_restore_serves_the_same() {
+        let mut m = Model::new(Config::default()).unwrap();
+        m.upsert_items(vec![
+            Item::new("a", 2_000_000_000)
+                .city("dublin")
+                .genres(["techno"]),
+            Item::new("b", 2_000_000_000)
+                .city("dublin")
+                .genres(["techno"]),
+            Item::new("c", 2_000_000_000).city("cork").genres(["jazz"]),
+        ])
+        .unwrap();
+        m.set_preferences(
+            "p",
+            Preferences::new(["jazz"], Vec::<String>::new(), ["cork"]),
+        )
+        .unwrap();
+        m.apply(&[
+            Interaction::new("x", "a", "save", 1_700_000_000),
+            Interaction::new("x", "b", "click", 1_700_000_001),
+            Interaction::new("y", "a", "save", 1_700_000_002),
+        ])
+        .unwrap();
+        let json = serde_json::to_string(&m).unwrap();
+        let mut back: Model = serde_json::from_str(&json).unwrap();
+        back.restore();
+        for user in ["x", "y", "p", "new"] {
+            for s in Strategy::ALL {
+                let r = Request::new(3).strategy(s).now(1_800_000_000).explain(true);
+                assert_eq!(
+                    m.recommend(user, &r).unwrap(),
+                    back.recommend(user, &r).unwrap()
+                );
+            }
+        }
+        assert_eq!(back.neighbours_of("y"), m.neighbours_of("y"));
+        assert!(back.rows_by_start_consistent());
+    }
+
+    #[test]
+    fn rows_stay_in_start_order_when_an_event_moves() {
+        let mut m = Model::new(Config::default()).unwrap();
+        let items = |b_start| {
+            vec![
+                Item::new("a", 2_000_000_100).genres(["techno"]),
+                Item::new("b", b_start).genres(["techno"]),
+                Item::new("c", 2_000_000_300).genres(["jazz"]),
+            ]
+        };
+        m.upsert_items(items(2_000_000_200)).unwrap();
+        m.apply(&[
+            Interaction::new("x", "a", "save", 1_700_000_000),
+            Interaction::new("x", "b", "click", 1_700_000_001),
+            Interaction::new("x", "c", "click", 1_700_000_002),
+            Interaction::new("y", "b", "save", 1_700_000_003),
+            Interaction::new("y", "c", "save", 1_700_000_004),
+        ])
+        .unwrap();
+        assert!(m.rows_by_start_consistent());
+        let order = |m: &Model| -> Vec<u32> { m.by_start.row(0).iter().map(|c| c.item).collect() };
+        assert_eq!(order(&m), vec![2, 1, 0]);
+        // b moves from the middle to the end of the week, then is removed.
+        m.upsert_items(items(2_000_000_400)).unwrap();
+        assert!(m.rows_by_start_consistent());
+        assert_eq!(order(&m), vec![1, 2, 0]);
+        m.apply(&[Interaction::new("x", "b", "unsave", 1_700_000_005)])
+            .unwrap();
+        m.apply(&[Interaction::new("x", "a", "unsave", 1_700_000_006)])
+            .unwrap();
+        assert!(m.rows_by_start_consistent());
+        assert_eq!(order(&m), vec![1, 2]);
+        m.remove_items(&["b"]).unwrap();
+        let r = m
+            .recommend(
+                "y",
+                &Request::new(3).strategy(Strategy::Collaborative).now(0),
+            )
+            .unwrap();
+        assert!(r.iter().all(|x| x.item_id != "b"));
+    }
+}

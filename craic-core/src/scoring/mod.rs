@@ -1,0 +1,10 @@
+//! The read path: what a caller asks for, the scorers (popularity, content, artist prior), the
+//! blend of the four strategies, and the per-request scratch buffers and score reductions.
+
+pub mod artist_prior;
+pub mod content;
+pub mod lanes;
+pub mod popularity;
+pub mod recommend;
+pub mod request;
+pub mod scratch;

@@ -1,0 +1,685 @@
+//! The read path: eligibility, the four strategies, blending, fill-up and explanations.
+
+use std::cmp::Ordering;
+
+use crate::data::catalog::NO_CITY;
+use crate::data::ids::validate_id;
+use crate::data::timeline::{CHUNK, OFF_TIMELINE};
+use crate::model::error::{Error, Result};
+use crate::model::state::Model;
+use crate::scoring::content::Profile;
+use crate::scoring::lanes::max_or_zero;
+use crate::scoring::popularity::{Band, BandVisitor};
+use crate::scoring::request::{
+    Component, Contribution, Explanation, Recommendation, Request, Strategy,
+};
+use crate::scoring::scratch::{Cleared, DenseAcc, Scratch, SCRATCH};
+
+/// Hybrid: an item's collaborative part is at least this share of what its content part would
+/// be with the collaborative weight (see [`crate::Config::hybrid_k0`]). Events nobody in the
+/// neighbourhood has touched yet — most of the upcoming ones — would otherwise compete on
+/// content and popularity alone, with the collaborative share of the blend lost to them.
+const CONTENT_BACKING: f64 = 0.5;
+
+/// The content prior `base^γ` (γ = [`crate::Config::popularity_prior`]), the common exponents
+/// taken without `powf`, which costs several times a square root.
+#[derive(Debug, Clone, Copy)]
+enum Prior {
+    /// γ = 1.
+    Linear,
+    /// γ = 0: no prior.
+    Flat,
+    /// γ = 0.5, the default.
+    Sqrt,
+    /// Any other γ.
+    Pow(f64),
+}
+
+impl Prior {
+    fn new(exponent: f64) -> Prior {
+        if exponent == 1.0 {
+            Prior::Linear
+        } else if exponent == 0.0 {
+            Prior::Flat
+        } else if exponent == 0.5 {
+            Prior::Sqrt
+        } else {
+            Prior::Pow(exponent)
+        }
+    }
+
+    #[inline]
+    fn apply(self, base: f64) -> f64 {
+        match self {
+            Prior::Linear => base,
+            Prior::Flat => 1.0,
+            Prior::Sqrt => base.sqrt(),
+            Prior::Pow(e) => base.max(f64::MIN_POSITIVE).powf(e),
+        }
+    }
+}
+
+/// How one request blends the three components (each normalised by its maximum).
+struct Blend {
+    w: BlendWeights,
+    inv_max_cf: f64,
+    inv_max_ct: f64,
+    prior: Prior,
+    /// Weight of the content part (content × prior) standing in for the collaborative part
+    /// where that is weaker: [`CONTENT_BACKING`] × the collaborative share (0 without content).
+    backing: f64,
+    /// Scale of the artist prior in the content prior: the configured weight over the best
+    /// artist prior among the upcoming items (so a scaled prior is in [0, weight]).
+    artist: f64,
+}
+
+impl Blend {
+    /// What the content prior is taken of: the (local) popularity, or the scaled artist prior
+    /// when that promises more.
+    #[inline]
+    fn base(&self, pop: f64, artist: f64) -> f64 {
+        pop.max(self.artist * artist)
+    }
+
+    /// The weighted components from raw collaborative and content scores, the (local)
+    /// popularity and the raw artist prior. Content counts in proportion to the larger of the
+    /// popularity and the scaled artist prior, through the [`Prior`]; where the collaborative part
+    /// is below `backing` × content × prior, content makes up the difference.
+    #[inline]
+    fn parts(&self, cf: f64, ct: f64, pop: f64, artist: f64) -> [f64; 3] {
+        let cf = (cf * self.inv_max_cf).max(0.0);
+        let ct = (ct * self.inv_max_ct).max(0.0);
+        let base = self.base(pop, artist);
+        // Branches on the configuration only, which every item of a request shares.
+        let prior = self.prior.apply(base);
+        let ct = ct * prior;
+        let cf = self.w.collaborative * cf;
+        // The backing is content evidence, so it is reported as content.
+        let backed = (self.backing * ct - cf).max(0.0);
+        [cf, self.w.content * ct + backed, self.w.popularity * pop]
+    }
+}
+
+/// Scores every upcoming item without collaborative evidence into a [`TopK`].
+struct DenseScan<'a> {
+    blend: &'a Blend,
+    content: &'a [f64],
+    /// Artist priors of the upcoming items, and per chunk their maximum.
+    artist: (&'a [f64], &'a [f64]),
+    /// Items already offered (those with collaborative evidence).
+    skip: &'a [bool],
+    blocked: &'a [bool],
+    order: &'a [u32],
+    /// The request's city filter.
+    city: Option<u32>,
+    top: &'a mut TopK,
+}
+
+impl BandVisitor for DenseScan<'_> {
+    fn visit<B: Band>(self, items: &[(f64, u32)], chunk_max: &[f64], band: B) {
+        let b = self.blend;
+        // Each prior is non-decreasing, so its value at a bound is a bound. One loop per shape,
+        // so the common ones compile without a call to `powf`.
+        match b.prior {
+            Prior::Linear => self.run(items, chunk_max, band, |x| Prior::Linear.apply(x)),
+            Prior::Flat => self.run(items, chunk_max, band, |x| Prior::Flat.apply(x)),
+            Prior::Sqrt => self.run(items, chunk_max, band, |x| Prior::Sqrt.apply(x)),
+            p @ Prior::Pow(_) => self.run(items, chunk_max, band, move |x| p.apply(x)),
+        }
+    }
+}
+
+impl DenseScan<'_> {
+    /// The same totals as [`Blend::parts`] summed (collaborative score 0, so the collaborative
+    /// part is the content backing), without branches
+    /// except the rare one into the top k.
+    #[inline]
+    fn run<B: Band>(
+        self,
+        items: &[(f64, u32)],
+        chunk_max: &[f64],
+        band: B,
+        prior: impl Fn(f64) -> f64,
+    ) {
+        let b = self.blend;
+        let top = self.top;
+        let (artist, artist_max) = self.artist;
+        let chunks = items.chunks(CHUNK).zip(chunk_max.iter().zip(artist_max));
+        for (n, (chunk, (&max_score, &max_artist))) in chunks.enumerate() {
+            let start = n * CHUNK;
+            let end = start + chunk.len();
+            let content = &self.content[start..end];
+            let artist = &artist[start..end];
+            // No item of the chunk can beat the bar if even its best content score with its
+            // best possible popularity cannot: skip the chunk.
+            let best_ct = max_or_zero(content);
+            let pop = band.bound(max_score);
+            let ct = (best_ct * b.inv_max_ct).max(0.0);
+            let base = b.base(pop, max_artist);
+            let bound = (b.w.content + b.backing) * ct * prior(base) + b.w.popularity * pop;
+            if bound < top.floor {
+                continue;
+            }
+            let rows = chunk
+                .iter()
+                .zip(content.iter().zip(artist))
+                .zip(self.skip[start..end].iter().zip(&self.blocked[start..end]));
+            for (p, ((&(score, city), (&c, &a)), (&skip, &blocked))) in rows.enumerate() {
+                let pop = band.local(score, city);
+                let ct = (c * b.inv_max_ct).max(0.0);
+                let base = b.base(pop, a);
+                let total = (b.w.content + b.backing) * ct * prior(base) + b.w.popularity * pop;
+                if total > 0.0
+                    && total >= top.floor
+                    && !(skip | blocked)
+                    && self.city.is_none_or(|x| x == city)
+                {
+                    top.push_positive(self.order[start + p], total);
+                }
+            }
+        }
+    }
+}
+
+/// The best `k` of a stream of scored items (best first: higher score, then lower index).
+struct TopK {
+    k: usize,
+    buf: Vec<(u32, f64)>,
+    /// Scores below this cannot make the top k any more.
+    floor: f64,
+}
+
+impl TopK {
+    fn new(k: usize) -> TopK {
+        TopK {
+            k,
+            buf: Vec::with_capacity(2 * k.max(16)),
+            floor: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Offers an item; only positive scores are kept.
+    #[inline]
+    fn push_positive(&mut self, item: u32, score: f64) {
+        if score <= 0.0 || score < self.floor {
+            return;
+        }
+        self.buf.push((item, score));
+        if self.buf.len() >= 2 * self.k.max(16) {
+            self.tighten();
+        }
+    }
+
+    /// Raises the bar to the k-th best score so far, if there are k.
+    fn tighten(&mut self) {
+        if self.buf.len() >= self.k {
+            self.cut();
+            self.floor = self.buf[self.k - 1].1;
+        }
+    }
+
+    fn cut(&mut self) {
+        if self.buf.len() > self.k {
+            self.buf.select_nth_unstable_by(self.k - 1, by_score);
+            self.buf.truncate(self.k);
+        }
+    }
+
+    fn into_sorted(mut self) -> Vec<(u32, f64)> {
+        self.cut();
+        self.buf.sort_unstable_by(by_score);
+        self.buf
+    }
+}
+
+/// Shares of each component in a Hybrid score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BlendWeights {
+    /// Collaborative share: `n / (n + hybrid_k0)` for `n` positive items, 0 without neighbours.
+    pub collaborative: f64,
+    /// Content share of the rest, when the user has preferences or history.
+    pub content: f64,
+    /// Popularity: whatever is left.
+    pub popularity: f64,
+}
+
+/// Which items may be recommended in one request.
+struct Eligibility {
+    now: i64,
+    city: Option<u32>,
+    /// Sorted item indices never to return (hidden, saved, caller exclusions).
+    excluded: Vec<u32>,
+}
+
+fn system_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Best first: higher score, then lower index.
+fn by_score(a: &(u32, f64), b: &(u32, f64)) -> Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+impl Model {
+    fn eligible(&self, e: &Eligibility, i: u32) -> bool {
+        let ix = i as usize;
+        self.catalog.starts[ix] > e.now
+            && !self.catalog.removed[ix]
+            && e.city.is_none_or(|c| self.catalog.city_of[ix] == c)
+            && e.excluded.binary_search(&i).is_err()
+    }
+
+    pub fn blend_weights(&self, u: Option<u32>, has_profile: bool) -> BlendWeights {
+        let n = u.map_or(0, |u| self.matrix.positive_count(u)) as f64;
+        let has_neighbours = u.is_some_and(|u| {
+            self.neighbours
+                .lists
+                .get(u as usize)
+                .is_some_and(|l| !l.is_empty())
+        });
+        let collaborative = if has_neighbours {
+            n / (n + self.config.hybrid_k0.max(f64::MIN_POSITIVE))
+        } else {
+            0.0
+        };
+        let rest = 1.0 - collaborative;
+        let content = if has_profile {
+            rest * self.config.hybrid_content_share
+        } else {
+            0.0
+        };
+        BlendWeights {
+            collaborative,
+            content,
+            popularity: rest - content,
+        }
+    }
+
+    /// The user's cities for popularity: the request's city, else their stated cities.
+    fn home_cities(&self, u: Option<u32>, req_city: Option<u32>) -> Vec<u32> {
+        if let Some(c) = req_city {
+            return vec![c];
+        }
+        u.and_then(|u| self.prefs.get(u))
+            .map(|p| p.cities().filter_map(|c| self.catalog.city_id(c)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The cities a user's positive history is in: every city holding at least half the weight
+    /// of the user's main one (empty without history).
+    fn history_cities(&self, u: Option<u32>) -> Vec<u32> {
+        let Some(row) = u.and_then(|u| self.matrix.rows.get(u as usize)) else {
+            return Vec::new();
+        };
+        let mut weight: Vec<(u32, f64)> = Vec::new();
+        for (i, v) in row.iter() {
+            let c = self.catalog.city_of[i as usize];
+            if v <= 0.0 || c == NO_CITY {
+                continue;
+            }
+            match weight.iter_mut().find(|x| x.0 == c) {
+                Some(x) => x.1 += v,
+                None => weight.push((c, v)),
+            }
+        }
+        let main = weight.iter().map(|x| x.1).fold(0.0, f64::max);
+        let mut cities: Vec<u32> = weight
+            .into_iter()
+            .filter(|x| x.1 >= 0.5 * main)
+            .map(|x| x.0)
+            .collect();
+        cities.sort_unstable();
+        cities
+    }
+
+    /// Up to `want` eligible items by popularity: the user's cities first, then everywhere.
+    fn popular(&self, e: &Eligibility, cities: &[u32], want: usize, skip: &[u32]) -> Vec<u32> {
+        let mut out: Vec<(u32, f64)> = Vec::new();
+        for &c in cities {
+            out.extend(
+                self.popularity
+                    .ranked_in(c)
+                    .filter(|&i| self.eligible(e, i) && !skip.contains(&i))
+                    .take(want)
+                    .map(|i| (i, self.popularity.score[i as usize])),
+            );
+        }
+        out.sort_unstable_by(by_score);
+        out.dedup_by_key(|x| x.0);
+        out.truncate(want);
+        let mut items: Vec<u32> = out.into_iter().map(|x| x.0).collect();
+        if items.len() < want {
+            let more: Vec<u32> = self
+                .popularity
+                .ranked()
+                .filter(|&i| self.eligible(e, i) && !skip.contains(&i) && !items.contains(&i))
+                .take(want - items.len())
+                .collect();
+            items.extend(more);
+        }
+        items
+    }
+
+    /// Neighbour-weighted scores of the `n_up` upcoming items the neighbours touched, by
+    /// timeline position. Each neighbour's cells are read latest event first, up to the first
+    /// event that has started.
+    fn collaborative_scores(&self, u: Option<u32>, n_up: usize, s: &mut Scratch) {
+        let Some(u) = u else { return };
+        let pos = &self.timeline.pos;
+        for &(v, sim) in self.neighbours.served(u, self.config.neighbours) {
+            let nv = self.matrix.norms[v as usize];
+            if nv == 0.0 {
+                continue;
+            }
+            let w = sim as f64 / nv;
+            for cell in self.by_start.row(v) {
+                let p = pos[cell.item as usize];
+                if p == OFF_TIMELINE {
+                    continue; // removed item
+                }
+                let p = p as usize;
+                if p >= n_up {
+                    break;
+                }
+                if !s.cf_hit[p] {
+                    s.cf_hit[p] = true;
+                    s.cf_list.push(p as u32);
+                }
+                s.cf[p] += w * { cell.val };
+            }
+        }
+    }
+
+    fn profile(&self, u: Option<u32>, acc: &mut DenseAcc) -> Profile {
+        let prefs = u.and_then(|u| self.prefs.get(u));
+        let row = u.map(|u| &self.matrix.rows[u as usize]);
+        let norm = u.map_or(0.0, |u| self.matrix.norms[u as usize]);
+        self.content
+            .profile(prefs, row, norm, self.config.preference_weight, acc)
+    }
+
+    pub fn recommend(&self, user: &str, req: &Request) -> Result<Vec<Recommendation>> {
+        validate_id(user)?;
+        if req.k == 0 || req.k > self.config.max_k {
+            return Err(Error::InvalidK {
+                k: req.k,
+                max: self.config.max_k,
+            });
+        }
+        let now = req.now.unwrap_or_else(system_now);
+        crate::data::interaction::validate_timestamp(now)?;
+        let u = self.users.get(user);
+        // An unknown city matches no item.
+        let city = req
+            .city
+            .as_ref()
+            .map(|c| self.catalog.city_id(c).unwrap_or(NO_CITY - 1));
+        let exclude_saved = req.exclude_saved.unwrap_or(self.config.exclude_saved);
+        let mut excluded = u.map_or_else(Vec::new, |u| {
+            self.matrix.excluded_items(&self.kinds, u, exclude_saved)
+        });
+        excluded.extend(req.exclude.iter().filter_map(|id| self.catalog.ids.get(id)));
+        excluded.sort_unstable();
+        excluded.dedup();
+        let e = Eligibility {
+            now,
+            city,
+            excluded,
+        };
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            let s = Cleared(&mut s);
+            Ok(self.rank(u, req, &e, s.0))
+        })
+    }
+
+    fn rank(
+        &self,
+        u: Option<u32>,
+        req: &Request,
+        e: &Eligibility,
+        s: &mut Scratch,
+    ) -> Vec<Recommendation> {
+        let mut cities = self.home_cities(u, e.city);
+        // The personalised strategies judge locality by where the user goes when they did not
+        // say; the popularity control stays popularity overall for them.
+        if cities.is_empty() && req.strategy != Strategy::Popularity {
+            cities = self.history_cities(u);
+        }
+        let k = req.k;
+        let profile = match req.strategy {
+            Strategy::Content | Strategy::Hybrid => self.profile(u, &mut s.features),
+            _ => Profile::default(),
+        };
+        let w = match req.strategy {
+            Strategy::Popularity => BlendWeights {
+                collaborative: 0.0,
+                content: 0.0,
+                popularity: 1.0,
+            },
+            Strategy::Collaborative => BlendWeights {
+                collaborative: 1.0,
+                content: 0.0,
+                popularity: 0.0,
+            },
+            Strategy::Content => BlendWeights {
+                collaborative: 0.0,
+                content: 1.0,
+                popularity: 0.0,
+            },
+            Strategy::Hybrid => self.blend_weights(u, !profile.is_empty()),
+        };
+        let n_up = self.timeline.upcoming(e.now);
+        s.fit(n_up);
+        if w.collaborative > 0.0 {
+            self.collaborative_scores(u, n_up, s);
+        }
+        if w.content > 0.0 {
+            s.content[..n_up].fill(0.0);
+            self.content
+                .score_upcoming(&profile, &mut s.content[..n_up]);
+        }
+        let pos = &self.timeline.pos;
+        let blocked: Vec<u32> = e
+            .excluded
+            .iter()
+            .map(|&i| pos[i as usize])
+            .filter(|&p| (p as usize) < n_up)
+            .collect();
+        for &p in &blocked {
+            s.block(p);
+        }
+        #[cfg(test)]
+        crate::scoring::scratch::hooks::maybe_panic();
+        let max_cf = s
+            .cf_list
+            .iter()
+            .map(|&p| s.cf[p as usize])
+            .fold(0.0, f64::max);
+        let max_ct = if w.content > 0.0 {
+            max_or_zero(&s.content[..n_up])
+        } else {
+            0.0
+        };
+        let local = self.popularity.context(&cities);
+        let blend = Blend {
+            w,
+            inv_max_cf: if max_cf > 0.0 { 1.0 / max_cf } else { 0.0 },
+            inv_max_ct: if max_ct > 0.0 { 1.0 / max_ct } else { 0.0 },
+            prior: Prior::new(self.config.popularity_prior),
+            backing: if w.content > 0.0 {
+                CONTENT_BACKING * w.collaborative
+            } else {
+                0.0
+            },
+            artist: {
+                let best = if w.content > 0.0 && self.config.artist_prior > 0.0 {
+                    self.artist_prior.best_upcoming(n_up)
+                } else {
+                    0.0
+                };
+                if best > 0.0 {
+                    self.config.artist_prior / best
+                } else {
+                    0.0
+                }
+            },
+        };
+        // The three weighted components of item `i`.
+        let score = |i: u32, s: &Scratch| -> [f64; 3] {
+            let p = pos[i as usize] as usize;
+            let pop = self.popularity.local(i, &local);
+            let artist = self.artist_prior.value(i);
+            if p < n_up {
+                blend.parts(s.cf[p], s.content[p], pop, artist)
+            } else {
+                blend.parts(0.0, 0.0, pop, artist)
+            }
+        };
+        let in_city = |i: u32| e.city.is_none_or(|c| self.catalog.city_of[i as usize] == c);
+
+        // Every eligible upcoming item with a positive blended score competes, unless only one
+        // component counts: then its own candidates do.
+        let mut top = TopK::new(k);
+        if w.content == 0.0 && w.collaborative == 0.0 {
+            for i in self.popular(e, &cities, (3 * k).max(30), &[]) {
+                top.push_positive(i, score(i, s).iter().sum());
+            }
+        } else {
+            // Items with collaborative evidence first: they raise the bar early.
+            for &p in &s.cf_list {
+                let i = self.timeline.order[p as usize];
+                if !s.blocked[p as usize] && in_city(i) {
+                    top.push_positive(i, score(i, s).iter().sum());
+                }
+            }
+            top.tighten();
+            if w.content > 0.0 || w.popularity > 0.0 {
+                // Then every other upcoming item, in one pass specialised on the user's cities
+                // and the prior, whose only branch (beating the bar) is rarely taken.
+                self.popularity.visit_upcoming(
+                    n_up,
+                    &local,
+                    DenseScan {
+                        blend: &blend,
+                        content: &s.content[..n_up],
+                        artist: self.artist_prior.upcoming(n_up),
+                        skip: &s.cf_hit[..n_up],
+                        blocked: &s.blocked[..n_up],
+                        order: &self.timeline.order[..n_up],
+                        city: e.city,
+                        top: &mut top,
+                    },
+                );
+            }
+        }
+        let mut scored = top.into_sorted();
+
+        // Fill up from popularity so that k items come back whenever k are eligible.
+        if scored.len() < k {
+            let taken: Vec<u32> = scored.iter().map(|x| x.0).collect();
+            let fill = self.popular(e, &cities, k - scored.len(), &taken);
+            scored.extend(
+                fill.into_iter()
+                    .map(|i| (i, score(i, s).iter().sum::<f64>())),
+            );
+        }
+
+        let out = scored
+            .iter()
+            .map(|&(i, total)| Recommendation {
+                item_id: self.catalog.ids.name(i).to_owned(),
+                score: total,
+                explanation: req
+                    .explain
+                    .then(|| self.explain(u, i, score(i, s), &profile, &cities)),
+            })
+            .collect();
+        out
+    }
+
+    fn explain(
+        &self,
+        u: Option<u32>,
+        i: u32,
+        parts: [f64; 3],
+        profile: &Profile,
+        cities: &[u32],
+    ) -> Explanation {
+        let mut contributions = Vec::new();
+        if parts[0] > 0.0 {
+            if let Some(u) = u {
+                let neigh = self.neighbours.served(u, self.config.neighbours);
+                let liked = neigh
+                    .iter()
+                    .filter(|(v, _)| {
+                        self.matrix.rows[*v as usize]
+                            .get(i)
+                            .is_some_and(|r| r > 0.0)
+                    })
+                    .count();
+                let saved = neigh
+                    .iter()
+                    .filter(|(v, _)| {
+                        self.matrix
+                            .cell_parts(*v, i)
+                            .iter()
+                            .any(|p| Some(p.kind) == self.kinds.save)
+                    })
+                    .count();
+                let reason = match (saved, liked) {
+                    (1, _) => "1 similar user saved it".to_owned(),
+                    (s, _) if s > 1 => format!("{s} similar users saved it"),
+                    (_, 1) => "1 similar user liked it".to_owned(),
+                    (_, l) => format!("{l} similar users liked it"),
+                };
+                contributions.push(Contribution {
+                    component: Component::Collaborative,
+                    score: parts[0],
+                    reason,
+                });
+            }
+        }
+        if parts[1] > 0.0 {
+            let reason = self
+                .content
+                .reason(profile, i)
+                .unwrap_or_else(|| "matches your interests".to_owned());
+            contributions.push(Contribution {
+                component: Component::Content,
+                score: parts[1],
+                reason,
+            });
+        }
+        if parts[2] > 0.0 || contributions.is_empty() {
+            let c = self.catalog.city_of[i as usize];
+            let reason = match self.catalog.city_name(c) {
+                Some(name) if cities.contains(&c) => format!("popular in {name}"),
+                _ => "popular overall".to_owned(),
+            };
+            contributions.push(Contribution {
+                component: Component::Popularity,
+                score: parts[2],
+                reason,
+            });
+        }
+        contributions.sort_by(|a, b| b.score.total_cmp(&a.score));
+        Explanation { contributions }
+    }
+
+    /// The top-k neighbours of a user.
+    pub fn neighbours_of(&self, user: &str) -> Vec<(String, f64)> {
+        self.users
+            .get(user)
+            .map(|u| {
+                self.neighbours
+                    .served(u, self.config.neighbours)
+                    .iter()
+                    .map(|&(v, s)| (self.users.name(v).to_owned(), s as f64))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
