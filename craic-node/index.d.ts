@@ -1379,6 +1379,16 @@ export interface ServiceOptions {
   historyLen?: number
   /** r" The drift monitor's current window, in seconds (default 86 400). */
   driftWindowSecs?: number
+  /**
+   * r" Experiment event ids remembered behind the newest event, in whole seconds ≥ 1;
+   * r" older events are late: ignored and counted (default 604 800, 7 days).
+   */
+  experimentWindowSecs?: number
+  /**
+   * r" Most interactions the in-memory training log keeps, oldest dropped first (default
+   * r" 5 000 000; ignored by a store-backed service).
+   */
+  trainingCapacity?: number
 }
 
 /**

@@ -8,7 +8,7 @@
 mod store_common;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use craic::experiments::{Experiment, StatsConfig};
 use craic::service::{
@@ -17,13 +17,6 @@ use craic::service::{
 use craic::{Config, Interaction, Request, Strategy};
 use craic_store::{BlockingStore, Cursor, LogEntry, StoreErrorKind};
 use store_common::{lenient, lists, mariadb, seed, tiny, TempDb};
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 #[test]
 fn store_source_loads_everything_and_writes_through_idempotently() {
@@ -167,7 +160,9 @@ fn experiments_survive_a_restart(url: &str) {
         .collect();
     users.sort();
     users.dedup();
-    let t = now() + 10;
+    // Saves soon after the exposures: the tracker's idempotency window (7 days) is relative to
+    // the newest event, so an exposure stamped long before an already recorded save is late.
+    let t = at + 10;
     for (n, u) in users.iter().take(60).enumerate() {
         let r = svc
             .recommend_in_experiment("feed", u, &Request::new(5).now(at))

@@ -45,6 +45,14 @@ test('service: recommend through the cache, metrics, writes', async () => {
   assert.equal(gated.modelInfo().version.startsWith('v1-'), true)
 })
 
+test('service: the in-memory log keeps trainingCapacity; experimentWindowSecs must be >= 1', async () => {
+  const data = await tiny()
+  const n = data.interactions().length
+  const svc = await serviceOf({ trainingCapacity: 100, experimentWindowSecs: 3600 })
+  assert.match(svc.metricsText(), new RegExp(`^craic_training_interactions_dropped_total ${n - 100}$`, 'm'))
+  assert.throws(() => craic.Service.build([], [], { experimentWindowSecs: 0 }), (e) => e.code === 'CRAIC_INVALID_CONFIG')
+})
+
 test('service: a retrain is gated, swaps the model, and a second one at once is refused', async () => {
   const svc = await serviceOf()
   const old = svc.modelInfo().version

@@ -18,7 +18,7 @@ use crate::args::{translate, Count};
 use crate::errors;
 
 /// Every option name, as the constructors accept it.
-pub(crate) const NAMES: [&str; 10] = [
+pub(crate) const NAMES: [&str; 12] = [
     "cache_capacity",
     "cache_ttl_secs",
     "holdout_fraction",
@@ -29,6 +29,8 @@ pub(crate) const NAMES: [&str; 10] = [
     "min_data_ratio",
     "history_len",
     "drift_window_secs",
+    "experiment_window_secs",
+    "training_capacity",
 ];
 
 /// Extracts one option's value, naming the option in a `TypeError`.
@@ -57,6 +59,16 @@ fn ttl(secs: f64) -> PyResult<Duration> {
     })
 }
 
+/// The experiments' idempotency window; 0 is `InvalidInputError` (`invalid_config`).
+fn window(secs: u64) -> PyResult<Duration> {
+    if secs == 0 {
+        return Err(errors::to_py(core::Error::InvalidConfig(
+            "experiment_window_secs must be ≥ 1".into(),
+        )));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
 /// The core's options with every given keyword applied over its defaults.
 pub(crate) fn parse(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<ServiceOptions> {
     let mut o = ServiceOptions::default();
@@ -78,6 +90,10 @@ pub(crate) fn parse(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<ServiceOptio
             "min_data_ratio" => gate.min_data_ratio = value(&name, &v)?,
             "history_len" => o.history_len = value::<Count<usize>>(&name, &v)?.get(),
             "drift_window_secs" => o.drift.window_secs = value::<Count<i64>>(&name, &v)?.get(),
+            "experiment_window_secs" => {
+                o.experiment_window = window(value::<Count<u64>>(&name, &v)?.get())?;
+            }
+            "training_capacity" => o.training_capacity = value::<Count<usize>>(&name, &v)?.get(),
             other => {
                 return Err(PyTypeError::new_err(format!(
                     "unexpected keyword argument '{other}' (service options: {})",

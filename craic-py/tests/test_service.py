@@ -107,6 +107,15 @@ def test_defaults_and_bad_options() -> None:
     assert e3.value.kind == "out_of_range"
 
 
+def test_memory_bound_options(tiny: synthetic.Dataset) -> None:
+    n = len(tiny.interactions)
+    svc = service_of(tiny, training_capacity=100, experiment_window_secs=3600)
+    assert f"craic_training_interactions_dropped_total {n - 100}\n" in svc.metrics_text()
+    with pytest.raises(craic.InvalidInputError) as e:
+        craic.Service(experiment_window_secs=0)
+    assert e.value.kind == "invalid_config"
+
+
 def test_recommend_errors(svc: craic.Service) -> None:
     with pytest.raises(craic.InvalidInputError) as e:
         svc.recommend("u", k=0)

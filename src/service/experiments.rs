@@ -1,6 +1,6 @@
 //! Experiments inside the service: assignment, exposures, conversions, reports.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use craic_core::alerts::ConversionSample;
 use craic_core::experiments::{
@@ -30,23 +30,33 @@ pub struct ExperimentRecommendations {
     pub recommendations: Vec<Recommendation>,
 }
 
-#[derive(Default)]
+/// The experiments' state. Which experiments a user was exposed in is read from the tracker
+/// (one record per experiment and user), not kept a second time here.
 pub(crate) struct ExperimentsState {
     tracker: ExperimentTracker,
-    /// user → (experiment, variant, first exposure time).
-    exposed: HashMap<String, Vec<(String, String, i64)>>,
-    /// (experiment, variant, bucket end) → (exposures, conversions).
-    buckets: BTreeMap<(String, String, i64), (u64, u64)>,
+    /// (bucket end, experiment, variant) → (exposures, conversions); time first, so expired
+    /// buckets are popped from the front.
+    buckets: BTreeMap<(i64, String, String), (u64, u64)>,
 }
 
 impl ExperimentsState {
+    /// An empty state whose tracker remembers event ids for `window` (at least 1 s).
+    pub fn new(window: std::time::Duration) -> Self {
+        let secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX).max(1);
+        ExperimentsState {
+            tracker: ExperimentTracker::with_idempotency_window(secs).unwrap_or_default(),
+            buckets: BTreeMap::new(),
+        }
+    }
+
     /// Counts an exposure or conversion at `at` (the event's time) into its bucket; buckets
-    /// ending more than the retention before `now` (the service's clock) are dropped.
+    /// ending more than the retention before `now` (the service's clock) are dropped
+    /// (amortised O(log n): they are at the front).
     fn bump(&mut self, experiment: &str, variant: &str, at: i64, now: i64, exposure: bool) {
         let end = (at.div_euclid(BUCKET_SECS) + 1) * BUCKET_SECS;
         let e = self
             .buckets
-            .entry((experiment.to_owned(), variant.to_owned(), end))
+            .entry((end, experiment.to_owned(), variant.to_owned()))
             .or_default();
         if exposure {
             e.0 += 1;
@@ -54,15 +64,49 @@ impl ExperimentsState {
             e.1 += 1;
         }
         let oldest = now - BUCKET_RETENTION_SECS;
-        self.buckets.retain(|k, _| k.2 > oldest);
+        while let Some(entry) = self.buckets.first_entry() {
+            if entry.key().0 > oldest {
+                break;
+            }
+            entry.remove();
+        }
     }
+
+    /// The experiments `user` was exposed in: (experiment, variant name, first exposure time).
+    fn exposures_of(&self, user: &str) -> Vec<(String, String, i64)> {
+        self.tracker
+            .exposures_of(user)
+            .map(|(key, variant, first)| {
+                let name = self
+                    .tracker
+                    .experiment(key)
+                    .and_then(|e| e.variants().get(variant))
+                    .map(|v| v.name.clone())
+                    .unwrap_or_default();
+                (key.to_owned(), name, first)
+            })
+            .collect()
+    }
+}
+
+/// Sizes of the experiments' bounded structures (for tests and the soak example).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExperimentMemory {
+    /// Event ids remembered by the tracker (those inside the idempotency window).
+    pub remembered_ids: usize,
+    /// Unattributed conversions held individually (inside the window).
+    pub pending_conversions: usize,
+    /// Conversion-floor alert buckets (at most the retention / 60 s per variant).
+    pub alert_buckets: usize,
+    /// Late events ignored so far (older than the window behind the newest event).
+    pub late_events: u64,
 }
 
 pub(crate) fn conversion_samples(inner: &Inner) -> Vec<ConversionSample> {
     lock(&inner.experiments)
         .buckets
         .iter()
-        .map(|((e, v, at), (x, c))| ConversionSample {
+        .map(|((at, e, v), (x, c))| ConversionSample {
             experiment: e.clone(),
             variant: v.clone(),
             at: *at,
@@ -79,14 +123,8 @@ pub(crate) fn observe_interactions(inner: &Inner, xs: &[Interaction]) {
     let mut persist: Vec<craic_store::ExperimentEvent> = Vec::new();
     {
         let mut st = lock(&inner.experiments);
-        if st.exposed.is_empty() {
-            return;
-        }
         for x in xs.iter().filter(|x| x.kind == SAVE || x.kind == CLICK) {
-            let Some(exps) = st.exposed.get(&x.user_id).cloned() else {
-                continue;
-            };
-            for (exp, variant, first) in exps {
+            for (exp, variant, first) in st.exposures_of(&x.user_id) {
                 let id = format!(
                     "conv|{exp}|{}|{}|{}|{}",
                     x.user_id, x.item_id, x.kind, x.timestamp
@@ -176,12 +214,7 @@ pub(crate) fn restore(
     st.tracker.register(experiment)?;
     for x in events.exposures {
         let ev = ExperimentEvent::exposure(&x.key, &key, &x.user, &x.variant, x.at);
-        if st.tracker.record(&ev)? {
-            let list = st.exposed.entry(x.user).or_default();
-            if !list.iter().any(|(e, _, _)| *e == key) {
-                list.push((key.clone(), x.variant, x.at));
-            }
-        }
+        st.tracker.record(&ev)?;
     }
     for x in events.conversions {
         let ev = ExperimentEvent::conversion(&x.key, &key, &x.user, x.at);
@@ -271,10 +304,6 @@ impl Service {
             let new = st.tracker.record(&ev)?;
             if new {
                 st.bump(key, &variant, now, self.inner.now(), true);
-                let list = st.exposed.entry(user.to_owned()).or_default();
-                if !list.iter().any(|(e, _, _)| e == key) {
-                    list.push((key.to_owned(), variant.clone(), now));
-                }
             }
             new
         };
@@ -304,6 +333,17 @@ impl Service {
                 .error("recommend_in_experiment", e.kind().as_str());
             e
         })
+    }
+
+    /// Sizes of the experiments' bounded structures (see docs/operations.md, "Bounded memory").
+    pub fn experiment_memory(&self) -> ExperimentMemory {
+        let st = lock(&self.inner.experiments);
+        ExperimentMemory {
+            remembered_ids: st.tracker.remembered_ids(),
+            pending_conversions: st.tracker.pending_conversions(),
+            alert_buckets: st.buckets.len(),
+            late_events: st.tracker.late_events(),
+        }
     }
 
     /// The core's statistics report of experiment `key`.

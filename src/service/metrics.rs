@@ -25,6 +25,7 @@ pub(crate) const EXPOSURES: &str = "craic_experiment_exposures_total";
 pub(crate) const CONVERSIONS: &str = "craic_experiment_conversions_total";
 pub(crate) const DRIFT_PSI: &str = "craic_drift_psi";
 pub(crate) const ALERTS_FIRING: &str = "craic_alerts_firing";
+pub(crate) const TRAINING_DROPPED: &str = "craic_training_interactions_dropped_total";
 
 /// Pre-registered handles; rarely used series are registered on first use.
 #[derive(Debug)]
@@ -42,6 +43,7 @@ pub(crate) struct ServiceMetrics {
     pub retrain_accepted: Gauge,
     pub retrain_last_seconds: Gauge,
     pub alerts_firing: Gauge,
+    pub training_dropped: Counter,
     model_info: Mutex<Option<Gauge>>,
 }
 
@@ -95,6 +97,11 @@ impl ServiceMetrics {
             ),
             retrain_last_seconds: g(RETRAIN_LAST_SECONDS, "Duration of the last retrain."),
             alerts_firing: g(ALERTS_FIRING, "Alerts firing at the last check."),
+            training_dropped: c(
+                TRAINING_DROPPED,
+                "Interactions the in-memory training log dropped at its capacity.",
+                &[],
+            ),
             recommend_latency,
             requests,
             model_info: Mutex::new(None),

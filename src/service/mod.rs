@@ -77,6 +77,7 @@
 //! | `craic_retrains_total` | counter | `outcome` | retrains: `accepted`, `rejected`, `failed` |
 //! | `craic_experiment_exposures_total` | counter | `experiment`, `variant` | new exposures |
 //! | `craic_experiment_conversions_total` | counter | `experiment`, `variant` | new attributed conversions |
+//! | `craic_training_interactions_dropped_total` | counter | | interactions the in-memory training log dropped at its capacity |
 //! | `craic_drift_psi` | gauge | `feature` | PSI at the last drift report |
 //! | `craic_alerts_firing` | gauge | | alerts firing at the last check |
 
@@ -107,7 +108,7 @@ use craic_core::{Config, Engine, Interaction, Item, Preferences};
 
 pub use clock::{Clock, ManualClock, StopSignal, SystemClock};
 pub use error::{ServiceError, ServiceErrorKind, ServiceResult};
-pub use experiments::ExperimentRecommendations;
+pub use experiments::{ExperimentMemory, ExperimentRecommendations};
 pub use follow::FollowHandle;
 pub use gate::{Gate, Rejection, RetrainMetrics};
 pub use monitor::{DriftOptions, DriftReport, FeatureDrift, FEATURES as DRIFT_FEATURES};
@@ -156,7 +157,18 @@ pub struct ServiceOptions {
     /// Where the service reads the time when a request or event does not carry it (see
     /// [`Clock`]). Default [`SystemClock`]; tests use a [`ManualClock`].
     pub clock: Arc<dyn Clock>,
+    /// How long experiment event ids are remembered behind the newest event (idempotency
+    /// window, whole seconds, at least 1 s); an event older than that is late: ignored and
+    /// counted. Default 7 days ([`craic_core::experiments::DEFAULT_IDEMPOTENCY_WINDOW_SECS`]).
+    pub experiment_window: Duration,
+    /// Most interactions the default [`InMemorySource`] keeps (oldest dropped first, counted by
+    /// `craic_training_interactions_dropped_total`); ignored when [`Self::source`] is given.
+    /// Default [`DEFAULT_TRAINING_CAPACITY`].
+    pub training_capacity: usize,
 }
+
+/// Default [`ServiceOptions::training_capacity`]: 5 M interactions (≈ 0.75 GB with short ids).
+pub const DEFAULT_TRAINING_CAPACITY: usize = 5_000_000;
 
 impl Default for ServiceOptions {
     fn default() -> Self {
@@ -168,6 +180,10 @@ impl Default for ServiceOptions {
             drift: DriftOptions::default(),
             source: None,
             clock: Arc::new(SystemClock),
+            experiment_window: Duration::from_secs(
+                craic_core::experiments::DEFAULT_IDEMPOTENCY_WINDOW_SECS.unsigned_abs(),
+            ),
+            training_capacity: DEFAULT_TRAINING_CAPACITY,
         }
     }
 }
@@ -185,6 +201,8 @@ impl fmt::Debug for ServiceOptions {
                 &self.source.as_ref().map(|_| "dyn TrainingSource"),
             )
             .field("clock", &self.clock)
+            .field("experiment_window", &self.experiment_window)
+            .field("training_capacity", &self.training_capacity)
             .finish()
     }
 }
@@ -264,7 +282,7 @@ impl Service {
         let source = options
             .source
             .clone()
-            .unwrap_or_else(|| Arc::new(InMemorySource::new()));
+            .unwrap_or_else(|| Arc::new(InMemorySource::with_capacity(options.training_capacity)));
         let data = source.load()?;
         let engine = Engine::build(
             config,
@@ -282,7 +300,10 @@ impl Service {
         data: TrainingData,
         mut options: ServiceOptions,
     ) -> ServiceResult<Service> {
-        options.source = Some(Arc::new(InMemorySource::with_data(data)));
+        options.source = Some(Arc::new(InMemorySource::with_data_and_capacity(
+            data,
+            options.training_capacity,
+        )));
         Service::new(config, options)
     }
 
@@ -327,7 +348,9 @@ impl Service {
             retrain_running: Mutex::new(false),
             retrain_done: Condvar::new(),
             history: Mutex::new(Default::default()),
-            experiments: Mutex::new(Default::default()),
+            experiments: Mutex::new(experiments::ExperimentsState::new(
+                options.experiment_window,
+            )),
             monitor: Mutex::new(monitor),
             alert_callbacks: Mutex::new(Vec::new()),
             store: Default::default(),
@@ -403,6 +426,13 @@ impl Service {
     }
 
     fn refresh_gauges(&self) {
+        // A counter mirroring the source's running total (monotonic, so only ever added to).
+        let dropped = self.inner.source.dropped_interactions();
+        let seen = self.inner.metrics.training_dropped.get();
+        self.inner
+            .metrics
+            .training_dropped
+            .add(dropped.saturating_sub(seen));
         let created = self.inner.serving.load().info.created_at;
         self.inner
             .metrics

@@ -239,7 +239,11 @@ impl Service {
         };
         let mut metrics = RetrainMetrics {
             train_data: data.interactions.len() as u64,
-            serving_data: old.engine.stats().interactions,
+            // A bounded log cannot hold more than its capacity: compare with at most that.
+            serving_data: match inner.source.capacity() {
+                Some(cap) => old.engine.stats().interactions.min(cap as u64),
+                None => old.engine.stats().interactions,
+            },
             recorded: old
                 .info
                 .metrics

@@ -1,7 +1,7 @@
 //! What a rebuild needs: [`TrainingData`] (defined in craic-core) behind the [`TrainingSource`]
 //! trait.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 
 pub use craic_core::TrainingData;
@@ -38,35 +38,82 @@ pub trait TrainingSource: Send + Sync {
     fn set_preferences(&self, _user_id: &str, _preferences: &Preferences) -> ServiceResult<()> {
         Ok(())
     }
+
+    /// The most interactions [`load`](Self::load) can return when the source keeps a bounded
+    /// log (default: `None`, unbounded). The retrain gate compares the candidate's data with
+    /// at most this much ([`crate::service::Gate::min_data_ratio`]).
+    fn capacity(&self) -> Option<usize> {
+        None
+    }
+
+    /// Interactions dropped so far to stay within [`capacity`](Self::capacity) (default 0).
+    fn dropped_interactions(&self) -> u64 {
+        0
+    }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Inner {
     items: BTreeMap<String, Item>,
     preferences: BTreeMap<String, Preferences>,
-    interactions: Vec<Interaction>,
+    interactions: VecDeque<Interaction>,
+    capacity: usize,
+    dropped: u64,
 }
 
-/// The default [`TrainingSource`]: everything in memory (lost on restart).
-#[derive(Debug, Default)]
+impl Inner {
+    /// Drops the oldest (first appended) interactions beyond the capacity.
+    fn trim(&mut self) {
+        let excess = self.interactions.len().saturating_sub(self.capacity);
+        self.interactions.drain(..excess);
+        self.dropped += excess as u64;
+    }
+}
+
+/// The default [`TrainingSource`]: everything in memory (lost on restart), the interaction log
+/// bounded by a capacity (oldest dropped first; items and preferences are kept whole — they
+/// are one entry per item or user).
+#[derive(Debug)]
 pub struct InMemorySource {
     inner: Mutex<Inner>,
 }
 
+impl Default for InMemorySource {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl InMemorySource {
-    /// An empty source.
+    /// An empty source with the default capacity
+    /// ([`DEFAULT_TRAINING_CAPACITY`](super::DEFAULT_TRAINING_CAPACITY)).
     pub fn new() -> Self {
-        Self::default()
+        Self::with_capacity(super::DEFAULT_TRAINING_CAPACITY)
     }
 
-    /// A source holding `data`.
+    /// An empty source keeping at most `capacity` interactions.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_data_and_capacity(TrainingData::default(), capacity)
+    }
+
+    /// A source holding `data`, with the default capacity.
     pub fn with_data(data: TrainingData) -> Self {
+        Self::with_data_and_capacity(data, super::DEFAULT_TRAINING_CAPACITY)
+    }
+
+    /// A source holding `data`, keeping at most `capacity` interactions (the newest of
+    /// `data`'s when it has more; the others count as dropped).
+    pub fn with_data_and_capacity(data: TrainingData, capacity: usize) -> Self {
+        let mut inner = Inner {
+            items: data.items.into_iter().map(|i| (i.id.clone(), i)).collect(),
+            preferences: data.preferences.into_iter().collect(),
+            interactions: data.interactions.into(),
+            capacity,
+            dropped: 0,
+        };
+        inner.trim();
         InMemorySource {
-            inner: Mutex::new(Inner {
-                items: data.items.into_iter().map(|i| (i.id.clone(), i)).collect(),
-                preferences: data.preferences.into_iter().collect(),
-                interactions: data.interactions,
-            }),
+            inner: Mutex::new(inner),
         }
     }
 
@@ -86,17 +133,26 @@ impl TrainingSource for InMemorySource {
                 .iter()
                 .map(|(u, p)| (u.clone(), p.clone()))
                 .collect(),
-            interactions: g.interactions.clone(),
+            interactions: g.interactions.iter().cloned().collect(),
         })
     }
 
     /// Every interaction is new: an in-memory log has no idempotency keys (recording the same
-    /// interaction twice counts it twice, as [`craic_core::Engine::record`] does).
+    /// interaction twice counts it twice, as [`craic_core::Engine::record`] does). The oldest
+    /// interactions beyond the capacity are dropped (see [`InMemorySource`]).
     fn append(&self, interactions: &[Interaction]) -> ServiceResult<Vec<usize>> {
-        lock(&self.inner)
-            .interactions
-            .extend_from_slice(interactions);
+        let mut g = lock(&self.inner);
+        g.interactions.extend(interactions.iter().cloned());
+        g.trim();
         Ok((0..interactions.len()).collect())
+    }
+
+    fn capacity(&self) -> Option<usize> {
+        Some(lock(&self.inner).capacity)
+    }
+
+    fn dropped_interactions(&self) -> u64 {
+        lock(&self.inner).dropped
     }
 
     fn upsert_items(&self, items: &[Item]) -> ServiceResult<()> {

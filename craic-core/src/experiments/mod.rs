@@ -43,12 +43,15 @@ mod counts;
 pub mod distributions;
 mod experiment;
 pub mod growthbook;
+mod idempotency;
 pub mod sequential;
 pub mod stats;
 pub mod tracking;
+mod user_record;
 
 pub use counts::{ExperimentCounts, VariantCounts};
 pub use experiment::{Assignment, Experiment, ExperimentSpec, Namespace, Variant};
+pub use idempotency::DEFAULT_IDEMPOTENCY_WINDOW_SECS;
 pub use sequential::{mixture_sprt, SequentialResult, DEFAULT_MIXING_VARIANCE};
 pub use stats::{
     analyze, sample_ratio_mismatch, two_proportion_z_test, wilson_interval, Comparison, Estimate,

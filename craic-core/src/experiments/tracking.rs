@@ -33,13 +33,15 @@
 //! # Ok::<(), craic_core::Error>(())
 //! ```
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::counts::{ExperimentCounts, VariantCounts};
 use super::experiment::Experiment;
+use super::idempotency::{Check, IdempotencyWindow};
 use super::stats::{analyze, Report, StatsConfig};
+use super::user_record::{FirstExposure, UserRecord};
 use crate::data::ids::validate_id;
 use crate::data::interaction::validate_timestamp;
 use crate::model::error::{Error, Result};
@@ -142,19 +144,6 @@ impl ExperimentEvent {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-struct FirstExposure {
-    timestamp: i64,
-    variant: u32,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct UserRecord {
-    first_exposure: Option<FirstExposure>,
-    multiple_variants: bool,
-    conversions: Vec<i64>,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct TrackedExperiment {
     experiment: Experiment,
@@ -163,17 +152,26 @@ struct TrackedExperiment {
 
 /// In-memory tracker of exposures and conversions for registered experiments.
 ///
-/// * **Idempotent**: [`record`](Self::record) returns `Ok(false)` for an event id already seen.
+/// * **Idempotent**: [`record`](Self::record) returns `Ok(false)` for an event id already seen
+///   within the *idempotency window* ([`with_idempotency_window`](Self::with_idempotency_window),
+///   7 days by default) behind the newest event recorded.
+/// * **Late events**: an event older than that window behind the newest is ignored
+///   (`Ok(false)`, counted by [`late_events`](Self::late_events)): its id may already have been
+///   forgotten, and ignoring it is the only way never to count it twice.
 /// * **Order-independent**: a user's variant is the one of their *earliest* exposure (ties broken by
 ///   variant index), and a conversion is attributed to it when its timestamp is at or after that
-///   exposure. Replaying the same events in any order gives the same counts, so a storage adapter
-///   may persist [`ExperimentEvent`]s and replay them unordered.
-/// * **Serialisable**: the whole state (experiments, per-user records, seen ids) round-trips
-///   through serde. Memory is one record per (experiment, user) plus one string per event id.
+///   exposure. Replaying the same events in any order gives the same counts as long as their
+///   timestamps span at most the window, so a storage adapter may persist [`ExperimentEvent`]s
+///   and replay them unordered (replay a longer history in time order).
+/// * **Bounded**: memory is one O(1) record per (experiment, user) (plus the user's unattributed
+///   conversions inside the window) and one 64-bit id hash per event inside the window.
+/// * **Serialisable**: the whole state (experiments, per-user records, the window's id hashes)
+///   round-trips through serde.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentTracker {
     experiments: HashMap<String, TrackedExperiment>,
-    seen: HashSet<String>,
+    #[serde(default)]
+    ids: IdempotencyWindow,
 }
 
 /// A validated event, resolved against the tracker's experiments.
@@ -183,9 +181,50 @@ struct Resolved<'e> {
 }
 
 impl ExperimentTracker {
-    /// An empty tracker.
+    /// An empty tracker with the default 7-day idempotency window.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty tracker remembering event ids for `seconds` behind the newest event.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] unless `seconds` is positive.
+    pub fn with_idempotency_window(seconds: i64) -> Result<Self> {
+        if seconds <= 0 {
+            return Err(Error::InvalidConfig(format!(
+                "idempotency window must be positive, got {seconds} s"
+            )));
+        }
+        Ok(ExperimentTracker {
+            experiments: HashMap::new(),
+            ids: IdempotencyWindow::new(seconds),
+        })
+    }
+
+    /// The idempotency window in seconds.
+    pub fn idempotency_window(&self) -> i64 {
+        self.ids.window()
+    }
+
+    /// Late events ignored so far (older than the window behind the newest event).
+    pub fn late_events(&self) -> u64 {
+        self.ids.late()
+    }
+
+    /// Event ids currently remembered (those inside the window).
+    pub fn remembered_ids(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Unattributed conversions still held individually, over all experiments and users
+    /// (bounded by the window; for monitoring and tests).
+    pub fn pending_conversions(&self) -> usize {
+        self.experiments
+            .values()
+            .flat_map(|t| t.users.values())
+            .map(|u| u.pending.len())
+            .sum()
     }
 
     /// Registers an experiment. Registering the same definition again is a no-op.
@@ -217,6 +256,22 @@ impl ExperimentTracker {
         self.experiments.get(key).map(|t| &t.experiment)
     }
 
+    /// The experiments `user` was exposed in, with the variant index and time of their first
+    /// (earliest) exposure: one lookup per registered experiment.
+    pub fn exposures_of<'a>(
+        &'a self,
+        user: &'a str,
+    ) -> impl Iterator<Item = (&'a str, usize, i64)> {
+        self.experiments.iter().filter_map(move |(key, t)| {
+            let first = t.users.get(user)?.first_exposure?;
+            Some((
+                key.as_str(),
+                usize::try_from(first.variant).ok()?,
+                first.timestamp,
+            ))
+        })
+    }
+
     fn resolve<'e>(&self, event: &'e ExperimentEvent) -> Result<Resolved<'e>> {
         validate_id(event.id())?;
         validate_id(event.user_id())?;
@@ -244,15 +299,16 @@ impl ExperimentTracker {
     }
 
     fn apply(&mut self, event: &ExperimentEvent, resolved: &Resolved<'_>) -> bool {
-        if self.seen.contains(event.id()) {
+        let timestamp = event.timestamp();
+        let Check::New(hash) = self.ids.check(event.id(), timestamp) else {
             return false;
-        }
+        };
         let Some(tracked) = self.experiments.get_mut(resolved.experiment) else {
             return false;
         };
-        self.seen.insert(event.id().to_owned());
+        self.ids.insert(hash, timestamp);
         let user = tracked.users.entry(event.user_id().to_owned()).or_default();
-        let timestamp = event.timestamp();
+        user.settle(self.ids.horizon());
         match resolved.variant {
             Some(variant) => {
                 let exposure = FirstExposure { timestamp, variant };
@@ -267,13 +323,17 @@ impl ExperimentTracker {
                         }
                     }
                 }
+                if let Some(first) = user.first_exposure {
+                    user.attribute_from(first.timestamp);
+                }
             }
-            None => user.conversions.push(timestamp),
+            None => user.convert(timestamp),
         }
         true
     }
 
-    /// Records one event; `Ok(true)` if it was new, `Ok(false)` if its id was already recorded.
+    /// Records one event; `Ok(true)` if it was new, `Ok(false)` if its id was already recorded
+    /// within the window or the event is late (see [`late_events`](Self::late_events)).
     ///
     /// # Errors
     /// [`Error::InvalidId`] for an empty or over-long event or user id, [`Error::InvalidTimestamp`],
@@ -338,14 +398,11 @@ impl ExperimentTracker {
             users_in_multiple_variants: 0,
         };
         for user in tracked.users.values() {
-            let total = user.conversions.len() as u64;
+            let unattributed = user.unattributed_total();
+            let attributed = user.attributed;
+            let total = attributed + unattributed;
             let attributed = match user.first_exposure {
                 Some(first) => {
-                    let attributed = user
-                        .conversions
-                        .iter()
-                        .filter(|&&t| t >= first.timestamp)
-                        .count() as u64;
                     if let Some(v) = usize::try_from(first.variant)
                         .ok()
                         .and_then(|i| variants.get_mut(i))

@@ -36,6 +36,12 @@ options! {
         pub history_len: [Option<f64>],
         /// The drift monitor's current window, in seconds (default 86 400).
         pub drift_window_secs: [Option<f64>],
+        /// Experiment event ids remembered behind the newest event, in whole seconds ≥ 1;
+        /// older events are late: ignored and counted (default 604 800, 7 days).
+        pub experiment_window_secs: [Option<f64>],
+        /// Most interactions the in-memory training log keeps, oldest dropped first (default
+        /// 5 000 000; ignored by a store-backed service).
+        pub training_capacity: [Option<f64>],
     }
 }
 
@@ -59,6 +65,18 @@ impl ServiceOptions {
         let window = match self.drift_window_secs {
             None => d.drift.window_secs,
             Some(v) => convert::whole(v, "driftWindowSecs", ErrorKind::InvalidConfig)?,
+        };
+        let experiment_window = match self.experiment_window_secs {
+            None => d.experiment_window,
+            Some(v) => match convert::whole(v, "experimentWindowSecs", ErrorKind::InvalidConfig)? {
+                secs if secs >= 1 => Duration::from_secs(secs.unsigned_abs()),
+                secs => {
+                    return Err(JsFailure::invalid(
+                        ErrorKind::InvalidConfig,
+                        format!("experimentWindowSecs must be ≥ 1, got {secs}"),
+                    ))
+                }
+            },
         };
         Ok(svc::ServiceOptions {
             cache_capacity: count(self.cache_capacity, "cacheCapacity", d.cache_capacity)?,
@@ -87,6 +105,12 @@ impl ServiceOptions {
             },
             source: None,
             clock: d.clock,
+            experiment_window,
+            training_capacity: count(
+                self.training_capacity,
+                "trainingCapacity",
+                d.training_capacity,
+            )?,
         })
     }
 }
@@ -106,6 +130,8 @@ pub(super) const BUILD_FIELDS: &[&str] = &[
     "min_data_ratio",
     "history_len",
     "drift_window_secs",
+    "experiment_window_secs",
+    "training_capacity",
 ];
 
 /// The service options of an options object whose names were checked already (it may also

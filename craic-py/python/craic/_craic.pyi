@@ -1042,6 +1042,8 @@ class _ServiceOptions(TypedDict, total=False):
     min_data_ratio: float  # 0.5: gate, training data vs what the serving model saw
     history_len: int  # 50 retrain outcomes kept
     drift_window_secs: int  # 86400
+    experiment_window_secs: int  # 604800: experiment event ids remembered (idempotency window)
+    training_capacity: int  # 5000000 interactions in the in-memory log, oldest dropped first
 
 @final
 class RetrainOutcome:
