@@ -111,6 +111,18 @@ export declare class Engine {
    * first and rejected whole if any row is bad; the error's `row` gives its index.
    */
   record(interactions: Array<Interaction>): Promise<Applied>
+  /**
+   * Records impressions (items shown to users, `{ userId, itemId, timestamp, rank }`), off
+   * the JS thread. Validated as a whole first: a negative or fractional rank throws
+   * `InvalidInputError` (`CRAIC_OUT_OF_RANGE`), an unknown item `NotFoundError`; they feed
+   * exposure-aware demotion and never count as engagement.
+   */
+  recordImpressions(impressions: Array<Impression>): Promise<Applied>
+  /**
+   * The items shown to a user since their last interaction with each, in catalogue order,
+   * with the decayed number of showings at `now` (what demotion counts).
+   */
+  exposure(userId: string, now: number): Array<Exposure>
   /** Applies one interaction, synchronously: `userId` did `kind` to `itemId` at `timestamp`. */
   recordOne(userId: string, itemId: string, kind: string, timestamp: number): Applied
   /** Recomputes every neighbour list from the current matrix, off the JS thread. */
@@ -257,8 +269,9 @@ export declare class Service {
    */
   static open(url: string, options?: { config?: Config } & ServiceOptions): Promise<Service>
   /**
-   * Applies the log rows other replicas (or anyone) appended since the serving model's
-   * cursor, off the JS thread; deferred while a retrain runs. Store-backed services only.
+   * Applies the catalogue and preference changes, then the log rows, that other replicas
+   * (or anyone) wrote since the serving model's positions, off the JS thread; deferred while
+   * a retrain runs. Store-backed services only.
    */
   catchUp(): Promise<CatchUp>
   /**
@@ -278,8 +291,14 @@ export declare class Service {
    * JS thread.
    */
   saveSnapshot(path: string): Promise<void>
-  /** Recommends for a user through the cache (same options as `Engine.recommend`). */
-  recommend(userId: string, options?: RecommendOptions): Array<Recommendation>
+  /**
+   * Recommends for a user through the cache (same options as `Engine.recommend`);
+   * `logImpressions: true` records the returned list as impressions (rank = position, at
+   * `now` or the service's clock) through `record`.
+   */
+  recommend(userId: string, options?: RecommendOptions & { logImpressions?: boolean }): Array<Recommendation>
+  /** Records impressions (as `Engine.recordImpressions`), off the JS thread, through `record`. */
+  recordImpressions(impressions: Array<Impression>): Promise<void>
   /**
    * Records interactions, off the JS thread: applied to the serving model, kept for the next
    * retrain, counted as conversions in running experiments. A bad row rejects the whole
@@ -486,6 +505,11 @@ export interface AppendReport {
   inserted: number
   /** Entries whose key was stored already (or repeated in the batch): not stored again. */
   duplicates: number
+  /**
+   * Positions in the batch of the entries stored, ascending: the ones a caller keeping its
+   * own copy of the log must apply.
+   */
+  newIndices: Array<number>
 }
 
 /** What applying a batch of interactions did. */
@@ -533,6 +557,10 @@ export interface CatchUp {
   applied: number
   /** The log position of the serving model now. */
   cursor: number
+  /** Catalogue and preference changes applied (this service's own included). */
+  changes: number
+  /** The change-feed position of the serving model now. */
+  changesCursor: number
   /** Rows skipped under the store's malformed-row policy. */
   skipped: Array<MalformedRow>
   /** True when nothing was done because a retrain is running (its swap catches up). */
@@ -598,6 +626,10 @@ export interface Config {
   contentWeights?: Record<string, number>
   /** r" Largest `k` a request may ask for. */
   maxK?: number
+  /** r" Strength of exposure-aware demotion (0 = off; default 0.5). */
+  exposureDemotion?: number
+  /** r" Half-life in seconds of one showing in the demotion count (default 3 days). */
+  exposureHalfLifeSecs?: number
 }
 
 /** One component's share of a recommendation's score. */
@@ -768,6 +800,14 @@ export interface ExperimentRecommendations {
 /** Explains how two listings compare (the same thresholds as `deduplicate`). */
 export declare function explain(a: FeedEvent, b: FeedEvent, options?: MatchOptions): MatchExplanation
 
+/** An item shown to a user and its decayed number of showings. */
+export interface Exposure {
+  /** The item. */
+  itemId: string
+  /** Showings since the user last interacted with it, decayed to the time asked for. */
+  showings: number
+}
+
 /** Drift of one feature: its current sample size and its index (`null` without data). */
 export interface FeatureDrift {
   /** The feature (`"kind"`, `"hour"`, `"item_popularity"`, `"score"`, …). */
@@ -849,6 +889,18 @@ export interface ImportReport {
  * a bad event is reported in `rejected` and the rest of the page imported.
  */
 export declare function importTicketmaster(json: string | Buffer, options?: ImportOptions): ImportReport
+
+/** An item shown to a user (see `Engine.recordImpressions`). */
+export interface Impression {
+  /** Who was shown the item. */
+  userId: string
+  /** What was shown (must be in the catalogue). */
+  itemId: string
+  /** When, unix seconds. */
+  timestamp: number
+  /** Position in the list shown, 0 for the top (a whole number ≥ 0). */
+  rank: number
+}
 
 /**
  * Whether `userId` falls in the slice `[start, end)` of namespace `id`, given as
@@ -1184,6 +1236,11 @@ export interface RecommendOptions {
   explain?: boolean
   /** r" Override the configuration's `excludeSaved`. */
   excludeSaved?: boolean
+  /**
+   * r" Never return items the user touched: `true` (any configured kind) or a list of kind
+   * r#" names (`"impression"` for the items shown since the user last interacted with them)."#
+   */
+  excludeTouched?: boolean | Array<string>
   /**
    * r" Score–variety trade-off in [0, 1] (maximal marginal relevance on genres and
    * r" artists; default 0 = the plain ranking).
