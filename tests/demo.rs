@@ -47,7 +47,7 @@ fn tiny_demo_writes_a_self_contained_report() {
     let converting: u64 = summary.ab.variants.iter().map(|v| v.converting_users).sum();
     assert!(converting > 0, "no conversion was attributed:\n{text}");
     assert_eq!(summary.offline.len(), 4);
-    // The bored simulation: control and diversity arms, both with traffic; the offline table
+    // The bored simulation: control, diversity and demotion arms, all with traffic; the offline table
     // reports the beyond-accuracy metrics.
     let bored: Vec<&str> = summary
         .bored
@@ -56,7 +56,7 @@ fn tiny_demo_writes_a_self_contained_report() {
         .iter()
         .map(|v| v.variant.as_str())
         .collect();
-    assert_eq!(bored, ["control", "diversity"]);
+    assert_eq!(bored, ["control", "diversity", "demotion"]);
     assert!(summary.bored.1.variants.iter().all(|v| v.exposed_users > 0));
     assert!(summary.bored.0.visits > 0);
     assert!(summary
@@ -142,7 +142,7 @@ fn feeds_demo_imports_merges_and_recommends_the_sample_pages() {
     );
     assert!(summary.ab.variants.iter().all(|v| v.exposed_users > 0));
     assert_eq!(summary.offline.len(), 4);
-    // The bored simulation: control and diversity arms, both with traffic; the offline table
+    // The bored simulation: control, diversity and demotion arms, all with traffic; the offline table
     // reports the beyond-accuracy metrics.
     let bored: Vec<&str> = summary
         .bored
@@ -151,7 +151,7 @@ fn feeds_demo_imports_merges_and_recommends_the_sample_pages() {
         .iter()
         .map(|v| v.variant.as_str())
         .collect();
-    assert_eq!(bored, ["control", "diversity"]);
+    assert_eq!(bored, ["control", "diversity", "demotion"]);
     assert!(summary.bored.1.variants.iter().all(|v| v.exposed_users > 0));
     assert!(summary.bored.0.visits > 0);
     assert!(summary

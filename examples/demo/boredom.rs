@@ -1,11 +1,12 @@
 //! The A/B test again, with bored users: a second two-week simulation where the chance to save
 //! an event falls with each showing of it without a save ([`simulate::BOREDOM`]), comparing the
-//! hybrid ranking (control) with the same ranking re-ranked for variety.
+//! hybrid ranking (control) with the same ranking re-ranked for variety, and with the lists
+//! logged as impressions so that exposure-aware demotion acts (the engine's default
+//! `Config::exposure_demotion`; nothing else differs).
 //!
 //! It runs on its own service built from the same training log, so the default simulation stays
-//! exactly as it was. Every arm serves the hybrid strategy; what differs is the request: the
-//! [`ARMS`] table. Adding an arm is one line there (for example, once exposure-aware demotion
-//! exists: `("demotion", |r| r.demote_after(2))` with that request option).
+//! exactly as it was. Every arm serves the hybrid strategy; what differs is the request and
+//! whether the shown lists are logged: the [`ARMS`] table, one line per arm.
 
 use craic::experiments::{Experiment, Report, StatsConfig};
 use craic::service::{Service, ServiceOptions, TrainingData};
@@ -28,21 +29,28 @@ pub const MAX_PER_VENUE: usize = 2;
 /// How an arm changes the plain request of a visit.
 pub type Tweak = fn(Request) -> Request;
 
-/// The arms, control first, equal weights: a name and how the arm changes the plain request.
-pub const ARMS: [(&str, Tweak); 2] = [
-    ("control", |r| r),
-    ("diversity", |r| {
-        r.diversity(DIVERSITY)
-            .max_per_artist(MAX_PER_ARTIST)
-            .max_per_venue(MAX_PER_VENUE)
-    }),
+/// The arms, control first, equal weights: a name, how the arm changes the plain request, and
+/// whether the lists it shows are logged as impressions (which demotes events shown again and
+/// again without a save, for that user only).
+pub const ARMS: [(&str, Tweak, bool); 3] = [
+    ("control", |r| r, false),
+    (
+        "diversity",
+        |r| {
+            r.diversity(DIVERSITY)
+                .max_per_artist(MAX_PER_ARTIST)
+                .max_per_venue(MAX_PER_VENUE)
+        },
+        false,
+    ),
+    ("demotion", |r| r, true),
 ];
 
 /// The experiment: every arm serves the hybrid strategy, with equal weights.
 pub fn experiment() -> craic::Result<Experiment> {
     let w = 1.0 / ARMS.len() as f64;
     ARMS.iter()
-        .fold(Experiment::builder(EXPERIMENT), |b, (name, _)| {
+        .fold(Experiment::builder(EXPERIMENT), |b, (name, _, _)| {
             b.variant(*name, w, Strategy::Hybrid)
         })
         .build()
@@ -70,7 +78,8 @@ pub fn run(
             None => plain,
         }
     };
-    let totals = simulate::run_experiment(&svc, data, &settings, EXPERIMENT, &request, bar)?;
+    let logs = |user: &str| exp.assign(user).is_some_and(|a| ARMS[a.index].2);
+    let totals = simulate::run_experiment(&svc, data, &settings, EXPERIMENT, &request, &logs, bar)?;
     let report = svc.experiment_report(EXPERIMENT, &StatsConfig::default())?;
     Ok((totals, report))
 }
@@ -99,8 +108,12 @@ pub fn step(
     )?;
     writeln!(
         out,
-        "   both arms serve hybrid; \"diversity\" re-ranks (diversity {DIVERSITY}, \
-         ≤ {MAX_PER_ARTIST}/artist, ≤ {MAX_PER_VENUE}/venue)"
+        "   every arm serves hybrid; \"diversity\" re-ranks (diversity {DIVERSITY}, \
+         ≤ {MAX_PER_ARTIST}/artist, ≤ {MAX_PER_VENUE}/venue);"
+    )?;
+    writeln!(
+        out,
+        "   \"demotion\" logs what it shows as impressions (exposure-aware demotion)"
     )?;
     writeln!(
         out,

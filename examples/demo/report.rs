@@ -96,14 +96,16 @@ pub fn render(s: &Summary) -> String {
     h.push_str("<h2>A/B test: conversion rate by variant (95 % confidence intervals)</h2>\n");
     conversion_chart(&mut h, s);
     ab_table(&mut h, &s.ab, &s.ab_totals);
-    h.push_str("<h2>A/B test with bored users: hybrid vs hybrid re-ranked for variety</h2>\n");
+    h.push_str("<h2>A/B test with bored users: hybrid, re-ranked for variety, with impressions and demotion</h2>\n");
     let _ = writeln!(
         h,
         "<p class=\"note\">{}</p>",
         esc(&format!(
             "The same visits on a fresh service; each earlier showing of an event without a \
-             save multiplies its save chance by {} (the same for both arms). The diversity arm \
-             re-ranks with diversity {}, at most {} per artist and {} per venue.",
+             save multiplies its save chance by {} (the same for every arm). The diversity arm \
+             re-ranks with diversity {}, at most {} per artist and {} per venue; the demotion \
+             arm logs the lists it shows as impressions, so events shown again and again \
+             without a save are demoted.",
             crate::simulate::BOREDOM.decay,
             crate::boredom::DIVERSITY,
             crate::boredom::MAX_PER_ARTIST,

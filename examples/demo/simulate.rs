@@ -6,7 +6,7 @@ use crate::table::{self, Align, Table};
 use craic::rng::SplitMix64;
 use craic::service::Service;
 use craic::synthetic::Dataset;
-use craic::{Interaction, Request, Strategy, SAVE};
+use craic::{Impression, Interaction, Request, Strategy, SAVE};
 use indicatif::ProgressBar;
 use std::collections::HashMap;
 
@@ -110,17 +110,21 @@ pub fn run(
         s,
         EXPERIMENT,
         &|_, at| Request::new(s.k).now(at),
+        &|_| false,
         bar,
     )
 }
 
-/// [`run`] on experiment `key`, with the request of each visit (`user`, time) from `request`.
+/// [`run`] on experiment `key`, with the request of each visit (`user`, time) from `request`;
+/// the lists shown to the users for whom `logs_impressions` is true are recorded as impressions
+/// (`Service::record_impressions`, rank = position), which feeds exposure-aware demotion.
 pub fn run_experiment(
     svc: &Service,
     data: &Dataset,
     s: &AbSettings,
     key: &str,
     request: &dyn Fn(&str, i64) -> Request,
+    logs_impressions: &dyn Fn(&str) -> bool,
     bar: &ProgressBar,
 ) -> Result<AbTotals, Box<dyn std::error::Error>> {
     let root = SplitMix64::new(s.seed);
@@ -143,6 +147,12 @@ pub fn run_experiment(
             let shown = svc.recommend_in_experiment_with_id(key, &user, &req, Some(&exposure))?;
             totals.visits += 1;
             totals.shown += shown.recommendations.len() as u64;
+            if logs_impressions(&user) {
+                let seen: Vec<Impression> = (shown.recommendations.iter().enumerate())
+                    .map(|(pos, r)| Impression::new(&user, &r.item_id, at, pos as i64))
+                    .collect();
+                svc.record_impressions(&seen)?;
+            }
             for (pos, rec) in shown.recommendations.iter().enumerate() {
                 let mut p = data.affinity(&user, &rec.item_id) * s.conversion_scale;
                 if let Some(b) = s.boredom {
