@@ -708,8 +708,9 @@ impl PyService {
     #[pyo3(
         signature = (key, user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
             now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
-            diversity = 0.0, max_per_artist = None, max_per_venue = None, exposure_id = None),
-        text_signature = "($self, key, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, diversity=0.0, max_per_artist=None, max_per_venue=None, exposure_id=None)"
+            exclude_touched = TouchedArg::default(), diversity = 0.0, max_per_artist = None,
+            max_per_venue = None, exposure_id = None),
+        text_signature = "($self, key, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False, diversity=0.0, max_per_artist=None, max_per_venue=None, exposure_id=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn recommend_in_experiment(
@@ -724,6 +725,7 @@ impl PyService {
         #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
         explain: bool,
         exclude_saved: Option<bool>,
+        exclude_touched: TouchedArg,
         diversity: f64,
         #[pyo3(from_py_with = crate::args::arg)] max_per_artist: Option<i64>,
         #[pyo3(from_py_with = crate::args::arg)] max_per_venue: Option<i64>,
@@ -738,7 +740,7 @@ impl PyService {
             exclude,
             explain,
             exclude_saved,
-            TouchedArg::default(),
+            exclude_touched,
             rerank,
         )?;
         py.detach(|| {

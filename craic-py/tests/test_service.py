@@ -387,6 +387,10 @@ def test_recommend_in_experiment(svc: craic.Service, tiny: synthetic.Dataset) ->
     assert {r.variant for r in served.values()} == {"control", "treatment"}
     again = svc.recommend_in_experiment("feed", users[0], k=5, now=now)
     assert not again.new_exposure
+    # The request options are recommend's, exclude_touched included.
+    touched = {i.item_id for i in tiny.interactions if i.user_id == users[1]}
+    fresh = svc.recommend_in_experiment("feed", users[1], k=5, now=now, exclude_touched=True)
+    assert touched and not touched & {r.item_id for r in fresh.recommendations}
     assert repr(again).startswith("ExperimentRecommendations(assignment=Assignment(")
     # A click after the exposure converts.
     svc.record([(users[0], tiny.items[0].id, "click", int(time.time()) + 5)])

@@ -1308,6 +1308,7 @@ class Service:
         exclude: Sequence[str] = (),
         explain: bool = False,
         exclude_saved: bool | None = None,
+        exclude_touched: bool | Sequence[str] | None = False,
         diversity: float = 0.0,
         max_per_artist: int | None = None,
         max_per_venue: int | None = None,
