@@ -47,24 +47,7 @@ fn tiny_demo_writes_a_self_contained_report() {
     let converting: u64 = summary.ab.variants.iter().map(|v| v.converting_users).sum();
     assert!(converting > 0, "no conversion was attributed:\n{text}");
     assert_eq!(summary.offline.len(), 4);
-    // The bored simulation: control, diversity and demotion arms, all with traffic; the offline table
-    // reports the beyond-accuracy metrics.
-    let bored: Vec<&str> = summary
-        .bored
-        .1
-        .variants
-        .iter()
-        .map(|v| v.variant.as_str())
-        .collect();
-    assert_eq!(bored, ["control", "diversity", "demotion"]);
-    assert!(summary.bored.1.variants.iter().all(|v| v.exposed_users > 0));
-    assert!(summary.bored.0.visits > 0);
-    assert!(summary
-        .offline
-        .iter()
-        .all(|(_, m)| m.intra_list_diversity > 0.0
-            && m.novelty > 0.0
-            && (0.0..=1.0).contains(&m.gini)));
+    assert_bored_and_beyond_accuracy(&summary);
     assert_eq!(summary.latency.len(), 4);
 
     // The terminal output stays readable.
@@ -142,24 +125,7 @@ fn feeds_demo_imports_merges_and_recommends_the_sample_pages() {
     );
     assert!(summary.ab.variants.iter().all(|v| v.exposed_users > 0));
     assert_eq!(summary.offline.len(), 4);
-    // The bored simulation: control, diversity and demotion arms, all with traffic; the offline table
-    // reports the beyond-accuracy metrics.
-    let bored: Vec<&str> = summary
-        .bored
-        .1
-        .variants
-        .iter()
-        .map(|v| v.variant.as_str())
-        .collect();
-    assert_eq!(bored, ["control", "diversity", "demotion"]);
-    assert!(summary.bored.1.variants.iter().all(|v| v.exposed_users > 0));
-    assert!(summary.bored.0.visits > 0);
-    assert!(summary
-        .offline
-        .iter()
-        .all(|(_, m)| m.intra_list_diversity > 0.0
-            && m.novelty > 0.0
-            && (0.0..=1.0).contains(&m.gini)));
+    assert_bored_and_beyond_accuracy(&summary);
     for line in text.lines() {
         assert!(line.chars().count() <= 100, "line too long: {line:?}");
     }
@@ -199,4 +165,25 @@ fn store_passwords_are_masked() {
     );
     assert_eq!(storage::masked("mysql://root@h/db"), "mysql://root@h/db");
     assert_eq!(storage::masked("sqlite:///a@b.db"), "sqlite:///a@b.db");
+}
+
+/// The bored simulation: control, diversity and demotion arms, all with traffic; the offline
+/// table reports the beyond-accuracy metrics.
+fn assert_bored_and_beyond_accuracy(summary: &run::Summary) {
+    let bored: Vec<&str> = summary
+        .bored
+        .1
+        .variants
+        .iter()
+        .map(|v| v.variant.as_str())
+        .collect();
+    assert_eq!(bored, ["control", "diversity", "demotion"]);
+    assert!(summary.bored.1.variants.iter().all(|v| v.exposed_users > 0));
+    assert!(summary.bored.0.visits > 0);
+    assert!(summary
+        .offline
+        .iter()
+        .all(|(_, m)| m.intra_list_diversity > 0.0
+            && m.novelty > 0.0
+            && (0.0..=1.0).contains(&m.gini)));
 }
