@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use common::dynamodb_local;
-use craic_store::{Cursor, DynamoStore, LogEntry, Store, StoreErrorKind};
+use craic_store::{Cursor, DynamoStore, Store, StoreErrorKind};
 
 /// A private DynamoDB Local on `dir`; killed (SIGKILL) when dropped.
 struct Private {
@@ -101,16 +101,7 @@ const N: usize = 3_000;
 fn killing_dynamodb_local_mid_ingest_is_a_typed_error_and_a_rerun_stores_everything_once() {
     let mut server = Private::new();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let entries: Vec<LogEntry> = (0..N)
-        .map(|n| {
-            LogEntry::new(common::data::x(
-                &format!("u{n}"),
-                "g",
-                "save",
-                1_700_000_000,
-            ))
-        })
-        .collect();
+    let entries = common::kill::saves_of_one_gig(N);
     rt.block_on(async {
         let store = server.store().await;
         store.upsert_items(&[common::data::gig("g")]).await.unwrap();
@@ -137,20 +128,7 @@ fn killing_dynamodb_local_mid_ingest_is_a_typed_error_and_a_rerun_stores_everyth
             report.duplicates, before,
             "what survived the kill is skipped"
         );
-        let (mut cursor, mut n) = (Cursor::START, 0);
-        loop {
-            let page = store.read_log(cursor, 1_000).await.unwrap();
-            if page.is_empty() {
-                break;
-            }
-            assert!(page.malformed.is_empty());
-            for r in &page.records {
-                assert_eq!(r.interaction, entries[n].interaction, "in append order");
-                n += 1;
-            }
-            cursor = page.next;
-        }
-        assert_eq!(n, N, "every interaction exactly once");
+        common::kill::assert_log_holds_exactly(&store, &entries, 1_000).await;
         assert_eq!(store.log_head().await.unwrap(), Cursor(N as u64));
     });
 }

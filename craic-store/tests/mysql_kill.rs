@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use craic_store::{Cursor, LogEntry, MysqlStore, Store, StoreErrorKind};
+use craic_store::{MysqlStore, Store, StoreErrorKind};
 use mysql_async::prelude::Queryable;
 
 const INSTALL: &str = "install MariaDB's server binaries: `apt-get update && \
@@ -141,16 +141,7 @@ const N: usize = 200_000;
 fn killing_the_server_mid_ingest_is_a_typed_error_and_a_rerun_stores_everything_once() {
     let mut server = Private::new();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let entries: Vec<LogEntry> = (0..N)
-        .map(|n| {
-            LogEntry::new(common::data::x(
-                &format!("u{n}"),
-                "g",
-                "save",
-                1_700_000_000,
-            ))
-        })
-        .collect();
+    let entries = common::kill::saves_of_one_gig(N);
     let url = server.url("craic");
     rt.block_on(async {
         let mut admin = mysql_async::Conn::from_url(server.url("mysql"))
@@ -209,19 +200,7 @@ fn killing_the_server_mid_ingest_is_a_typed_error_and_a_rerun_stores_everything_
             (N as u64, N as u64),
             "every interaction exactly once"
         );
-        let (mut cursor, mut n) = (Cursor::START, 0);
-        loop {
-            let page = store.read_log(cursor, 50_000).await.unwrap();
-            if page.is_empty() {
-                break;
-            }
-            for r in &page.records {
-                assert_eq!(r.interaction, entries[n].interaction, "in append order");
-                n += 1;
-            }
-            cursor = page.next;
-        }
-        assert_eq!(n, N);
+        common::kill::assert_log_holds_exactly(&store, &entries, 50_000).await;
         let _ = monitor.disconnect().await;
         let _ = store.close().await;
     });

@@ -3,6 +3,7 @@
 
 pub mod data;
 pub mod dynamodb_local;
+pub mod kill;
 pub mod suite;
 
 use craic_store::{Store, StoreFuture};
