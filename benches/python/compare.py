@@ -10,9 +10,12 @@ Not a test: it measures. One run
 3. prints one Markdown table and saves it as ``benches/python/results-<preset>.md``.
 
 Methods: craic (popularity, collaborative, content, hybrid), implicit (CosineRecommender,
-AlternatingLeastSquares), scikit-learn user-user kNN (cosine_similarity, top-50 neighbours).
+AlternatingLeastSquares), scikit-learn user-user kNN (cosine_similarity, top-50 neighbours), and
+the stronger peers of peers.py, each over a small grid (EASE, RP3beta, ALS over alpha, item-item
+cosine over K).
 
     python benches/python/compare.py --preset small --seed 42 --users-sample 5000
+    python benches/python/compare.py --preset small --world all   # every craic.synthetic world
     python benches/python/compare.py --preset tiny --smoke     # seconds; for CI
 
 See benches/python/README.md for what exactly is measured and how.
@@ -42,6 +45,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+import peers
+
 HERE = Path(__file__).resolve().parent
 
 K = 10
@@ -56,7 +61,7 @@ NEGATIVE_KINDS = ("hide",)
 THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 CRAIC_STRATEGIES = ("popularity", "collaborative", "content", "hybrid")
-PEERS = ("implicit-cosine", "implicit-als", "sklearn-useruser")
+PEERS = ("implicit-cosine", "implicit-als", "sklearn-useruser", *peers.STRONG_PEERS)
 
 IntArray = npt.NDArray[np.int64]
 
@@ -660,6 +665,8 @@ def run_worker(args: argparse.Namespace) -> None:
         rows = worker_implicit(args, ctx, args.worker)
     elif args.worker == "sklearn-useruser":
         rows = worker_sklearn(args, ctx)
+    elif args.worker in peers.STRONG_PEERS:
+        rows = peers.worker_grid(args, ctx, args.worker)
     else:
         raise SystemExit(f"unknown worker {args.worker}")
     summary = {
@@ -682,13 +689,13 @@ def run_worker(args: argparse.Namespace) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def write_dataset(preset: str, seed: int, directory: Path) -> dict[str, Any]:
+def write_dataset(preset: str, seed: int, directory: Path, world: str) -> dict[str, Any]:
     """Generates with craic's generator, writes the CSVs, and computes the crate's own split
     cutoff and relevance counts for the workers to be checked against."""
     import craic
 
     t0 = time.perf_counter()
-    data = craic.synthetic.generate(preset, seed=seed)
+    data = craic.synthetic.generate(preset, seed=seed, world=world)
     data.write_csv(directory)
     encode_csv(directory)
     split = craic.evaluation.time_split(data.interactions, TEST_FRACTION)
@@ -709,7 +716,7 @@ def generate_in_subprocess(args: argparse.Namespace, directory: Path) -> dict[st
     from its parent's RSS at fork/exec time, so the driver must stay small for the workers'
     peak RSS to be their own: the dataset never lives in the driver."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--generate-into", str(directory),
-           "--preset", args.preset, "--seed", str(args.seed)]
+           "--preset", args.preset, "--seed", str(args.seed), "--world", args.world]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"generating the dataset failed with exit code {proc.returncode}")
@@ -726,7 +733,7 @@ def spawn(args: argparse.Namespace, worker: str, directory: Path, cutoff: int) -
         "--als-alpha", str(args.als_alpha), "--item-neighbours", str(args.item_neighbours),
         "--user-neighbours", str(args.user_neighbours),
         "--sklearn-dense-limit-gib", str(args.sklearn_dense_limit_gib),
-        "--sklearn-chunk-mib", str(args.sklearn_chunk_mib),
+        "--sklearn-chunk-mib", str(args.sklearn_chunk_mib), "--ease-max-items", str(args.ease_max_items),
     ]
     if args.exclude_seen:
         cmd.append("--exclude-seen")
@@ -752,13 +759,13 @@ def render(args: argparse.Namespace, info: dict[str, Any], results: list[dict[st
     s = results[0]["summary"] if results else {}
     cfg = info["config"]
     lines = [
-        f"# craic vs peers — preset `{args.preset}`, seed {args.seed}",
+        f"# craic vs peers — preset `{args.preset}`, world `{args.world}`, seed {args.seed}",
         "",
         f"Command: `python benches/python/compare.py {args.command_line}`  ",
         f"Machine: {os.cpu_count()} cores, {_mem_gib():.0f} GiB RAM, {platform.platform()}, "
         f"Python {platform.python_version()}; load average at start {args.load_at_start}  ",
         f"Data: {cfg['users']:,} users, {cfg['items']:,} events, {cfg['interactions']:,} interactions "
-        f"(craic.synthetic `{args.preset}`); time split at {TEST_FRACTION:.0%}: cutoff {s.get('cutoff')}, "
+        f"(craic.synthetic `{args.preset}`, world `{args.world}`); time split at {TEST_FRACTION:.0%}: cutoff {s.get('cutoff')}, "
         f"{s.get('train', 0):,} train interactions, {s.get('upcoming_items', 0):,} events start after "
         f"the cutoff  ",
         f"Evaluated: {s.get('eval_users', 0):,} test users with a relevant item "
@@ -815,7 +822,31 @@ def _mem_gib() -> float:
         return float("nan")
 
 
-def run_driver(args: argparse.Namespace) -> int:
+def run_worlds(args: argparse.Namespace) -> int:
+    """``--world all``: one run per world, then a summary table of NDCG@10 across the worlds."""
+    out = args.out or str(HERE / f"results-worlds-{args.preset}.md")
+    tables: list[str] = []
+    per_world: dict[str, list[dict[str, Any]]] = {}
+    for world in peers.WORLDS:
+        args.world, args.out = world, ""
+        table, rows = run_driver(args)
+        tables.append("#" + table)  # each world's table one heading level down
+        per_world[world] = rows
+    summary = (
+        f"# craic vs peers on every world — preset `{args.preset}`, seed {args.seed}\n\n"
+        f"Command: `python benches/python/compare.py {args.command_line}`\n\n"
+        "NDCG@10 of every method on every world (the peers of peers.py at their best setting "
+        "per world; best per world in bold):\n\n" + peers.world_summary(per_world) + "\n\n"
+    )
+    text = summary + "\n".join(tables)
+    print(summary)
+    Path(out).write_text(text)
+    print(f"saved {out}", file=sys.stderr)
+    return 0
+
+
+def run_driver(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]]]:
+    """One dataset, every method; prints and saves the table (unless ``args.out == ""``)."""
     if args.smoke:
         args.users_sample = min(args.users_sample, 100)
         args.als_iterations = min(args.als_iterations, 3)
@@ -851,24 +882,29 @@ def run_driver(args: argparse.Namespace) -> int:
     print(table)
     if args.smoke:
         rows = [r for res in results for r in res["rows"]]
-        assert len(rows) + len(skipped) == 4 + sum(m != "craic" for m in methods), rows
+        expected = 4 * ("craic" in methods) + sum(m != "craic" for m in methods)
+        assert len(rows) + len(skipped) == expected, rows
         for r in rows:
             assert 0.0 <= r["ndcg"] <= 1.0 and 0.0 <= r["recall"] <= 1.0, r
         print("smoke OK", file=sys.stderr)
     out = args.out
     if out is None and not args.smoke:
         suffix = "-exclude-seen" if args.exclude_seen else ""
+        suffix += "" if args.world == "default" else f"-{args.world}"
         out = str(HERE / f"results-{args.preset}{suffix}.md")
     if out:
         Path(out).write_text(table)
         print(f"saved {out}", file=sys.stderr)
-    return 0
+    return table, [r for res in results for r in res["rows"]]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", default="medium", choices=["tiny", "small", "medium", "large"])
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--world", default="default", choices=[*peers.WORLDS, "all"],
+                   help="a craic.synthetic world (default: default); all = one run per world and "
+                        "a summary, saved as results-worlds-<preset>.md")
     p.add_argument("--users-sample", type=int, default=5000,
                    help="random evaluated users timed one call at a time (default 5000)")
     p.add_argument("--smoke", action="store_true",
@@ -886,6 +922,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sklearn-dense-limit-gib", type=float, default=4.0,
                    help="above users^2 x 4 bytes, sklearn similarities are computed in chunks")
     p.add_argument("--sklearn-chunk-mib", type=float, default=256.0)
+    p.add_argument("--ease-max-items", type=int, default=20_000,
+                   help="EASE inverts a dense matrix over at most this many items (default 20000)")
     p.add_argument("--sklearn-max-users", type=int, default=200_000,
                    help="skip sklearn user-user above this many users (default 200000)")
     # internal: worker mode
@@ -906,11 +944,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_worker(args)
         return 0
     if args.generate_into:
-        info = write_dataset(args.preset, args.seed, Path(args.generate_into))
+        info = write_dataset(args.preset, args.seed, Path(args.generate_into), args.world)
         print("RESULT " + json.dumps(info))
         return 0
-    return run_driver(args)
+    if args.world == "all":
+        return run_worlds(args)
+    run_driver(args)
+    return 0
 
 
 if __name__ == "__main__":
+    sys.modules.setdefault("compare", sys.modules[__name__])  # peers.py imports this module
     sys.exit(main())
