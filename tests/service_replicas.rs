@@ -4,7 +4,7 @@
 mod store_common;
 
 use craic::service::{Service, TrainingData};
-use craic::{Config, Interaction};
+use craic::{Config, Interaction, Request, Strategy};
 use craic_store::Cursor;
 use store_common::{lenient, lists, seed, tiny, Backend};
 
@@ -187,4 +187,54 @@ fn catalogue_and_preferences_are_tailed_on_mariadb() {
 #[test]
 fn catalogue_and_preferences_are_tailed_on_dynamodb() {
     catalogue_and_preferences_are_tailed(Backend::dynamodb());
+}
+
+/// A platform opens its service on an empty store (the first, empty model is published), then
+/// adds its catalogue through the service and through another writer, records interactions on
+/// a few events and retrains. Events nobody has touched must be there after a restart, and
+/// recommendable.
+fn events_added_after_the_first_publish_survive_a_restart(backend: Backend) {
+    let data = tiny();
+    let at = data.config.end();
+    let svc = backend.service(lenient(0.5));
+    assert_eq!(svc.engine().stats().items, 0);
+    let (through_service, by_another_writer) = data.items.split_at(data.items.len() / 2);
+    svc.upsert_items(through_service.to_vec()).unwrap();
+    backend.store().upsert_items(by_another_writer).unwrap();
+    svc.catch_up().unwrap();
+    let (user, prefs) = data.preferences[0].clone();
+    svc.set_preferences(&user, prefs).unwrap();
+    let few: Vec<Interaction> = data
+        .interactions
+        .iter()
+        .filter(|x| data.items[..10].iter().any(|i| i.id == x.item_id))
+        .cloned()
+        .collect();
+    svc.record(&few).unwrap();
+    svc.retrain_blocking(None).unwrap();
+    assert_eq!(svc.engine().stats().items, data.items.len());
+    let want = lists(&svc, &data, at);
+    drop(svc);
+
+    let again = backend.service(lenient(0.5));
+    assert_eq!(again.engine().stats().items, data.items.len());
+    assert!(again.engine().preferences(&user).is_some());
+    let request = Request::new(5).now(at).strategy(Strategy::Content);
+    assert_eq!(again.recommend(&user, &request).unwrap().len(), 5);
+    assert_eq!(lists(&again, &data, at), want);
+}
+
+#[test]
+fn events_added_after_the_first_publish_survive_a_restart_on_sqlite() {
+    events_added_after_the_first_publish_survive_a_restart(Backend::sqlite());
+}
+
+#[test]
+fn events_added_after_the_first_publish_survive_a_restart_on_mariadb() {
+    events_added_after_the_first_publish_survive_a_restart(Backend::mariadb());
+}
+
+#[test]
+fn events_added_after_the_first_publish_survive_a_restart_on_dynamodb() {
+    events_added_after_the_first_publish_survive_a_restart(Backend::dynamodb());
 }
