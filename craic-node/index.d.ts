@@ -100,6 +100,8 @@ export declare class Engine {
    * `NotFoundError` and nothing changes.
    */
   removeItems(ids: Array<string>): number
+  /** The ids of the removed items (`removeItems`), in catalogue order. */
+  removedItems(): Array<string>
   /** The catalogue entry of an item (removed items included), or `null`. */
   item(id: string): Item | null
   /** Sets (replaces) what a user said they like; empty preferences clear them. */
@@ -307,6 +309,13 @@ export declare class Service {
   record(interactions: Array<Interaction>): Promise<void>
   /** Inserts or replaces items in the serving model and the training data. */
   upsertItems(items: Array<Item>): void
+  /**
+   * Stops items from being recommended (serving model and training data, so a retrain keeps
+   * them removed; on a store, other replicas get it by `catchUp`); their past interactions
+   * still inform similarity. Returns how many were live. An unknown id throws
+   * `NotFoundError` and nothing changes.
+   */
+  removeItems(ids: Array<string>): number
   /** Sets a user's stated preferences in the serving model and the training data. */
   setPreferences(userId: string, preferences: Preferences): void
   /** The serving model's version, creation time and metrics. */
@@ -389,7 +398,15 @@ export declare class Store {
   static open(url: string): Promise<Store>
   /** Inserts or replaces events. */
   upsertItems(items: Array<Item>): Promise<void>
-  /** The whole catalogue. */
+  /**
+   * Removes events: no longer recommended, still in `items()` (their interactions count),
+   * announced to replicas; upserting one again makes it live. Resolves to how many were
+   * live. An id not stored rejects with `NotFoundError` and nothing is removed.
+   */
+  removeItems(ids: Array<string>): Promise<number>
+  /** The ids of the removed events, in id order. */
+  removedItems(): Promise<Array<string>>
+  /** The whole catalogue, removed events included. */
   items(): Promise<Array<Item>>
   /**
    * Sets (replaces) users' stated preferences (`{userId: preferences}`); empty preferences

@@ -62,3 +62,39 @@ test('service on a store: two replicas, catch-up, model sync, restart', async ()
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('removed events reach replicas and survive a restart', async () => {
+  // The same scenario as craic-py/tests/test_service_store.py and tests/service_replicas.rs.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'craic-svc-'))
+  try {
+    const data = await craic.generate('tiny')
+    const url = `sqlite://${path.join(dir, 'craic.db')}`
+    const store = await craic.Store.open(url)
+    await store.upsertItems(data.items())
+    await store.append(data.interactions())
+    const writer = await craic.Service.open(url)
+    const reader = await craic.Service.open(url)
+    const now = data.config.start + data.config.days * DAY
+    const user = data.interactions()[0].userId
+    const shown = (svc) => svc.recommend(user, { k: 10, now, strategy: 'popularity' }).map(r => r.itemId)
+
+    const gone = shown(writer).slice(0, 3)
+    assert.throws(() => writer.removeItems([gone[0], 'no-such-event']), (e) =>
+      e instanceof craic.NotFoundError && e.code === 'CRAIC_UNKNOWN_ITEM' && e.row === 1)
+    assert.deepEqual(await store.removedItems(), [])
+    assert.equal(writer.removeItems(gone), 3)
+    assert.deepEqual(await store.removedItems(), [...gone].sort())
+    assert.equal((await store.items()).length, data.items().length)
+    await reader.catchUp()
+    const restarted = await craic.Service.open(url)
+    for (const svc of [writer, reader, restarted]) {
+      assert.equal(shown(svc).length, 10)
+      assert.ok(shown(svc).every(id => !gone.includes(id)))
+      assert.equal(svc.stats().liveItems, data.items().length - 3)
+    }
+    assert.equal(await store.removeItems([gone[0]]), 0)
+    await assert.rejects(store.removeItems(['no-such-event']), (e) => e instanceof craic.NotFoundError)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})

@@ -570,6 +570,20 @@ impl PyService {
             .map_err(errors::service_to_py)
     }
 
+    /// Stops items from being recommended (serving model and training data, so a retrain keeps
+    /// them removed; on a store, other replicas get it by `catch_up`); their past interactions
+    /// still inform similarity. Returns how many were live. An unknown id raises
+    /// `NotFoundError` and nothing changes.
+    fn remove_items(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] ids: Vec<String>,
+    ) -> PyResult<usize> {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        py.detach(|| self.inner.remove_items(&ids))
+            .map_err(errors::service_to_py)
+    }
+
     /// Sets a user's stated preferences (serving model and training data).
     fn set_preferences(
         &self,

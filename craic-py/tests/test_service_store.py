@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import craic
 from craic import synthetic
 
@@ -61,3 +63,37 @@ def test_a_service_without_a_store_and_a_store_that_is_down() -> None:
         assert e.kind == "unavailable"
     else:
         raise AssertionError("a store that is down must raise StorageError")
+
+
+def test_removed_events_reach_replicas_and_survive_a_restart(tmp_path: Path) -> None:
+    # The same scenario as craic-node/test/service-store.test.js and tests/service_replicas.rs.
+    data = synthetic.generate("tiny")
+    url = f"sqlite://{tmp_path / 'craic.db'}"
+    store = craic.Store(url)
+    store.upsert_items(data.items)
+    store.append(data.interactions)
+    writer = craic.Service.open(url)
+    reader = craic.Service.open(url)
+    now = int(data.config["start"]) + int(data.config["days"]) * DAY
+    user = data.interactions[0].user_id
+
+    def shown(svc: craic.Service) -> list[str]:
+        return [r.item_id for r in svc.recommend(user, k=10, now=now, strategy="popularity")]
+
+    gone = shown(writer)[:3]
+    with pytest.raises(craic.NotFoundError) as e:
+        writer.remove_items([gone[0], "no-such-event"])
+    assert (e.value.kind, e.value.row) == ("unknown_item", 1)
+    assert store.removed_items() == []
+    assert writer.remove_items(gone) == 3
+    assert store.removed_items() == sorted(gone)
+    assert len(store.items()) == len(data.items)  # removed events stay in the catalogue
+    reader.catch_up()
+    restarted = craic.Service.open(url)
+    for svc in (writer, reader, restarted):
+        assert len(shown(svc)) == 10
+        assert not set(shown(svc)) & set(gone)
+        assert svc.stats().live_items == len(data.items) - 3
+    assert store.remove_items([gone[0]]) == 0  # already removed
+    with pytest.raises(craic.NotFoundError):
+        store.remove_items(["no-such-event"])

@@ -219,6 +219,7 @@ pub(crate) struct Serving {
 pub(crate) enum PendingOp {
     Record(Vec<Interaction>),
     Items(Vec<Item>),
+    Removed(Vec<String>),
     Preferences(String, Preferences),
 }
 
@@ -284,12 +285,7 @@ impl Service {
             .clone()
             .unwrap_or_else(|| Arc::new(InMemorySource::with_capacity(options.training_capacity)));
         let data = source.load()?;
-        let engine = Engine::build(
-            config,
-            data.items.clone(),
-            data.preferences.clone(),
-            &data.interactions,
-        )?;
+        let engine = Engine::from_training(config, &data, &data.interactions)?;
         Ok(Service::assemble(engine, None, &data, options, source))
     }
 

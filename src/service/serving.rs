@@ -194,6 +194,32 @@ impl Service {
         out
     }
 
+    /// Removes events (serving model and training data, so a retrain keeps them removed): they
+    /// are no longer recommended, and their past interactions still inform similarity
+    /// ([`craic_core::Engine::remove_items`]); upserting one again makes it live. On a store,
+    /// the removal reaches other replicas through the change feed. Returns how many were live.
+    /// An unknown id is an `unknown_item` error and nothing changes.
+    pub fn remove_items(&self, ids: &[&str]) -> ServiceResult<usize> {
+        let out = (|| -> ServiceResult<usize> {
+            let mut w = lock(&self.inner.writes);
+            let engine = &self.inner.serving.load().engine;
+            engine.check_remove_items(ids)?;
+            let owned: Vec<String> = ids.iter().map(|&s| s.to_owned()).collect();
+            // The source first: if it fails, nothing changed anywhere.
+            self.inner.source.remove_items(&owned)?;
+            let removed = engine.remove_items(ids)?;
+            if let Some(p) = w.pending.as_mut() {
+                p.push(PendingOp::Removed(owned));
+            }
+            Ok(removed)
+        })();
+        self.inner.cache.clear();
+        if let Err(e) = &out {
+            self.inner.metrics.error("remove_items", e.kind().as_str());
+        }
+        out
+    }
+
     /// Sets a user's stated preferences (serving model and training data).
     pub fn set_preferences(&self, user: &str, preferences: Preferences) -> ServiceResult<()> {
         let out = (|| -> ServiceResult<()> {

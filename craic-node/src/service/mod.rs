@@ -68,6 +68,7 @@ impl Service {
             items: values::items(items).or_throw(&env)?,
             preferences: values::preferences_map(preferences),
             interactions: values::interactions(interactions).or_throw(&env)?,
+            removed: Vec::new(),
         };
         Ok(spawn(move || {
             svc::Service::build(config, data, options)
@@ -235,6 +236,19 @@ impl Service {
     pub fn upsert_items(&self, env: Env, items: Vec<Item>) -> napi::Result<()> {
         let items = values::items(items).or_throw(&env)?;
         self.inner.upsert_items(items).or_throw(&env)
+    }
+
+    /// Stops items from being recommended (serving model and training data, so a retrain keeps
+    /// them removed; on a store, other replicas get it by `catchUp`); their past interactions
+    /// still inform similarity. Returns how many were live. An unknown id throws
+    /// `NotFoundError` and nothing changes.
+    #[napi(catch_unwind)]
+    pub fn remove_items(&self, env: Env, ids: Vec<String>) -> napi::Result<u32> {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        self.inner
+            .remove_items(&ids)
+            .map(values::saturate)
+            .or_throw(&env)
     }
 
     /// Sets a user's stated preferences in the serving model and the training data.
