@@ -421,12 +421,12 @@ impl PyService {
         Ok(PyService { inner })
     }
 
-    /// Applies the log rows other replicas (or anyone) appended since the serving model's
-    /// cursor; deferred while a retrain runs. Returns `(applied, cursor, deferred)`.
-    /// Store-backed services only (`Service.open`).
-    fn catch_up(&self, py: Python<'_>) -> PyResult<(u64, u64, bool)> {
+    /// Applies the catalogue and preference changes (the store's change feed) and the log rows
+    /// other replicas (or anyone) wrote since the serving model's positions; deferred while a
+    /// retrain runs. Returns a `CatchUp`. Store-backed services only (`Service.open`).
+    fn catch_up(&self, py: Python<'_>) -> PyResult<crate::catch_up::PyCatchUp> {
         py.detach(|| self.inner.catch_up())
-            .map(|c| (c.applied, c.cursor.0, c.deferred))
+            .map(Into::into)
             .map_err(errors::service_to_py)
     }
 

@@ -64,7 +64,7 @@ pub struct PyMalformedRow {
     pub reason: String,
 }
 
-fn malformed(rows: Vec<st::MalformedRow>) -> Vec<PyMalformedRow> {
+pub(crate) fn malformed(rows: Vec<st::MalformedRow>) -> Vec<PyMalformedRow> {
     rows.into_iter()
         .map(|m| PyMalformedRow {
             table: m.table.to_owned(),

@@ -30,9 +30,16 @@ def test_two_replicas_share_one_store(tmp_path: Path) -> None:
     users = sorted({i.user_id for i in data.interactions})[:30]
     fresh = [(u, data.items[n % len(data.items)].id, "save", now - 60) for n, u in enumerate(users)]
     writer.record(fresh)
-    applied, cursor, deferred = reader.catch_up()
-    assert (applied, deferred) == (len(fresh), False)
-    assert cursor == store.log_head()
+    # A catalogue edit and a preference change on the writer reach the reader too.
+    moved = craic.Item(data.items[0].id, data.items[0].starts_at, city=data.items[1].city)
+    writer.upsert_items([moved])
+    writer.set_preferences(users[0], craic.Preferences(genres=[data.items[1].genres[0]]))
+    caught = reader.catch_up()
+    assert (caught.applied, caught.changes, caught.deferred) == (len(fresh), 2, False)
+    assert caught.cursor == store.log_head()
+    assert caught.changes_cursor > 0
+    assert caught.skipped == []
+    assert reader.catch_up().changes == 0
     for u in users:
         assert reader.recommend(u, k=5, now=now) == writer.recommend(u, k=5, now=now), u
 
