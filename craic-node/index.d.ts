@@ -300,13 +300,14 @@ export declare class Service {
    */
   recommend(userId: string, options?: RecommendOptions & { logImpressions?: boolean }): Array<Recommendation>
   /** Records impressions (as `Engine.recordImpressions`), off the JS thread, through `record`. */
-  recordImpressions(impressions: Array<Impression>): Promise<void>
+  recordImpressions(impressions: Array<Impression>): Promise<Applied>
   /**
    * Records interactions, off the JS thread: applied to the serving model, kept for the next
    * retrain, counted as conversions in running experiments. A bad row rejects the whole
-   * batch (`row` is its index).
+   * batch (`row` is its index). Resolves to what the serving model applied, as
+   * `Engine.record` (only the new interactions count: on a store, re-sent ones are not).
    */
-  record(interactions: Array<Interaction>): Promise<void>
+  record(interactions: Array<Interaction>): Promise<Applied>
   /** Inserts or replaces items in the serving model and the training data. */
   upsertItems(items: Array<Item>): void
   /**

@@ -156,7 +156,10 @@ impl TrainingSource for SlowSource {
         if let (Some(svc), false) = (self.svc.get(), self.fired.swap(true, Ordering::SeqCst)) {
             let svc = svc.clone();
             let batch = self.during.lock().unwrap().clone();
-            let recorder = std::thread::spawn(move || svc.record(&batch).unwrap());
+            let recorder = std::thread::spawn(move || {
+                let applied = svc.record(&batch).unwrap();
+                assert_eq!(applied.interactions, batch.len());
+            });
             *self.recorder.lock().unwrap() = Some(recorder);
         }
         self.inner.load()

@@ -71,12 +71,16 @@ fn resent_interactions_are_applied_once(backend: Backend) {
     let a = backend.service(lenient(0.5));
     let b = backend.service(lenient(0.5));
     let batch = &data.interactions[1_000..1_100];
-    a.record(batch).unwrap();
-    a.record(batch).unwrap();
+    assert_eq!(a.record(batch).unwrap().interactions, 100);
+    assert_eq!(a.record(batch).unwrap(), craic::Applied::default());
     // Half stored already, half new.
-    a.record(&data.interactions[1_050..1_150]).unwrap();
+    let half = a.record(&data.interactions[1_050..1_150]).unwrap();
+    assert_eq!(half.interactions, 50);
     // `b` has not tailed `a`'s rows: re-sent to `b`, they are not applied there either...
-    b.record(&data.interactions[1_100..1_150]).unwrap();
+    assert_eq!(
+        b.record(&data.interactions[1_100..1_150]).unwrap(),
+        craic::Applied::default()
+    );
     // ...but by its catch-up, once.
     assert_eq!(b.catch_up().unwrap().applied, 150);
     assert_eq!(a.catch_up().unwrap().applied, 0);

@@ -29,8 +29,8 @@ test('service on a store: two replicas, catch-up, model sync, restart', async ()
     const users = [...new Set(data.interactions().map(i => i.userId))].sort().slice(0, 30)
     const items = data.items()
     const fresh = users.map((u, n) => ({ userId: u, itemId: items[n % items.length].id, kind: 'save', timestamp: now - 60 }))
-    await writer.record(fresh)
-    await writer.record(fresh) // re-sent: applied once
+    assert.equal((await writer.record(fresh)).interactions, fresh.length)
+    assert.equal((await writer.record(fresh)).interactions, 0) // re-sent: applied once
     // A catalogue edit and a preference change on the writer reach the reader too.
     const moved = { ...items[0], city: items[1].city }
     writer.upsertItems([moved])

@@ -27,7 +27,8 @@ use crate::evaluation::PyMetrics;
 use crate::experiments::{PyAssignment, PyExperiment, PyReport};
 use crate::service_options;
 use crate::types::{
-    opt, py_bool, KArg, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats, StrategyArg,
+    opt, py_bool, KArg, PyApplied, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats,
+    StrategyArg,
 };
 
 /// Locks a mutex, taking over a poisoned one (every critical section here leaves its data
@@ -546,9 +547,10 @@ impl PyService {
             Timestamp,
             Count<i64>,
         )>,
-    ) -> PyResult<()> {
+    ) -> PyResult<PyApplied> {
         let rows = impressions_of(impressions);
         py.detach(|| self.inner.record_impressions(&rows))
+            .map(PyApplied::from)
             .map_err(errors::service_to_py)
     }
 
@@ -556,10 +558,12 @@ impl PyService {
     /// `Engine.build`): applied to the
     /// serving model (rejected whole on a bad row, `.row` naming it), appended to the training
     /// data, the users' cached lists dropped, and `save` / `click` counted as conversions in
-    /// the experiments the users were exposed in.
-    fn record(&self, py: Python<'_>, interactions: &Bound<'_, PyAny>) -> PyResult<()> {
+    /// the experiments the users were exposed in. Returns what the serving model applied, as
+    /// `Engine.record` (only the new interactions count: on a store, re-sent ones are not).
+    fn record(&self, py: Python<'_>, interactions: &Bound<'_, PyAny>) -> PyResult<PyApplied> {
         let rows = crate::types::interactions(interactions)?;
         py.detach(|| self.inner.record(&rows))
+            .map(PyApplied::from)
             .map_err(errors::service_to_py)
     }
 

@@ -29,7 +29,8 @@ def test_two_replicas_share_one_store(tmp_path: Path) -> None:
     now = int(data.config["start"]) + int(data.config["days"]) * DAY
     users = sorted({i.user_id for i in data.interactions})[:30]
     fresh = [(u, data.items[n % len(data.items)].id, "save", now - 60) for n, u in enumerate(users)]
-    writer.record(fresh)
+    assert writer.record(fresh).interactions == len(fresh)
+    assert writer.record(fresh).interactions == 0  # re-sent: applied once
     # A catalogue edit and a preference change on the writer reach the reader too.
     moved = craic.Item(data.items[0].id, data.items[0].starts_at, city=data.items[1].city)
     writer.upsert_items([moved])

@@ -23,7 +23,7 @@ use crate::convert::{self, strict};
 use crate::engine::{self, unix_now};
 use crate::errors::OrThrow;
 use crate::experiments::{self, Assignment, Experiment, Report};
-use crate::values::{self, Interaction, Item, Preferences, Recommendation, Stats};
+use crate::values::{self, Applied, Interaction, Item, Preferences, Recommendation, Stats};
 use crate::work::{spawn, Work};
 
 pub use options::ServiceOptions;
@@ -204,31 +204,37 @@ impl Service {
     }
 
     /// Records impressions (as `Engine.recordImpressions`), off the JS thread, through `record`.
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Applied>")]
     pub fn record_impressions(
         &self,
         env: Env,
         impressions: Vec<values::Impression>,
-    ) -> napi::Result<AsyncTask<Work<()>>> {
+    ) -> napi::Result<AsyncTask<Work<Applied>>> {
         let rows = values::impressions(impressions).or_throw(&env)?;
         let service = self.inner.clone();
         Ok(spawn(move || {
-            service.record_impressions(&rows).map_err(Into::into)
+            service
+                .record_impressions(&rows)
+                .map(Applied::from)
+                .map_err(Into::into)
         }))
     }
 
     /// Records interactions, off the JS thread: applied to the serving model, kept for the next
     /// retrain, counted as conversions in running experiments. A bad row rejects the whole
-    /// batch (`row` is its index).
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    /// batch (`row` is its index). Resolves to what the serving model applied, as
+    /// `Engine.record` (only the new interactions count: on a store, re-sent ones are not).
+    #[napi(catch_unwind, ts_return_type = "Promise<Applied>")]
     pub fn record(
         &self,
         env: Env,
         interactions: Vec<Interaction>,
-    ) -> napi::Result<AsyncTask<Work<()>>> {
+    ) -> napi::Result<AsyncTask<Work<Applied>>> {
         let rows = values::interactions(interactions).or_throw(&env)?;
         let service = self.inner.clone();
-        Ok(spawn(move || service.record(&rows).map_err(Into::into)))
+        Ok(spawn(move || {
+            service.record(&rows).map(Applied::from).map_err(Into::into)
+        }))
     }
 
     /// Inserts or replaces items in the serving model and the training data.
