@@ -202,8 +202,12 @@ export declare class Experiment {
  * Thread-safe; events are idempotent by `id`.
  */
 export declare class ExperimentTracker {
-  /** An empty tracker. */
-  constructor()
+  /** An empty tracker; `{idempotencyWindowSecs}` (default 7 days, at least 1). */
+  constructor(options?: TrackerOptions)
+  /** The idempotency window in seconds. */
+  idempotencyWindowSecs(): number
+  /** Events ignored so far as late (older than the window behind the newest event). */
+  lateEvents(): number
   /** Registers an experiment (a key can be registered once). */
   register(experiment: Experiment): void
   /** A registered experiment, or `null`. */
@@ -1614,6 +1618,15 @@ export interface Tailed {
  * go to test). A fraction of 0 (or NaN) puts everything in train; 1 or more everything in test.
  */
 export declare function timeSplit(interactions: Array<Interaction>, testFraction: number): Split
+
+/** r" Options of `new ExperimentTracker(options)`. */
+export interface TrackerOptions {
+  /**
+   * r" How long event ids are remembered behind the newest event, in seconds (default
+   * r" 7 days); an older event is late: ignored and counted by `lateEvents()`.
+   */
+  idempotencyWindowSecs?: number
+}
 
 /** Metrics of one user's ranked list. */
 export interface UserScore {
