@@ -174,7 +174,7 @@ fn page(data: &Bound<'_, PyAny>) -> PyResult<Page> {
     if let Ok(b) = data.cast::<PyBytes>() {
         return Ok(Page::Bytes(b.as_bytes().to_vec()));
     }
-    Ok(Page::Path(data.extract()?))
+    Ok(Page::Path(crate::args::arg(data)?))
 }
 
 fn options(
