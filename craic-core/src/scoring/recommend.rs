@@ -440,14 +440,14 @@ impl Model {
         // caps cannot be met in it (see `crate::scoring::rerank`).
         let mut pool = diversify.map_or(req.k, |_| crate::scoring::rerank::pool_size(req.k));
         loop {
-            let (out, relaxed) = SCRATCH.with(|s| {
+            let ranked = SCRATCH.with(|s| {
                 let mut s = s.borrow_mut();
                 let s = Cleared(&mut s);
                 self.rank(u, req, &e, diversify.map(|d| (d, pool)), s.0)
             });
-            match crate::scoring::rerank::wider_pool(req.k, pool) {
-                Some(wider) if relaxed => pool = wider,
-                _ => return Ok(out),
+            match ranked {
+                Ok(out) => return Ok(out),
+                Err(wider) => pool = wider,
             }
         }
     }
@@ -459,7 +459,7 @@ impl Model {
         e: &Eligibility,
         diversify: Option<(crate::scoring::rerank::Diversify, usize)>,
         s: &mut Scratch,
-    ) -> (Vec<Recommendation>, bool) {
+    ) -> std::result::Result<Vec<Recommendation>, usize> {
         let mut cities = self.home_cities(u, e.city);
         // The personalised strategies judge locality by where the user goes when they did not
         // say; the popularity control stays popularity overall for them.
@@ -610,9 +610,9 @@ impl Model {
                     .map(|i| (i, score(i, s).iter().sum::<f64>())),
             );
         }
-        let mut relaxed = false;
-        if let Some((d, _)) = diversify {
-            (scored, relaxed) = d.rerank(&self.content, &scored, req.k);
+        // `Err`: the caps could not be met in this pool, rank the wider one.
+        if let Some((d, pool)) = diversify {
+            scored = d.rerank(&self.content, &scored, req.k, pool, &mut s.rerank)?;
         }
 
         let out = scored
@@ -625,7 +625,7 @@ impl Model {
                     .then(|| self.explain(u, i, score(i, s), &profile, &cities)),
             })
             .collect();
-        (out, relaxed)
+        Ok(out)
     }
 
     fn explain(
