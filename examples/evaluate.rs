@@ -6,7 +6,8 @@
 //!
 //! Environment overrides, to compare values: `SEED=7` (the generator's seed, default 42),
 //! `MAX_ITEM_USERS=300` (the similarity cost guard), `POPULARITY_PRIOR=1.0` and
-//! `ARTIST_PRIOR=0` (the content score's priors).
+//! `ARTIST_PRIOR=0` (the content score's priors), `BLEND=learned` (the learned Hybrid blend,
+//! whose report is printed).
 
 use std::time::Instant;
 
@@ -53,6 +54,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(weight) = env("ARTIST_PRIOR") {
         config.artist_prior = weight;
     }
+    if env::<String>("BLEND").as_deref() == Some("learned") {
+        config.blend = craic::Blend::Learned(craic::LearnSettings::default());
+    }
     let max_item_users = config.max_item_users;
     let engine = Engine::build(
         config,
@@ -69,6 +73,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         split.train.len(),
         t.elapsed()
     );
+    if let Some(report) = engine.blend_report() {
+        println!("learned blend (components {:?}):", report.components);
+        for b in &report.buckets {
+            println!(
+                "  {:<5} users {:>4}: weights {:.2?}, component NDCG {:.4?}, blend {:.4}",
+                b.name, b.users, b.weights, b.component_ndcg, b.blend_ndcg
+            );
+        }
+    }
     let relevant = Relevance::default().relevant_items(&split.test);
     println!("| strategy                 | P@{k}  | R@{k}  | NDCG@{k} | HR@{k} | coverage |");
     println!("|--------------------------|--------|--------|---------|-------|----------|");

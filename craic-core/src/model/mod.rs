@@ -5,6 +5,8 @@ pub mod bulk;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod learned;
+mod learned_fit;
 pub mod legacy_snapshot;
 pub mod limits;
 pub mod model_snapshot;
