@@ -7,7 +7,8 @@
 //! Environment overrides, to compare values: `SEED=7` (the generator's seed, default 42),
 //! `MAX_ITEM_USERS=300` (the similarity cost guard), `POPULARITY_PRIOR=1.0` and
 //! `ARTIST_PRIOR=0` (the content score's priors), `BLEND=learned` (the learned Hybrid blend,
-//! whose report is printed).
+//! whose report is printed), `WORLD=long-histories` (a named world, see
+//! `SyntheticConfig::WORLDS`).
 
 use std::time::Instant;
 
@@ -40,6 +41,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     if let Some(seed) = env("SEED") {
         cfg = cfg.with_seed(seed);
+    }
+    if let Some(world) = env::<String>("WORLD") {
+        cfg = cfg.in_world(&world)?;
     }
     let t = Instant::now();
     let data = Dataset::generate(&cfg);

@@ -2,6 +2,7 @@
 //! signal or another is missing, over several seeds, the learned hybrid ranks held-out
 //! behaviour at least 0.98 × as well as its best single component and better than popularity.
 //! It is deterministic, survives a snapshot, and an engine without it serves the fixed blend.
+//! (The fixed blend's own guard on the default world is `quality.rs`: it stays the default.)
 //!
 //! The figures are printed (`--nocapture`) and recorded in `docs/evaluation.md`.
 
@@ -22,35 +23,15 @@ fn base(seed: u64) -> SyntheticConfig {
     .with_seed(seed)
 }
 
-/// The worlds: name and generator settings.
+/// The named worlds (`SyntheticConfig::WORLDS`) on the small base, but `long-histories`: there
+/// (a few hundred users) the learned blend falls below content alone (0.84–0.89 ×, see
+/// `docs/evaluation.md`), a known gap, which is why the fixed blend stays the default.
 fn worlds(seed: u64) -> Vec<(&'static str, SyntheticConfig)> {
-    vec![
-        ("default", base(seed)),
-        (
-            "taste-driven",
-            SyntheticConfig {
-                explore_share: 0.02,
-                zipf_exponent: 0.2,
-                ..base(seed)
-            },
-        ),
-        (
-            "popularity-dominant",
-            SyntheticConfig {
-                explore_share: 0.6,
-                zipf_exponent: 1.2,
-                ..base(seed)
-            },
-        ),
-        (
-            "short-histories",
-            SyntheticConfig {
-                interactions: 8_000,
-                activity_sigma: 0.5,
-                ..base(seed)
-            },
-        ),
-    ]
+    SyntheticConfig::WORLDS
+        .iter()
+        .filter(|&&name| name != "long-histories")
+        .map(|&name| (name, base(seed).in_world(name).unwrap()))
+        .collect()
 }
 
 fn learned() -> Config {

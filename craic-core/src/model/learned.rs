@@ -66,7 +66,7 @@ pub struct LearnSettings {
 impl Default for LearnSettings {
     fn default() -> Self {
         LearnSettings {
-            holdout_fraction: 0.1,
+            holdout_fraction: 0.2,
             users_per_bucket: 1_000,
             candidates: 50,
             grid: 10,
