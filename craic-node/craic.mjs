@@ -33,6 +33,7 @@ export const {
   scoreUser,
   generate,
   presetConfig,
+  worldConfig,
   importTicketmaster,
   importEventbrite,
   defaultGenreMap,

@@ -851,8 +851,9 @@ export interface FeedEvent {
 }
 
 /**
- * Generates a synthetic city off the JS thread: a preset (default `"small"`) with any settings
- * overridden (`{seed: 7, users: 500}`; the seed defaults to 42). Deterministic for a seed.
+ * Generates a synthetic city off the JS thread: a preset (default `"small"`), changed into a
+ * named world if `world` is given, with any settings overridden (`{seed: 7, users: 500}`; the
+ * seed defaults to 42). Deterministic for a seed.
  */
 export declare function generate(preset?: string | undefined | null, options?: SyntheticConfig): Promise<Dataset>
 
@@ -1600,6 +1601,17 @@ export interface SyntheticConfig {
   zipfExponent?: number
   /** r" Sigma of the log-normal user activity. */
   activitySigma?: number
+  /** r" How much genres and artists reveal taste, 0..1 (default 1; 0 = not at all). */
+  contentSignal?: number
+  /** r" How sharply the hidden co-engagement groups separate, 0..1 (default 1). */
+  collaborativeSignal?: number
+  /** r" Share of interactions drawn by local popularity alone (default 0). */
+  popularityShare?: number
+  /**
+   * r" A named world (`worldConfig`) the preset is changed into before the other settings
+   * r" apply; only read by `generate` (a dataset's `config` holds the resulting values).
+   */
+  world?: string
 }
 
 /** What `tail` applied. */
@@ -1686,3 +1698,10 @@ export interface VariantReport {
   /** Against the control (`null` for the control itself). */
   comparison: Comparison | null
 }
+
+/**
+ * The settings of a named world (`"default"` (default), `"content-uninformative"`,
+ * `"purely-collaborative"`, `"popularity-dominant"`, `"short-histories"`, `"long-histories"`)
+ * made from a preset (default `"small"`).
+ */
+export declare function worldConfig(world?: string | undefined | null, preset?: string | undefined | null): SyntheticConfig

@@ -804,3 +804,4 @@ module.exports.registerErrorClasses = nativeBinding.registerErrorClasses
 module.exports.relevantItems = nativeBinding.relevantItems
 module.exports.scoreUser = nativeBinding.scoreUser
 module.exports.timeSplit = nativeBinding.timeSplit
+module.exports.worldConfig = nativeBinding.worldConfig

@@ -54,6 +54,15 @@ options! {
         pub zipf_exponent: [Option<f64>],
         /// Sigma of the log-normal user activity.
         pub activity_sigma: [Option<f64>],
+        /// How much genres and artists reveal taste, 0..1 (default 1; 0 = not at all).
+        pub content_signal: [Option<f64>],
+        /// How sharply the hidden co-engagement groups separate, 0..1 (default 1).
+        pub collaborative_signal: [Option<f64>],
+        /// Share of interactions drawn by local popularity alone (default 0).
+        pub popularity_share: [Option<f64>],
+        /// A named world (`worldConfig`) the preset is changed into before the other settings
+        /// apply; only read by `generate` (a dataset's `config` holds the resulting values).
+        pub world: [Option<String>],
     }
 }
 
@@ -91,6 +100,9 @@ impl SyntheticConfig {
         c.explore_share = self.explore_share.unwrap_or(c.explore_share);
         c.zipf_exponent = self.zipf_exponent.unwrap_or(c.zipf_exponent);
         c.activity_sigma = self.activity_sigma.unwrap_or(c.activity_sigma);
+        c.content_signal = self.content_signal.unwrap_or(c.content_signal);
+        c.collaborative_signal = self.collaborative_signal.unwrap_or(c.collaborative_signal);
+        c.popularity_share = self.popularity_share.unwrap_or(c.popularity_share);
         Ok(c)
     }
 }
@@ -115,6 +127,10 @@ impl From<&CoreConfig> for SyntheticConfig {
             explore_share: Some(c.explore_share),
             zipf_exponent: Some(c.zipf_exponent),
             activity_sigma: Some(c.activity_sigma),
+            content_signal: Some(c.content_signal),
+            collaborative_signal: Some(c.collaborative_signal),
+            popularity_share: Some(c.popularity_share),
+            world: None,
         }
     }
 }
@@ -127,16 +143,38 @@ pub fn preset_config(env: Env, preset: Option<String>) -> napi::Result<Synthetic
         .or_throw(&env)
 }
 
-/// Generates a synthetic city off the JS thread: a preset (default `"small"`) with any settings
-/// overridden (`{seed: 7, users: 500}`; the seed defaults to 42). Deterministic for a seed.
+/// The settings of a named world (`"default"` (default), `"content-uninformative"`,
+/// `"purely-collaborative"`, `"popularity-dominant"`, `"short-histories"`, `"long-histories"`)
+/// made from a preset (default `"small"`).
+#[napi(catch_unwind)]
+pub fn world_config(
+    env: Env,
+    world: Option<String>,
+    preset: Option<String>,
+) -> napi::Result<SyntheticConfig> {
+    CoreConfig::world(
+        world.as_deref().unwrap_or("default"),
+        preset.as_deref().unwrap_or("small"),
+    )
+    .map(|c| SyntheticConfig::from(&c))
+    .or_throw(&env)
+}
+
+/// Generates a synthetic city off the JS thread: a preset (default `"small"`), changed into a
+/// named world if `world` is given, with any settings overridden (`{seed: 7, users: 500}`; the
+/// seed defaults to 42). Deterministic for a seed.
 #[napi(catch_unwind, ts_return_type = "Promise<Dataset>")]
 pub fn generate(
     env: Env,
     preset: Option<String>,
     #[napi(ts_arg_type = "SyntheticConfig")] options: Option<Object>,
 ) -> napi::Result<AsyncTask<Work<Dataset>>> {
-    let base = CoreConfig::preset(preset.as_deref().unwrap_or("small")).or_throw(&env)?;
     let options: SyntheticConfig = strict(&env, options)?.unwrap_or_default();
+    let base = CoreConfig::world(
+        options.world.as_deref().unwrap_or("default"),
+        preset.as_deref().unwrap_or("small"),
+    )
+    .or_throw(&env)?;
     let config = options.apply(base).or_throw(&env)?;
     Ok(spawn(move || {
         Ok(Dataset {

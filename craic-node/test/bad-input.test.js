@@ -94,7 +94,8 @@ test(`fuzz: ${CALLS} calls with bad arguments raise Errors; the engine still ans
     ['relevantItems', (a, b) => craic.relevantItems(a, b)],
     ['scoreUser', (a, b, c) => craic.scoreUser(a, b, c)],
     ['evaluate', (a, b) => craic.evaluate(engine, a, b)],
-    ['presetConfig', (a) => craic.presetConfig(a)]
+    ['presetConfig', (a) => craic.presetConfig(a)],
+    ['worldConfig', (a, b) => craic.worldConfig(a, b)]
   ]
   const failures = new Map()
   for (let n = 0; n < CALLS; n++) {

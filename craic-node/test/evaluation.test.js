@@ -35,6 +35,24 @@ test('synthetic data is deterministic; presets and overrides; unknown names refu
   await assert.rejects(small.writeCsv('/proc/no/such/dir'), (e) => e instanceof craic.StorageError && e.code === 'CRAIC_IO')
 })
 
+test('named worlds: settings, generate with a world, overrides after it, unknown names refused', async () => {
+  assert.deepEqual(craic.worldConfig(), craic.presetConfig())
+  assert.deepEqual(craic.worldConfig('default', 'tiny'), craic.presetConfig('tiny'))
+  const collab = craic.worldConfig('purely-collaborative', 'tiny')
+  assert.equal(collab.contentSignal, 0)
+  assert.equal(collab.collaborativeSignal, 1)
+  assert.equal(craic.worldConfig('popularity-dominant').popularityShare, 0.7)
+  const data = await craic.generate('tiny', { world: 'short-histories', seed: 3 })
+  assert.deepEqual(data.config, { ...craic.worldConfig('short-histories', 'tiny'), seed: 3 })
+  assert.equal(data.interactions().length, 3 * data.userCount)
+  const mixed = await craic.generate('tiny', { world: 'content-uninformative', contentSignal: 0.5 })
+  assert.equal(mixed.config.contentSignal, 0.5)
+  assert.equal(mixed.config.collaborativeSignal, 0.5)
+  assert.ok((await craic.generate('tiny', { popularityShare: 7 })).config.popularityShare < 1)
+  assert.throws(() => craic.worldConfig('flat-earth'), (e) => e instanceof craic.InvalidInputError && e.code === 'CRAIC_INVALID_CONFIG')
+  assert.throws(() => craic.generate('tiny', { world: 'x' }), (e) => e.code === 'CRAIC_INVALID_CONFIG')
+})
+
 test('time split, relevant items, evaluation against popularity, per-user scores', async () => {
   const data = await craic.generate('small')
   const split = craic.timeSplit(data.interactions(), 0.2)

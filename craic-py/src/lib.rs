@@ -94,6 +94,7 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<synthetic::PyDataset>()?;
     m.add_function(wrap_pyfunction!(synthetic::generate, m)?)?;
     m.add_function(wrap_pyfunction!(synthetic::preset_config, m)?)?;
+    m.add_function(wrap_pyfunction!(synthetic::world_config, m)?)?;
     // The service.
     m.add_class::<service::PyService>()?;
     m.add_class::<service::PyModelInfo>()?;

@@ -42,6 +42,9 @@ fn set_field(c: &mut SyntheticConfig, name: &str, value: &Bound<'_, PyAny>) -> P
         "explore_share" => c.explore_share = value.extract()?,
         "zipf_exponent" => c.zipf_exponent = value.extract()?,
         "activity_sigma" => c.activity_sigma = value.extract()?,
+        "content_signal" => c.content_signal = value.extract()?,
+        "collaborative_signal" => c.collaborative_signal = value.extract()?,
+        "popularity_share" => c.popularity_share = value.extract()?,
         other => {
             return Err(invalid_config(format!(
                 "unknown synthetic config field {other:?}"
@@ -71,6 +74,9 @@ fn config_dict<'py>(py: Python<'py>, c: &SyntheticConfig) -> PyResult<Bound<'py,
     d.set_item("explore_share", c.explore_share)?;
     d.set_item("zipf_exponent", c.zipf_exponent)?;
     d.set_item("activity_sigma", c.activity_sigma)?;
+    d.set_item("content_signal", c.content_signal)?;
+    d.set_item("collaborative_signal", c.collaborative_signal)?;
+    d.set_item("popularity_share", c.popularity_share)?;
     Ok(d)
 }
 
@@ -85,6 +91,24 @@ pub(crate) fn preset_config<'py>(
     config_dict(py, &self::preset(&preset)?)
 }
 
+/// The settings of the named world `world` (`"default"`, `"content-uninformative"`,
+/// `"purely-collaborative"`, `"popularity-dominant"`, `"short-histories"`, `"long-histories"`)
+/// made from `preset`, as a dict; see `docs/evaluation.md` for what each world changes. An
+/// unknown world or preset raises `InvalidInputError` (kind `invalid_config`).
+#[pyfunction]
+#[pyo3(
+    signature = (world = String::from("default"), preset = String::from("small")),
+    text_signature = "(world='default', preset='small')"
+)]
+pub(crate) fn world_config<'py>(
+    py: Python<'py>,
+    #[pyo3(from_py_with = crate::args::arg)] world: String,
+    #[pyo3(from_py_with = crate::args::arg)] preset: String,
+) -> PyResult<Bound<'py, PyDict>> {
+    let config = SyntheticConfig::world(&world, &preset).map_err(errors::to_py)?;
+    config_dict(py, &config)
+}
+
 /// Generates a synthetic event-discovery dataset: users with hidden tastes (home city, genres,
 /// favourite artists), a catalogue of upcoming events and implicit feedback (`click`, `save`,
 /// `hide`) drawn from those tastes. Deterministic for a given config.
@@ -92,20 +116,26 @@ pub(crate) fn preset_config<'py>(
 /// `preset` is `"tiny"` (200 users, 80 events, 2 000 interactions), `"small"` (2 000 / 500 /
 /// 40 000), `"medium"` (100 000 / 20 000 / 2 000 000) or `"large"` (1 000 000 / 100 000 /
 /// 20 000 000); `overrides` set fields of the preset (`users=500`, `days=30`, ... — see
-/// `preset_config`). Out-of-range values are clamped (see `Dataset.config`). An unknown preset
-/// or field raises `InvalidInputError` (kind `invalid_config`). Runs with the GIL released.
+/// `preset_config`). `world` changes the preset into a named world first (see `world_config`),
+/// then the overrides apply. Out-of-range values are clamped (see `Dataset.config`). An unknown
+/// preset, world or field raises `InvalidInputError` (kind `invalid_config`). Runs with the GIL
+/// released.
 #[pyfunction]
 #[pyo3(
-    signature = (preset = String::from("small"), *, seed = Count(42), **overrides),
-    text_signature = "(preset='small', *, seed=42, **overrides)"
+    signature = (preset = String::from("small"), *, seed = Count(42), world = String::from("default"), **overrides),
+    text_signature = "(preset='small', *, seed=42, world='default', **overrides)"
 )]
 pub(crate) fn generate(
     py: Python<'_>,
     #[pyo3(from_py_with = crate::args::arg)] preset: String,
     seed: Count<u64>,
+    #[pyo3(from_py_with = crate::args::arg)] world: String,
     overrides: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyDataset> {
-    let mut config = self::preset(&preset)?.with_seed(seed.get());
+    let mut config = self::preset(&preset)?
+        .in_world(&world)
+        .map_err(errors::to_py)?
+        .with_seed(seed.get());
     if let Some(overrides) = overrides {
         for (name, value) in overrides.iter() {
             let name: String = crate::args::arg(&name)?;

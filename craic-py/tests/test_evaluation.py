@@ -42,6 +42,25 @@ def test_generate_presets_and_overrides(tiny: synthetic.Dataset) -> None:
     assert synthetic.generate("tiny", cities=0, users=20).config["cities"] == 1
 
 
+def test_worlds() -> None:
+    assert synthetic.world_config() == synthetic.preset_config()
+    assert synthetic.world_config("default", "tiny") == synthetic.preset_config("tiny")
+    collab = synthetic.world_config("purely-collaborative", "tiny")
+    assert collab["content_signal"] == 0.0 and collab["collaborative_signal"] == 1.0
+    assert synthetic.world_config("popularity-dominant")["popularity_share"] == 0.7
+    data = synthetic.generate("tiny", world="short-histories", seed=3)
+    assert data.config == {**synthetic.world_config("short-histories", "tiny"), "seed": 3}
+    assert len(data.interactions) == 3 * data.user_count
+    # Overrides apply after the world; the knobs are clamped like the others.
+    mixed = synthetic.generate("tiny", world="content-uninformative", content_signal=0.5)
+    assert mixed.config["content_signal"] == 0.5 and mixed.config["collaborative_signal"] == 0.5
+    assert synthetic.generate("tiny", popularity_share=7.0).config["popularity_share"] < 1.0
+    for bad in (lambda: synthetic.world_config("flat-earth"), lambda: synthetic.generate("tiny", world="x")):
+        with pytest.raises(craic.InvalidInputError) as e:
+            bad()
+        assert e.value.kind == "invalid_config"
+
+
 def test_generate_bad_input() -> None:
     with pytest.raises(craic.InvalidInputError) as e:
         synthetic.generate("huge")

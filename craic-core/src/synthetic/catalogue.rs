@@ -147,6 +147,7 @@ impl Catalogue {
                 artists,
                 popularity: headliner * venue_size * (0.4 * rng.normal()).exp(),
                 appeal: 0.0,
+                hidden: 0,
             });
         }
         set_appeal(&mut meta);

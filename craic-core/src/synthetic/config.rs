@@ -52,6 +52,29 @@ pub struct SyntheticConfig {
     pub zipf_exponent: f64,
     /// Sigma of the log-normal user activity (higher = heavier tail).
     pub activity_sigma: f64,
+    /// How much the events' metadata reveal taste, in `0..=1`. At 1 (the default) a cluster's
+    /// draws follow its genres and users follow their favourite artists; at 0 genres and
+    /// artists are independent of taste, which then follows only the hidden co-engagement
+    /// groups (see `collaborative_signal`); in between, the two are mixed in that proportion
+    /// (the artist draws happen on `artist_share × content_signal` of the interactions).
+    #[serde(default = "one")]
+    pub content_signal: f64,
+    /// How sharply the hidden co-engagement groups separate, in `0..=1`: the part of taste the
+    /// metadata do not reveal (active when `content_signal < 1`). Every event belongs to one
+    /// hidden group drawn independently of its metadata, every cluster likes 2–3 groups; an
+    /// event outside them weighs `0.85 − 0.82 × collaborative_signal` against 0.85 inside. At 1
+    /// (the default) the groups separate as sharply as genres do; at 0 there is no hidden
+    /// structure, so with `content_signal = 0` choices follow popularity within the home city.
+    #[serde(default = "one")]
+    pub collaborative_signal: f64,
+    /// Share of interactions drawn ∝ popularity alone among the events of the user's home city
+    /// (no taste involved; default 0). `explore_share + artist_share + popularity_share ≤ 1`.
+    #[serde(default)]
+    pub popularity_share: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl Default for SyntheticConfig {
@@ -116,6 +139,9 @@ impl SyntheticConfig {
             explore_share: 0.12,
             zipf_exponent: 0.5,
             activity_sigma: 1.2,
+            content_signal: 1.0,
+            collaborative_signal: 1.0,
+            popularity_share: 0.0,
         }
     }
 
@@ -192,6 +218,11 @@ impl SyntheticConfig {
         c.explore_share = share(c.explore_share, 0.12).min(1.0 - c.artist_share);
         c.zipf_exponent = positive(c.zipf_exponent, 0.5);
         c.activity_sigma = positive(c.activity_sigma, 1.2);
+        c.content_signal = share(c.content_signal, 1.0);
+        c.collaborative_signal = share(c.collaborative_signal, 1.0);
+        c.popularity_share = share(c.popularity_share, 0.0)
+            .min(1.0 - c.artist_share - c.explore_share)
+            .max(0.0);
         c
     }
 

@@ -25,6 +25,13 @@
 //!   among the events of the user's home city (most draws), among the events of a favourite artist
 //!   (some draws), or ∝ popularity alone anywhere (exploration). Most interactions are clicks; saves
 //!   are likelier the better the match; hides happen on poor matches.
+//! * **How informative each signal is** is a knob: `content_signal` (0 = genres and artists say
+//!   nothing about taste, which then follows hidden co-engagement groups drawn independently of
+//!   the metadata), `collaborative_signal` (how sharply those groups separate),
+//!   `popularity_share` (choices made by local popularity alone), and the history length
+//!   through `interactions`, `users` and `activity_sigma`. The defaults leave the world above
+//!   unchanged, bit for bit. [`SyntheticConfig::world`] names the worlds where one signal is
+//!   missing or dominant, and [`judge`] scores recommenders on them.
 //!
 //! Everything is driven by [`SplitMix64`] streams derived from the seed, and per-user work uses a
 //! generator forked by the user's index, so the result does not depend on thread scheduling: the
@@ -53,15 +60,19 @@
 mod catalogue;
 mod config;
 mod csv;
+pub mod judge;
 mod sampling;
 mod simulate;
+mod taste;
 #[cfg(test)]
 mod tests;
 mod world;
+mod worlds;
 
 pub use config::SyntheticConfig;
 use sampling::{cumulative, pick, pick_distinct, sample_cum, shuffled, zipf_weights, Channel};
 use simulate::{Raw, World, KINDS};
+use taste::{assign_hidden_groups, cluster_weight, taste_match};
 
 use world::{set_appeal, Catalogue, People};
 
@@ -148,6 +159,8 @@ pub struct Taste {
 struct Cluster {
     city: u32,
     genres: Vec<u32>,
+    /// Hidden co-engagement groups the cluster likes (see [`SyntheticConfig::collaborative_signal`]).
+    hidden: Vec<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -158,6 +171,8 @@ struct ItemMeta {
     popularity: f64,
     /// `(popularity / max popularity)^0.3`, in `(0, 1]`.
     appeal: f64,
+    /// Hidden co-engagement group, independent of the metadata.
+    hidden: u32,
 }
 
 /// A generated dataset plus the hidden taste that produced it.
@@ -191,28 +206,6 @@ fn name(list: &[&str], prefix: &str, i: usize) -> String {
         .unwrap_or_else(|| format!("{prefix}{i}"))
 }
 
-/// Genre-match factor: 0.03 for no shared genre (people rarely go to a genre they do not care
-/// for), 0.7 for one, 0.85 for more.
-fn genre_factor(item_genres: &[u32], taste: &[u32]) -> f64 {
-    match item_genres.iter().filter(|g| taste.contains(g)).count() {
-        0 => 0.03,
-        1 => 0.7,
-        _ => 0.85,
-    }
-}
-
-/// See [`Dataset::taste_match_by_index`].
-fn taste_match(m: &ItemMeta, cluster: &Cluster, fav_artists: &[u32]) -> f64 {
-    let city = if m.city == cluster.city { 1.0 } else { 0.2 };
-    let genre = genre_factor(&m.genres, &cluster.genres);
-    let artist = if m.artists.iter().any(|a| fav_artists.contains(a)) {
-        0.4
-    } else {
-        0.0
-    };
-    (city * (genre + artist)).min(1.0)
-}
-
 /// Parses `"{prefix}{n}"` with `n < len` (no sign, no leading zeros).
 fn parse_index(id: &str, prefix: char, len: usize) -> Option<usize> {
     let digits = id.strip_prefix(prefix)?;
@@ -242,7 +235,9 @@ impl Dataset {
     /// Users, their hidden taste, preferences and interactions on `cat` (streams 3 to 6 of
     /// `root`).
     fn populate(cfg: SyntheticConfig, root: &SplitMix64, cat: Catalogue) -> Dataset {
-        let people = People::generate(&cfg, root, &cat);
+        let mut cat = cat;
+        let mut people = People::generate(&cfg, root, &cat);
+        assign_hidden_groups(root, &mut cat.meta, &mut people.clusters, cat.genres.len());
         let preferences = people.preferences(&cfg, root, &cat);
         let interactions = people.simulate(&cfg, root, &cat);
         Dataset {
@@ -305,14 +300,21 @@ impl Dataset {
     }
 
     /// How well an item matches a user's hidden taste, in `[0, 1]`, ignoring popularity:
-    /// `city × min(1, genre + artist)` with city 1 at home and 0.2 elsewhere, genre 0.1 / 0.7 /
-    /// 0.85 for 0 / 1 / 2+ shared genres, artist 0.4 when a favourite artist plays.
-    /// Out-of-range indices give 0.
+    /// `city × min(1, genre + artist)` with city 1 at home and 0.2 elsewhere, genre 0.03 / 0.7 /
+    /// 0.85 for 0 / 1 / 2+ shared genres, artist 0.4 when a favourite artist plays. When
+    /// [`SyntheticConfig::content_signal`] `s < 1`, `genre + artist` is replaced by
+    /// `s × (genre + artist) + (1 − s) × hidden`, with `hidden` the event's hidden-group factor
+    /// (see [`SyntheticConfig::collaborative_signal`]). Out-of-range indices give 0.
     pub fn taste_match_by_index(&self, user: usize, item: usize) -> f64 {
         let (Some(&c), Some(m)) = (self.user_cluster.get(user), self.meta.get(item)) else {
             return 0.0;
         };
-        taste_match(m, &self.clusters[c as usize], &self.user_artists[user])
+        taste_match(
+            &self.config,
+            m,
+            &self.clusters[c as usize],
+            &self.user_artists[user],
+        )
     }
 
     /// The hidden probability-like chance, in `[0, 1]`, that the user converts (e.g. saves) when

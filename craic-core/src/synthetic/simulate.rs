@@ -27,6 +27,8 @@ pub(super) struct World<'a> {
     pub(super) global: &'a Channel,
     pub(super) artist_channels: &'a [Channel],
     pub(super) cluster_channels: &'a [Channel],
+    /// Events of each city ∝ popularity (empty when `popularity_share` is 0).
+    pub(super) city_channels: &'a [Channel],
 }
 
 impl World<'_> {
@@ -37,17 +39,26 @@ impl World<'_> {
         let c = self.user_cluster[u] as usize;
         let cl = &self.clusters[c];
         let fav = &self.user_artists[u];
+        // Artist draws only where the metadata carry taste (exactly `artist_share` at 1).
+        let artist_share = if cfg.content_signal >= 1.0 {
+            cfg.artist_share
+        } else {
+            cfg.artist_share * cfg.content_signal
+        };
         let mut out = Vec::with_capacity(count);
         for _ in 0..count {
             let mut t = cfg.start + rng.below(period) as i64;
             let r = rng.next_f64();
             let until = t + window;
             let mut item = None;
+            let artist_end = cfg.explore_share + cfg.artist_share;
             if r < cfg.explore_share {
                 item = self.global.sample(&mut rng, t, until);
-            } else if r < cfg.explore_share + cfg.artist_share && !fav.is_empty() {
+            } else if r < cfg.explore_share + artist_share && !fav.is_empty() {
                 let a = fav[rng.below(fav.len() as u64) as usize];
                 item = self.artist_channels[a as usize].sample(&mut rng, t, until);
+            } else if r >= artist_end && r < artist_end + cfg.popularity_share {
+                item = self.city_channels[cl.city as usize].sample(&mut rng, t, until);
             }
             let item = item
                 .or_else(|| self.cluster_channels[c].sample(&mut rng, t, until))
@@ -66,7 +77,7 @@ impl World<'_> {
                     i
                 }
             };
-            let taste = taste_match(&self.meta[item as usize], cl, fav);
+            let taste = taste_match(cfg, &self.meta[item as usize], cl, fav);
             let kind = if taste < 0.25 && rng.chance(0.2) {
                 2
             } else if rng.chance(0.05 + 0.3 * taste) {

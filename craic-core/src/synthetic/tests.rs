@@ -211,3 +211,32 @@ fn csv_has_documented_columns() {
     );
     assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
 }
+
+#[test]
+fn signal_knobs_are_clamped() {
+    let c = SyntheticConfig {
+        content_signal: f64::NAN,
+        collaborative_signal: -3.0,
+        popularity_share: 5.0,
+        ..SyntheticConfig::tiny()
+    }
+    .sanitized();
+    assert_eq!(c.content_signal, 1.0);
+    assert_eq!(c.collaborative_signal, 0.0);
+    assert!((c.popularity_share - (1.0 - c.artist_share - c.explore_share)).abs() < 1e-12);
+    // Every draw is then by popularity, exploration or artist: still a valid dataset.
+    let d = Dataset::generate(&c);
+    assert_eq!(d.interactions.len(), c.interactions);
+    let json = serde_json::to_string(&SyntheticConfig::tiny()).unwrap();
+    let before = json.replace(
+        ",\"content_signal\":1.0,\"collaborative_signal\":1.0,\"popularity_share\":0.0",
+        "",
+    );
+    assert!(!before.contains("signal"), "{before}");
+    let old: SyntheticConfig = serde_json::from_str(&before).unwrap();
+    assert_eq!(
+        old,
+        SyntheticConfig::tiny(),
+        "configs saved before the knobs still load"
+    );
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::{
-    cumulative, genre_factor, name, pick, pick_distinct, sample_cum, shuffled, zipf_weights,
+    cluster_weight, cumulative, name, pick, pick_distinct, sample_cum, shuffled, zipf_weights,
     Channel, Cluster, Interaction, Item, ItemMeta, Preferences, Raw, SplitMix64, SyntheticConfig,
     World, CITY_NAMES, DAY, GENRE_NAMES, KINDS, TAGS,
 };
@@ -110,6 +110,7 @@ impl Catalogue {
                 artists: item_artists,
                 popularity,
                 appeal: 0.0,
+                hidden: 0,
             });
         }
         set_appeal(&mut cat.meta);
@@ -218,7 +219,11 @@ impl People {
                     }
                 }
             }
-            clusters.push(Cluster { city, genres: cg });
+            clusters.push(Cluster {
+                city,
+                genres: cg,
+                hidden: Vec::new(),
+            });
             cluster_pools.push(artists);
         }
         let cluster_cum = cumulative(zipf_weights(cfg.clusters, 0.5));
@@ -334,6 +339,18 @@ impl People {
             by_city[m.city as usize].push(i as u32);
         }
         let artist_channels: Vec<Channel> = by_artist.into_iter().map(Channel::build).collect();
+        let city_channels: Vec<Channel> = if cfg.popularity_share > 0.0 {
+            by_city
+                .iter()
+                .map(|list| {
+                    let popularity =
+                        |&i: &u32| (items[i as usize].starts_at, i, meta[i as usize].popularity);
+                    Channel::build(list.iter().map(popularity).collect())
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let cluster_channels: Vec<Channel> = self
             .clusters
             .par_iter()
@@ -343,7 +360,7 @@ impl People {
                         .iter()
                         .map(|&i| {
                             let m = &meta[i as usize];
-                            let w = m.popularity * genre_factor(&m.genres, &cl.genres);
+                            let w = cluster_weight(cfg, m, cl);
                             (items[i as usize].starts_at, i, w)
                         })
                         .collect(),
@@ -365,6 +382,7 @@ impl People {
             global: &global,
             artist_channels: &artist_channels,
             cluster_channels: &cluster_channels,
+            city_channels: &city_channels,
         };
         let sim_root = root.fork(6);
         let mut raw: Vec<Raw> = (0..cfg.users)

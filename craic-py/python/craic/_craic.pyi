@@ -69,6 +69,7 @@ __all__ = [
     "Dataset",
     "generate",
     "preset_config",
+    "world_config",
     "Service",
     "ModelInfo",
     "RetrainOutcome",
@@ -818,8 +819,11 @@ class Dataset:
     ) -> tuple[pathlib.Path, pathlib.Path, pathlib.Path]: ...
     def to_csv(self) -> tuple[str, str, str]: ...
 
-def generate(preset: str = "small", *, seed: int = 42, **overrides: int | float) -> Dataset: ...
+def generate(
+    preset: str = "small", *, seed: int = 42, world: str = "default", **overrides: int | float
+) -> Dataset: ...
 def preset_config(preset: str = "small") -> dict[str, int | float]: ...
+def world_config(world: str = "default", preset: str = "small") -> dict[str, int | float]: ...
 
 # Feed importers (craic-py/src/feeds.rs).
 

@@ -12,9 +12,14 @@ catalogue of upcoming events and implicit feedback (``click``, ``save``, ``hide`
     data.affinity("u1", "e3")                         # the hidden truth, in [0, 1]
     data.write_csv("out/")                            # items/preferences/interactions.csv
 
+Named worlds where one signal is missing or dominant (``"content-uninformative"``,
+``"purely-collaborative"``, ``"popularity-dominant"``, ``"short-histories"``,
+``"long-histories"``; ``"default"`` is the preset unchanged) are built by
+``generate("small", world="purely-collaborative")``; :func:`world_config` shows their settings.
+
 Everything is implemented in the Rust core; this module only re-exports it.
 """
 
-from ._craic import Dataset, generate, preset_config
+from ._craic import Dataset, generate, preset_config, world_config
 
-__all__ = ["Dataset", "generate", "preset_config"]
+__all__ = ["Dataset", "generate", "preset_config", "world_config"]
