@@ -6,7 +6,9 @@
 //!
 //! Environment overrides, to compare values: `SEED=7` (the generator's seed, default 42),
 //! `MAX_ITEM_USERS=300` (the similarity cost guard), `POPULARITY_PRIOR=1.0` and
-//! `ARTIST_PRIOR=0` (the content score's priors).
+//! `ARTIST_PRIOR=0` (the content score's priors), `BLEND=learned` (the learned Hybrid blend,
+//! whose report is printed), `WORLD=long-histories` (a named world, see
+//! `SyntheticConfig::WORLDS`).
 
 use std::time::Instant;
 
@@ -40,6 +42,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(seed) = env("SEED") {
         cfg = cfg.with_seed(seed);
     }
+    if let Some(world) = env::<String>("WORLD") {
+        cfg = cfg.in_world(&world)?;
+    }
     let t = Instant::now();
     let data = Dataset::generate(&cfg);
     let split = time_split(&data.interactions, test_fraction);
@@ -52,6 +57,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(weight) = env("ARTIST_PRIOR") {
         config.artist_prior = weight;
+    }
+    if env::<String>("BLEND").as_deref() == Some("learned") {
+        config.blend = craic::Blend::Learned(craic::LearnSettings::default());
     }
     let max_item_users = config.max_item_users;
     let engine = Engine::build(
@@ -69,6 +77,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         split.train.len(),
         t.elapsed()
     );
+    if let Some(report) = engine.blend_report() {
+        println!("learned blend (components {:?}):", report.components);
+        for b in &report.buckets {
+            println!(
+                "  {:<5} users {:>4}: weights {:.2?}, component NDCG {:.4?}, blend {:.4}",
+                b.name, b.users, b.weights, b.component_ndcg, b.blend_ndcg
+            );
+        }
+    }
     let relevant = Relevance::default().relevant_items(&split.test);
     println!("| strategy                 | P@{k}  | R@{k}  | NDCG@{k} | HR@{k} | coverage |");
     println!("|--------------------------|--------|--------|---------|-------|----------|");

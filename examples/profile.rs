@@ -9,6 +9,7 @@
 //! `ONLY=rebuild` times rebuilding every neighbour list (best and median of `REPEAT`, default 3).
 //! `MAX_ITEM_USERS=500` overrides the similarity cost guard. `DIVERSITY=0.3` re-ranks every
 //! request for variety with that trade-off and at most 1 event per artist, 2 per venue.
+//! `BLEND=learned` builds with the learned Hybrid blend (the build then includes learning it).
 
 use std::time::Instant;
 
@@ -48,6 +49,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = train.last().map_or(0, |x| x.timestamp);
     let t = Instant::now();
     let mut config = Config::default();
+    if std::env::var("BLEND").as_deref() == Ok("learned") {
+        config.blend = craic::Blend::Learned(craic::LearnSettings::default());
+    }
     if let Some(cap) = std::env::var("MAX_ITEM_USERS")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -55,6 +55,10 @@ pub use data::training::TrainingData;
 pub use model::config::{Config, Effect, FeatureWeights, KindSpec};
 pub use model::engine::{impressions_to_interactions, Engine, Stats};
 pub use model::error::{Error, ErrorKind, Result, SnapshotProblem};
+pub use model::learned::{
+    Blend, BlendReport, BucketReport, LearnSettings, COMPONENTS, MAX_BLEND_CANDIDATES,
+    MAX_BLEND_GRID, MAX_BLEND_USERS,
+};
 pub use model::model_snapshot::{SnapshotMeta, MODEL_KIND};
 pub use model::state::Applied;
 pub use scoring::recommend::BlendWeights;

@@ -1,6 +1,7 @@
 //! Golden snapshot files, written once from a small, deterministic engine (the shared fixture
-//! plus a few users' stated preferences): `testdata/golden/model-v1.snap` (layout `MOD2`) and
-//! `model-v2.snap` (layout `MOD3`, with impressions). The current code must decode both to the
+//! plus a few users' stated preferences): `testdata/golden/model-v1.snap` (layout `MOD2`),
+//! `model-v2.snap` (layout `MOD3`, with impressions) and `model-v3.snap` (layout `MOD4`, with
+//! new-event appeal counts and `Config::blend`). The current code must decode all three to the
 //! expected model, and re-encode the current one byte for byte, so any change of the on-disk
 //! format (container, bincode layout, a field added, renamed or reordered) fails here and gets a
 //! deliberate new format version instead of silently breaking stored snapshots.
@@ -105,8 +106,28 @@ fn golden_snapshot_v1_still_decodes_to_the_expected_model() {
     assert_same(&loaded, &golden_engine());
     // Saved again, it is written in the current layout and loads back the same.
     let again = loaded.to_snapshot(&m).unwrap();
-    assert_eq!(&again[12..16], b"MOD3");
+    assert_eq!(&again[12..16], b"MOD4");
     assert_same(&Engine::from_snapshot(&again).unwrap().0, &golden_engine());
+}
+
+/// Before the appeal counts and the learned blend: the previous layout still loads, with the
+/// fixed blend, and serves what it served.
+#[test]
+fn golden_snapshot_v2_still_decodes_to_the_expected_model() {
+    let golden = std::fs::read(golden_path("model-v2.snap")).unwrap();
+    let (loaded, m) = Engine::from_snapshot(&golden).unwrap();
+    assert_eq!(m.watermark, Some(T0 + 300));
+    assert_same(&loaded, &golden_engine_v2());
+    assert!(loaded.blend_report().is_none());
+    assert_eq!(loaded.config().blend, craic_core::Blend::Fixed);
+    // No appeal counts were stored: every appeal reads 0 until new interactions arrive.
+    assert_eq!(loaded.appeal("rave", NOW), Some(0.0));
+    let again = loaded.to_snapshot(&m).unwrap();
+    assert_eq!(&again[12..16], b"MOD4");
+    assert_same(
+        &Engine::from_snapshot(&again).unwrap().0,
+        &golden_engine_v2(),
+    );
 }
 
 fn assert_same(loaded: &Engine, expected: &Engine) {
@@ -138,9 +159,10 @@ fn assert_same(loaded: &Engine, expected: &Engine) {
 
 #[test]
 fn golden_snapshot_decodes_to_the_expected_model_and_re_encodes_byte_identically() {
-    let path = golden_path("model-v2.snap");
+    let path = golden_path("model-v3.snap");
     let expected = golden_engine_v2();
     assert!(!expected.exposure("newbie", NOW).is_empty());
+    assert!(expected.appeal("rave", NOW).unwrap() > 0.0);
     if !path.exists() && std::env::var_os("CRAIC_WRITE_GOLDEN").is_some() {
         std::fs::write(&path, expected.to_snapshot(&meta()).unwrap()).unwrap();
     }
@@ -163,6 +185,9 @@ fn golden_snapshot_decodes_to_the_expected_model_and_re_encodes_byte_identically
         }
     );
     assert_same(&loaded, &expected);
+    for item in ["rave", "trad", "standup"] {
+        assert_eq!(loaded.appeal(item, NOW), expected.appeal(item, NOW));
+    }
 
     // ... and encodes the same model to the same bytes, whether decoded or built afresh.
     let meta = m;

@@ -116,6 +116,22 @@ proptest! {
             // Same log, same interning order, sums in the same order: bit-for-bit equal.
             prop_assert_eq!(engine.neighbours(&user), full.neighbours(&user));
             prop_assert_eq!(engine.exposure(&user, t), full.exposure(&user, t));
+        }
+        // New-event appeal: incremental, bulk and a recompute from the log agree exactly.
+        for n in 0..items {
+            let id = format!("e{n}");
+            let mine = log.iter().filter(|x| x.item_id == id);
+            let first = mine.clone().map(|x| x.timestamp).min();
+            let count = mine.filter(|x| ["save", "click", "purchase"].contains(&x.kind.as_str())).count();
+            let expected = match first {
+                Some(f) if count > 0 => count as f64 * 86_400.0 / ((t - f) as f64).max(86_400.0),
+                _ => 0.0,
+            };
+            prop_assert_eq!(engine.appeal(&id, t), Some(expected));
+            prop_assert_eq!(full.appeal(&id, t), Some(expected));
+        }
+        for u in 0..14 {
+            let user = format!("u{u}");
             for s in Strat::ALL {
                 let req = Request::new(5).strategy(s).now(t);
                 let ra = engine.recommend(&user, &req).unwrap();

@@ -1,6 +1,7 @@
 //! The data the engine learns from: ids, interactions, items and preferences, the catalogue, the
 //! interaction matrix and its sparse rows, time decay and the start-time timeline.
 
+pub mod appeal;
 pub mod catalog;
 pub mod decay;
 pub mod exposure;

@@ -126,6 +126,10 @@ impl Model {
         self.watermark = rows.t.iter().copied().max();
         self.events = rows.len() as u64;
         let n = rows.len();
+        for x in 0..n {
+            let (_, i, k, t) = rows.get(x);
+            self.observe_appeal(i, k, t);
+        }
         let rows = self.split_impressions(rows);
         let mut applied = self.bulk_fresh(rows);
         applied.interactions = n;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::interaction::{CLICK, HIDE, IMPRESSION, SAVE, UNSAVE};
 use crate::limits::{MAX_K, MAX_KINDS, MAX_NEIGHBOURS, MAX_NEIGHBOUR_BUFFER};
 use crate::model::error::{Error, Result};
+use crate::model::learned::Blend;
 
 /// What an interaction kind does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,6 +170,10 @@ pub struct Config {
     /// Memory of exposure: the half-life, in seconds, of one showing's weight in the demotion
     /// count (finite, > 0). A demoted item recovers as its showings age.
     pub exposure_half_life_secs: f64,
+    /// How the Hybrid strategy blends its components: the fixed blend above, or weights learned
+    /// per activity bucket on a held-out slice of the training log at every build
+    /// ([`Blend::Learned`]; see [`crate::Engine::blend_report`]).
+    pub blend: Blend,
 }
 
 impl Default for Config {
@@ -220,6 +225,7 @@ impl Default for Config {
             content_weights: FeatureWeights::default(),
             exposure_demotion: 0.5,
             exposure_half_life_secs: 3.0 * 86_400.0,
+            blend: Blend::Fixed,
         }
     }
 }
@@ -322,6 +328,7 @@ impl Config {
                 "max_item_users must be at least 2".into(),
             ));
         }
+        self.blend.validate()?;
         if self.max_k == 0 || self.max_k > MAX_K {
             return Err(Error::InvalidConfig(format!(
                 "max_k must be in 1..={MAX_K}"

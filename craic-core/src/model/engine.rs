@@ -79,7 +79,22 @@ impl Engine {
         preferences: Vec<(String, Preferences)>,
         interactions: &[Interaction],
     ) -> Result<Engine> {
-        Engine::build_from_iter(config, items, preferences, interactions)
+        let learned = match &config.blend {
+            crate::Blend::Learned(settings) => {
+                config.validate()?;
+                crate::model::learned_fit::fit(
+                    &config,
+                    settings,
+                    &items,
+                    &preferences,
+                    interactions,
+                )?
+            }
+            crate::Blend::Fixed => None,
+        };
+        let engine = Engine::build_plain(config, items, preferences, interactions)?;
+        engine.write()?.learned = learned;
+        Ok(engine)
     }
 
     /// [`Engine::build`] from any iterator of interactions — owned `Interaction`s (for example
@@ -113,6 +128,28 @@ impl Engine {
     /// # Ok::<(), craic_core::Error>(())
     /// ```
     pub fn build_from_iter<I>(
+        config: Config,
+        items: Vec<Item>,
+        preferences: Vec<(String, Preferences)>,
+        interactions: I,
+    ) -> Result<Engine>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Interaction> + Sync,
+    {
+        if matches!(config.blend, crate::Blend::Learned(_)) {
+            // Learning reads the log twice (holdout, then everything): it is collected.
+            let log: Vec<Interaction> = interactions
+                .into_iter()
+                .map(|x| x.borrow().clone())
+                .collect();
+            return Engine::build(config, items, preferences, &log);
+        }
+        Engine::build_plain(config, items, preferences, interactions)
+    }
+
+    /// The build without learning a blend.
+    fn build_plain<I>(
         config: Config,
         items: Vec<Item>,
         preferences: Vec<(String, Preferences)>,
@@ -331,6 +368,19 @@ impl Engine {
         let u = m.users.get(user_id);
         let has_profile = u.is_some_and(|u| m.prefs.contains(u) || m.matrix.positive_count(u) > 0);
         m.blend_weights(u, has_profile)
+    }
+
+    /// What the learned blend chose at build and how it scored on its holdout; `None` with the
+    /// fixed blend (also for an engine loaded from a snapshot written before learned blends).
+    pub fn blend_report(&self) -> Option<crate::BlendReport> {
+        self.read().learned.as_ref().map(|l| l.report.clone())
+    }
+
+    /// New-event appeal of an item at `now`: its positive interactions per day on sale, on
+    /// sale since anyone first saw or touched it (at least a day); `None` for an unknown item.
+    pub fn appeal(&self, item_id: &str, now: i64) -> Option<f64> {
+        let m = self.read();
+        m.catalog.ids.get(item_id).map(|i| m.appeal.rate(i, now))
     }
 
     /// Counts of users, items, cells and interactions.

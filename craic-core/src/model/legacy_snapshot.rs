@@ -1,11 +1,13 @@
-//! Reading model snapshots of the previous layout (`MOD2`, before impressions): the same
-//! fields minus the exposure and the two exposure settings of the configuration, which get
-//! their defaults. Kept apart so the current layout stays the plain serde derive of `Model`.
+//! Reading model snapshots of earlier layouts: `MOD2` (before impressions: no exposure, no
+//! exposure settings, which get their defaults) and `MOD3` (before the appeal counts and the
+//! learned blend: none, the fixed blend). Kept apart so the current layout stays the plain
+//! serde derive of `Model`.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::data::appeal::Appeal;
 use crate::data::catalog::Catalog;
 use crate::data::exposure::Exposure;
 use crate::data::ids::Interner;
@@ -15,6 +17,7 @@ use crate::data::pref_store::PrefStore;
 use crate::data::timeline::{RowsByStart, Timeline};
 use crate::model::config::{Config, FeatureWeights, KindSpec};
 use crate::model::error::Result;
+use crate::model::learned::Blend;
 use crate::model::model_snapshot::{In, SnapshotMeta};
 use crate::model::state::Model;
 use crate::scoring::artist_prior::ArtistPrior;
@@ -43,10 +46,46 @@ struct ConfigV2 {
     content_weights: FeatureWeights,
 }
 
-/// `Model` as `MOD2` wrote it.
+/// `Config` as `MOD3` wrote it: `MOD2`'s fields, then the exposure settings (bincode writes a
+/// nested struct's fields in line, so this is the flat layout).
 #[derive(Deserialize)]
-struct ModelV2 {
-    config: ConfigV2,
+struct ConfigV3 {
+    v2: ConfigV2,
+    exposure_demotion: f64,
+    exposure_half_life_secs: f64,
+}
+
+impl ConfigV2 {
+    /// The current configuration: the missing settings at their defaults, the fixed blend.
+    fn upgrade(self) -> Config {
+        let c = self;
+        Config {
+            kinds: c.kinds,
+            half_life_secs: c.half_life_secs,
+            neighbours: c.neighbours,
+            neighbour_buffer: c.neighbour_buffer,
+            shrinkage: c.shrinkage,
+            min_overlap: c.min_overlap,
+            max_item_users: c.max_item_users,
+            exclude_saved: c.exclude_saved,
+            hybrid_k0: c.hybrid_k0,
+            hybrid_content_share: c.hybrid_content_share,
+            popularity_prior: c.popularity_prior,
+            artist_prior: c.artist_prior,
+            preference_weight: c.preference_weight,
+            max_k: c.max_k,
+            content_weights: c.content_weights,
+            blend: Blend::Fixed,
+            ..Config::default()
+        }
+    }
+}
+
+/// `Model` as `MOD2` wrote it (and `MOD3` up to its exposure), over the configuration `C` of
+/// that layout.
+#[derive(Deserialize)]
+struct ModelV2<C> {
+    config: C,
     kinds: KindTable,
     users: Interner,
     catalog: Catalog,
@@ -59,54 +98,73 @@ struct ModelV2 {
     events: u64,
 }
 
+/// `Model` as `MOD3` wrote it.
 #[derive(Deserialize)]
-struct InV2 {
+struct ModelV3 {
+    base: ModelV2<ConfigV3>,
+    exposure: Exposure,
+}
+
+#[derive(Deserialize)]
+struct Old<M> {
     meta: SnapshotMeta,
-    model: ModelV2,
+    model: M,
+}
+
+impl<C> ModelV2<C> {
+    /// The current model with the configuration `to_config` makes of this layout's and
+    /// `exposure` (none recorded when `None`); no appeal counts, the fixed blend.
+    fn upgrade(self, to_config: impl FnOnce(C) -> Config, exposure: Option<Exposure>) -> Model {
+        let m = self;
+        let config = to_config(m.config);
+        let exposure = exposure.unwrap_or_else(|| {
+            let mut e = Exposure::new(config.exposure_half_life_secs);
+            e.fit(m.users.len());
+            e
+        });
+        Model {
+            config,
+            kinds: m.kinds,
+            users: m.users,
+            catalog: m.catalog,
+            prefs: m.prefs,
+            matrix: m.matrix,
+            neighbours: m.neighbours,
+            capped: m.capped,
+            popularity: m.popularity,
+            watermark: m.watermark,
+            events: m.events,
+            exposure,
+            appeal: Appeal::default(),
+            learned: None,
+            content: ContentIndex::default(),
+            timeline: Timeline::default(),
+            by_start: RowsByStart::default(),
+            artist_prior: ArtistPrior::default(),
+        }
+    }
 }
 
 /// Decodes a `MOD2` snapshot into the current model (no impressions recorded).
 pub(crate) fn decode_mod2(bytes: &[u8]) -> Result<In> {
-    let InV2 { meta, model: m } = snapshot::decode_kind(*b"MOD2", bytes)?;
-    let c = m.config;
-    let defaults = Config::default();
-    let config = Config {
-        kinds: c.kinds,
-        half_life_secs: c.half_life_secs,
-        neighbours: c.neighbours,
-        neighbour_buffer: c.neighbour_buffer,
-        shrinkage: c.shrinkage,
-        min_overlap: c.min_overlap,
-        max_item_users: c.max_item_users,
-        exclude_saved: c.exclude_saved,
-        hybrid_k0: c.hybrid_k0,
-        hybrid_content_share: c.hybrid_content_share,
-        popularity_prior: c.popularity_prior,
-        artist_prior: c.artist_prior,
-        preference_weight: c.preference_weight,
-        max_k: c.max_k,
-        content_weights: c.content_weights,
-        ..defaults
+    let Old { meta, model } = snapshot::decode_kind::<Old<ModelV2<ConfigV2>>>(*b"MOD2", bytes)?;
+    Ok(In {
+        meta,
+        model: model.upgrade(ConfigV2::upgrade, None),
+    })
+}
+
+/// Decodes a `MOD3` snapshot into the current model (no appeal counts, the fixed blend).
+pub(crate) fn decode_mod3(bytes: &[u8]) -> Result<In> {
+    let Old { meta, model } = snapshot::decode_kind::<Old<ModelV3>>(*b"MOD3", bytes)?;
+    let ModelV3 { base, exposure } = model;
+    let to_config = |c: ConfigV3| Config {
+        exposure_demotion: c.exposure_demotion,
+        exposure_half_life_secs: c.exposure_half_life_secs,
+        ..c.v2.upgrade()
     };
-    let mut exposure = Exposure::new(config.exposure_half_life_secs);
-    exposure.fit(m.users.len());
-    let model = Model {
-        config,
-        kinds: m.kinds,
-        users: m.users,
-        catalog: m.catalog,
-        prefs: m.prefs,
-        matrix: m.matrix,
-        neighbours: m.neighbours,
-        capped: m.capped,
-        popularity: m.popularity,
-        watermark: m.watermark,
-        events: m.events,
-        exposure,
-        content: ContentIndex::default(),
-        timeline: Timeline::default(),
-        by_start: RowsByStart::default(),
-        artist_prior: ArtistPrior::default(),
-    };
-    Ok(In { meta, model })
+    Ok(In {
+        meta,
+        model: base.upgrade(to_config, Some(exposure)),
+    })
 }

@@ -6,6 +6,8 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod from_training;
+pub mod learned;
+mod learned_fit;
 pub mod legacy_snapshot;
 pub mod limits;
 pub mod model_snapshot;

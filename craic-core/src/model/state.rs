@@ -2,17 +2,19 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::appeal::Appeal;
 use crate::data::catalog::Catalog;
 use crate::data::exposure::{Exposure, IMPRESSION_KIND};
 use crate::data::ids::{validate_id, Interner};
 use crate::data::interaction::{Interaction, IMPRESSION};
 use crate::data::item::{Item, Preferences};
-use crate::data::kinds::KindTable;
+use crate::data::kinds::{KindEffect, KindTable};
 use crate::data::matrix::Matrix;
 use crate::data::pref_store::PrefStore;
 use crate::data::timeline::{RowsByStart, Timeline};
 use crate::model::config::Config;
 use crate::model::error::{Error, Result};
+use crate::model::learned::LearnedBlend;
 use crate::scoring::artist_prior::ArtistPrior;
 use crate::scoring::content::ContentIndex;
 use crate::scoring::popularity::Popularity;
@@ -54,6 +56,10 @@ pub(crate) struct Model {
     pub events: u64,
     /// Decayed impressions since the last engagement, per user and item.
     pub exposure: Exposure,
+    /// New-event appeal: positive interactions per day on sale, per item.
+    pub appeal: Appeal,
+    /// The learned Hybrid blend (`None`: the fixed one).
+    pub learned: Option<LearnedBlend>,
     #[serde(skip)]
     pub content: ContentIndex,
     #[serde(skip)]
@@ -79,6 +85,8 @@ impl Model {
             kinds: KindTable::new(&config),
             matrix: Matrix::new(config.half_life_secs),
             exposure: Exposure::new(config.exposure_half_life_secs),
+            appeal: Appeal::default(),
+            learned: None,
             config,
             users: Interner::default(),
             catalog: Catalog::default(),
@@ -336,6 +344,7 @@ impl Model {
         for (u, i, k, t) in rows {
             self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
             self.events += 1;
+            self.observe_appeal(i, k, t);
             if k == IMPRESSION_KIND {
                 self.exposure.show(u, i, t);
                 continue;
@@ -351,6 +360,13 @@ impl Model {
         touched.sort_unstable();
         touched.dedup();
         (touched, rebased)
+    }
+
+    /// Counts one interaction (or impression) of `kind` with `item` at `t` in the appeal.
+    pub(crate) fn observe_appeal(&mut self, item: u32, kind: u8, t: i64) {
+        let positive = kind != IMPRESSION_KIND
+            && self.kinds.effects.get(kind as usize) == Some(&KindEffect::Positive);
+        self.appeal.observe(item, t, positive);
     }
 
     fn neighbours_fit(&mut self) {

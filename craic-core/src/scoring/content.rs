@@ -189,13 +189,11 @@ impl ContentIndex {
             .filter(|&f| self.kinds[f as usize] == FeatureKind::Artist)
     }
 
-    /// Item `i`'s features, sorted (none for an unknown index).
-    pub fn features_of(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
+    /// Item `i`'s features, sorted and distinct (none for an unknown index).
+    pub fn features(&self, i: u32) -> &[u32] {
         self.item_features
             .get(i as usize)
-            .into_iter()
-            .flatten()
-            .copied()
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The kind of feature `f`.

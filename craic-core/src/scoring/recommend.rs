@@ -24,7 +24,7 @@ const CONTENT_BACKING: f64 = 0.5;
 /// The content prior `base^γ` (γ = [`crate::Config::popularity_prior`]), the common exponents
 /// taken without `powf`, which costs several times a square root.
 #[derive(Debug, Clone, Copy)]
-enum Prior {
+pub(crate) enum Prior {
     /// γ = 1.
     Linear,
     /// γ = 0: no prior.
@@ -36,7 +36,7 @@ enum Prior {
 }
 
 impl Prior {
-    fn new(exponent: f64) -> Prior {
+    pub(crate) fn new(exponent: f64) -> Prior {
         if exponent == 1.0 {
             Prior::Linear
         } else if exponent == 0.0 {
@@ -60,7 +60,7 @@ impl Prior {
 }
 
 /// How one request blends the three components (each normalised by its maximum).
-struct Blend {
+pub(crate) struct Blend {
     w: BlendWeights,
     inv_max_cf: f64,
     inv_max_ct: f64,
@@ -86,7 +86,7 @@ impl Blend {
     /// popularity and the scaled artist prior, through the [`Prior`]; where the collaborative part
     /// is below `backing` × content × prior, content makes up the difference.
     #[inline]
-    fn parts(&self, cf: f64, ct: f64, pop: f64, artist: f64) -> [f64; 3] {
+    pub(crate) fn parts(&self, cf: f64, ct: f64, pop: f64, artist: f64) -> [f64; 3] {
         let cf = (cf * self.inv_max_cf).max(0.0);
         let ct = (ct * self.inv_max_ct).max(0.0);
         let base = self.base(pop, artist);
@@ -239,9 +239,15 @@ pub struct BlendWeights {
     pub collaborative: f64,
     /// Content share of the rest, when the user has preferences or history.
     pub content: f64,
-    /// Popularity: whatever is left.
+    /// Popularity: whatever is left (the fixed blend); its learned weight (the learned one).
     pub popularity: f64,
+    /// New-event appeal (popularity per day on sale; the learned blend only, else 0).
+    pub appeal: f64,
 }
+
+/// With a learned blend that weighs appeal, the blended top items re-ranked with it are
+/// chosen from at least this many.
+const APPEAL_POOL: usize = 50;
 
 /// Which items may be recommended in one request.
 struct Eligibility {
@@ -265,6 +271,42 @@ fn by_score(a: &(u32, f64), b: &(u32, f64)) -> Ordering {
 }
 
 impl Model {
+    /// The blend of one request: weights `w`, the largest collaborative and content scores
+    /// among the upcoming items; `backed`: with the fixed blend's content backing.
+    pub(crate) fn make_blend(
+        &self,
+        w: BlendWeights,
+        max_cf: f64,
+        max_ct: f64,
+        n_up: usize,
+        backed: bool,
+    ) -> Blend {
+        let artist = {
+            let best = if w.content > 0.0 && self.config.artist_prior > 0.0 {
+                self.artist_prior.best_upcoming(n_up)
+            } else {
+                0.0
+            };
+            if best > 0.0 {
+                self.config.artist_prior / best
+            } else {
+                0.0
+            }
+        };
+        Blend {
+            w,
+            inv_max_cf: if max_cf > 0.0 { 1.0 / max_cf } else { 0.0 },
+            inv_max_ct: if max_ct > 0.0 { 1.0 / max_ct } else { 0.0 },
+            prior: Prior::new(self.config.popularity_prior),
+            backing: if w.content > 0.0 && backed {
+                CONTENT_BACKING * w.collaborative
+            } else {
+                0.0
+            },
+            artist,
+        }
+    }
+
     fn eligible(&self, e: &Eligibility, i: u32) -> bool {
         let ix = i as usize;
         self.catalog.starts[ix] > e.now
@@ -281,6 +323,20 @@ impl Model {
                 .get(u as usize)
                 .is_some_and(|l| !l.is_empty())
         });
+        if let Some(learned) = &self.learned {
+            use crate::model::learned::slot;
+            let w = learned.weights(n as u32);
+            return BlendWeights {
+                collaborative: if has_neighbours {
+                    w[slot::COLLABORATIVE]
+                } else {
+                    0.0
+                },
+                content: if has_profile { w[slot::CONTENT] } else { 0.0 },
+                popularity: w[slot::POPULARITY],
+                appeal: w[slot::APPEAL],
+            };
+        }
         let collaborative = if has_neighbours {
             n / (n + self.config.hybrid_k0.max(f64::MIN_POSITIVE))
         } else {
@@ -296,11 +352,12 @@ impl Model {
             collaborative,
             content,
             popularity: rest - content,
+            appeal: 0.0,
         }
     }
 
     /// The user's cities for popularity: the request's city, else their stated cities.
-    fn home_cities(&self, u: Option<u32>, req_city: Option<u32>) -> Vec<u32> {
+    pub(crate) fn home_cities(&self, u: Option<u32>, req_city: Option<u32>) -> Vec<u32> {
         if let Some(c) = req_city {
             return vec![c];
         }
@@ -311,7 +368,7 @@ impl Model {
 
     /// The cities a user's positive history is in: every city holding at least half the weight
     /// of the user's main one (empty without history).
-    fn history_cities(&self, u: Option<u32>) -> Vec<u32> {
+    pub(crate) fn history_cities(&self, u: Option<u32>) -> Vec<u32> {
         let Some(row) = u.and_then(|u| self.matrix.rows.get(u as usize)) else {
             return Vec::new();
         };
@@ -367,7 +424,7 @@ impl Model {
     /// Neighbour-weighted scores of the `n_up` upcoming items the neighbours touched, by
     /// timeline position. Each neighbour's cells are read latest event first, up to the first
     /// event that has started.
-    fn collaborative_scores(&self, u: Option<u32>, n_up: usize, s: &mut Scratch) {
+    pub(crate) fn collaborative_scores(&self, u: Option<u32>, n_up: usize, s: &mut Scratch) {
         let Some(u) = u else { return };
         let pos = &self.timeline.pos;
         for &(v, sim) in self.neighbours.served(u, self.config.neighbours) {
@@ -394,7 +451,7 @@ impl Model {
         }
     }
 
-    fn profile(&self, u: Option<u32>, acc: &mut DenseAcc) -> Profile {
+    pub(crate) fn profile(&self, u: Option<u32>, acc: &mut DenseAcc) -> Profile {
         let prefs = u.and_then(|u| self.prefs.get(u));
         let row = u.map(|u| &self.matrix.rows[u as usize]);
         let norm = u.map_or(0.0, |u| self.matrix.norms[u as usize]);
@@ -440,14 +497,14 @@ impl Model {
         // caps cannot be met in it (see `crate::scoring::rerank`).
         let mut pool = diversify.map_or(req.k, |_| crate::scoring::rerank::pool_size(req.k));
         loop {
-            let (out, relaxed) = SCRATCH.with(|s| {
+            let ranked = SCRATCH.with(|s| {
                 let mut s = s.borrow_mut();
                 let s = Cleared(&mut s);
                 self.rank(u, req, &e, diversify.map(|d| (d, pool)), s.0)
             });
-            match crate::scoring::rerank::wider_pool(req.k, pool) {
-                Some(wider) if relaxed => pool = wider,
-                _ => return Ok(out),
+            match ranked {
+                Ok(out) => return Ok(out),
+                Err(wider) => pool = wider,
             }
         }
     }
@@ -459,7 +516,7 @@ impl Model {
         e: &Eligibility,
         diversify: Option<(crate::scoring::rerank::Diversify, usize)>,
         s: &mut Scratch,
-    ) -> (Vec<Recommendation>, bool) {
+    ) -> std::result::Result<Vec<Recommendation>, usize> {
         let mut cities = self.home_cities(u, e.city);
         // The personalised strategies judge locality by where the user goes when they did not
         // say; the popularity control stays popularity overall for them.
@@ -476,16 +533,19 @@ impl Model {
                 collaborative: 0.0,
                 content: 0.0,
                 popularity: 1.0,
+                appeal: 0.0,
             },
             Strategy::Collaborative => BlendWeights {
                 collaborative: 1.0,
                 content: 0.0,
                 popularity: 0.0,
+                appeal: 0.0,
             },
             Strategy::Content => BlendWeights {
                 collaborative: 0.0,
                 content: 1.0,
                 popularity: 0.0,
+                appeal: 0.0,
             },
             Strategy::Hybrid => self.blend_weights(u, !profile.is_empty()),
         };
@@ -524,29 +584,7 @@ impl Model {
             0.0
         };
         let local = self.popularity.context(&cities);
-        let blend = Blend {
-            w,
-            inv_max_cf: if max_cf > 0.0 { 1.0 / max_cf } else { 0.0 },
-            inv_max_ct: if max_ct > 0.0 { 1.0 / max_ct } else { 0.0 },
-            prior: Prior::new(self.config.popularity_prior),
-            backing: if w.content > 0.0 {
-                CONTENT_BACKING * w.collaborative
-            } else {
-                0.0
-            },
-            artist: {
-                let best = if w.content > 0.0 && self.config.artist_prior > 0.0 {
-                    self.artist_prior.best_upcoming(n_up)
-                } else {
-                    0.0
-                };
-                if best > 0.0 {
-                    self.config.artist_prior / best
-                } else {
-                    0.0
-                }
-            },
-        };
+        let blend = self.make_blend(w, max_cf, max_ct, n_up, self.learned.is_none());
         // The three weighted components of item `i` (demoted if exposure says so).
         let score = |i: u32, s: &Scratch| -> [f64; 3] {
             let p = pos[i as usize] as usize;
@@ -563,7 +601,11 @@ impl Model {
 
         // Every eligible upcoming item with a positive blended score competes, unless only one
         // component counts: then its own candidates do.
-        let mut top = TopK::new(k);
+        let mut top = TopK::new(if w.appeal > 0.0 {
+            k.max(APPEAL_POOL)
+        } else {
+            k
+        });
         if w.content == 0.0 && w.collaborative == 0.0 {
             let want = (3 * k).max(30) + e.demote.len();
             for i in self.popular(e, &cities, want, &[]) {
@@ -598,6 +640,32 @@ impl Model {
             }
         }
         let mut scored = top.into_sorted();
+        // The learned blend's appeal part, scaled by the best appeal in the pool.
+        let appeal_scale = if w.appeal > 0.0 {
+            let best = scored
+                .iter()
+                .map(|x| self.appeal.rate(x.0, e.now))
+                .fold(0.0, f64::max);
+            if best > 0.0 {
+                w.appeal / best
+            } else {
+                0.0
+            }
+        } else {
+            0.0
+        };
+        let score = |i: u32, s: &Scratch| -> [f64; 3] {
+            let mut parts = score(i, s);
+            parts[2] += appeal_scale * self.appeal.rate(i, e.now);
+            parts
+        };
+        if appeal_scale > 0.0 {
+            for x in &mut scored {
+                x.1 = score(x.0, s).iter().sum();
+            }
+            scored.sort_unstable_by(by_score);
+        }
+        scored.truncate(k);
 
         // Fill up from popularity so that k items come back whenever k are eligible.
         if scored.len() < k {
@@ -610,9 +678,9 @@ impl Model {
                     .map(|i| (i, score(i, s).iter().sum::<f64>())),
             );
         }
-        let mut relaxed = false;
-        if let Some((d, _)) = diversify {
-            (scored, relaxed) = d.rerank(&self.content, &scored, req.k);
+        // `Err`: the caps could not be met in this pool, rank the wider one.
+        if let Some((d, pool)) = diversify {
+            scored = d.rerank(&self.content, &scored, req.k, pool, &mut s.rerank)?;
         }
 
         let out = scored
@@ -625,7 +693,7 @@ impl Model {
                     .then(|| self.explain(u, i, score(i, s), &profile, &cities)),
             })
             .collect();
-        (out, relaxed)
+        Ok(out)
     }
 
     fn explain(

@@ -1,7 +1,9 @@
 //! Reusable per-thread buffers, so hot paths do not allocate per call: the dense accumulator
-//! and the scratch of one recommendation request (cleared by a drop guard).
+//! and the scratch of one recommendation request, its re-ranking included (cleared by a drop guard).
 
 use std::cell::RefCell;
+
+use crate::scoring::rerank::RerankScratch;
 
 /// A dense accumulator over `0..n` that remembers which slots it touched, so clearing costs
 /// O(touched) instead of O(n).
@@ -55,6 +57,8 @@ pub(crate) struct Scratch {
     /// The positions set in `blocked`.
     pub blocked_list: Vec<u32>,
     pub features: DenseAcc,
+    /// The re-ranking's buffers.
+    pub rerank: RerankScratch,
 }
 
 impl Scratch {
@@ -84,6 +88,7 @@ impl Scratch {
         }
         self.blocked_list.clear();
         self.features.clear();
+        self.rerank.clear();
     }
 
     /// True when every slot is zero, as between requests.
@@ -95,6 +100,7 @@ impl Scratch {
             && self.cf_list.is_empty()
             && self.blocked_list.is_empty()
             && self.features.touched.is_empty()
+            && self.rerank.is_clean()
     }
 }
 

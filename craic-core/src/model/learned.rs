@@ -1,0 +1,162 @@
+//! The learned Hybrid blend: per activity bucket (cold, light, heavy users), the weights of the
+//! component scores that ranked a held-out slice of the training log best.
+//!
+//! [`crate::Config::blend`] chooses it ([`Blend::Learned`]) or the fixed blend of
+//! `hybrid_k0` / `hybrid_content_share` ([`Blend::Fixed`]). Learning happens at build (and so at
+//! every service retrain): the latest `holdout_fraction` of the log is held out by time, a model
+//! is built on the rest, a seeded sample of held-out users is scored by every component on the
+//! union of the components' top candidates, and a simplex grid search picks per bucket the
+//! weights maximising NDCG@10 on that sample (`model::learned_fit`). Serving then reads three
+//! precomputed weight vectors: the request path does no more work than the fixed blend.
+//!
+//! The blend is over a list of components ([`COMPONENTS`]): a new component is one more entry
+//! there and one more value in `Model::component_values`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::error::{Error, Result};
+
+/// The components the learned blend weighs, in weight-vector order.
+pub const COMPONENTS: [&str; 4] = ["collaborative", "content", "popularity", "appeal"];
+
+/// Number of blended components.
+pub const N: usize = COMPONENTS.len();
+
+/// Index of each component in a weight vector.
+pub(crate) mod slot {
+    pub const COLLABORATIVE: usize = 0;
+    pub const CONTENT: usize = 1;
+    pub const POPULARITY: usize = 2;
+    pub const APPEAL: usize = 3;
+}
+
+/// Largest user sample a learned blend may score per bucket.
+pub const MAX_BLEND_USERS: usize = 20_000;
+/// Largest number of candidates per component and user.
+pub const MAX_BLEND_CANDIDATES: usize = 500;
+/// Largest number of grid divisions of the weight simplex.
+pub const MAX_BLEND_GRID: u32 = 20;
+
+/// How the Hybrid strategy blends its components.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Blend {
+    /// The fixed blend of `hybrid_k0`, `hybrid_content_share`, `popularity_prior` and the
+    /// content backing.
+    Fixed,
+    /// Weights learned per activity bucket on a held-out slice of the training log.
+    Learned(LearnSettings),
+}
+
+/// Settings of the learned blend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearnSettings {
+    /// Share of the training log held out (the latest by time), in (0, 0.5].
+    pub holdout_fraction: f64,
+    /// Held-out users scored per bucket at most (a seeded sample), in `1..=`[`MAX_BLEND_USERS`].
+    pub users_per_bucket: usize,
+    /// Candidates each component offers per user, in `10..=`[`MAX_BLEND_CANDIDATES`].
+    pub candidates: usize,
+    /// Divisions of the weight simplex (weights are multiples of `1 / grid`), in
+    /// `1..=`[`MAX_BLEND_GRID`].
+    pub grid: u32,
+    /// Seed of the user sample.
+    pub seed: u64,
+}
+
+impl Default for LearnSettings {
+    fn default() -> Self {
+        LearnSettings {
+            holdout_fraction: 0.2,
+            users_per_bucket: 1_000,
+            candidates: 50,
+            grid: 10,
+            seed: 42,
+        }
+    }
+}
+
+impl Blend {
+    /// Checks the settings (called by [`crate::Config::validate`]).
+    pub fn validate(&self) -> Result<()> {
+        let Blend::Learned(s) = self else {
+            return Ok(());
+        };
+        let bad = |what: &str| Err(Error::InvalidConfig(format!("blend: {what}")));
+        if !(s.holdout_fraction > 0.0 && s.holdout_fraction <= 0.5) {
+            return bad("holdout_fraction must be in (0, 0.5]");
+        }
+        if s.users_per_bucket == 0 || s.users_per_bucket > MAX_BLEND_USERS {
+            return bad(&format!(
+                "users_per_bucket must be in 1..={MAX_BLEND_USERS}"
+            ));
+        }
+        if !(10..=MAX_BLEND_CANDIDATES).contains(&s.candidates) {
+            return bad(&format!(
+                "candidates must be in 10..={MAX_BLEND_CANDIDATES}"
+            ));
+        }
+        if s.grid == 0 || s.grid > MAX_BLEND_GRID {
+            return bad(&format!("grid must be in 1..={MAX_BLEND_GRID}"));
+        }
+        Ok(())
+    }
+}
+
+/// One activity bucket of a [`BlendReport`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BucketReport {
+    /// `cold`, `light` or `heavy`.
+    pub name: String,
+    /// Fewest positive items in a user's history in this bucket.
+    pub min_history: u32,
+    /// Most positive items in a user's history in this bucket (`None`: no upper bound).
+    pub max_history: Option<u32>,
+    /// Held-out users scored.
+    pub users: usize,
+    /// The chosen weight of each component, in [`COMPONENTS`] order (they sum to 1).
+    pub weights: Vec<f64>,
+    /// Holdout NDCG@10 of each component alone, in [`COMPONENTS`] order.
+    pub component_ndcg: Vec<f64>,
+    /// Holdout NDCG@10 of the chosen blend.
+    pub blend_ndcg: f64,
+}
+
+/// What the learned blend chose and how it scored on its holdout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlendReport {
+    /// Component names, the order of every weight and NDCG vector.
+    pub components: Vec<String>,
+    /// Start of the held-out slice (unix seconds).
+    pub cutoff: i64,
+    /// Interactions the holdout model was built on.
+    pub train_interactions: usize,
+    /// Interactions held out.
+    pub holdout_interactions: usize,
+    /// Per bucket: sample size, weights and NDCG.
+    pub buckets: Vec<BucketReport>,
+}
+
+/// The learned blend a model serves: the report and, per bucket, its weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct LearnedBlend {
+    pub report: BlendReport,
+}
+
+impl LearnedBlend {
+    /// The weights for a user with `history` positive items.
+    pub fn weights(&self, history: u32) -> [f64; N] {
+        let b = self
+            .report
+            .buckets
+            .iter()
+            .find(|b| history >= b.min_history && b.max_history.is_none_or(|m| history <= m))
+            .or(self.report.buckets.last());
+        let mut w = [0.0; N];
+        if let Some(b) = b {
+            for (x, v) in w.iter_mut().zip(&b.weights) {
+                *x = *v;
+            }
+        }
+        w
+    }
+}

@@ -1,0 +1,249 @@
+//! Fitting the learned blend ([`crate::model::learned`]): hold out the latest slice of the log,
+//! build on the rest, score a seeded sample of held-out users' candidates with every component,
+//! and grid-search the weight simplex per activity bucket for the best NDCG@10.
+
+use rayon::prelude::*;
+
+use crate::data::interaction::Interaction;
+use crate::data::item::{Item, Preferences};
+use crate::evaluation::{time_split, Relevance};
+use crate::model::config::Config;
+use crate::model::error::Result;
+use crate::model::learned::{
+    Blend, BlendReport, BucketReport, LearnSettings, LearnedBlend, COMPONENTS, N,
+};
+use crate::model::state::Model;
+use crate::rng::SplitMix64;
+use crate::scoring::request::{Request, Strategy};
+
+/// Ranks are judged at this depth.
+const DEPTH: usize = 10;
+
+/// One held-out user: component values of their candidates, which are relevant, and the best
+/// DCG possible.
+struct Sample {
+    values: Vec<[f64; N]>,
+    relevant: Vec<bool>,
+    ideal: f64,
+}
+
+fn gain(rank: usize) -> f64 {
+    1.0 / ((rank + 2) as f64).log2()
+}
+
+impl Sample {
+    /// NDCG@10 of ranking the candidates by `w · values` (positive totals only, best first,
+    /// ties to the earlier candidate).
+    fn ndcg(&self, w: &[f64; N], buf: &mut Vec<(f64, u32)>) -> f64 {
+        buf.clear();
+        for (n, v) in self.values.iter().enumerate() {
+            let t: f64 = v.iter().zip(w).map(|(a, b)| a * b).sum();
+            if t > 0.0 {
+                buf.push((t, n as u32));
+            }
+        }
+        let by = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        if buf.len() > DEPTH {
+            buf.select_nth_unstable_by(DEPTH - 1, by);
+            buf.truncate(DEPTH);
+        }
+        buf.sort_unstable_by(by);
+        let dcg: f64 = buf
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| self.relevant[x.1 as usize])
+            .map(|(r, _)| gain(r))
+            .sum();
+        dcg / self.ideal
+    }
+}
+
+/// Every weight vector whose entries are multiples of `1 / grid` summing to 1, vertices first.
+fn simplex(grid: u32) -> Vec<[f64; N]> {
+    fn rec(left: u32, at: usize, cur: &mut [u32; N], out: &mut Vec<[u32; N]>) {
+        if at == N - 1 {
+            cur[at] = left;
+            out.push(*cur);
+            return;
+        }
+        for x in (0..=left).rev() {
+            cur[at] = x;
+            rec(left - x, at + 1, cur, out);
+        }
+    }
+    let mut raw = Vec::new();
+    rec(grid, 0, &mut [0; N], &mut raw);
+    raw.sort_by_key(|w| std::cmp::Reverse(*w.iter().max().unwrap_or(&0)));
+    raw.iter()
+        .map(|w| w.map(|x| x as f64 / grid as f64))
+        .collect()
+}
+
+/// Mean NDCG of every weight vector over `samples`, in parallel.
+fn grid_ndcg(samples: &[&Sample], grid: &[[f64; N]]) -> Vec<f64> {
+    grid.par_iter()
+        .map_init(Vec::new, |buf, w| {
+            let sum: f64 = samples.iter().map(|s| s.ndcg(w, buf)).sum();
+            sum / samples.len().max(1) as f64
+        })
+        .collect()
+}
+
+/// The first weight vector with the best NDCG.
+fn best(grid: &[[f64; N]], ndcg: &[f64]) -> ([f64; N], f64) {
+    let mut at = 0;
+    for (n, &x) in ndcg.iter().enumerate() {
+        if x > ndcg[at] {
+            at = n;
+        }
+    }
+    (grid[at], ndcg.get(at).copied().unwrap_or(0.0))
+}
+
+/// Fits the blend on `log`; `None` when the log has no held-out slice to learn from.
+pub(crate) fn fit(
+    config: &Config,
+    settings: &LearnSettings,
+    items: &[Item],
+    preferences: &[(String, Preferences)],
+    log: &[Interaction],
+) -> Result<Option<LearnedBlend>> {
+    let split = time_split(log, settings.holdout_fraction);
+    if split.train.is_empty() || split.test.is_empty() {
+        return Ok(None);
+    }
+    let mut m = Model::new(Config {
+        blend: Blend::Fixed,
+        ..config.clone()
+    })?;
+    m.upsert_items(items.to_vec())?;
+    for (user, prefs) in preferences {
+        m.set_preferences(user, prefs.clone())?;
+    }
+    m.bulk_load(&split.train)?;
+    let history = |user: &str| {
+        m.users
+            .get(user)
+            .map_or(0, |u| m.matrix.positive_count(u) as u32)
+    };
+    // Light and heavy users split at the median history of users with one.
+    let mut lengths: Vec<u32> = (0..m.users.len() as u32)
+        .map(|u| m.matrix.positive_count(u) as u32)
+        .filter(|&n| n > 0)
+        .collect();
+    lengths.sort_unstable();
+    let median = lengths.get(lengths.len() / 2).copied().unwrap_or(1).max(1);
+    let bounds = [
+        ("cold", 0, Some(0)),
+        ("light", 1, Some(median)),
+        ("heavy", median + 1, None),
+    ];
+    let relevant = Relevance::default().relevant_items(&split.test);
+    let k = settings.candidates.min(config.max_k);
+    let mut per_bucket: Vec<Vec<Sample>> = Vec::new();
+    for (b, &(_, lo, hi)) in bounds.iter().enumerate() {
+        let mut users: Vec<(&String, &Vec<String>)> = relevant
+            .iter()
+            .filter(|(u, _)| {
+                let n = history(u);
+                n >= lo && hi.is_none_or(|h| n <= h)
+            })
+            .collect();
+        let mut rng = SplitMix64::new(settings.seed).fork(b as u64);
+        for i in (1..users.len()).rev() {
+            users.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        users.truncate(settings.users_per_bucket);
+        let samples = users
+            .par_iter()
+            .map(|(user, rel)| sample(&m, user, rel, split.cutoff, k))
+            .collect::<Result<Vec<Sample>>>()?;
+        per_bucket.push(samples);
+    }
+    let grid = simplex(settings.grid);
+    let pooled: Vec<&Sample> = per_bucket.iter().flatten().collect();
+    let (pooled_w, _) = best(&grid, &grid_ndcg(&pooled, &grid));
+    let buckets = bounds
+        .iter()
+        .zip(&per_bucket)
+        .map(|(&(name, lo, hi), samples)| {
+            let samples: Vec<&Sample> = samples.iter().collect();
+            let ndcg = grid_ndcg(&samples, &grid);
+            let (w, blend_ndcg) = if samples.is_empty() {
+                (pooled_w, 0.0)
+            } else {
+                best(&grid, &ndcg)
+            };
+            let component_ndcg = (0..N)
+                .map(|j| {
+                    let mut e = [0.0; N];
+                    e[j] = 1.0;
+                    grid_ndcg(&samples, &[e])[0]
+                })
+                .collect();
+            BucketReport {
+                name: name.to_owned(),
+                min_history: lo,
+                max_history: hi,
+                users: samples.len(),
+                weights: w.to_vec(),
+                component_ndcg,
+                blend_ndcg,
+            }
+        })
+        .collect();
+    Ok(Some(LearnedBlend {
+        report: BlendReport {
+            components: COMPONENTS.iter().map(|c| (*c).to_owned()).collect(),
+            cutoff: split.cutoff,
+            train_interactions: split.train.len(),
+            holdout_interactions: split.test.len(),
+            buckets,
+        },
+    }))
+}
+
+/// One held-out user's candidates (every single component's top `k`) and their values.
+fn sample(m: &Model, user: &str, relevant: &[String], now: i64, k: usize) -> Result<Sample> {
+    let mut items: Vec<u32> = Vec::new();
+    for s in [
+        Strategy::Popularity,
+        Strategy::Collaborative,
+        Strategy::Content,
+    ] {
+        let req = Request::new(k).strategy(s).now(now);
+        items.extend(
+            m.recommend(user, &req)?
+                .iter()
+                .filter_map(|r| m.catalog.ids.get(&r.item_id)),
+        );
+    }
+    items.sort_unstable();
+    items.dedup();
+    let values = m.component_values(m.users.get(user), now, &items);
+    let rel: Vec<u32> = relevant
+        .iter()
+        .filter_map(|r| m.catalog.ids.get(r))
+        .collect();
+    let ideal = (0..relevant.len().min(DEPTH)).map(gain).sum();
+    Ok(Sample {
+        values,
+        relevant: items.iter().map(|i| rel.contains(i)).collect(),
+        ideal,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_simplex_has_every_split_and_vertices_first() {
+        let g = simplex(2);
+        assert_eq!(g.len(), 10); // C(2 + 3, 3)
+        assert!(g[..N].iter().all(|w| w.contains(&1.0)));
+        assert!(g
+            .iter()
+            .all(|w| (w.iter().sum::<f64>() - 1.0).abs() < 1e-12));
+    }
+}

@@ -1,0 +1,192 @@
+//! The learned Hybrid blend (`Config::blend = Blend::Learned`): on synthetic worlds where one
+//! signal or another is missing, over several seeds, the learned hybrid ranks held-out
+//! behaviour at least 0.98 × as well as its best single component and better than popularity.
+//! It is deterministic, survives a snapshot, and an engine without it serves the fixed blend.
+//! (The fixed blend's own guard on the default world is `quality.rs`: it stays the default.)
+//!
+//! The figures are printed (`--nocapture`) and recorded in `docs/evaluation.md`.
+
+use craic_core::evaluation::{evaluate_relevant, time_split, Relevance};
+use craic_core::synthetic::{Dataset, SyntheticConfig};
+use craic_core::{
+    Blend, Config, Engine, ErrorKind, LearnSettings, Request, SnapshotMeta, Strategy,
+};
+
+/// A world small enough for a debug build.
+fn base(seed: u64) -> SyntheticConfig {
+    SyntheticConfig {
+        users: 1_500,
+        items: 400,
+        interactions: 30_000,
+        ..SyntheticConfig::small()
+    }
+    .with_seed(seed)
+}
+
+/// The named worlds (`SyntheticConfig::WORLDS`) on the small base, but `long-histories`: there
+/// (a few hundred users) the learned blend falls below content alone (0.84–0.89 ×, see
+/// `docs/evaluation.md`), a known gap, which is why the fixed blend stays the default.
+fn worlds(seed: u64) -> Vec<(&'static str, SyntheticConfig)> {
+    SyntheticConfig::WORLDS
+        .iter()
+        .filter(|&&name| name != "long-histories")
+        .map(|&name| (name, base(seed).in_world(name).unwrap()))
+        .collect()
+}
+
+fn learned() -> Config {
+    Config {
+        blend: Blend::Learned(LearnSettings::default()),
+        ..Config::default()
+    }
+}
+
+/// NDCG@10 of each single component and of the learned hybrid on a world's time split.
+fn scores(cfg: &SyntheticConfig) -> ([f64; 3], f64) {
+    let data = Dataset::generate(cfg);
+    let split = time_split(&data.interactions, 0.2);
+    let engine = Engine::build(
+        learned(),
+        data.items.clone(),
+        data.preferences.clone(),
+        &split.train,
+    )
+    .unwrap();
+    let relevant = Relevance::default().relevant_items(&split.test);
+    let ndcg = |s: Strategy| {
+        let req = Request::new(10).strategy(s).now(split.cutoff);
+        evaluate_relevant(&relevant, 10, data.items.len(), |u| {
+            engine
+                .recommend(u, &req)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.item_id)
+                .collect()
+        })
+        .ndcg
+    };
+    let single = [
+        Strategy::Popularity,
+        Strategy::Collaborative,
+        Strategy::Content,
+    ]
+    .map(ndcg);
+    (single, ndcg(Strategy::Hybrid))
+}
+
+#[test]
+fn learned_hybrid_holds_on_every_world() {
+    let mut failures = Vec::new();
+    for seed in [1, 2, 3] {
+        for (name, cfg) in worlds(seed) {
+            let ([pop, cf, content], hybrid) = scores(&cfg);
+            let best = pop.max(cf).max(content);
+            println!(
+                "| {name:<19} | {seed} | {pop:.4} | {cf:.4} | {content:.4} | {hybrid:.4} | {:.3} |",
+                hybrid / best
+            );
+            if hybrid < 0.98 * best || hybrid <= pop {
+                failures.push(format!(
+                    "{name} seed {seed}: hybrid {hybrid:.4}, best {best:.4}, popularity {pop:.4}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn the_learned_blend_is_deterministic_reported_and_survives_a_snapshot() {
+    let data = Dataset::generate(&SyntheticConfig::tiny());
+    let build = || {
+        Engine::build(
+            learned(),
+            data.items.clone(),
+            data.preferences.clone(),
+            &data.interactions,
+        )
+        .unwrap()
+    };
+    let (a, b) = (build(), build());
+    let report = a.blend_report().expect("a learned blend");
+    assert_eq!(Some(&report), b.blend_report().as_ref());
+    assert_eq!(
+        report.components,
+        ["collaborative", "content", "popularity", "appeal"]
+    );
+    assert_eq!(report.buckets.len(), 3);
+    assert!(report.buckets.iter().map(|b| b.users).sum::<usize>() > 0);
+    for bucket in &report.buckets {
+        assert!((bucket.weights.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        // The grid holds every single component, so the blend is at least as good as each.
+        let best = bucket
+            .component_ndcg
+            .iter()
+            .fold(0.0, |a: f64, &b| a.max(b));
+        assert!(bucket.blend_ndcg >= best, "{bucket:?}");
+    }
+
+    let bytes = a.to_snapshot(&SnapshotMeta::default()).unwrap();
+    let (loaded, _) = Engine::from_snapshot(&bytes).unwrap();
+    assert_eq!(loaded.blend_report(), Some(report));
+    let now = data.interactions.iter().map(|x| x.timestamp).max().unwrap();
+    for user in data.interactions.iter().take(50).map(|x| &x.user_id) {
+        let req = Request::new(10).now(now).explain(true);
+        assert_eq!(
+            a.recommend(user, &req).unwrap(),
+            loaded.recommend(user, &req).unwrap()
+        );
+        assert_eq!(a.blend_weights(user), loaded.blend_weights(user));
+    }
+
+    // The fixed blend reports nothing.
+    let fixed = Engine::build(
+        Config::default(),
+        data.items.clone(),
+        vec![],
+        &data.interactions,
+    );
+    assert!(fixed.unwrap().blend_report().is_none());
+}
+
+#[test]
+fn learn_settings_are_bounded() {
+    let bad = [
+        LearnSettings {
+            holdout_fraction: 0.0,
+            ..LearnSettings::default()
+        },
+        LearnSettings {
+            holdout_fraction: f64::NAN,
+            ..LearnSettings::default()
+        },
+        LearnSettings {
+            users_per_bucket: 0,
+            ..LearnSettings::default()
+        },
+        LearnSettings {
+            users_per_bucket: usize::MAX,
+            ..LearnSettings::default()
+        },
+        LearnSettings {
+            candidates: 1 << 40,
+            ..LearnSettings::default()
+        },
+        LearnSettings {
+            grid: 0,
+            ..LearnSettings::default()
+        },
+        LearnSettings {
+            grid: u32::MAX,
+            ..LearnSettings::default()
+        },
+    ];
+    for s in bad {
+        let c = Config {
+            blend: Blend::Learned(s),
+            ..Config::default()
+        };
+        assert_eq!(c.validate().unwrap_err().kind(), ErrorKind::InvalidConfig);
+        assert!(Engine::build(c, vec![], vec![], &[]).is_err());
+    }
+}
