@@ -1,7 +1,8 @@
 //! Golden snapshot files, written once from a small, deterministic engine (the shared fixture
-//! plus a few users' stated preferences): `testdata/golden/model-v1.snap` (layout `MOD2`) and
-//! `model-v2.snap` (layout `MOD3`, with impressions). The current code must decode both to the
-//! expected model, and re-encode the current one byte for byte, so any change of the on-disk
+//! plus a few users' stated preferences): `testdata/golden/model-v1.snap` (layout `MOD2`),
+//! `model-v2.snap` (layout `MOD3`, with impressions) and `model-v3.snap` (layout `MOD4`, with
+//! item neighbours). The current code must decode all three to the expected model, and re-encode
+//! the current one byte for byte, so any change of the on-disk
 //! format (container, bincode layout, a field added, renamed or reordered) fails here and gets a
 //! deliberate new format version instead of silently breaking stored snapshots.
 //!
@@ -105,8 +106,25 @@ fn golden_snapshot_v1_still_decodes_to_the_expected_model() {
     assert_same(&loaded, &golden_engine());
     // Saved again, it is written in the current layout and loads back the same.
     let again = loaded.to_snapshot(&m).unwrap();
-    assert_eq!(&again[12..16], b"MOD3");
+    assert_eq!(&again[12..16], b"MOD4");
     assert_same(&Engine::from_snapshot(&again).unwrap().0, &golden_engine());
+}
+
+/// Before item neighbours: the `MOD3` layout still loads (the item lists rebuilt on load) and
+/// serves what it served, similar events included.
+#[test]
+fn golden_snapshot_v2_still_decodes_to_the_expected_model() {
+    let golden = std::fs::read(golden_path("model-v2.snap")).unwrap();
+    let (loaded, m) = Engine::from_snapshot(&golden).unwrap();
+    assert_eq!(m.watermark, Some(T0 + 300));
+    let expected = golden_engine_v2();
+    assert_same(&loaded, &expected);
+    let again = loaded.to_snapshot(&m).unwrap();
+    assert_eq!(&again[12..16], b"MOD4");
+    assert!(
+        again == expected.to_snapshot(&m).unwrap(),
+        "an upgraded snapshot is written as the current code writes the same model"
+    );
 }
 
 fn assert_same(loaded: &Engine, expected: &Engine) {
@@ -124,6 +142,14 @@ fn assert_same(loaded: &Engine, expected: &Engine) {
             "{user}"
         );
         assert_eq!(loaded.exposure(&user, NOW), expected.exposure(&user, NOW));
+        for item in ["rave", "warehouse", "trad", "standup", "past-gig"] {
+            assert_eq!(loaded.item_neighbours(item), expected.item_neighbours(item));
+            assert_eq!(
+                loaded.similar_items(item, 4, Some(NOW), None).unwrap(),
+                expected.similar_items(item, 4, Some(NOW), None).unwrap(),
+                "{item}"
+            );
+        }
         for s in Strategy::ALL {
             let r = Request::new(5).strategy(s).now(NOW).explain(true);
             assert_eq!(
@@ -138,7 +164,7 @@ fn assert_same(loaded: &Engine, expected: &Engine) {
 
 #[test]
 fn golden_snapshot_decodes_to_the_expected_model_and_re_encodes_byte_identically() {
-    let path = golden_path("model-v2.snap");
+    let path = golden_path("model-v3.snap");
     let expected = golden_engine_v2();
     assert!(!expected.exposure("newbie", NOW).is_empty());
     if !path.exists() && std::env::var_os("CRAIC_WRITE_GOLDEN").is_some() {

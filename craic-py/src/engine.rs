@@ -424,6 +424,38 @@ impl PyEngine {
         py.detach(|| self.inner.neighbours(&user_id))
     }
 
+    /// Up to `k` upcoming events similar to `item_id`, for an event page (exactly `k` whenever
+    /// `k` are eligible): co-engaged events first, then events matching its content and
+    /// artists, then popular ones, each with its explanation. `now` is unix seconds (default:
+    /// the clock); `city` restricts results. An unknown item raises `NotFoundError` (kind
+    /// `unknown_item`); `k` must be in `1..=max_k` (`InvalidInputError`, kind `invalid_k`).
+    #[pyo3(signature = (item_id, *, k = KArg(10), now = None, city = None))]
+    fn similar_items(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] item_id: String,
+        k: KArg,
+        now: Option<Timestamp>,
+        #[pyo3(from_py_with = crate::args::arg)] city: Option<String>,
+    ) -> PyResult<Vec<PyRecommendation>> {
+        py.detach(|| {
+            self.inner
+                .similar_items(&item_id, k.0, ts(now), city.as_deref())
+        })
+        .map(recommendations)
+        .map_err(errors::to_py)
+    }
+
+    /// An item's neighbours `(item_id, similarity)`, most similar first, started or not
+    /// (empty for unknown items).
+    fn item_neighbours(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] item_id: String,
+    ) -> Vec<(String, f64)> {
+        py.detach(|| self.inner.item_neighbours(&item_id))
+    }
+
     /// Cosine similarity of two users as the neighbour lists define it (0 for unknown users).
     fn similarity(
         &self,

@@ -64,6 +64,7 @@ impl PyConfig {
         max_k = Count(DEFAULT.max_k),
         exposure_demotion = DEFAULT.exposure_demotion,
         exposure_half_life_secs = DEFAULT.exposure_half_life_secs,
+        item_neighbours = Count(DEFAULT.item_neighbours),
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -84,6 +85,7 @@ impl PyConfig {
         max_k: Count<usize>,
         exposure_demotion: f64,
         exposure_half_life_secs: f64,
+        item_neighbours: Count<usize>,
     ) -> PyResult<Self> {
         let mut weights = DEFAULT.content_weights.clone();
         for (name, w) in content_weights.unwrap_or_default() {
@@ -106,6 +108,7 @@ impl PyConfig {
             max_k: max_k.get(),
             exposure_demotion,
             exposure_half_life_secs,
+            item_neighbours: item_neighbours.get(),
             ..DEFAULT.clone()
         };
         for (name, weight) in kinds.unwrap_or_default() {
@@ -137,6 +140,12 @@ impl PyConfig {
     #[getter]
     fn neighbours(&self) -> usize {
         self.inner.neighbours
+    }
+
+    /// Neighbours kept per item (the item-based strategy and `similar_items`).
+    #[getter]
+    fn item_neighbours(&self) -> usize {
+        self.inner.item_neighbours
     }
 
     /// Extra neighbours kept beyond `neighbours` so updates are fixed in place.
@@ -241,7 +250,7 @@ impl PyConfig {
             "Config(kinds={{{}}}, half_life_secs={}, neighbours={}, shrinkage={:?}, min_overlap={}, \
              max_item_users={}, exclude_saved={}, hybrid_k0={:?}, hybrid_content_share={:?}, \
              preference_weight={:?}, neighbour_buffer={}, popularity_prior={:?}, artist_prior={:?}, max_k={}, \
-             exposure_demotion={:?}, exposure_half_life_secs={:?})",
+             exposure_demotion={:?}, exposure_half_life_secs={:?}, item_neighbours={})",
             kinds.join(", "),
             opt(&c.half_life_secs),
             c.neighbours,
@@ -257,7 +266,8 @@ impl PyConfig {
             c.artist_prior,
             c.max_k,
             c.exposure_demotion,
-            c.exposure_half_life_secs
+            c.exposure_half_life_secs,
+            c.item_neighbours
         )
     }
 }
@@ -542,7 +552,7 @@ pub(crate) fn interactions(rows: &Bound<'_, PyAny>) -> PyResult<Vec<core::Intera
 }
 
 /// A recommendation strategy. Anywhere a strategy is expected its name works too
-/// (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`).
+/// (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`, `"item_based"`).
 #[pyclass(
     frozen,
     eq,
@@ -560,6 +570,10 @@ pub enum PyStrategy {
     Content,
     /// A blend of the three, more collaborative as the user's history grows.
     Hybrid,
+    /// The user's history times item–item neighbourhoods (events engaged with by the same
+    /// people as the user's events).
+    #[pyo3(name = "ITEM_BASED")]
+    ItemBased,
 }
 
 impl From<PyStrategy> for core::Strategy {
@@ -569,6 +583,7 @@ impl From<PyStrategy> for core::Strategy {
             PyStrategy::Collaborative => core::Strategy::Collaborative,
             PyStrategy::Content => core::Strategy::Content,
             PyStrategy::Hybrid => core::Strategy::Hybrid,
+            PyStrategy::ItemBased => core::Strategy::ItemBased,
         }
     }
 }
@@ -580,6 +595,7 @@ impl From<core::Strategy> for PyStrategy {
             core::Strategy::Collaborative => PyStrategy::Collaborative,
             core::Strategy::Content => PyStrategy::Content,
             core::Strategy::Hybrid => PyStrategy::Hybrid,
+            core::Strategy::ItemBased => PyStrategy::ItemBased,
         }
     }
 }
@@ -639,7 +655,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for StrategyArg {
 #[pyclass(frozen, eq, get_all, module = "craic._craic", name = "Contribution")]
 #[derive(Clone, PartialEq)]
 pub struct PyContribution {
-    /// The scorer: `"popularity"`, `"collaborative"` or `"content"`.
+    /// The scorer: `"popularity"`, `"collaborative"`, `"content"` or `"item_based"`.
     pub component: String,
     /// Its weighted contribution to the final score.
     pub score: f64,

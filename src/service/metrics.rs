@@ -31,8 +31,8 @@ pub(crate) const TRAINING_DROPPED: &str = "craic_training_interactions_dropped_t
 #[derive(Debug)]
 pub(crate) struct ServiceMetrics {
     pub registry: MetricsRegistry,
-    recommend_latency: [Histogram; 4],
-    requests: [Counter; 4],
+    recommend_latency: [Histogram; Strategy::ALL.len()],
+    requests: [Counter; Strategy::ALL.len()],
     pub record_latency: Histogram,
     pub retrain_latency: Histogram,
     pub cache_hits: Counter,
@@ -53,6 +53,7 @@ fn idx(s: Strategy) -> usize {
         Strategy::Collaborative => 1,
         Strategy::Content => 2,
         Strategy::Hybrid => 3,
+        Strategy::ItemBased => 4,
     }
 }
 

@@ -75,6 +75,21 @@ impl Service {
         Ok(recs)
     }
 
+    /// Up to `k` upcoming events similar to `item` for an event page, from the serving model,
+    /// like [`craic_core::Engine::similar_items`] with `now` defaulting to the service's clock
+    /// (not cached: the read costs about what a cache lookup does).
+    pub fn similar_items(
+        &self,
+        item: &str,
+        k: usize,
+        now: Option<i64>,
+        city: Option<&str>,
+    ) -> ServiceResult<Vec<Recommendation>> {
+        let now = now.unwrap_or_else(|| self.inner.now());
+        let serving = self.inner.serving.load();
+        Ok(serving.engine.similar_items(item, k, Some(now), city)?)
+    }
+
     /// [`Service::recommend`], then records the returned list as impressions (rank = position,
     /// at the request's `now`, else the service's clock) through [`Service::record`]: serving
     /// model, training data (the store's log on a store), the user's cached lists dropped. What

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::decay::{Decay, Rebase};
 use crate::data::kinds::{KindEffect, KindTable};
 use crate::data::sparse::SparseVec;
+use crate::similarity::Side;
 
 /// One kind's decayed count in one cell (packed: 13 bytes instead of 16; there is one per
 /// cell and kind, the largest per-cell structure).
@@ -31,6 +32,9 @@ pub(crate) struct Matrix {
     /// Euclidean norm of each row.
     pub norms: Vec<f64>,
     pub decay: Decay,
+    /// Euclidean norm of each column (derived: rebuilt on load, kept in step by writes).
+    #[serde(skip)]
+    pub col_norms: Vec<f64>,
 }
 
 impl Matrix {
@@ -41,6 +45,7 @@ impl Matrix {
             parts: Vec::new(),
             norms: Vec::new(),
             decay: Decay::new(half_life),
+            col_norms: Vec::new(),
         }
     }
 
@@ -57,6 +62,25 @@ impl Matrix {
         let n = i as usize + 1;
         if self.cols.len() < n {
             self.cols.resize_with(n, SparseVec::default);
+            self.col_norms.resize(n, 0.0);
+        }
+    }
+
+    /// The user side: user–user similarities.
+    pub fn users(&self) -> Side<'_> {
+        Side {
+            rows: &self.rows,
+            cols: &self.cols,
+            norms: &self.norms,
+        }
+    }
+
+    /// The item side (the transpose): item–item similarities.
+    pub fn items(&self) -> Side<'_> {
+        Side {
+            rows: &self.cols,
+            cols: &self.rows,
+            norms: &self.col_norms,
         }
     }
 
@@ -134,6 +158,15 @@ impl Matrix {
         self.norms[u as usize] = self.rows[u as usize].norm();
     }
 
+    pub fn refresh_col_norm(&mut self, i: u32) {
+        self.col_norms[i as usize] = self.cols[i as usize].norm();
+    }
+
+    /// Every column norm from the columns (after a load or a bulk build).
+    pub fn rebuild_col_norms(&mut self) {
+        self.col_norms = self.cols.iter().map(SparseVec::norm).collect();
+    }
+
     /// Multiplies every stored weight by `factor` (an exact power of two).
     fn rescale(&mut self, factor: f64) {
         for parts in &mut self.parts {
@@ -142,6 +175,7 @@ impl Matrix {
         self.rows.iter_mut().for_each(|r| r.scale(factor));
         self.cols.iter_mut().for_each(|c| c.scale(factor));
         self.norms.iter_mut().for_each(|n| *n *= factor);
+        self.col_norms.iter_mut().for_each(|n| *n *= factor);
     }
 
     /// True if some stored weight is so small that scaling lost precision (subnormal), in which
@@ -210,6 +244,7 @@ impl Matrix {
                 col.val.push(v);
             }
         }
+        self.rebuild_col_norms();
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::data::interaction::{CLICK, HIDE, IMPRESSION, SAVE, UNSAVE};
-use crate::limits::{MAX_K, MAX_KINDS, MAX_NEIGHBOURS, MAX_NEIGHBOUR_BUFFER};
+use crate::limits::{MAX_ITEM_NEIGHBOURS, MAX_K, MAX_KINDS, MAX_NEIGHBOURS, MAX_NEIGHBOUR_BUFFER};
 use crate::model::error::{Error, Result};
 
 /// What an interaction kind does.
@@ -169,6 +169,11 @@ pub struct Config {
     /// Memory of exposure: the half-life, in seconds, of one showing's weight in the demotion
     /// count (finite, > 0). A demoted item recovers as its showings age.
     pub exposure_half_life_secs: f64,
+    /// Number of neighbours kept per item (top-k by shrunk cosine over the items' users, with
+    /// the same `shrinkage`, `min_overlap` and `neighbour_buffer` as users), in
+    /// `1..=`[`crate::limits::MAX_ITEM_NEIGHBOURS`]. Feeds the `ItemBased` strategy and
+    /// `Engine::similar_items`; memory is 8 bytes per item per kept neighbour.
+    pub item_neighbours: usize,
 }
 
 impl Default for Config {
@@ -220,6 +225,7 @@ impl Default for Config {
             content_weights: FeatureWeights::default(),
             exposure_demotion: 0.5,
             exposure_half_life_secs: 3.0 * 86_400.0,
+            item_neighbours: 50,
         }
     }
 }
@@ -290,6 +296,11 @@ impl Config {
         if self.neighbours == 0 || self.neighbours > MAX_NEIGHBOURS {
             return Err(Error::InvalidConfig(format!(
                 "neighbours must be in 1..={MAX_NEIGHBOURS}"
+            )));
+        }
+        if self.item_neighbours == 0 || self.item_neighbours > MAX_ITEM_NEIGHBOURS {
+            return Err(Error::InvalidConfig(format!(
+                "item_neighbours must be in 1..={MAX_ITEM_NEIGHBOURS}"
             )));
         }
         for (what, v) in [
@@ -404,6 +415,14 @@ mod tests {
                 neighbour_buffer: usize::MAX,
                 ..Config::default()
             },
+            Config {
+                item_neighbours: MAX_ITEM_NEIGHBOURS + 1,
+                ..Config::default()
+            },
+            Config {
+                item_neighbours: 0,
+                ..Config::default()
+            },
         ];
         for c in too_big {
             assert_eq!(c.validate().unwrap_err().kind(), ErrorKind::InvalidConfig);
@@ -412,6 +431,7 @@ mod tests {
             max_k: MAX_K,
             neighbours: MAX_NEIGHBOURS,
             neighbour_buffer: MAX_NEIGHBOUR_BUFFER,
+            item_neighbours: MAX_ITEM_NEIGHBOURS,
             ..Config::default()
         };
         at_limits.validate().unwrap();

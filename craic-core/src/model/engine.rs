@@ -309,6 +309,34 @@ impl Engine {
             .collect()
     }
 
+    /// Up to `k` upcoming events similar to `item_id`, for an event page: exactly `k` whenever
+    /// `k` events start after `now` (default: the clock) in `city` (if given). Co-engaged
+    /// events first (the item's neighbours, by similarity), then events matching its content
+    /// and artists (so a brand-new event has similar events at once), then popular ones; each
+    /// with its explanation. An unknown item is [`Error::UnknownItem`]; `k` must be in
+    /// `1..=Config::max_k` ([`Error::InvalidK`]).
+    pub fn similar_items(
+        &self,
+        item_id: &str,
+        k: usize,
+        now: Option<i64>,
+        city: Option<&str>,
+    ) -> Result<Vec<Recommendation>> {
+        self.serving()?.similar_items(item_id, k, now, city)
+    }
+
+    /// An item's neighbours (item id, similarity), most similar first, whether or not they
+    /// have started (empty for unknown items).
+    pub fn item_neighbours(&self, item_id: &str) -> Vec<(String, f64)> {
+        let m = self.read();
+        m.catalog.ids.get(item_id).map_or_else(Vec::new, |i| {
+            m.item_neighbours_of(i)
+                .iter()
+                .map(|&(j, s)| (m.catalog.ids.name(j).to_owned(), f64::from(s)))
+                .collect()
+        })
+    }
+
     /// A user's neighbours, most similar first (empty for unknown users).
     pub fn neighbours(&self, user_id: &str) -> Vec<(String, f64)> {
         self.read().neighbours_of(user_id)
@@ -319,7 +347,7 @@ impl Engine {
         let m = self.read();
         match (m.users.get(a), m.users.get(b)) {
             (Some(u), Some(v)) => {
-                Neighbours::pair(&m.matrix, &m.capped, &m.sim_params(), u, v) as f64
+                Neighbours::pair(m.matrix.users(), &m.capped, &m.sim_params(), u, v) as f64
             }
             _ => 0.0,
         }
@@ -414,36 +442,7 @@ impl Engine {
                 "tolerance must be a number ≥ 0, got {tolerance}"
             )));
         }
-        let m = self.read();
-        let inconsistent = |what: &str| Err(Error::Inconsistent(what.to_owned()));
-        if !m.neighbours.reverse_index_consistent() {
-            return inconsistent("reverse neighbour index out of step with the lists");
-        }
-        if !m.rows_by_start_consistent() {
-            return inconsistent("rows in start order out of step with the matrix");
-        }
-        if !m.artist_prior_consistent() {
-            return inconsistent("artist priors out of step with popularity");
-        }
-        let fresh = Neighbours::build(&m.matrix, &m.capped, &m.sim_params());
-        let k = m.config.neighbours;
-        for u in 0..m.users.len() as u32 {
-            let (a, b) = (m.neighbours.served(u, k), fresh.served(u, k));
-            let same = a.len() == b.len()
-                && a.iter().zip(b).all(|(x, y)| {
-                    (x.1 as f64 - y.1 as f64).abs() <= tolerance
-                        && (x.0 == y.0 || (x.1 - y.1).abs() as f64 <= tolerance)
-                });
-            if !same {
-                return Err(Error::Inconsistent(format!(
-                    "user {:?}: incremental neighbours {:?} != full recompute {:?}",
-                    m.users.name(u),
-                    a,
-                    b
-                )));
-            }
-        }
-        Ok(())
+        self.read().verify_neighbours(tolerance)
     }
 }
 

@@ -1,6 +1,8 @@
-//! Reading model snapshots of the previous layout (`MOD2`, before impressions): the same
-//! fields minus the exposure and the two exposure settings of the configuration, which get
-//! their defaults. Kept apart so the current layout stays the plain serde derive of `Model`.
+//! Reading model snapshots of earlier layouts: `MOD3` (before item neighbours) has the same
+//! fields minus `Config::item_neighbours` and the item lists, which get the default and are
+//! rebuilt on load; `MOD2` (before impressions) also lacks the exposure and the two exposure
+//! settings, which get their defaults. Kept apart so the current layout stays the plain serde
+//! derive of `Model`.
 
 use std::collections::BTreeMap;
 
@@ -23,9 +25,10 @@ use crate::scoring::popularity::Popularity;
 use crate::similarity::Neighbours;
 use crate::snapshot;
 
-/// `Config` as `MOD2` wrote it (field order matters: bincode is positional).
+/// `Config` as `MOD2` (`X = ()`) and `MOD3` (`X` = the two exposure settings) wrote it (field
+/// order matters: bincode is positional, and `()` takes no bytes).
 #[derive(Deserialize)]
-struct ConfigV2 {
+struct ConfigOld<X> {
     kinds: BTreeMap<String, KindSpec>,
     half_life_secs: Option<f64>,
     neighbours: usize,
@@ -41,12 +44,13 @@ struct ConfigV2 {
     preference_weight: f64,
     max_k: usize,
     content_weights: FeatureWeights,
+    exposure: X,
 }
 
-/// `Model` as `MOD2` wrote it.
+/// `Model` as `MOD2` (`X = ()`, no exposure) and `MOD3` wrote it.
 #[derive(Deserialize)]
-struct ModelV2 {
-    config: ConfigV2,
+struct ModelOld<C, X> {
+    config: ConfigOld<C>,
     kinds: KindTable,
     users: Interner,
     catalog: Catalog,
@@ -57,19 +61,47 @@ struct ModelV2 {
     popularity: Popularity,
     watermark: Option<i64>,
     events: u64,
+    exposure: X,
 }
 
 #[derive(Deserialize)]
-struct InV2 {
+struct InOld<C, X> {
     meta: SnapshotMeta,
-    model: ModelV2,
+    model: ModelOld<C, X>,
 }
 
 /// Decodes a `MOD2` snapshot into the current model (no impressions recorded).
 pub(crate) fn decode_mod2(bytes: &[u8]) -> Result<In> {
-    let InV2 { meta, model: m } = snapshot::decode_kind(*b"MOD2", bytes)?;
+    let InOld::<(), ()> { meta, model } = snapshot::decode_kind(*b"MOD2", bytes)?;
+    let config = Config::default();
+    let mut exposure = Exposure::new(config.exposure_half_life_secs);
+    exposure.fit(model.users.len());
+    Ok(In {
+        meta,
+        model: upgrade(model, config, exposure),
+    })
+}
+
+/// Decodes a `MOD3` snapshot into the current model (item neighbours rebuilt on load).
+pub(crate) fn decode_mod3(bytes: &[u8]) -> Result<In> {
+    let InOld::<(f64, f64), Exposure> { meta, model } = snapshot::decode_kind(*b"MOD3", bytes)?;
+    let (exposure_demotion, exposure_half_life_secs) = model.config.exposure;
+    let config = Config {
+        exposure_demotion,
+        exposure_half_life_secs,
+        ..Config::default()
+    };
+    let mut m = model;
+    let exposure = std::mem::replace(&mut m.exposure, Exposure::new(exposure_half_life_secs));
+    Ok(In {
+        meta,
+        model: upgrade(m, config, exposure),
+    })
+}
+
+/// The current model from an earlier layout's, with `defaults` for the settings it lacks.
+fn upgrade<C, X>(m: ModelOld<C, X>, defaults: Config, exposure: Exposure) -> Model {
     let c = m.config;
-    let defaults = Config::default();
     let config = Config {
         kinds: c.kinds,
         half_life_secs: c.half_life_secs,
@@ -88,9 +120,7 @@ pub(crate) fn decode_mod2(bytes: &[u8]) -> Result<In> {
         content_weights: c.content_weights,
         ..defaults
     };
-    let mut exposure = Exposure::new(config.exposure_half_life_secs);
-    exposure.fit(m.users.len());
-    let model = Model {
+    Model {
         config,
         kinds: m.kinds,
         users: m.users,
@@ -103,10 +133,12 @@ pub(crate) fn decode_mod2(bytes: &[u8]) -> Result<In> {
         watermark: m.watermark,
         events: m.events,
         exposure,
+        // Absent before `MOD4`: rebuilt on load.
+        item_neighbours: Neighbours::default(),
+        no_cap: Vec::new(),
         content: ContentIndex::default(),
         timeline: Timeline::default(),
         by_start: RowsByStart::default(),
         artist_prior: ArtistPrior::default(),
-    };
-    Ok(In { meta, model })
+    }
 }

@@ -11,6 +11,8 @@
 //! | `Request::k` | `1..=Config::max_k` | `invalid_k` |
 //! | `Config::max_k` | `1..=`[`MAX_K`] | `invalid_config` |
 //! | `Config::neighbours` | `1..=`[`MAX_NEIGHBOURS`] | `invalid_config` |
+//! | `Config::item_neighbours` | `1..=`[`MAX_ITEM_NEIGHBOURS`] | `invalid_config` |
+//! | `similar_items` `k` | `1..=Config::max_k` | `invalid_k` |
 //! | `Config::neighbour_buffer` | `0..=`[`MAX_NEIGHBOUR_BUFFER`] | `invalid_config` |
 //! | `Config::kinds` | at most [`MAX_KINDS`] | `invalid_config` |
 //! | variations of an experiment, `get_equal_weights`, `get_bucket_ranges` | at most [`MAX_VARIATIONS`] | `invalid_experiment` |
@@ -29,6 +31,9 @@ pub const MAX_K: usize = 10_000;
 
 /// Largest `Config::neighbours`.
 pub const MAX_NEIGHBOURS: usize = 10_000;
+
+/// Largest `Config::item_neighbours`.
+pub const MAX_ITEM_NEIGHBOURS: usize = 1_000;
 
 /// Largest `Config::neighbour_buffer`.
 pub const MAX_NEIGHBOUR_BUFFER: usize = 10_000;

@@ -1,10 +1,12 @@
 //! Versioned model snapshots: an [`Engine`]'s whole state plus metadata, in the checksummed
-//! container of [`crate::snapshot`] (kind tag `MOD3`).
+//! container of [`crate::snapshot`] (kind tag `MOD4`).
 //!
 //! The kind tag names the payload's layout: `MOD2` added `Config::artist_prior`; `MOD3` added
-//! the exposure (impressions) and `Config::exposure_demotion` / `exposure_half_life_secs`.
-//! `MOD2` snapshots still load (with no impressions and the default exposure settings) and are
-//! written back as `MOD3`. A snapshot of the earliest layout (`MODL`) is refused as
+//! the exposure (impressions) and `Config::exposure_demotion` / `exposure_half_life_secs`;
+//! `MOD4` added the item neighbour lists and `Config::item_neighbours`. `MOD3` snapshots still
+//! load (the item lists rebuilt on load, with the default `item_neighbours`), and so do `MOD2`
+//! ones (also with no impressions and the default exposure settings); both are written back as
+//! `MOD4`. A snapshot of the earliest layout (`MODL`) is refused as
 //! [`SnapshotProblem::Foreign`] rather than misread (bincode is not self-describing); rebuild and
 //! save again.
 //!
@@ -25,7 +27,7 @@ use crate::model::state::Model;
 use crate::snapshot;
 
 /// Kind tag of model snapshots in the container header.
-pub const MODEL_KIND: [u8; 4] = *b"MOD3";
+pub const MODEL_KIND: [u8; 4] = *b"MOD4";
 
 /// Describes a snapshot: which model version it is and what it contains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -54,8 +56,9 @@ pub(crate) struct In {
     pub model: Model,
 }
 
-/// Kind tag of the previous layout, still read.
+/// Kind tags of the previous layouts, still read.
 const MOD2: [u8; 4] = *b"MOD2";
+const MOD3: [u8; 4] = *b"MOD3";
 
 fn corrupt(detail: impl Into<String>) -> Error {
     Error::Snapshot {
@@ -84,6 +87,7 @@ impl Engine {
     pub fn from_snapshot(bytes: &[u8]) -> Result<(Engine, SnapshotMeta)> {
         let In { meta, mut model } = match snapshot::header(bytes)?.kind {
             MOD2 => crate::model::legacy_snapshot::decode_mod2(bytes)?,
+            MOD3 => crate::model::legacy_snapshot::decode_mod3(bytes)?,
             _ => snapshot::decode_kind(MODEL_KIND, bytes)?,
         };
         model.check().map_err(corrupt)?;
@@ -154,6 +158,21 @@ impl Model {
                 || list.iter().any(|e| e.0 as usize >= users)
             {
                 return Err("malformed neighbour list".into());
+            }
+        }
+        let item_lists = self.item_neighbours.lists.len();
+        if item_lists != 0 {
+            same("item neighbour lists", item_lists, items)?;
+            same(
+                "item neighbour bounds",
+                self.item_neighbours.bound.len(),
+                items,
+            )?;
+        }
+        let keep = self.config.item_neighbours + self.config.neighbour_buffer;
+        for list in &self.item_neighbours.lists {
+            if list.len() > keep || list.iter().any(|e| e.0 as usize >= items) {
+                return Err("malformed item neighbour list".into());
             }
         }
         self.prefs.validate(users)?;

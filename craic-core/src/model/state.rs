@@ -34,7 +34,7 @@ pub struct Applied {
 }
 
 /// A batch touching more than this share of users rebuilds all neighbour lists at once.
-const FULL_REBUILD_SHARE: f64 = 0.2;
+pub(crate) const FULL_REBUILD_SHARE: f64 = 0.2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Model {
@@ -54,6 +54,11 @@ pub(crate) struct Model {
     pub events: u64,
     /// Decayed impressions since the last engagement, per user and item.
     pub exposure: Exposure,
+    /// Every item's neighbour list (item–item shrunk cosine over the items' users).
+    pub item_neighbours: Neighbours,
+    /// Per user, false: the item side caps no user (sized with the users).
+    #[serde(skip)]
+    pub no_cap: Vec<bool>,
     #[serde(skip)]
     pub content: ContentIndex,
     #[serde(skip)]
@@ -79,6 +84,8 @@ impl Model {
             kinds: KindTable::new(&config),
             matrix: Matrix::new(config.half_life_secs),
             exposure: Exposure::new(config.exposure_half_life_secs),
+            item_neighbours: Neighbours::default(),
+            no_cap: Vec::new(),
             config,
             users: Interner::default(),
             catalog: Catalog::default(),
@@ -101,6 +108,14 @@ impl Model {
         self.catalog.reindex();
         self.popularity.relink();
         self.neighbours.reindex();
+        self.matrix.rebuild_col_norms();
+        self.no_cap = vec![false; self.matrix.rows.len()];
+        if self.item_neighbours.lists.len() == self.matrix.cols.len() {
+            self.item_neighbours.reindex();
+        } else {
+            // A snapshot from before item neighbours (or without them): rebuilt on load.
+            self.rebuild_item_neighbours();
+        }
         self.reindex_catalog();
         self.by_start = RowsByStart::build(&self.matrix, &self.catalog.starts);
     }
@@ -168,6 +183,7 @@ impl Model {
             }
             self.popularity.place(idx, city);
         }
+        self.item_neighbours.fit(self.matrix.cols.len());
         self.reindex_catalog();
         Ok(())
     }
@@ -205,6 +221,7 @@ impl Model {
         let u = self.users.intern(user);
         self.matrix.ensure_user(u);
         self.neighbours.fit(self.matrix.rows.len());
+        self.no_cap.resize(self.matrix.rows.len(), false);
         self.exposure.fit(self.matrix.rows.len());
         u
     }
@@ -268,6 +285,7 @@ impl Model {
         }
         for &i in &items {
             self.popularity.set(i, self.matrix.cols[i as usize].sum());
+            self.matrix.refresh_col_norm(i);
         }
         if rebased {
             self.rebuild_artist_prior();
@@ -284,9 +302,10 @@ impl Model {
         };
         let n_users = self.matrix.rows.len();
         let must_rebuild = rebased && self.matrix.has_subnormal();
+        self.update_item_neighbours(&items, must_rebuild);
         if must_rebuild || changes.len() as f64 > FULL_REBUILD_SHARE * n_users as f64 {
             self.refresh_caps_all();
-            self.rebuild_neighbours();
+            self.rebuild_user_neighbours();
             applied.full_rebuild = true;
             applied.lists_recomputed = n_users;
             return Ok(applied);
@@ -303,13 +322,13 @@ impl Model {
             members.sort_unstable();
             members.dedup();
             self.neighbours
-                .recompute(&self.matrix, &self.capped, &params, &members);
+                .recompute(self.matrix.users(), &self.capped, &params, &members);
             applied.lists_recomputed += members.len();
         }
         for &u in &changes {
             let cost = self
                 .neighbours
-                .update(&self.matrix, &self.capped, &params, u);
+                .update(self.matrix.users(), &self.capped, &params, u);
             applied.lists_recomputed += cost.lists_recomputed;
             applied.entries_touched += cost.entries_touched;
         }
@@ -372,10 +391,16 @@ impl Model {
         }
     }
 
-    /// Recomputes every neighbour list from the current matrix, in parallel.
+    /// Recomputes every neighbour list, users' and items', from the current matrix.
     pub fn rebuild_neighbours(&mut self) {
+        self.rebuild_user_neighbours();
+        self.rebuild_item_neighbours();
+    }
+
+    /// Recomputes every user's neighbour list from the current matrix, in parallel.
+    fn rebuild_user_neighbours(&mut self) {
         self.refresh_caps_all();
-        self.neighbours = Neighbours::build(&self.matrix, &self.capped, &self.sim_params());
+        self.neighbours = Neighbours::build(self.matrix.users(), &self.capped, &self.sim_params());
     }
 }
 

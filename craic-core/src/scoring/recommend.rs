@@ -1,4 +1,4 @@
-//! The read path: eligibility, the four strategies, blending, fill-up and explanations.
+//! The read path: eligibility, the five strategies, blending, fill-up and explanations.
 
 use std::cmp::Ordering;
 
@@ -244,16 +244,16 @@ pub struct BlendWeights {
 }
 
 /// Which items may be recommended in one request.
-struct Eligibility {
-    now: i64,
-    city: Option<u32>,
+pub(crate) struct Eligibility {
+    pub now: i64,
+    pub city: Option<u32>,
     /// Sorted item indices never to return (hidden, saved, caller exclusions).
-    excluded: Vec<u32>,
+    pub excluded: Vec<u32>,
     /// Sorted (item, factor < 1) of the items exposure demotes for this user.
-    demote: Vec<(u32, f64)>,
+    pub demote: Vec<(u32, f64)>,
 }
 
-fn system_now() -> i64 {
+pub(crate) fn system_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -265,7 +265,7 @@ fn by_score(a: &(u32, f64), b: &(u32, f64)) -> Ordering {
 }
 
 impl Model {
-    fn eligible(&self, e: &Eligibility, i: u32) -> bool {
+    pub(crate) fn eligible(&self, e: &Eligibility, i: u32) -> bool {
         let ix = i as usize;
         self.catalog.starts[ix] > e.now
             && !self.catalog.removed[ix]
@@ -337,7 +337,13 @@ impl Model {
     }
 
     /// Up to `want` eligible items by popularity: the user's cities first, then everywhere.
-    fn popular(&self, e: &Eligibility, cities: &[u32], want: usize, skip: &[u32]) -> Vec<u32> {
+    pub(crate) fn popular(
+        &self,
+        e: &Eligibility,
+        cities: &[u32],
+        want: usize,
+        skip: &[u32],
+    ) -> Vec<u32> {
         let mut out: Vec<(u32, f64)> = Vec::new();
         for &c in cities {
             out.extend(
@@ -477,7 +483,8 @@ impl Model {
                 content: 0.0,
                 popularity: 1.0,
             },
-            Strategy::Collaborative => BlendWeights {
+            // The item-based scores take the collaborative slot.
+            Strategy::Collaborative | Strategy::ItemBased => BlendWeights {
                 collaborative: 1.0,
                 content: 0.0,
                 popularity: 0.0,
@@ -491,7 +498,9 @@ impl Model {
         };
         let n_up = self.timeline.upcoming(e.now);
         s.fit(n_up);
-        if w.collaborative > 0.0 {
+        if req.strategy == Strategy::ItemBased {
+            self.item_based_scores(u, n_up, s);
+        } else if w.collaborative > 0.0 {
             self.collaborative_scores(u, n_up, s);
         }
         if w.content > 0.0 {
@@ -622,7 +631,7 @@ impl Model {
                 score: total,
                 explanation: req
                     .explain
-                    .then(|| self.explain(u, i, score(i, s), &profile, &cities)),
+                    .then(|| self.explain(u, i, score(i, s), &profile, &cities, req.strategy)),
             })
             .collect();
         (out, relaxed)
@@ -635,9 +644,18 @@ impl Model {
         parts: [f64; 3],
         profile: &Profile,
         cities: &[u32],
+        strategy: Strategy,
     ) -> Explanation {
         let mut contributions = Vec::new();
-        if parts[0] > 0.0 {
+        if parts[0] > 0.0 && strategy == Strategy::ItemBased {
+            if let Some(u) = u {
+                contributions.push(Contribution {
+                    component: Component::ItemBased,
+                    score: parts[0],
+                    reason: self.item_based_reason(u, i),
+                });
+            }
+        } else if parts[0] > 0.0 {
             if let Some(u) = u {
                 let neigh = self.neighbours.served(u, self.config.neighbours);
                 let liked = neigh

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::error::{Error, Result};
 
-/// A recommendation strategy. The four are compared by A/B experiments.
+/// A recommendation strategy. The five are compared by A/B experiments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
@@ -19,24 +19,29 @@ pub enum Strategy {
     Content,
     /// A blend of the three whose collaborative share grows with the user's history.
     Hybrid,
+    /// The user's history times item–item neighbourhoods (shrunk cosine over the items' users):
+    /// events engaged with by the same people as the events the user engaged with.
+    ItemBased,
 }
 
 impl Strategy {
     /// All strategies, control first.
-    pub const ALL: [Strategy; 4] = [
+    pub const ALL: [Strategy; 5] = [
         Strategy::Popularity,
         Strategy::Collaborative,
         Strategy::Content,
         Strategy::Hybrid,
+        Strategy::ItemBased,
     ];
 
-    /// Lower-case name (`"hybrid"`).
+    /// Lower-case name (`"hybrid"`, `"item_based"`).
     pub const fn as_str(self) -> &'static str {
         match self {
             Strategy::Popularity => "popularity",
             Strategy::Collaborative => "collaborative",
             Strategy::Content => "content",
             Strategy::Hybrid => "hybrid",
+            Strategy::ItemBased => "item_based",
         }
     }
 }
@@ -190,6 +195,8 @@ pub enum Component {
     Collaborative,
     /// Item metadata against the user's profile.
     Content,
+    /// Events engaged with by the same people as the user's (or the page's) event.
+    ItemBased,
 }
 
 impl Component {
@@ -199,6 +206,7 @@ impl Component {
             Component::Popularity => "popularity",
             Component::Collaborative => "collaborative",
             Component::Content => "content",
+            Component::ItemBased => "item_based",
         }
     }
 }

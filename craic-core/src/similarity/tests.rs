@@ -27,6 +27,7 @@ fn split_updates_equal_full_rebuild() {
                 max_item_users: 2 + rng.below(8) as usize,
                 shrinkage: if rng.chance(0.5) { 2.0 } else { 0.0 },
                 min_overlap: 1 + rng.below(2) as u32,
+                item_neighbours: 1 + rng.below(4) as usize,
                 half_life_secs: Some(60.0),
                 ..Config::default()
             };
@@ -50,7 +51,8 @@ fn split_updates_equal_full_rebuild() {
                     t,
                 );
                 model.apply(&[x]).unwrap();
-                let fresh = Neighbours::build(&model.matrix, &model.capped, &model.sim_params());
+                let fresh =
+                    Neighbours::build(model.matrix.users(), &model.capped, &model.sim_params());
                 for u in 0..model.matrix.rows.len() as u32 {
                     assert_eq!(
                         model.neighbours.served(u, k),
@@ -59,6 +61,17 @@ fn split_updates_equal_full_rebuild() {
                     );
                 }
                 assert!(model.neighbours.reverse_index_consistent());
+                // The item side, over the transposed matrix, through the same split updates.
+                let params = model.item_sim_params();
+                let items = Neighbours::build(model.matrix.items(), &model.no_cap, &params);
+                for i in 0..model.matrix.cols.len() as u32 {
+                    assert_eq!(
+                        model.item_neighbours.served(i, params.k),
+                        items.served(i, params.k),
+                        "ranges {ranges}, seed {seed}, step {step}, item {i}"
+                    );
+                }
+                assert!(model.item_neighbours.reverse_index_consistent());
             }
         }
     }
@@ -74,7 +87,7 @@ fn accumulator_is_clean_after_every_scan() {
     let mut model = Model::new(Config::default()).unwrap();
     model.upsert_items(data.items.clone()).unwrap();
     model.apply(&data.interactions).unwrap();
-    let (m, capped, p) = (&model.matrix, &model.capped, model.sim_params());
+    let (m, capped, p) = (model.matrix.users(), &model.capped, model.sim_params());
     for block in [0, 1, 7, 64] {
         FORCE_BLOCK.with(|f| f.set(block));
         let mut acc = PairAcc::default();
