@@ -137,6 +137,16 @@ export declare class Engine {
    * consistent view; one list per user, in order.
    */
   recommendMany(userIds: Array<string>, options?: RecommendOptions): Promise<Array<Array<Recommendation>>>
+  /**
+   * Up to `k` upcoming events similar to `itemId`, for an event page (exactly `k` whenever
+   * `k` are eligible): co-engaged events first, then events matching its content and
+   * artists, then popular ones, each with its explanation. Throws a `NotFoundError`
+   * (`CRAIC_UNKNOWN_ITEM`) for an unknown item, an `InvalidInputError` (`CRAIC_INVALID_K`)
+   * for a `k` outside `1..=maxK`.
+   */
+  similarItems(itemId: string, options?: SimilarOptions): Array<Recommendation>
+  /** An item's neighbours, most similar first, started or not (empty if unknown). */
+  itemNeighbours(itemId: string): Array<ItemNeighbour>
   /** A user's neighbours, most similar first (empty if unknown). */
   neighbours(userId: string): Array<Neighbour>
   /** Cosine similarity of two users as the neighbour lists define it (0 for unknown users). */
@@ -297,6 +307,11 @@ export declare class Service {
    * `now` or the service's clock) through `record`.
    */
   recommend(userId: string, options?: RecommendOptions & { logImpressions?: boolean }): Array<Recommendation>
+  /**
+   * Up to `k` upcoming events similar to `itemId` from the serving model (options and
+   * errors as `Engine.similarItems`; `now` defaults to the service's clock).
+   */
+  similarItems(itemId: string, options?: SimilarOptions): Array<Recommendation>
   /** Records impressions (as `Engine.recordImpressions`), off the JS thread, through `record`. */
   recordImpressions(impressions: Array<Impression>): Promise<void>
   /**
@@ -630,11 +645,13 @@ export interface Config {
   exposureDemotion?: number
   /** r" Half-life in seconds of one showing in the demotion count (default 3 days). */
   exposureHalfLifeSecs?: number
+  /** r" Neighbours kept per item (the item-based strategy and `similarItems`; default 50). */
+  itemNeighbours?: number
 }
 
 /** One component's share of a recommendation's score. */
 export interface Contribution {
-  /** `"popularity"`, `"collaborative"` or `"content"`. */
+  /** `"popularity"`, `"collaborative"`, `"content"` or `"item_based"`. */
   component: string
   /** Its weighted contribution to the final score. */
   score: number
@@ -962,6 +979,14 @@ export interface Item {
   tags?: Array<string>
 }
 
+/** An item's neighbour (see `Engine.itemNeighbours`). */
+export interface ItemNeighbour {
+  /** The neighbour's item id. */
+  itemId: string
+  /** Cosine similarity (with shrinkage) of the two items' users. */
+  similarity: number
+}
+
 /** An engine built from a store, the cursor to tail from, and what was skipped. */
 export interface LoadedEngine {
   /** The engine. */
@@ -1224,7 +1249,10 @@ export interface Recommendation {
 export interface RecommendOptions {
   /** r" How many items (default 10); exactly this many whenever enough are eligible. */
   k?: number
-  /** r#" `"popularity"`, `"collaborative"`, `"content"` or `"hybrid"` (default)."# */
+  /**
+   * r#" `"popularity"`, `"collaborative"`, `"content"`, `"hybrid"` (default) or"#
+   * r#" `"item_based"`."#
+   */
   strategy?: string
   /** r" The time to recommend at, unix seconds (default: the clock). */
   now?: number
@@ -1446,6 +1474,19 @@ export interface ServiceOptions {
    * r" 5 000 000; ignored by a store-backed service).
    */
   trainingCapacity?: number
+}
+
+/** r" Options of `similarItems`. */
+export interface SimilarOptions {
+  /** r" How many events (default 10); exactly this many whenever enough are eligible. */
+  k?: number
+  /**
+   * r" The time of the page view, unix seconds (default: the clock): only events starting
+   * r" after it are returned.
+   */
+  now?: number
+  /** r" Only events in this city. */
+  city?: string
 }
 
 /**

@@ -7,6 +7,7 @@
 //! takes out preemption by other processes on a busy machine. `ONLY=hybrid` times one strategy
 //! only — handy under `perf record`; `ONLY=record` times only the single-interaction updates;
 //! `ONLY=rebuild` times rebuilding every neighbour list (best and median of `REPEAT`, default 3).
+//! After the strategies it times `similar_items` (k = 10) for as many items as users.
 //! `MAX_ITEM_USERS=500` overrides the similarity cost guard. `DIVERSITY=0.3` re-ranks every
 //! request for variety with that trade-off and at most 1 event per artist, 2 per venue.
 
@@ -119,6 +120,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if only.is_some() {
         return Ok(());
+    }
+    if !record_only {
+        // Similar events for an event page: every item, upcoming or not, as a page would ask.
+        let items: Vec<&str> = (0..queries)
+            .map(|i| data.items[(i * 7919) % data.items.len()].id.as_str())
+            .collect();
+        let mut lat: Vec<u128> = vec![u128::MAX; items.len()];
+        for _ in 0..repeat {
+            for (best, i) in lat.iter_mut().zip(&items) {
+                let t = Instant::now();
+                let r = engine.similar_items(i, 10, Some(now), None)?;
+                assert_eq!(r.len(), 10);
+                *best = (*best).min(t.elapsed().as_nanos());
+            }
+        }
+        lat.sort_unstable();
+        let q = |p: f64| lat[((lat.len() - 1) as f64 * p) as usize] as f64 / 1000.0;
+        println!("similar_items: p50 {:.1} µs, p99 {:.1} µs", q(0.5), q(0.99));
     }
     // Single interactions applied incrementally (exact), after the last one in the log.
     let mut lat: Vec<u128> = Vec::new();

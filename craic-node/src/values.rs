@@ -170,7 +170,8 @@ pub(crate) fn interactions(rows: Vec<Interaction>) -> Fallible<Vec<core::Interac
         .collect()
 }
 
-/// A strategy name (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`).
+/// A strategy name (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`,
+/// `"item_based"`).
 pub(crate) fn strategy(name: Option<String>) -> Fallible<core::Strategy> {
     name.map_or(Ok(core::Strategy::Hybrid), |n| {
         n.parse().map_err(JsFailure::from)
@@ -182,7 +183,8 @@ options! {
     pub struct RecommendOptions: "recommend options" {
         /// How many items (default 10); exactly this many whenever enough are eligible.
         pub k: [Option<f64>],
-        /// `"popularity"`, `"collaborative"`, `"content"` or `"hybrid"` (default).
+        /// `"popularity"`, `"collaborative"`, `"content"`, `"hybrid"` (default) or
+        /// `"item_based"`.
         pub strategy: [Option<String>],
         /// The time to recommend at, unix seconds (default: the clock).
         pub now: [Option<f64>],
@@ -205,6 +207,38 @@ options! {
         /// At most this many items at one venue in the list (≥ 1).
         pub max_per_venue: [Option<f64>],
     }
+}
+
+options! {
+    /// Options of `similarItems`.
+    pub struct SimilarOptions: "similar items options" {
+        /// How many events (default 10); exactly this many whenever enough are eligible.
+        pub k: [Option<f64>],
+        /// The time of the page view, unix seconds (default: the clock): only events starting
+        /// after it are returned.
+        pub now: [Option<f64>],
+        /// Only events in this city.
+        pub city: [Option<String>],
+    }
+}
+
+/// `similarItems` options as the core's arguments: `(k, now, city)`.
+pub(crate) fn similar(o: Option<SimilarOptions>) -> Fallible<(usize, Option<i64>, Option<String>)> {
+    let o = o.unwrap_or_default();
+    Ok((
+        convert::k(o.k)?,
+        convert::opt_timestamp(o.now, "now")?,
+        o.city,
+    ))
+}
+
+/// An item's neighbour (see `Engine.itemNeighbours`).
+#[napi(object)]
+pub struct ItemNeighbour {
+    /// The neighbour's item id.
+    pub item_id: String,
+    /// Cosine similarity (with shrinkage) of the two items' users.
+    pub similarity: f64,
 }
 
 /// `excludeTouched` as the core's option.
@@ -277,7 +311,7 @@ pub(crate) fn request(o: Option<RecommendOptions>) -> Fallible<core::Request> {
 /// One component's share of a recommendation's score.
 #[napi(object)]
 pub struct Contribution {
-    /// `"popularity"`, `"collaborative"` or `"content"`.
+    /// `"popularity"`, `"collaborative"`, `"content"` or `"item_based"`.
     pub component: String,
     /// Its weighted contribution to the final score.
     pub score: f64,
@@ -453,6 +487,8 @@ options! {
         pub exposure_demotion: [Option<f64>],
         /// Half-life in seconds of one showing in the demotion count (default 3 days).
         pub exposure_half_life_secs: [Option<f64>],
+        /// Neighbours kept per item (the item-based strategy and `similarItems`; default 50).
+        pub item_neighbours: [Option<f64>],
     }
 }
 
@@ -499,6 +535,11 @@ impl Config {
             exposure_half_life_secs: self
                 .exposure_half_life_secs
                 .unwrap_or(d.exposure_half_life_secs),
+            item_neighbours: count_field(
+                self.item_neighbours,
+                "itemNeighbours",
+                d.item_neighbours,
+            )?,
             content_weights: weights,
             ..d
         };
@@ -538,6 +579,7 @@ impl From<core::Config> for Config {
             max_k: Some(c.max_k as f64),
             exposure_demotion: Some(c.exposure_demotion),
             exposure_half_life_secs: Some(c.exposure_half_life_secs),
+            item_neighbours: Some(c.item_neighbours as f64),
         }
     }
 }

@@ -35,7 +35,7 @@ test('caps hold for every strategy', async () => {
   const e = await built()
   const items = Object.fromEntries(data.items.map(i => [i.id, i]))
   const caps = data.caps
-  for (const strategy of ['popularity', 'collaborative', 'content', 'hybrid']) {
+  for (const strategy of ['popularity', 'collaborative', 'content', 'hybrid', 'item_based']) {
     for (const user of caps.users) {
       const recs = e.recommend(user, { k: caps.k, strategy, now: data.now, maxPerArtist: caps.max_per_artist, maxPerVenue: caps.max_per_venue })
       assert.equal(recs.length, caps.k)

@@ -429,7 +429,10 @@ impl PyEngine {
     /// artists, then popular ones, each with its explanation. `now` is unix seconds (default:
     /// the clock); `city` restricts results. An unknown item raises `NotFoundError` (kind
     /// `unknown_item`); `k` must be in `1..=max_k` (`InvalidInputError`, kind `invalid_k`).
-    #[pyo3(signature = (item_id, *, k = KArg(10), now = None, city = None))]
+    #[pyo3(
+        signature = (item_id, *, k = KArg(10), now = None, city = None),
+        text_signature = "($self, item_id, *, k=10, now=None, city=None)"
+    )]
     fn similar_items(
         &self,
         py: Python<'_>,

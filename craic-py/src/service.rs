@@ -537,7 +537,10 @@ impl PyService {
 
     /// Up to `k` upcoming events similar to `item_id` from the serving model; arguments and
     /// errors as `Engine.similar_items`, `now` defaulting to the service's clock.
-    #[pyo3(signature = (item_id, *, k = KArg(10), now = None, city = None))]
+    #[pyo3(
+        signature = (item_id, *, k = KArg(10), now = None, city = None),
+        text_signature = "($self, item_id, *, k=10, now=None, city=None)"
+    )]
     fn similar_items(
         &self,
         py: Python<'_>,

@@ -44,7 +44,7 @@ def test_fixture_lists(data: dict[str, Any], engine: craic.Engine) -> None:
 def test_caps_hold_for_every_strategy(data: dict[str, Any], engine: craic.Engine) -> None:
     caps = data["caps"]
     items = {i["id"]: i for i in data["items"]}
-    for strategy in ("popularity", "collaborative", "content", "hybrid"):
+    for strategy in ("popularity", "collaborative", "content", "hybrid", "item_based"):
         for user in caps["users"]:
             recs = engine.recommend(
                 user,

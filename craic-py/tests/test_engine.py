@@ -114,6 +114,7 @@ def test_recommend_options(engine: craic.Engine, now: int) -> None:
         ("collaborative", craic.Strategy.COLLABORATIVE),
         ("Content", craic.Strategy.CONTENT),
         ("HYBRID", craic.Strategy.HYBRID),
+        ("item_based", craic.Strategy.ITEM_BASED),
     ]:
         assert engine.recommend("ana", k=5, now=now, strategy=name) == engine.recommend(
             "ana", k=5, now=now, strategy=const

@@ -202,6 +202,22 @@ impl Service {
         out.map(values::recommendations).or_throw(&env)
     }
 
+    /// Up to `k` upcoming events similar to `itemId` from the serving model (options and
+    /// errors as `Engine.similarItems`; `now` defaults to the service's clock).
+    #[napi(catch_unwind)]
+    pub fn similar_items(
+        &self,
+        env: Env,
+        item_id: String,
+        #[napi(ts_arg_type = "SimilarOptions")] options: Option<Object>,
+    ) -> napi::Result<Vec<Recommendation>> {
+        let (k, now, city) = values::similar(strict(&env, options)?).or_throw(&env)?;
+        self.inner
+            .similar_items(&item_id, k, now, city.as_deref())
+            .map(values::recommendations)
+            .or_throw(&env)
+    }
+
     /// Records impressions (as `Engine.recordImpressions`), off the JS thread, through `record`.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn record_impressions(
