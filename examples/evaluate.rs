@@ -1,4 +1,4 @@
-//! Offline evaluation of the four strategies on the synthetic dataset (time split, `now` = the
+//! Offline evaluation of the five strategies on the synthetic dataset (time split, `now` = the
 //! split's cutoff, relevance = test-period saves and clicks that were not hidden), plus two
 //! oracles that know the generator's hidden tastes, as upper bounds.
 //!

@@ -34,19 +34,28 @@ fn tiny_demo_writes_a_self_contained_report() {
     let summary = run::run(&options, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
 
-    // The A/B summary has the four arms, control first, and every arm got traffic.
+    // The A/B summary has the five arms, control first, and every arm got traffic.
     let names: Vec<&str> = summary
         .ab
         .variants
         .iter()
         .map(|v| v.variant.as_str())
         .collect();
-    assert_eq!(names, ["control", "collaborative", "content", "hybrid"]);
+    assert_eq!(
+        names,
+        [
+            "control",
+            "collaborative",
+            "content",
+            "hybrid",
+            "item_based"
+        ]
+    );
     assert!(summary.ab.variants.iter().all(|v| v.exposed_users > 0));
     assert!(summary.ab_totals.saves > 0, "{text}");
     let converting: u64 = summary.ab.variants.iter().map(|v| v.converting_users).sum();
     assert!(converting > 0, "no conversion was attributed:\n{text}");
-    assert_eq!(summary.offline.len(), 4);
+    assert_eq!(summary.offline.len(), 5);
     assert_bored_and_beyond_accuracy(&summary);
     assert_eq!(summary.latency.len(), 4);
 
@@ -124,7 +133,7 @@ fn feeds_demo_imports_merges_and_recommends_the_sample_pages() {
         "{text}"
     );
     assert!(summary.ab.variants.iter().all(|v| v.exposed_users > 0));
-    assert_eq!(summary.offline.len(), 4);
+    assert_eq!(summary.offline.len(), 5);
     assert_bored_and_beyond_accuracy(&summary);
     for line in text.lines() {
         assert!(line.chars().count() <= 100, "line too long: {line:?}");

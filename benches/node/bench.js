@@ -50,7 +50,7 @@ async function main () {
   console.log('')
   console.log('| strategy | p50 µs | p95 µs | p99 µs | recommendMany users/s |')
   console.log('|---|---:|---:|---:|---:|')
-  for (const strategy of ['popularity', 'collaborative', 'content', 'hybrid']) {
+  for (const strategy of ['popularity', 'collaborative', 'content', 'hybrid', 'item_based']) {
     const options = { k: 10, strategy, now }
     const best = new Array(users.length).fill(Infinity)
     for (let pass = 0; pass < o.passes; pass++) {

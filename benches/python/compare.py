@@ -55,7 +55,7 @@ NEGATIVE_KINDS = ("hide",)
 # use OpenMP with num_threads=0 = all cores; craic uses rayon = all cores).
 THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
-CRAIC_STRATEGIES = ("popularity", "collaborative", "content", "hybrid")
+CRAIC_STRATEGIES = ("popularity", "collaborative", "content", "hybrid", "item_based")
 PEERS = ("implicit-cosine", "implicit-als", "sklearn-useruser")
 
 IntArray = npt.NDArray[np.int64]
@@ -499,7 +499,7 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
         lat, batch_s = timings[strategy]
         row = finish_row(
             ctx, f"craic {strategy}", fit_s, lat, batch_s, lists, peak,
-            notes="one Engine.build serves all four strategies",
+            notes="one Engine.build serves all five strategies",
             crate_evaluate_ndcg=crate_ndcg,
             threads=f"rayon: {os.environ.get('RAYON_NUM_THREADS', 'all')} of {os.cpu_count()} cores",
         )
@@ -793,7 +793,7 @@ def render(args: argparse.Namespace, info: dict[str, Any], results: list[dict[st
     lines += [
         "",
         "- fit: `Engine.build` (incl. converting the Python rows) / `model.fit` / all users' top-k "
-        "neighbours; one craic build serves all four strategies.",
+        "neighbours; one craic build serves all five strategies.",
         "- latency: one `recommend` call per user from Python (`time.perf_counter_ns`), incl. the "
         "eligibility post-filter where a peer needs one; batch: all evaluated users "
         "(`recommend_many` for craic, implicit's batch `recommend` for ALS, a loop for item-item, "

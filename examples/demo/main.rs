@@ -10,11 +10,11 @@
 //!    SQLite file in the temp directory (its path is printed), or the empty database given by
 //!    `--store URL` (`mysql://user:pass@host:port/db`) — and the service is opened on it
 //!    (`Service::open`: built from the store's log and published as the first model version).
-//! 2. **Evaluates the four strategies offline** on a time split (train on the first 80 % of the
+//! 2. **Evaluates the five strategies offline** on a time split (train on the first 80 % of the
 //!    log, test on the last 20 %, recommending as of the split time): precision, recall, NDCG,
 //!    hit rate and coverage at 10.
-//! 3. **Simulates an A/B test** through [`craic::service::Service`]: an experiment with four
-//!    equal arms (popularity as control, collaborative, content, hybrid) assigned by consistent
+//! 3. **Simulates an A/B test** through [`craic::service::Service`]: an experiment with five
+//!    equal arms (popularity as control, collaborative, content, hybrid, item-based) assigned by consistent
 //!    hashing; for 14 days, a random 8 % of users visit each day and get their arm's list from
 //!    `recommend_in_experiment`; each shown event is saved with probability 0.08 × the user's
 //!    hidden affinity for it (the first save ends the visit) and recorded with

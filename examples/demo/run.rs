@@ -241,7 +241,7 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
         data.preferences.clone(),
         &split.train,
     )?;
-    pb.set_message("evaluating the four strategies");
+    pb.set_message("evaluating the five strategies");
     let relevant = Relevance::default().relevant_items(&split.test);
     let info = engine.catalogue_info();
     let offline: Vec<(Strategy, Metrics)> = Strategy::ALL

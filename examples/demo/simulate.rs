@@ -16,12 +16,13 @@ pub const DAY: i64 = 86_400;
 /// The experiment's key.
 pub const EXPERIMENT: &str = "home-feed";
 
-/// The four arms, control first, equal weights.
-pub const VARIANTS: [(&str, Strategy); 4] = [
+/// The five arms, control first, equal weights.
+pub const VARIANTS: [(&str, Strategy); 5] = [
     ("control", Strategy::Popularity),
     ("collaborative", Strategy::Collaborative),
     ("content", Strategy::Content),
     ("hybrid", Strategy::Hybrid),
+    ("item_based", Strategy::ItemBased),
 ];
 
 /// Settings of the simulation.
@@ -66,12 +67,12 @@ pub struct AbTotals {
     pub saves: u64,
 }
 
-/// The experiment with its four equal-weight variants.
+/// The experiment with its five equal-weight variants.
 pub fn experiment() -> craic::Result<Experiment> {
     VARIANTS
         .iter()
         .fold(Experiment::builder(EXPERIMENT), |b, (name, strategy)| {
-            b.variant(*name, 0.25, *strategy)
+            b.variant(*name, 1.0 / VARIANTS.len() as f64, *strategy)
         })
         .build()
 }
@@ -243,7 +244,7 @@ pub fn ab_notes(ab: &Report) -> Vec<String> {
     let control = ab.variants.first().map_or("?", |v| v.strategy.as_str());
     let srm = &ab.sample_ratio_mismatch;
     vec![
-        format!("arms: 25 % each; control serves {control}, the others their namesake strategy"),
+        format!("arms: 20 % each; control serves {control}, the others their namesake strategy"),
         format!(
             "sample ratio check: χ² = {:.2} (df {}), p = {} → {}",
             srm.chi_square,

@@ -135,7 +135,7 @@ fn upgrade<C, X>(m: ModelOld<C, X>, defaults: Config, exposure: Exposure) -> Mod
         exposure,
         // Absent before `MOD4`: rebuilt on load.
         item_neighbours: Neighbours::default(),
-        no_cap: Vec::new(),
+        heavy: Vec::new(),
         content: ContentIndex::default(),
         timeline: Timeline::default(),
         by_start: RowsByStart::default(),

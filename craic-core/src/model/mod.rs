@@ -5,7 +5,7 @@ pub mod bulk;
 pub mod config;
 pub mod engine;
 pub mod error;
-mod item_updates;
+pub(crate) mod item_updates;
 pub mod legacy_snapshot;
 pub mod limits;
 pub mod model_snapshot;

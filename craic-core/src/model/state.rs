@@ -56,9 +56,9 @@ pub(crate) struct Model {
     pub exposure: Exposure,
     /// Every item's neighbour list (item–item shrunk cosine over the items' users).
     pub item_neighbours: Neighbours,
-    /// Per user, false: the item side caps no user (sized with the users).
+    /// Per user: more items than the item side's cap (left out of item–item overlap). Derived.
     #[serde(skip)]
-    pub no_cap: Vec<bool>,
+    pub heavy: Vec<bool>,
     #[serde(skip)]
     pub content: ContentIndex,
     #[serde(skip)]
@@ -85,7 +85,7 @@ impl Model {
             matrix: Matrix::new(config.half_life_secs),
             exposure: Exposure::new(config.exposure_half_life_secs),
             item_neighbours: Neighbours::default(),
-            no_cap: Vec::new(),
+            heavy: Vec::new(),
             config,
             users: Interner::default(),
             catalog: Catalog::default(),
@@ -109,7 +109,7 @@ impl Model {
         self.popularity.relink();
         self.neighbours.reindex();
         self.matrix.rebuild_col_norms();
-        self.no_cap = vec![false; self.matrix.rows.len()];
+        self.refresh_heavy_all();
         if self.item_neighbours.lists.len() == self.matrix.cols.len() {
             self.item_neighbours.reindex();
         } else {
@@ -221,7 +221,7 @@ impl Model {
         let u = self.users.intern(user);
         self.matrix.ensure_user(u);
         self.neighbours.fit(self.matrix.rows.len());
-        self.no_cap.resize(self.matrix.rows.len(), false);
+        self.heavy.resize(self.matrix.rows.len(), false);
         self.exposure.fit(self.matrix.rows.len());
         u
     }
@@ -302,7 +302,7 @@ impl Model {
         };
         let n_users = self.matrix.rows.len();
         let must_rebuild = rebased && self.matrix.has_subnormal();
-        self.update_item_neighbours(&items, must_rebuild);
+        self.update_item_neighbours(&changes, &items, must_rebuild);
         if must_rebuild || changes.len() as f64 > FULL_REBUILD_SHARE * n_users as f64 {
             self.refresh_caps_all();
             self.rebuild_user_neighbours();

@@ -22,7 +22,7 @@ impl Model {
             return inconsistent("reverse item neighbour index out of step with the lists");
         }
         let users = Neighbours::build(m.matrix.users(), &m.capped, &m.sim_params());
-        let items = Neighbours::build(m.matrix.items(), &m.no_cap, &m.item_sim_params());
+        let items = Neighbours::build(m.matrix.items(), &m.heavy, &m.item_sim_params());
         let sides = [
             ("user", &m.neighbours, &users, m.config.neighbours),
             ("item", &m.item_neighbours, &items, m.config.item_neighbours),

@@ -3,18 +3,24 @@
 //! The score of an upcoming event `j` for user `u` is `Σ_i r_ui · sim(i, j)` over the items `i`
 //! of the user's row whose served neighbour list holds `j` (hidden items, with negative `r_ui`,
 //! count against). It is the `ItemBased` strategy's only component, and available per user
-//! for a blend through [`Model::item_based_scores`].
+//! for a blend through `Model::item_based_scores`.
 
 use crate::data::timeline::OFF_TIMELINE;
 use crate::model::state::Model;
-use crate::scoring::scratch::Scratch;
 
 impl Model {
-    /// Item-based scores of the `n_up` upcoming items, by timeline position, into `s.cf` (the
-    /// positions with evidence listed in `s.cf_list`, as the collaborative scores are): for
-    /// every item of the user's row, its served neighbours that are upcoming. Costs the
-    /// history length times `Config::item_neighbours`.
-    pub(crate) fn item_based_scores(&self, u: Option<u32>, n_up: usize, s: &mut Scratch) {
+    /// Item-based scores of the `n_up` upcoming items, by timeline position, added into
+    /// `scores` (the positions with evidence flagged in `hit` and listed in `list`, as the
+    /// collaborative scores are in the request scratch): for every item of the user's row, its
+    /// served neighbours that are upcoming. Costs the history length times
+    /// `Config::item_neighbours`. The `ItemBased` strategy passes the scratch's collaborative
+    /// slots; a blend wanting both components passes buffers of its own.
+    pub(crate) fn item_based_scores(
+        &self,
+        u: Option<u32>,
+        n_up: usize,
+        (scores, hit, list): (&mut [f64], &mut [bool], &mut Vec<u32>),
+    ) {
         let Some(row) = u.and_then(|u| self.matrix.rows.get(u as usize)) else {
             return;
         };
@@ -26,11 +32,11 @@ impl Model {
                     continue;
                 }
                 let p = p as usize;
-                if !s.cf_hit[p] {
-                    s.cf_hit[p] = true;
-                    s.cf_list.push(p as u32);
+                if !hit[p] {
+                    hit[p] = true;
+                    list.push(p as u32);
                 }
-                s.cf[p] += r * f64::from(sim);
+                scores[p] += r * f64::from(sim);
             }
         }
     }

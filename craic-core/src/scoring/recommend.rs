@@ -499,7 +499,7 @@ impl Model {
         let n_up = self.timeline.upcoming(e.now);
         s.fit(n_up);
         if req.strategy == Strategy::ItemBased {
-            self.item_based_scores(u, n_up, s);
+            self.item_based_scores(u, n_up, (&mut s.cf, &mut s.cf_hit, &mut s.cf_list));
         } else if w.collaborative > 0.0 {
             self.collaborative_scores(u, n_up, s);
         }

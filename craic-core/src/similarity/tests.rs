@@ -20,6 +20,8 @@ fn split_updates_equal_full_rebuild() {
             // Scans in blocks of a few users too (a full rebuild's workers use the
             // production block: the two must agree).
             FORCE_BLOCK.with(|f| f.set([0, 3, 5][seed as usize % 3]));
+            // Users with more than 2–4 items leave the item side's overlap, and come back.
+            crate::model::item_updates::FORCE_USER_CAP.with(|f| f.set(2 + seed as usize % 3));
             let mut rng = SplitMix64::new(seed);
             let config = Config {
                 neighbours: 1 + rng.below(4) as usize,
@@ -63,7 +65,7 @@ fn split_updates_equal_full_rebuild() {
                 assert!(model.neighbours.reverse_index_consistent());
                 // The item side, over the transposed matrix, through the same split updates.
                 let params = model.item_sim_params();
-                let items = Neighbours::build(model.matrix.items(), &model.no_cap, &params);
+                let items = Neighbours::build(model.matrix.items(), &model.heavy, &params);
                 for i in 0..model.matrix.cols.len() as u32 {
                     assert_eq!(
                         model.item_neighbours.served(i, params.k),
@@ -77,6 +79,7 @@ fn split_updates_equal_full_rebuild() {
     }
     FORCE_RANGES.with(|f| f.set(0));
     FORCE_BLOCK.with(|f| f.set(0));
+    crate::model::item_updates::FORCE_USER_CAP.with(|f| f.set(0));
 }
 
 /// A scan leaves its accumulator clean: lists computed one after another with one
