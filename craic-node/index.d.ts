@@ -100,6 +100,8 @@ export declare class Engine {
    * `NotFoundError` and nothing changes.
    */
   removeItems(ids: Array<string>): number
+  /** The ids of the removed items (`removeItems`), in catalogue order. */
+  removedItems(): Array<string>
   /** The catalogue entry of an item (removed items included), or `null`. */
   item(id: string): Item | null
   /** Sets (replaces) what a user said they like; empty preferences clear them. */
@@ -210,8 +212,12 @@ export declare class Experiment {
  * Thread-safe; events are idempotent by `id`.
  */
 export declare class ExperimentTracker {
-  /** An empty tracker. */
-  constructor()
+  /** An empty tracker; `{idempotencyWindowSecs}` (default 7 days, at least 1). */
+  constructor(options?: TrackerOptions)
+  /** The idempotency window in seconds. */
+  idempotencyWindowSecs(): number
+  /** Events ignored so far as late (older than the window behind the newest event). */
+  lateEvents(): number
   /** Registers an experiment (a key can be registered once). */
   register(experiment: Experiment): void
   /** A registered experiment, or `null`. */
@@ -313,15 +319,23 @@ export declare class Service {
    */
   similarItems(itemId: string, options?: SimilarOptions): Array<Recommendation>
   /** Records impressions (as `Engine.recordImpressions`), off the JS thread, through `record`. */
-  recordImpressions(impressions: Array<Impression>): Promise<void>
+  recordImpressions(impressions: Array<Impression>): Promise<Applied>
   /**
    * Records interactions, off the JS thread: applied to the serving model, kept for the next
    * retrain, counted as conversions in running experiments. A bad row rejects the whole
-   * batch (`row` is its index).
+   * batch (`row` is its index). Resolves to what the serving model applied, as
+   * `Engine.record` (only the new interactions count: on a store, re-sent ones are not).
    */
-  record(interactions: Array<Interaction>): Promise<void>
+  record(interactions: Array<Interaction>): Promise<Applied>
   /** Inserts or replaces items in the serving model and the training data. */
   upsertItems(items: Array<Item>): void
+  /**
+   * Stops items from being recommended (serving model and training data, so a retrain keeps
+   * them removed; on a store, other replicas get it by `catchUp`); their past interactions
+   * still inform similarity. Returns how many were live. An unknown id throws
+   * `NotFoundError` and nothing changes.
+   */
+  removeItems(ids: Array<string>): number
   /** Sets a user's stated preferences in the serving model and the training data. */
   setPreferences(userId: string, preferences: Preferences): void
   /** The serving model's version, creation time and metrics. */
@@ -404,7 +418,15 @@ export declare class Store {
   static open(url: string): Promise<Store>
   /** Inserts or replaces events. */
   upsertItems(items: Array<Item>): Promise<void>
-  /** The whole catalogue. */
+  /**
+   * Removes events: no longer recommended, still in `items()` (their interactions count),
+   * announced to replicas; upserting one again makes it live. Resolves to how many were
+   * live. An id not stored rejects with `NotFoundError` and nothing is removed.
+   */
+  removeItems(ids: Array<string>): Promise<number>
+  /** The ids of the removed events, in id order. */
+  removedItems(): Promise<Array<string>>
+  /** The whole catalogue, removed events included. */
   items(): Promise<Array<Item>>
   /**
    * Sets (replaces) users' stated preferences (`{userId: preferences}`); empty preferences
@@ -1637,6 +1659,15 @@ export interface Tailed {
  * go to test). A fraction of 0 (or NaN) puts everything in train; 1 or more everything in test.
  */
 export declare function timeSplit(interactions: Array<Interaction>, testFraction: number): Split
+
+/** r" Options of `new ExperimentTracker(options)`. */
+export interface TrackerOptions {
+  /**
+   * r" How long event ids are remembered behind the newest event, in seconds (default
+   * r" 7 days); an older event is late: ignored and counted by `lateEvents()`.
+   */
+  idempotencyWindowSecs?: number
+}
 
 /** Metrics of one user's ranked list. */
 export interface UserScore {

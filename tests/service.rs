@@ -156,7 +156,10 @@ impl TrainingSource for SlowSource {
         if let (Some(svc), false) = (self.svc.get(), self.fired.swap(true, Ordering::SeqCst)) {
             let svc = svc.clone();
             let batch = self.during.lock().unwrap().clone();
-            let recorder = std::thread::spawn(move || svc.record(&batch).unwrap());
+            let recorder = std::thread::spawn(move || {
+                let applied = svc.record(&batch).unwrap();
+                assert_eq!(applied.interactions, batch.len());
+            });
             *self.recorder.lock().unwrap() = Some(recorder);
         }
         self.inner.load()
@@ -471,4 +474,42 @@ fn restored_services_continue_version_numbers() {
     // The restored catalogue is in the training source: new interactions are accepted.
     back.record(&[Interaction::new("newbie", &data.items[0].id, "save", now())])
         .unwrap();
+}
+
+#[test]
+fn removed_events_stay_removed_across_a_retrain_and_a_snapshot_file() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    let (u, at) = active_user(&svc, &data);
+    let request = Request::new(10).now(at).strategy(Strategy::Popularity);
+    let ids = |svc: &Service| -> Vec<String> {
+        let recs = svc.recommend(&u, &request).unwrap();
+        recs.into_iter().map(|r| r.item_id).collect()
+    };
+    let first = ids(&svc);
+    let gone = [first[0].as_str(), first[1].as_str()];
+    assert_eq!(svc.remove_items(&gone).unwrap(), 2);
+    let check = |svc: &Service| {
+        let now = ids(svc);
+        assert_eq!(now.len(), 10);
+        assert!(now.iter().all(|id| !gone.contains(&id.as_str())), "{now:?}");
+    };
+    check(&svc);
+    assert!(svc.retrain_blocking(None).unwrap().accepted());
+    check(&svc);
+    let dir = std::env::temp_dir().join(format!("craic-removed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("model.snap");
+    svc.save_snapshot(&path).unwrap();
+    let restored = Service::from_snapshot_file(&path, ServiceOptions::default()).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    check(&restored);
+    // The restored service's in-memory source knows the removal: a retrain keeps it.
+    restored
+        .record(&[Interaction::new(&u, &first[5], "save", at - 1)])
+        .unwrap();
+    let _ = restored.retrain_blocking(None).unwrap();
+    check(&restored);
+    let err = svc.remove_items(&["no-such-event"]).unwrap_err();
+    assert_eq!(err.kind(), ServiceErrorKind::Core(ErrorKind::UnknownItem));
 }

@@ -179,6 +179,7 @@ fn an_event_older_than_the_window_is_late_not_double_counted() {
     svc.record(std::slice::from_ref(&save)).unwrap();
     let m = svc.experiment_memory();
     assert_eq!(m.late_events, 2);
+    assert_eq!(counter(&svc, "craic_experiment_late_events_total"), 2);
     let report = svc
         .experiment_report("feed", &StatsConfig::default())
         .unwrap();

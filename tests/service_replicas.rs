@@ -4,7 +4,7 @@
 mod store_common;
 
 use craic::service::{Service, TrainingData};
-use craic::{Config, Interaction};
+use craic::{Config, Interaction, Request, Strategy};
 use craic_store::Cursor;
 use store_common::{lenient, lists, seed, tiny, Backend};
 
@@ -71,12 +71,16 @@ fn resent_interactions_are_applied_once(backend: Backend) {
     let a = backend.service(lenient(0.5));
     let b = backend.service(lenient(0.5));
     let batch = &data.interactions[1_000..1_100];
-    a.record(batch).unwrap();
-    a.record(batch).unwrap();
+    assert_eq!(a.record(batch).unwrap().interactions, 100);
+    assert_eq!(a.record(batch).unwrap(), craic::Applied::default());
     // Half stored already, half new.
-    a.record(&data.interactions[1_050..1_150]).unwrap();
+    let half = a.record(&data.interactions[1_050..1_150]).unwrap();
+    assert_eq!(half.interactions, 50);
     // `b` has not tailed `a`'s rows: re-sent to `b`, they are not applied there either...
-    b.record(&data.interactions[1_100..1_150]).unwrap();
+    assert_eq!(
+        b.record(&data.interactions[1_100..1_150]).unwrap(),
+        craic::Applied::default()
+    );
     // ...but by its catch-up, once.
     assert_eq!(b.catch_up().unwrap().applied, 150);
     assert_eq!(a.catch_up().unwrap().applied, 0);
@@ -85,6 +89,7 @@ fn resent_interactions_are_applied_once(backend: Backend) {
         items: data.items.clone(),
         preferences: data.preferences.clone(),
         interactions: data.interactions[..1_150].to_vec(),
+        removed: Vec::new(),
     };
     let reference = Service::build(Config::default(), once, lenient(0.5)).unwrap();
     for svc in [&a, &b] {
@@ -187,4 +192,140 @@ fn catalogue_and_preferences_are_tailed_on_mariadb() {
 #[test]
 fn catalogue_and_preferences_are_tailed_on_dynamodb() {
     catalogue_and_preferences_are_tailed(Backend::dynamodb());
+}
+
+/// A platform opens its service on an empty store (the first, empty model is published), then
+/// adds its catalogue through the service and through another writer, records interactions on
+/// a few events and retrains. Events nobody has touched must be there after a restart, and
+/// recommendable.
+fn events_added_after_the_first_publish_survive_a_restart(backend: Backend) {
+    let data = tiny();
+    let at = data.config.end();
+    let svc = backend.service(lenient(0.5));
+    assert_eq!(svc.engine().stats().items, 0);
+    let (through_service, by_another_writer) = data.items.split_at(data.items.len() / 2);
+    svc.upsert_items(through_service.to_vec()).unwrap();
+    backend.store().upsert_items(by_another_writer).unwrap();
+    svc.catch_up().unwrap();
+    let (user, prefs) = data.preferences[0].clone();
+    svc.set_preferences(&user, prefs).unwrap();
+    let few: Vec<Interaction> = data
+        .interactions
+        .iter()
+        .filter(|x| data.items[..10].iter().any(|i| i.id == x.item_id))
+        .cloned()
+        .collect();
+    svc.record(&few).unwrap();
+    svc.retrain_blocking(None).unwrap();
+    assert_eq!(svc.engine().stats().items, data.items.len());
+    let want = lists(&svc, &data, at);
+    drop(svc);
+
+    let again = backend.service(lenient(0.5));
+    assert_eq!(again.engine().stats().items, data.items.len());
+    assert!(again.engine().preferences(&user).is_some());
+    let request = Request::new(5).now(at).strategy(Strategy::Content);
+    assert_eq!(again.recommend(&user, &request).unwrap().len(), 5);
+    assert_eq!(lists(&again, &data, at), want);
+}
+
+#[test]
+fn events_added_after_the_first_publish_survive_a_restart_on_sqlite() {
+    events_added_after_the_first_publish_survive_a_restart(Backend::sqlite());
+}
+
+#[test]
+fn events_added_after_the_first_publish_survive_a_restart_on_mariadb() {
+    events_added_after_the_first_publish_survive_a_restart(Backend::mariadb());
+}
+
+#[test]
+fn events_added_after_the_first_publish_survive_a_restart_on_dynamodb() {
+    events_added_after_the_first_publish_survive_a_restart(Backend::dynamodb());
+}
+
+/// Events removed through one service: not recommended there, nor by a replica after its
+/// catch-up, nor after a retrain or a restart; their interactions still count; unknown ids are
+/// a typed error that changes nothing; upserting one again makes it live everywhere.
+fn removed_events_stay_removed(backend: Backend) {
+    let data = tiny();
+    let at = data.config.end();
+    seed(&backend.store(), &data, data.interactions.len());
+    let a = backend.service(lenient(0.5));
+    let b = backend.service(lenient(0.5));
+    let user = &data.interactions[0].user_id;
+    let request = Request::new(10).now(at).strategy(Strategy::Popularity);
+    let top: Vec<String> = a
+        .recommend(user, &request)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.item_id)
+        .collect();
+    let gone: Vec<&str> = top[..3].iter().map(String::as_str).collect();
+    let err = a.remove_items(&[gone[0], "no-such-event"]).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        craic::service::ServiceErrorKind::Core(craic::ErrorKind::UnknownItem)
+    );
+    assert!(a.engine().removed_items().is_empty());
+    assert!(backend.store().removed_items().unwrap().is_empty());
+
+    assert_eq!(a.remove_items(&gone).unwrap(), 3);
+    let interactions = a.engine().stats().interactions;
+    let shown = |svc: &Service| -> Vec<String> {
+        svc.recommend(user, &request)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.item_id)
+            .collect()
+    };
+    let check = |svc: &Service| {
+        let list = shown(svc);
+        assert_eq!(list.len(), 10);
+        assert!(
+            list.iter().all(|id| !gone.contains(&id.as_str())),
+            "{list:?}"
+        );
+        let mut removed = svc.engine().removed_items();
+        removed.sort();
+        let mut want: Vec<String> = gone.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(removed, want);
+    };
+    check(&a);
+    assert_eq!(b.catch_up().unwrap().changes, 3);
+    check(&b);
+    assert_eq!(lists(&a, &data, at), lists(&b, &data, at));
+    let outcome = a.retrain_blocking(None).unwrap();
+    assert!(outcome.accepted(), "{outcome:?}");
+    assert_eq!(a.engine().stats().interactions, interactions);
+    check(&a);
+    drop(a);
+    let c = backend.service(lenient(0.5));
+    check(&c);
+    c.upsert_items(vec![data
+        .items
+        .iter()
+        .find(|i| i.id == gone[0])
+        .unwrap()
+        .clone()])
+        .unwrap();
+    assert!(shown(&c).contains(&gone[0].to_owned()));
+    b.catch_up().unwrap();
+    assert!(shown(&b).contains(&gone[0].to_owned()));
+}
+
+#[test]
+fn removed_events_stay_removed_on_sqlite() {
+    removed_events_stay_removed(Backend::sqlite());
+}
+
+#[test]
+fn removed_events_stay_removed_on_mariadb() {
+    removed_events_stay_removed(Backend::mariadb());
+}
+
+#[test]
+fn removed_events_stay_removed_on_dynamodb() {
+    removed_events_stay_removed(Backend::dynamodb());
 }

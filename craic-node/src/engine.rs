@@ -202,6 +202,12 @@ impl Engine {
             .or_throw(&env)
     }
 
+    /// The ids of the removed items (`removeItems`), in catalogue order.
+    #[napi(catch_unwind)]
+    pub fn removed_items(&self) -> Vec<String> {
+        self.inner.removed_items()
+    }
+
     /// The catalogue entry of an item (removed items included), or `null`.
     #[napi(catch_unwind)]
     pub fn item(&self, id: String) -> Option<Item> {

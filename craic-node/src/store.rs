@@ -266,7 +266,21 @@ impl Store {
         Ok(self.run(move |s| Ok(s.upsert_items(&items)?)))
     }
 
-    /// The whole catalogue.
+    /// Removes events: no longer recommended, still in `items()` (their interactions count),
+    /// announced to replicas; upserting one again makes it live. Resolves to how many were
+    /// live. An id not stored rejects with `NotFoundError` and nothing is removed.
+    #[napi(catch_unwind, ts_return_type = "Promise<number>")]
+    pub fn remove_items(&self, ids: Vec<String>) -> AsyncTask<Work<u32>> {
+        self.run(move |s| Ok(values::saturate(s.remove_items(&ids)?)))
+    }
+
+    /// The ids of the removed events, in id order.
+    #[napi(catch_unwind, ts_return_type = "Promise<Array<string>>")]
+    pub fn removed_items(&self) -> AsyncTask<Work<Vec<String>>> {
+        self.run(|s| Ok(s.removed_items()?))
+    }
+
+    /// The whole catalogue, removed events included.
     #[napi(catch_unwind, ts_return_type = "Promise<Array<Item>>")]
     pub fn items(&self) -> AsyncTask<Work<Vec<Item>>> {
         self.run(|s| Ok(s.items()?.into_iter().map(Item::from).collect()))

@@ -235,3 +235,21 @@ test('report: a real lift is significant, and a broken split is a sample-ratio m
     ({ type: 'exposure', id: `x${n}`, experiment: 'feed', userId: `u${n}`, variant: 'control', timestamp: T0 })))
   assert.ok(broken.report('feed').sampleRatioMismatch.mismatch)
 })
+
+test('tracker: idempotency window and late events', () => {
+  // The same case as craic-py/tests/test_experiments.py.
+  assert.equal(new craic.ExperimentTracker().idempotencyWindowSecs(), 7 * 86_400)
+  const t = new craic.ExperimentTracker({ idempotencyWindowSecs: 60 })
+  t.register(new craic.Experiment('feed', AB))
+  assert.equal(t.idempotencyWindowSecs(), 60)
+  assert.ok(t.recordExposure('e1', 'feed', 'ann', 'hybrid', T0))
+  assert.ok(t.recordConversion('c1', 'feed', 'ann', T0 + 1_000))
+  // 1 000 s behind the newest event, outside the 60 s window: late, ignored, counted.
+  assert.equal(t.recordExposure('e2', 'feed', 'bob', 'control', T0), false)
+  assert.equal(t.lateEvents(), 1)
+  assert.equal(t.counts('feed').variants[0].exposedUsers, 0)
+  for (const bad of [0, -5, 1.5]) {
+    assert.throws(() => new craic.ExperimentTracker({ idempotencyWindowSecs: bad }), (e) => e instanceof craic.CraicError)
+  }
+  assert.throws(() => new craic.ExperimentTracker({ window: 60 }), (e) => e.code === 'CRAIC_INVALID_CONFIG')
+})

@@ -29,8 +29,8 @@ test('service on a store: two replicas, catch-up, model sync, restart', async ()
     const users = [...new Set(data.interactions().map(i => i.userId))].sort().slice(0, 30)
     const items = data.items()
     const fresh = users.map((u, n) => ({ userId: u, itemId: items[n % items.length].id, kind: 'save', timestamp: now - 60 }))
-    await writer.record(fresh)
-    await writer.record(fresh) // re-sent: applied once
+    assert.equal((await writer.record(fresh)).interactions, fresh.length)
+    assert.equal((await writer.record(fresh)).interactions, 0) // re-sent: applied once
     // A catalogue edit and a preference change on the writer reach the reader too.
     const moved = { ...items[0], city: items[1].city }
     writer.upsertItems([moved])
@@ -58,6 +58,42 @@ test('service on a store: two replicas, catch-up, model sync, restart', async ()
     await assert.rejects(plain.catchUp(), (e) => e instanceof craic.InvalidInputError && e.code === 'CRAIC_INVALID_INPUT')
     await assert.rejects(craic.Service.open('mysql://root:pw@127.0.0.1:1/craic'), (e) => e instanceof craic.StorageError && e.code === 'CRAIC_UNAVAILABLE')
     assert.throws(() => craic.Service.open(url, { cacheTTL: 1 }), (e) => e.code === 'CRAIC_INVALID_CONFIG')
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('removed events reach replicas and survive a restart', async () => {
+  // The same scenario as craic-py/tests/test_service_store.py and tests/service_replicas.rs.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'craic-svc-'))
+  try {
+    const data = await craic.generate('tiny')
+    const url = `sqlite://${path.join(dir, 'craic.db')}`
+    const store = await craic.Store.open(url)
+    await store.upsertItems(data.items())
+    await store.append(data.interactions())
+    const writer = await craic.Service.open(url)
+    const reader = await craic.Service.open(url)
+    const now = data.config.start + data.config.days * DAY
+    const user = data.interactions()[0].userId
+    const shown = (svc) => svc.recommend(user, { k: 10, now, strategy: 'popularity' }).map(r => r.itemId)
+
+    const gone = shown(writer).slice(0, 3)
+    assert.throws(() => writer.removeItems([gone[0], 'no-such-event']), (e) =>
+      e instanceof craic.NotFoundError && e.code === 'CRAIC_UNKNOWN_ITEM' && e.row === 1)
+    assert.deepEqual(await store.removedItems(), [])
+    assert.equal(writer.removeItems(gone), 3)
+    assert.deepEqual(await store.removedItems(), [...gone].sort())
+    assert.equal((await store.items()).length, data.items().length)
+    await reader.catchUp()
+    const restarted = await craic.Service.open(url)
+    for (const svc of [writer, reader, restarted]) {
+      assert.equal(shown(svc).length, 10)
+      assert.ok(shown(svc).every(id => !gone.includes(id)))
+      assert.equal(svc.stats().liveItems, data.items().length - 3)
+    }
+    assert.equal(await store.removeItems([gone[0]]), 0)
+    await assert.rejects(store.removeItems(['no-such-event']), (e) => e instanceof craic.NotFoundError)
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }

@@ -229,6 +229,11 @@ impl PyEngine {
             .map_err(errors::to_py)
     }
 
+    /// The ids of the removed items (`remove_items`), in catalogue order.
+    fn removed_items(&self) -> Vec<String> {
+        self.inner.removed_items()
+    }
+
     /// The catalogue entry of an item (removed items included), or `None`.
     fn item(
         &self,

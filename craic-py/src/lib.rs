@@ -17,6 +17,7 @@
 
 mod alerts;
 mod args;
+mod catch_up;
 mod columns;
 mod engine;
 mod errors;
@@ -115,6 +116,7 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::PyLogPage>()?;
     m.add_class::<store::PyLoadedEngine>()?;
     m.add_class::<store::PyTailed>()?;
+    m.add_class::<catch_up::PyCatchUp>()?;
     m.add_class::<store::PyStoredModel>()?;
     m.add_class::<store::PyStoredVariantCounts>()?;
     m.add_class::<store::PyRetrainRun>()?;

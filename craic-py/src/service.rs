@@ -27,7 +27,8 @@ use crate::evaluation::PyMetrics;
 use crate::experiments::{PyAssignment, PyExperiment, PyReport};
 use crate::service_options;
 use crate::types::{
-    opt, py_bool, KArg, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats, StrategyArg,
+    opt, py_bool, KArg, PyApplied, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats,
+    StrategyArg,
 };
 
 /// Locks a mutex, taking over a poisoned one (every critical section here leaves its data
@@ -421,12 +422,12 @@ impl PyService {
         Ok(PyService { inner })
     }
 
-    /// Applies the log rows other replicas (or anyone) appended since the serving model's
-    /// cursor; deferred while a retrain runs. Returns `(applied, cursor, deferred)`.
-    /// Store-backed services only (`Service.open`).
-    fn catch_up(&self, py: Python<'_>) -> PyResult<(u64, u64, bool)> {
+    /// Applies the catalogue and preference changes (the store's change feed) and the log rows
+    /// other replicas (or anyone) wrote since the serving model's positions; deferred while a
+    /// retrain runs. Returns a `CatchUp`. Store-backed services only (`Service.open`).
+    fn catch_up(&self, py: Python<'_>) -> PyResult<crate::catch_up::PyCatchUp> {
         py.detach(|| self.inner.catch_up())
-            .map(|c| (c.applied, c.cursor.0, c.deferred))
+            .map(Into::into)
             .map_err(errors::service_to_py)
     }
 
@@ -568,9 +569,10 @@ impl PyService {
             Timestamp,
             Count<i64>,
         )>,
-    ) -> PyResult<()> {
+    ) -> PyResult<PyApplied> {
         let rows = impressions_of(impressions);
         py.detach(|| self.inner.record_impressions(&rows))
+            .map(PyApplied::from)
             .map_err(errors::service_to_py)
     }
 
@@ -578,10 +580,12 @@ impl PyService {
     /// `Engine.build`): applied to the
     /// serving model (rejected whole on a bad row, `.row` naming it), appended to the training
     /// data, the users' cached lists dropped, and `save` / `click` counted as conversions in
-    /// the experiments the users were exposed in.
-    fn record(&self, py: Python<'_>, interactions: &Bound<'_, PyAny>) -> PyResult<()> {
+    /// the experiments the users were exposed in. Returns what the serving model applied, as
+    /// `Engine.record` (only the new interactions count: on a store, re-sent ones are not).
+    fn record(&self, py: Python<'_>, interactions: &Bound<'_, PyAny>) -> PyResult<PyApplied> {
         let rows = crate::types::interactions(interactions)?;
         py.detach(|| self.inner.record(&rows))
+            .map(PyApplied::from)
             .map_err(errors::service_to_py)
     }
 
@@ -589,6 +593,20 @@ impl PyService {
     fn upsert_items(&self, py: Python<'_>, items: Vec<PyRef<'_, PyItem>>) -> PyResult<()> {
         let items = items_of(items);
         py.detach(|| self.inner.upsert_items(items))
+            .map_err(errors::service_to_py)
+    }
+
+    /// Stops items from being recommended (serving model and training data, so a retrain keeps
+    /// them removed; on a store, other replicas get it by `catch_up`); their past interactions
+    /// still inform similarity. Returns how many were live. An unknown id raises
+    /// `NotFoundError` and nothing changes.
+    fn remove_items(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] ids: Vec<String>,
+    ) -> PyResult<usize> {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        py.detach(|| self.inner.remove_items(&ids))
             .map_err(errors::service_to_py)
     }
 

@@ -64,7 +64,7 @@ pub struct PyMalformedRow {
     pub reason: String,
 }
 
-fn malformed(rows: Vec<st::MalformedRow>) -> Vec<PyMalformedRow> {
+pub(crate) fn malformed(rows: Vec<st::MalformedRow>) -> Vec<PyMalformedRow> {
     rows.into_iter()
         .map(|m| PyMalformedRow {
             table: m.table.to_owned(),
@@ -236,7 +236,25 @@ impl PyStore {
             .map_err(store_to_py)
     }
 
-    /// The whole catalogue.
+    /// Removes events: no longer recommended, still in `items()` (their interactions count),
+    /// announced to replicas; upserting one again makes it live. Returns how many were live.
+    /// An id not stored raises `NotFoundError` and nothing is removed.
+    fn remove_items(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] ids: Vec<String>,
+    ) -> PyResult<usize> {
+        py.detach(|| self.inner.remove_items(&ids))
+            .map_err(store_to_py)
+    }
+
+    /// The ids of the removed events, in id order.
+    fn removed_items(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        py.detach(|| self.inner.removed_items())
+            .map_err(store_to_py)
+    }
+
+    /// The whole catalogue, removed events included.
     fn items(&self, py: Python<'_>) -> PyResult<Vec<PyItem>> {
         py.detach(|| self.inner.items())
             .map(|items| items.into_iter().map(|inner| PyItem { inner }).collect())

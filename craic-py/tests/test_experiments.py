@@ -343,3 +343,21 @@ def test_tracker_is_shared_between_threads() -> None:
         th.join()
     assert t.counts("feed").variants[0].exposed_users == 1_200
     assert repr(t) == "ExperimentTracker()"
+
+
+def test_tracker_idempotency_window_and_late_events() -> None:
+    # The same case as craic-node/test/experiments.test.js.
+    assert ExperimentTracker().idempotency_window_secs() == 7 * 86_400
+    t = ExperimentTracker(idempotency_window_secs=60)
+    t.register(Experiment("feed", AB))
+    assert t.idempotency_window_secs() == 60
+    assert t.record_exposure("e1", "feed", "ann", "hybrid", T0)
+    assert t.record_conversion("c1", "feed", "ann", T0 + 1_000)
+    # 1 000 s behind the newest event, outside the 60 s window: late, ignored, counted.
+    assert not t.record_exposure("e2", "feed", "bob", "control", T0)
+    assert t.late_events() == 1
+    assert t.counts("feed").variants[0].exposed_users == 0
+    for bad in (0, -5):
+        with pytest.raises(craic.CraicError) as e:
+            ExperimentTracker(idempotency_window_secs=bad)
+        assert e.value.kind in ("invalid_config", "out_of_range"), e.value.kind

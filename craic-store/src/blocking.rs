@@ -62,6 +62,14 @@ impl BlockingStore {
     pub fn upsert_items(&self, items: &[Item]) -> Result<()> {
         self.run(self.store.upsert_items(items))
     }
+    /// See [`Store::remove_items`].
+    pub fn remove_items(&self, ids: &[String]) -> Result<usize> {
+        self.run(self.store.remove_items(ids))
+    }
+    /// See [`Store::removed_items`].
+    pub fn removed_items(&self) -> Result<Vec<String>> {
+        self.run(self.store.removed_items())
+    }
     /// See [`Store::items`].
     pub fn items(&self) -> Result<Vec<Item>> {
         self.run(self.store.items())

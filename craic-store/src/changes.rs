@@ -12,8 +12,10 @@ use crate::types::Cursor;
 /// applying a run of changes again from an earlier position, ends in the same state).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    /// An event inserted or replaced.
+    /// An event inserted or replaced (a removed event upserted again is live again).
     Item(Item),
+    /// An event removed: no longer recommended; its past interactions still inform similarity.
+    Removed(String),
     /// A user's stated preferences set; empty preferences clear them.
     Preferences(String, Preferences),
 }
@@ -66,10 +68,12 @@ impl ChangePage {
 }
 
 impl Change {
-    /// The stored form: `{"item": {...}}` or `{"preferences": ["user", {...}]}`.
+    /// The stored form: `{"item": {...}}`, `{"removed": "id"}` or
+    /// `{"preferences": ["user", {...}]}`.
     pub(crate) fn encode(&self) -> String {
         match self {
             Change::Item(item) => json!({ "item": item }),
+            Change::Removed(id) => json!({ "removed": id }),
             Change::Preferences(user, p) => json!({ "preferences": [user, p] }),
         }
         .to_string()
@@ -82,12 +86,18 @@ impl Change {
                 .map(Change::Item)
                 .map_err(|e| format!("item: {e}"));
         }
+        if let Some(id) = v.get("removed") {
+            return match id.as_str() {
+                Some(id) => Ok(Change::Removed(id.to_owned())),
+                None => Err("removed: not a string".into()),
+            };
+        }
         if let Some(p) = v.get("preferences") {
             return serde_json::from_value::<(String, Preferences)>(p.clone())
                 .map(|(u, p)| Change::Preferences(u, p))
                 .map_err(|e| format!("preferences: {e}"));
         }
-        Err("neither \"item\" nor \"preferences\"".into())
+        Err("none of \"item\", \"removed\", \"preferences\"".into())
     }
 
     /// The changes of an `upsert_items` call, in order.
@@ -95,6 +105,13 @@ impl Change {
         items
             .iter()
             .map(|i| Change::Item(i.clone()).encode())
+            .collect()
+    }
+
+    /// The changes of a `remove_items` call, in order.
+    pub(crate) fn removed(ids: &[String]) -> Vec<String> {
+        ids.iter()
+            .map(|id| Change::Removed(id.clone()).encode())
             .collect()
     }
 
@@ -120,12 +137,14 @@ mod tests {
         };
         for c in [
             Change::Item(item),
+            Change::Removed("a'\"\u{0}".into()),
             Change::Preferences("ana".into(), p),
             Change::Preferences("ben".into(), Preferences::default()),
         ] {
             assert_eq!(Change::decode(&c.encode()).unwrap(), c);
         }
         assert!(Change::decode("{}").is_err());
+        assert!(Change::decode(r#"{"removed": 7}"#).is_err());
         assert!(Change::decode("not json").is_err());
     }
 }

@@ -50,8 +50,8 @@ pub struct Tailed {
     pub skipped: Vec<MalformedRow>,
 }
 
-/// Builds an engine from everything in the store with the core's bulk build: the catalogue,
-/// the preferences and the whole log. Skips and reports malformed rows (module docs).
+/// Builds an engine from everything in the store with the core's bulk build: the catalogue
+/// (removed events kept, and removed after the build), the preferences and the whole log. Skips and reports malformed rows (module docs).
 pub async fn load_engine(store: &dyn Store, config: Config) -> Result<Loaded> {
     config.validate()?;
     let mut skipped = Vec::new();
@@ -78,8 +78,12 @@ pub async fn load_engine(store: &dyn Store, config: Config) -> Result<Loaded> {
     }
     drop(known);
     let interactions = log.len() as u64;
+    let removed = store.removed_items().await?;
     let engine = tokio::task::spawn_blocking(move || {
-        Engine::build_from_iter(config, items, preferences, log)
+        let engine = Engine::build_from_iter(config, items, preferences, log)?;
+        // Removed events stay in the catalogue (their interactions count), never recommended.
+        engine.remove_known_items(&removed)?;
+        Ok::<_, craic_core::Error>(engine)
     })
     .await
     .map_err(crate::error::join_error)??;

@@ -31,7 +31,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Inserts or replaces events (metadata replaced whole; an id repeated in the call keeps
     /// its last value). Every item is validated first.
     fn upsert_items<'a>(&'a self, items: &'a [Item]) -> StoreFuture<'a, ()>;
-    /// The whole catalogue, in id order.
+    /// Removes events: they are no longer recommended, and their past interactions still
+    /// inform similarity (as [`craic_core::Engine::remove_items`]), so they stay in
+    /// [`Store::items`] and are listed by [`Store::removed_items`]; upserting one again makes
+    /// it live. Each id gets a position in the change feed. Returns how many were live. An id
+    /// not stored is `NotFound` and nothing is removed; ids are validated first.
+    fn remove_items<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, usize>;
+    /// The ids of the removed events ([`Store::remove_items`]), in id order.
+    fn removed_items(&self) -> StoreFuture<'_, Vec<String>>;
+    /// The whole catalogue, removed events included, in id order.
     fn items(&self) -> StoreFuture<'_, Vec<Item>>;
     /// One event.
     fn item<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Item>>;
@@ -58,7 +66,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn log_head(&self) -> StoreFuture<'_, Cursor>;
 
     /// Up to `limit` catalogue and preference changes after `after`, in order: every event
-    /// written by `upsert_items` and every user's preferences written by `set_preferences`
+    /// written by `upsert_items` or removed by `remove_items` and every user's preferences written by `set_preferences`
     /// (empty ones: cleared) get a position in this feed, so a replica tails catalogue edits
     /// as it tails the log. The feed has its own positions ([`Cursor::START`] before the
     /// first change), unrelated to the log's.

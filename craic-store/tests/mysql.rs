@@ -113,7 +113,7 @@ async fn migrations_create_the_schema_once() {
         .query("SELECT version FROM schema_migrations")
         .await
         .unwrap();
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, vec![1, 2, 3]);
     let tables: Vec<String> = c
         .query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()")
         .await
@@ -138,6 +138,7 @@ async fn migrations_create_the_schema_once() {
         "model_versions",
         "retrain_runs",
         "catalog_changes",
+        "removed_events",
         "schema_migrations",
     ] {
         assert!(

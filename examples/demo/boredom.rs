@@ -95,6 +95,7 @@ pub fn step(
         items: data.items.clone(),
         preferences: data.preferences.clone(),
         interactions: data.interactions.clone(),
+        removed: Vec::new(),
     };
     let (totals, ab) = run(data, train, s, bar)?;
     writeln!(

@@ -26,6 +26,7 @@ pub(crate) const CONVERSIONS: &str = "craic_experiment_conversions_total";
 pub(crate) const DRIFT_PSI: &str = "craic_drift_psi";
 pub(crate) const ALERTS_FIRING: &str = "craic_alerts_firing";
 pub(crate) const TRAINING_DROPPED: &str = "craic_training_interactions_dropped_total";
+pub(crate) const EXPERIMENT_LATE: &str = "craic_experiment_late_events_total";
 
 /// Pre-registered handles; rarely used series are registered on first use.
 #[derive(Debug)]
@@ -44,6 +45,7 @@ pub(crate) struct ServiceMetrics {
     pub retrain_last_seconds: Gauge,
     pub alerts_firing: Gauge,
     pub training_dropped: Counter,
+    pub experiment_late: Counter,
     model_info: Mutex<Option<Gauge>>,
 }
 
@@ -101,6 +103,12 @@ impl ServiceMetrics {
             training_dropped: c(
                 TRAINING_DROPPED,
                 "Interactions the in-memory training log dropped at its capacity.",
+                &[],
+            ),
+            experiment_late: c(
+                EXPERIMENT_LATE,
+                "Experiment exposures and conversions ignored as late (older than the \
+                 idempotency window behind the newest event).",
                 &[],
             ),
             recommend_latency,

@@ -219,6 +219,7 @@ pub(crate) struct Serving {
 pub(crate) enum PendingOp {
     Record(Vec<Interaction>),
     Items(Vec<Item>),
+    Removed(Vec<String>),
     Preferences(String, Preferences),
 }
 
@@ -284,12 +285,7 @@ impl Service {
             .clone()
             .unwrap_or_else(|| Arc::new(InMemorySource::with_capacity(options.training_capacity)));
         let data = source.load()?;
-        let engine = Engine::build(
-            config,
-            data.items.clone(),
-            data.preferences.clone(),
-            &data.interactions,
-        )?;
+        let engine = Engine::from_training(config, &data, &data.interactions)?;
         Ok(Service::assemble(engine, None, &data, options, source))
     }
 
@@ -426,13 +422,16 @@ impl Service {
     }
 
     fn refresh_gauges(&self) {
-        // A counter mirroring the source's running total (monotonic, so only ever added to).
-        let dropped = self.inner.source.dropped_interactions();
-        let seen = self.inner.metrics.training_dropped.get();
-        self.inner
-            .metrics
-            .training_dropped
-            .add(dropped.saturating_sub(seen));
+        // Counters mirroring running totals (monotonic, so only ever added to).
+        let m = &self.inner.metrics;
+        let mirror = |counter: &craic_core::monitoring::Counter, total: u64| {
+            counter.add(total.saturating_sub(counter.get()));
+        };
+        mirror(
+            &m.training_dropped,
+            self.inner.source.dropped_interactions(),
+        );
+        mirror(&m.experiment_late, self.experiment_memory().late_events);
         let created = self.inner.serving.load().info.created_at;
         self.inner
             .metrics

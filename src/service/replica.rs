@@ -84,12 +84,7 @@ impl Service {
             }
             None => {
                 let (data, at) = source.read_all()?;
-                let engine = Engine::build(
-                    config,
-                    data.items.clone(),
-                    data.preferences.clone(),
-                    &data.interactions,
-                )?;
+                let engine = Engine::from_training(config, &data, &data.interactions)?;
                 source.reset(at);
                 let svc = Service::assemble(engine, None, &data, options, source.clone());
                 let _ = svc.inner.store.set(source);

@@ -229,14 +229,7 @@ impl Service {
         let opts = &inner.options.retrain;
         let split = time_split(&data.interactions, opts.holdout_fraction);
         let relevant = Relevance::default().relevant_items(&split.test);
-        let build = |c: &Config| {
-            Engine::build(
-                c.clone(),
-                data.items.clone(),
-                data.preferences.clone(),
-                &split.train,
-            )
-        };
+        let build = |c: &Config| Engine::from_training(c.clone(), &data, &split.train);
         let mut metrics = RetrainMetrics {
             train_data: data.interactions.len() as u64,
             // A bounded log cannot hold more than its capacity: compare with at most that.
@@ -280,12 +273,7 @@ impl Service {
             pending_applied: 0,
         };
         if outcome.accepted() {
-            let engine = Engine::build(
-                candidate_config,
-                data.items.clone(),
-                data.preferences.clone(),
-                &data.interactions,
-            )?;
+            let engine = Engine::from_training(candidate_config, &data, &data.interactions)?;
             // Catch up outside the write lock first, then the rest under it, and swap.
             let early = lock(&inner.writes).pending.replace(Vec::new());
             outcome.pending_applied += replay(&engine, early.unwrap_or_default());
@@ -343,6 +331,10 @@ fn replay(engine: &Engine, ops: Vec<PendingOp>) -> usize {
         let ok = match op {
             PendingOp::Record(x) => engine.record(&x).is_ok(),
             PendingOp::Items(items) => engine.upsert_items(items).is_ok(),
+            PendingOp::Removed(ids) => {
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                engine.remove_items(&ids).is_ok()
+            }
             PendingOp::Preferences(u, p) => engine.set_preferences(&u, p).is_ok(),
         };
         n += usize::from(ok);

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use craic_core::{Impression, Interaction, Item, Preferences, Recommendation, Request};
+use craic_core::{Applied, Impression, Interaction, Item, Preferences, Recommendation, Request};
 
 use super::cache::{fingerprint, CachedRec};
 use super::error::ServiceResult;
@@ -116,7 +116,7 @@ impl Service {
     /// Records impressions ([`Impression`]) like [`Service::record`] records interactions (they
     /// become interactions of kind `impression`); a negative rank is an `out_of_range` error
     /// and nothing is recorded.
-    pub fn record_impressions(&self, impressions: &[Impression]) -> ServiceResult<()> {
+    pub fn record_impressions(&self, impressions: &[Impression]) -> ServiceResult<Applied> {
         match craic_core::impressions_to_interactions(impressions) {
             Ok(rows) => self.record(&rows),
             Err(e) => {
@@ -141,25 +141,28 @@ impl Service {
     /// applied to the serving model and the error is returned (a store that wrote part of
     /// the batch before failing has it in its log, where [`Service::catch_up`] applies it).
     ///
+    /// Returns what the serving model applied, as [`craic_core::Engine::record`] does
+    /// (`interactions` counts the new ones only; a batch with nothing new is all zeros).
+    ///
     /// [`TrainingSource`]: super::TrainingSource
-    pub fn record(&self, interactions: &[Interaction]) -> ServiceResult<()> {
+    pub fn record(&self, interactions: &[Interaction]) -> ServiceResult<Applied> {
         let t0 = Instant::now();
         let out = self.record_inner(interactions);
         let m = &self.inner.metrics;
         m.record_latency.record_duration(t0.elapsed());
         match &out {
-            Ok(applied) => m.recorded.add(*applied as u64),
+            Ok(applied) => m.recorded.add(applied.interactions as u64),
             Err(e) => m.error("record", e.kind().as_str()),
         }
-        out.map(|_| ())
+        out
     }
 
-    /// Returns how many interactions were new (and applied).
-    fn record_inner(&self, interactions: &[Interaction]) -> ServiceResult<usize> {
+    /// What the serving model applied (the new interactions only).
+    fn record_inner(&self, interactions: &[Interaction]) -> ServiceResult<Applied> {
         if interactions.is_empty() {
-            return Ok(0);
+            return Ok(Applied::default());
         }
-        let (serving, fresh) = {
+        let (serving, fresh, applied) = {
             let mut w = lock(&self.inner.writes);
             let serving = self.inner.serving.load_full();
             serving.engine.check_record(interactions)?;
@@ -170,13 +173,13 @@ impl Service {
                 Cow::Owned(new.iter().map(|&n| interactions[n].clone()).collect())
             };
             if fresh.is_empty() {
-                return Ok(0);
+                return Ok(Applied::default());
             }
-            serving.engine.record(&fresh)?;
+            let applied = serving.engine.record(&fresh)?;
             if let Some(p) = w.pending.as_mut() {
                 p.push(PendingOp::Record(fresh.to_vec()));
             }
-            (serving, fresh)
+            (serving, fresh, applied)
         };
         let users: BTreeSet<&str> = fresh.iter().map(|i| i.user_id.as_str()).collect();
         for u in users {
@@ -184,7 +187,7 @@ impl Service {
         }
         experiments::observe_interactions(&self.inner, &fresh);
         monitor::observe_interactions(&self.inner, &serving.engine, &fresh);
-        Ok(fresh.len())
+        Ok(applied)
     }
 
     /// Inserts or replaces catalogue items (serving model and training data); clears the cache.
@@ -205,6 +208,32 @@ impl Service {
         self.inner.cache.clear();
         if let Err(e) = &out {
             self.inner.metrics.error("upsert_items", e.kind().as_str());
+        }
+        out
+    }
+
+    /// Removes events (serving model and training data, so a retrain keeps them removed): they
+    /// are no longer recommended, and their past interactions still inform similarity
+    /// ([`craic_core::Engine::remove_items`]); upserting one again makes it live. On a store,
+    /// the removal reaches other replicas through the change feed. Returns how many were live.
+    /// An unknown id is an `unknown_item` error and nothing changes.
+    pub fn remove_items(&self, ids: &[&str]) -> ServiceResult<usize> {
+        let out = (|| -> ServiceResult<usize> {
+            let mut w = lock(&self.inner.writes);
+            let engine = &self.inner.serving.load().engine;
+            engine.check_remove_items(ids)?;
+            let owned: Vec<String> = ids.iter().map(|&s| s.to_owned()).collect();
+            // The source first: if it fails, nothing changed anywhere.
+            self.inner.source.remove_items(&owned)?;
+            let removed = engine.remove_items(ids)?;
+            if let Some(p) = w.pending.as_mut() {
+                p.push(PendingOp::Removed(owned));
+            }
+            Ok(removed)
+        })();
+        self.inner.cache.clear();
+        if let Err(e) = &out {
+            self.inner.metrics.error("remove_items", e.kind().as_str());
         }
         out
     }

@@ -66,6 +66,7 @@ impl Service {
                         .filter_map(|u| engine.preferences(&u).map(|p| (u, p)))
                         .collect(),
                     interactions: Vec::new(),
+                    removed: engine.removed_items(),
                 };
                 (Arc::new(InMemorySource::with_data(data.clone())), data)
             }

@@ -129,6 +129,7 @@ impl StoreSource {
                 }
             })
             .collect();
+        let removed = self.store.removed_items()?;
         let preferences = self.store.preferences()?;
         let known: HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
         let mut interactions = Vec::new();
@@ -153,6 +154,7 @@ impl StoreSource {
             items,
             preferences,
             interactions,
+            removed,
         };
         lock(&self.state).skipped = skipped;
         Ok((
@@ -257,6 +259,11 @@ impl StoreSource {
                     Change::Item(item) => engine.upsert_items(vec![item]).map(|()| {
                         out.new_items = true;
                     }),
+                    // An event the serving model never had is not recommended anyway.
+                    Change::Removed(id) if engine.item(&id).is_none() => Ok(()),
+                    Change::Removed(id) => engine.remove_items(&[&id]).map(|_| {
+                        out.new_items = true;
+                    }),
                     Change::Preferences(user, p) => engine.set_preferences(&user, p).map(|()| {
                         out.users.insert(user);
                     }),
@@ -312,6 +319,11 @@ impl TrainingSource for StoreSource {
 
     fn upsert_items(&self, items: &[Item]) -> ServiceResult<()> {
         Ok(self.store.upsert_items(items)?)
+    }
+
+    fn remove_items(&self, ids: &[String]) -> ServiceResult<()> {
+        self.store.remove_items(ids)?;
+        Ok(())
     }
 
     fn set_preferences(&self, user_id: &str, preferences: &Preferences) -> ServiceResult<()> {

@@ -1,7 +1,7 @@
 //! What a rebuild needs: [`TrainingData`] (defined in craic-core) behind the [`TrainingSource`]
 //! trait.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Mutex;
 
 pub use craic_core::TrainingData;
@@ -29,8 +29,15 @@ pub trait TrainingSource: Send + Sync {
         Ok((0..interactions.len()).collect())
     }
 
-    /// Inserts or replaces catalogue items (default: nothing).
+    /// Inserts or replaces catalogue items (default: nothing). A removed item upserted again
+    /// is live again.
     fn upsert_items(&self, _items: &[Item]) -> ServiceResult<()> {
+        Ok(())
+    }
+
+    /// Removes items, all of them known to the serving model (default: nothing); they stay in
+    /// the catalogue and are listed in [`TrainingData::removed`].
+    fn remove_items(&self, _ids: &[String]) -> ServiceResult<()> {
         Ok(())
     }
 
@@ -55,6 +62,7 @@ pub trait TrainingSource: Send + Sync {
 #[derive(Debug)]
 struct Inner {
     items: BTreeMap<String, Item>,
+    removed: BTreeSet<String>,
     preferences: BTreeMap<String, Preferences>,
     interactions: VecDeque<Interaction>,
     capacity: usize,
@@ -106,6 +114,7 @@ impl InMemorySource {
     pub fn with_data_and_capacity(data: TrainingData, capacity: usize) -> Self {
         let mut inner = Inner {
             items: data.items.into_iter().map(|i| (i.id.clone(), i)).collect(),
+            removed: data.removed.into_iter().collect(),
             preferences: data.preferences.into_iter().collect(),
             interactions: data.interactions.into(),
             capacity,
@@ -134,6 +143,7 @@ impl TrainingSource for InMemorySource {
                 .map(|(u, p)| (u.clone(), p.clone()))
                 .collect(),
             interactions: g.interactions.iter().cloned().collect(),
+            removed: g.removed.iter().cloned().collect(),
         })
     }
 
@@ -158,8 +168,14 @@ impl TrainingSource for InMemorySource {
     fn upsert_items(&self, items: &[Item]) -> ServiceResult<()> {
         let mut g = lock(&self.inner);
         for i in items {
+            g.removed.remove(&i.id);
             g.items.insert(i.id.clone(), i.clone());
         }
+        Ok(())
+    }
+
+    fn remove_items(&self, ids: &[String]) -> ServiceResult<()> {
+        lock(&self.inner).removed.extend(ids.iter().cloned());
         Ok(())
     }
 

@@ -12,6 +12,9 @@ pub struct TrainingData {
     pub preferences: Vec<(String, Preferences)>,
     /// The interaction log, oldest first.
     pub interactions: Vec<Interaction>,
+    /// Ids of removed events: in `items` (their past interactions still count) but never
+    /// recommended ([`crate::Engine::from_training`] removes them after the build).
+    pub removed: Vec<String>,
 }
 
 #[cfg(feature = "synthetic")]
@@ -21,6 +24,7 @@ impl From<crate::synthetic::Dataset> for TrainingData {
             items: d.items,
             preferences: d.preferences,
             interactions: d.interactions,
+            removed: Vec::new(),
         }
     }
 }

@@ -140,7 +140,7 @@ impl Engine {
     }
 
     /// The model for a diagnostic read (`stats`, `config`, `neighbours`, ...), poisoned or not.
-    fn read(&self) -> RwLockReadGuard<'_, Model> {
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Model> {
         self.model.read().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -188,7 +188,8 @@ impl Model {
         Ok(())
     }
 
-    pub fn remove_items(&mut self, ids: &[&str]) -> Result<usize> {
+    /// The catalogue indices of `ids`; the first invalid or unknown id is an error with its row.
+    pub fn resolve_items(&self, ids: &[&str]) -> Result<Vec<u32>> {
         let mut idx = Vec::with_capacity(ids.len());
         for (n, id) in ids.iter().enumerate() {
             validate_id(id).map_err(|e| e.in_row(n))?;
@@ -197,6 +198,11 @@ impl Model {
                 None => return Err(Error::UnknownItem((*id).to_owned()).in_row(n)),
             }
         }
+        Ok(idx)
+    }
+
+    pub fn remove_items(&mut self, ids: &[&str]) -> Result<usize> {
+        let idx = self.resolve_items(ids)?;
         let mut removed = 0;
         for i in idx {
             if !std::mem::replace(&mut self.catalog.removed[i as usize], true) {

@@ -121,15 +121,49 @@ impl ExperimentTracker {
     }
 }
 
+crate::convert::options! {
+    /// Options of `new ExperimentTracker(options)`.
+    pub struct TrackerOptions: "tracker options" {
+        /// How long event ids are remembered behind the newest event, in seconds (default
+        /// 7 days); an older event is late: ignored and counted by `lateEvents()`.
+        pub idempotency_window_secs: [Option<f64>],
+    }
+}
+
 #[napi]
 impl ExperimentTracker {
-    /// An empty tracker.
+    /// An empty tracker; `{idempotencyWindowSecs}` (default 7 days, at least 1).
     #[napi(constructor, catch_unwind)]
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        ExperimentTracker {
-            inner: Arc::new(Mutex::new(exp::ExperimentTracker::new())),
-        }
+    pub fn new(
+        env: Env,
+        #[napi(ts_arg_type = "TrackerOptions")] options: Option<Object>,
+    ) -> napi::Result<Self> {
+        let options: TrackerOptions = convert::strict(&env, options)?.unwrap_or_default();
+        let secs = match options.idempotency_window_secs {
+            None => exp::DEFAULT_IDEMPOTENCY_WINDOW_SECS,
+            Some(v) => convert::whole(
+                v,
+                "idempotencyWindowSecs",
+                craic_core::ErrorKind::InvalidConfig,
+            )
+            .or_throw(&env)?,
+        };
+        let tracker = exp::ExperimentTracker::with_idempotency_window(secs).or_throw(&env)?;
+        Ok(ExperimentTracker {
+            inner: Arc::new(Mutex::new(tracker)),
+        })
+    }
+
+    /// The idempotency window in seconds.
+    #[napi(catch_unwind)]
+    pub fn idempotency_window_secs(&self) -> f64 {
+        self.lock().idempotency_window() as f64
+    }
+
+    /// Events ignored so far as late (older than the window behind the newest event).
+    #[napi(catch_unwind)]
+    pub fn late_events(&self) -> f64 {
+        self.lock().late_events() as f64
     }
 
     /// Registers an experiment (a key can be registered once).

@@ -23,7 +23,7 @@ use crate::convert::{self, strict};
 use crate::engine::{self, unix_now};
 use crate::errors::OrThrow;
 use crate::experiments::{self, Assignment, Experiment, Report};
-use crate::values::{self, Interaction, Item, Preferences, Recommendation, Stats};
+use crate::values::{self, Applied, Interaction, Item, Preferences, Recommendation, Stats};
 use crate::work::{spawn, Work};
 
 pub use options::ServiceOptions;
@@ -68,6 +68,7 @@ impl Service {
             items: values::items(items).or_throw(&env)?,
             preferences: values::preferences_map(preferences),
             interactions: values::interactions(interactions).or_throw(&env)?,
+            removed: Vec::new(),
         };
         Ok(spawn(move || {
             svc::Service::build(config, data, options)
@@ -219,31 +220,37 @@ impl Service {
     }
 
     /// Records impressions (as `Engine.recordImpressions`), off the JS thread, through `record`.
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Applied>")]
     pub fn record_impressions(
         &self,
         env: Env,
         impressions: Vec<values::Impression>,
-    ) -> napi::Result<AsyncTask<Work<()>>> {
+    ) -> napi::Result<AsyncTask<Work<Applied>>> {
         let rows = values::impressions(impressions).or_throw(&env)?;
         let service = self.inner.clone();
         Ok(spawn(move || {
-            service.record_impressions(&rows).map_err(Into::into)
+            service
+                .record_impressions(&rows)
+                .map(Applied::from)
+                .map_err(Into::into)
         }))
     }
 
     /// Records interactions, off the JS thread: applied to the serving model, kept for the next
     /// retrain, counted as conversions in running experiments. A bad row rejects the whole
-    /// batch (`row` is its index).
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    /// batch (`row` is its index). Resolves to what the serving model applied, as
+    /// `Engine.record` (only the new interactions count: on a store, re-sent ones are not).
+    #[napi(catch_unwind, ts_return_type = "Promise<Applied>")]
     pub fn record(
         &self,
         env: Env,
         interactions: Vec<Interaction>,
-    ) -> napi::Result<AsyncTask<Work<()>>> {
+    ) -> napi::Result<AsyncTask<Work<Applied>>> {
         let rows = values::interactions(interactions).or_throw(&env)?;
         let service = self.inner.clone();
-        Ok(spawn(move || service.record(&rows).map_err(Into::into)))
+        Ok(spawn(move || {
+            service.record(&rows).map(Applied::from).map_err(Into::into)
+        }))
     }
 
     /// Inserts or replaces items in the serving model and the training data.
@@ -251,6 +258,19 @@ impl Service {
     pub fn upsert_items(&self, env: Env, items: Vec<Item>) -> napi::Result<()> {
         let items = values::items(items).or_throw(&env)?;
         self.inner.upsert_items(items).or_throw(&env)
+    }
+
+    /// Stops items from being recommended (serving model and training data, so a retrain keeps
+    /// them removed; on a store, other replicas get it by `catchUp`); their past interactions
+    /// still inform similarity. Returns how many were live. An unknown id throws
+    /// `NotFoundError` and nothing changes.
+    #[napi(catch_unwind)]
+    pub fn remove_items(&self, env: Env, ids: Vec<String>) -> napi::Result<u32> {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        self.inner
+            .remove_items(&ids)
+            .map(values::saturate)
+            .or_throw(&env)
     }
 
     /// Sets a user's stated preferences in the serving model and the training data.

@@ -22,6 +22,7 @@ it.
 
 from ._craic import (
     Alert,
+    CatchUp,
     ConversionFloorRule,
     DriftReport,
     DriftRule,
@@ -42,6 +43,7 @@ PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 __all__ = [
     "PROMETHEUS_CONTENT_TYPE",
     "Alert",
+    "CatchUp",
     "ConversionFloorRule",
     "DriftReport",
     "DriftRule",

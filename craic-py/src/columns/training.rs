@@ -109,6 +109,7 @@ impl Training {
             interactions: self
                 .interactions
                 .resolve(|f| Ok(f.interaction_rows()?.collect()))?,
+            removed: Vec::new(),
         })
     }
 }

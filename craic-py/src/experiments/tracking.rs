@@ -9,7 +9,7 @@ use pyo3::types::PyDict;
 
 use super::experiment::PyExperiment;
 use super::report::PyReport;
-use crate::args::Timestamp;
+use crate::args::{Count, Timestamp};
 use crate::errors;
 
 // ---------------------------------------------------------------------------------------------
@@ -278,11 +278,31 @@ impl PyExperimentTracker {
 
 #[pymethods]
 impl PyExperimentTracker {
+    /// An empty tracker remembering event ids for `idempotency_window_secs` behind the newest
+    /// event (default 7 days, at least 1); an older event is late: ignored and counted by
+    /// `late_events()`.
     #[new]
-    fn new() -> Self {
-        PyExperimentTracker {
-            inner: Mutex::new(exp::ExperimentTracker::new()),
-        }
+    #[pyo3(
+        signature = (*, idempotency_window_secs = Count(exp::DEFAULT_IDEMPOTENCY_WINDOW_SECS)),
+        text_signature = "(*, idempotency_window_secs=604800)"
+    )]
+    fn new(idempotency_window_secs: Count<i64>) -> PyResult<Self> {
+        let tracker =
+            exp::ExperimentTracker::with_idempotency_window(idempotency_window_secs.get())
+                .map_err(errors::to_py)?;
+        Ok(PyExperimentTracker {
+            inner: Mutex::new(tracker),
+        })
+    }
+
+    /// The idempotency window in seconds.
+    fn idempotency_window_secs(&self, py: Python<'_>) -> i64 {
+        self.with(py, |t| t.idempotency_window())
+    }
+
+    /// Events ignored so far as late (older than the window behind the newest event).
+    fn late_events(&self, py: Python<'_>) -> u64 {
+        self.with(py, |t| t.late_events())
     }
 
     /// Registers an experiment. Registering the same definition again does nothing; another

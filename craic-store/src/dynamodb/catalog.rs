@@ -1,11 +1,12 @@
 //! Events (partition `event`, sort key the event id) and users' stated preferences (partition
-//! `prefs`, sort key the user id), each item's value a JSON document in attribute `doc`.
+//! `prefs`, sort key the user id), each item's value a JSON document in attribute `doc`. A
+//! removed event carries `removed = 1`; upserting it again (a whole put) drops the attribute.
 
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
 use craic_core::{validate_id, Item, Preferences};
 
-use super::attrs::{get, get_s, key, pk, put_all, query, s, sk_text, write_batch, Row};
-use super::errors::build;
+use super::attrs::{get, get_s, key, n, pk, put_all, query, s, sk_text, write_batch, Row};
+use super::errors::{build, sdk};
 use super::Db;
 use crate::changes::Change;
 use crate::error::{Result, StoreError};
@@ -36,6 +37,47 @@ pub(super) async fn upsert_items(db: &Db, items: &[Item]) -> Result<()> {
         .collect::<Result<Vec<Row>>>()?;
     put_all(db, rows).await?;
     super::changes::record(db, &Change::items(items)).await
+}
+
+/// Marks events removed (all stored, else `NotFound` and nothing changes), then announces them
+/// (two steps, as `upsert_items`); returns how many were live.
+pub(super) async fn remove_items(db: &Db, ids: &[String]) -> Result<usize> {
+    for id in ids {
+        validate_id(id)?;
+    }
+    for id in ids {
+        if get(db, pk("event", &[]), id.as_str()).await?.is_none() {
+            return Err(StoreError::NotFound(format!("event {id:?}")));
+        }
+    }
+    let mut removed = 0;
+    for id in ids {
+        let out = db
+            .client
+            .update_item()
+            .table_name(&db.data)
+            .set_key(Some(key(pk("event", &[]), id.as_str())))
+            .update_expression("SET removed = :one")
+            .expression_attribute_values(":one", n(1))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedOld)
+            .send()
+            .await
+            .map_err(sdk)?;
+        if !out.attributes.unwrap_or_default().contains_key("removed") {
+            removed += 1;
+        }
+    }
+    super::changes::record(db, &Change::removed(ids)).await?;
+    Ok(removed)
+}
+
+/// The removed events' ids, in id order.
+pub(super) async fn removed_items(db: &Db) -> Result<Vec<String>> {
+    let rows = query(db, pk("event", &[]), true, usize::MAX).await?;
+    rows.iter()
+        .filter(|row| row.contains_key("removed"))
+        .map(|row| sk_text(row).map_err(|r| super::attrs::malformed("events", 0, r)))
+        .collect()
 }
 
 fn decode_item(row: &Row) -> Result<Item> {

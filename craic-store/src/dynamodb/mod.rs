@@ -176,6 +176,14 @@ impl Store for DynamoStore {
         Box::pin(catalog::upsert_items(&self.db, items))
     }
 
+    fn remove_items<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, usize> {
+        Box::pin(catalog::remove_items(&self.db, ids))
+    }
+
+    fn removed_items(&self) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(catalog::removed_items(&self.db))
+    }
+
     fn items(&self) -> StoreFuture<'_, Vec<Item>> {
         Box::pin(catalog::items(&self.db))
     }

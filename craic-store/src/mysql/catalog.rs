@@ -9,7 +9,7 @@ use mysql_async::{Conn, TxOpts, Value};
 use super::names::{self, NameTable, ARTISTS, CITIES, GENRES, TAGS, USERS, VENUES};
 use super::{b, changes, db, groups, utf8};
 use crate::changes::Change;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 
 /// Events per transaction.
 const BATCH: usize = 500;
@@ -104,10 +104,75 @@ async fn items_batch(conn: &mut Conn, batch: &[Item]) -> Result<()> {
             let lists: Vec<&Vec<String>> = batch.iter().map(|i| event_lists(i)[n]).collect();
             replace_links(&mut tx, (table, "event_id", col), dim, &owners, &lists).await?;
         }
+        // Upserting a removed event makes it live again.
+        tx.exec_drop(
+            format!(
+                "DELETE FROM removed_events WHERE event_id IN ({})",
+                vec!["?"; owners.len()].join(",")
+            ),
+            owners.iter().map(|&o| Value::from(o)).collect::<Vec<_>>(),
+        )
+        .await
+        .map_err(db)?;
         changes::record(&mut tx, &Change::items(batch)).await?;
         tx.commit().await.map_err(db)?;
     }
     Ok(())
+}
+
+/// Marks events removed (all stored, else `NotFound` and nothing changes), in one transaction
+/// with their change rows; returns how many were live.
+pub(super) async fn remove_items(conn: &mut Conn, ids: &[String]) -> Result<usize> {
+    for id in ids {
+        validate_id(id)?;
+    }
+    changes::lock(conn).await?;
+    let removed = remove_batch(conn, ids).await;
+    let released = changes::unlock(conn).await;
+    let removed = removed?;
+    released?;
+    Ok(removed)
+}
+
+async fn remove_batch(conn: &mut Conn, ids: &[String]) -> Result<usize> {
+    let mut removed = 0;
+    let mut tx = conn
+        .start_transaction(TxOpts::default())
+        .await
+        .map_err(db)?;
+    for id in ids {
+        let row: Option<u64> = tx
+            .exec_first("SELECT id FROM events WHERE ext_id = ?", (b(id),))
+            .await
+            .map_err(db)?;
+        let Some(event) = row else {
+            return Err(StoreError::NotFound(format!("event {id:?}")));
+        };
+        tx.exec_drop(
+            "INSERT IGNORE INTO removed_events (event_id) VALUES (?)",
+            (event,),
+        )
+        .await
+        .map_err(db)?;
+        removed += tx.affected_rows() as usize;
+    }
+    changes::record(&mut tx, &Change::removed(ids)).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(removed)
+}
+
+/// The removed events' ids, in id order.
+pub(super) async fn removed_items(conn: &mut Conn) -> Result<Vec<String>> {
+    let rows: Vec<(u64, Vec<u8>)> = conn
+        .query(
+            "SELECT e.id, e.ext_id FROM removed_events r JOIN events e ON e.id = r.event_id
+             ORDER BY e.ext_id",
+        )
+        .await
+        .map_err(db)?;
+    rows.into_iter()
+        .map(|(row, ext)| utf8("events", row, ext))
+        .collect()
 }
 
 /// Replaces the ordered name lists of `owners` in a link table.

@@ -141,6 +141,14 @@ impl Store for MysqlStore {
         })
     }
 
+    fn remove_items<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, usize> {
+        Box::pin(async move { catalog::remove_items(&mut self.conn().await?, ids).await })
+    }
+
+    fn removed_items(&self) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(async move { catalog::removed_items(&mut self.conn().await?).await })
+    }
+
     fn item<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Item>> {
         Box::pin(async move {
             let mut rows = catalog::items(&mut self.conn().await?, Some(id)).await?;

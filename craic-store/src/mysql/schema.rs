@@ -192,6 +192,17 @@ fn change_feed() -> Vec<String> {
         .to_owned()]
 }
 
+/// Removed events (`Store::remove_items`): a row per removed event, deleted when it is upserted
+/// again.
+fn removed_events() -> Vec<String> {
+    vec!["CREATE TABLE IF NOT EXISTS removed_events (
+           event_id BIGINT UNSIGNED PRIMARY KEY,
+           removed_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+           CONSTRAINT removed_events_fk FOREIGN KEY (event_id) REFERENCES events(id)
+         ) ENGINE=InnoDB"
+        .to_owned()]
+}
+
 /// Applies every migration not yet recorded, under a named lock so that concurrent openers
 /// do not race. Returns how many ran (0 when the schema is current).
 pub(super) async fn migrate(conn: &mut Conn) -> Result<usize> {
@@ -224,9 +235,10 @@ pub(super) async fn migrate(conn: &mut Conn) -> Result<usize> {
 }
 
 async fn apply(conn: &mut Conn) -> Result<usize> {
-    let migrations: [(u32, &str, Vec<String>); 2] = [
+    let migrations: [(u32, &str, Vec<String>); 3] = [
         (1, "initial schema", initial()),
         (2, "catalogue change feed", change_feed()),
+        (3, "removed events", removed_events()),
     ];
     let mut ran = 0;
     for (version, name, statements) in migrations {

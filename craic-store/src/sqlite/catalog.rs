@@ -39,8 +39,55 @@ pub(super) fn upsert_items(c: &mut Connection, items: &[Item]) -> Result<()> {
             .map_err(db)?;
         }
     }
+    {
+        // Upserting a removed event makes it live again.
+        let mut revive = tx
+            .prepare_cached("DELETE FROM removed_events WHERE id = ?1")
+            .map_err(db)?;
+        for i in items {
+            revive.execute([&i.id]).map_err(db)?;
+        }
+    }
     record_changes(&tx, &Change::items(items))?;
     tx.commit().map_err(db)
+}
+
+/// Marks events removed (all stored, else `NotFound` and nothing changes); returns how many
+/// were live.
+pub(super) fn remove_items(c: &mut Connection, ids: &[String]) -> Result<usize> {
+    for id in ids {
+        validate_id(id)?;
+    }
+    let tx = c
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db)?;
+    let mut removed = 0;
+    {
+        let mut exists = tx
+            .prepare_cached("SELECT 1 FROM events WHERE id = ?1")
+            .map_err(db)?;
+        let mut mark = tx
+            .prepare_cached("INSERT OR IGNORE INTO removed_events (id) VALUES (?1)")
+            .map_err(db)?;
+        for id in ids {
+            if !exists.exists([id]).map_err(db)? {
+                return Err(StoreError::NotFound(format!("event {id:?}")));
+            }
+            removed += mark.execute([id]).map_err(db)?;
+        }
+    }
+    record_changes(&tx, &Change::removed(ids))?;
+    tx.commit().map_err(db)?;
+    Ok(removed)
+}
+
+/// The removed events' ids, in id order.
+pub(super) fn removed_items(c: &mut Connection) -> Result<Vec<String>> {
+    let mut stmt = c
+        .prepare_cached("SELECT id FROM removed_events ORDER BY id")
+        .map_err(db)?;
+    let rows = stmt.query_map([], |r| r.get(0)).map_err(db)?;
+    rows.collect::<rusqlite::Result<Vec<String>>>().map_err(db)
 }
 
 /// Appends change rows (inside the write's transaction: SQLite serialises writers, so rows

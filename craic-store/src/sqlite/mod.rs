@@ -134,6 +134,15 @@ impl Store for SqliteStore {
         Box::pin(self.call(move |c| catalog::upsert_items(c, &items)))
     }
 
+    fn remove_items<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, usize> {
+        let ids = ids.to_vec();
+        Box::pin(self.call(move |c| catalog::remove_items(c, &ids)))
+    }
+
+    fn removed_items(&self) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(self.call(catalog::removed_items))
+    }
+
     fn items(&self) -> StoreFuture<'_, Vec<Item>> {
         Box::pin(self.call(|c| Ok(without_rows(catalog::items(c, None)?))))
     }
@@ -296,11 +305,11 @@ mod tests {
     #[test]
     fn migrations_run_once() {
         let mut c = Connection::open_in_memory().unwrap();
-        assert_eq!(schema::migrate(&mut c).unwrap(), 2);
+        assert_eq!(schema::migrate(&mut c).unwrap(), 3);
         assert_eq!(schema::migrate(&mut c).unwrap(), 0);
         let n: i64 = c
             .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(n, 2);
+        assert_eq!(n, 3);
     }
 }

@@ -105,6 +105,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     );
     ",
     ),
+    (
+        3,
+        "removed events",
+        "
+    CREATE TABLE IF NOT EXISTS removed_events (
+        id TEXT PRIMARY KEY NOT NULL REFERENCES events(id)
+    );
+    ",
+    ),
 ];
 
 /// Applies every migration not yet recorded, each in its own transaction with its record.

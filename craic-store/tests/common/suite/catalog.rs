@@ -306,3 +306,53 @@ pub async fn catalogue_changes_are_a_feed(f: &impl Fixture) {
     assert!(s.upsert_items(&[bad]).await.is_err());
     assert_eq!(s.changes_head().await.unwrap(), cursor);
 }
+
+/// Removing events: validated whole first, listed, announced, kept in the catalogue (so their
+/// interactions load), removed again by `load_engine`, and live again when upserted.
+pub async fn removed_events_stay_in_the_catalogue_and_the_feed(f: &impl Fixture) {
+    use craic_store::Change;
+    let s = f.store();
+    s.upsert_items(&[gig("g1"), gig("g2"), gig("g3")])
+        .await
+        .unwrap();
+    s.append(&[LogEntry::new(x("ana", "g1", "save", 1_700_000_000))])
+        .await
+        .unwrap();
+    let head = s.changes_head().await.unwrap();
+    // An unknown or invalid id: a typed error, nothing removed or announced.
+    let err = s
+        .remove_items(&["g1".into(), "nope".into()])
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::NotFound);
+    let err = s.remove_items(&["".into()]).await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        StoreErrorKind::Core(craic_core::ErrorKind::InvalidId)
+    );
+    assert!(s.removed_items().await.unwrap().is_empty());
+    assert_eq!(s.changes_head().await.unwrap(), head);
+
+    // Removing twice counts once; both removals are announced.
+    let ids = ["g1".to_owned(), "g2".to_owned(), "g1".to_owned()];
+    assert_eq!(s.remove_items(&ids).await.unwrap(), 2);
+    assert_eq!(s.remove_items(&ids[..1]).await.unwrap(), 0);
+    assert_eq!(s.removed_items().await.unwrap(), ["g1", "g2"]);
+    let page = s.read_changes(head, 10).await.unwrap();
+    let got: Vec<Change> = page.changes.into_iter().map(|r| r.change).collect();
+    let removed = |id: &str| Change::Removed(id.to_owned());
+    assert_eq!(
+        got,
+        [removed("g1"), removed("g2"), removed("g1"), removed("g1")]
+    );
+    assert_eq!(s.items().await.unwrap().len(), 3);
+
+    let loaded = load_engine(s, Config::default()).await.unwrap();
+    assert_eq!(loaded.interactions, 1);
+    assert_eq!(loaded.engine.stats().live_items, 1);
+    assert_eq!(loaded.engine.removed_items(), ["g1", "g2"]);
+
+    // Upserted again: live again.
+    s.upsert_items(&[gig("g2")]).await.unwrap();
+    assert_eq!(s.removed_items().await.unwrap(), ["g1"]);
+}
