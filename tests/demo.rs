@@ -57,7 +57,7 @@ fn tiny_demo_writes_a_self_contained_report() {
     assert!(converting > 0, "no conversion was attributed:\n{text}");
     assert_eq!(summary.offline.len(), 5);
     assert_bored_and_beyond_accuracy(&summary);
-    assert_eq!(summary.latency.len(), 4);
+    assert_eq!(summary.latency.len(), 5);
 
     // The terminal output stays readable.
     for line in text.lines() {
