@@ -174,7 +174,10 @@ fn page(data: &Bound<'_, PyAny>) -> PyResult<Page> {
     if let Ok(b) = data.cast::<PyBytes>() {
         return Ok(Page::Bytes(b.as_bytes().to_vec()));
     }
-    Ok(Page::Path(data.extract()?))
+    Ok(Page::Path(
+        data.extract()
+            .map_err(|e| crate::args::translate(data, e))?,
+    ))
 }
 
 fn options(
