@@ -2,6 +2,7 @@
 //! blend of the four strategies, and the per-request scratch buffers and score reductions.
 
 pub mod artist_prior;
+mod blend_scan;
 mod components;
 pub mod content;
 pub mod lanes;

@@ -1,0 +1,238 @@
+//! The blend of one request and the dense scan that ranks with it: the content prior
+//! ([`Prior`]), the weighted components ([`Blend`]), the bounded top-k ([`TopK`]) and the scan of
+//! every upcoming item without collaborative evidence ([`DenseScan`]).
+
+use std::cmp::Ordering;
+
+use crate::data::timeline::CHUNK;
+use crate::scoring::lanes::max_or_zero;
+use crate::scoring::popularity::{Band, BandVisitor};
+
+/// The content prior `base^γ` (γ = [`crate::Config::popularity_prior`]), the common exponents
+/// taken without `powf`, which costs several times a square root.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Prior {
+    /// γ = 1.
+    Linear,
+    /// γ = 0: no prior.
+    Flat,
+    /// γ = 0.5, the default.
+    Sqrt,
+    /// Any other γ.
+    Pow(f64),
+}
+
+impl Prior {
+    pub(crate) fn new(exponent: f64) -> Prior {
+        if exponent == 1.0 {
+            Prior::Linear
+        } else if exponent == 0.0 {
+            Prior::Flat
+        } else if exponent == 0.5 {
+            Prior::Sqrt
+        } else {
+            Prior::Pow(exponent)
+        }
+    }
+
+    #[inline]
+    pub(crate) fn apply(self, base: f64) -> f64 {
+        match self {
+            Prior::Linear => base,
+            Prior::Flat => 1.0,
+            Prior::Sqrt => base.sqrt(),
+            Prior::Pow(e) => base.max(f64::MIN_POSITIVE).powf(e),
+        }
+    }
+}
+
+/// How one request blends the three components (each normalised by its maximum).
+pub(crate) struct Blend {
+    pub(crate) w: BlendWeights,
+    pub(crate) inv_max_cf: f64,
+    pub(crate) inv_max_ct: f64,
+    pub(crate) prior: Prior,
+    /// Weight of the content part (content × prior) standing in for the collaborative part
+    /// where that is weaker: [`CONTENT_BACKING`](crate::scoring::recommend::CONTENT_BACKING) × the collaborative share (0 without content).
+    pub(crate) backing: f64,
+    /// Scale of the artist prior in the content prior: the configured weight over the best
+    /// artist prior among the upcoming items (so a scaled prior is in [0, weight]).
+    pub(crate) artist: f64,
+}
+
+impl Blend {
+    /// What the content prior is taken of: the (local) popularity, or the scaled artist prior
+    /// when that promises more.
+    #[inline]
+    pub(crate) fn base(&self, pop: f64, artist: f64) -> f64 {
+        pop.max(self.artist * artist)
+    }
+
+    /// The weighted components from raw collaborative and content scores, the (local)
+    /// popularity and the raw artist prior. Content counts in proportion to the larger of the
+    /// popularity and the scaled artist prior, through the [`Prior`]; where the collaborative part
+    /// is below `backing` × content × prior, content makes up the difference.
+    #[inline]
+    pub(crate) fn parts(&self, cf: f64, ct: f64, pop: f64, artist: f64) -> [f64; 3] {
+        let cf = (cf * self.inv_max_cf).max(0.0);
+        let ct = (ct * self.inv_max_ct).max(0.0);
+        let base = self.base(pop, artist);
+        // Branches on the configuration only, which every item of a request shares.
+        let prior = self.prior.apply(base);
+        let ct = ct * prior;
+        let cf = self.w.collaborative * cf;
+        // The backing is content evidence, so it is reported as content.
+        let backed = (self.backing * ct - cf).max(0.0);
+        [cf, self.w.content * ct + backed, self.w.popularity * pop]
+    }
+}
+
+/// Scores every upcoming item without collaborative evidence into a [`TopK`].
+pub(crate) struct DenseScan<'a> {
+    pub(crate) blend: &'a Blend,
+    pub(crate) content: &'a [f64],
+    /// Artist priors of the upcoming items, and per chunk their maximum.
+    pub(crate) artist: (&'a [f64], &'a [f64]),
+    /// Items already offered (those with collaborative evidence).
+    pub(crate) skip: &'a [bool],
+    pub(crate) blocked: &'a [bool],
+    pub(crate) order: &'a [u32],
+    /// The request's city filter.
+    pub(crate) city: Option<u32>,
+    pub(crate) top: &'a mut TopK,
+}
+
+impl BandVisitor for DenseScan<'_> {
+    fn visit<B: Band>(self, items: &[(f64, u32)], chunk_max: &[f64], band: B) {
+        let b = self.blend;
+        // Each prior is non-decreasing, so its value at a bound is a bound. One loop per shape,
+        // so the common ones compile without a call to `powf`.
+        match b.prior {
+            Prior::Linear => self.run(items, chunk_max, band, |x| Prior::Linear.apply(x)),
+            Prior::Flat => self.run(items, chunk_max, band, |x| Prior::Flat.apply(x)),
+            Prior::Sqrt => self.run(items, chunk_max, band, |x| Prior::Sqrt.apply(x)),
+            p @ Prior::Pow(_) => self.run(items, chunk_max, band, move |x| p.apply(x)),
+        }
+    }
+}
+
+impl DenseScan<'_> {
+    /// The same totals as [`Blend::parts`] summed (collaborative score 0, so the collaborative
+    /// part is the content backing), without branches
+    /// except the rare one into the top k.
+    #[inline]
+    fn run<B: Band>(
+        self,
+        items: &[(f64, u32)],
+        chunk_max: &[f64],
+        band: B,
+        prior: impl Fn(f64) -> f64,
+    ) {
+        let b = self.blend;
+        let top = self.top;
+        let (artist, artist_max) = self.artist;
+        let chunks = items.chunks(CHUNK).zip(chunk_max.iter().zip(artist_max));
+        for (n, (chunk, (&max_score, &max_artist))) in chunks.enumerate() {
+            let start = n * CHUNK;
+            let end = start + chunk.len();
+            let content = &self.content[start..end];
+            let artist = &artist[start..end];
+            // No item of the chunk can beat the bar if even its best content score with its
+            // best possible popularity cannot: skip the chunk.
+            let best_ct = max_or_zero(content);
+            let pop = band.bound(max_score);
+            let ct = (best_ct * b.inv_max_ct).max(0.0);
+            let base = b.base(pop, max_artist);
+            let bound = (b.w.content + b.backing) * ct * prior(base) + b.w.popularity * pop;
+            if bound < top.floor {
+                continue;
+            }
+            let rows = chunk
+                .iter()
+                .zip(content.iter().zip(artist))
+                .zip(self.skip[start..end].iter().zip(&self.blocked[start..end]));
+            for (p, ((&(score, city), (&c, &a)), (&skip, &blocked))) in rows.enumerate() {
+                let pop = band.local(score, city);
+                let ct = (c * b.inv_max_ct).max(0.0);
+                let base = b.base(pop, a);
+                let total = (b.w.content + b.backing) * ct * prior(base) + b.w.popularity * pop;
+                if total > 0.0
+                    && total >= top.floor
+                    && !(skip | blocked)
+                    && self.city.is_none_or(|x| x == city)
+                {
+                    top.push_positive(self.order[start + p], total);
+                }
+            }
+        }
+    }
+}
+
+/// The best `k` of a stream of scored items (best first: higher score, then lower index).
+pub(crate) struct TopK {
+    k: usize,
+    buf: Vec<(u32, f64)>,
+    /// Scores below this cannot make the top k any more.
+    floor: f64,
+}
+
+impl TopK {
+    pub(crate) fn new(k: usize) -> TopK {
+        TopK {
+            k,
+            buf: Vec::with_capacity(2 * k.max(16)),
+            floor: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Offers an item; only positive scores are kept.
+    #[inline]
+    pub(crate) fn push_positive(&mut self, item: u32, score: f64) {
+        if score <= 0.0 || score < self.floor {
+            return;
+        }
+        self.buf.push((item, score));
+        if self.buf.len() >= 2 * self.k.max(16) {
+            self.tighten();
+        }
+    }
+
+    /// Raises the bar to the k-th best score so far, if there are k.
+    pub(crate) fn tighten(&mut self) {
+        if self.buf.len() >= self.k {
+            self.cut();
+            self.floor = self.buf[self.k - 1].1;
+        }
+    }
+
+    fn cut(&mut self) {
+        if self.buf.len() > self.k {
+            self.buf.select_nth_unstable_by(self.k - 1, by_score);
+            self.buf.truncate(self.k);
+        }
+    }
+
+    pub(crate) fn into_sorted(mut self) -> Vec<(u32, f64)> {
+        self.cut();
+        self.buf.sort_unstable_by(by_score);
+        self.buf
+    }
+}
+
+/// Shares of each component in a Hybrid score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BlendWeights {
+    /// Collaborative share: `n / (n + hybrid_k0)` for `n` positive items, 0 without neighbours.
+    pub collaborative: f64,
+    /// Content share of the rest, when the user has preferences or history.
+    pub content: f64,
+    /// Popularity: whatever is left (the fixed blend); its learned weight (the learned one).
+    pub popularity: f64,
+    /// New-event appeal (popularity per day on sale; the learned blend only, else 0).
+    pub appeal: f64,
+}
+
+/// Best first: higher score, then lower index.
+pub(crate) fn by_score(a: &(u32, f64), b: &(u32, f64)) -> Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
