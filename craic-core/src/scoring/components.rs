@@ -53,14 +53,7 @@ impl Model {
             items
                 .iter()
                 .map(|&i| {
-                    let p = self.timeline.pos[i as usize] as usize;
-                    let pop = self.popularity.local(i, &local);
-                    let artist = self.artist_prior.value(i);
-                    let parts = if p < n_up {
-                        blend.parts(s.cf[p], s.content[p], pop, artist)
-                    } else {
-                        blend.parts(0.0, 0.0, pop, artist)
-                    };
+                    let parts = self.blended_parts(&blend, s, &local, n_up, i);
                     let mut v = [0.0; N];
                     v[slot::COLLABORATIVE] = parts[0];
                     v[slot::CONTENT] = parts[1];

@@ -10,6 +10,7 @@ pub use crate::scoring::blend_scan::BlendWeights;
 use crate::scoring::blend_scan::{by_score, Blend, DenseScan, Prior, TopK};
 use crate::scoring::content::Profile;
 use crate::scoring::lanes::max_or_zero;
+use crate::scoring::popularity::LocalContext;
 use crate::scoring::request::{
     Component, Contribution, Explanation, Recommendation, Request, Strategy,
 };
@@ -75,6 +76,27 @@ impl Model {
                 0.0
             },
             artist,
+        }
+    }
+
+    /// The three weighted components of item `i` under `blend`: its collaborative and content
+    /// scores from the scratch when it is among the first `n_up` upcoming items, else 0.
+    #[inline]
+    pub(crate) fn blended_parts(
+        &self,
+        blend: &Blend,
+        s: &Scratch,
+        local: &LocalContext,
+        n_up: usize,
+        i: u32,
+    ) -> [f64; 3] {
+        let p = self.timeline.pos[i as usize] as usize;
+        let pop = self.popularity.local(i, local);
+        let artist = self.artist_prior.value(i);
+        if p < n_up {
+            blend.parts(s.cf[p], s.content[p], pop, artist)
+        } else {
+            blend.parts(0.0, 0.0, pop, artist)
         }
     }
 
@@ -358,14 +380,7 @@ impl Model {
         let blend = self.make_blend(w, max_cf, max_ct, n_up, self.learned.is_none());
         // The three weighted components of item `i` (demoted if exposure says so).
         let score = |i: u32, s: &Scratch| -> [f64; 3] {
-            let p = pos[i as usize] as usize;
-            let pop = self.popularity.local(i, &local);
-            let artist = self.artist_prior.value(i);
-            let parts = if p < n_up {
-                blend.parts(s.cf[p], s.content[p], pop, artist)
-            } else {
-                blend.parts(0.0, 0.0, pop, artist)
-            };
+            let parts = self.blended_parts(&blend, s, &local, n_up, i);
             crate::data::exposure::demoted(&e.demote, i, parts)
         };
         let in_city = |i: u32| e.city.is_none_or(|c| self.catalog.city_of[i as usize] == c);
