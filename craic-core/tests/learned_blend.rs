@@ -6,7 +6,7 @@
 //!
 //! The figures are printed (`--nocapture`) and recorded in `docs/evaluation.md`.
 
-use craic_core::evaluation::{evaluate_relevant, time_split, Relevance};
+use craic_core::synthetic::judge::{judge, Method, Trial};
 use craic_core::synthetic::{Dataset, SyntheticConfig};
 use craic_core::{
     Blend, Config, Engine, ErrorKind, LearnSettings, Request, SnapshotMeta, Strategy,
@@ -42,36 +42,21 @@ fn learned() -> Config {
 }
 
 /// NDCG@10 of each single component and of the learned hybrid on a world's time split.
-fn scores(cfg: &SyntheticConfig) -> ([f64; 3], f64) {
-    let data = Dataset::generate(cfg);
-    let split = time_split(&data.interactions, 0.2);
-    let engine = Engine::build(
-        learned(),
-        data.items.clone(),
-        data.preferences.clone(),
-        &split.train,
-    )
-    .unwrap();
-    let relevant = Relevance::default().relevant_items(&split.test);
-    let ndcg = |s: Strategy| {
-        let req = Request::new(10).strategy(s).now(split.cutoff);
-        evaluate_relevant(&relevant, 10, data.items.len(), |u| {
-            engine
-                .recommend(u, &req)
-                .unwrap()
-                .into_iter()
-                .map(|r| r.item_id)
-                .collect()
-        })
-        .ndcg
-    };
-    let single = [
+fn scores(name: &str, cfg: &SyntheticConfig) -> ([f64; 3], f64) {
+    let trial = Trial::from_config(name, cfg, learned()).unwrap();
+    let methods = [
         Strategy::Popularity,
         Strategy::Collaborative,
         Strategy::Content,
+        Strategy::Hybrid,
     ]
-    .map(ndcg);
-    (single, ndcg(Strategy::Hybrid))
+    .map(|s| Method::strategy(s, 10));
+    let ndcg: Vec<f64> = judge(&trial, &methods, 10)
+        .unwrap()
+        .iter()
+        .map(|s| s.metrics.ndcg)
+        .collect();
+    ([ndcg[0], ndcg[1], ndcg[2]], ndcg[3])
 }
 
 #[test]
@@ -79,7 +64,7 @@ fn learned_hybrid_holds_on_every_world() {
     let mut failures = Vec::new();
     for seed in [1, 2, 3] {
         for (name, cfg) in worlds(seed) {
-            let ([pop, cf, content], hybrid) = scores(&cfg);
+            let ([pop, cf, content], hybrid) = scores(name, &cfg);
             let best = pop.max(cf).max(content);
             println!(
                 "| {name:<19} | {seed} | {pop:.4} | {cf:.4} | {content:.4} | {hybrid:.4} | {:.3} |",

@@ -54,18 +54,24 @@ impl Trial {
     /// Generates the world `world` at `preset` with `seed`, splits it and builds the engine.
     pub fn new(world: &str, preset: &str, seed: u64) -> crate::Result<Trial> {
         let cfg = SyntheticConfig::world(world, preset)?.with_seed(seed);
-        let data = Dataset::generate(&cfg);
+        Trial::from_config(world, &cfg, Config::default())
+    }
+
+    /// The world generated from `cfg` (named `world` in reports), split, with an engine built
+    /// with `config` on the training part.
+    pub fn from_config(world: &str, cfg: &SyntheticConfig, config: Config) -> crate::Result<Trial> {
+        let data = Dataset::generate(cfg);
         let split = time_split(&data.interactions, TEST_FRACTION);
         let relevant = Relevance::default().relevant_items(&split.test);
         let engine = Engine::build(
-            Config::default(),
+            config,
             data.items.clone(),
             data.preferences.clone(),
             &split.train,
         )?;
         Ok(Trial {
             world: world.to_string(),
-            seed,
+            seed: cfg.seed,
             data,
             split,
             relevant,
