@@ -30,9 +30,12 @@ pub(crate) fn count(value: f64, what: &str, kind: ErrorKind) -> Fallible<usize> 
         .map_err(|_| JsFailure::invalid(kind, format!("{what} must not be negative, got {value}")))
 }
 
-/// A `k`: a whole number (0 and values above `max_k` are the core's `invalid_k` too).
+/// A `k`: a whole number (0 and values above `max_k` are the core's `invalid_k` too); omitted,
+/// the core's `Request::DEFAULT_K`.
 pub(crate) fn k(value: Option<f64>) -> Fallible<usize> {
-    value.map_or(Ok(10), |v| count(v, "k", ErrorKind::InvalidK))
+    value.map_or(Ok(craic_core::Request::DEFAULT_K), |v| {
+        count(v, "k", ErrorKind::InvalidK)
+    })
 }
 
 /// A timestamp in unix seconds: a whole number (its range is checked by the core, which names

@@ -165,7 +165,7 @@ pub fn evaluate(
     let request = core::Request {
         strategy: values::strategy(o.strategy).or_throw(&env)?,
         now: convert::opt_timestamp(o.now, "now").or_throw(&env)?,
-        diversity: o.diversity.unwrap_or(0.0),
+        diversity: o.diversity.unwrap_or(core::Request::default().diversity),
         max_per_artist: values::cap(o.max_per_artist, "max_per_artist").or_throw(&env)?,
         max_per_venue: values::cap(o.max_per_venue, "max_per_venue").or_throw(&env)?,
         ..core::Request::new(k)

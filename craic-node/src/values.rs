@@ -170,9 +170,10 @@ pub(crate) fn interactions(rows: Vec<Interaction>) -> Fallible<Vec<core::Interac
         .collect()
 }
 
-/// A strategy name (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`).
+/// A strategy name (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`); omitted, the
+/// core's `Request::DEFAULT_STRATEGY`.
 pub(crate) fn strategy(name: Option<String>) -> Fallible<core::Strategy> {
-    name.map_or(Ok(core::Strategy::Hybrid), |n| {
+    name.map_or(Ok(core::Request::DEFAULT_STRATEGY), |n| {
         n.parse().map_err(JsFailure::from)
     })
 }
@@ -255,7 +256,7 @@ impl TryFrom<RecommendOptions> for core::Request {
             explain: o.explain.unwrap_or(false),
             exclude_saved: o.exclude_saved,
             exclude_touched: touched(o.exclude_touched),
-            diversity: o.diversity.unwrap_or(0.0),
+            diversity: o.diversity.unwrap_or(core::Request::default().diversity),
             max_per_artist: cap(o.max_per_artist, "max_per_artist")?,
             max_per_venue: cap(o.max_per_venue, "max_per_venue")?,
         })

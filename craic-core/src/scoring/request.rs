@@ -59,7 +59,9 @@ impl FromStr for Strategy {
 }
 
 /// Options of one `recommend` call. `Request::new(k)` uses the Hybrid strategy, the current
-/// clock, no city filter and no explanations.
+/// clock, no city filter and no explanations; `Request::default()` is the same with
+/// [`Request::DEFAULT_K`] items. The bindings take their keyword defaults from
+/// `Request::default()`, so a default is defined here only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Request {
     /// How many items to return (1..=`Config::max_k`).
@@ -107,12 +109,25 @@ pub enum Touched {
     Kinds(Vec<String>),
 }
 
+impl Default for Request {
+    /// A request for [`Request::DEFAULT_K`] items with [`Request::DEFAULT_STRATEGY`].
+    fn default() -> Self {
+        Request::new(Request::DEFAULT_K)
+    }
+}
+
 impl Request {
+    /// How many items a request asks for when the caller does not say (the bindings' `k`).
+    pub const DEFAULT_K: usize = 10;
+
+    /// The strategy of a request that does not name one.
+    pub const DEFAULT_STRATEGY: Strategy = Strategy::Hybrid;
+
     /// A request for `k` items with the Hybrid strategy.
     pub fn new(k: usize) -> Self {
         Request {
             k,
-            strategy: Strategy::Hybrid,
+            strategy: Request::DEFAULT_STRATEGY,
             now: None,
             city: None,
             exclude: Vec::new(),
