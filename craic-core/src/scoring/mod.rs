@@ -7,6 +7,7 @@ mod components;
 pub mod content;
 pub mod lanes;
 pub mod popularity;
+mod rank;
 pub mod recommend;
 pub mod request;
 pub mod rerank;

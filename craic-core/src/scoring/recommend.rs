@@ -1,5 +1,6 @@
-//! The read path: eligibility, the strategies, fill-up and explanations; the blend and the
-//! dense scan it ranks with are in `blend_scan`.
+//! The read path: eligibility, the strategies' inputs (cities, profile, blend weights),
+//! popularity candidates and explanations; the steps of ranking one request are in `rank`, the
+//! blend and the dense scan it ranks with in `blend_scan`.
 
 use crate::data::catalog::NO_CITY;
 use crate::data::ids::validate_id;
@@ -7,13 +8,10 @@ use crate::data::timeline::OFF_TIMELINE;
 use crate::model::error::{Error, Result};
 use crate::model::state::Model;
 pub use crate::scoring::blend_scan::BlendWeights;
-use crate::scoring::blend_scan::{by_score, Blend, DenseScan, Prior, TopK};
+use crate::scoring::blend_scan::{by_score, Blend, Prior};
 use crate::scoring::content::Profile;
-use crate::scoring::lanes::max_or_zero;
 use crate::scoring::popularity::LocalContext;
-use crate::scoring::request::{
-    Component, Contribution, Explanation, Recommendation, Request, Strategy,
-};
+use crate::scoring::request::{Component, Contribution, Explanation, Recommendation, Request};
 use crate::scoring::scratch::{Cleared, DenseAcc, Scratch, SCRATCH};
 
 /// Hybrid: an item's collaborative part is at least this share of what its content part would
@@ -22,18 +20,16 @@ use crate::scoring::scratch::{Cleared, DenseAcc, Scratch, SCRATCH};
 /// content and popularity alone, with the collaborative share of the blend lost to them.
 pub(crate) const CONTENT_BACKING: f64 = 0.5;
 
-/// With a learned blend that weighs appeal, the blended top items re-ranked with it are
-/// chosen from at least this many.
-const APPEAL_POOL: usize = 50;
-
 /// Which items may be recommended in one request.
-struct Eligibility {
-    now: i64,
-    city: Option<u32>,
+pub(crate) struct Eligibility {
+    /// "Now", unix seconds: only events starting after it are eligible.
+    pub(crate) now: i64,
+    /// The request's city, if any.
+    pub(crate) city: Option<u32>,
     /// Sorted item indices never to return (hidden, saved, caller exclusions).
-    excluded: Vec<u32>,
+    pub(crate) excluded: Vec<u32>,
     /// Sorted (item, factor < 1) of the items exposure demotes for this user.
-    demote: Vec<(u32, f64)>,
+    pub(crate) demote: Vec<(u32, f64)>,
 }
 
 fn system_now() -> i64 {
@@ -187,7 +183,13 @@ impl Model {
     }
 
     /// Up to `want` eligible items by popularity: the user's cities first, then everywhere.
-    fn popular(&self, e: &Eligibility, cities: &[u32], want: usize, skip: &[u32]) -> Vec<u32> {
+    pub(super) fn popular(
+        &self,
+        e: &Eligibility,
+        cities: &[u32],
+        want: usize,
+        skip: &[u32],
+    ) -> Vec<u32> {
         let mut out: Vec<(u32, f64)> = Vec::new();
         for &c in cities {
             out.extend(
@@ -302,187 +304,7 @@ impl Model {
         }
     }
 
-    fn rank(
-        &self,
-        u: Option<u32>,
-        req: &Request,
-        e: &Eligibility,
-        diversify: Option<(crate::scoring::rerank::Diversify, usize)>,
-        s: &mut Scratch,
-    ) -> std::result::Result<Vec<Recommendation>, usize> {
-        let mut cities = self.home_cities(u, e.city);
-        // The personalised strategies judge locality by where the user goes when they did not
-        // say; the popularity control stays popularity overall for them.
-        if cities.is_empty() && req.strategy != Strategy::Popularity {
-            cities = self.history_cities(u);
-        }
-        let k = diversify.map_or(req.k, |d| d.1);
-        let profile = match req.strategy {
-            Strategy::Content | Strategy::Hybrid => self.profile(u, &mut s.features),
-            _ => Profile::default(),
-        };
-        let w = match req.strategy {
-            Strategy::Popularity => BlendWeights {
-                collaborative: 0.0,
-                content: 0.0,
-                popularity: 1.0,
-                appeal: 0.0,
-            },
-            Strategy::Collaborative => BlendWeights {
-                collaborative: 1.0,
-                content: 0.0,
-                popularity: 0.0,
-                appeal: 0.0,
-            },
-            Strategy::Content => BlendWeights {
-                collaborative: 0.0,
-                content: 1.0,
-                popularity: 0.0,
-                appeal: 0.0,
-            },
-            Strategy::Hybrid => self.blend_weights(u, !profile.is_empty()),
-        };
-        let n_up = self.timeline.upcoming(e.now);
-        s.fit(n_up);
-        if w.collaborative > 0.0 {
-            self.collaborative_scores(u, n_up, s);
-        }
-        if w.content > 0.0 {
-            s.content[..n_up].fill(0.0);
-            self.content
-                .score_upcoming(&profile, &mut s.content[..n_up]);
-        }
-        let pos = &self.timeline.pos;
-        let blocked: Vec<u32> = e
-            .excluded
-            .iter()
-            .map(|&i| pos[i as usize])
-            .filter(|&p| (p as usize) < n_up)
-            .collect();
-        for &p in &blocked {
-            s.block(p);
-        }
-        // Demoted items are scored one by one with the collaborative candidates, not in the scan.
-        crate::data::exposure::offer(&e.demote, pos, n_up, s);
-        #[cfg(test)]
-        crate::scoring::scratch::hooks::maybe_panic();
-        let max_cf = s
-            .cf_list
-            .iter()
-            .map(|&p| s.cf[p as usize])
-            .fold(0.0, f64::max);
-        let max_ct = if w.content > 0.0 {
-            max_or_zero(&s.content[..n_up])
-        } else {
-            0.0
-        };
-        let local = self.popularity.context(&cities);
-        let blend = self.make_blend(w, max_cf, max_ct, n_up, self.learned.is_none());
-        // The three weighted components of item `i` (demoted if exposure says so).
-        let score = |i: u32, s: &Scratch| -> [f64; 3] {
-            let parts = self.blended_parts(&blend, s, &local, n_up, i);
-            crate::data::exposure::demoted(&e.demote, i, parts)
-        };
-        let in_city = |i: u32| e.city.is_none_or(|c| self.catalog.city_of[i as usize] == c);
-
-        // Every eligible upcoming item with a positive blended score competes, unless only one
-        // component counts: then its own candidates do.
-        let mut top = TopK::new(if w.appeal > 0.0 {
-            k.max(APPEAL_POOL)
-        } else {
-            k
-        });
-        if w.content == 0.0 && w.collaborative == 0.0 {
-            let want = (3 * k).max(30) + e.demote.len();
-            for i in self.popular(e, &cities, want, &[]) {
-                top.push_positive(i, score(i, s).iter().sum());
-            }
-        } else {
-            // Items with collaborative evidence first: they raise the bar early.
-            for &p in &s.cf_list {
-                let i = self.timeline.order[p as usize];
-                if !s.blocked[p as usize] && in_city(i) {
-                    top.push_positive(i, score(i, s).iter().sum());
-                }
-            }
-            top.tighten();
-            if w.content > 0.0 || w.popularity > 0.0 {
-                // Then every other upcoming item, in one pass specialised on the user's cities
-                // and the prior, whose only branch (beating the bar) is rarely taken.
-                self.popularity.visit_upcoming(
-                    n_up,
-                    &local,
-                    DenseScan {
-                        blend: &blend,
-                        content: &s.content[..n_up],
-                        artist: self.artist_prior.upcoming(n_up),
-                        skip: &s.cf_hit[..n_up],
-                        blocked: &s.blocked[..n_up],
-                        order: &self.timeline.order[..n_up],
-                        city: e.city,
-                        top: &mut top,
-                    },
-                );
-            }
-        }
-        let mut scored = top.into_sorted();
-        // The learned blend's appeal part, scaled by the best appeal in the pool.
-        let appeal_scale = if w.appeal > 0.0 {
-            let best = scored
-                .iter()
-                .map(|x| self.appeal.rate(x.0, e.now))
-                .fold(0.0, f64::max);
-            if best > 0.0 {
-                w.appeal / best
-            } else {
-                0.0
-            }
-        } else {
-            0.0
-        };
-        let score = |i: u32, s: &Scratch| -> [f64; 3] {
-            let mut parts = score(i, s);
-            parts[2] += appeal_scale * self.appeal.rate(i, e.now);
-            parts
-        };
-        if appeal_scale > 0.0 {
-            for x in &mut scored {
-                x.1 = score(x.0, s).iter().sum();
-            }
-            scored.sort_unstable_by(by_score);
-        }
-        scored.truncate(k);
-
-        // Fill up from popularity so that k items come back whenever k are eligible.
-        if scored.len() < k {
-            let taken: Vec<u32> = scored.iter().map(|x| x.0).collect();
-            let want = k - scored.len();
-            let mut fill = self.popular(e, &cities, want + e.demote.len(), &taken);
-            crate::data::exposure::order_fill(&e.demote, &mut fill, want);
-            scored.extend(
-                fill.into_iter()
-                    .map(|i| (i, score(i, s).iter().sum::<f64>())),
-            );
-        }
-        // `Err`: the caps could not be met in this pool, rank the wider one.
-        if let Some((d, pool)) = diversify {
-            scored = d.rerank(&self.content, &scored, req.k, pool, &mut s.rerank)?;
-        }
-
-        let out = scored
-            .iter()
-            .map(|&(i, total)| Recommendation {
-                item_id: self.catalog.ids.name(i).to_owned(),
-                score: total,
-                explanation: req
-                    .explain
-                    .then(|| self.explain(u, i, score(i, s), &profile, &cities)),
-            })
-            .collect();
-        Ok(out)
-    }
-
-    fn explain(
+    pub(super) fn explain(
         &self,
         u: Option<u32>,
         i: u32,
