@@ -112,6 +112,32 @@ where
     obj.extract::<T>().map_err(|e| translate(obj, e))
 }
 
+/// Extracts one keyword argument taken through `**kwargs` as [`arg`] does, naming the keyword
+/// in a `TypeError` as pyo3 does for a declared one (`argument 'k': ...`).
+pub(crate) fn keyword<'py, T>(name: &str, v: &Bound<'py, PyAny>) -> PyResult<T>
+where
+    T: for<'a> FromPyObject<'a, 'py, Error = PyErr>,
+{
+    v.extract::<T>().map_err(|e| {
+        let e = translate(v, e);
+        if e.is_instance_of::<PyTypeError>(v.py()) {
+            let named = PyTypeError::new_err(format!("argument '{name}': {}", e.value(v.py())));
+            named.set_cause(v.py(), Some(e));
+            named
+        } else {
+            e
+        }
+    })
+}
+
+/// The `TypeError` for a keyword that a `**kwargs` method does not take, listing those it does.
+pub(crate) fn unexpected_keyword(name: &str, what: &str, accepted: &[&str]) -> PyErr {
+    PyTypeError::new_err(format!(
+        "unexpected keyword argument '{name}' ({what}: {})",
+        accepted.join(", ")
+    ))
+}
+
 /// See [`arg`].
 pub(crate) fn translate(obj: &Bound<'_, PyAny>, e: PyErr) -> PyErr {
     let py = obj.py();
@@ -135,29 +161,4 @@ pub(crate) fn translate(obj: &Bound<'_, PyAny>, e: PyErr) -> PyErr {
         return type_error;
     }
     e
-}
-
-/// `exclude_touched=`: `True` (every configured kind), `False`/`None` (off) or a sequence of
-/// kind names (`"impression"` among them for the items shown).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct TouchedArg(pub Option<core::Touched>);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for TouchedArg {
-    type Error = PyErr;
-
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        if obj.is_none() {
-            return Ok(TouchedArg(None));
-        }
-        if let Ok(b) = obj.cast::<pyo3::types::PyBool>() {
-            return Ok(TouchedArg(b.is_true().then_some(core::Touched::Any)));
-        }
-        if obj.is_instance_of::<pyo3::types::PyString>() {
-            return Err(PyTypeError::new_err(
-                "exclude_touched must be a bool or a sequence of kind names, not a str",
-            ));
-        }
-        let kinds: Vec<String> = obj.extract()?;
-        Ok(TouchedArg(Some(core::Touched::Kinds(kinds))))
-    }
 }

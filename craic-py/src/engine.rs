@@ -10,13 +10,13 @@ use std::collections::BTreeMap;
 use craic_core as core;
 use numpy::{PyArray1, ToPyArray};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyTuple};
 
-use crate::args::{ts, Count, Timestamp, TouchedArg};
+use crate::args::{ts, Count, Timestamp};
 use crate::errors;
+use crate::request;
 use crate::types::{
-    opt, KArg, PyApplied, PyBlendWeights, PyConfig, PyItem, PyPreferences, PyRecommendation,
-    PyStats, StrategyArg,
+    opt, PyApplied, PyBlendWeights, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats,
 };
 
 /// The current time in unix seconds (the core has no clock).
@@ -113,53 +113,6 @@ pub(crate) fn impressions_of(
     rows.into_iter()
         .map(|(u, i, t, r)| core::Impression::new(u, i, t.0, r.0))
         .collect()
-}
-
-/// The core request of a `recommend`-style call's keyword arguments.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn request(
-    k: KArg,
-    strategy: StrategyArg,
-    now: Option<Timestamp>,
-    city: Option<String>,
-    exclude: Vec<String>,
-    explain: bool,
-    exclude_saved: Option<bool>,
-    exclude_touched: TouchedArg,
-    rerank: Rerank,
-) -> PyResult<core::Request> {
-    Ok(core::Request {
-        k: k.0,
-        strategy: strategy.0,
-        now: ts(now),
-        city,
-        exclude,
-        explain,
-        exclude_saved,
-        exclude_touched: exclude_touched.0,
-        diversity: rerank.0,
-        max_per_artist: cap(rerank.1, "max_per_artist")?,
-        max_per_venue: cap(rerank.2, "max_per_venue")?,
-    })
-}
-
-/// The re-ranking keywords: `diversity`, `max_per_artist`, `max_per_venue`.
-pub(crate) type Rerank = (f64, Option<i64>, Option<i64>);
-
-/// A list cap: a negative one is the core's `out_of_range` (as 0 is).
-pub(crate) fn cap(value: Option<i64>, what: &str) -> PyResult<Option<usize>> {
-    value
-        .map(|v| {
-            usize::try_from(v).map_err(|_| {
-                errors::to_py(core::Error::OutOfRange {
-                    what: what.to_owned(),
-                    value: i128::from(v),
-                    min: 1,
-                    max: usize::MAX as i128,
-                })
-            })
-        })
-        .transpose()
 }
 
 #[pymethods]
@@ -338,40 +291,16 @@ impl PyEngine {
     /// clock); `city` restricts results; `exclude` lists item ids never to return;
     /// `explain=True` attaches the contributions; `exclude_saved` overrides the configuration.
     #[pyo3(
-        signature = (user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
-            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
-            exclude_touched = TouchedArg::default(), diversity = 0.0, max_per_artist = None, max_per_venue = None),
+        signature = (user_id, **options),
         text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False, diversity=0.0, max_per_artist=None, max_per_venue=None)"
     )]
-    #[allow(clippy::too_many_arguments)]
     fn recommend(
         &self,
         py: Python<'_>,
         #[pyo3(from_py_with = crate::args::arg)] user_id: String,
-        k: KArg,
-        strategy: StrategyArg,
-        now: Option<Timestamp>,
-        #[pyo3(from_py_with = crate::args::arg)] city: Option<String>,
-        #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
-        explain: bool,
-        exclude_saved: Option<bool>,
-        exclude_touched: TouchedArg,
-        diversity: f64,
-        #[pyo3(from_py_with = crate::args::arg)] max_per_artist: Option<i64>,
-        #[pyo3(from_py_with = crate::args::arg)] max_per_venue: Option<i64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Vec<PyRecommendation>> {
-        let rerank = (diversity, max_per_artist, max_per_venue);
-        let req = request(
-            k,
-            strategy,
-            now,
-            city,
-            exclude,
-            explain,
-            exclude_saved,
-            exclude_touched,
-            rerank,
-        )?;
+        let req = request::parse(options, request::RECOMMEND)?;
         py.detach(|| self.inner.recommend(&user_id, &req))
             .map(recommendations)
             .map_err(errors::to_py)
@@ -380,40 +309,16 @@ impl PyEngine {
     /// `recommend` for many users at once, in parallel and under one consistent view; returns
     /// one list per user, in order.
     #[pyo3(
-        signature = (user_ids, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
-            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
-            exclude_touched = TouchedArg::default(), diversity = 0.0, max_per_artist = None, max_per_venue = None),
+        signature = (user_ids, **options),
         text_signature = "($self, user_ids, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False, diversity=0.0, max_per_artist=None, max_per_venue=None)"
     )]
-    #[allow(clippy::too_many_arguments)]
     fn recommend_many(
         &self,
         py: Python<'_>,
         #[pyo3(from_py_with = crate::args::arg)] user_ids: Vec<String>,
-        k: KArg,
-        strategy: StrategyArg,
-        now: Option<Timestamp>,
-        #[pyo3(from_py_with = crate::args::arg)] city: Option<String>,
-        #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
-        explain: bool,
-        exclude_saved: Option<bool>,
-        exclude_touched: TouchedArg,
-        diversity: f64,
-        #[pyo3(from_py_with = crate::args::arg)] max_per_artist: Option<i64>,
-        #[pyo3(from_py_with = crate::args::arg)] max_per_venue: Option<i64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Vec<Vec<PyRecommendation>>> {
-        let rerank = (diversity, max_per_artist, max_per_venue);
-        let req = request(
-            k,
-            strategy,
-            now,
-            city,
-            exclude,
-            explain,
-            exclude_saved,
-            exclude_touched,
-            rerank,
-        )?;
+        let req = request::parse(options, request::RECOMMEND)?;
         let users: Vec<&str> = user_ids.iter().map(String::as_str).collect();
         py.detach(|| self.inner.recommend_many(&users, &req))
             .map(|all| all.into_iter().map(recommendations).collect())

@@ -7,11 +7,13 @@ use std::collections::BTreeMap;
 use craic_core as core;
 use craic_core::evaluation as eval;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
-use crate::args::{ts, Count, Timestamp};
+use crate::args::Count;
 use crate::engine::PyEngine;
 use crate::errors;
-use crate::types::{KArg, PyInteraction, StrategyArg};
+use crate::request;
+use crate::types::PyInteraction;
 
 fn py_interactions(rows: Vec<core::Interaction>) -> Vec<PyInteraction> {
     rows.into_iter()
@@ -196,37 +198,22 @@ impl PyMetrics {
 /// released. Raises the engine's errors (`invalid_k`, ...) as `recommend` would.
 #[pyfunction]
 #[pyo3(
-    signature = (engine, test_interactions, *, k = KArg(10),
-        strategy = StrategyArg(core::Strategy::Hybrid), now = None,
+    signature = (engine, test_interactions, *,
         positive = vec!["save".to_owned(), "click".to_owned()], negative = vec!["hide".to_owned()],
-        diversity = 0.0, max_per_artist = None, max_per_venue = None),
+        **options),
     text_signature = "(engine, test_interactions, *, k=10, strategy='hybrid', now=None, positive=['save', 'click'], negative=['hide'], diversity=0.0, max_per_artist=None, max_per_venue=None)"
 )]
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn evaluate(
     py: Python<'_>,
     engine: PyRef<'_, PyEngine>,
     test_interactions: &Bound<'_, PyAny>,
-    k: KArg,
-    strategy: StrategyArg,
-    now: Option<Timestamp>,
     #[pyo3(from_py_with = crate::args::arg)] positive: Vec<String>,
     #[pyo3(from_py_with = crate::args::arg)] negative: Vec<String>,
-    diversity: f64,
-    #[pyo3(from_py_with = crate::args::arg)] max_per_artist: Option<i64>,
-    #[pyo3(from_py_with = crate::args::arg)] max_per_venue: Option<i64>,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyMetrics> {
+    let request = request::parse(options, request::EVALUATE)?;
     let rows = crate::types::interactions(test_interactions)?;
     let relevance = relevance(positive, negative);
-    let request = core::Request {
-        k: k.0,
-        strategy: strategy.0,
-        now: ts(now),
-        diversity,
-        max_per_artist: crate::engine::cap(max_per_artist, "max_per_artist")?,
-        max_per_venue: crate::engine::cap(max_per_venue, "max_per_venue")?,
-        ..core::Request::new(k.0)
-    };
     let engine = &engine.inner;
     py.detach(|| eval::evaluate_engine(engine, &rows, &request, &relevance))
         .map(PyMetrics::from)

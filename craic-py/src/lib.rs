@@ -25,9 +25,11 @@ mod evaluation;
 mod experiments;
 mod feeds;
 mod feeds_dedup;
+mod request;
 mod service;
 mod service_options;
 mod store;
+mod strategy;
 mod synthetic;
 mod types;
 
@@ -52,7 +54,7 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::PyItem>()?;
     m.add_class::<types::PyPreferences>()?;
     m.add_class::<types::PyInteraction>()?;
-    m.add_class::<types::PyStrategy>()?;
+    m.add_class::<strategy::PyStrategy>()?;
     m.add_class::<types::PyContribution>()?;
     m.add_class::<types::PyRecommendation>()?;
     m.add_class::<types::PyApplied>()?;
@@ -122,5 +124,6 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::PyStoredVariantCounts>()?;
     m.add_class::<store::PyRetrainRun>()?;
     m.add_function(wrap_pyfunction!(_error_classes, m)?)?;
+    m.add_function(wrap_pyfunction!(request::_request_defaults, m)?)?;
     Ok(())
 }

@@ -19,16 +19,16 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::alerts::{rules_of, PyAlert, PyDriftReport};
-use crate::args::{ts, Count, Timestamp, TouchedArg};
+use crate::args::{ts, Count, Timestamp};
 use crate::columns::InputError;
-use crate::engine::{config_of, impressions_of, items_of, recommendations, request};
+use crate::engine::{config_of, impressions_of, items_of, recommendations};
 use crate::errors;
 use crate::evaluation::PyMetrics;
 use crate::experiments::{PyAssignment, PyExperiment, PyReport};
+use crate::request;
 use crate::service_options;
 use crate::types::{
-    opt, py_bool, KArg, PyApplied, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats,
-    StrategyArg,
+    opt, py_bool, PyApplied, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats,
 };
 
 /// Locks a mutex, taking over a poisoned one (every critical section here leaves its data
@@ -489,42 +489,17 @@ impl PyService {
     /// Arguments as `Engine.recommend`; `log_impressions=True` records the returned list as
     /// impressions (rank = position, at `now` or the service's clock) through `record`.
     #[pyo3(
-        signature = (user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
-            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
-            exclude_touched = TouchedArg::default(), diversity = 0.0, max_per_artist = None,
-            max_per_venue = None, log_impressions = false),
+        signature = (user_id, *, log_impressions = false, **options),
         text_signature = "($self, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False, diversity=0.0, max_per_artist=None, max_per_venue=None, log_impressions=False)"
     )]
-    #[allow(clippy::too_many_arguments)]
     fn recommend(
         &self,
         py: Python<'_>,
         #[pyo3(from_py_with = crate::args::arg)] user_id: String,
-        k: KArg,
-        strategy: StrategyArg,
-        now: Option<Timestamp>,
-        #[pyo3(from_py_with = crate::args::arg)] city: Option<String>,
-        #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
-        explain: bool,
-        exclude_saved: Option<bool>,
-        exclude_touched: TouchedArg,
-        diversity: f64,
-        #[pyo3(from_py_with = crate::args::arg)] max_per_artist: Option<i64>,
-        #[pyo3(from_py_with = crate::args::arg)] max_per_venue: Option<i64>,
         log_impressions: bool,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Vec<PyRecommendation>> {
-        let rerank = (diversity, max_per_artist, max_per_venue);
-        let req = request(
-            k,
-            strategy,
-            now,
-            city,
-            exclude,
-            explain,
-            exclude_saved,
-            exclude_touched,
-            rerank,
-        )?;
+        let req = request::parse(options, request::RECOMMEND)?;
         py.detach(|| {
             if log_impressions {
                 self.inner.recommend_logging_impressions(&user_id, &req)
@@ -724,43 +699,18 @@ impl PyService {
     /// version|day`). A user outside the experiment gets `strategy` and no exposure. Other
     /// arguments as `recommend`; an unknown key raises `NotFoundError`.
     #[pyo3(
-        signature = (key, user_id, *, k = KArg(10), strategy = StrategyArg(core::Strategy::Hybrid),
-            now = None, city = None, exclude = Vec::new(), explain = false, exclude_saved = None,
-            exclude_touched = TouchedArg::default(), diversity = 0.0, max_per_artist = None,
-            max_per_venue = None, exposure_id = None),
+        signature = (key, user_id, *, exposure_id = None, **options),
         text_signature = "($self, key, user_id, *, k=10, strategy='hybrid', now=None, city=None, exclude=(), explain=False, exclude_saved=None, exclude_touched=False, diversity=0.0, max_per_artist=None, max_per_venue=None, exposure_id=None)"
     )]
-    #[allow(clippy::too_many_arguments)]
     fn recommend_in_experiment(
         &self,
         py: Python<'_>,
         #[pyo3(from_py_with = crate::args::arg)] key: String,
         #[pyo3(from_py_with = crate::args::arg)] user_id: String,
-        k: KArg,
-        strategy: StrategyArg,
-        now: Option<Timestamp>,
-        #[pyo3(from_py_with = crate::args::arg)] city: Option<String>,
-        #[pyo3(from_py_with = crate::args::arg)] exclude: Vec<String>,
-        explain: bool,
-        exclude_saved: Option<bool>,
-        exclude_touched: TouchedArg,
-        diversity: f64,
-        #[pyo3(from_py_with = crate::args::arg)] max_per_artist: Option<i64>,
-        #[pyo3(from_py_with = crate::args::arg)] max_per_venue: Option<i64>,
         #[pyo3(from_py_with = crate::args::arg)] exposure_id: Option<String>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyExperimentRecommendations> {
-        let rerank = (diversity, max_per_artist, max_per_venue);
-        let req = request(
-            k,
-            strategy,
-            now,
-            city,
-            exclude,
-            explain,
-            exclude_saved,
-            exclude_touched,
-            rerank,
-        )?;
+        let req = request::parse(options, request::RECOMMEND)?;
         py.detach(|| {
             self.inner
                 .recommend_in_experiment_with_id(&key, &user_id, &req, exposure_id.as_deref())

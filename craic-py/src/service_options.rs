@@ -10,11 +10,10 @@ use std::time::Duration;
 
 use craic::service::ServiceOptions;
 use craic_core as core;
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::args::{translate, Count};
+use crate::args::{keyword as value, unexpected_keyword, Count};
 use crate::errors;
 
 /// Every option name, as the constructors accept it.
@@ -32,23 +31,6 @@ pub(crate) const NAMES: [&str; 12] = [
     "experiment_window_secs",
     "training_capacity",
 ];
-
-/// Extracts one option's value, naming the option in a `TypeError`.
-fn value<'py, T>(name: &str, v: &Bound<'py, PyAny>) -> PyResult<T>
-where
-    T: for<'a> FromPyObject<'a, 'py, Error = PyErr>,
-{
-    v.extract::<T>().map_err(|e| {
-        let e = translate(v, e);
-        if e.is_instance_of::<PyTypeError>(v.py()) {
-            let named = PyTypeError::new_err(format!("argument '{name}': {}", e.value(v.py())));
-            named.set_cause(v.py(), Some(e));
-            named
-        } else {
-            e
-        }
-    })
-}
 
 /// A TTL in seconds; negative, NaN or too large is `InvalidInputError` (`invalid_config`).
 fn ttl(secs: f64) -> PyResult<Duration> {
@@ -94,12 +76,7 @@ pub(crate) fn parse(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<ServiceOptio
                 o.experiment_window = window(value::<Count<u64>>(&name, &v)?.get())?;
             }
             "training_capacity" => o.training_capacity = value::<Count<usize>>(&name, &v)?.get(),
-            other => {
-                return Err(PyTypeError::new_err(format!(
-                    "unexpected keyword argument '{other}' (service options: {})",
-                    NAMES.join(", ")
-                )))
-            }
+            other => return Err(unexpected_keyword(other, "service options", &NAMES)),
         }
     }
     Ok(o)

@@ -95,6 +95,7 @@ __all__ = [
     "StoredVariantCounts",
     "RetrainRun",
     "_error_classes",
+    "_request_defaults",
 ]
 
 __version__: str
@@ -1543,3 +1544,4 @@ class Store:
     def experiment_counts(self, experiment: str) -> list[StoredVariantCounts]: ...
 
 def _error_classes() -> dict[str, str]: ...
+def _request_defaults() -> dict[str, object]: ...

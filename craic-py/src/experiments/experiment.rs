@@ -7,7 +7,8 @@ use pyo3::prelude::*;
 
 use crate::args::Count;
 use crate::errors;
-use crate::types::{opt, PyStrategy};
+use crate::strategy::PyStrategy;
+use crate::types::opt;
 
 // ---------------------------------------------------------------------------------------------
 // Experiment and Assignment.

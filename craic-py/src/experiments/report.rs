@@ -5,7 +5,8 @@ use craic_core::experiments as exp;
 use pyo3::prelude::*;
 
 use super::tracking::join;
-use crate::types::{opt, py_bool, PyStrategy};
+use crate::strategy::PyStrategy;
+use crate::types::{opt, py_bool};
 
 // ---------------------------------------------------------------------------------------------
 // The report.
