@@ -44,8 +44,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyMapping;
 use pyo3_arrow::input::AnyRecordBatch;
 
+use crate::catalog::PyPreferences;
 use crate::errors;
-use crate::types::PyPreferences;
 use arrays::{Lists, Strs, Times};
 pub(crate) use training::Training;
 
@@ -503,7 +503,7 @@ impl Frame {
     }
 }
 
-/// Converts columnar interactions for `record` and friends ([`crate::types::interactions`]).
+/// Converts columnar interactions for `record` and friends ([`crate::interactions::interactions`]).
 pub(crate) fn interactions_of(py: Python<'_>, frame: Frame) -> PyResult<Vec<core::Interaction>> {
     py.detach(|| frame.interaction_rows().map(Iterator::collect))
         .map_err(ColumnError::into_py)

@@ -13,11 +13,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 
 use crate::args::{ts, Count, Timestamp};
+use crate::catalog::{PyItem, PyPreferences};
+use crate::config::PyConfig;
 use crate::errors;
+use crate::repr::opt;
 use crate::request;
-use crate::types::{
-    opt, PyApplied, PyBlendWeights, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats,
-};
+use crate::results::{PyApplied, PyBlendWeights, PyRecommendation, PyStats};
 
 /// The current time in unix seconds (the core has no clock).
 fn unix_now() -> i64 {
@@ -224,7 +225,7 @@ impl PyEngine {
     /// batch is validated first and rejected whole if any row is bad; the error's `.row` gives
     /// its index.
     fn record(&self, py: Python<'_>, interactions: &Bound<'_, PyAny>) -> PyResult<PyApplied> {
-        let rows = crate::types::interactions(interactions)?;
+        let rows = crate::interactions::interactions(interactions)?;
         py.detach(|| self.inner.record(&rows))
             .map(PyApplied::from)
             .map_err(errors::to_py)

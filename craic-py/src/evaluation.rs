@@ -12,8 +12,8 @@ use pyo3::types::PyDict;
 use crate::args::Count;
 use crate::engine::PyEngine;
 use crate::errors;
+use crate::interactions::PyInteraction;
 use crate::request;
-use crate::types::PyInteraction;
 
 fn py_interactions(rows: Vec<core::Interaction>) -> Vec<PyInteraction> {
     rows.into_iter()
@@ -55,7 +55,7 @@ pub(crate) fn time_split(
     interactions: &Bound<'_, PyAny>,
     test_fraction: f64,
 ) -> PyResult<PySplit> {
-    let rows = crate::types::interactions(interactions)?;
+    let rows = crate::interactions::interactions(interactions)?;
     let split = py.detach(|| eval::time_split(&rows, test_fraction));
     Ok(PySplit {
         train: py_interactions(split.train),
@@ -80,7 +80,7 @@ pub(crate) fn relevant_items(
     #[pyo3(from_py_with = crate::args::arg)] positive: Vec<String>,
     #[pyo3(from_py_with = crate::args::arg)] negative: Vec<String>,
 ) -> PyResult<BTreeMap<String, Vec<String>>> {
-    let rows = crate::types::interactions(test_interactions)?;
+    let rows = crate::interactions::interactions(test_interactions)?;
     let relevance = relevance(positive, negative);
     Ok(py.detach(|| relevance.relevant_items(&rows)))
 }
@@ -212,7 +212,7 @@ pub(crate) fn evaluate(
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyMetrics> {
     let request = request::parse(options, request::EVALUATE)?;
-    let rows = crate::types::interactions(test_interactions)?;
+    let rows = crate::interactions::interactions(test_interactions)?;
     let relevance = relevance(positive, negative);
     let engine = &engine.inner;
     py.detach(|| eval::evaluate_engine(engine, &rows, &request, &relevance))

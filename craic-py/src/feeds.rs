@@ -11,7 +11,7 @@ use craic_core::feeds::{
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::types::PyItem;
+use crate::catalog::PyItem;
 
 fn status_name(s: EventStatus) -> &'static str {
     match s {

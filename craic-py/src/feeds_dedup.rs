@@ -4,8 +4,9 @@
 use craic_core::feeds::{self as core_feeds, EventStatus, Gate, MatchConfig};
 use pyo3::prelude::*;
 
+use crate::catalog::PyItem;
 use crate::feeds::PyFeedEvent;
-use crate::types::{PyInteraction, PyItem};
+use crate::interactions::PyInteraction;
 
 fn gate_name(g: Gate) -> &'static str {
     match g {

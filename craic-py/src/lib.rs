@@ -17,21 +17,25 @@
 
 mod alerts;
 mod args;
+mod catalog;
 mod catch_up;
 mod columns;
+mod config;
 mod engine;
 mod errors;
 mod evaluation;
 mod experiments;
 mod feeds;
 mod feeds_dedup;
+mod interactions;
+mod repr;
 mod request;
+mod results;
 mod service;
 mod service_options;
 mod store;
 mod strategy;
 mod synthetic;
-mod types;
 
 use pyo3::prelude::*;
 
@@ -50,16 +54,16 @@ fn _error_classes() -> std::collections::BTreeMap<&'static str, &'static str> {
 #[pyo3(name = "_craic")]
 fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add_class::<types::PyConfig>()?;
-    m.add_class::<types::PyItem>()?;
-    m.add_class::<types::PyPreferences>()?;
-    m.add_class::<types::PyInteraction>()?;
+    m.add_class::<config::PyConfig>()?;
+    m.add_class::<catalog::PyItem>()?;
+    m.add_class::<catalog::PyPreferences>()?;
+    m.add_class::<interactions::PyInteraction>()?;
     m.add_class::<strategy::PyStrategy>()?;
-    m.add_class::<types::PyContribution>()?;
-    m.add_class::<types::PyRecommendation>()?;
-    m.add_class::<types::PyApplied>()?;
-    m.add_class::<types::PyStats>()?;
-    m.add_class::<types::PyBlendWeights>()?;
+    m.add_class::<results::PyContribution>()?;
+    m.add_class::<results::PyRecommendation>()?;
+    m.add_class::<results::PyApplied>()?;
+    m.add_class::<results::PyStats>()?;
+    m.add_class::<results::PyBlendWeights>()?;
     m.add_class::<engine::PyEngine>()?;
     m.add_class::<engine::PySnapshotMeta>()?;
     feeds::register(m)?;

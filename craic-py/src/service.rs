@@ -20,16 +20,17 @@ use pyo3::types::PyDict;
 
 use crate::alerts::{rules_of, PyAlert, PyDriftReport};
 use crate::args::{ts, Count, Timestamp};
+use crate::catalog::{PyItem, PyPreferences};
 use crate::columns::InputError;
+use crate::config::PyConfig;
 use crate::engine::{config_of, impressions_of, items_of, recommendations};
 use crate::errors;
 use crate::evaluation::PyMetrics;
 use crate::experiments::{PyAssignment, PyExperiment, PyReport};
+use crate::repr::{opt, py_bool};
 use crate::request;
+use crate::results::{PyApplied, PyRecommendation, PyStats};
 use crate::service_options;
-use crate::types::{
-    opt, py_bool, PyApplied, PyConfig, PyItem, PyPreferences, PyRecommendation, PyStats,
-};
 
 /// Locks a mutex, taking over a poisoned one (every critical section here leaves its data
 /// consistent).
@@ -536,7 +537,7 @@ impl PyService {
     /// the experiments the users were exposed in. Returns what the serving model applied, as
     /// `Engine.record` (only the new interactions count: on a store, re-sent ones are not).
     fn record(&self, py: Python<'_>, interactions: &Bound<'_, PyAny>) -> PyResult<PyApplied> {
-        let rows = crate::types::interactions(interactions)?;
+        let rows = crate::interactions::interactions(interactions)?;
         py.detach(|| self.inner.record(&rows))
             .map(PyApplied::from)
             .map_err(errors::service_to_py)

@@ -9,10 +9,12 @@ use craic_store::{self as st, StoreError, StoreErrorKind};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use crate::catalog::{PyItem, PyPreferences};
+use crate::config::PyConfig;
 use crate::engine::{config_of, items_of, PyEngine};
 use crate::errors::{self, ErrorClass, PythonClass};
 use crate::experiments::PyExperiment;
-use crate::types::{PyConfig, PyInteraction, PyItem, PyPreferences};
+use crate::interactions::PyInteraction;
 
 /// The Python class of a store error kind: a server or row that fails is a `StorageError`, an
 /// unknown version or experiment `NotFoundError`, a bad URL or argument (and a version published
@@ -263,7 +265,7 @@ impl PyStore {
 
     /// Sets (replaces) users' stated preferences from a `{user_id: Preferences}` mapping.
     fn set_preferences(&self, py: Python<'_>, preferences: &Bound<'_, PyAny>) -> PyResult<()> {
-        let prefs = crate::types::preferences_map(Some(preferences))?;
+        let prefs = crate::catalog::preferences_map(Some(preferences))?;
         py.detach(|| self.inner.set_preferences(&prefs))
             .map_err(store_to_py)
     }
@@ -289,7 +291,7 @@ impl PyStore {
         interactions: &Bound<'_, PyAny>,
         keys: Option<Vec<String>>,
     ) -> PyResult<PyAppendReport> {
-        let entries = entries(crate::types::interactions(interactions)?, keys)?;
+        let entries = entries(crate::interactions::interactions(interactions)?, keys)?;
         py.detach(|| self.inner.append(&entries))
             .map(|r| PyAppendReport {
                 inserted: r.inserted,

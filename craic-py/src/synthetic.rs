@@ -12,8 +12,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use crate::args::Count;
+use crate::catalog::{PyItem, PyPreferences};
 use crate::errors;
-use crate::types::{PyInteraction, PyItem, PyPreferences};
+use crate::interactions::PyInteraction;
 
 fn invalid_config(msg: String) -> PyErr {
     errors::to_py(core::Error::InvalidConfig(msg))

@@ -7,7 +7,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 use super::{frame, ColumnError, Frame, InputError, Table};
-use crate::types::PyItem;
+use crate::catalog::PyItem;
 
 /// An argument given as columns or as rows (already converted).
 pub(crate) enum Source<T> {
@@ -69,13 +69,13 @@ impl Training {
             None => Source::Rows(Vec::new()),
             Some(obj) => match frame(obj, Table::Interactions)? {
                 Some(f) => Source::Columns(f),
-                None => Source::Rows(crate::types::interactions(obj)?),
+                None => Source::Rows(crate::interactions::interactions(obj)?),
             },
         };
         let preferences = match preferences {
             Some(obj) => match frame(obj, Table::Preferences)? {
                 Some(f) => Source::Columns(f),
-                None => Source::Rows(crate::types::preferences_map(Some(obj))?),
+                None => Source::Rows(crate::catalog::preferences_map(Some(obj))?),
             },
             None => Source::Rows(Vec::new()),
         };

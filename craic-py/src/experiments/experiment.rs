@@ -7,8 +7,8 @@ use pyo3::prelude::*;
 
 use crate::args::Count;
 use crate::errors;
+use crate::repr::opt;
 use crate::strategy::PyStrategy;
-use crate::types::opt;
 
 // ---------------------------------------------------------------------------------------------
 // Experiment and Assignment.

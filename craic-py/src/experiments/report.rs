@@ -5,8 +5,8 @@ use craic_core::experiments as exp;
 use pyo3::prelude::*;
 
 use super::tracking::join;
+use crate::repr::{opt, py_bool};
 use crate::strategy::PyStrategy;
-use crate::types::{opt, py_bool};
 
 // ---------------------------------------------------------------------------------------------
 // The report.

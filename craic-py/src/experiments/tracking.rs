@@ -365,7 +365,7 @@ impl PyExperimentTracker {
     /// "user_id", "variant" (exposures only), "timestamp"}`); a row that is neither raises
     /// `TypeError` naming its index.
     fn record_all(&self, py: Python<'_>, events: &Bound<'_, PyAny>) -> PyResult<usize> {
-        let mut rows = Vec::with_capacity(crate::types::capacity_hint(events));
+        let mut rows = Vec::with_capacity(crate::interactions::capacity_hint(events));
         for (n, row) in events.try_iter()?.enumerate() {
             let row = row?;
             rows.push(event_row(&row).map_err(|e| {
