@@ -32,7 +32,9 @@ mod repr;
 mod request;
 mod results;
 mod service;
+mod service_jobs;
 mod service_options;
+mod service_results;
 mod store;
 mod strategy;
 mod synthetic;
@@ -103,11 +105,11 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(synthetic::world_config, m)?)?;
     // The service.
     m.add_class::<service::PyService>()?;
-    m.add_class::<service::PyModelInfo>()?;
-    m.add_class::<service::PyRetrainOutcome>()?;
-    m.add_class::<service::PyRetrainJob>()?;
-    m.add_class::<service::PyScheduleHandle>()?;
-    m.add_class::<service::PyExperimentRecommendations>()?;
+    m.add_class::<service_results::PyModelInfo>()?;
+    m.add_class::<service_results::PyRetrainOutcome>()?;
+    m.add_class::<service_jobs::PyRetrainJob>()?;
+    m.add_class::<service_jobs::PyScheduleHandle>()?;
+    m.add_class::<service_results::PyExperimentRecommendations>()?;
     m.add_class::<alerts::PyDriftReport>()?;
     m.add_class::<alerts::PyFeatureDrift>()?;
     m.add_class::<alerts::PyPsiReport>()?;

@@ -1,16 +1,15 @@
 //! The `Service` class: the facade's production wrapper (`craic::service::Service`) — hot-swapped
 //! model, recommendation cache, gated background retrains, daily schedule, snapshot files,
-//! metrics, experiments, drift and alerts — plus its result and handle classes. Re-exported by
-//! the pure-Python module `craic.service` (and `craic.Service`).
+//! metrics, experiments, drift and alerts. Its result classes are in `service_results.rs`, its
+//! retrain job and schedule handle in `service_jobs.rs`. Re-exported by the pure-Python module
+//! `craic.service` (and `craic.Service`).
 //!
 //! As in `engine.rs`, every method converts its arguments attached, runs the service call
 //! detached (the GIL released) and converts the result back. Alert callbacks are Python
 //! callables: the service calls them on whichever thread evaluates the alerts (the caller of
 //! `check_alerts`, the retrain thread, the schedule thread), re-attaching to the interpreter.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Condvar, Mutex, MutexGuard};
 
 use craic::service as svc;
 use craic_core as core;
@@ -25,18 +24,12 @@ use crate::columns::InputError;
 use crate::config::PyConfig;
 use crate::engine::{config_of, impressions_of, items_of, recommendations};
 use crate::errors;
-use crate::evaluation::PyMetrics;
-use crate::experiments::{PyAssignment, PyExperiment, PyReport};
-use crate::repr::{opt, py_bool};
+use crate::experiments::{PyExperiment, PyReport};
 use crate::request;
 use crate::results::{PyApplied, PyRecommendation, PyStats};
+use crate::service_jobs::{PyRetrainJob, PyScheduleHandle};
 use crate::service_options;
-
-/// Locks a mutex, taking over a poisoned one (every critical section here leaves its data
-/// consistent).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+use crate::service_results::{PyExperimentRecommendations, PyModelInfo, PyRetrainOutcome};
 
 /// The current time in unix seconds (the core has no clock).
 fn unix_now() -> i64 {
@@ -44,310 +37,6 @@ fn unix_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
-
-// ---------------------------------------------------------------------------------------------
-// Result classes.
-
-/// Describes the serving model.
-#[pyclass(frozen, eq, get_all, module = "craic._craic", name = "ModelInfo")]
-#[derive(Clone, PartialEq)]
-pub struct PyModelInfo {
-    /// Version id, `v{n}-{unix seconds}`.
-    pub version: String,
-    /// When it was built (unix seconds).
-    pub created_at: i64,
-    /// Holdout metrics measured by the retrain that accepted it (`"ndcg@10"`,
-    /// `"popularity_ndcg@10"`, ...); empty for the initial model.
-    pub metrics: BTreeMap<String, f64>,
-}
-
-impl From<svc::ModelInfo> for PyModelInfo {
-    fn from(m: svc::ModelInfo) -> Self {
-        PyModelInfo {
-            version: m.version,
-            created_at: m.created_at,
-            metrics: m.metrics,
-        }
-    }
-}
-
-fn dict_repr(m: &BTreeMap<String, f64>) -> String {
-    let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k:?}: {v:?}")).collect();
-    format!("{{{}}}", parts.join(", "))
-}
-
-#[pymethods]
-impl PyModelInfo {
-    fn __repr__(&self) -> String {
-        format!(
-            "ModelInfo(version={:?}, created_at={}, metrics={})",
-            self.version,
-            self.created_at,
-            dict_repr(&self.metrics)
-        )
-    }
-}
-
-/// What a retrain did: the gate's verdict, the holdout metrics of the candidate, the serving
-/// configuration and Popularity (same training part, same holdout), and the versions.
-#[pyclass(frozen, eq, get_all, module = "craic._craic", name = "RetrainOutcome")]
-#[derive(Clone, PartialEq)]
-pub struct PyRetrainOutcome {
-    /// True when the candidate passed the gate and was swapped in.
-    pub accepted: bool,
-    /// `None` when accepted, else why the gate rejected the candidate.
-    pub rejection: Option<String>,
-    /// `None` when accepted, else which gate rule rejected it, a stable name:
-    /// `too_little_data`, `empty_holdout`, `below_serving`, `below_recorded` or
-    /// `not_above_popularity`.
-    pub rejection_kind: Option<&'static str>,
-    /// The holdout NDCG@k the serving version recorded when it was accepted (`None` for an
-    /// initial model): what the candidate was also compared with.
-    pub recorded_ndcg: Option<f64>,
-    /// Hybrid, candidate configuration, trained on the training part.
-    pub candidate: PyMetrics,
-    /// Hybrid, serving configuration, same training part.
-    pub serving: PyMetrics,
-    /// Popularity (serving configuration), same training part.
-    pub popularity: PyMetrics,
-    /// Version serving when the retrain started.
-    pub old_version: String,
-    /// Version swapped in (`None` when rejected).
-    pub new_version: Option<String>,
-    /// Start (unix seconds).
-    pub started_at: i64,
-    /// End (unix seconds).
-    pub finished_at: i64,
-    /// Wall-clock duration in seconds.
-    pub duration_secs: f64,
-    /// Interactions in the training part.
-    pub train_interactions: usize,
-    /// Interactions held out.
-    pub holdout_interactions: usize,
-    /// The split time (unix seconds; `2**63 - 1` with an empty holdout).
-    pub cutoff: i64,
-    /// Writes that arrived during the retrain and were replayed onto the new model.
-    pub pending_applied: usize,
-}
-
-impl From<svc::RetrainOutcome> for PyRetrainOutcome {
-    fn from(o: svc::RetrainOutcome) -> Self {
-        PyRetrainOutcome {
-            accepted: o.accepted(),
-            rejection: o.rejection.as_ref().map(ToString::to_string),
-            rejection_kind: o.rejection.as_ref().map(|r| r.kind()),
-            recorded_ndcg: o.metrics.recorded.as_ref().map(|r| r.1),
-            candidate: o.metrics.candidate.into(),
-            serving: o.metrics.serving.into(),
-            popularity: o.metrics.popularity.into(),
-            old_version: o.old_version,
-            new_version: o.new_version,
-            started_at: o.started_at,
-            finished_at: o.finished_at,
-            duration_secs: o.duration.as_secs_f64(),
-            train_interactions: o.train_interactions,
-            holdout_interactions: o.holdout_interactions,
-            cutoff: o.cutoff,
-            pending_applied: o.pending_applied,
-        }
-    }
-}
-
-#[pymethods]
-impl PyRetrainOutcome {
-    fn __repr__(&self) -> String {
-        format!(
-            "RetrainOutcome(accepted={}, rejection={}, rejection_kind={}, candidate_ndcg={:?}, \
-             serving_ndcg={:?}, popularity_ndcg={:?}, recorded_ndcg={}, old_version={:?}, new_version={}, duration_secs={:?}, \
-             train_interactions={}, holdout_interactions={}, pending_applied={})",
-            py_bool(self.accepted),
-            opt(&self.rejection),
-            opt(&self.rejection_kind),
-            self.candidate.ndcg,
-            self.serving.ndcg,
-            self.popularity.ndcg,
-            self.recorded_ndcg.map_or("None".into(), |v| format!("{v:?}")),
-            self.old_version,
-            opt(&self.new_version),
-            self.duration_secs,
-            self.train_interactions,
-            self.holdout_interactions,
-            self.pending_applied
-        )
-    }
-}
-
-/// Recommendations served inside an experiment (`Service.recommend_in_experiment`).
-#[pyclass(
-    frozen,
-    eq,
-    get_all,
-    module = "craic._craic",
-    name = "ExperimentRecommendations"
-)]
-#[derive(Clone, PartialEq)]
-pub struct PyExperimentRecommendations {
-    /// The user's assignment; `None` when the user is not in the experiment (then the call's
-    /// own strategy was used and no exposure recorded).
-    pub assignment: Option<PyAssignment>,
-    /// The variant's name, when assigned.
-    pub variant: Option<String>,
-    /// Whether this call recorded a new exposure (false for a repeated exposure id).
-    pub new_exposure: bool,
-    /// The recommendations.
-    pub recommendations: Vec<PyRecommendation>,
-}
-
-impl From<svc::ExperimentRecommendations> for PyExperimentRecommendations {
-    fn from(r: svc::ExperimentRecommendations) -> Self {
-        let assignment = r.assignment.map(|a| PyAssignment {
-            variant: r.variant.clone().unwrap_or_default(),
-            index: a.index,
-            strategy: a.strategy.into(),
-            bucket: a.bucket,
-        });
-        PyExperimentRecommendations {
-            assignment,
-            variant: r.variant,
-            new_exposure: r.new_exposure,
-            recommendations: recommendations(r.recommendations),
-        }
-    }
-}
-
-#[pymethods]
-impl PyExperimentRecommendations {
-    fn __repr__(&self) -> String {
-        format!(
-            "ExperimentRecommendations(assignment={}, variant={}, new_exposure={}, \
-             recommendations=[{}])",
-            self.assignment
-                .as_ref()
-                .map_or_else(|| "None".to_owned(), PyAssignment::__repr__),
-            opt(&self.variant),
-            py_bool(self.new_exposure),
-            self.recommendations
-                .iter()
-                .map(PyRecommendation::__repr__)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Handles.
-
-struct JobState {
-    /// The running job, until a `wait` takes it.
-    job: Option<svc::RetrainJob>,
-    /// The outcome, once a `wait` has collected it.
-    result: Option<Result<PyRetrainOutcome, PyErr>>,
-}
-
-/// A retrain running on a background thread (`Service.retrain(wait=False)`).
-///
-/// `wait()` blocks (the GIL released) until it finishes and returns its `RetrainOutcome`, or
-/// raises what it failed with; it may be called again, from any thread, with the same result.
-#[pyclass(frozen, module = "craic._craic", name = "RetrainJob")]
-pub struct PyRetrainJob {
-    state: Mutex<JobState>,
-    finished: Condvar,
-}
-
-#[pymethods]
-impl PyRetrainJob {
-    /// Waits for the outcome. Raises `StoppedError` if the retrain thread died, or the error
-    /// the retrain failed with (e.g. `InvalidInputError` for a bad candidate configuration).
-    fn wait(&self, py: Python<'_>) -> PyResult<PyRetrainOutcome> {
-        py.detach(|| {
-            let mut s = lock(&self.state);
-            if let Some(job) = s.job.take() {
-                drop(s);
-                let result = job
-                    .wait()
-                    .map(PyRetrainOutcome::from)
-                    .map_err(errors::service_to_py);
-                s = lock(&self.state);
-                s.result = Some(result);
-                self.finished.notify_all();
-            }
-            loop {
-                match &s.result {
-                    Some(Ok(outcome)) => return Ok(outcome.clone()),
-                    Some(Err(e)) => return Err(Python::attach(|py| e.clone_ref(py))),
-                    // Another thread is collecting the outcome.
-                    None => {
-                        s = self
-                            .finished
-                            .wait(s)
-                            .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    }
-                }
-            }
-        })
-    }
-
-    /// True once the retrain has finished (`wait()` then returns at once).
-    #[getter]
-    fn done(&self, py: Python<'_>) -> bool {
-        py.detach(|| {
-            let s = lock(&self.state);
-            s.result.is_some() || s.job.as_ref().is_some_and(svc::RetrainJob::is_finished)
-        })
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> String {
-        format!("RetrainJob(done={})", py_bool(self.done(py)))
-    }
-}
-
-/// The daily retrain schedule's thread (`Service.start_schedule`). `stop()` stops it and waits
-/// for it (a retrain in progress finishes first); dropping the handle stops it too.
-#[pyclass(frozen, module = "craic._craic", name = "ScheduleHandle")]
-pub struct PyScheduleHandle {
-    inner: Mutex<Option<svc::ScheduleHandle>>,
-}
-
-#[pymethods]
-impl PyScheduleHandle {
-    /// Stops the schedule and waits for its thread (the GIL released). Idempotent.
-    fn stop(&self, py: Python<'_>) {
-        py.detach(|| {
-            if let Some(h) = lock(&self.inner).take() {
-                h.stop();
-            }
-        });
-    }
-
-    /// True until `stop()` is called.
-    #[getter]
-    fn running(&self, py: Python<'_>) -> bool {
-        py.detach(|| lock(&self.inner).is_some())
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> String {
-        format!("ScheduleHandle(running={})", py_bool(self.running(py)))
-    }
-}
-
-impl Drop for PyScheduleHandle {
-    fn drop(&mut self) {
-        // Stopping joins the schedule thread, which may be calling an alert callback that waits
-        // for the GIL this thread may hold: stop it from another thread instead.
-        let handle = self
-            .inner
-            .get_mut()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if let Some(h) = handle {
-            std::thread::spawn(move || h.stop());
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The service.
 
 /// The production wrapper around an `Engine`: a hot-swapped serving model, a recommendation
 /// cache, background retraining behind an evaluation gate, a daily schedule, crash-safe snapshot
@@ -619,13 +308,7 @@ impl PyService {
             let job = py
                 .detach(|| self.inner.try_retrain(config))
                 .map_err(errors::service_to_py)?;
-            let job = PyRetrainJob {
-                state: Mutex::new(JobState {
-                    job: Some(job),
-                    result: None,
-                }),
-                finished: Condvar::new(),
-            };
+            let job = PyRetrainJob::new(job);
             Ok(job.into_pyobject(py)?.into_any().unbind())
         }
     }
@@ -662,9 +345,7 @@ impl PyService {
         let schedule = svc::Schedule::daily_at(hour.get(), minute.get(), utc_offset_minutes.get())
             .map_err(errors::service_to_py)?;
         let handle = py.detach(|| self.inner.start_schedule(schedule));
-        Ok(PyScheduleHandle {
-            inner: Mutex::new(Some(handle)),
-        })
+        Ok(PyScheduleHandle::new(handle))
     }
 
     /// Prometheus text exposition (format 0.0.4) of the service's metrics; serve it with the
