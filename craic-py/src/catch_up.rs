@@ -3,7 +3,7 @@
 use craic::service as svc;
 use pyo3::prelude::*;
 
-use crate::store::{malformed, PyMalformedRow};
+use crate::store_results::{malformed, PyMalformedRow};
 
 /// What `Service.catch_up` applied: log rows and catalogue / preference changes, and the
 /// positions the serving model is at now.

@@ -36,6 +36,7 @@ mod service_jobs;
 mod service_options;
 mod service_results;
 mod store;
+mod store_results;
 mod strategy;
 mod synthetic;
 
@@ -119,16 +120,16 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<alerts::PyAlert>()?;
     // Storage.
     m.add_class::<store::PyStore>()?;
-    m.add_class::<store::PyAppendReport>()?;
-    m.add_class::<store::PyMalformedRow>()?;
-    m.add_class::<store::PyLogRecord>()?;
-    m.add_class::<store::PyLogPage>()?;
-    m.add_class::<store::PyLoadedEngine>()?;
-    m.add_class::<store::PyTailed>()?;
+    m.add_class::<store_results::PyAppendReport>()?;
+    m.add_class::<store_results::PyMalformedRow>()?;
+    m.add_class::<store_results::PyLogRecord>()?;
+    m.add_class::<store_results::PyLogPage>()?;
+    m.add_class::<store_results::PyLoadedEngine>()?;
+    m.add_class::<store_results::PyTailed>()?;
     m.add_class::<catch_up::PyCatchUp>()?;
-    m.add_class::<store::PyStoredModel>()?;
-    m.add_class::<store::PyStoredVariantCounts>()?;
-    m.add_class::<store::PyRetrainRun>()?;
+    m.add_class::<store_results::PyStoredModel>()?;
+    m.add_class::<store_results::PyStoredVariantCounts>()?;
+    m.add_class::<store_results::PyRetrainRun>()?;
     m.add_function(wrap_pyfunction!(_error_classes, m)?)?;
     m.add_function(wrap_pyfunction!(request::_request_defaults, m)?)?;
     Ok(())
