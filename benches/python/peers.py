@@ -15,7 +15,7 @@
 Every model scores a user as ``x_u · W`` (or the factor product for ALS) from the same weighted
 train matrix ``X`` as the other peers, and ties (e.g. every score of a user without history) are
 broken by train popularity, so a cold user gets popular events rather than arbitrary ones.
-Eligibility and metrics are compare.py's (``finish_row``).
+Eligibility and metrics are compare.py's (``bench_measure.finish_row``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 if TYPE_CHECKING:
-    from compare import Context, Row
+    from bench_measure import Context, Row
 
 # The worlds of craic.synthetic.world_config (craic_core::synthetic::SyntheticConfig::WORLDS).
 WORLDS = (
@@ -184,7 +184,8 @@ def grid(args: argparse.Namespace, ctx: Context, which: str) -> list[Fitted]:
 
 def _ranked(ctx: Context, scorer: Scorer, users: Sequence[int]) -> dict[int, list[int]]:
     """Top-k eligible items per user, ties broken by train popularity."""
-    from compare import K, top_k_masked
+    from bench_data import K
+    from bench_measure import top_k_masked
 
     pop = np.asarray(ctx.x.getnnz(axis=0), dtype=np.float64)
     tie = 1e-9 * pop / max(pop.max(), 1.0)
@@ -207,7 +208,8 @@ def _ranked(ctx: Context, scorer: Scorer, users: Sequence[int]) -> dict[int, lis
 def worker_grid(args: argparse.Namespace, ctx: Context, which: str) -> list[Row]:
     """Fits every setting, scores all evaluated users with each, keeps the best by NDCG@10 and
     times that one (one call per user, as compare.py times every method)."""
-    from compare import finish_row, latencies_us, mean_metrics, peak_rss_mb
+    from bench_data import mean_metrics
+    from bench_measure import finish_row, latencies_us, peak_rss_mb
 
     tried: list[tuple[float, float, Fitted, dict[int, list[int]], float]] = []
     for f in grid(args, ctx, which):

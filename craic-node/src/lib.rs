@@ -24,6 +24,7 @@ mod experiments;
 mod feeds;
 mod service;
 mod store;
+mod store_values;
 mod synthetic;
 mod values;
 mod work;

@@ -135,7 +135,7 @@ impl Service {
                 cursor: c.cursor.0 as f64,
                 changes: c.changes as f64,
                 changes_cursor: c.changes_cursor.0 as f64,
-                skipped: crate::store::malformed(c.skipped),
+                skipped: crate::store_values::malformed(c.skipped),
                 deferred: c.deferred,
             })
         })

@@ -122,7 +122,7 @@ pub struct CatchUp {
     /// The change-feed position of the serving model now.
     pub changes_cursor: f64,
     /// Rows skipped under the store's malformed-row policy.
-    pub skipped: Vec<crate::store::MalformedRow>,
+    pub skipped: Vec<crate::store_values::MalformedRow>,
     /// True when nothing was done because a retrain is running (its swap catches up).
     pub deferred: bool,
 }

@@ -1,0 +1,327 @@
+"""The workers of compare.py: one subprocess per method (craic, implicit, scikit-learn, the
+stronger peers of peers.py), each measuring on the same data and printing one ``RESULT`` line."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+import peers
+from bench_data import K, Data, ndcg_recall_at_k
+from bench_measure import Context, Row, finish_row, latencies_us, make_context, peak_rss_mb, top_k_masked
+
+CRAIC_STRATEGIES = ("popularity", "collaborative", "content", "hybrid")
+
+
+# What the craic worker builds its engine from (--craic-input).
+CRAIC_INPUTS = {
+    "pandas": "a pandas DataFrame (categorical id and kind columns)",
+    "rows": "(user, item, kind, timestamp) tuples",
+}
+
+
+def craic_train_input(data: Data, how: str) -> Any:
+    """The train interactions as ``Engine.build`` takes them: a pandas DataFrame whose id and kind
+    columns are categoricals over the codes (read through Arrow, no Python object per row), or
+    a list of row tuples (the row path)."""
+    m = np.flatnonzero(data.train)
+    if how == "rows":
+        return [
+            (data.user_ids[u], data.item_ids[i], data.kind_names[k], t)
+            for u, i, k, t in zip(
+                data.user[m].tolist(), data.item[m].tolist(), data.kind[m].tolist(),
+                data.timestamp[m].tolist(),
+            )
+        ]
+    import pandas as pd
+
+    return pd.DataFrame({
+        "user_id": pd.Categorical.from_codes(data.user[m], categories=data.user_ids),
+        "item_id": pd.Categorical.from_codes(data.item[m], categories=data.item_ids),
+        "kind": pd.Categorical.from_codes(data.kind[m], categories=data.kind_names),
+        "timestamp": data.timestamp[m],
+    })
+
+
+def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
+    import craic
+
+    data = ctx.data
+    items: list[craic.Item] = []
+    with open(data.directory / "items.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            items.append(
+                craic.Item(
+                    r["item_id"],
+                    int(r["starts_at"]),
+                    city=r["city"],
+                    venue=r["venue"],
+                    genres=[g for g in r["genres"].split("|") if g],
+                    artists=[a for a in r["artists"].split("|") if a],
+                    ends_at=int(r["ends_at"]) if r["ends_at"] else None,
+                    tags=[t for t in r["tags"].split("|") if t],
+                )
+            )
+    prefs: dict[str, craic.Preferences] = {}
+    with open(data.directory / "preferences.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            prefs[r["user_id"]] = craic.Preferences(
+                genres=[g for g in r["genres"].split("|") if g],
+                artists=[a for a in r["artists"].split("|") if a],
+                cities=[c for c in r["cities"].split("|") if c],
+            )
+    train = craic_train_input(data, args.craic_input)
+    t0 = time.perf_counter()
+    engine = craic.Engine.build(items, train, preferences=prefs)
+    fit_s = time.perf_counter() - t0
+    del train
+    item_index = {s: i for i, s in enumerate(data.item_ids)}
+    cutoff = data.cutoff
+
+    # --exclude-seen: also exclude train clicks (craic already excludes hidden and saved items).
+    extra_excl: dict[int, list[str]] = {}
+    if args.exclude_seen:
+        b = ctx.banned
+        for u in ctx.eval_users:
+            extra_excl[u] = [data.item_ids[i] for i in b.indices[b.indptr[u] : b.indptr[u + 1]]]
+
+    out: list[Row] = []
+    results: dict[str, dict[int, list[int]]] = {}
+    timings: dict[str, tuple[list[float], float]] = {}
+    for strategy in CRAIC_STRATEGIES:
+
+        def one(u: int, s: str = strategy) -> object:
+            return engine.recommend(
+                data.user_ids[u], k=K, strategy=s, now=cutoff, exclude=extra_excl.get(u, ())
+            )
+
+        lat = latencies_us(one, ctx.sample)
+        names = [data.user_ids[u] for u in ctx.eval_users]
+        t0 = time.perf_counter()
+        if args.exclude_seen:  # per-user exclusions: recommend_many takes one list for all
+            recs = [engine.recommend(n, k=K, strategy=strategy, now=cutoff, exclude=extra_excl[u])
+                    for n, u in zip(names, ctx.eval_users)]
+        else:
+            recs = engine.recommend_many(names, k=K, strategy=strategy, now=cutoff)
+        batch_s = time.perf_counter() - t0
+        results[strategy] = {
+            u: [item_index[r.item_id] for r in rl] for u, rl in zip(ctx.eval_users, recs)
+        }
+        timings[strategy] = (lat, batch_s)
+    peak = peak_rss_mb()  # before the cross-checks below allocate anything
+
+    # Cross-checks against the crate's own evaluation (same relevance rule, same metric).
+    test_m = np.flatnonzero(~data.train)
+    test_rows = [
+        (data.user_ids[u], data.item_ids[i], data.kind_names[k], t)
+        for u, i, k, t in zip(
+            data.user[test_m].tolist(), data.item[test_m].tolist(), data.kind[test_m].tolist(),
+            data.timestamp[test_m].tolist(),
+        )
+    ]
+    rel_craic = craic.evaluation.relevant_items(test_rows)
+    assert len(rel_craic) == len(ctx.relevant), (len(rel_craic), len(ctx.relevant))
+    for strategy in CRAIC_STRATEGIES:
+        lists = results[strategy]
+        for u in ctx.eval_users[:300]:
+            rec_ids = [data.item_ids[i] for i in lists[u]]
+            rel_ids = [data.item_ids[i] for i in ctx.relevant[u]]
+            s = craic.evaluation.score_user(rec_ids, rel_ids, K)
+            ours = ndcg_recall_at_k(lists[u], ctx.relevant[u], K)
+            assert abs(s.ndcg - ours[0]) < 1e-9 and abs(s.recall - ours[1]) < 1e-9, (u, s, ours)
+        crate_ndcg: float | None = None
+        if not args.exclude_seen:
+            crate_ndcg = craic.evaluation.evaluate(
+                engine, test_rows, k=K, strategy=strategy, now=cutoff
+            ).ndcg
+        lat, batch_s = timings[strategy]
+        row = finish_row(
+            ctx, f"craic {strategy}", fit_s, lat, batch_s, lists, peak,
+            notes=f"one Engine.build from {CRAIC_INPUTS[args.craic_input]} serves all four strategies",
+            crate_evaluate_ndcg=crate_ndcg,
+            threads=f"rayon: {os.environ.get('RAYON_NUM_THREADS', 'all')} of {os.cpu_count()} cores",
+        )
+        if crate_ndcg is not None:
+            assert abs(crate_ndcg - row.ndcg) < 1e-9, (strategy, crate_ndcg, row.ndcg)
+        out.append(row)
+    return out
+
+
+def worker_implicit(args: argparse.Namespace, ctx: Context, which: str) -> list[Row]:
+    import implicit
+    from implicit.cpu.als import AlternatingLeastSquares
+    from implicit.nearest_neighbours import CosineRecommender
+
+    x = ctx.x
+    banned = ctx.banned
+    upcoming = ctx.upcoming
+    k_items = K
+    model: Any
+    if which == "implicit-als":
+        model = AlternatingLeastSquares(
+            factors=64, iterations=args.als_iterations, regularization=0.01, alpha=args.als_alpha,
+            random_state=args.seed,
+        )
+    else:
+        model = CosineRecommender(K=args.item_neighbours)
+    t0 = time.perf_counter()
+    model.fit(x, show_progress=False)
+    fit_s = time.perf_counter() - t0
+
+    if which == "implicit-als":
+        # ALS scores from its factors; user_items is only used by filter_already_liked_items, so
+        # handing it the banned matrix makes implicit itself apply the per-user exclusions, and
+        # items= restricts the ranking to events that start after the cutoff.
+        rows_b = {u: banned[u] for u in ctx.sample}
+        lat = latencies_us(lambda u: model.recommend(u, rows_b[u], N=k_items,
+                                                     filter_already_liked_items=True,
+                                                     items=upcoming), ctx.sample)
+        users = np.asarray(ctx.eval_users, dtype=np.int32)
+        t0 = time.perf_counter()
+        ids, _ = model.recommend(users, banned[users], N=k_items, filter_already_liked_items=True,
+                                 items=upcoming)
+        batch_s = time.perf_counter() - t0
+        lists = {u: [i for i in r.tolist() if i >= 0] for u, r in zip(ctx.eval_users, ids)}
+        notes = f"factors 64, {args.als_iterations} iterations, reg 0.01, alpha {args.als_alpha}"
+    else:
+        # Item-item scores from the user's row (the weighted train row), so the per-user exclusions
+        # (saved/hidden) are a post-filter; items= returns every upcoming item ranked, so the
+        # first K not banned are exact.
+        def top(u: int, row: sp.csr_matrix) -> list[int]:
+            ids, _ = model.recommend(u, row, N=k_items, filter_already_liked_items=args.exclude_seen,
+                                     items=upcoming)
+            b = banned.indices[banned.indptr[u] : banned.indptr[u + 1]]
+            keep = ids[~np.isin(ids, b)] if b.size else ids
+            return [int(i) for i in keep[:k_items]]
+
+        rows_x = {u: x[u] for u in ctx.sample}
+
+        def timed(u: int) -> list[int]:
+            return top(u, rows_x[u])
+
+        lat = latencies_us(timed, ctx.sample)
+        t0 = time.perf_counter()
+        lists = {u: top(u, x[u]) for u in ctx.eval_users}
+        batch_s = time.perf_counter() - t0
+        notes = f"K={args.item_neighbours} item neighbours; loop of single calls"
+    peak = peak_rss_mb()
+    threads = (
+        f"OPENBLAS/MKL_NUM_THREADS=1, implicit num_threads=0 (all {os.cpu_count()} cores)"
+    )
+    return [finish_row(ctx, which, fit_s, lat, batch_s, lists, peak, notes=notes,
+                       implicit_version=implicit.__version__, threads=threads)]
+
+
+def worker_sklearn(args: argparse.Namespace, ctx: Context) -> list[Row]:
+    import sklearn
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    x = ctx.x
+    n = x.shape[0]
+    full_bytes = n * n * 4
+    limit = int(args.sklearn_dense_limit_gib * 2**30)
+    if full_bytes <= limit:
+        chunk = n
+        mode = f"full users x users similarity ({full_bytes / 2**20:.0f} MiB float32)"
+    else:
+        chunk = max(1, int(args.sklearn_chunk_mib * 2**20) // (n * 4))
+        mode = (f"chunked top-k: users^2 x 4 B = {full_bytes / 2**30:.1f} GiB > "
+                f"{args.sklearn_dense_limit_gib} GiB, {chunk} rows per chunk")
+    print(f"[sklearn-useruser] {mode}", file=sys.stderr)
+    nb = args.user_neighbours
+
+    # "fit": every user's top-nb neighbours by cosine (self excluded), as a sparse users x users W.
+    t0 = time.perf_counter()
+    indptr = [0]
+    cols: list[npt.NDArray[np.int64]] = []
+    vals: list[npt.NDArray[np.float32]] = []
+    next_report = 0.1
+    for start in range(0, n, chunk):
+        if start / n >= next_report:
+            print(f"[sklearn-useruser] neighbours: {start / n:.0%} after "
+                  f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
+            next_report += 0.1
+        stop = min(start + chunk, n)
+        s = np.asarray(cosine_similarity(x[start:stop], x, dense_output=True), dtype=np.float32)
+        s[np.arange(stop - start), np.arange(start, stop)] = 0.0
+        kk = min(nb, n - 1)
+        top = np.argpartition(-s, kk - 1, axis=1)[:, :kk] if kk > 0 else np.empty((stop - start, 0), np.int64)
+        topv = np.take_along_axis(s, top, axis=1)
+        for r in range(stop - start):
+            keep = topv[r] > 0
+            cols.append(top[r][keep].astype(np.int64))
+            vals.append(topv[r][keep])
+            indptr.append(indptr[-1] + int(keep.sum()))
+        del s
+    w = sp.csr_matrix(
+        (np.concatenate(vals) if vals else np.empty(0, np.float32),
+         np.concatenate(cols) if cols else np.empty(0, np.int64),
+         np.asarray(indptr)),
+        shape=(n, n),
+    )
+    fit_s = time.perf_counter() - t0
+
+    ineligible = ~ctx.eligible
+    banned = ctx.banned
+
+    def one(u: int) -> list[int]:
+        scores = np.asarray((w[u] @ x).todense(), dtype=np.float64).ravel()
+        scores[ineligible] = -np.inf
+        scores[banned.indices[banned.indptr[u] : banned.indptr[u + 1]]] = -np.inf
+        return top_k_masked(scores, K)
+
+    lat = latencies_us(one, ctx.sample)
+    t0 = time.perf_counter()
+    lists: dict[int, list[int]] = {}
+    users = np.asarray(ctx.eval_users, dtype=np.int64)
+    batch = max(1, int(args.sklearn_chunk_mib * 2**20) // (x.shape[1] * 8))
+    for start in range(0, len(users), batch):
+        us = users[start : start + batch]
+        scores = np.asarray((w[us] @ x).todense(), dtype=np.float64)
+        scores[:, ineligible] = -np.inf
+        b = banned[us].tocoo()
+        scores[b.row, b.col] = -np.inf
+        for r, u in enumerate(us.tolist()):
+            lists[u] = top_k_masked(scores[r], K)
+    batch_s = time.perf_counter() - t0
+    peak = peak_rss_mb()
+    return [finish_row(ctx, "sklearn user-user", fit_s, lat, batch_s, lists, peak,
+                       notes=f"top-{nb} neighbours; {mode}", sklearn_version=sklearn.__version__,
+                       threads="numpy/scipy sparse products, single thread")]
+
+
+def run_worker(args: argparse.Namespace) -> None:
+    ctx = make_context(args)
+    if args.worker == "craic":
+        rows = worker_craic(args, ctx)
+    elif args.worker in ("implicit-cosine", "implicit-als"):
+        rows = worker_implicit(args, ctx, args.worker)
+    elif args.worker == "sklearn-useruser":
+        rows = worker_sklearn(args, ctx)
+    elif args.worker in peers.STRONG_PEERS:
+        rows = peers.worker_grid(args, ctx, args.worker)
+    else:
+        raise SystemExit(f"unknown worker {args.worker}")
+    summary = {
+        "cutoff": ctx.data.cutoff,
+        "users": ctx.data.n_users,
+        "items": ctx.data.n_items,
+        "interactions": len(ctx.data.timestamp),
+        "train": int(ctx.data.train.sum()),
+        "upcoming_items": len(ctx.upcoming),
+        "eval_users": len(ctx.eval_users),
+        "warm_eval_users": len(ctx.warm_users),
+        "relevant_pairs": sum(len(v) for v in ctx.relevant.values()),
+        "latency_users": len(ctx.sample),
+    }
+    print("RESULT " + json.dumps({"summary": summary, "rows": [asdict(r) for r in rows]}))
