@@ -53,8 +53,9 @@ pub use data::interaction::{
 pub use data::item::{Item, Preferences};
 pub use data::training::TrainingData;
 pub use model::config::{Config, Effect, FeatureWeights, KindSpec};
-pub use model::engine::{impressions_to_interactions, Engine, Stats};
+pub use model::engine::{impressions_to_interactions, Engine};
 pub use model::error::{Error, ErrorKind, Result, SnapshotProblem};
+pub use model::inspect::Stats;
 pub use model::learned::{
     Blend, BlendReport, BucketReport, LearnSettings, COMPONENTS, MAX_BLEND_CANDIDATES,
     MAX_BLEND_GRID, MAX_BLEND_USERS,

@@ -6,6 +6,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod from_training;
+pub mod inspect;
 pub mod learned;
 mod learned_fit;
 pub mod legacy_snapshot;
