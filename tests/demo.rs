@@ -4,6 +4,8 @@
 mod boredom;
 #[path = "../examples/demo/feeds.rs"]
 mod feeds;
+#[path = "../examples/demo/options.rs"]
+mod options;
 #[path = "../examples/demo/report.rs"]
 mod report;
 #[path = "../examples/demo/run.rs"]
@@ -12,6 +14,8 @@ mod run;
 mod simulate;
 #[path = "../examples/demo/storage.rs"]
 mod storage;
+#[path = "../examples/demo/summary.rs"]
+mod summary;
 #[path = "../examples/demo/table.rs"]
 mod table;
 

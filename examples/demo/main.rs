@@ -57,10 +57,12 @@
 
 mod boredom;
 mod feeds;
+mod options;
 mod report;
 mod run;
 mod simulate;
 mod storage;
+mod summary;
 mod table;
 
 use std::io::IsTerminal;

@@ -1,170 +1,21 @@
-//! The demo's steps, callable from `main` and from `tests/demo.rs`.
+//! The demo's steps, callable from `main` and from `tests/demo.rs`; what to run is an
+//! [`Options`] (`options.rs`), what it measured a [`Summary`] (`summary.rs`).
 
-use std::error::Error;
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use craic::evaluation::{evaluate_lists, time_split, Metrics, Relevance};
-use craic::experiments::{Report, StatsConfig};
+use craic::experiments::StatsConfig;
 use craic::monitoring::SeriesValue;
 use craic::service::{RetrainOutcome, Service, ServiceOptions};
 use craic::synthetic::{Dataset, SyntheticConfig};
 use craic::{Config, Engine, Request, Strategy, CLICK, HIDE, SAVE};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::feeds::FeedSummary;
-use crate::simulate::{self, AbSettings, AbTotals, DAY, EXPERIMENT};
+pub use crate::options::{DemoResult, Options};
+use crate::simulate::{self, AbSettings, DAY, EXPERIMENT};
+pub use crate::summary::{Latency, Summary};
 use crate::table::{self, Align, Table};
-
-/// Boxed error of the demo.
-pub type DemoResult<T> = Result<T, Box<dyn Error>>;
-
-/// What to run.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Size and shape of the synthetic city (its `start` is replaced, see [`run`]).
-    pub synthetic: SyntheticConfig,
-    /// Share of the interaction log (latest) held out by the offline evaluation.
-    pub test_fraction: f64,
-    /// Cut-off of the ranking metrics and length of the shown lists.
-    pub k: usize,
-    /// Days of the simulated A/B test.
-    pub ab_days: u32,
-    /// Chance that a user visits on a given day.
-    pub daily_visit_share: f64,
-    /// Each shown item converts with probability `affinity × conversion_scale`.
-    pub conversion_scale: f64,
-    /// Where `report.html` is written.
-    pub report_path: PathBuf,
-    /// Draw progress bars (on stderr).
-    pub progress: bool,
-    /// The store (`sqlite:///path.db`, `mysql://...`; must be empty). `None`: a fresh SQLite
-    /// file in the temp directory.
-    pub store_url: Option<String>,
-    /// Import the catalogue from the feed pages of this directory instead of generating it
-    /// (`synthetic` then sizes the simulated users and interactions).
-    pub feeds: Option<PathBuf>,
-}
-
-impl Options {
-    /// The default demo: 8 cities, 20 000 users, 3 000 events, 300 000 interactions.
-    pub fn city() -> Self {
-        Options {
-            synthetic: SyntheticConfig {
-                users: 20_000,
-                items: 3_000,
-                interactions: 300_000,
-                cities: 6,
-                genres: 16,
-                artists: 800,
-                venues_per_city: 16,
-                clusters: 48,
-                ..SyntheticConfig::small()
-            },
-            test_fraction: 0.2,
-            k: 10,
-            ab_days: 14,
-            daily_visit_share: 0.08,
-            conversion_scale: 0.08,
-            report_path: PathBuf::from("report.html"),
-            progress: false,
-            store_url: None,
-            feeds: None,
-        }
-    }
-
-    /// The feeds demo on the pages of `dir`: 2 000 simulated users, 40 000 interactions over
-    /// 60 days (`tiny`: 300 users, 6 000 interactions, 7 A/B days).
-    pub fn feeds(dir: PathBuf, tiny: bool, report_path: PathBuf) -> Self {
-        let base = if tiny {
-            Options::tiny(report_path)
-        } else {
-            Options {
-                report_path,
-                ..Options::city()
-            }
-        };
-        let (users, interactions) = if tiny { (300, 6_000) } else { (2_000, 40_000) };
-        Options {
-            synthetic: SyntheticConfig {
-                users,
-                interactions,
-                clusters: 12,
-                days: 60,
-                ..base.synthetic
-            },
-            daily_visit_share: 0.2,
-            feeds: Some(dir),
-            ..base
-        }
-    }
-
-    /// A tiny run for tests (200 users, 2 000 interactions).
-    pub fn tiny(report_path: PathBuf) -> Self {
-        Options {
-            synthetic: SyntheticConfig::tiny(),
-            ab_days: 7,
-            daily_visit_share: 0.3,
-            report_path,
-            ..Options::city()
-        }
-    }
-}
-
-/// Latency of one strategy's `recommend` calls, from the service's histogram (microseconds).
-#[derive(Debug, Clone)]
-pub struct Latency {
-    /// The strategy label.
-    pub strategy: String,
-    /// Calls.
-    pub count: u64,
-    /// Quantiles in µs.
-    pub p50: f64,
-    /// 95th percentile in µs.
-    pub p95: f64,
-    /// 99th percentile in µs.
-    pub p99: f64,
-    /// Mean in µs.
-    pub mean: f64,
-}
-
-/// Everything the demo measured.
-#[derive(Debug, Clone)]
-pub struct Summary {
-    /// Dataset sizes.
-    pub users: usize,
-    /// Events in the catalogue.
-    pub items: usize,
-    /// Interactions generated.
-    pub interactions: usize,
-    /// Cities.
-    pub cities: usize,
-    /// Offline metrics per strategy (time split).
-    pub offline: Vec<(Strategy, Metrics)>,
-    /// Users evaluated offline.
-    pub offline_users: usize,
-    /// The A/B statistics report.
-    pub ab: Report,
-    /// A/B simulation totals.
-    pub ab_totals: AbTotals,
-    /// Simulated days.
-    pub ab_days: u32,
-    /// The simulation with bored users: totals and report (`boredom.rs`).
-    pub bored: (AbTotals, Report),
-    /// The retrain.
-    pub retrain: RetrainOutcome,
-    /// Recommend latency per strategy.
-    pub latency: Vec<Latency>,
-    /// Cache hits and misses.
-    pub cache: (u64, u64),
-    /// Wall-clock time of each step, in order.
-    pub timings: Vec<(&'static str, Duration)>,
-    /// Total wall-clock time.
-    pub elapsed: Duration,
-    /// The imported catalogue (`--feeds`).
-    pub feeds: Option<FeedSummary>,
-}
 
 fn spinner(progress: bool, msg: &'static str) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(None, target(progress));
