@@ -1469,6 +1469,11 @@ export interface ServiceOptions {
    * r" 5 000 000; ignored by a store-backed service).
    */
   trainingCapacity?: number
+  /**
+   * r" Most distinct engine configurations experiment variants may carry, one engine each
+   * r" (default 4); registering an experiment beyond it throws `CRAIC_OUT_OF_RANGE`.
+   */
+  maxArmConfigs?: number
 }
 
 /**
@@ -1655,8 +1660,10 @@ export interface UserScore {
 }
 
 /**
- * One arm of an experiment: its name, its share of the covered users, and the strategy it
- * serves (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`).
+ * One arm of an experiment: its name, its share of the covered users, the strategy it
+ * serves (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`) and optionally an engine
+ * `config` of its own (a `Service` serves the arm from an engine built with it on the same
+ * data, so configurations can be A/B tested).
  */
 export interface Variant {
   /** The variant's name. */
@@ -1665,6 +1672,8 @@ export interface Variant {
   weight: number
   /** The strategy it serves. */
   strategy: string
+  /** The engine configuration it is served from (absent: the serving engine's). */
+  config?: Config
 }
 
 /** Per-variant counts of an experiment. */

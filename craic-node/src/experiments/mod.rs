@@ -152,7 +152,7 @@ fn build_experiment(
         .coverage(o.coverage.unwrap_or(1.0))
         .hash_version(version);
     for v in variants {
-        let strategy = v.strategy.parse().map_err(|_| {
+        let strategy: craic_core::Strategy = v.strategy.parse().map_err(|_| {
             invalid(format!(
                 "experiment {:?}: variant {:?} has unknown strategy {:?}",
                 spec.key, v.name, v.strategy

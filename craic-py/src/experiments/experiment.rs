@@ -67,6 +67,7 @@ fn variant_row(key: &str, obj: &Bound<'_, PyAny>) -> PyResult<core::experiments:
         name,
         weight,
         strategy,
+        config: None,
     })
 }
 
