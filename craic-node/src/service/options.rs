@@ -106,6 +106,7 @@ impl ServiceOptions {
             source: None,
             clock: d.clock,
             experiment_window,
+            max_arm_configs: d.max_arm_configs,
             training_capacity: count(
                 self.training_capacity,
                 "trainingCapacity",
