@@ -239,3 +239,25 @@ fn a_store_backed_service_rebuilds_the_arms_when_it_restarts() {
     }
     served(&again, &users, &refs, at);
 }
+
+#[test]
+fn a_model_synced_from_the_registry_gets_its_arms_rebuilt() {
+    let db = TempDb::new();
+    let data = tiny();
+    let store = Arc::new(BlockingStore::open(&db.url()).unwrap());
+    seed(&store, &data, data.interactions.len());
+    let a = Service::open(Arc::clone(&store), Config::default(), uncached()).unwrap();
+    a.register_experiment(experiment()).unwrap();
+    // Another replica records, retrains and publishes a model holding its writes.
+    let b = Service::open(Arc::clone(&store), Config::default(), uncached()).unwrap();
+    let at = data.config.end();
+    let writes = saves(&data, at - 60);
+    b.record(&writes).unwrap();
+    assert!(b.retrain_blocking(None).unwrap().accepted());
+    let version = a.sync_model().unwrap();
+    assert_eq!(version, Some(b.model_info().version));
+    assert_eq!(a.arm_engines(), 2);
+    // A's arms hold what the synced model holds: the data and the other replica's writes.
+    let refs = references(&as_loaded(&data), &writes);
+    served(&a, &users(&data), &refs, at);
+}
