@@ -35,6 +35,7 @@ impl View<'_> {
             kind: self.kind.owned(i),
             // Never null (checked); `i64::MIN` would be rejected by the core with the row.
             timestamp: self.time.get(i).unwrap_or(i64::MIN),
+            rank: None,
         }
     }
 }
