@@ -271,7 +271,7 @@ fn ranks_are_kept_on_impressions_and_rejected_elsewhere() {
         .to_interaction()
         .unwrap();
     assert_eq!(shown, Interaction::impression("dan", "rave", NOW - 60, 4));
-    ranked.record(&[shown.clone()]).unwrap();
+    ranked.record(std::slice::from_ref(&shown)).unwrap();
     plain
         .record(&[Interaction::new("dan", "rave", "impression", NOW - 60)])
         .unwrap();
