@@ -56,10 +56,10 @@ fn build(c: &mut Criterion) {
             || (small.items.clone(), small.preferences.clone()),
             |(items, prefs)| {
                 Engine::build(
-                    Config::default(),
                     items,
-                    prefs,
                     black_box(&small.interactions),
+                    prefs,
+                    Config::default(),
                 )
                 .expect("builds")
             },
@@ -79,10 +79,10 @@ fn build(c: &mut Criterion) {
                 || (medium.items.clone(), medium.preferences.clone()),
                 |(items, prefs)| {
                     Engine::build(
-                        Config::default(),
                         items,
-                        prefs,
                         black_box(&medium.interactions),
+                        prefs,
+                        Config::default(),
                     )
                     .expect("builds")
                 },

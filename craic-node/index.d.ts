@@ -933,7 +933,8 @@ export declare function inNamespace(userId: string, namespace: [string, number, 
 
 /**
  * One piece of implicit feedback: `userId` did `kind` to `itemId` at `timestamp` (unix
- * seconds). Kinds: `save`, `click`, `hide`, `unsave`, or one added in the configuration.
+ * seconds). Kinds: `save`, `click`, `hide`, `unsave`, `impression`, or one added in the
+ * configuration. An `impression` may carry the `rank` it was shown at.
  */
 export interface Interaction {
   /** Who acted. */
@@ -944,6 +945,11 @@ export interface Interaction {
   kind: string
   /** When, in unix seconds (a whole number; milliseconds are refused). */
   timestamp: number
+  /**
+   * For an `impression` only: its position in the list shown, 0 for the top (a whole
+   * number ≥ 0, else `CRAIC_OUT_OF_RANGE`; on another kind `CRAIC_INVALID_RANK`).
+   */
+  rank?: number
 }
 
 /**
@@ -1018,6 +1024,11 @@ export interface LogEntry {
   kind: string
   /** When, unix seconds. */
   timestamp: number
+  /**
+   * For an `impression` only: the position it was shown at (0 = top); stored with it, not
+   * part of the derived idempotency key.
+   */
+  rank?: number
   /** Idempotency key (1..=1 024 bytes); the same key is stored once. */
   key?: string
 }
@@ -1469,6 +1480,11 @@ export interface ServiceOptions {
    * r" 5 000 000; ignored by a store-backed service).
    */
   trainingCapacity?: number
+  /**
+   * r" Most distinct engine configurations experiment variants may carry, one engine each
+   * r" (default 4); registering an experiment beyond it throws `CRAIC_OUT_OF_RANGE`.
+   */
+  maxArmConfigs?: number
 }
 
 /**
@@ -1655,8 +1671,10 @@ export interface UserScore {
 }
 
 /**
- * One arm of an experiment: its name, its share of the covered users, and the strategy it
- * serves (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`).
+ * One arm of an experiment: its name, its share of the covered users, the strategy it
+ * serves (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`) and optionally an engine
+ * `config` of its own (a `Service` serves the arm from an engine built with it on the same
+ * data, so configurations can be A/B tested).
  */
 export interface Variant {
   /** The variant's name. */
@@ -1665,6 +1683,8 @@ export interface Variant {
   weight: number
   /** The strategy it serves. */
   strategy: string
+  /** The engine configuration it is served from (absent: the serving engine's). */
+  config?: Config
 }
 
 /** Per-variant counts of an experiment. */

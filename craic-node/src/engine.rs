@@ -172,7 +172,7 @@ impl Engine {
         let prefs = values::preferences_map(preferences);
         let rows = values::interactions(interactions).or_throw(&env)?;
         Ok(spawn(move || {
-            core::Engine::build(config, items, prefs, &rows)
+            core::Engine::build(items, &rows, prefs, config)
                 .map(Engine::wrap)
                 .map_err(Into::into)
         }))
@@ -294,6 +294,7 @@ impl Engine {
             item_id,
             kind,
             timestamp,
+            rank: None,
         };
         let rows = values::interactions(vec![row]).or_throw(&env)?;
         self.inner.record(&rows).map(Applied::from).or_throw(&env)

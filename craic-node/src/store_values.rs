@@ -23,6 +23,9 @@ pub struct LogEntry {
     pub kind: String,
     /// When, unix seconds.
     pub timestamp: f64,
+    /// For an `impression` only: the position it was shown at (0 = top); stored with it, not
+    /// part of the derived idempotency key.
+    pub rank: Option<f64>,
     /// Idempotency key (1..=1 024 bytes); the same key is stored once.
     pub key: Option<String>,
 }
@@ -50,6 +53,7 @@ pub struct MalformedRow {
     pub reason: String,
 }
 
+/// The skipped rows for JS.
 pub(crate) fn malformed(rows: Vec<st::MalformedRow>) -> Vec<MalformedRow> {
     rows.into_iter()
         .map(|m| MalformedRow {
@@ -223,6 +227,7 @@ pub(crate) fn log_entry(e: LogEntry) -> Fallible<st::LogEntry> {
         item_id: e.item_id,
         kind: e.kind,
         timestamp: e.timestamp,
+        rank: e.rank,
     })?;
     Ok(match e.key {
         Some(key) => st::LogEntry::with_key(key, interaction),

@@ -17,7 +17,7 @@ use crate::args::{keyword as value, unexpected_keyword, Count};
 use crate::errors;
 
 /// Every option name, as the constructors accept it.
-pub(crate) const NAMES: [&str; 12] = [
+pub(crate) const NAMES: [&str; 13] = [
     "cache_capacity",
     "cache_ttl_secs",
     "holdout_fraction",
@@ -30,6 +30,7 @@ pub(crate) const NAMES: [&str; 12] = [
     "drift_window_secs",
     "experiment_window_secs",
     "training_capacity",
+    "max_arm_configs",
 ];
 
 /// A TTL in seconds; negative, NaN or too large is `InvalidInputError` (`invalid_config`).
@@ -76,6 +77,7 @@ pub(crate) fn parse(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<ServiceOptio
                 o.experiment_window = window(value::<Count<u64>>(&name, &v)?.get())?;
             }
             "training_capacity" => o.training_capacity = value::<Count<usize>>(&name, &v)?.get(),
+            "max_arm_configs" => o.max_arm_configs = value::<Count<usize>>(&name, &v)?.get(),
             other => return Err(unexpected_keyword(other, "service options", &NAMES)),
         }
     }

@@ -18,10 +18,10 @@ impl Engine {
         interactions: &[Interaction],
     ) -> Result<Engine> {
         let engine = Engine::build(
-            config,
             data.items.clone(),
-            data.preferences.clone(),
             interactions,
+            data.preferences.clone(),
+            config,
         )?;
         engine.remove_known_items(&data.removed)?;
         Ok(engine)

@@ -100,7 +100,9 @@ __all__ = [
 
 __version__: str
 
-_InteractionRow = Union[Interaction, tuple[str, str, str, int], Mapping[str, Any]]
+_InteractionRow = Union[
+    Interaction, tuple[str, str, str, int], tuple[str, str, str, int, int | None], Mapping[str, Any]
+]
 _StrategyArg = Union[Strategy, str]
 
 class _ArrowStream(Protocol):
@@ -233,9 +235,12 @@ class Preferences:
 
 @final
 class Interaction:
-    """One piece of implicit feedback: `user_id` did `kind` to `item_id` at `timestamp`."""
+    """One piece of implicit feedback: `user_id` did `kind` to `item_id` at `timestamp`; an
+    `impression` may carry the `rank` it was shown at (0 = top)."""
 
-    def __new__(cls, user_id: str, item_id: str, kind: str, timestamp: int) -> Interaction: ...
+    def __new__(
+        cls, user_id: str, item_id: str, kind: str, timestamp: int, rank: int | None = None
+    ) -> Interaction: ...
     @property
     def user_id(self) -> str: ...
     @property
@@ -244,6 +249,8 @@ class Interaction:
     def kind(self) -> str: ...
     @property
     def timestamp(self) -> int: ...
+    @property
+    def rank(self) -> int | None: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
 
@@ -462,14 +469,25 @@ def in_namespace(user_id: str, namespace: tuple[str, float, float]) -> bool: ...
 
 @final
 class Variant:
-    """One arm of an experiment."""
+    """One arm of an experiment; with `config`, a `Service` serves it from an engine built
+    with that configuration on the same data."""
 
+    def __new__(
+        cls,
+        name: str,
+        weight: float,
+        strategy: _StrategyArg,
+        *,
+        config: Config | None = None,
+    ) -> Variant: ...
     @property
     def name(self) -> str: ...
     @property
     def weight(self) -> float: ...
     @property
     def strategy(self) -> Strategy: ...
+    @property
+    def config(self) -> Config | None: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
 
@@ -480,7 +498,7 @@ class Experiment:
     def __new__(
         cls,
         key: str,
-        variants: Iterable[tuple[str, float, _StrategyArg]],
+        variants: Iterable[Variant | tuple[str, float, _StrategyArg]],
         *,
         coverage: float = 1.0,
         namespace: tuple[str, float, float] | None = None,
@@ -1053,6 +1071,7 @@ class _ServiceOptions(TypedDict, total=False):
     drift_window_secs: int  # 86400
     experiment_window_secs: int  # 604800: experiment event ids remembered (idempotency window)
     training_capacity: int  # 5000000 interactions in the in-memory log, oldest dropped first
+    max_arm_configs: int  # 4 distinct experiment variant configs, one engine each
 
 @final
 class RetrainOutcome:
@@ -1502,7 +1521,10 @@ class Store:
     def set_preferences(self, preferences: Mapping[str, Preferences]) -> None: ...
     def preferences(self) -> dict[str, Preferences]: ...
     def append(
-        self, interactions: Iterable[_InteractionRow], *, keys: Sequence[str] | None = None
+        self,
+        interactions: Iterable[_InteractionRow] | _Table,
+        *,
+        keys: Sequence[str] | None = None,
     ) -> AppendReport: ...
     def read_log(self, after: int, limit: int) -> LogPage: ...
     def log_head(self) -> int: ...
