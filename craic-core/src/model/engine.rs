@@ -325,6 +325,36 @@ impl Engine {
         self.serving()?.recommend(user_id, request)
     }
 
+    /// Up to `k` upcoming events similar to `item_id`, for an event page: exactly `k` whenever
+    /// `k` events start after `now` (default: the clock) in `city` (if given). Co-engaged
+    /// events first (people who engaged with this event also engaged with them, by shrunk
+    /// cosine, computed at call time so always current), then events matching its content and
+    /// artists (so a brand-new event has similar events at once), then popular ones; each with
+    /// its explanation. An unknown item is [`Error::UnknownItem`]; `k` must be in
+    /// `1..=Config::max_k` ([`Error::InvalidK`]).
+    ///
+    /// ```
+    /// use craic_core::{Config, Engine, Interaction, Item};
+    /// let items = vec![
+    ///     Item::new("rave", 2_000_000_000).genres(["techno"]),
+    ///     Item::new("club", 2_000_000_000).genres(["techno"]),
+    ///     Item::new("folk", 2_000_000_000).genres(["folk"]),
+    /// ];
+    /// let engine = Engine::build(Config::default(), items, vec![], &[])?;
+    /// let similar = engine.similar_items("rave", 2, Some(1_800_000_000), None)?;
+    /// assert_eq!(similar[0].item_id, "club"); // same genre
+    /// # Ok::<(), craic_core::Error>(())
+    /// ```
+    pub fn similar_items(
+        &self,
+        item_id: &str,
+        k: usize,
+        now: Option<i64>,
+        city: Option<&str>,
+    ) -> Result<Vec<Recommendation>> {
+        self.serving()?.similar_items(item_id, k, now, city)
+    }
+
     /// [`Engine::recommend`] for many users at once, in parallel, under one consistent view.
     ///
     /// At most [`MAX_RECOMMEND_MANY_RESULTS`] recommendations per call: users × `k` above it
@@ -474,6 +504,9 @@ impl Engine {
         }
         if !m.artist_prior_consistent() {
             return inconsistent("artist priors out of step with popularity");
+        }
+        if !m.matrix.col_norms_consistent() {
+            return inconsistent("column norms out of step with the matrix");
         }
         let fresh = Neighbours::build(&m.matrix, &m.capped, &m.sim_params());
         let k = m.config.neighbours;

@@ -11,3 +11,4 @@ pub mod recommend;
 pub mod request;
 pub mod rerank;
 pub mod scratch;
+mod similar;

@@ -27,16 +27,16 @@ pub(crate) const CONTENT_BACKING: f64 = 0.5;
 const APPEAL_POOL: usize = 50;
 
 /// Which items may be recommended in one request.
-struct Eligibility {
-    now: i64,
-    city: Option<u32>,
+pub(crate) struct Eligibility {
+    pub now: i64,
+    pub city: Option<u32>,
     /// Sorted item indices never to return (hidden, saved, caller exclusions).
-    excluded: Vec<u32>,
+    pub excluded: Vec<u32>,
     /// Sorted (item, factor < 1) of the items exposure demotes for this user.
-    demote: Vec<(u32, f64)>,
+    pub demote: Vec<(u32, f64)>,
 }
 
-fn system_now() -> i64 {
+pub(crate) fn system_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -100,7 +100,7 @@ impl Model {
         }
     }
 
-    fn eligible(&self, e: &Eligibility, i: u32) -> bool {
+    pub(crate) fn eligible(&self, e: &Eligibility, i: u32) -> bool {
         let ix = i as usize;
         self.catalog.starts[ix] > e.now
             && !self.catalog.removed[ix]
@@ -187,7 +187,13 @@ impl Model {
     }
 
     /// Up to `want` eligible items by popularity: the user's cities first, then everywhere.
-    fn popular(&self, e: &Eligibility, cities: &[u32], want: usize, skip: &[u32]) -> Vec<u32> {
+    pub(crate) fn popular(
+        &self,
+        e: &Eligibility,
+        cities: &[u32],
+        want: usize,
+        skip: &[u32],
+    ) -> Vec<u32> {
         let mut out: Vec<(u32, f64)> = Vec::new();
         for &c in cities {
             out.extend(

@@ -190,6 +190,9 @@ pub enum Component {
     Collaborative,
     /// Item metadata against the user's profile.
     Content,
+    /// Co-engagement: people who engaged with one event also engaged with this one
+    /// ([`crate::Engine::similar_items`]).
+    ItemBased,
 }
 
 impl Component {
@@ -199,6 +202,7 @@ impl Component {
             Component::Popularity => "popularity",
             Component::Collaborative => "collaborative",
             Component::Content => "content",
+            Component::ItemBased => "item_based",
         }
     }
 }
