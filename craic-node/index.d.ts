@@ -139,6 +139,15 @@ export declare class Engine {
    * consistent view; one list per user, in order.
    */
   recommendMany(userIds: Array<string>, options?: RecommendOptions): Promise<Array<Array<Recommendation>>>
+  /**
+   * Up to `k` upcoming events similar to `itemId`, for an event page (exactly `k` whenever
+   * `k` are eligible): co-engaged events first (people who engaged with this one also
+   * engaged with them, computed at call time), then events matching its content and
+   * artists, then popular ones, each with its explanation. Throws a `NotFoundError`
+   * (`CRAIC_UNKNOWN_ITEM`) for an unknown item, an `InvalidInputError` (`CRAIC_INVALID_K`)
+   * for a `k` outside `1..=maxK`.
+   */
+  similarItems(itemId: string, options?: SimilarOptions): Array<Recommendation>
   /** A user's neighbours, most similar first (empty if unknown). */
   neighbours(userId: string): Array<Neighbour>
   /** Cosine similarity of two users as the neighbour lists define it (0 for unknown users). */
@@ -297,6 +306,12 @@ export declare class Service {
    * JS thread.
    */
   saveSnapshot(path: string): Promise<void>
+  /**
+   * Up to `k` upcoming events similar to `itemId` from the serving model (not cached, so
+   * current to the last recorded interaction); options and errors as
+   * `Engine.similarItems`, `now` defaulting to the service's clock.
+   */
+  similarItems(itemId: string, options?: SimilarOptions): Array<Recommendation>
   /**
    * Recommends for a user through the cache (same options as `Engine.recommend`);
    * `logImpressions: true` records the returned list as impressions (rank = position, at
@@ -656,7 +671,7 @@ export interface Config {
 
 /** One component's share of a recommendation's score. */
 export interface Contribution {
-  /** `"popularity"`, `"collaborative"` or `"content"`. */
+  /** `"popularity"`, `"collaborative"`, `"content"` or `"item_based"` (similar events). */
   component: string
   /** Its weighted contribution to the final score. */
   score: number
@@ -1469,6 +1484,19 @@ export interface ServiceOptions {
    * r" 5 000 000; ignored by a store-backed service).
    */
   trainingCapacity?: number
+}
+
+/** r" Options of `similarItems`. */
+export interface SimilarOptions {
+  /** r" How many events (default 10); exactly this many whenever enough are eligible. */
+  k?: number
+  /**
+   * r" The time of the page view, unix seconds (default: the clock): only events starting
+   * r" after it are returned.
+   */
+  now?: number
+  /** r" Only events in this city. */
+  city?: string
 }
 
 /**

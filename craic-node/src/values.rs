@@ -207,6 +207,29 @@ options! {
     }
 }
 
+options! {
+    /// Options of `similarItems`.
+    pub struct SimilarOptions: "similar items options" {
+        /// How many events (default 10); exactly this many whenever enough are eligible.
+        pub k: [Option<f64>],
+        /// The time of the page view, unix seconds (default: the clock): only events starting
+        /// after it are returned.
+        pub now: [Option<f64>],
+        /// Only events in this city.
+        pub city: [Option<String>],
+    }
+}
+
+/// `similarItems` options as the core's arguments: `(k, now, city)`.
+pub(crate) fn similar(o: Option<SimilarOptions>) -> Fallible<(usize, Option<i64>, Option<String>)> {
+    let o = o.unwrap_or_default();
+    Ok((
+        convert::k(o.k)?,
+        convert::opt_timestamp(o.now, "now")?,
+        o.city,
+    ))
+}
+
 /// `excludeTouched` as the core's option.
 fn touched(v: Option<Either<bool, Vec<String>>>) -> Option<core::Touched> {
     match v {
@@ -277,7 +300,7 @@ pub(crate) fn request(o: Option<RecommendOptions>) -> Fallible<core::Request> {
 /// One component's share of a recommendation's score.
 #[napi(object)]
 pub struct Contribution {
-    /// `"popularity"`, `"collaborative"` or `"content"`.
+    /// `"popularity"`, `"collaborative"`, `"content"` or `"item_based"` (similar events).
     pub component: String,
     /// Its weighted contribution to the final score.
     pub score: f64,

@@ -420,6 +420,32 @@ impl PyEngine {
             .map_err(errors::to_py)
     }
 
+    /// Up to `k` upcoming events similar to `item_id`, for an event page (exactly `k` whenever
+    /// `k` are eligible): co-engaged events first (people who engaged with this one also
+    /// engaged with them, computed at call time), then events matching its content and
+    /// artists, then popular ones, each with its explanation. `now` is unix seconds (default:
+    /// the clock); `city` restricts results. An unknown item raises `NotFoundError` (kind
+    /// `unknown_item`); `k` must be in `1..=max_k` (`InvalidInputError`, kind `invalid_k`).
+    #[pyo3(
+        signature = (item_id, *, k = KArg(10), now = None, city = None),
+        text_signature = "($self, item_id, *, k=10, now=None, city=None)"
+    )]
+    fn similar_items(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] item_id: String,
+        k: KArg,
+        now: Option<Timestamp>,
+        #[pyo3(from_py_with = crate::args::arg)] city: Option<String>,
+    ) -> PyResult<Vec<PyRecommendation>> {
+        py.detach(|| {
+            self.inner
+                .similar_items(&item_id, k.0, ts(now), city.as_deref())
+        })
+        .map(recommendations)
+        .map_err(errors::to_py)
+    }
+
     /// A user's neighbours as `(user_id, similarity)`, most similar first (empty if unknown).
     fn neighbours(
         &self,

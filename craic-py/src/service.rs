@@ -536,6 +536,29 @@ impl PyService {
         .map_err(errors::service_to_py)
     }
 
+    /// Up to `k` upcoming events similar to `item_id` from the serving model (not cached, so
+    /// current to the last recorded interaction); arguments and errors as
+    /// `Engine.similar_items`, `now` defaulting to the service's clock.
+    #[pyo3(
+        signature = (item_id, *, k = KArg(10), now = None, city = None),
+        text_signature = "($self, item_id, *, k=10, now=None, city=None)"
+    )]
+    fn similar_items(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] item_id: String,
+        k: KArg,
+        now: Option<Timestamp>,
+        #[pyo3(from_py_with = crate::args::arg)] city: Option<String>,
+    ) -> PyResult<Vec<PyRecommendation>> {
+        py.detach(|| {
+            self.inner
+                .similar_items(&item_id, k.0, ts(now), city.as_deref())
+        })
+        .map(recommendations)
+        .map_err(errors::service_to_py)
+    }
+
     /// Records impressions (`(user_id, item_id, timestamp, rank)` tuples) like `record`
     /// records interactions; arguments as `Engine.record_impressions`.
     fn record_impressions(

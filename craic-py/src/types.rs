@@ -639,7 +639,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for StrategyArg {
 #[pyclass(frozen, eq, get_all, module = "craic._craic", name = "Contribution")]
 #[derive(Clone, PartialEq)]
 pub struct PyContribution {
-    /// The scorer: `"popularity"`, `"collaborative"` or `"content"`.
+    /// The scorer: `"popularity"`, `"collaborative"`, `"content"` or `"item_based"` (similar events).
     pub component: String,
     /// Its weighted contribution to the final score.
     pub score: f64,
