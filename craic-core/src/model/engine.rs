@@ -79,6 +79,18 @@ impl Engine {
         preferences: Vec<(String, Preferences)>,
         interactions: &[Interaction],
     ) -> Result<Engine> {
+        Engine::build_removing(config, items, preferences, interactions, &[])
+    }
+
+    /// [`Engine::build`], then the known ones of `removed` removed; a learned blend is fitted
+    /// with them removed as well (what [`Engine::from_training`] builds).
+    pub(crate) fn build_removing(
+        config: Config,
+        items: Vec<Item>,
+        preferences: Vec<(String, Preferences)>,
+        interactions: &[Interaction],
+        removed: &[String],
+    ) -> Result<Engine> {
         let learned = match &config.blend {
             crate::Blend::Learned(settings) => {
                 config.validate()?;
@@ -88,12 +100,14 @@ impl Engine {
                     &items,
                     &preferences,
                     interactions,
+                    removed,
                 )?
             }
             crate::Blend::Fixed => None,
         };
         let engine = Engine::build_plain(config, items, preferences, interactions)?;
         engine.write()?.learned = learned;
+        engine.remove_known_items(removed)?;
         Ok(engine)
     }
 
