@@ -148,6 +148,11 @@ export declare class Engine {
    * for a `k` outside `1..=maxK`.
    */
   similarItems(itemId: string, options?: SimilarOptions): Array<Recommendation>
+  /**
+   * What the learned blend chose at the last build and how each component scored on its
+   * holdout (`null` with the fixed blend, or when the log was too short to hold any out).
+   */
+  blendReport(): BlendReport | null
   /** A user's neighbours, most similar first (empty if unknown). */
   neighbours(userId: string): Array<Neighbour>
   /** Cosine similarity of two users as the neighbour lists define it (0 for unknown users). */
@@ -578,6 +583,20 @@ export interface Assignment {
   bucket: number
 }
 
+/** What the learned blend chose at the last build and how each component scored on its holdout. */
+export interface BlendReport {
+  /** Component names, the order of every weight and NDCG array. */
+  components: Array<string>
+  /** Start of the held-out slice (unix seconds). */
+  cutoff: number
+  /** Interactions the holdout model was built on. */
+  trainInteractions: number
+  /** Interactions held out. */
+  holdoutInteractions: number
+  /** Per activity bucket: sample size, weights and NDCG. */
+  buckets: Array<BucketReport>
+}
+
 /** Shares of each component in a user's hybrid score (they sum to 1). */
 export interface BlendWeights {
   /** Collaborative share. */
@@ -586,6 +605,24 @@ export interface BlendWeights {
   content: number
   /** Popularity share. */
   popularity: number
+}
+
+/** One activity bucket of a `BlendReport`. */
+export interface BucketReport {
+  /** `cold`, `light` or `heavy`. */
+  name: string
+  /** Fewest positive items in a history in this bucket. */
+  minHistory: number
+  /** Most positive items in a history in this bucket (`null`: no upper bound). */
+  maxHistory?: number
+  /** Held-out users scored. */
+  users: number
+  /** The chosen weight of each component (in `components` order; they sum to 1). */
+  weights: Array<number>
+  /** Holdout NDCG@10 of each component alone. */
+  componentNdcg: Array<number>
+  /** Holdout NDCG@10 of the chosen blend. */
+  blendNdcg: number
 }
 
 /** What `catchUp` applied. */
@@ -667,6 +704,11 @@ export interface Config {
   exposureDemotion?: number
   /** r" Half-life in seconds of one showing in the demotion count (default 3 days). */
   exposureHalfLifeSecs?: number
+  /**
+   * r" How the hybrid blends its components: `'fixed'` (default), `'learned'` (learned at
+   * r" every build and retrain with default settings) or the `LearnSettings` to learn with.
+   */
+  blend?: string | LearnSettings
 }
 
 /** One component's share of a recommendation's score. */
@@ -998,6 +1040,20 @@ export interface Item {
   endsAt?: number
   /** r" Free-form tags. */
   tags?: Array<string>
+}
+
+/** r" Settings of the learned blend (`config.blend`); every field defaults to the core's. */
+export interface LearnSettings {
+  /** r" Share of the training log held out (the latest by time), in (0, 0.5] (default 0.2). */
+  holdoutFraction?: number
+  /** r" Held-out users scored per activity bucket at most (default 1000). */
+  usersPerBucket?: number
+  /** r" Candidates each component offers per held-out user (default 50). */
+  candidates?: number
+  /** r" Divisions of the weight simplex (default 10). */
+  grid?: number
+  /** r" Seed of the user sample (default 42; a whole number up to 2^53). */
+  seed?: number
 }
 
 /** An engine built from a store, the cursor to tail from, and what was skipped. */

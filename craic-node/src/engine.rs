@@ -365,6 +365,13 @@ impl Engine {
             .or_throw(&env)
     }
 
+    /// What the learned blend chose at the last build and how each component scored on its
+    /// holdout (`null` with the fixed blend, or when the log was too short to hold any out).
+    #[napi(catch_unwind)]
+    pub fn blend_report(&self) -> Option<crate::blend::BlendReport> {
+        self.inner.blend_report().map(Into::into)
+    }
+
     /// A user's neighbours, most similar first (empty if unknown).
     #[napi(catch_unwind)]
     pub fn neighbours(&self, user_id: String) -> Vec<Neighbour> {

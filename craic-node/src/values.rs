@@ -476,6 +476,9 @@ options! {
         pub exposure_demotion: [Option<f64>],
         /// Half-life in seconds of one showing in the demotion count (default 3 days).
         pub exposure_half_life_secs: [Option<f64>],
+        /// How the hybrid blends its components: `'fixed'` (default), `'learned'` (learned at
+        /// every build and retrain with default settings) or the `LearnSettings` to learn with.
+        pub blend: [Option<Either<String, crate::blend::LearnSettings>>],
     }
 }
 
@@ -523,6 +526,7 @@ impl Config {
                 .exposure_half_life_secs
                 .unwrap_or(d.exposure_half_life_secs),
             content_weights: weights,
+            blend: crate::blend::blend(self.blend)?,
             ..d
         };
         let mut kinds: Vec<(String, f64)> = self.kinds.unwrap_or_default().into_iter().collect();
@@ -561,6 +565,7 @@ impl From<core::Config> for Config {
             max_k: Some(c.max_k as f64),
             exposure_demotion: Some(c.exposure_demotion),
             exposure_half_life_secs: Some(c.exposure_half_life_secs),
+            blend: Some(crate::blend::blend_value(c.blend)),
         }
     }
 }

@@ -446,6 +446,13 @@ impl PyEngine {
         .map_err(errors::to_py)
     }
 
+    /// What the learned blend chose at the last build and how each component scored on its
+    /// holdout (`None` with the fixed blend, or when the log was too short to hold any out).
+    fn blend_report(&self, py: Python<'_>) -> Option<crate::blend::PyBlendReport> {
+        py.detach(|| self.inner.blend_report())
+            .map(|inner| crate::blend::PyBlendReport { inner })
+    }
+
     /// A user's neighbours as `(user_id, similarity)`, most similar first (empty if unknown).
     fn neighbours(
         &self,

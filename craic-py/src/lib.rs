@@ -17,6 +17,7 @@
 
 mod alerts;
 mod args;
+mod blend;
 mod catch_up;
 mod columns;
 mod engine;
@@ -58,6 +59,9 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::PyApplied>()?;
     m.add_class::<types::PyStats>()?;
     m.add_class::<types::PyBlendWeights>()?;
+    m.add_class::<blend::PyLearnSettings>()?;
+    m.add_class::<blend::PyBlendReport>()?;
+    m.add_class::<blend::PyBucketReport>()?;
     m.add_class::<engine::PyEngine>()?;
     m.add_class::<engine::PySnapshotMeta>()?;
     feeds::register(m)?;
