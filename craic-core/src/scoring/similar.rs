@@ -7,11 +7,12 @@
 //! cosine between item columns, with the same shrinkage and minimum overlap as the user–user
 //! similarity. It is therefore always exact and current (an interaction recorded a moment ago
 //! counts), costs nothing at build, record or snapshot time, and costs one pass over the
-//! histories of the people who engaged with the item per call.
+//! upcoming part of the histories of the people who engaged with the item per call.
 
 use crate::data::catalog::NO_CITY;
 use crate::data::ids::validate_id;
 use crate::data::sparse::SparseVec;
+use crate::data::timeline::OFF_TIMELINE;
 use crate::model::error::{Error, Result};
 use crate::model::state::Model;
 use crate::scoring::recommend::{system_now, Eligibility};
@@ -89,21 +90,30 @@ impl Model {
             .collect())
     }
 
-    /// Every item co-engaged with `i` (a user has a cell for both) and its shrunk cosine with
-    /// `i`, most similar first (ties by index); items below the minimum overlap or with a
-    /// similarity that is not positive are left out.
-    pub(crate) fn co_engaged_with(&self, i: u32, s: &mut Scratch) -> Vec<(u32, f32)> {
+    /// Every event among the first `n_up` upcoming ones co-engaged with `i` (someone has a cell
+    /// for both) and its shrunk cosine with `i`, most similar first (ties by index); events
+    /// below the minimum overlap or with a similarity that is not positive are left out. Each
+    /// person's history is read latest event first, up to the first event that has started,
+    /// so the cost is that of their upcoming events, not of their whole history.
+    pub(crate) fn co_engaged_with(&self, i: u32, n_up: usize, s: &mut Scratch) -> Vec<(u32, f32)> {
         let ni = self.matrix.col_norms[i as usize];
         if ni == 0.0 {
             return Vec::new();
         }
+        let pos = &self.timeline.pos;
         let acc = &mut s.items;
         acc.fit(self.matrix.cols.len());
-        let col = &self.matrix.cols[i as usize];
-        for (u, wu) in col.iter() {
-            for (j, wj) in self.matrix.rows[u as usize].iter() {
-                if j != i {
-                    acc.add(j, wu * wj);
+        for (u, wu) in self.matrix.cols[i as usize].iter() {
+            for cell in self.by_start.row(u) {
+                let p = pos[cell.item as usize];
+                if p == OFF_TIMELINE {
+                    continue; // removed item
+                }
+                if p as usize >= n_up {
+                    break;
+                }
+                if cell.item != i {
+                    acc.add(cell.item, wu * { cell.val });
                 }
             }
         }
@@ -131,7 +141,7 @@ impl Model {
         k: usize,
         s: &mut Scratch,
     ) -> Vec<Pick> {
-        self.co_engaged_with(i, s)
+        self.co_engaged_with(i, self.timeline.upcoming(e.now), s)
             .into_iter()
             .filter(|&(j, _)| self.eligible(e, j))
             .take(k)
