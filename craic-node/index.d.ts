@@ -990,7 +990,8 @@ export declare function inNamespace(userId: string, namespace: [string, number, 
 
 /**
  * One piece of implicit feedback: `userId` did `kind` to `itemId` at `timestamp` (unix
- * seconds). Kinds: `save`, `click`, `hide`, `unsave`, or one added in the configuration.
+ * seconds). Kinds: `save`, `click`, `hide`, `unsave`, `impression`, or one added in the
+ * configuration. An `impression` may carry the `rank` it was shown at.
  */
 export interface Interaction {
   /** Who acted. */
@@ -1001,6 +1002,11 @@ export interface Interaction {
   kind: string
   /** When, in unix seconds (a whole number; milliseconds are refused). */
   timestamp: number
+  /**
+   * For an `impression` only: its position in the list shown, 0 for the top (a whole
+   * number ≥ 0, else `CRAIC_OUT_OF_RANGE`; on another kind `CRAIC_INVALID_RANK`).
+   */
+  rank?: number
 }
 
 /**
@@ -1089,6 +1095,11 @@ export interface LogEntry {
   kind: string
   /** When, unix seconds. */
   timestamp: number
+  /**
+   * For an `impression` only: the position it was shown at (0 = top); stored with it, not
+   * part of the derived idempotency key.
+   */
+  rank?: number
   /** Idempotency key (1..=1 024 bytes); the same key is stored once. */
   key?: string
 }

@@ -60,7 +60,8 @@ impl ErrorFamily {
             | ErrorKind::InvalidItem
             | ErrorKind::InvalidConfig
             | ErrorKind::InvalidExperiment
-            | ErrorKind::OutOfRange => ErrorFamily::InvalidInput,
+            | ErrorKind::OutOfRange
+            | ErrorKind::InvalidRank => ErrorFamily::InvalidInput,
             ErrorKind::InvalidSnapshot => ErrorFamily::Snapshot,
             ErrorKind::Poisoned | ErrorKind::InconsistentModel => ErrorFamily::Poisoned,
             _ => ErrorFamily::Other,

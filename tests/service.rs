@@ -549,3 +549,36 @@ fn similar_items_read_the_live_model_and_count_errors() {
     assert_eq!(err.kind(), ServiceErrorKind::Core(ErrorKind::UnknownItem));
     assert_eq!(counter(&svc, series), before + 1);
 }
+
+/// The in-memory training log keeps an impression's rank, so the data a retrain reads has it;
+/// a rank on another kind is `invalid_rank` and records nothing.
+#[test]
+fn the_training_log_keeps_impression_ranks() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    let (user, at) = active_user(&svc, &data);
+    let shown = svc
+        .recommend_logging_impressions(&user, &Request::new(5).now(at))
+        .unwrap();
+    let item = &shown[0].item_id;
+    svc.record(&[Interaction::impression(&user, item, at + 1, 9)])
+        .unwrap();
+    let source = svc.options().source.clone().unwrap();
+    let before = source.load().unwrap().interactions;
+    let logged: Vec<(&str, Option<u32>)> = before[before.len() - 6..]
+        .iter()
+        .map(|x| (x.item_id.as_str(), x.rank))
+        .collect();
+    let mut want: Vec<(&str, Option<u32>)> = (shown.iter().enumerate())
+        .map(|(n, r)| (r.item_id.as_str(), Some(n as u32)))
+        .collect();
+    want.push((item, Some(9)));
+    assert_eq!(logged, want);
+
+    let err = svc
+        .record(&[Interaction::new(&user, item, "save", at + 2).with_rank(0)])
+        .unwrap_err();
+    assert_eq!(err.kind(), ServiceErrorKind::Core(ErrorKind::InvalidRank));
+    assert_eq!(source.load().unwrap().interactions, before);
+    assert!(svc.retrain_blocking(None).is_ok());
+}

@@ -334,11 +334,26 @@ fn logged_impressions_reach_the_store_and_survive_a_restart_and_a_retrain() {
         .collect();
     assert_eq!(impressions.len(), 4 * first.len());
     assert!(impressions.iter().all(|e| e.interaction.user_id == user));
+    // Each list is stored with its ranks, 0 at the top.
+    let top: Vec<u32> = (0..first.len() as u32).collect();
+    for list in impressions.chunks(first.len()) {
+        let ranks: Vec<_> = list.iter().filter_map(|e| e.interaction.rank).collect();
+        assert_eq!(ranks, top);
+    }
     drop(svc);
 
     let again = Service::open(Arc::clone(&store), Config::default(), lenient(0.5)).unwrap();
     assert_eq!(again.engine().exposure(&user, at + 4), shown);
     assert_eq!(again.recommend(&user, &req(4)).unwrap(), now_list);
+    // The training data a retrain reads holds the ranks too.
+    let source = again.options().source.clone().unwrap();
+    let trained = source.load().unwrap().interactions;
+    let logged: Vec<_> = trained.iter().filter(|x| x.kind == "impression").collect();
+    assert_eq!(logged.len(), impressions.len());
+    assert!(logged
+        .iter()
+        .zip(&impressions)
+        .all(|(x, e)| **x == e.interaction));
     let outcome = again.retrain_blocking(None).unwrap();
     assert!(outcome.accepted(), "{outcome:?}");
     assert_eq!(again.engine().exposure(&user, at + 4), shown);

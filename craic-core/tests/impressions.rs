@@ -259,3 +259,34 @@ fn exclude_touched_equals_passing_the_ids() {
         }
     }
 }
+
+/// An impression's rank travels with its interaction but does not change the model (today no
+/// score depends on it); a rank on any other kind is `invalid_rank` and the batch is rejected
+/// whole.
+#[test]
+fn ranks_are_kept_on_impressions_and_rejected_elsewhere() {
+    let ranked = engine_with(Config::default());
+    let plain = engine_with(Config::default());
+    let shown = Impression::new("dan", "rave", NOW - 60, 4)
+        .to_interaction()
+        .unwrap();
+    assert_eq!(shown, Interaction::impression("dan", "rave", NOW - 60, 4));
+    ranked.record(std::slice::from_ref(&shown)).unwrap();
+    plain
+        .record(&[Interaction::new("dan", "rave", "impression", NOW - 60)])
+        .unwrap();
+    assert_eq!(ranked.exposure("dan", NOW), plain.exposure("dan", NOW));
+    assert_eq!(all("dan", &ranked, NOW), all("dan", &plain, NOW));
+
+    let before = ranked.stats();
+    for kind in ["save", "click", "hide", "unsave"] {
+        let batch = [
+            Interaction::impression("dan", "rave", NOW - 30, 0),
+            Interaction::new("dan", "rave", kind, NOW - 30).with_rank(1),
+        ];
+        let err = ranked.record(&batch).unwrap_err();
+        assert_eq!((err.kind(), err.row()), (ErrorKind::InvalidRank, Some(1)));
+    }
+    assert_eq!(ranked.stats(), before);
+    assert_eq!(ranked.exposure("dan", NOW), plain.exposure("dan", NOW));
+}

@@ -30,6 +30,17 @@ pub(crate) fn count(value: f64, what: &str, kind: ErrorKind) -> Fallible<usize> 
         .map_err(|_| JsFailure::invalid(kind, format!("{what} must not be negative, got {value}")))
 }
 
+/// An impression rank: a whole number in `0..=u32::MAX` (else `out_of_range`).
+pub(crate) fn rank(value: f64, what: &str) -> Fallible<u32> {
+    let n = whole(value, what, ErrorKind::OutOfRange)?;
+    u32::try_from(n).map_err(|_| {
+        JsFailure::invalid(
+            ErrorKind::OutOfRange,
+            format!("{what} must be between 0 and {}, got {value}", u32::MAX),
+        )
+    })
+}
+
 /// A `k`: a whole number (0 and values above `max_k` are the core's `invalid_k` too).
 pub(crate) fn k(value: Option<f64>) -> Fallible<usize> {
     value.map_or(Ok(10), |v| count(v, "k", ErrorKind::InvalidK))

@@ -294,6 +294,7 @@ impl Engine {
             item_id,
             kind,
             timestamp,
+            rank: None,
         };
         let rows = values::interactions(vec![row]).or_throw(&env)?;
         self.inner.record(&rows).map(Applied::from).or_throw(&env)

@@ -31,6 +31,9 @@ pub struct LogEntry {
     pub kind: String,
     /// When, unix seconds.
     pub timestamp: f64,
+    /// For an `impression` only: the position it was shown at (0 = top); stored with it, not
+    /// part of the derived idempotency key.
+    pub rank: Option<f64>,
     /// Idempotency key (1..=1 024 bytes); the same key is stored once.
     pub key: Option<String>,
 }
@@ -581,6 +584,7 @@ fn log_entry(e: LogEntry) -> Fallible<st::LogEntry> {
         item_id: e.item_id,
         kind: e.kind,
         timestamp: e.timestamp,
+        rank: e.rank,
     })?;
     Ok(match e.key {
         Some(key) => st::LogEntry::with_key(key, interaction),

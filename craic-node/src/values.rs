@@ -124,7 +124,8 @@ pub(crate) fn preferences_map(
 }
 
 /// One piece of implicit feedback: `userId` did `kind` to `itemId` at `timestamp` (unix
-/// seconds). Kinds: `save`, `click`, `hide`, `unsave`, or one added in the configuration.
+/// seconds). Kinds: `save`, `click`, `hide`, `unsave`, `impression`, or one added in the
+/// configuration. An `impression` may carry the `rank` it was shown at.
 #[napi(object)]
 #[derive(Clone)]
 pub struct Interaction {
@@ -136,6 +137,9 @@ pub struct Interaction {
     pub kind: String,
     /// When, in unix seconds (a whole number; milliseconds are refused).
     pub timestamp: f64,
+    /// For an `impression` only: its position in the list shown, 0 for the top (a whole
+    /// number ≥ 0, else `CRAIC_OUT_OF_RANGE`; on another kind `CRAIC_INVALID_RANK`).
+    pub rank: Option<f64>,
 }
 
 impl TryFrom<Interaction> for core::Interaction {
@@ -147,6 +151,7 @@ impl TryFrom<Interaction> for core::Interaction {
             item_id: i.item_id,
             kind: i.kind,
             timestamp: convert::timestamp(i.timestamp, "timestamp")?,
+            rank: i.rank.map(|r| convert::rank(r, "rank")).transpose()?,
         })
     }
 }
@@ -158,6 +163,7 @@ impl From<core::Interaction> for Interaction {
             item_id: i.item_id,
             kind: i.kind,
             timestamp: i.timestamp as f64,
+            rank: i.rank.map(f64::from),
         }
     }
 }

@@ -82,6 +82,9 @@ test('bad impressions are typed errors and change nothing', async () => {
     await assert.rejects(async () => e.recordImpressions([good, bad]),
       err => err instanceof cls && err.code === code && err.row === 1)
   }
+  const shownAt = { userId: 'ana', itemId: 'rave', kind: 'impression', timestamp: NOW, rank: 2 }
+  await assert.rejects(async () => e.record([shownAt, { ...shownAt, kind: 'click' }]),
+    err => err instanceof craic.InvalidInputError && err.code === 'CRAIC_INVALID_RANK' && err.row === 1)
   assert.deepEqual(e.stats(), before)
   assert.deepEqual(e.exposure('ana', NOW), [])
 })
@@ -127,6 +130,10 @@ test('Service.recommend logs what it returns with logImpressions', async () => {
   const loaded = await store.loadEngine()
   const counts = Object.fromEntries(loaded.engine.exposure('cat', 1_800_000_004).map(x => [x.itemId, x.showings]))
   assert.ok(counts[first[0].itemId] > 3.9)
+  // With the rank each was shown at, 0 at the top of each list.
+  const log = (await store.readLog(0, 100)).records.map(r => r.interaction)
+  const ranks = log.filter(x => x.kind === 'impression').map(x => x.rank)
+  assert.deepEqual(ranks, [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2])
   const restarted = await craic.Service.open(url)
   const at = { k: 3, now: 1_800_000_004 }
   assert.deepEqual(restarted.recommend('cat', at), svc.recommend('cat', at))

@@ -125,3 +125,39 @@ test('store: bad URLs, a server that is down and bad rows are typed errors', asy
     assert.throws(() => store.readLog(-1, 10), (e) => e.code === 'CRAIC_OUT_OF_RANGE')
   })
 })
+
+test('store: impression ranks are stored and read back', async () => {
+  // The store suite's rank scenario (craic-store/tests/common/suite/log.rs), as in Python's
+  // test_store.py: ranks read back as appended, the first stays when a showing is re-sent with
+  // another rank, and a rank on another kind or a bad one is a typed error.
+  await withStore(async (store) => {
+    await store.upsertItems(items)
+    const top = 2 ** 32 - 1
+    const rows = [
+      { userId: 'ana', itemId: 'rave', kind: 'impression', timestamp: T, rank: 3 },
+      { userId: 'ana', itemId: 'trad', kind: 'impression', timestamp: T },
+      { userId: 'ben', itemId: 'rave', kind: 'save', timestamp: T + 1 },
+      { userId: 'ben', itemId: 'trad', kind: 'impression', timestamp: T + 2, rank: top }
+    ]
+    assert.equal((await store.append(rows)).inserted, 4)
+    const resent = await store.append([{ ...rows[0], rank: 7 }])
+    assert.deepEqual([resent.inserted, resent.duplicates], [0, 1])
+    const page = await store.readLog(0, 100)
+    assert.deepEqual(page.records.map(r => r.interaction.rank), [3, undefined, undefined, top])
+    assert.deepEqual(page.records[0].interaction, rows[0])
+
+    await assert.rejects(store.append([{ ...rows[0], userId: 'cy' }, { ...rows[2], userId: 'cy', rank: 1 }]),
+      e => e instanceof craic.InvalidInputError && e.code === 'CRAIC_INVALID_RANK')
+    for (const rank of [-1, 1.5, NaN, 2 ** 32]) {
+      assert.throws(() => store.append([rows[0], { ...rows[0], userId: 'cy', rank }]),
+        e => e instanceof craic.InvalidInputError && e.code === 'CRAIC_OUT_OF_RANGE' && e.row === 1)
+    }
+    assert.equal(await store.logHead(), page.next, 'nothing written')
+
+    const loaded = await store.loadEngine()
+    assert.deepEqual([loaded.interactions, loaded.skipped], [4, []])
+    await store.append([{ userId: 'cy', itemId: 'trad', kind: 'impression', timestamp: T + 4, rank: 0 }])
+    assert.equal((await store.tail(loaded.engine, loaded.cursor)).interactions, 1)
+    assert.equal((await store.readLog(loaded.cursor, 10)).records[0].interaction.rank, 0)
+  })
+})

@@ -13,14 +13,18 @@
 //!
 //! | table | required | optional |
 //! |---|---|---|
-//! | interactions | `user_id`, `item_id`, `kind` (str), `timestamp` (time) | |
+//! | interactions | `user_id`, `item_id`, `kind` (str), `timestamp` (time) | `rank` (int) |
 //! | items | `id` (str), `starts_at` (time) | `city`, `venue` (str), `genres`, `artists`, `tags` (list of str), `ends_at` (time) |
 //! | preferences | `user_id` (str) | `genres`, `artists`, `cities` (list of str) |
 //!
 //! A str column may be Arrow `Utf8`, `LargeUtf8`, `Utf8View` or dictionary-encoded (pandas
 //! `category`, polars `Categorical`); a time column `Int64`/`Int32` unix seconds or an Arrow
-//! `timestamp` of any unit (rounded down to seconds); a list column `List`/`LargeList` of str.
-//! Nulls in optional columns mean the default (empty, or no `ends_at`).
+//! `timestamp` of any unit (rounded down to seconds); a list column `List`/`LargeList` of str;
+//! an int column `Int64`/`Int32` (an impression's `rank`, 0 = top, in `0..=u32::MAX`, else
+//! `out_of_range` with `.row`; a rank on another kind is the core's `invalid_rank`).
+//! Nulls in optional columns mean the default (empty, no `ends_at`, no `rank`): a `rank` column
+//! for a log mixing kinds needs nulls, so comes as Arrow (a pandas `Int64` column, polars, ...);
+//! a numpy integer array gives every row a rank.
 //!
 //! Errors are `InvalidInputError`s: a missing required column or a column of another type has
 //! kind `invalid_config` and no row; a null in a required column (or a null string inside a
@@ -89,6 +93,8 @@ enum Shape {
     Time,
     /// A list of strings.
     StrList,
+    /// An impression rank: a whole number in `0..=u32::MAX`.
+    Rank,
 }
 
 impl Shape {
@@ -97,6 +103,7 @@ impl Shape {
             Shape::Str => arrays::is_string(dt),
             Shape::Time => arrays::is_time(dt),
             Shape::StrList => arrays::is_string_list(dt),
+            Shape::Rank => matches!(dt, DataType::Int64 | DataType::Int32),
         }
     }
 
@@ -105,6 +112,7 @@ impl Shape {
             Shape::Str => "strings (utf8, large_utf8, utf8_view or dictionary-encoded)",
             Shape::Time => "int64 unix seconds or an Arrow timestamp",
             Shape::StrList => "lists of strings (list or large_list)",
+            Shape::Rank => "int64 or int32 ranks (0 = top)",
         }
     }
 }
@@ -128,11 +136,12 @@ const fn spec(name: &'static str, shape: Shape, required: bool, kind: ErrorKind)
     }
 }
 
-const INTERACTIONS: [Spec; 4] = [
+const INTERACTIONS: [Spec; 5] = [
     spec("user_id", Shape::Str, true, ErrorKind::InvalidId),
     spec("item_id", Shape::Str, true, ErrorKind::InvalidId),
     spec("kind", Shape::Str, true, ErrorKind::UnknownKind),
     spec("timestamp", Shape::Time, true, ErrorKind::InvalidTimestamp),
+    spec("rank", Shape::Rank, false, ErrorKind::OutOfRange),
 ];
 
 const ITEMS: [Spec; 8] = [
@@ -420,6 +429,33 @@ impl Frame {
                 "holds a null string",
             )),
             None => Ok(lists),
+        }
+    }
+
+    /// A rank column of `batch` (whose first row is row `first` of the table), checked to lie
+    /// in `0..=u32::MAX` (read as the integers of a time column).
+    fn ranks<'f>(
+        &self,
+        batch: &'f RecordBatch,
+        first: usize,
+        index: usize,
+        spec: &Spec,
+    ) -> Result<Times<'f>, ColumnError> {
+        let ranks = self.times(batch, index, spec)?;
+        let bad = (0..batch.num_rows()).find_map(|i| {
+            ranks
+                .get(i)
+                .filter(|&r| u32::try_from(r).is_err())
+                .map(|r| (i, r))
+        });
+        match bad {
+            Some((i, r)) => Err(ColumnError::value(
+                self.table,
+                spec,
+                first + i,
+                format_args!("holds {r}, outside 0..={}", u32::MAX),
+            )),
+            None => Ok(ranks),
         }
     }
 

@@ -322,6 +322,7 @@ impl PyEngine {
             item_id,
             kind,
             timestamp: timestamp.0,
+            rank: None,
         }];
         py.detach(|| self.inner.record(&row))
             .map(PyApplied::from)

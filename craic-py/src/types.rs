@@ -431,7 +431,9 @@ impl PyPreferences {
 }
 
 /// One piece of implicit feedback: `user_id` did `kind` to `item_id` at `timestamp` (unix
-/// seconds). Kinds: `save`, `click`, `hide`, `unsave`, or one added to the `Config`.
+/// seconds). Kinds: `save`, `click`, `hide`, `unsave`, `impression`, or one added to the
+/// `Config`. An `impression` may carry the `rank` it was shown at (0 = top); a rank on another
+/// kind is rejected when recorded or appended (`InvalidInputError`, kind `invalid_rank`).
 #[pyclass(frozen, eq, module = "craic._craic", name = "Interaction")]
 #[derive(Clone, PartialEq)]
 pub struct PyInteraction {
@@ -441,11 +443,13 @@ pub struct PyInteraction {
 #[pymethods]
 impl PyInteraction {
     #[new]
+    #[pyo3(signature = (user_id, item_id, kind, timestamp, rank = None))]
     fn new(
         #[pyo3(from_py_with = crate::args::arg)] user_id: String,
         #[pyo3(from_py_with = crate::args::arg)] item_id: String,
         #[pyo3(from_py_with = crate::args::arg)] kind: String,
         timestamp: Timestamp,
+        rank: Option<Count<u32>>,
     ) -> Self {
         PyInteraction {
             inner: core::Interaction {
@@ -453,6 +457,7 @@ impl PyInteraction {
                 item_id,
                 kind,
                 timestamp: timestamp.0,
+                rank: rank.map(|r| r.0),
             },
         }
     }
@@ -481,29 +486,42 @@ impl PyInteraction {
         self.inner.timestamp
     }
 
+    /// For an impression, the position it was shown at (0 = top); else `None`.
+    #[getter]
+    fn rank(&self) -> Option<u32> {
+        self.inner.rank
+    }
+
     fn __repr__(&self) -> String {
         let i = &self.inner;
+        let rank = i.rank.map(|r| format!(", rank={r}")).unwrap_or_default();
         format!(
-            "Interaction(user_id={:?}, item_id={:?}, kind={:?}, timestamp={})",
+            "Interaction(user_id={:?}, item_id={:?}, kind={:?}, timestamp={}{rank})",
             i.user_id, i.item_id, i.kind, i.timestamp
         )
     }
 }
 
 /// Converts one row of a `record` batch: an `Interaction`, a `(user_id, item_id, kind,
-/// timestamp)` tuple, or a dict with those keys.
+/// timestamp)` or `(user_id, item_id, kind, timestamp, rank)` tuple, or a dict with those keys
+/// (`rank` optional; `None` is no rank).
 fn interaction_row(obj: &Bound<'_, PyAny>) -> PyResult<core::Interaction> {
     if let Ok(i) = obj.cast::<PyInteraction>() {
         return Ok(i.get().inner.clone());
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
-        let (user_id, item_id, kind, timestamp) =
-            t.extract::<(String, String, String, Timestamp)>()?;
+        let (user_id, item_id, kind, timestamp, rank) = if t.len() == 5 {
+            t.extract::<(String, String, String, Timestamp, Option<Count<u32>>)>()?
+        } else {
+            let (u, i, k, ts) = t.extract::<(String, String, String, Timestamp)>()?;
+            (u, i, k, ts, None)
+        };
         return Ok(core::Interaction {
             user_id,
             item_id,
             kind,
             timestamp: timestamp.0,
+            rank: rank.map(|r| r.0),
         });
     }
     if let Ok(d) = obj.cast::<PyDict>() {
@@ -516,6 +534,10 @@ fn interaction_row(obj: &Bound<'_, PyAny>) -> PyResult<core::Interaction> {
             item_id: field("item_id")?.extract()?,
             kind: field("kind")?.extract()?,
             timestamp: field("timestamp")?.extract::<Timestamp>()?.0,
+            rank: match d.get_item("rank")? {
+                Some(r) => r.extract::<Option<Count<u32>>>()?.map(|r| r.0),
+                None => None,
+            },
         });
     }
     Err(PyTypeError::new_err(format!(
@@ -532,8 +554,9 @@ pub(crate) fn capacity_hint(rows: &Bound<'_, PyAny>) -> usize {
 }
 
 /// Converts a batch of interaction rows (see [`interaction_row`]), or a table of them (Arrow or
-/// a dict of numpy arrays: [`crate::columns`]). A row that cannot be converted raises
-/// `TypeError` naming its index, with the original error as `__cause__`.
+/// a dict of numpy arrays: [`crate::columns`]). A row of the wrong shape raises `TypeError`
+/// naming its index, with the original error as `__cause__`; a craic error raised by a value
+/// (a negative rank: `out_of_range`) passes through with `.row` set to the index.
 pub(crate) fn interactions(rows: &Bound<'_, PyAny>) -> PyResult<Vec<core::Interaction>> {
     let py = rows.py();
     if let Some(frame) = crate::columns::frame(rows, crate::columns::Table::Interactions)? {
@@ -543,6 +566,12 @@ pub(crate) fn interactions(rows: &Bound<'_, PyAny>) -> PyResult<Vec<core::Intera
     for (n, row) in rows.try_iter()?.enumerate() {
         let row = row?;
         out.push(interaction_row(&row).map_err(|e| {
+            if errors::is_craic_error(py, &e) {
+                return match e.value(py).setattr("row", n) {
+                    Ok(()) => e,
+                    Err(set) => set,
+                };
+            }
             let err = PyTypeError::new_err(format!(
                 "interaction row {n}: expected Interaction, (user_id, item_id, kind, timestamp) \
                  or a dict with those keys ({})",

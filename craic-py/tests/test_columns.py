@@ -357,3 +357,40 @@ def test_rows_still_work_and_are_not_tables(dataset: synthetic.Dataset) -> None:
     assert engine.preferences("user_id") == prefs["user_id"]
     with pytest.raises(TypeError, match="argument 'items'"):
         craic.Engine.build(3, [])  # type: ignore[arg-type]
+
+
+def test_an_optional_rank_column_reaches_the_log(tmp_path: Any) -> None:
+    """`rank` (nullable: only impressions have one) from pyarrow, pandas' nullable `Int64`,
+    polars and numpy, read back from a store; a negative rank is `out_of_range` with its row, a
+    rank on another kind the core's `invalid_rank`."""
+    store = craic.Store(f"sqlite://{tmp_path / 'ranks.db'}")
+    store.upsert_items([craic.Item("gig", 2_000_000_000)])
+    t = 1_700_000_000
+
+    def cols(users: list[str]) -> dict[str, list[Any]]:
+        n = len(users)
+        return {"user_id": users, "item_id": ["gig"] * n, "kind": ["impression"] * n}
+
+    arrow = pa.table({**cols(["a", "b", "c"]), "timestamp": [t, t, t], "rank": [0, None, 5]})
+    frame = pd.DataFrame({**cols(["d", "e"]), "timestamp": [t, t]})
+    frame["rank"] = pd.array([None, 2], dtype="Int64")
+    polars = pl.DataFrame({**cols(["f"]), "timestamp": [t], "rank": [7]})
+    numpy = {k: np.array(v) for k, v in {**cols(["g"]), "timestamp": [t], "rank": [1]}.items()}
+    for table in (arrow, frame, polars, numpy):
+        store.append(table)
+    ranks = [(r.interaction.user_id, r.interaction.rank) for r in store.read_log(0, 100).records]
+    want = [("a", 0), ("b", None), ("c", 5), ("d", None), ("e", 2), ("f", 7), ("g", 1)]
+    assert ranks == want
+
+    negative = pa.table({**cols(["h", "i"]), "timestamp": [t, t], "rank": [0, -1]})
+    with pytest.raises(craic.InvalidInputError) as bad:
+        store.append(negative)
+    assert (bad.value.kind, bad.value.row) == ("out_of_range", 1)
+    on_a_save = {"user_id": ["j"], "item_id": ["gig"], "kind": ["save"], "timestamp": [t], "rank": [3]}
+    with pytest.raises(craic.InvalidInputError) as ranked:
+        store.append(pa.table(on_a_save))
+    assert ranked.value.kind == "invalid_rank"
+    with pytest.raises(craic.InvalidInputError) as typed:
+        store.append(pa.table({**cols(["k"]), "timestamp": [t], "rank": ["top"]}))
+    assert typed.value.kind == "invalid_config"
+    assert len(store.read_log(0, 100).records) == 7

@@ -36,7 +36,7 @@ def test_hierarchy() -> None:
 
 def test_every_kind_maps_to_a_specific_class() -> None:
     mapping = _craic._error_classes()
-    assert len(mapping) == 15 + 3 + 7  # the core's kinds, the service's and the store's
+    assert len(mapping) == 16 + 3 + 7  # the core's kinds, the service's and the store's
     lookup = {"unknown_item", "unknown_experiment", "unknown_variant", "not_found"}
     for kind, name in mapping.items():
         cls = getattr(craic, name)
@@ -45,6 +45,7 @@ def test_every_kind_maps_to_a_specific_class() -> None:
         assert (cls is craic.NotFoundError) == (kind in lookup), kind
     assert mapping["invalid_snapshot"] == "SnapshotError"
     assert mapping["invalid_weight"] == "InvalidInputError"
+    assert mapping["invalid_rank"] == "InvalidInputError"
     assert mapping["io"] == "StorageError"
     assert mapping["retrain_running"] == "RetrainRunningError"
     assert mapping["stopped"] == "StoppedError"

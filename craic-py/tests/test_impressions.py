@@ -69,6 +69,9 @@ def test_bad_impressions_are_typed_and_change_nothing(engine: craic.Engine, now:
     assert unknown.value.kind == "unknown_item"
     with pytest.raises(TypeError):
         engine.record_impressions([("ana", "rave", now, float("nan"))])  # type: ignore[list-item]
+    with pytest.raises(craic.InvalidInputError) as ranked:
+        engine.record([("ana", "rave", "impression", now, 2), ("ana", "rave", "click", now, 2)])
+    assert (ranked.value.kind, ranked.value.row) == ("invalid_rank", 1)
     assert engine.stats() == before
     assert engine.exposure("ana", now) == []
 
@@ -109,6 +112,10 @@ def test_service_logs_what_it_recommends(tmp_path: Path) -> None:
     # The store's log holds them: an engine loaded from it has the same exposure.
     counts = dict(craic.Store(url).load_engine().engine.exposure("cat", 1_800_000_004))
     assert counts[first[0].item_id] > 3.9
+    # With the rank each was shown at, 0 at the top of each list.
+    log = craic.Store(url).read_log(0, 100).records
+    ranks = [r.interaction.rank for r in log if r.interaction.kind == "impression"]
+    assert ranks == [0, 1, 2] * 4
     restarted = craic.Service.open(url)
     at = 1_800_000_004
     assert restarted.recommend("cat", k=3, now=at) == svc.recommend("cat", k=3, now=at)

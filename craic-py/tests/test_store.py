@@ -110,3 +110,41 @@ def test_bad_rows_are_typed_errors(store: Store) -> None:
     with pytest.raises(craic.InvalidInputError) as keys:
         store.append([("a", "b", "save", T)], keys=["k1", "k2"])
     assert keys.value.kind == "invalid_config"
+
+
+def test_impression_ranks_are_stored(store: Store) -> None:
+    """The store suite's rank scenario (craic-store/tests/common/suite/log.rs), as in Node's
+    store.test.js: ranks read back as appended, the first stays when a showing is re-sent with
+    another rank, and a rank on another kind or a negative one is a typed error."""
+    store.upsert_items(ITEMS)
+    top = 2**32 - 1
+    rows: list[object] = [
+        ("ana", "rave", "impression", T, 3),
+        craic.Interaction("ana", "trad", "impression", T),
+        {"user_id": "ben", "item_id": "rave", "kind": "save", "timestamp": T + 1, "rank": None},
+        craic.Interaction("ben", "trad", "impression", T + 2, rank=top),
+    ]
+    assert store.append(rows).inserted == 4  # type: ignore[arg-type]
+    resent = store.append([("ana", "rave", "impression", T, 7)])
+    assert (resent.inserted, resent.duplicates) == (0, 1)
+    page = store.read_log(0, 100)
+    assert [r.interaction.rank for r in page.records] == [3, None, None, top]
+    assert page.records[0].interaction == craic.Interaction("ana", "rave", "impression", T, 3)
+    assert "rank=3" in repr(page.records[0].interaction)
+
+    with pytest.raises(craic.InvalidInputError) as bad:
+        store.append([("cy", "rave", "impression", T, 0), ("cy", "rave", "click", T + 3, 1)])
+    assert bad.value.kind == "invalid_rank"
+    with pytest.raises(craic.InvalidInputError) as negative:
+        store.append([("cy", "rave", "impression", T, 0), ("cy", "rave", "impression", T, -1)])
+    assert (negative.value.kind, negative.value.row) == ("out_of_range", 1)  # in the conversion
+    with pytest.raises(craic.InvalidInputError) as neg_class:
+        craic.Interaction("cy", "rave", "impression", T, rank=-1)
+    assert neg_class.value.kind == "out_of_range"
+    assert store.log_head() == page.next, "nothing written"
+
+    loaded = store.load_engine()
+    assert (loaded.interactions, loaded.skipped) == (4, [])
+    store.append([craic.Interaction("cy", "trad", "impression", T + 4, rank=0)])
+    assert store.tail(loaded.engine, loaded.cursor).interactions == 1
+    assert store.read_log(loaded.cursor, 10).records[0].interaction.rank == 0

@@ -28,7 +28,7 @@ pub struct LogEntry {
 
 impl LogEntry {
     /// An entry keyed by [`derived_key`]: re-sending the same (user, item, kind, timestamp)
-    /// is a no-op.
+    /// is a no-op, whatever its rank (the first one stored is kept).
     pub fn new(interaction: Interaction) -> LogEntry {
         LogEntry {
             key: derived_key(&interaction),
@@ -55,7 +55,9 @@ impl LogEntry {
 }
 
 /// The key of an interaction without a caller-supplied one: its fields, each prefixed by its
-/// length, so two different interactions never share a key (at most ~800 bytes).
+/// length, so two different interactions never share a key (at most ~800 bytes). An
+/// impression's rank is not part of it: the same showing re-sent with another rank is the same
+/// showing.
 pub fn derived_key(x: &Interaction) -> String {
     format!(
         "d1|{}:{}|{}:{}|{}:{}|{}",
@@ -67,6 +69,26 @@ pub fn derived_key(x: &Interaction) -> String {
         x.kind,
         x.timestamp
     )
+}
+
+/// The interaction of a stored log row: `rank` as the backend stored it (a nullable integer
+/// column or an optional attribute); one outside `0..=u32::MAX` makes the row malformed.
+/// Whether the kind may have a rank is checked when the row is loaded, like every other
+/// [`Interaction::validate`] rule.
+pub(crate) fn stored_interaction(
+    user: String,
+    item: String,
+    kind: String,
+    timestamp: i64,
+    rank: Option<i64>,
+) -> std::result::Result<Interaction, String> {
+    let x = Interaction::new(user, item, kind, timestamp);
+    match rank {
+        None => Ok(x),
+        Some(r) => u32::try_from(r)
+            .map(|r| x.with_rank(r))
+            .map_err(|_| format!("rank {r} is outside 0..={}", u32::MAX)),
+    }
 }
 
 /// What an append did.
@@ -339,6 +361,25 @@ mod tests {
     }
 
     #[test]
+    fn the_rank_is_not_part_of_the_derived_key() {
+        let shown = Interaction::impression("ana", "gig", 1_700_000_000, 3);
+        let again = Interaction::impression("ana", "gig", 1_700_000_000, 9);
+        let plain = Interaction::new("ana", "gig", "impression", 1_700_000_000);
+        assert_eq!(derived_key(&shown), derived_key(&again));
+        assert_eq!(derived_key(&shown), derived_key(&plain));
+    }
+
+    #[test]
+    fn stored_ranks_outside_u32_are_malformed() {
+        let row = |r| stored_interaction("a".into(), "b".into(), "impression".into(), 1, r);
+        assert_eq!(row(None).unwrap().rank, None);
+        assert_eq!(row(Some(4)).unwrap().rank, Some(4));
+        assert_eq!(row(Some(u32::MAX.into())).unwrap().rank, Some(u32::MAX));
+        assert!(row(Some(-1)).is_err());
+        assert!(row(Some(1 << 40)).is_err());
+    }
+
+    #[test]
     fn bad_entries_are_typed_errors() {
         let e = LogEntry::with_key("", Interaction::new("a", "b", "save", 1));
         assert_eq!(
@@ -350,5 +391,10 @@ mod tests {
             e.validate().unwrap_err().kind(),
             crate::StoreErrorKind::Core(_)
         ));
+        let e = LogEntry::new(Interaction::new("a", "b", "save", 1).with_rank(2));
+        assert_eq!(
+            e.validate().unwrap_err().kind(),
+            crate::StoreErrorKind::Core(craic_core::ErrorKind::InvalidRank)
+        );
     }
 }

@@ -103,6 +103,40 @@ impl Drop for MysqlFixture {
 
 suite!(mysql);
 
+/// A database migrated by the release before the impression rank (schema version 3: no
+/// `impression_rank` column) upgrades when opened: its rows read back without a rank, new rows
+/// keep theirs, and opening again runs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_3_database_gains_the_rank_column() {
+    let f = mysql().await;
+    let url = format!("{}/{}", server(), f.db);
+    let mut c = mysql_async::Conn::from_url(url.as_str()).await.unwrap();
+    for sql in [
+        "ALTER TABLE interactions DROP COLUMN impression_rank",
+        "DELETE FROM schema_migrations WHERE version = 4",
+        "INSERT INTO interactions (idem_key, user_id, item_id, kind, ts) \
+         VALUES ('old', 'ana', 'gig', 'impression', 1700000000)",
+    ] {
+        c.query_drop(sql).await.unwrap();
+    }
+    for _ in 0..2 {
+        let store = MysqlStore::open(&url).await.unwrap();
+        let shown = craic_core::Interaction::impression("ben", "gig", 1_700_000_001, 4);
+        store.append(&[LogEntry::new(shown.clone())]).await.unwrap();
+        let page = store.read_log(Cursor::START, 10).await.unwrap();
+        let ranks: Vec<_> = page.records.iter().map(|r| r.interaction.rank).collect();
+        assert_eq!(ranks, [None, Some(4)]);
+        assert_eq!(page.records[1].interaction, shown);
+        store.close().await.unwrap();
+    }
+    let versions: Vec<u32> = c
+        .query("SELECT version FROM schema_migrations")
+        .await
+        .unwrap();
+    assert_eq!(versions, vec![1, 2, 3, 4]);
+    c.disconnect().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_create_the_schema_once() {
     let f = mysql().await;
@@ -113,7 +147,7 @@ async fn migrations_create_the_schema_once() {
         .query("SELECT version FROM schema_migrations")
         .await
         .unwrap();
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
     let tables: Vec<String> = c
         .query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()")
         .await

@@ -29,12 +29,13 @@ pub(crate) const IMPRESSION_KIND: u8 = u8::MAX;
 /// One item shown to one user: what was shown to whom, when, at which rank (0 = top).
 ///
 /// It is recorded as an [`Interaction`] of the built-in kind `impression` (see
-/// [`Impression::to_interaction`]); the rank is validated and not kept by the engine.
+/// [`Impression::to_interaction`]) that keeps the rank ([`Interaction::rank`]): it travels
+/// through the log, the store and the training data; the model itself does not use it.
 ///
 /// ```
 /// use craic_core::Impression;
-/// let shown = Impression::new("ana", "gig-1", 1_700_000_000, 3);
-/// assert_eq!(shown.to_interaction()?.kind, "impression");
+/// let shown = Impression::new("ana", "gig-1", 1_700_000_000, 3).to_interaction()?;
+/// assert_eq!((shown.kind.as_str(), shown.rank), ("impression", Some(3)));
 /// assert!(Impression::new("ana", "gig-1", 1_700_000_000, -1).to_interaction().is_err());
 /// # Ok::<(), craic_core::Error>(())
 /// ```
@@ -67,18 +68,16 @@ impl Impression {
         }
     }
 
-    /// The interaction that records it (kind `impression`), after checking the rank, the ids
-    /// and the timestamp.
+    /// The interaction that records it (kind `impression`, with its rank), after checking the
+    /// rank (`0..=u32::MAX`), the ids and the timestamp.
     pub fn to_interaction(&self) -> Result<Interaction> {
-        if self.rank < 0 || self.rank > i64::from(u32::MAX) {
-            return Err(Error::OutOfRange {
-                what: "impression rank".into(),
-                value: self.rank.into(),
-                min: 0,
-                max: u32::MAX.into(),
-            });
-        }
-        let x = Interaction::new(&self.user_id, &self.item_id, IMPRESSION, self.timestamp);
+        let rank = u32::try_from(self.rank).map_err(|_| Error::OutOfRange {
+            what: "impression rank".into(),
+            value: self.rank.into(),
+            min: 0,
+            max: u32::MAX.into(),
+        })?;
+        let x = Interaction::impression(&self.user_id, &self.item_id, self.timestamp, rank);
         x.validate()?;
         Ok(x)
     }
@@ -301,8 +300,13 @@ mod tests {
 
     #[test]
     fn ranks_and_ids_are_checked() {
-        let ok = Impression::new("ana", "gig", 1_700_000_000, 0);
-        assert_eq!(ok.to_interaction().unwrap().kind, IMPRESSION);
+        let ok = Impression::new("ana", "gig", 1_700_000_000, 7).to_interaction();
+        assert_eq!(
+            ok.unwrap(),
+            Interaction::new("ana", "gig", IMPRESSION, 1_700_000_000).with_rank(7)
+        );
+        let top = Impression::new("ana", "gig", 1_700_000_000, i64::from(u32::MAX));
+        assert_eq!(top.to_interaction().unwrap().rank, Some(u32::MAX));
         for bad in [
             Impression::new("ana", "gig", 1_700_000_000, -1),
             Impression::new("ana", "gig", 1_700_000_000, i64::MIN),

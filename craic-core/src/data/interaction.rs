@@ -35,12 +35,18 @@ pub fn validate_timestamp(ts: i64) -> Result<()> {
     }
 }
 
-/// One piece of implicit feedback: `user` did `kind` to `item` at `timestamp`.
+/// One piece of implicit feedback: `user` did `kind` to `item` at `timestamp`; an impression
+/// (kind [`IMPRESSION`]) may also carry the `rank` it was shown at.
 ///
 /// ```
-/// use craic_core::Interaction;
+/// use craic_core::{ErrorKind, Interaction};
 /// let i = Interaction::new("ana", "gig-1", "save", 1_700_000_000);
-/// assert_eq!(i.kind, "save");
+/// assert_eq!((i.kind.as_str(), i.rank), ("save", None));
+/// let shown = Interaction::impression("ana", "gig-1", 1_700_000_000, 3);
+/// assert_eq!((shown.kind.as_str(), shown.rank), ("impression", Some(3)));
+/// // Only impressions have a rank.
+/// let bad = i.with_rank(3).validate().unwrap_err();
+/// assert_eq!(bad.kind(), ErrorKind::InvalidRank);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Interaction {
@@ -52,6 +58,11 @@ pub struct Interaction {
     pub kind: String,
     /// When, in unix seconds.
     pub timestamp: i64,
+    /// For an impression, the position in the list shown (0 = top), when the caller knows it;
+    /// `None` for every other kind (a rank on another kind is [`Error::InvalidRank`]). Stored
+    /// in the log with the interaction; not part of its idempotency key.
+    #[serde(default)]
+    pub rank: Option<u32>,
 }
 
 impl Interaction {
@@ -67,13 +78,37 @@ impl Interaction {
             item_id: item_id.into(),
             kind: kind.into(),
             timestamp,
+            rank: None,
         }
     }
 
-    /// Checks ids and timestamp (kinds and items are checked against the engine's state).
+    /// An impression: `item` was shown to `user` at `timestamp`, at position `rank` (0 = top).
+    pub fn impression(
+        user_id: impl Into<String>,
+        item_id: impl Into<String>,
+        timestamp: i64,
+        rank: u32,
+    ) -> Self {
+        Interaction::new(user_id, item_id, IMPRESSION, timestamp).with_rank(rank)
+    }
+
+    /// The same interaction with `rank` (valid on an impression only: see [`Self::validate`]).
+    pub fn with_rank(mut self, rank: u32) -> Self {
+        self.rank = Some(rank);
+        self
+    }
+
+    /// Checks ids, timestamp and that only an impression has a rank (kinds and items are
+    /// checked against the engine's state).
     pub fn validate(&self) -> Result<()> {
         validate_id(&self.user_id)?;
         validate_id(&self.item_id)?;
-        validate_timestamp(self.timestamp)
+        validate_timestamp(self.timestamp)?;
+        if self.rank.is_some() && self.kind != IMPRESSION {
+            return Err(Error::InvalidRank {
+                kind: self.kind.clone(),
+            });
+        }
+        Ok(())
     }
 }

@@ -104,6 +104,12 @@ pub enum Error {
     /// maintained state out of step with a full recompute: a bug, worth a report.
     #[error("model state inconsistent: {0}")]
     Inconsistent(String),
+    /// An interaction that is not an impression carries a rank (only impressions have one).
+    #[error("an interaction of kind {kind:?} has a rank: only impressions have one")]
+    InvalidRank {
+        /// The interaction's kind.
+        kind: String,
+    },
     /// One row of a batch was invalid; the whole batch was rejected and nothing changed.
     #[error("row {index} of the batch: {source}")]
     InvalidRow {
@@ -162,11 +168,13 @@ pub enum ErrorKind {
     Poisoned,
     /// See [`Error::Inconsistent`].
     InconsistentModel,
+    /// See [`Error::InvalidRank`].
+    InvalidRank,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order (used by the bindings' exhaustive mapping tests).
-    pub const ALL: [ErrorKind; 15] = [
+    pub const ALL: [ErrorKind; 16] = [
         ErrorKind::InvalidId,
         ErrorKind::UnknownItem,
         ErrorKind::UnknownKind,
@@ -182,6 +190,7 @@ impl ErrorKind {
         ErrorKind::OutOfRange,
         ErrorKind::Poisoned,
         ErrorKind::InconsistentModel,
+        ErrorKind::InvalidRank,
     ];
 
     /// The stable snake_case name (`"unknown_item"`, ...).
@@ -202,6 +211,7 @@ impl ErrorKind {
             ErrorKind::OutOfRange => "out_of_range",
             ErrorKind::Poisoned => "poisoned",
             ErrorKind::InconsistentModel => "inconsistent_model",
+            ErrorKind::InvalidRank => "invalid_rank",
         }
     }
 
@@ -240,6 +250,7 @@ impl Error {
             Error::OutOfRange { .. } => ErrorKind::OutOfRange,
             Error::Poisoned => ErrorKind::Poisoned,
             Error::Inconsistent(_) => ErrorKind::InconsistentModel,
+            Error::InvalidRank { .. } => ErrorKind::InvalidRank,
             Error::InvalidRow { source, .. } => source.kind(),
         }
     }

@@ -399,6 +399,7 @@ impl People {
                 item_id: items[r.item as usize].id.clone(),
                 kind: KINDS[r.kind as usize].to_string(),
                 timestamp: r.ts,
+                rank: None,
             })
             .collect()
     }

@@ -102,7 +102,9 @@ __all__ = [
 
 __version__: str
 
-_InteractionRow = Union[Interaction, tuple[str, str, str, int], Mapping[str, Any]]
+_InteractionRow = Union[
+    Interaction, tuple[str, str, str, int], tuple[str, str, str, int, int | None], Mapping[str, Any]
+]
 _StrategyArg = Union[Strategy, str]
 
 class _ArrowStream(Protocol):
@@ -302,9 +304,12 @@ class Preferences:
 
 @final
 class Interaction:
-    """One piece of implicit feedback: `user_id` did `kind` to `item_id` at `timestamp`."""
+    """One piece of implicit feedback: `user_id` did `kind` to `item_id` at `timestamp`; an
+    `impression` may carry the `rank` it was shown at (0 = top)."""
 
-    def __new__(cls, user_id: str, item_id: str, kind: str, timestamp: int) -> Interaction: ...
+    def __new__(
+        cls, user_id: str, item_id: str, kind: str, timestamp: int, rank: int | None = None
+    ) -> Interaction: ...
     @property
     def user_id(self) -> str: ...
     @property
@@ -313,6 +318,8 @@ class Interaction:
     def kind(self) -> str: ...
     @property
     def timestamp(self) -> int: ...
+    @property
+    def rank(self) -> int | None: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
 
@@ -1588,7 +1595,10 @@ class Store:
     def set_preferences(self, preferences: Mapping[str, Preferences]) -> None: ...
     def preferences(self) -> dict[str, Preferences]: ...
     def append(
-        self, interactions: Iterable[_InteractionRow], *, keys: Sequence[str] | None = None
+        self,
+        interactions: Iterable[_InteractionRow] | _Table,
+        *,
+        keys: Sequence[str] | None = None,
     ) -> AppendReport: ...
     def read_log(self, after: int, limit: int) -> LogPage: ...
     def log_head(self) -> int: ...

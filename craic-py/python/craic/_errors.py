@@ -50,7 +50,8 @@ class CraicError(Exception):
 
 class InvalidInputError(CraicError, ValueError):
     """An argument was rejected: bad id, weight, timestamp, ``k``, item, kind or configuration,
-    or a count above its documented limit (kind ``out_of_range``; see ``docs/limits.md``)."""
+    a rank on an interaction that is not an impression (kind ``invalid_rank``), or a count above
+    its documented limit or a negative rank (kind ``out_of_range``; see ``docs/limits.md``)."""
 
 
 class NotFoundError(CraicError, KeyError):

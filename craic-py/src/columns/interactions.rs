@@ -25,6 +25,8 @@ struct View<'f> {
     item: Strs<'f>,
     kind: Strs<'f>,
     time: Times<'f>,
+    /// The optional `rank` column (checked to fit a `u32`).
+    rank: Option<Times<'f>>,
 }
 
 impl View<'_> {
@@ -35,6 +37,11 @@ impl View<'_> {
             kind: self.kind.owned(i),
             // Never null (checked); `i64::MIN` would be rejected by the core with the row.
             timestamp: self.time.get(i).unwrap_or(i64::MIN),
+            rank: self
+                .rank
+                .as_ref()
+                .and_then(|r| r.get(i))
+                .and_then(|r| r.try_into().ok()),
         }
     }
 }
@@ -104,23 +111,24 @@ impl Frame {
     /// The interactions, in order, converted a block at a time as the caller consumes them
     /// (the columns are checked first).
     pub(crate) fn interaction_rows(&self) -> Result<Rows<'_>, ColumnError> {
-        let [user, item, kind, time] = &INTERACTIONS;
-        let (u, i, k, t) = (
+        let [user, item, kind, time, rank] = &INTERACTIONS;
+        let (u, i, k, t, r) = (
             self.required(user)?,
             self.required(item)?,
             self.required(kind)?,
             self.required(time)?,
+            self.locate(rank)?,
         );
         let views = self
-            .batches
-            .iter()
-            .map(|b| {
+            .batches()
+            .map(|(first, b)| {
                 Ok(View {
                     len: b.num_rows(),
                     user: self.strs(b, u, user)?,
                     item: self.strs(b, i, item)?,
                     kind: self.strs(b, k, kind)?,
                     time: self.times(b, t, time)?,
+                    rank: Frame::optional(r, |c| self.ranks(b, first, c, rank))?,
                 })
             })
             .collect::<Result<Vec<_>, ColumnError>>()?;

@@ -4,7 +4,7 @@
 //! String columns: numpy `str` (`<U`, read as UCS-4 code points), `bytes` (`S`, UTF-8),
 //! `StringDType` (converted to `<U` by numpy), or `object` arrays of `str` (`None` and NaN are
 //! null). Time columns: any signed integer (or unsigned up to 32 bits) of unix seconds, or
-//! `datetime64` of any unit (`NaT` is null). List columns: any sequence (e.g. an `object` array)
+//! `datetime64` of any unit (`NaT` is null); a rank column likewise any integer array. List columns: any sequence (e.g. an `object` array)
 //! of sequences of `str`, or `None`. A value that is not a numpy array is passed to
 //! `numpy.asarray` first (list columns excepted). Every column must have the same length.
 
@@ -38,7 +38,7 @@ pub(super) fn frame(mapping: &Bound<'_, PyMapping>, table: Table) -> PyResult<Fr
         };
         let array = match spec.shape {
             Shape::Str => column.strings(&value)?,
-            Shape::Time => column.times(&value)?,
+            Shape::Time | Shape::Rank => column.times(&value)?,
             Shape::StrList => column.lists(&value)?,
         };
         if let Some((name, first)) = columns.first() {

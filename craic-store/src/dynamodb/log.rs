@@ -12,13 +12,12 @@
 use std::collections::HashSet;
 
 use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem, Update};
-use craic_core::Interaction;
 
 use super::attrs::{get_n, get_s, key, n, pk, s, Row, ONE, PK, SK};
 use super::errors::{backoff, build, sdk, transact, MAX_ATTEMPTS};
 use super::Db;
 use crate::error::{MalformedRow, Result, StoreError};
-use crate::types::{AppendReport, Cursor, LogEntry, LogPage, LogRecord};
+use crate::types::{stored_interaction, AppendReport, Cursor, LogEntry, LogPage, LogRecord};
 
 /// Entries per transaction: 2 actions each plus the head update, under DynamoDB's 100.
 const GROUP: usize = 49;
@@ -143,7 +142,7 @@ fn append_actions(db: &Db, h: u64, fresh: &[&LogEntry]) -> Result<Vec<TransactWr
     for (i, e) in fresh.iter().enumerate() {
         let seq = h + 1 + i as u64;
         let x = &e.interaction;
-        let row = Row::from([
+        let mut row = Row::from([
             (PK.to_owned(), s(bucket(seq))),
             (SK.to_owned(), n(seq)),
             ("k".to_owned(), s(e.key.as_str())),
@@ -152,6 +151,9 @@ fn append_actions(db: &Db, h: u64, fresh: &[&LogEntry]) -> Result<Vec<TransactWr
             ("t".to_owned(), s(x.kind.as_str())),
             ("ts".to_owned(), n(x.timestamp)),
         ]);
+        if let Some(rank) = x.rank {
+            row.insert("r".to_owned(), n(rank));
+        }
         let log_put = Put::builder()
             .table_name(&db.log)
             .set_item(Some(row))
@@ -284,12 +286,13 @@ fn decode(page: &mut LogPage, seq: u64, row: &Row) {
         Ok(LogRecord {
             cursor: Cursor(seq),
             key: get_s(row, "k")?,
-            interaction: Interaction::new(
+            interaction: stored_interaction(
                 get_s(row, "u")?,
                 get_s(row, "i")?,
                 get_s(row, "t")?,
                 get_n(row, "ts")?,
-            ),
+                row.contains_key("r").then(|| get_n(row, "r")).transpose()?,
+            )?,
         })
     };
     match fields() {

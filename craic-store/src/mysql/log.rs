@@ -6,13 +6,12 @@
 
 use std::collections::HashSet;
 
-use craic_core::Interaction;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, TxOpts, Value};
 
 use super::{b, db, groups};
 use crate::error::{MalformedRow, Result, StoreError};
-use crate::types::{AppendReport, Cursor, LogEntry, LogPage, LogRecord};
+use crate::types::{stored_interaction, AppendReport, Cursor, LogEntry, LogPage, LogRecord};
 
 /// Rows per multi-row INSERT (and transaction): at most ~7 MB of parameters, under MariaDB's
 /// default 16 MB `max_allowed_packet`.
@@ -71,7 +70,7 @@ async fn write_batch(conn: &mut Conn, batch: &[LogEntry]) -> Result<Vec<usize>> 
         tx.commit().await.map_err(db)?;
         return Ok(fresh);
     }
-    let mut params = Vec::with_capacity(fresh.len() * 5);
+    let mut params = Vec::with_capacity(fresh.len() * 6);
     for &n in &fresh {
         let (e, x) = (&batch[n], &batch[n].interaction);
         params.extend([
@@ -80,14 +79,16 @@ async fn write_batch(conn: &mut Conn, batch: &[LogEntry]) -> Result<Vec<usize>> 
             b(&x.item_id),
             b(&x.kind),
             Value::Int(x.timestamp),
+            x.rank.map_or(Value::NULL, |r| Value::UInt(r.into())),
         ]);
     }
     // Plain INSERT: a key stored meanwhile (by a writer not holding the lock) is a `Conflict`
     // and the transaction rolls back, so the positions reported are exactly the rows written.
     tx.exec_drop(
         format!(
-            "INSERT INTO interactions (idem_key, user_id, item_id, kind, ts) VALUES {}",
-            groups(fresh.len(), 5)
+            "INSERT INTO interactions (idem_key, user_id, item_id, kind, ts, impression_rank) \
+             VALUES {}",
+            groups(fresh.len(), 6)
         ),
         params,
     )
@@ -97,12 +98,12 @@ async fn write_batch(conn: &mut Conn, batch: &[LogEntry]) -> Result<Vec<usize>> 
     Ok(fresh)
 }
 
-type Row = (u64, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i64);
+type Row = (u64, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i64, Option<i64>);
 
 pub(super) async fn read(conn: &mut Conn, after: Cursor, limit: usize) -> Result<LogPage> {
     let rows: Vec<Row> = conn
         .exec(
-            "SELECT seq, idem_key, user_id, item_id, kind, ts FROM interactions
+            "SELECT seq, idem_key, user_id, item_id, kind, ts, impression_rank FROM interactions
              WHERE seq > ? ORDER BY seq LIMIT ?",
             (after.0, limit as u64),
         )
@@ -112,14 +113,17 @@ pub(super) async fn read(conn: &mut Conn, after: Cursor, limit: usize) -> Result
         next: after,
         ..LogPage::default()
     };
-    for (seq, key, user, item, kind, ts) in rows {
+    for (seq, key, user, item, kind, ts, rank) in rows {
         let text = |v: Vec<u8>| String::from_utf8(v).map_err(|e| format!("not UTF-8: {e}"));
-        let decoded = (|| Ok::<_, String>((text(key)?, text(user)?, text(item)?, text(kind)?)))();
+        let decoded = (|| {
+            let x = stored_interaction(text(user)?, text(item)?, text(kind)?, ts, rank)?;
+            Ok::<_, String>((text(key)?, x))
+        })();
         match decoded {
-            Ok((key, user, item, kind)) => page.records.push(LogRecord {
+            Ok((key, interaction)) => page.records.push(LogRecord {
                 cursor: Cursor(seq),
                 key,
-                interaction: Interaction::new(user, item, kind, ts),
+                interaction,
             }),
             Err(reason) => page.malformed.push(MalformedRow {
                 table: "interactions",

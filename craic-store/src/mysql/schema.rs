@@ -203,6 +203,16 @@ fn removed_events() -> Vec<String> {
         .to_owned()]
 }
 
+/// Migration 4: an impression's rank, NULL for every row written before (and for every kind
+/// but `impression`). Re-running it after an interruption finds the column and skips it
+/// ([`apply`]).
+fn impression_rank() -> Vec<String> {
+    vec!["ALTER TABLE interactions ADD COLUMN impression_rank INT UNSIGNED NULL".to_owned()]
+}
+
+/// MySQL's "duplicate column name": an `ADD COLUMN` that already ran.
+const DUPLICATE_COLUMN: u16 = 1060;
+
 /// Applies every migration not yet recorded, under a named lock so that concurrent openers
 /// do not race. Returns how many ran (0 when the schema is current).
 pub(super) async fn migrate(conn: &mut Conn) -> Result<usize> {
@@ -235,10 +245,11 @@ pub(super) async fn migrate(conn: &mut Conn) -> Result<usize> {
 }
 
 async fn apply(conn: &mut Conn) -> Result<usize> {
-    let migrations: [(u32, &str, Vec<String>); 3] = [
+    let migrations: [(u32, &str, Vec<String>); 4] = [
         (1, "initial schema", initial()),
         (2, "catalogue change feed", change_feed()),
         (3, "removed events", removed_events()),
+        (4, "impression rank", impression_rank()),
     ];
     let mut ran = 0;
     for (version, name, statements) in migrations {
@@ -252,10 +263,14 @@ async fn apply(conn: &mut Conn) -> Result<usize> {
         if done.is_some() {
             continue;
         }
-        // DDL commits implicitly: every statement is idempotent (IF NOT EXISTS), so a migration
-        // interrupted half-way is completed by the next run.
+        // DDL commits implicitly: every statement is idempotent (IF NOT EXISTS, or an
+        // ADD COLUMN whose column exists is skipped), so a migration interrupted half-way is
+        // completed by the next run.
         for sql in &statements {
-            conn.query_drop(sql.as_str()).await.map_err(db)?;
+            match conn.query_drop(sql.as_str()).await {
+                Err(mysql_async::Error::Server(e)) if e.code == DUPLICATE_COLUMN => {}
+                done => done.map_err(db)?,
+            }
         }
         conn.exec_drop(
             "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",

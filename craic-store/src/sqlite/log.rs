@@ -1,11 +1,11 @@
 //! The interaction log: idempotent appends, reads after a cursor.
 
-use craic_core::Interaction;
 use rusqlite::{params, Connection, Row, TransactionBehavior};
 
 use super::db;
 use crate::error::{MalformedRow, Result};
-use crate::types::{AppendReport, Cursor, LogEntry, LogPage, LogRecord};
+use crate::types::{stored_interaction, AppendReport, Cursor, LogEntry, LogPage, LogRecord};
+use craic_core::Interaction;
 
 /// Entries written per transaction.
 pub(super) const BATCH: usize = 50_000;
@@ -19,14 +19,21 @@ pub(super) fn append(c: &mut Connection, entries: &[LogEntry]) -> Result<AppendR
     {
         let mut stmt = tx
             .prepare_cached(
-                "INSERT INTO interactions (idem_key, user_id, item_id, kind, ts)
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (idem_key) DO NOTHING",
+                "INSERT INTO interactions (idem_key, user_id, item_id, kind, ts, impression_rank)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (idem_key) DO NOTHING",
             )
             .map_err(db)?;
         for (n, e) in entries.iter().enumerate() {
             let x = &e.interaction;
             let written = stmt
-                .execute(params![e.key, x.user_id, x.item_id, x.kind, x.timestamp])
+                .execute(params![
+                    e.key,
+                    x.user_id,
+                    x.item_id,
+                    x.kind,
+                    x.timestamp,
+                    x.rank
+                ])
                 .map_err(db)?;
             if written > 0 {
                 new_indices.push(n);
@@ -40,7 +47,7 @@ pub(super) fn append(c: &mut Connection, entries: &[LogEntry]) -> Result<AppendR
 pub(super) fn read(c: &mut Connection, after: Cursor, limit: usize) -> Result<LogPage> {
     let mut stmt = c
         .prepare_cached(
-            "SELECT seq, idem_key, user_id, item_id, kind, ts FROM interactions
+            "SELECT seq, idem_key, user_id, item_id, kind, ts, impression_rank FROM interactions
              WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )
         .map_err(db)?;
@@ -76,7 +83,9 @@ fn decode(r: &Row<'_>) -> std::result::Result<(String, Interaction), String> {
             .map_err(|e| format!("column {n}: {e}"))
     };
     let ts: i64 = r.get(5).map_err(|e| format!("timestamp: {e}"))?;
-    Ok((text(1)?, Interaction::new(text(2)?, text(3)?, text(4)?, ts)))
+    let rank: Option<i64> = r.get(6).map_err(|e| format!("impression_rank: {e}"))?;
+    let x = stored_interaction(text(2)?, text(3)?, text(4)?, ts, rank)?;
+    Ok((text(1)?, x))
 }
 
 pub(super) fn head(c: &mut Connection) -> Result<Cursor> {

@@ -305,11 +305,11 @@ mod tests {
     #[test]
     fn migrations_run_once() {
         let mut c = Connection::open_in_memory().unwrap();
-        assert_eq!(schema::migrate(&mut c).unwrap(), 3);
+        assert_eq!(schema::migrate(&mut c).unwrap(), 4);
         assert_eq!(schema::migrate(&mut c).unwrap(), 0);
         let n: i64 = c
             .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(n, 3);
+        assert_eq!(n, 4);
     }
 }

@@ -114,11 +114,22 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     );
     ",
     ),
+    (
+        4,
+        "impression rank",
+        // NULL for every row written before (and for every kind but `impression`).
+        "ALTER TABLE interactions ADD COLUMN impression_rank INTEGER;",
+    ),
 ];
 
 /// Applies every migration not yet recorded, each in its own transaction with its record.
 /// Returns how many ran (0 when the schema is current).
 pub(super) fn migrate(conn: &mut Connection) -> Result<usize> {
+    migrate_up_to(conn, i64::MAX)
+}
+
+/// [`migrate`], stopping after version `last` (tests build older schemas with it).
+fn migrate_up_to(conn: &mut Connection, last: i64) -> Result<usize> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version INTEGER PRIMARY KEY NOT NULL,
@@ -128,7 +139,7 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<usize> {
     )
     .map_err(db)?;
     let mut ran = 0;
-    for &(version, name, sql) in MIGRATIONS {
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 <= last) {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
@@ -152,4 +163,36 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<usize> {
         tx.commit().map_err(db)?;
     }
     Ok(ran)
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::{migrate, migrate_up_to};
+    use crate::types::Cursor;
+
+    /// A file created by the schema before the impression rank (version 3) upgrades in place:
+    /// its rows read back without a rank, new rows keep theirs, and migrating again does
+    /// nothing.
+    #[test]
+    fn a_version_3_database_gains_the_rank_column() {
+        let mut c = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate_up_to(&mut c, 3).unwrap(), 3);
+        c.execute(
+            "INSERT INTO interactions (idem_key, user_id, item_id, kind, ts)
+             VALUES ('old', 'ana', 'gig', 'impression', 1700000000)",
+            [],
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut c).unwrap(), 1);
+        assert_eq!(migrate(&mut c).unwrap(), 0);
+        let shown = craic_core::Interaction::impression("ben", "gig", 1_700_000_001, 4);
+        let entry = crate::types::LogEntry::new(shown.clone());
+        super::super::log::append(&mut c, &[entry]).unwrap();
+        let page = super::super::log::read(&mut c, Cursor::START, 10).unwrap();
+        let ranks: Vec<_> = page.records.iter().map(|r| r.interaction.rank).collect();
+        assert_eq!(ranks, [None, Some(4)]);
+        assert_eq!(page.records[1].interaction, shown);
+    }
 }

@@ -1,7 +1,7 @@
 //! The interaction log: idempotency, cursors and paging, tailing, concurrent writers.
 
 use craic_core::{Config, Engine, Interaction, Request};
-use craic_store::{load_engine, tail, Cursor, LogEntry};
+use craic_store::{load_engine, tail, Cursor, LogEntry, StoreErrorKind};
 
 use crate::common::data::{gig, tiny, x};
 use crate::common::Fixture;
@@ -234,4 +234,52 @@ pub async fn tail_fetches_new_events(f: &impl Fixture) {
         ["interactions", "interactions"],
         "g3 is in no catalogue"
     );
+}
+
+/// An impression's rank is stored and read back (tailing and a full load included); it is not
+/// part of the derived idempotency key, so a showing re-sent with another rank is a duplicate
+/// and the first rank stays; a rank on another kind is a typed error and writes nothing.
+pub async fn impression_ranks_are_stored(f: &impl Fixture) {
+    let s = f.store();
+    s.upsert_items(&[gig("g1"), gig("g2")]).await.unwrap();
+    let t = 1_700_000_000;
+    let rows = [
+        Interaction::impression("ana", "g1", t, 3),
+        x("ana", "g2", "impression", t),
+        x("ben", "g1", "save", t + 1),
+        Interaction::impression("ben", "g2", t + 2, u32::MAX),
+    ];
+    let entries: Vec<LogEntry> = rows.iter().cloned().map(LogEntry::new).collect();
+    assert_eq!(s.append(&entries).await.unwrap().inserted, 4);
+    let resent = LogEntry::new(Interaction::impression("ana", "g1", t, 7));
+    let r = s.append(&[resent]).await.unwrap();
+    assert_eq!(
+        (r.inserted, r.duplicates),
+        (0, 1),
+        "the rank is not identity"
+    );
+    let page = s.read_log(Cursor::START, 100).await.unwrap();
+    let read: Vec<Interaction> = page.records.iter().map(|r| r.interaction.clone()).collect();
+    assert_eq!(
+        read, rows,
+        "ranks read back as appended; the first one stays"
+    );
+    assert!(page.malformed.is_empty());
+
+    let bad = LogEntry::new(x("cy", "g1", "click", t + 3).with_rank(1));
+    let err = s.append(&[bad]).await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        StoreErrorKind::Core(craic_core::ErrorKind::InvalidRank)
+    );
+    assert_eq!(s.log_head().await.unwrap(), page.next, "nothing written");
+
+    let loaded = load_engine(s, Config::default()).await.unwrap();
+    assert_eq!((loaded.interactions, loaded.skipped.len()), (4, 0));
+    let later = Interaction::impression("cy", "g2", t + 4, 0);
+    s.append(&[LogEntry::new(later.clone())]).await.unwrap();
+    let tailed = tail(s, &loaded.engine, loaded.cursor).await.unwrap();
+    assert_eq!(tailed.interactions, 1);
+    let page = s.read_log(loaded.cursor, 10).await.unwrap();
+    assert_eq!(page.records[0].interaction, later);
 }
