@@ -59,10 +59,10 @@ fn build(c: &mut Criterion) {
             || (small.items.clone(), small.preferences.clone()),
             |(items, prefs)| {
                 Engine::build(
-                    Config::default(),
                     items,
-                    prefs,
                     black_box(&small.interactions),
+                    prefs,
+                    Config::default(),
                 )
                 .expect("builds")
             },
@@ -82,10 +82,10 @@ fn build(c: &mut Criterion) {
                 || (medium.items.clone(), medium.preferences.clone()),
                 |(items, prefs)| {
                     Engine::build(
-                        Config::default(),
                         items,
-                        prefs,
                         black_box(&medium.interactions),
+                        prefs,
+                        Config::default(),
                     )
                     .expect("builds")
                 },

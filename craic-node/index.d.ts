@@ -1551,6 +1551,11 @@ export interface ServiceOptions {
    * 5 000 000; ignored by a store-backed service).
    */
   trainingCapacity?: number
+  /**
+   * r" Most distinct engine configurations experiment variants may carry, one engine each
+   * r" (default 4); registering an experiment beyond it throws `CRAIC_OUT_OF_RANGE`.
+   */
+  maxArmConfigs?: number
 }
 
 /** Options of `similarItems`. */
@@ -1750,8 +1755,10 @@ export interface UserScore {
 }
 
 /**
- * One arm of an experiment: its name, its share of the covered users, and the strategy it
- * serves (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`).
+ * One arm of an experiment: its name, its share of the covered users, the strategy it
+ * serves (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`) and optionally an engine
+ * `config` of its own (a `Service` serves the arm from an engine built with it on the same
+ * data, so configurations can be A/B tested).
  */
 export interface Variant {
   /** The variant's name. */
@@ -1760,6 +1767,8 @@ export interface Variant {
   weight: number
   /** The strategy it serves. */
   strategy: string
+  /** The engine configuration it is served from (absent: the serving engine's). */
+  config?: Config
 }
 
 /** Per-variant counts of an experiment. */

@@ -63,10 +63,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let max_item_users = config.max_item_users;
     let engine = Engine::build(
-        config,
         data.items.clone(),
-        data.preferences.clone(),
         &split.train,
+        data.preferences.clone(),
+        config,
     )?;
     println!(
         "{preset} (seed {}): {} users, {} events, {} interactions ({} train), max_item_users {max_item_users}; generated and built in {:.2?}",

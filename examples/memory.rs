@@ -151,10 +151,10 @@ fn build(dir: &Path) -> Result<(), Error> {
     );
     let t = Instant::now();
     let engine = Engine::build_from_iter(
-        Config::default(),
         items,
-        preferences,
         std::iter::from_fn(move || stream.next()),
+        preferences,
+        Config::default(),
     )
     .map_err(|e| match e.row() {
         // Row n of the stream is line n + 2 of the file (after the header).

@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         config.max_item_users = cap;
     }
-    let engine = Engine::build(config, data.items.clone(), data.preferences.clone(), train)?;
+    let engine = Engine::build(data.items.clone(), train, data.preferences.clone(), config)?;
     println!(
         "build: {:.2?}, peak RSS {:.0} MB, {:?}",
         t.elapsed(),

@@ -1,7 +1,7 @@
 //! Integration tests of `craic::service`.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 use craic::service::{
@@ -138,21 +138,32 @@ fn retrain_rejected_by_the_gate() {
     assert_eq!(svc.model_info().version, old);
 }
 
-/// A source that is slow to load, and that records through the service once it has loaded
-/// (from another thread, so the write lands while the retrain builds).
+/// A source whose `load` can be held until the test releases it (so a retrain is provably in
+/// progress meanwhile), and that records through the service once it has loaded (from another
+/// thread; the retrain waits until that batch is appended, so the write provably lands while
+/// the retrain builds). No sleeps: every wait is on a condition the test controls.
 struct SlowSource {
     inner: InMemorySource,
-    delay: Duration,
+    /// While true, `load` waits.
+    held: Mutex<bool>,
+    released: Condvar,
     svc: OnceLock<Service>,
     during: Mutex<Vec<Interaction>>,
     fired: AtomicBool,
     /// The thread `load` started to record `during`, joined by the test.
     recorder: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Set once the recorder's batch is appended.
+    appended: Mutex<bool>,
+    appended_cv: Condvar,
 }
 
 impl TrainingSource for SlowSource {
     fn load(&self) -> ServiceResult<TrainingData> {
-        std::thread::sleep(self.delay);
+        let mut held = self.held.lock().unwrap();
+        while *held {
+            held = self.released.wait(held).unwrap();
+        }
+        drop(held);
         if let (Some(svc), false) = (self.svc.get(), self.fired.swap(true, Ordering::SeqCst)) {
             let svc = svc.clone();
             let batch = self.during.lock().unwrap().clone();
@@ -165,14 +176,39 @@ impl TrainingSource for SlowSource {
         self.inner.load()
     }
     fn append(&self, x: &[Interaction]) -> ServiceResult<Vec<usize>> {
-        self.inner.append(x)
+        let out = self.inner.append(x);
+        *self.appended.lock().unwrap() = true;
+        self.appended_cv.notify_all();
+        out
+    }
+    /// The retrain asks right after loading: with a recorder started, it waits here until the
+    /// recorder's batch is appended (the service applies it under the same lock, before the
+    /// retrain can take its buffered writes).
+    fn capacity(&self) -> Option<usize> {
+        if self.recorder.lock().unwrap().is_some() {
+            let mut appended = self.appended.lock().unwrap();
+            while !*appended {
+                appended = self.appended_cv.wait(appended).unwrap();
+            }
+        }
+        self.inner.capacity()
     }
 }
 
-fn slow_service(data: &Dataset, delay: Duration) -> (Service, Arc<SlowSource>) {
+impl SlowSource {
+    fn hold(&self, held: bool) {
+        *self.held.lock().unwrap() = held;
+        self.released.notify_all();
+    }
+}
+
+fn slow_service(data: &Dataset) -> (Service, Arc<SlowSource>) {
     let source = Arc::new(SlowSource {
         inner: InMemorySource::with_data(data.clone().into()),
-        delay,
+        held: Mutex::new(false),
+        released: Condvar::new(),
+        appended: Mutex::new(false),
+        appended_cv: Condvar::new(),
         svc: OnceLock::new(),
         during: Mutex::new(Vec::new()),
         fired: AtomicBool::new(false),
@@ -191,7 +227,7 @@ fn slow_service(data: &Dataset, delay: Duration) -> (Service, Arc<SlowSource>) {
 #[test]
 fn interactions_recorded_during_a_retrain_reach_the_new_model() {
     let data = tiny();
-    let (svc, source) = slow_service(&data, Duration::ZERO);
+    let (svc, source) = slow_service(&data);
     let t = data.config.end() - 5;
     // Each newcomer saves the same two events, so they become each other's neighbours.
     let newcomers: Vec<Interaction> = (0..20)
@@ -224,7 +260,8 @@ fn interactions_recorded_during_a_retrain_reach_the_new_model() {
 #[test]
 fn one_retrain_at_a_time() {
     let data = tiny();
-    let (svc, _source) = slow_service(&data, Duration::from_millis(400));
+    let (svc, source) = slow_service(&data);
+    source.hold(true); // the retrain stays in progress until released below
     let job = svc.try_retrain(None).unwrap();
     assert!(svc.retrain_running());
     let err = svc.try_retrain(None).unwrap_err();
@@ -235,6 +272,8 @@ fn one_retrain_at_a_time() {
         let svc = svc.clone();
         std::thread::spawn(move || svc.retrain_blocking(None))
     };
+    assert!(svc.retrain_running());
+    source.hold(false);
     let first = job.wait().unwrap();
     let second = waiter.join().unwrap().unwrap();
     assert!(second.started_at >= first.started_at);

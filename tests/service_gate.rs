@@ -125,8 +125,9 @@ fn a_candidate_trained_on_degraded_data_is_refused_and_the_old_model_keeps_servi
         second.metrics.recorded,
         Some((info.version.clone(), recorded))
     );
-    assert_eq!(second.metrics.candidate.ndcg, second.metrics.serving.ndcg);
-    // Before the recorded-metrics rule, this candidate passed: the other rules accept it.
+    // Before the recorded-metrics rule, this candidate passed: the other rules (the same-split
+    // one included: with the serving configuration, the candidate *is* the rebuilt serving
+    // configuration, so comparing their figures would prove nothing) accept it.
     let without_recorded = Gate {
         max_drop_vs_recorded: 1.0,
         must_beat_popularity: false,

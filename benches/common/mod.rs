@@ -45,10 +45,10 @@ pub fn large_dataset() -> &'static Dataset {
 /// A fresh engine built (default config) from a dataset.
 pub fn build_engine(data: &Dataset) -> Engine {
     Engine::build(
-        Config::default(),
         data.items.clone(),
-        data.preferences.clone(),
         &data.interactions,
+        data.preferences.clone(),
+        Config::default(),
     )
     .expect("synthetic data builds")
 }

@@ -139,10 +139,10 @@ fn synthetic_caps_and_explanations() {
     let data = Dataset::generate(&SyntheticConfig::small());
     let now = data.config.end() - 20 * 86_400;
     let e = Engine::build(
-        Config::default(),
         data.items.clone(),
-        data.preferences.clone(),
         &data.interactions,
+        data.preferences.clone(),
+        Config::default(),
     )
     .unwrap();
     let item: HashMap<&str, &Item> = data.items.iter().map(|i| (i.id.as_str(), i)).collect();

@@ -405,7 +405,7 @@ fn build_equals_recording_one_by_one() {
     for x in interactions() {
         one_by_one.record(&[x]).unwrap();
     }
-    let built = Engine::build(Config::default(), items(), vec![], &interactions()).unwrap();
+    let built = Engine::build(items(), &interactions(), vec![], Config::default()).unwrap();
     for u in ["ana", "ben", "cat", "dan", "eve"] {
         assert_eq!(one_by_one.neighbours(u), built.neighbours(u));
         assert_eq!(
@@ -470,7 +470,7 @@ fn artist_prior_lifts_unseen_events_of_proven_artists() {
             artist_prior,
             ..Config::default()
         };
-        let e = Engine::build(config, items.clone(), prefs.clone(), &crowd).unwrap();
+        let e = Engine::build(items.clone(), &crowd, prefs.clone(), config).unwrap();
         e.verify_neighbours(0.0).unwrap();
         e.recommend("newbie", &Request::new(2).strategy(s).now(now))
             .unwrap()
@@ -518,7 +518,7 @@ fn personalised_strategies_infer_cities_from_history() {
         },
         ..Config::default()
     };
-    let e = Engine::build(config, items, vec![], &log).unwrap();
+    let e = Engine::build(items, &log, vec![], config).unwrap();
     let top = |s: Strategy| ids(&e.recommend("walker", &req(2).strategy(s)).unwrap()).join(",");
     assert_eq!(top(Strategy::Popularity), "dublin-next,cork-next");
     assert_eq!(top(Strategy::Content), "cork-next,dublin-next");
@@ -557,7 +557,7 @@ fn hybrid_backs_untouched_events_with_content() {
     log.push(Interaction::new("twin1", "weak", "save", T0 + 102));
     // Someone saved it, but nobody close to `regular`.
     log.push(Interaction::new("stranger", "fresh", "save", T0 + 103));
-    let e = Engine::build(Config::default(), items, vec![], &log).unwrap();
+    let e = Engine::build(items, &log, vec![], Config::default()).unwrap();
     let recs = e
         .recommend("regular", &req(3).strategy(Strategy::Hybrid).explain(true))
         .unwrap();

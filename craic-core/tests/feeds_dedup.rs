@@ -182,10 +182,10 @@ fn splitting_a_wrong_match_loses_no_interaction() {
     assert_eq!(again.groups.len(), 1);
     assert!(again.aliases.kept_apart(EB_LANKUM, TM_LANKUM));
     let rebuilt = Engine::build(
-        Config::default(),
         again.items.clone(),
-        vec![],
         &again.aliases.rewrite_all(&log),
+        vec![],
+        Config::default(),
     )
     .unwrap();
     engine.replace(rebuilt).unwrap();

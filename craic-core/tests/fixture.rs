@@ -65,10 +65,10 @@ fn engines(f: &Fixture) -> Vec<(&'static str, Engine)> {
         .map(|(u, p)| (u.clone(), p.clone()))
         .collect();
     let built = Engine::build(
-        Config::default(),
         f.items.clone(),
-        prefs.clone(),
         &f.interactions,
+        prefs.clone(),
+        Config::default(),
     )
     .unwrap();
     let incremental = Engine::new(Config::default()).unwrap();

@@ -111,7 +111,7 @@ proptest! {
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
 
         // A fresh engine built from the whole log in one go agrees on everything.
-        let full = Engine::build(cfg, (0..items).map(item).collect(), vec![], &log).unwrap();
+        let full = Engine::build((0..items).map(item).collect(), &log, vec![], cfg).unwrap();
         for u in 0..14 {
             let user = format!("u{u}");
             // Same log, same interning order, sums in the same order: bit-for-bit equal.

@@ -85,10 +85,10 @@ fn the_learned_blend_is_deterministic_reported_and_survives_a_snapshot() {
     let data = Dataset::generate(&SyntheticConfig::tiny());
     let build = || {
         Engine::build(
-            learned(),
             data.items.clone(),
-            data.preferences.clone(),
             &data.interactions,
+            data.preferences.clone(),
+            learned(),
         )
         .unwrap()
     };
@@ -126,10 +126,10 @@ fn the_learned_blend_is_deterministic_reported_and_survives_a_snapshot() {
 
     // The fixed blend reports nothing.
     let fixed = Engine::build(
-        Config::default(),
         data.items.clone(),
-        vec![],
         &data.interactions,
+        vec![],
+        Config::default(),
     );
     assert!(fixed.unwrap().blend_report().is_none());
 }
@@ -172,7 +172,7 @@ fn learn_settings_are_bounded() {
             ..Config::default()
         };
         assert_eq!(c.validate().unwrap_err().kind(), ErrorKind::InvalidConfig);
-        assert!(Engine::build(c, vec![], vec![], &[]).is_err());
+        assert!(Engine::build(vec![], &[], vec![], c).is_err());
     }
 }
 
@@ -188,10 +188,10 @@ fn the_tiny_report_matches_the_shared_fixture() {
     );
     let data = Dataset::generate(&SyntheticConfig::tiny());
     let engine = Engine::build(
-        learned(),
         data.items.clone(),
-        data.preferences.clone(),
         &data.interactions,
+        data.preferences.clone(),
+        learned(),
     )
     .unwrap();
     let report = engine.blend_report().expect("a learned blend");

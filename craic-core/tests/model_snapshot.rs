@@ -30,10 +30,10 @@ fn problem(e: &Error) -> SnapshotProblem {
 fn round_trip_serves_and_updates_identically() {
     let data = Dataset::generate(&SyntheticConfig::tiny());
     let engine = Engine::build(
-        Config::default(),
         data.items.clone(),
-        data.preferences.clone(),
         &data.interactions,
+        data.preferences.clone(),
+        Config::default(),
     )
     .unwrap();
     let bytes = engine.to_snapshot(&meta()).unwrap();

@@ -19,10 +19,10 @@ fn hybrid_beats_collaborative_beats_popularity() {
     let data = Dataset::generate(&SyntheticConfig::small());
     let split = time_split(&data.interactions, 0.2);
     let engine = Engine::build(
-        Config::default(),
         data.items.clone(),
-        data.preferences.clone(),
         &split.train,
+        data.preferences.clone(),
+        Config::default(),
     )
     .unwrap();
     let relevant = Relevance::default().relevant_items(&split.test);

@@ -199,7 +199,7 @@ proptest! {
             .enumerate()
             .map(|(n, &(u, i, k))| Interaction::new(format!("u{u}"), format!("e{i}"), kinds[k as usize], t0 + n as i64))
             .collect();
-        let engine = Engine::build(cfg.clone(), items, vec![], &log).unwrap();
+        let engine = Engine::build(items, &log, vec![], cfg.clone()).unwrap();
         for a in 0..8 {
             let a = format!("e{a}");
             let got = engine.similar_items(&a, 7, Some(t0), None).unwrap();

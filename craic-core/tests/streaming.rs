@@ -35,18 +35,18 @@ fn build_from_iter_equals_build() {
     let now = data.interactions.last().unwrap().timestamp;
     let build = |stream: Box<dyn Iterator<Item = Interaction>>| {
         Engine::build_from_iter(
-            Config::default(),
             data.items.clone(),
-            data.preferences.clone(),
             stream,
+            data.preferences.clone(),
+            Config::default(),
         )
         .unwrap()
     };
     let reference = Engine::build(
-        Config::default(),
         data.items.clone(),
-        data.preferences.clone(),
         &data.interactions,
+        data.preferences.clone(),
+        Config::default(),
     )
     .unwrap();
     assert_eq!(reference.stats().interactions, 150_000);
@@ -55,10 +55,10 @@ fn build_from_iter_equals_build() {
     let owned = build(Box::new(std::iter::from_fn(move || rows.next())));
     same_engine(&reference, &owned, now);
     let borrowed = Engine::build_from_iter(
-        Config::default(),
         data.items.clone(),
-        data.preferences.clone(),
         data.interactions.iter(),
+        data.preferences.clone(),
+        Config::default(),
     )
     .unwrap();
     same_engine(&reference, &borrowed, now);
@@ -68,16 +68,16 @@ fn build_from_iter_equals_build() {
     let meta = SnapshotMeta::default();
     let snap = |e: Engine| e.to_snapshot(&meta).unwrap();
     let a = Engine::build(
-        Config::default(),
         data.items.clone(),
-        vec![],
         &data.interactions,
+        vec![],
+        Config::default(),
     );
     let b = Engine::build_from_iter(
-        Config::default(),
         data.items.clone(),
-        vec![],
         data.interactions.iter().cloned(),
+        vec![],
+        Config::default(),
     );
     assert!(snap(a.unwrap()) == snap(b.unwrap()));
 }
@@ -113,10 +113,10 @@ fn a_bad_row_mid_stream_fails_the_build_with_its_kind_and_index() {
                 rows.next()
             });
             let err = Engine::build_from_iter(
-                Config::default(),
                 data.items.clone(),
-                data.preferences.clone(),
                 stream,
+                data.preferences.clone(),
+                Config::default(),
             )
             .unwrap_err();
             assert_eq!((err.kind(), err.row()), (*kind, Some(at)), "{err}");
@@ -128,7 +128,7 @@ fn a_bad_row_mid_stream_fails_the_build_with_its_kind_and_index() {
             let mut log = data.interactions.clone();
             log.insert(at, bad.clone());
             let err =
-                Engine::build(Config::default(), data.items.clone(), vec![], &log).unwrap_err();
+                Engine::build(data.items.clone(), &log, vec![], Config::default()).unwrap_err();
             assert_eq!((err.kind(), err.row()), (*kind, Some(at)));
         }
     }

@@ -172,7 +172,7 @@ impl Engine {
         let prefs = values::preferences_map(preferences);
         let rows = values::interactions(interactions).or_throw(&env)?;
         Ok(spawn(move || {
-            core::Engine::build(config, items, prefs, &rows)
+            core::Engine::build(items, &rows, prefs, config)
                 .map(Engine::wrap)
                 .map_err(Into::into)
         }))

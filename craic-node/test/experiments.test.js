@@ -253,3 +253,49 @@ test('tracker: idempotency window and late events', () => {
   }
   assert.throws(() => new craic.ExperimentTracker({ window: 60 }), (e) => e.code === 'CRAIC_INVALID_CONFIG')
 })
+
+// The same scenario as Rust's tests/service_arms.rs and Python's tests/test_arms.py: two
+// variants with different `neighbours`; the users of each arm get that arm's engine's lists.
+test('experiments: a variant with a config is served from an engine of its own', async () => {
+  const data = await craic.generate('tiny')
+  const now = data.config.start + data.config.days * 86_400
+  const exp = new craic.Experiment('neighbours', [
+    { name: 'few', weight: 0.5, strategy: 'hybrid', config: { neighbours: 2 } },
+    { name: 'many', weight: 0.5, strategy: 'hybrid', config: { neighbours: 200 } }
+  ])
+  assert.equal(exp.variants[0].config.neighbours, 2)
+  assert.equal(exp.variants[1].config.neighbours, 200)
+  assert.ok(new craic.Experiment('plain', AB).variants[0].config == null)
+  assert.throws(() => new craic.Experiment('bad', [
+    { name: 'a', weight: 0.5, strategy: 'hybrid', config: { neighbours: 0 } },
+    { name: 'b', weight: 0.5, strategy: 'hybrid' }
+  ]), (e) => e instanceof craic.InvalidInputError && e.code === 'CRAIC_INVALID_CONFIG')
+
+  const svc = await craic.Service.build(data.items(), data.interactions(), { preferences: data.preferences(), cacheCapacity: 0 })
+  svc.registerExperiment(exp)
+  // The service keeps its catalogue ordered by id, and the order of floating-point sums
+  // follows it: the reference engines are built from the same order.
+  const items = [...data.items()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const refs = []
+  for (const v of exp.variants) {
+    refs.push(await craic.Engine.build(items, data.interactions(), { preferences: data.preferences(), config: v.config }))
+  }
+  const users = [...new Set(data.interactions().map(i => i.userId))].sort()
+  const perArm = [0, 0]
+  let differ = 0
+  for (const u of users) {
+    const got = svc.recommendInExperiment('neighbours', u, { k: 10, now })
+    const arm = got.assignment.index
+    perArm[arm]++
+    const want = refs[arm].recommend(u, { k: 10, now })
+    const other = refs[1 - arm].recommend(u, { k: 10, now })
+    if (JSON.stringify(want) !== JSON.stringify(other)) differ++
+    assert.deepEqual(got.recommendations, want, u)
+  }
+  assert.ok(perArm.every(n => n > 10), `${perArm}`)
+  assert.ok(differ > 0, 'the two configurations give different lists')
+
+  const bounded = await craic.Service.build(data.items(), data.interactions(), { maxArmConfigs: 1 })
+  assert.throws(() => bounded.registerExperiment(exp), (e) => e instanceof craic.InvalidInputError && e.code === 'CRAIC_OUT_OF_RANGE')
+  assert.throws(() => bounded.recommendInExperiment('neighbours', users[0]), (e) => e.code === 'CRAIC_UNKNOWN_EXPERIMENT')
+})

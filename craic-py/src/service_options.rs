@@ -18,7 +18,7 @@ use crate::args::{translate, Count};
 use crate::errors;
 
 /// Every option name, as the constructors accept it.
-pub(crate) const NAMES: [&str; 12] = [
+pub(crate) const NAMES: [&str; 13] = [
     "cache_capacity",
     "cache_ttl_secs",
     "holdout_fraction",
@@ -31,6 +31,7 @@ pub(crate) const NAMES: [&str; 12] = [
     "drift_window_secs",
     "experiment_window_secs",
     "training_capacity",
+    "max_arm_configs",
 ];
 
 /// Extracts one option's value, naming the option in a `TypeError`.
@@ -94,6 +95,7 @@ pub(crate) fn parse(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<ServiceOptio
                 o.experiment_window = window(value::<Count<u64>>(&name, &v)?.get())?;
             }
             "training_capacity" => o.training_capacity = value::<Count<usize>>(&name, &v)?.get(),
+            "max_arm_configs" => o.max_arm_configs = value::<Count<usize>>(&name, &v)?.get(),
             other => {
                 return Err(PyTypeError::new_err(format!(
                     "unexpected keyword argument '{other}' (service options: {})",

@@ -40,10 +40,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let t = Instant::now();
     let reference = Engine::build(
-        Config::default(),
         data.items.clone(),
-        data.preferences.clone(),
         &data.interactions,
+        data.preferences.clone(),
+        Config::default(),
     )?;
     println!(
         "in-memory Engine::build (reference): {:.2} s",

@@ -80,7 +80,7 @@ pub async fn load_engine(store: &dyn Store, config: Config) -> Result<Loaded> {
     let interactions = log.len() as u64;
     let removed = store.removed_items().await?;
     let engine = tokio::task::spawn_blocking(move || {
-        let engine = Engine::build_from_iter(config, items, preferences, log)?;
+        let engine = Engine::build_from_iter(items, log, preferences, config)?;
         // Removed events stay in the catalogue (their interactions count), never recommended.
         engine.remove_known_items(&removed)?;
         Ok::<_, craic_core::Error>(engine)

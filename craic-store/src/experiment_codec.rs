@@ -1,6 +1,7 @@
 //! How an experiment definition is stored: the core's `ExperimentSpec` as JSON, so a service
 //! or a binding that reads it back gets the same experiment (same key, variants, weights,
-//! strategies, coverage, namespace, hash version and seed).
+//! strategies, engine configurations of the variants that carry one, coverage, namespace, hash
+//! version and seed). The shared store suite round-trips one on every backend.
 
 use craic_core::experiments::{Experiment, ExperimentSpec};
 

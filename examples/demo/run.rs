@@ -236,10 +236,10 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
     let pb = spinner(options.progress, "training on the time split");
     let split = time_split(&data.interactions, options.test_fraction);
     let engine = Engine::build(
-        Config::default(),
         data.items.clone(),
-        data.preferences.clone(),
         &split.train,
+        data.preferences.clone(),
+        Config::default(),
     )?;
     pb.set_message("evaluating the four strategies");
     let relevant = Relevance::default().relevant_items(&split.test);

@@ -55,7 +55,7 @@ test('express example: recommend in the experiment, ingest, retrain, metrics, er
     const retrain = await json(await fetch(`${base}/retrain`, { method: 'POST' }))
     assert.equal(retrain.status, 200)
     assert.equal(typeof retrain.body.accepted, 'boolean')
-    assert.ok(retrain.body.candidate.users >= 0)
+    assert.ok(retrain.body.candidate.users > 0) // holdout users were evaluated
 
     const metrics = await fetch(`${base}/metrics`)
     assert.equal(metrics.status, 200)

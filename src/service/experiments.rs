@@ -6,7 +6,7 @@ use craic_core::alerts::ConversionSample;
 use craic_core::experiments::{
     Assignment, Experiment, ExperimentEvent, ExperimentSpec, ExperimentTracker, Report, StatsConfig,
 };
-use craic_core::{Error, Interaction, Recommendation, Request, CLICK, SAVE};
+use craic_core::{Config, Error, Interaction, Recommendation, Request, CLICK, SAVE};
 
 use super::error::{ServiceError, ServiceResult};
 use super::metrics::{CONVERSIONS, EXPOSURES};
@@ -223,13 +223,51 @@ pub(crate) fn restore(
     Ok(())
 }
 
+/// The engine configurations of `experiment`'s variants (those that carry one).
+pub(crate) fn arm_configs(experiment: &Experiment) -> Vec<Config> {
+    experiment
+        .variants()
+        .iter()
+        .filter_map(|v| v.config.clone())
+        .collect()
+}
+
 impl Service {
     /// Registers an experiment (registering the same definition again is a no-op).
+    ///
+    /// A variant whose treatment carries a [`Config`] is served from an engine built with it
+    /// on the same training data, before this returns (one engine per distinct configuration,
+    /// at most [`super::ServiceOptions::max_arm_configs`]: beyond it an `out_of_range` error
+    /// and nothing registered). What it costs and how the arm engines follow writes,
+    /// retrains and restarts: docs/operations.md, "Experiment arms with a configuration".
     pub fn register_experiment(&self, experiment: Experiment) -> ServiceResult<()> {
+        let out = self.register_experiment_inner(experiment);
+        if let Err(e) = &out {
+            self.inner
+                .metrics
+                .error("register_experiment", e.kind().as_str());
+        }
+        out
+    }
+
+    fn register_experiment_inner(&self, experiment: Experiment) -> ServiceResult<()> {
         let record = match self.inner.store.get() {
             Some(_) => Some(encode(&experiment)?),
             None => None,
         };
+        if let Some(known) = lock(&self.inner.experiments)
+            .tracker
+            .experiment(experiment.key())
+        {
+            if known != &experiment {
+                return Err(Error::InvalidExperiment(format!(
+                    "experiment {:?} is already registered with a different definition",
+                    experiment.key()
+                ))
+                .into());
+            }
+        }
+        self.ensure_arms(arm_configs(&experiment), false)?;
         lock(&self.inner.experiments).tracker.register(experiment)?;
         if let (Some(source), Some(record)) = (self.inner.store.get(), record) {
             source.store().put_experiment(&record)?;
@@ -237,8 +275,9 @@ impl Service {
         Ok(())
     }
 
-    /// Recommends inside experiment `key`: assigns the user, serves the variant's strategy and
-    /// records an exposure with the idempotency key `key|user|model version|day`. A user
+    /// Recommends inside experiment `key`: assigns the user, serves the variant's strategy
+    /// (from the arm engine of the variant's configuration, when it carries one) and records
+    /// an exposure with the idempotency key `key|user|model version|day`. A user
     /// outside the experiment gets the request's own strategy and no exposure.
     pub fn recommend_in_experiment(
         &self,
@@ -285,7 +324,14 @@ impl Service {
             .map(|v| v.name.clone())
             .unwrap_or_default();
         let req = request.clone().strategy(assignment.strategy);
-        let recommendations = self.recommend(user, &req)?;
+        let recommendations = match experiment
+            .variants()
+            .get(assignment.index)
+            .and_then(|v| v.config.as_ref())
+        {
+            None => self.recommend(user, &req)?,
+            Some(config) => self.recommend_in_arm(user, &req, config)?,
+        };
         // The exposure happens at the request's time (a replayed or backfilled request keeps
         // its own), else now by the service's clock.
         let now = request.now.unwrap_or_else(|| self.inner.now());

@@ -55,6 +55,14 @@
 //! `now` = the split time, and applies the [`Gate`]. An accepted candidate is rebuilt on all the
 //! data, caught up with the writes that arrived meanwhile, swapped in and the cache cleared.
 //!
+//! # Experiment arms
+//! A variant whose treatment carries a [`Config`] ([`craic_core::experiments::Treatment`]) is
+//! served from an engine of its own, built with that configuration on the same data; writes
+//! reach every arm engine, an accepted retrain rebuilds them (only the serving model is
+//! gated), a store-backed restart rebuilds them. One engine per distinct configuration, at
+//! most [`ServiceOptions::max_arm_configs`]. Details: docs/operations.md, "Experiment arms
+//! with a configuration".
+//!
 //! # Metrics
 //! [`Service::metrics_text`] (Prometheus text 0.0.4) and [`Service::metrics_emf`] (CloudWatch
 //! EMF JSON lines) render these series:
@@ -81,6 +89,7 @@
 //! | `craic_drift_psi` | gauge | `feature` | PSI at the last drift report |
 //! | `craic_alerts_firing` | gauge | | alerts firing at the last check |
 
+mod arms;
 mod cache;
 mod clock;
 mod error;
@@ -165,7 +174,15 @@ pub struct ServiceOptions {
     /// `craic_training_interactions_dropped_total`); ignored when [`Self::source`] is given.
     /// Default [`DEFAULT_TRAINING_CAPACITY`].
     pub training_capacity: usize,
+    /// Most distinct engine configurations the experiment variants may carry (each is one more
+    /// model in memory, see [`Treatment`](craic_core::experiments::Treatment) and
+    /// docs/operations.md); registering an experiment beyond it is an `out_of_range` error.
+    /// Default [`DEFAULT_MAX_ARM_CONFIGS`].
+    pub max_arm_configs: usize,
 }
+
+/// Default [`ServiceOptions::max_arm_configs`]: 4 arm engines beside the serving one.
+pub const DEFAULT_MAX_ARM_CONFIGS: usize = 4;
 
 /// Default [`ServiceOptions::training_capacity`]: 5 M interactions (≈ 0.75 GB with short ids).
 pub const DEFAULT_TRAINING_CAPACITY: usize = 5_000_000;
@@ -184,6 +201,7 @@ impl Default for ServiceOptions {
                 craic_core::experiments::DEFAULT_IDEMPOTENCY_WINDOW_SECS.unsigned_abs(),
             ),
             training_capacity: DEFAULT_TRAINING_CAPACITY,
+            max_arm_configs: DEFAULT_MAX_ARM_CONFIGS,
         }
     }
 }
@@ -203,6 +221,7 @@ impl fmt::Debug for ServiceOptions {
             .field("clock", &self.clock)
             .field("experiment_window", &self.experiment_window)
             .field("training_capacity", &self.training_capacity)
+            .field("max_arm_configs", &self.max_arm_configs)
             .finish()
     }
 }
@@ -233,6 +252,10 @@ pub(crate) struct WriteState {
 
 pub(crate) struct Inner {
     pub serving: ArcSwap<Serving>,
+    /// Engines of experiment variants with a configuration of their own (`arms.rs`).
+    pub arms: ArcSwap<arms::Arms>,
+    /// Cache tags of arm engines.
+    pub arm_seq: std::sync::atomic::AtomicU64,
     pub options: ServiceOptions,
     pub source: Arc<dyn TrainingSource>,
     pub writes: Mutex<WriteState>,
@@ -334,6 +357,8 @@ impl Service {
                 info,
                 seq: models,
             }),
+            arms: Default::default(),
+            arm_seq: Default::default(),
             cache: RecCache::new(options.cache_capacity, ttl_ms),
             source,
             writes: Mutex::new(WriteState {

@@ -58,7 +58,8 @@ impl Service {
     ///   as the first version.
     ///
     /// The experiments stored (definitions, exposures, conversions) are registered and
-    /// replayed, so their reports are the same as before the restart.
+    /// replayed, so their reports are the same as before the restart, and the engines of
+    /// their variants' configurations are built (see [`Service::register_experiment`]).
     pub fn open(
         store: Arc<BlockingStore>,
         config: Config,
@@ -74,7 +75,7 @@ impl Service {
         let svc = match restored {
             Some((engine, info, at)) => {
                 source.reset(at);
-                source.tail(&engine, false)?;
+                source.tail(&engine, &[], false)?;
                 // The drift reference needs the data; a restored model starts without one
                 // (as a snapshot file does) until its first accepted retrain.
                 let data = TrainingData::default();
@@ -139,7 +140,8 @@ impl Service {
             });
         }
         let serving = self.inner.serving.load_full();
-        let tail = source.tail(&serving.engine, true)?;
+        let arms = self.inner.arms.load();
+        let tail = source.tail(&serving.engine, &arms.engines().collect::<Vec<_>>(), true)?;
         drop(w);
         if tail.new_items {
             self.inner.cache.clear();
@@ -185,7 +187,7 @@ impl Service {
         }
         let old_position = source.position();
         source.reset(at);
-        if let Err(e) = source.tail(&engine, false) {
+        if let Err(e) = source.tail(&engine, &[], false) {
             // Keep serving the old model at its old position (own writes since are in the log
             // after it and will be applied to it again: restore the state as it was).
             source.reset(old_position);
@@ -201,6 +203,10 @@ impl Service {
         drop(w);
         self.inner.cache.clear();
         self.inner.metrics.model_version(&version);
+        if self.arm_engines() > 0 {
+            // The arms were at the old model's position: rebuilt at the new one (`arms.rs`).
+            self.ensure_arms(Vec::new(), true)?;
+        }
         Ok(Some(version))
     }
 
@@ -220,7 +226,8 @@ impl Service {
         let source = self.store_source()?;
         let w = lock(&self.inner.writes);
         let serving = self.inner.serving.load_full();
-        source.tail(&serving.engine, true)?;
+        let arms = self.inner.arms.load();
+        source.tail(&serving.engine, &arms.engines().collect::<Vec<_>>(), true)?;
         let at = source.position();
         let info = serving.info.clone();
         let meta = SnapshotMeta {
@@ -250,15 +257,18 @@ impl Service {
         Ok(info.version)
     }
 
-    /// Registers and replays the experiments stored.
+    /// Registers and replays the experiments stored, and builds the engines of their
+    /// variants' configurations.
     fn reload_experiments(&self) -> ServiceResult<()> {
         let store = Arc::clone(self.store_source()?.store());
+        let mut configs = Vec::new();
         for record in store.experiments()? {
             let experiment = experiments::decode(&record)?;
+            configs.extend(experiments::arm_configs(&experiment));
             let events = store.experiment_events(&record.key)?;
             experiments::restore(&self.inner, experiment, events)?;
         }
-        Ok(())
+        self.ensure_arms(configs, false)
     }
 }
 

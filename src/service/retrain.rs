@@ -6,11 +6,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use craic_core::evaluation::{evaluate_relevant, time_split, Metrics, Relevance};
-use craic_core::{Config, Engine, Request, Strategy};
+use craic_core::{Config, Engine, Request, Strategy, TrainingData};
 
 use super::error::{ServiceError, ServiceResult};
 use super::gate::{Gate, Rejection, RetrainMetrics};
-use super::{lock, monitor, Inner, ModelInfo, PendingOp, Service, Serving};
+use super::{arms, lock, monitor, Inner, ModelInfo, PendingOp, Service, Serving};
 
 /// Retrain settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,8 +88,9 @@ impl RetrainJob {
     }
 }
 
-/// Clears the running flag (and the pending buffer) however the retrain ends.
-struct RunningGuard(Arc<Inner>);
+/// Clears the running flag (and the pending buffer) however the retrain (or arm build, see
+/// `arms.rs`) holding it ends.
+pub(crate) struct RunningGuard(Arc<Inner>);
 
 impl Drop for RunningGuard {
     fn drop(&mut self) {
@@ -127,24 +128,28 @@ impl Service {
             }
             *running = true;
         }
-        self.spawn_retrain(config)
+        self.spawn_retrain(config, RunningGuard(Arc::clone(&self.inner)))
     }
 
     /// Waits until no retrain is running, then runs one (on a background thread) and waits for
     /// its outcome. Never runs two at once.
     pub fn retrain_blocking(&self, config: Option<Config>) -> ServiceResult<RetrainOutcome> {
-        {
-            let mut running = lock(&self.inner.retrain_running);
-            while *running {
-                running = self
-                    .inner
-                    .retrain_done
-                    .wait(running)
-                    .unwrap_or_else(|p| p.into_inner());
-            }
-            *running = true;
+        let guard = self.wait_retrain_slot();
+        self.spawn_retrain(config, guard)?.wait()
+    }
+
+    /// Waits until no retrain (or arm build) runs, then takes the slot until the guard drops.
+    pub(crate) fn wait_retrain_slot(&self) -> RunningGuard {
+        let mut running = lock(&self.inner.retrain_running);
+        while *running {
+            running = self
+                .inner
+                .retrain_done
+                .wait(running)
+                .unwrap_or_else(|p| p.into_inner());
         }
-        self.spawn_retrain(config)?.wait()
+        *running = true;
+        RunningGuard(Arc::clone(&self.inner))
     }
 
     /// [`Service::try_retrain`] with the serving configuration.
@@ -167,10 +172,13 @@ impl Service {
         lock(&self.inner.history).iter().cloned().collect()
     }
 
-    /// The caller has set the running flag (cleared here if no thread can be started).
-    fn spawn_retrain(&self, config: Option<Config>) -> ServiceResult<RetrainJob> {
+    /// The caller holds the slot (`guard`; released here if no thread can be started).
+    fn spawn_retrain(
+        &self,
+        config: Option<Config>,
+        guard: RunningGuard,
+    ) -> ServiceResult<RetrainJob> {
         let svc = self.clone();
-        let guard = RunningGuard(Arc::clone(&self.inner));
         let spawned = std::thread::Builder::new()
             .name("craic-retrain".into())
             .spawn(move || {
@@ -273,69 +281,88 @@ impl Service {
             pending_applied: 0,
         };
         if outcome.accepted() {
-            let engine = Engine::from_training(candidate_config, &data, &data.interactions)?;
-            // Catch up outside the write lock first, then the rest under it, and swap.
-            let early = lock(&inner.writes).pending.replace(Vec::new());
-            outcome.pending_applied += replay(&engine, early.unwrap_or_default());
-            let monitor_state = monitor::MonitorState::new(&inner.options.drift, &engine, &data);
-            let mut w = lock(&inner.writes);
-            let rest = w.pending.take().unwrap_or_default();
-            outcome.pending_applied += replay(&engine, rest);
-            w.models += 1;
-            let now = inner.now();
-            let version = format!("v{}-{now}", w.models);
-            let m = |x: &Metrics, p: &str| {
-                [
-                    (format!("{p}ndcg@{}", x.k), x.ndcg),
-                    (format!("{p}precision@{}", x.k), x.precision),
-                    (format!("{p}recall@{}", x.k), x.recall),
-                    (format!("{p}hit_rate@{}", x.k), x.hit_rate),
-                    (format!("{p}coverage@{}", x.k), x.coverage),
-                ]
-            };
-            let info = ModelInfo {
-                version: version.clone(),
-                created_at: now,
-                metrics: m(&outcome.metrics.candidate, "")
-                    .into_iter()
-                    .chain(m(&outcome.metrics.popularity, "popularity_"))
-                    .collect(),
-            };
-            inner.serving.store(Arc::new(Serving {
-                engine,
-                info,
-                seq: w.models,
-            }));
-            if let Some(store) = inner.store.get() {
-                store.adopt_load(); // still under the write lock: the cursor moves with the swap
-            }
-            drop(w);
-            inner.cache.clear();
-            inner.metrics.model_version(&version);
-            lock(&inner.monitor).replace_reference(monitor_state);
-            outcome.new_version = Some(version);
-            super::replica::after_accepted(self);
+            self.swap_in(candidate_config, &data, &mut outcome)?;
         }
         outcome.finished_at = inner.now();
         outcome.duration = t0.elapsed();
         Ok(outcome)
+    }
+
+    /// Builds the accepted candidate (and every experiment arm, not gated: see `arms.rs`) on
+    /// all of `data`, catches them up with the writes buffered meanwhile and swaps them in.
+    fn swap_in(
+        &self,
+        candidate_config: Config,
+        data: &TrainingData,
+        outcome: &mut RetrainOutcome,
+    ) -> ServiceResult<()> {
+        let inner = &self.inner;
+        let engine = Engine::from_training(candidate_config, data, &data.interactions)?;
+        // The experiment arms are rebuilt on the same data (not gated: see `arms.rs`).
+        let arms = arms::rebuild(&inner.arms.load(), data)?;
+        // Catch up outside the write lock first, then the rest under it, and swap.
+        let early = lock(&inner.writes).pending.replace(Vec::new());
+        let early = early.unwrap_or_default();
+        outcome.pending_applied += replay(&engine, &early);
+        arms::replay_all(&arms, &early);
+        let monitor_state = monitor::MonitorState::new(&inner.options.drift, &engine, data);
+        let mut w = lock(&inner.writes);
+        let rest = w.pending.take().unwrap_or_default();
+        outcome.pending_applied += replay(&engine, &rest);
+        arms::replay_all(&arms, &rest);
+        inner.arms.store(Arc::new(arms::Arms::new(inner, arms)));
+        w.models += 1;
+        let now = inner.now();
+        let version = format!("v{}-{now}", w.models);
+        let m = |x: &Metrics, p: &str| {
+            [
+                (format!("{p}ndcg@{}", x.k), x.ndcg),
+                (format!("{p}precision@{}", x.k), x.precision),
+                (format!("{p}recall@{}", x.k), x.recall),
+                (format!("{p}hit_rate@{}", x.k), x.hit_rate),
+                (format!("{p}coverage@{}", x.k), x.coverage),
+            ]
+        };
+        let info = ModelInfo {
+            version: version.clone(),
+            created_at: now,
+            metrics: m(&outcome.metrics.candidate, "")
+                .into_iter()
+                .chain(m(&outcome.metrics.popularity, "popularity_"))
+                .collect(),
+        };
+        inner.serving.store(Arc::new(Serving {
+            engine,
+            info,
+            seq: w.models,
+        }));
+        if let Some(store) = inner.store.get() {
+            store.adopt_load(); // still under the write lock: the cursor moves with the swap
+        }
+        drop(w);
+        inner.cache.clear();
+        inner.metrics.model_version(&version);
+        lock(&inner.monitor).replace_reference(monitor_state);
+        outcome.new_version = Some(version);
+        super::replica::after_accepted(self);
+        Ok(())
     }
 }
 
 /// Applies buffered writes to a new engine; returns how many ops were applied. A write the new
 /// model rejects (for example a kind the candidate configuration dropped) is skipped: the
 /// serving model had accepted it, the candidate cannot represent it.
-fn replay(engine: &Engine, ops: Vec<PendingOp>) -> usize {
+pub(crate) fn replay(engine: &Engine, ops: &[PendingOp]) -> usize {
     let mut n = 0;
     for op in ops {
         let ok = match op {
-            PendingOp::Record(x) => engine.record(&x).is_ok(),
-            PendingOp::Items(items) => engine.upsert_items(items).is_ok(),
+            PendingOp::Record(x) => engine.record(x).is_ok(),
+            PendingOp::Items(items) => engine.upsert_items(items.clone()).is_ok(),
             PendingOp::Removed(ids) => {
                 let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
                 engine.remove_items(&ids).is_ok()
             }
-            PendingOp::Preferences(u, p) => engine.set_preferences(&u, p).is_ok(),
+            PendingOp::Preferences(u, p) => engine.set_preferences(u, p.clone()).is_ok(),
         };
         n += usize::from(ok);
     }

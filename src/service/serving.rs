@@ -6,8 +6,11 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use craic_core::{Applied, Impression, Interaction, Item, Preferences, Recommendation, Request};
+use craic_core::{
+    Applied, Config, Impression, Interaction, Item, Preferences, Recommendation, Request,
+};
 
+use super::arms::{self, Arm};
 use super::cache::{fingerprint, CachedRec};
 use super::error::ServiceResult;
 use super::{experiments, lock, monitor, PendingOp, Service};
@@ -21,10 +24,35 @@ impl Service {
     /// Recommends for `user` like [`craic_core::Engine::recommend`], through the cache (see the
     /// [module docs](super)).
     pub fn recommend(&self, user: &str, request: &Request) -> ServiceResult<Vec<Recommendation>> {
+        self.recommend_from(user, request, None)
+    }
+
+    /// [`Service::recommend`] from the experiment arm engine built with `config` (`arms.rs`).
+    pub(crate) fn recommend_in_arm(
+        &self,
+        user: &str,
+        request: &Request,
+        config: &Config,
+    ) -> ServiceResult<Vec<Recommendation>> {
+        let arms = self.inner.arms.load_full();
+        let arm = arms.get(config).ok_or_else(|| {
+            // Registration builds the arm before the experiment can assign anyone to it.
+            craic_core::Error::Inconsistent("no arm engine for a variant's configuration".into())
+        })?;
+        self.recommend_from(user, request, Some(arm))
+    }
+
+    /// Recommends from the serving engine, or from `arm`'s, with the metrics.
+    fn recommend_from(
+        &self,
+        user: &str,
+        request: &Request,
+        arm: Option<&Arm>,
+    ) -> ServiceResult<Vec<Recommendation>> {
         let t0 = Instant::now();
         let m = &self.inner.metrics;
         m.request(request.strategy);
-        let out = self.recommend_inner(user, request);
+        let out = self.recommend_inner(user, request, arm);
         m.recommend_latency(request.strategy)
             .record_duration(t0.elapsed());
         match &out {
@@ -34,10 +62,19 @@ impl Service {
         out
     }
 
-    fn recommend_inner(&self, user: &str, req: &Request) -> ServiceResult<Vec<Recommendation>> {
+    fn recommend_inner(
+        &self,
+        user: &str,
+        req: &Request,
+        arm: Option<&Arm>,
+    ) -> ServiceResult<Vec<Recommendation>> {
         let serving = self.inner.serving.load_full();
+        let engine = arm.map_or(&serving.engine, |a| &a.engine);
         let now = req.now.unwrap_or_else(|| self.inner.now());
-        let fp = fingerprint(req);
+        let mut fp = fingerprint(req);
+        if let Some(arm) = arm {
+            fp.push_str(&format!("|arm={}", arm.seq));
+        }
         let now_ms = self.now_ms();
         let cache = &self.inner.cache;
         let generation = match cache.get(user, &fp, serving.seq, now_ms) {
@@ -57,19 +94,16 @@ impl Service {
             Err(generation) => generation,
         };
         self.inner.metrics.cache_misses.inc();
-        let recs = serving.engine.recommend(user, req)?;
+        let recs = engine.recommend(user, req)?;
         let cached: Vec<CachedRec> = recs
             .iter()
             .map(|r| CachedRec {
                 rec: r.clone(),
-                starts_at: serving
-                    .engine
-                    .item(&r.item_id)
-                    .map_or(i64::MAX, |i| i.starts_at),
+                starts_at: engine.item(&r.item_id).map_or(i64::MAX, |i| i.starts_at),
             })
             .collect();
         cache.insert(user, fp, serving.seq, generation, Arc::new(cached), now_ms);
-        if req.strategy == craic_core::Strategy::Hybrid {
+        if req.strategy == craic_core::Strategy::Hybrid && arm.is_none() {
             monitor::observe_scores(&self.inner, &recs);
         }
         Ok(recs)
@@ -184,6 +218,7 @@ impl Service {
                 return Ok(Applied::default());
             }
             let applied = serving.engine.record(&fresh)?;
+            arms::apply(&self.inner, |e| e.record(&fresh));
             if let Some(p) = w.pending.as_mut() {
                 p.push(PendingOp::Record(fresh.to_vec()));
             }
@@ -207,6 +242,7 @@ impl Service {
                 .load()
                 .engine
                 .upsert_items(items.clone())?;
+            arms::apply(&self.inner, |e| e.upsert_items(items.clone()));
             self.inner.source.upsert_items(&items)?;
             if let Some(p) = w.pending.as_mut() {
                 p.push(PendingOp::Items(items));
@@ -234,6 +270,7 @@ impl Service {
             // The source first: if it fails, nothing changed anywhere.
             self.inner.source.remove_items(&owned)?;
             let removed = engine.remove_items(ids)?;
+            arms::apply(&self.inner, |e| e.remove_items(ids));
             if let Some(p) = w.pending.as_mut() {
                 p.push(PendingOp::Removed(owned));
             }
@@ -255,6 +292,9 @@ impl Service {
                 .load()
                 .engine
                 .set_preferences(user, preferences.clone())?;
+            arms::apply(&self.inner, |e| {
+                e.set_preferences(user, preferences.clone())
+            });
             self.inner.source.set_preferences(user, &preferences)?;
             if let Some(p) = w.pending.as_mut() {
                 p.push(PendingOp::Preferences(user.to_owned(), preferences));

@@ -115,6 +115,14 @@ impl StoreSource {
     /// made while the catalogue is read is applied again by the next tail (harmless: a change
     /// carries the whole new state).
     pub(crate) fn read_all(&self) -> ServiceResult<(TrainingData, Position)> {
+        self.read_where(|_| true)
+    }
+
+    /// [`StoreSource::read_all`], keeping only the log rows `keep` accepts.
+    fn read_where(
+        &self,
+        keep: impl Fn(&LogRecord) -> bool,
+    ) -> ServiceResult<(TrainingData, Position)> {
         let changes = self.store.changes_head()?;
         let mut skipped = Vec::new();
         let items: Vec<Item> = self
@@ -140,7 +148,7 @@ impl StoreSource {
                 break;
             }
             skipped.extend(page.malformed);
-            for r in page.records {
+            for r in page.records.into_iter().filter(|r| keep(r)) {
                 match check(&self.config, &r, |id| known.contains(id)) {
                     Ok(()) => interactions.push(r.interaction),
                     Err(m) => skipped.push(m),
@@ -195,14 +203,20 @@ impl StoreSource {
     }
 
     /// Applies the log rows after the cursor to `engine` (the serving model, or a model that
-    /// is about to replace it) and moves the cursor. With `skip_own`, rows this service
-    /// appended itself are skipped (the engine already has them). An interaction naming an
-    /// event the engine lacks fetches it from the store's catalogue first. The caller holds
-    /// the service's write lock.
-    pub(crate) fn tail(&self, engine: &Engine, skip_own: bool) -> ServiceResult<Tail> {
+    /// is about to replace it) and to the experiment `arms` (engines at the same position; a
+    /// row or change an arm rejects is skipped for it), and moves the cursor. With `skip_own`,
+    /// rows this service appended itself are skipped (the engines already have them). An
+    /// interaction naming an event an engine lacks fetches it from the store's catalogue
+    /// first. The caller holds the service's write lock.
+    pub(crate) fn tail(
+        &self,
+        engine: &Engine,
+        arms: &[&Engine],
+        skip_own: bool,
+    ) -> ServiceResult<Tail> {
         let config = engine.config();
         let mut out = Tail::default();
-        self.tail_changes(engine, &mut out)?;
+        self.tail_changes(engine, arms, &mut out)?;
         let mut cursor = self.cursor();
         let mut absent: HashSet<String> = HashSet::new();
         loop {
@@ -224,12 +238,19 @@ impl StoreSource {
                         absent.insert(item.clone());
                     }
                 }
+                for arm in arms.iter().filter(|a| a.item(item).is_none()) {
+                    self.fetch_item(arm, item)?;
+                }
                 match check(&config, &r, |id| engine.item(id).is_some()) {
                     Ok(()) => batch.push(r.interaction),
                     Err(m) => out.skipped.push(m),
                 }
             }
             engine.record(&batch)?;
+            for arm in arms {
+                // An arm whose configuration lacks a kind skips the batch (`arms.rs`).
+                let _ = arm.record(&batch);
+            }
             out.applied += batch.len() as u64;
             out.users.extend(batch.into_iter().map(|x| x.user_id));
             cursor = page.next;
@@ -246,7 +267,7 @@ impl StoreSource {
     /// own included: a change carries the whole new state, so applying it again is harmless,
     /// and applying every change in feed order ends where the store is). A change the core
     /// rejects (written behind the store's back) is skipped and reported.
-    fn tail_changes(&self, engine: &Engine, out: &mut Tail) -> ServiceResult<()> {
+    fn tail_changes(&self, engine: &Engine, arms: &[&Engine], out: &mut Tail) -> ServiceResult<()> {
         let mut cursor = self.changes_cursor();
         loop {
             let page = self.store.read_changes(cursor, PAGE)?;
@@ -255,19 +276,17 @@ impl StoreSource {
             }
             out.skipped.extend(page.malformed);
             for r in page.changes {
-                let applied = match r.change {
-                    Change::Item(item) => engine.upsert_items(vec![item]).map(|()| {
-                        out.new_items = true;
-                    }),
-                    // An event the serving model never had is not recommended anyway.
-                    Change::Removed(id) if engine.item(&id).is_none() => Ok(()),
-                    Change::Removed(id) => engine.remove_items(&[&id]).map(|_| {
-                        out.new_items = true;
-                    }),
-                    Change::Preferences(user, p) => engine.set_preferences(&user, p).map(|()| {
+                for arm in arms {
+                    // A change carries the whole new state: the arms take it as the engine
+                    // does, and one an arm rejects the engine rejects too (reported below).
+                    let _ = apply_change(arm, &r.change);
+                }
+                let applied = apply_change(engine, &r.change).map(|touched| match r.change {
+                    Change::Preferences(user, _) => {
                         out.users.insert(user);
-                    }),
-                };
+                    }
+                    _ => out.new_items |= touched,
+                });
                 match applied {
                     Ok(()) => out.changes += 1,
                     Err(e) => {
@@ -308,6 +327,18 @@ impl TrainingSource for StoreSource {
     /// only those are applied by the service (and remembered, so tailing past them does not
     /// apply them twice). If the append fails, the service applies nothing, and whatever a
     /// batch wrote before failing is in the log after the cursor, applied by the next tail.
+    /// The catalogue and preferences now (re-applying a change is harmless, so holding a
+    /// few the serving model has not tailed yet does no harm) and the log rows the serving
+    /// model holds: those up to its cursor, and this service's own rows after it.
+    fn load_serving(&self) -> ServiceResult<TrainingData> {
+        let (cursor, own) = {
+            let s = lock(&self.state);
+            (s.cursor, s.own.clone())
+        };
+        let (data, _) = self.read_where(|r| r.cursor <= cursor || own.contains(&r.key))?;
+        Ok(data)
+    }
+
     fn append(&self, interactions: &[Interaction]) -> ServiceResult<Vec<usize>> {
         let entries: Vec<LogEntry> = interactions.iter().cloned().map(LogEntry::new).collect();
         let report = self.store.append(&entries)?;
@@ -330,6 +361,17 @@ impl TrainingSource for StoreSource {
         Ok(self
             .store
             .set_preferences(&[(user_id.to_owned(), preferences.clone())])?)
+    }
+}
+
+/// Applies one catalogue or preference change to an engine; true if the engine's catalogue
+/// changed (removing an event it never had does nothing: it is not recommended anyway).
+fn apply_change(engine: &Engine, change: &Change) -> craic_core::Result<bool> {
+    match change {
+        Change::Item(item) => engine.upsert_items(vec![item.clone()]).map(|()| true),
+        Change::Removed(id) if engine.item(id).is_none() => Ok(false),
+        Change::Removed(id) => engine.remove_items(&[id]).map(|_| true),
+        Change::Preferences(user, p) => engine.set_preferences(user, p.clone()).map(|()| false),
     }
 }
 

@@ -21,6 +21,15 @@ pub trait TrainingSource: Send + Sync {
     /// A consistent copy of the training data.
     fn load(&self) -> ServiceResult<TrainingData>;
 
+    /// What the serving model holds: the data it was built from plus the writes applied to it
+    /// since, for building experiment arm engines that must hold the same (called with writes
+    /// paused). Default: [`TrainingSource::load`], right for a source every write goes through;
+    /// a source that others also write to (a store) leaves out what the serving model has not
+    /// applied yet.
+    fn load_serving(&self) -> ServiceResult<TrainingData> {
+        self.load()
+    }
+
     /// Appends accepted interactions to the log and returns the positions (ascending) of those
     /// that are new: the service applies only these to its serving model. A source with
     /// idempotency keys (a store) leaves out the ones it already held; the default stores

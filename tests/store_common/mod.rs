@@ -131,8 +131,8 @@ pub fn lenient(min_data_ratio: f64) -> ServiceOptions {
     }
 }
 
-/// Every user's Hybrid list (items and scores) at `at`.
-pub fn lists(svc: &Service, data: &Dataset, at: i64) -> Vec<(String, Vec<(String, f64)>)> {
+/// Every user who interacted, sorted.
+pub fn users(data: &Dataset) -> Vec<String> {
     let mut users: Vec<String> = data
         .interactions
         .iter()
@@ -140,7 +140,12 @@ pub fn lists(svc: &Service, data: &Dataset, at: i64) -> Vec<(String, Vec<(String
         .collect();
     users.sort();
     users.dedup();
-    let out: Vec<(String, Vec<(String, f64)>)> = users
+    users
+}
+
+/// Every user's Hybrid list (items and scores) at `at`.
+pub fn lists(svc: &Service, data: &Dataset, at: i64) -> Vec<(String, Vec<(String, f64)>)> {
+    let out: Vec<(String, Vec<(String, f64)>)> = users(data)
         .into_iter()
         .map(|u| {
             let recs = svc.recommend(&u, &Request::new(10).now(at)).unwrap();

@@ -8,7 +8,9 @@ use super::growthbook::{
     bucket_v1, bucket_v2, choose_variation, fnv_continue, fnv_continue_pair, fnv_continue_units,
     get_bucket_ranges, FNV_START,
 };
+use super::treatment::Treatment;
 use crate::data::ids::MAX_ID_LEN;
+use crate::model::config::Config;
 use crate::model::error::{Error, Result};
 use crate::scoring::request::Strategy;
 
@@ -21,6 +23,11 @@ pub struct Variant {
     pub weight: f64,
     /// The recommendation strategy users in this arm get.
     pub strategy: Strategy,
+    /// The engine configuration users in this arm are served from (`None`: the serving
+    /// engine's). A service builds one engine per distinct configuration (see
+    /// [`Treatment`]); absent from the JSON form when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<Config>,
 }
 
 /// A slice `[start, end)` of a namespace: experiments in disjoint slices of the same namespace never
@@ -79,12 +86,20 @@ impl ExperimentSpec {
         }
     }
 
-    /// Appends a variant (the first one added is the control).
-    pub fn variant(mut self, name: impl Into<String>, weight: f64, strategy: Strategy) -> Self {
+    /// Appends a variant (the first one added is the control) serving `treatment`: a
+    /// [`Strategy`], or a [`Treatment`] with an engine configuration of its own.
+    pub fn variant(
+        mut self,
+        name: impl Into<String>,
+        weight: f64,
+        treatment: impl Into<Treatment>,
+    ) -> Self {
+        let Treatment { strategy, config } = treatment.into();
         self.variants.push(Variant {
             name: name.into(),
             weight,
             strategy,
+            config,
         });
         self
     }
@@ -123,7 +138,8 @@ impl ExperimentSpec {
     /// [`Error::InvalidExperiment`] for an empty or over-long key, an empty seed, fewer than two
     /// variants, an empty or duplicate variant name, a negative / NaN / infinite weight, weights not
     /// summing to 1 ± 0.01, a coverage outside `[0, 1]` or NaN, a namespace with an empty id or a
-    /// range not satisfying `0 <= start < end <= 1`, or a hash version other than 1 and 2.
+    /// range not satisfying `0 <= start < end <= 1`, or a hash version other than 1 and 2; a
+    /// variant's configuration that [`Config::validate`] refuses is its error.
     pub fn build(self) -> Result<Experiment> {
         Experiment::new(self)
     }
@@ -262,6 +278,9 @@ impl Experiment {
                     "experiment {key:?}: variant {:?} has invalid weight {}",
                     v.name, v.weight
                 )));
+            }
+            if let Some(config) = &v.config {
+                config.validate()?;
             }
         }
         // Same summation order and tolerance as GrowthBook, so valid weights are never replaced by
@@ -521,5 +540,39 @@ mod tests {
         let m: Experiment = serde_json::from_str(minimal).unwrap();
         assert_eq!(m.spec().hash_version, 2);
         assert_eq!(m.spec().coverage, 1.0);
+    }
+
+    #[test]
+    fn a_variant_config_is_validated_and_round_trips() {
+        let bad = Config {
+            neighbours: 0,
+            ..Config::default()
+        };
+        let spec = Experiment::builder("c")
+            .variant("a", 0.5, Strategy::Hybrid)
+            .variant("b", 0.5, Treatment::new(Strategy::Hybrid).config(bad));
+        let kind = spec.build().map(drop).unwrap_err().kind();
+        assert_eq!(kind, crate::ErrorKind::InvalidConfig);
+
+        let ten = Config {
+            neighbours: 10,
+            ..Config::default()
+        };
+        let exp = Experiment::builder("c")
+            .variant("a", 0.5, Strategy::Hybrid)
+            .variant(
+                "b",
+                0.5,
+                Treatment::new(Strategy::Hybrid).config(ten.clone()),
+            )
+            .build()
+            .unwrap();
+        let json = serde_json::to_string(&exp).unwrap();
+        let back: Experiment = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.variants()[1].config, Some(ten));
+        assert_eq!(back.variants()[0].config, None);
+        // Without a config the stored form is what it was before configs existed.
+        let plain = serde_json::to_string(&ab().build().unwrap()).unwrap();
+        assert!(!plain.contains("config"), "{plain}");
     }
 }

@@ -47,6 +47,7 @@ mod idempotency;
 pub mod sequential;
 pub mod stats;
 pub mod tracking;
+mod treatment;
 mod user_record;
 
 pub use counts::{ExperimentCounts, VariantCounts};
@@ -58,3 +59,4 @@ pub use stats::{
     Report, SampleRatioMismatch, StatsConfig, VariantReport,
 };
 pub use tracking::{ExperimentEvent, ExperimentTracker};
+pub use treatment::Treatment;

@@ -73,22 +73,26 @@ impl Engine {
     /// followed by one parallel build of all neighbour lists. Same result as recording the
     /// interactions one by one, much faster. [`Engine::build_from_iter`] does the same from a
     /// stream, without needing every interaction in memory.
+    ///
+    /// The arguments come in the order of the bindings' `Engine.build(items, interactions,
+    /// preferences=..., config=...)` (Python) and `Engine.build(items, interactions,
+    /// {preferences, config})` (Node): the data first, then the optional parts.
     pub fn build(
-        config: Config,
         items: Vec<Item>,
-        preferences: Vec<(String, Preferences)>,
         interactions: &[Interaction],
+        preferences: Vec<(String, Preferences)>,
+        config: Config,
     ) -> Result<Engine> {
-        Engine::build_removing(config, items, preferences, interactions, &[])
+        Engine::build_removing(items, interactions, preferences, config, &[])
     }
 
     /// [`Engine::build`], then the known ones of `removed` removed; a learned blend is fitted
     /// with them removed as well (what [`Engine::from_training`] builds).
     pub(crate) fn build_removing(
-        config: Config,
         items: Vec<Item>,
-        preferences: Vec<(String, Preferences)>,
         interactions: &[Interaction],
+        preferences: Vec<(String, Preferences)>,
+        config: Config,
         removed: &[String],
     ) -> Result<Engine> {
         let learned = match &config.blend {
@@ -131,21 +135,21 @@ impl Engine {
     ///     let f: Vec<&str> = line.split(',').collect();
     ///     Interaction::new(f[0], f[1], f[2], 1_700_000_000 + n as i64)
     /// });
-    /// let engine = Engine::build_from_iter(Config::default(), items.clone(), vec![], stream)?;
+    /// let engine = Engine::build_from_iter(items.clone(), stream, vec![], Config::default())?;
     /// assert_eq!(engine.stats().interactions, 3);
     /// assert_eq!(engine.recommend("ben", &Request::new(1).now(1_800_000_000))?[0].item_id, "folk");
     ///
     /// let bad = [("ana", "rave"), ("ana", "nope"), ("ben", "rave")]
     ///     .map(|(u, i)| Interaction::new(u, i, "save", 1_700_000_000));
-    /// let err = Engine::build_from_iter(Config::default(), items, vec![], bad).unwrap_err();
+    /// let err = Engine::build_from_iter(items, bad, vec![], Config::default()).unwrap_err();
     /// assert_eq!((err.kind(), err.row()), (ErrorKind::UnknownItem, Some(1)));
     /// # Ok::<(), craic_core::Error>(())
     /// ```
     pub fn build_from_iter<I>(
-        config: Config,
         items: Vec<Item>,
-        preferences: Vec<(String, Preferences)>,
         interactions: I,
+        preferences: Vec<(String, Preferences)>,
+        config: Config,
     ) -> Result<Engine>
     where
         I: IntoIterator,
@@ -157,7 +161,7 @@ impl Engine {
                 .into_iter()
                 .map(|x| x.borrow().clone())
                 .collect();
-            return Engine::build(config, items, preferences, &log);
+            return Engine::build(items, &log, preferences, config);
         }
         Engine::build_plain(config, items, preferences, interactions)
     }
@@ -354,7 +358,7 @@ impl Engine {
     ///     Item::new("club", 2_000_000_000).genres(["techno"]),
     ///     Item::new("folk", 2_000_000_000).genres(["folk"]),
     /// ];
-    /// let engine = Engine::build(Config::default(), items, vec![], &[])?;
+    /// let engine = Engine::build(items, &[], vec![], Config::default())?;
     /// let similar = engine.similar_items("rave", 2, Some(1_800_000_000), None)?;
     /// assert_eq!(similar[0].item_id, "club"); // same genre
     /// # Ok::<(), craic_core::Error>(())
@@ -618,7 +622,7 @@ mod tests {
             ("cat", "folk"),
         ]
         .map(|(u, i)| Interaction::new(u, i, "save", T));
-        Engine::build(Config::default(), items.to_vec(), vec![], &log).unwrap()
+        Engine::build(items.to_vec(), &log, vec![], Config::default()).unwrap()
     }
 
     fn req() -> Request {

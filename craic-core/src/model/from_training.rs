@@ -20,10 +20,10 @@ impl Engine {
         interactions: &[Interaction],
     ) -> Result<Engine> {
         Engine::build_removing(
-            config,
             data.items.clone(),
-            data.preferences.clone(),
             interactions,
+            data.preferences.clone(),
+            config,
             &data.removed,
         )
     }

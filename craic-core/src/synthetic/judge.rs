@@ -64,10 +64,10 @@ impl Trial {
         let split = time_split(&data.interactions, TEST_FRACTION);
         let relevant = Relevance::default().relevant_items(&split.test);
         let engine = Engine::build(
-            config,
             data.items.clone(),
-            data.preferences.clone(),
             &split.train,
+            data.preferences.clone(),
+            config,
         )?;
         Ok(Trial {
             world: world.to_string(),

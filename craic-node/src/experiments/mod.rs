@@ -13,6 +13,7 @@ use napi_derive::napi;
 
 use crate::convert::{self, options, strict};
 use crate::errors::{Fallible, JsFailure, OrThrow};
+use crate::values::Config;
 
 pub(crate) use report::{stats_config, Report};
 
@@ -71,8 +72,10 @@ pub fn in_namespace(
     growthbook::in_namespace(&user_id, (&namespace.0, namespace.1, namespace.2))
 }
 
-/// One arm of an experiment: its name, its share of the covered users, and the strategy it
-/// serves (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`).
+/// One arm of an experiment: its name, its share of the covered users, the strategy it
+/// serves (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`) and optionally an engine
+/// `config` of its own (a `Service` serves the arm from an engine built with it on the same
+/// data, so configurations can be A/B tested).
 #[napi(object)]
 pub struct Variant {
     /// The variant's name.
@@ -81,6 +84,8 @@ pub struct Variant {
     pub weight: f64,
     /// The strategy it serves.
     pub strategy: String,
+    /// The engine configuration it is served from (absent: the serving engine's).
+    pub config: Option<Config>,
 }
 
 options! {
@@ -152,13 +157,17 @@ fn build_experiment(
         .coverage(o.coverage.unwrap_or(1.0))
         .hash_version(version);
     for v in variants {
-        let strategy = v.strategy.parse().map_err(|_| {
+        let strategy: craic_core::Strategy = v.strategy.parse().map_err(|_| {
             invalid(format!(
                 "experiment {:?}: variant {:?} has unknown strategy {:?}",
                 spec.key, v.name, v.strategy
             ))
         })?;
-        spec = spec.variant(v.name, v.weight, strategy);
+        let mut treatment = exp::Treatment::new(strategy);
+        if let Some(config) = v.config {
+            treatment = treatment.config(config.into_core()?);
+        }
+        spec = spec.variant(v.name, v.weight, treatment);
     }
     if let Some((id, start, end)) = o.namespace {
         spec = spec.namespace(id, start, end);
@@ -200,6 +209,7 @@ impl Experiment {
                 name: v.name.clone(),
                 weight: v.weight,
                 strategy: v.strategy.as_str().to_owned(),
+                config: v.config.clone().map(Config::from),
             })
             .collect()
     }

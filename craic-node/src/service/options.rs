@@ -42,6 +42,9 @@ options! {
         /// Most interactions the in-memory training log keeps, oldest dropped first (default
         /// 5 000 000; ignored by a store-backed service).
         pub training_capacity: [Option<f64>],
+        /// Most distinct engine configurations experiment variants may carry, one engine each
+        /// (default 4); registering an experiment beyond it throws `CRAIC_OUT_OF_RANGE`.
+        pub max_arm_configs: [Option<f64>],
     }
 }
 
@@ -106,6 +109,7 @@ impl ServiceOptions {
             source: None,
             clock: d.clock,
             experiment_window,
+            max_arm_configs: count(self.max_arm_configs, "maxArmConfigs", d.max_arm_configs)?,
             training_capacity: count(
                 self.training_capacity,
                 "trainingCapacity",
@@ -132,6 +136,7 @@ pub(super) const BUILD_FIELDS: &[&str] = &[
     "drift_window_secs",
     "experiment_window_secs",
     "training_capacity",
+    "max_arm_configs",
 ];
 
 /// The service options of an options object whose names were checked already (it may also

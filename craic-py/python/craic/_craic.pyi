@@ -547,14 +547,25 @@ def in_namespace(user_id: str, namespace: tuple[str, float, float]) -> bool: ...
 
 @final
 class Variant:
-    """One arm of an experiment."""
+    """One arm of an experiment; with `config`, a `Service` serves it from an engine built
+    with that configuration on the same data."""
 
+    def __new__(
+        cls,
+        name: str,
+        weight: float,
+        strategy: _StrategyArg,
+        *,
+        config: Config | None = None,
+    ) -> Variant: ...
     @property
     def name(self) -> str: ...
     @property
     def weight(self) -> float: ...
     @property
     def strategy(self) -> Strategy: ...
+    @property
+    def config(self) -> Config | None: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
 
@@ -565,7 +576,7 @@ class Experiment:
     def __new__(
         cls,
         key: str,
-        variants: Iterable[tuple[str, float, _StrategyArg]],
+        variants: Iterable[Variant | tuple[str, float, _StrategyArg]],
         *,
         coverage: float = 1.0,
         namespace: tuple[str, float, float] | None = None,
@@ -1138,6 +1149,7 @@ class _ServiceOptions(TypedDict, total=False):
     drift_window_secs: int  # 86400
     experiment_window_secs: int  # 604800: experiment event ids remembered (idempotency window)
     training_capacity: int  # 5000000 interactions in the in-memory log, oldest dropped first
+    max_arm_configs: int  # 4 distinct experiment variant configs, one engine each
 
 @final
 class RetrainOutcome:

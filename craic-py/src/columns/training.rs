@@ -92,10 +92,10 @@ impl Training {
         let items = self.items.resolve(Frame::items)?;
         let preferences = self.preferences.resolve(Frame::preferences)?;
         let built = match self.interactions {
-            Source::Rows(rows) => core::Engine::build(config, items, preferences, &rows),
+            Source::Rows(rows) => core::Engine::build(items, &rows, preferences, config),
             Source::Columns(frame) => {
                 let rows = frame.interaction_rows()?;
-                core::Engine::build_from_iter(config, items, preferences, rows)
+                core::Engine::build_from_iter(items, rows, preferences, config)
             }
         };
         built.map_err(InputError::Core)

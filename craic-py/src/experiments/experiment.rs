@@ -7,12 +7,14 @@ use pyo3::prelude::*;
 
 use crate::args::Count;
 use crate::errors;
-use crate::types::{opt, PyStrategy};
+use crate::types::{opt, PyConfig, PyStrategy};
 
 // ---------------------------------------------------------------------------------------------
 // Experiment and Assignment.
 
-/// One arm of an experiment.
+/// One arm of an experiment: `Variant(name, weight, strategy, *, config=None)`. With a
+/// `config`, a `Service` serves the arm from an engine built with that `Config` on the same
+/// data, so configurations (neighbours, half-life, blend, ...) can be A/B tested.
 #[pyclass(frozen, eq, get_all, module = "craic._craic", name = "Variant")]
 #[derive(Clone, PartialEq)]
 pub struct PyVariant {
@@ -22,13 +24,38 @@ pub struct PyVariant {
     pub weight: f64,
     /// The strategy users in this arm get.
     pub strategy: PyStrategy,
+    /// The engine configuration users in this arm are served from (`None`: the serving one).
+    pub config: Option<PyConfig>,
 }
 
 #[pymethods]
 impl PyVariant {
+    /// A variant; `strategy` is a `Strategy` or its name (checked when the experiment is
+    /// built).
+    #[new]
+    #[pyo3(signature = (name, weight, strategy, *, config = None))]
+    fn new(
+        #[pyo3(from_py_with = crate::args::arg)] name: String,
+        weight: f64,
+        strategy: &Bound<'_, PyAny>,
+        config: Option<PyRef<'_, PyConfig>>,
+    ) -> PyResult<Self> {
+        Ok(PyVariant {
+            strategy: strategy_of("", &name, strategy)?.into(),
+            name,
+            weight,
+            config: config.map(|c| c.clone()),
+        })
+    }
+
     fn __repr__(&self) -> String {
+        let config = if self.config.is_some() {
+            ", config=Config(...)"
+        } else {
+            ""
+        };
         format!(
-            "Variant(name={:?}, weight={:?}, strategy={:?})",
+            "Variant(name={:?}, weight={:?}, strategy={:?}{config})",
             self.name,
             self.weight,
             core::Strategy::from(self.strategy).as_str()
@@ -36,21 +63,53 @@ impl PyVariant {
     }
 }
 
-/// One `variants` entry: a `(name, weight, strategy)` tuple, the strategy a `Strategy` or its
-/// name. An unknown strategy name makes the experiment invalid.
+impl PyVariant {
+    /// The Python form of a core variant.
+    pub(crate) fn of(v: &core::experiments::Variant) -> Self {
+        PyVariant {
+            name: v.name.clone(),
+            weight: v.weight,
+            strategy: v.strategy.into(),
+            config: v.config.clone().map(|inner| PyConfig { inner }),
+        }
+    }
+}
+
+/// One `variants` entry: a `Variant`, or a `(name, weight, strategy)` tuple, the strategy a
+/// `Strategy` or its name. An unknown strategy name makes the experiment invalid.
 fn variant_row(key: &str, obj: &Bound<'_, PyAny>) -> PyResult<core::experiments::Variant> {
+    if let Ok(v) = obj.cast::<PyVariant>() {
+        let v = v.get();
+        return Ok(core::experiments::Variant {
+            name: v.name.clone(),
+            weight: v.weight,
+            strategy: v.strategy.into(),
+            config: v.config.as_ref().map(|c| c.inner.clone()),
+        });
+    }
     let (name, weight, strategy): (String, f64, Bound<'_, PyAny>) =
         obj.extract().map_err(|e: PyErr| {
             let py = obj.py();
             let err = PyTypeError::new_err(format!(
-                "experiment {key:?}: a variant must be a (name, weight, strategy) tuple ({})",
+                "experiment {key:?}: a variant must be a Variant or a (name, weight, strategy) \
+                 tuple ({})",
                 e.value(py)
             ));
             err.set_cause(py, Some(e));
             err
         })?;
-    let strategy = if let Ok(s) = strategy.cast::<PyStrategy>() {
-        core::Strategy::from(*s.get())
+    Ok(core::experiments::Variant {
+        strategy: strategy_of(key, &name, &strategy)?,
+        name,
+        weight,
+        config: None,
+    })
+}
+
+/// A variant's strategy: a `Strategy` or its name.
+fn strategy_of(key: &str, name: &str, strategy: &Bound<'_, PyAny>) -> PyResult<core::Strategy> {
+    if let Ok(s) = strategy.cast::<PyStrategy>() {
+        Ok(core::Strategy::from(*s.get()))
     } else {
         let text: String = strategy.extract().map_err(|_| {
             PyTypeError::new_err(format!(
@@ -61,19 +120,15 @@ fn variant_row(key: &str, obj: &Bound<'_, PyAny>) -> PyResult<core::experiments:
             errors::to_py(core::Error::InvalidExperiment(format!(
                 "experiment {key:?}: variant {name:?} has unknown strategy {text:?}"
             )))
-        })?
-    };
-    Ok(core::experiments::Variant {
-        name,
-        weight,
-        strategy,
-    })
+        })
+    }
 }
 
 /// A validated A/B experiment that deterministically assigns users to variants, exactly as
 /// GrowthBook's SDKs do (same hash, ranges, coverage and namespaces).
 ///
-/// `variants` lists `(name, weight, strategy)` tuples, control first; the weights sum to 1.
+/// `variants` lists `Variant`s (one with `config=` is served from an engine of its own by a
+/// `Service`) or `(name, weight, strategy)` tuples, control first; the weights sum to 1.
 /// `coverage` is the share of users included; `namespace=(id, start, end)` restricts the
 /// experiment to a slice of a namespace (experiments in disjoint slices never share users);
 /// `hash_version` is 1 or 2; `seed` overrides the key as hash seed. Every rule is checked here:
@@ -111,7 +166,7 @@ impl PyExperiment {
             .hash_version(hash_version);
         for row in variants.try_iter()? {
             let v = variant_row(&spec.key, &row?)?;
-            spec = spec.variant(v.name, v.weight, v.strategy);
+            spec.variants.push(v);
         }
         if let Some((id, start, end)) = namespace {
             spec = spec.namespace(id, start, end);
@@ -132,15 +187,7 @@ impl PyExperiment {
     /// The variants, control first.
     #[getter]
     fn variants(&self) -> Vec<PyVariant> {
-        self.inner
-            .variants()
-            .iter()
-            .map(|v| PyVariant {
-                name: v.name.clone(),
-                weight: v.weight,
-                strategy: v.strategy.into(),
-            })
-            .collect()
+        self.inner.variants().iter().map(PyVariant::of).collect()
     }
 
     /// Share of users included, in `[0, 1]`.

@@ -26,7 +26,7 @@ macro_rules! suite {
     ($make:path) => {
         $crate::suite!(@tests $make;
             idempotent_reappend, cursor_paging, hostile_strings, malformed_rows,
-            model_registry, experiments, retrain_history, load_then_tail_equals_load_at_end,
+            model_registry, experiments, experiment_definitions_round_trip, retrain_history, load_then_tail_equals_load_at_end,
             bad_input_is_typed, tail_fetches_new_events, concurrent_appends_are_tailed_without_gaps,
             repeated_ids_in_one_write_keep_the_last, malformed_events_are_reported_by_row_id,
             catalogue_changes_are_a_feed, removed_events_stay_in_the_catalogue_and_the_feed,

@@ -176,7 +176,10 @@ pub async fn load_then_tail_equals_load_at_end(f: &impl Fixture) {
     assert_same_model(&early.engine, &late.engine, &users);
 }
 
-/// Same stats, recommendations and neighbours for every user.
+/// Same stats, recommendations and neighbours for every user, bit for bit (tolerance 0): a
+/// model loaded then tailed recorded the same log in the same order as one loaded at the end,
+/// which the core guarantees gives the same state (README: incremental updates are bit-for-bit
+/// a full rebuild).
 pub fn assert_same_model(a: &Engine, b: &Engine, users: &[String]) {
     let (sa, sb) = (a.stats(), b.stats());
     assert_eq!(
@@ -186,25 +189,8 @@ pub fn assert_same_model(a: &Engine, b: &Engine, users: &[String]) {
     let req = Request::new(10).now(1_767_225_600);
     for u in users {
         let (ra, rb) = (a.recommend(u, &req).unwrap(), b.recommend(u, &req).unwrap());
-        let ids = |r: &[craic_core::Recommendation]| {
-            r.iter().map(|x| x.item_id.clone()).collect::<Vec<_>>()
-        };
-        assert_eq!(ids(&ra), ids(&rb), "recommendations of {u:?}");
-        for (x, y) in ra.iter().zip(&rb) {
-            assert!(
-                (x.score - y.score).abs() <= 1e-9,
-                "{u:?}: {} vs {}",
-                x.score,
-                y.score
-            );
-        }
-        let (na, nb) = (a.neighbours(u), b.neighbours(u));
-        assert_eq!(na.len(), nb.len(), "neighbours of {u:?}");
-        for ((ua, wa), (ub, wb)) in na.iter().zip(&nb) {
-            assert!((wa - wb).abs() <= 1e-9, "{u:?}: similarity {wa} vs {wb}");
-            assert!(ua == ub || (wa - wb).abs() <= 1e-9);
-            assert!((a.similarity(u, ua) - b.similarity(u, ua)).abs() <= 1e-9);
-        }
+        assert_eq!(ra, rb, "recommendations of {u:?}");
+        assert_eq!(a.neighbours(u), b.neighbours(u), "neighbours of {u:?}");
     }
 }
 

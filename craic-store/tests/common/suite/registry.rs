@@ -159,6 +159,41 @@ pub async fn experiments(f: &impl Fixture) {
     experiment_events(s).await;
 }
 
+/// An experiment whose variants carry engine configurations (`Treatment::config`) comes back
+/// from the store as the same experiment: configurations, weights, strategies and all.
+pub async fn experiment_definitions_round_trip(f: &impl Fixture) {
+    use craic_core::experiments::{Experiment, Treatment};
+    use craic_core::{Config, Strategy};
+    let s = f.store();
+    let tuned = Config {
+        neighbours: 7,
+        half_life_secs: None,
+        hybrid_k0: 2.5,
+        ..Config::default()
+    };
+    let e = Experiment::builder("tuning")
+        .variant("control", 0.4, Strategy::Hybrid)
+        .variant(
+            "tuned",
+            0.6,
+            Treatment::new(Strategy::Hybrid).config(tuned.clone()),
+        )
+        .coverage(0.9)
+        .seed("s")
+        .build()
+        .unwrap();
+    s.put_experiment(&ExperimentRecord::from_experiment(&e))
+        .await
+        .unwrap();
+    let stored = s.experiments().await.unwrap();
+    let record = stored.iter().find(|r| r.key == "tuning").unwrap();
+    assert_eq!(record.variants, ["control", "tuned"]);
+    let back = record.to_experiment().unwrap();
+    assert_eq!(back, e);
+    assert_eq!(back.variants()[1].config, Some(tuned));
+    assert_eq!(back.variants()[0].config, None);
+}
+
 pub async fn retrain_history(f: &impl Fixture) {
     let s = f.store();
     let run = |n: i64| RetrainRun {
