@@ -1552,8 +1552,8 @@ export interface ServiceOptions {
    */
   trainingCapacity?: number
   /**
-   * r" Most distinct engine configurations experiment variants may carry, one engine each
-   * r" (default 4); registering an experiment beyond it throws `CRAIC_OUT_OF_RANGE`.
+   * Most distinct engine configurations experiment variants may carry, one engine each
+   * (default 4); registering an experiment beyond it throws `CRAIC_OUT_OF_RANGE`.
    */
   maxArmConfigs?: number
 }
