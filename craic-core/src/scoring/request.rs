@@ -180,9 +180,11 @@ impl Request {
     }
 }
 
-/// Which scorer a contribution came from.
+/// Which scorer a contribution came from. Non-exhaustive: new scorers add variants in minor
+/// releases (docs/api-stability.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Component {
     /// Popularity.
     Popularity,
