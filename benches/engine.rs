@@ -24,6 +24,9 @@
 //!   every interaction recorded so far (warm-up included), as a live engine would, so later
 //!   iterations see slightly denser rows. Decay rebases happen if and when the clock calls for one.
 //!
+//! * `similar_items/<preset>` — one [`Engine::similar_items`] call (k = 10, same `now`), cycling
+//!   through 1 000 items spread over the catalogue (started or not, as event pages are).
+//!
 //! `recommend/hybrid_diverse/<preset>` is `hybrid` re-ranked for variety (diversity 0.3, caps).
 //! `<preset>` is `medium` by default; `CRAIC_BENCH_PRESET=small` swaps `small()` in for a quick run
 //! (and drops the then-duplicate `build/medium`). Smoke run, each benchmark once (criterion's
@@ -147,6 +150,29 @@ fn recommend(c: &mut Criterion) {
     group.finish();
 }
 
+fn similar_items(c: &mut Criterion) {
+    let (preset, _) = common::large_preset();
+    let data = common::large_dataset();
+    let engine = common::build_engine(data);
+    let now = common::log_end(data);
+    let step = (data.items.len() / USERS).max(1);
+    let items: Vec<&str> = (0..USERS)
+        .map(|n| data.items[(n * step) % data.items.len()].id.as_str())
+        .collect();
+    let mut group = c.benchmark_group("similar_items");
+    group.bench_function(preset, |b| {
+        let mut next = 0;
+        b.iter(|| {
+            let item = items[next];
+            next = (next + 1) % items.len();
+            engine
+                .similar_items(black_box(item), K, Some(now), None)
+                .expect("similar items")
+        })
+    });
+    group.finish();
+}
+
 fn record_one(c: &mut Criterion) {
     let (preset, _) = common::large_preset();
     let data = common::large_dataset();
@@ -172,5 +198,5 @@ fn record_one(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, build, recommend, record_one);
+criterion_group!(benches, build, recommend, similar_items, record_one);
 criterion_main!(benches);

@@ -139,6 +139,20 @@ export declare class Engine {
    * consistent view; one list per user, in order.
    */
   recommendMany(userIds: Array<string>, options?: RecommendOptions): Promise<Array<Array<Recommendation>>>
+  /**
+   * Up to `k` upcoming events similar to `itemId`, for an event page (exactly `k` whenever
+   * `k` are eligible): co-engaged events first (people who engaged with this one also
+   * engaged with them, computed at call time), then events matching its content and
+   * artists, then popular ones, each with its explanation. Throws a `NotFoundError`
+   * (`CRAIC_UNKNOWN_ITEM`) for an unknown item, an `InvalidInputError` (`CRAIC_INVALID_K`)
+   * for a `k` outside `1..=maxK`.
+   */
+  similarItems(itemId: string, options?: SimilarOptions): Array<Recommendation>
+  /**
+   * What the learned blend chose at the last build and how each component scored on its
+   * holdout (`null` with the fixed blend, or when the log was too short to hold any out).
+   */
+  blendReport(): BlendReport | null
   /** A user's neighbours, most similar first (empty if unknown). */
   neighbours(userId: string): Array<Neighbour>
   /** Cosine similarity of two users as the neighbour lists define it (0 for unknown users). */
@@ -297,6 +311,12 @@ export declare class Service {
    * JS thread.
    */
   saveSnapshot(path: string): Promise<void>
+  /**
+   * Up to `k` upcoming events similar to `itemId` from the serving model (not cached, so
+   * current to the last recorded interaction); options and errors as
+   * `Engine.similarItems`, `now` defaulting to the service's clock.
+   */
+  similarItems(itemId: string, options?: SimilarOptions): Array<Recommendation>
   /**
    * Recommends for a user through the cache (same options as `Engine.recommend`);
    * `logImpressions: true` records the returned list as impressions (rank = position, at
@@ -563,6 +583,20 @@ export interface Assignment {
   bucket: number
 }
 
+/** What the learned blend chose at the last build and how each component scored on its holdout. */
+export interface BlendReport {
+  /** Component names, the order of every weight and NDCG array. */
+  components: Array<string>
+  /** Start of the held-out slice (unix seconds). */
+  cutoff: number
+  /** Interactions the holdout model was built on. */
+  trainInteractions: number
+  /** Interactions held out. */
+  holdoutInteractions: number
+  /** Per activity bucket: sample size, weights and NDCG. */
+  buckets: Array<BucketReport>
+}
+
 /** Shares of each component in a user's hybrid score (they sum to 1). */
 export interface BlendWeights {
   /** Collaborative share. */
@@ -571,6 +605,24 @@ export interface BlendWeights {
   content: number
   /** Popularity share. */
   popularity: number
+}
+
+/** One activity bucket of a `BlendReport`. */
+export interface BucketReport {
+  /** `cold`, `light` or `heavy`. */
+  name: string
+  /** Fewest positive items in a history in this bucket. */
+  minHistory: number
+  /** Most positive items in a history in this bucket (`null`: no upper bound). */
+  maxHistory?: number
+  /** Held-out users scored. */
+  users: number
+  /** The chosen weight of each component (in `components` order; they sum to 1). */
+  weights: Array<number>
+  /** Holdout NDCG@10 of each component alone. */
+  componentNdcg: Array<number>
+  /** Holdout NDCG@10 of the chosen blend. */
+  blendNdcg: number
 }
 
 /** What `catchUp` applied. */
@@ -609,54 +661,59 @@ export interface Comparison {
 }
 
 /**
- * r" Engine configuration; every field is optional and defaults to the core's default.
- * r" `kinds` maps kind names to weights: a name the defaults define (`save` 1.0, `click` 0.25,
- * r" `hide` 1.0, `unsave`) gets a new weight and keeps its effect, a new name
- * r" (`{purchase: 3}`) is added as a positive kind. `halfLifeSecs: null` disables decay.
+ * Engine configuration; every field is optional and defaults to the core's default.
+ * `kinds` maps kind names to weights: a name the defaults define (`save` 1.0, `click` 0.25,
+ * `hide` 1.0, `unsave`) gets a new weight and keeps its effect, a new name
+ * (`{purchase: 3}`) is added as a positive kind. `halfLifeSecs: null` disables decay.
  */
 export interface Config {
-  /** r" Interaction kind names and their weights. */
+  /** Interaction kind names and their weights. */
   kinds?: Record<string, number>
-  /** r" Half-life of an interaction's weight in seconds (`null`: no decay; default 30 days). */
+  /** Half-life of an interaction's weight in seconds (`null`: no decay; default 30 days). */
   halfLifeSecs?: number | null
-  /** r" Neighbours kept per user. */
+  /** Neighbours kept per user. */
   neighbours?: number
-  /** r" Extra neighbours kept beyond `neighbours` so updates are fixed in place. */
+  /** Extra neighbours kept beyond `neighbours` so updates are fixed in place. */
   neighbourBuffer?: number
-  /** r" Similarity shrinkage λ. */
+  /** Similarity shrinkage λ. */
   shrinkage?: number
-  /** r" Minimum number of co-interacted items for two users to be neighbours. */
+  /** Minimum number of co-interacted items for two users to be neighbours. */
   minOverlap?: number
-  /** r" Items with more distinct users than this do not count towards user–user overlap. */
+  /** Items with more distinct users than this do not count towards user–user overlap. */
   maxItemUsers?: number
-  /** r" Never recommend items the user saved (a request can override it). */
+  /** Never recommend items the user saved (a request can override it). */
   excludeSaved?: boolean
-  /** r" Positive items at which the hybrid's collaborative share reaches one half. */
+  /** Positive items at which the hybrid's collaborative share reaches one half. */
   hybridK0?: number
-  /** r" Content's share of the hybrid's non-collaborative part. */
+  /** Content's share of the hybrid's non-collaborative part. */
   hybridContentShare?: number
-  /** r" Weight of stated preferences against history in the content profile. */
+  /** Weight of stated preferences against history in the content profile. */
   preferenceWeight?: number
-  /** r" Exponent of the popularity prior on content scores (0 disables it). */
+  /** Exponent of the popularity prior on content scores (0 disables it). */
   popularityPrior?: number
-  /** r" Weight of the artist prior in the content score's popularity prior (0 disables it). */
+  /** Weight of the artist prior in the content score's popularity prior (0 disables it). */
   artistPrior?: number
   /**
-   * r" Weight of each kind of metadata in content scoring (`genre`, `artist`, `venue`,
-   * r" `city`, `tag`).
+   * Weight of each kind of metadata in content scoring (`genre`, `artist`, `venue`,
+   * `city`, `tag`).
    */
   contentWeights?: Record<string, number>
-  /** r" Largest `k` a request may ask for. */
+  /** Largest `k` a request may ask for. */
   maxK?: number
-  /** r" Strength of exposure-aware demotion (0 = off; default 0.5). */
+  /** Strength of exposure-aware demotion (0 = off; default 0.5). */
   exposureDemotion?: number
-  /** r" Half-life in seconds of one showing in the demotion count (default 3 days). */
+  /** Half-life in seconds of one showing in the demotion count (default 3 days). */
   exposureHalfLifeSecs?: number
+  /**
+   * How the hybrid blends its components: `'fixed'` (default), `'learned'` (learned at
+   * every build and retrain with default settings) or the `LearnSettings` to learn with.
+   */
+  blend?: string | LearnSettings
 }
 
 /** One component's share of a recommendation's score. */
 export interface Contribution {
-  /** `"popularity"`, `"collaborative"` or `"content"`. */
+  /** `"popularity"`, `"collaborative"`, `"content"` or `"item_based"` (similar events). */
   component: string
   /** Its weighted contribution to the final score. */
   score: number
@@ -736,23 +793,23 @@ export interface Estimate {
  */
 export declare function evaluate(engine: Engine, testInteractions: Array<Interaction>, options?: EvaluateOptions): Promise<Metrics>
 
-/** r" Options of `evaluate`. */
+/** Options of `evaluate`. */
 export interface EvaluateOptions {
-  /** r" The cut-off (default 10). */
+  /** The cut-off (default 10). */
   k?: number
-  /** r#" The strategy to evaluate (default `"hybrid"`)."# */
+  /** The strategy to evaluate (default `"hybrid"`). */
   strategy?: string
-  /** r#" "Now" for every request, unix seconds (default: the earliest test timestamp)."# */
+  /** "Now" for every request, unix seconds (default: the earliest test timestamp). */
   now?: number
-  /** r#" Kinds that make an item relevant (default `["save", "click"]`)."# */
+  /** Kinds that make an item relevant (default `["save", "click"]`). */
   positive?: Array<string>
-  /** r#" Kinds that make it irrelevant (default `["hide"]`)."# */
+  /** Kinds that make it irrelevant (default `["hide"]`). */
   negative?: Array<string>
-  /** r" Re-ranking as in `recommend`: the score–variety trade-off in [0, 1]. */
+  /** Re-ranking as in `recommend`: the score–variety trade-off in [0, 1]. */
   diversity?: number
-  /** r" Re-ranking as in `recommend`: at most this many items of one artist. */
+  /** Re-ranking as in `recommend`: at most this many items of one artist. */
   maxPerArtist?: number
-  /** r" Re-ranking as in `recommend`: at most this many items at one venue. */
+  /** Re-ranking as in `recommend`: at most this many items at one venue. */
   maxPerVenue?: number
 }
 
@@ -789,18 +846,18 @@ export interface ExperimentEvent {
   timestamp: number
 }
 
-/** r" Options of an experiment beyond its key and variants. */
+/** Options of an experiment beyond its key and variants. */
 export interface ExperimentOptions {
-  /** r" Share of users included (default 1). */
+  /** Share of users included (default 1). */
   coverage?: number
   /**
-   * r" `[id, start, end]`: only users in this slice of the namespace (experiments in
-   * r" disjoint slices never share users).
+   * `[id, start, end]`: only users in this slice of the namespace (experiments in
+   * disjoint slices never share users).
    */
   namespace?: [string, number, number]
-  /** r" GrowthBook hash version, 1 or 2 (default 2). */
+  /** GrowthBook hash version, 1 or 2 (default 2). */
   hashVersion?: number
-  /** r" Hash seed (default: the key). */
+  /** Hash seed (default: the key). */
   seed?: string
 }
 
@@ -840,13 +897,13 @@ export interface FeatureDrift {
   report: PsiReport | null
 }
 
-/** r" One imported listing: the item, the event's display name and its status. */
+/** One imported listing: the item, the event's display name and its status. */
 export interface FeedEvent {
-  /** r" The item (`id` is `tm:…` / `eb:…`). */
+  /** The item (`id` is `tm:…` / `eb:…`). */
   item: Item
-  /** r" The event's display name. */
+  /** The event's display name. */
   name: string
-  /** r#" `"scheduled"` or `"rescheduled"`."# */
+  /** `"scheduled"` or `"rescheduled"`. */
   status: 'scheduled' | 'rescheduled'
 }
 
@@ -876,11 +933,11 @@ export declare function hash(seed: string, value: string, version: number): numb
 /** Imports an Eventbrite v3 event list page; see `importTicketmaster`. */
 export declare function importEventbrite(json: string | Buffer, options?: ImportOptions): ImportReport
 
-/** r" Import options: extra genre mappings and fixed-offset time zones. */
+/** Import options: extra genre mappings and fixed-offset time zones. */
 export interface ImportOptions {
-  /** r" Adds or overrides genre mappings: feed label → craic genres. */
+  /** Adds or overrides genre mappings: feed label → craic genres. */
   genres?: Record<string, Array<string>>
-  /** r" Adds fixed-offset zones: IANA name → seconds east of UTC (whole numbers). */
+  /** Adds fixed-offset zones: IANA name → seconds east of UTC (whole numbers). */
   zones?: Record<string, number>
 }
 
@@ -971,24 +1028,38 @@ export interface InteractionMatrix {
   itemIds: Array<string>
 }
 
-/** r" An event in the catalogue. Times are unix seconds. */
+/** An event in the catalogue. Times are unix seconds. */
 export interface Item {
-  /** r" Unique id. */
+  /** Unique id. */
   id: string
-  /** r" Start time (unix seconds); the event is recommendable until it starts. */
+  /** Start time (unix seconds); the event is recommendable until it starts. */
   startsAt: number
-  /** r#" City (`""` if unknown)."# */
+  /** City (`""` if unknown). */
   city?: string
-  /** r#" Venue (`""` if unknown)."# */
+  /** Venue (`""` if unknown). */
   venue?: string
-  /** r" Genres. */
+  /** Genres. */
   genres?: Array<string>
-  /** r" Performing artists. */
+  /** Performing artists. */
   artists?: Array<string>
-  /** r" End time (unix seconds), if known. */
+  /** End time (unix seconds), if known. */
   endsAt?: number
-  /** r" Free-form tags. */
+  /** Free-form tags. */
   tags?: Array<string>
+}
+
+/** Settings of the learned blend (`config.blend`); every field defaults to the core's. */
+export interface LearnSettings {
+  /** Share of the training log held out (the latest by time), in (0, 0.5] (default 0.2). */
+  holdoutFraction?: number
+  /** Held-out users scored per activity bucket at most (default 1000). */
+  usersPerBucket?: number
+  /** Candidates each component offers per held-out user (default 50). */
+  candidates?: number
+  /** Divisions of the weight simplex (default 10). */
+  grid?: number
+  /** Seed of the user sample (default 42; a whole number up to 2^53). */
+  seed?: number
 }
 
 /** An engine built from a store, the cursor to tail from, and what was skipped. */
@@ -1102,21 +1173,21 @@ export interface MatchExplanation {
   isMatch: boolean
 }
 
-/** r" The matcher's thresholds (`MatchConfig`); every field left out keeps its default. */
+/** The matcher's thresholds (`MatchConfig`); every field left out keeps its default. */
 export interface MatchOptions {
-  /** r" Largest start difference, seconds (default 10 800). */
+  /** Largest start difference, seconds (default 10 800). */
   windowSecs?: number
-  /** r" Start differences up to this count as the same time (default 900). */
+  /** Start differences up to this count as the same time (default 900). */
   exactSecs?: number
-  /** r" Smallest venue similarity (default 0.6). */
+  /** Smallest venue similarity (default 0.6). */
   minVenue?: number
-  /** r" Venue score when a venue is unknown (default 0.5). */
+  /** Venue score when a venue is unknown (default 0.5). */
   unknownVenueScore?: number
-  /** r" Smallest name-or-artist similarity (default 0.6). */
+  /** Smallest name-or-artist similarity (default 0.6). */
   minName?: number
-  /** r" Weights of venue, time and name (default `[0.35, 0.2, 0.45]`). */
+  /** Weights of venue, time and name (default `[0.35, 0.2, 0.45]`). */
   weights?: Array<number>
-  /** r" Smallest weighted score (default 0.72). */
+  /** Smallest weighted score (default 0.72). */
   minScore?: number
 }
 
@@ -1188,13 +1259,13 @@ export interface Neighbour {
   similarity: number
 }
 
-/** r" What a user said they like at onboarding; the first city is their home city. */
+/** What a user said they like at onboarding; the first city is their home city. */
 export interface Preferences {
-  /** r" Liked genres. */
+  /** Liked genres. */
   genres?: Array<string>
-  /** r" Liked artists. */
+  /** Liked artists. */
   artists?: Array<string>
-  /** r" Cities the user goes out in. */
+  /** Cities the user goes out in. */
   cities?: Array<string>
 }
 
@@ -1254,35 +1325,35 @@ export interface Recommendation {
   explanation: Array<Contribution> | null
 }
 
-/** r" Options of `recommend` and `recommendMany`. */
+/** Options of `recommend` and `recommendMany`. */
 export interface RecommendOptions {
-  /** r" How many items (default 10); exactly this many whenever enough are eligible. */
+  /** How many items (default 10); exactly this many whenever enough are eligible. */
   k?: number
-  /** r#" `"popularity"`, `"collaborative"`, `"content"` or `"hybrid"` (default)."# */
+  /** `"popularity"`, `"collaborative"`, `"content"` or `"hybrid"` (default). */
   strategy?: string
-  /** r" The time to recommend at, unix seconds (default: the clock). */
+  /** The time to recommend at, unix seconds (default: the clock). */
   now?: number
-  /** r" Only events in this city. */
+  /** Only events in this city. */
   city?: string
-  /** r" Item ids never to return. */
+  /** Item ids never to return. */
   exclude?: Array<string>
-  /** r" Attach each component's contribution and a reason. */
+  /** Attach each component's contribution and a reason. */
   explain?: boolean
-  /** r" Override the configuration's `excludeSaved`. */
+  /** Override the configuration's `excludeSaved`. */
   excludeSaved?: boolean
   /**
-   * r" Never return items the user touched: `true` (any configured kind) or a list of kind
-   * r#" names (`"impression"` for the items shown since the user last interacted with them)."#
+   * Never return items the user touched: `true` (any configured kind) or a list of kind
+   * names (`"impression"` for the items shown since the user last interacted with them).
    */
   excludeTouched?: boolean | Array<string>
   /**
-   * r" Score–variety trade-off in [0, 1] (maximal marginal relevance on genres and
-   * r" artists; default 0 = the plain ranking).
+   * Score–variety trade-off in [0, 1] (maximal marginal relevance on genres and
+   * artists; default 0 = the plain ranking).
    */
   diversity?: number
-  /** r" At most this many items of one artist in the list (≥ 1). */
+  /** At most this many items of one artist in the list (≥ 1). */
   maxPerArtist?: number
-  /** r" At most this many items at one venue in the list (≥ 1). */
+  /** At most this many items at one venue in the list (≥ 1). */
   maxPerVenue?: number
 }
 
@@ -1292,11 +1363,11 @@ export interface RecommendOptions {
  */
 export declare function registerErrorClasses(classes: object): void
 
-/** r" Which interaction kinds make an item relevant in the test period. */
+/** Which interaction kinds make an item relevant in the test period. */
 export interface RelevanceOptions {
-  /** r#" Kinds that make the item relevant (default `["save", "click"]`)."# */
+  /** Kinds that make the item relevant (default `["save", "click"]`). */
   positive?: Array<string>
-  /** r#" Kinds that make it irrelevant even if also positive (default `["hide"]`)."# */
+  /** Kinds that make it irrelevant even if also positive (default `["hide"]`). */
   negative?: Array<string>
 }
 
@@ -1337,13 +1408,13 @@ export interface Report {
   variants: Array<VariantReport>
 }
 
-/** r" Settings of a report. */
+/** Settings of a report. */
 export interface ReportOptions {
-  /** r" Significance level and 1 − confidence of the intervals (default 0.05). */
+  /** Significance level and 1 − confidence of the intervals (default 0.05). */
   alpha?: number
-  /** r" The sequential test's prior variance. */
+  /** The sequential test's prior variance. */
   mixingVariance?: number
-  /** r" Level of the sample-ratio-mismatch check (default 0.001). */
+  /** Level of the sample-ratio-mismatch check (default 0.001). */
   srmAlpha?: number
 }
 
@@ -1439,52 +1510,65 @@ export interface SequentialResult {
   reject: boolean
 }
 
-/** r" How a service runs; every field defaults to the core's default. */
+/** How a service runs; every field defaults to the core's default. */
 export interface ServiceOptions {
-  /** r" Recommendation lists cached (0 disables the cache; default 100 000). */
+  /** Recommendation lists cached (0 disables the cache; default 100 000). */
   cacheCapacity?: number
-  /** r" How long a cached list is served, in seconds (default 6 h). */
+  /** How long a cached list is served, in seconds (default 6 h). */
   cacheTtlSecs?: number
-  /** r" Latest share of the log held out when retraining (default 0.1). */
+  /** Latest share of the log held out when retraining (default 0.1). */
   holdoutFraction?: number
-  /** r" Cut-off of the retrain metrics (default 10). */
+  /** Cut-off of the retrain metrics (default 10). */
   retrainK?: number
   /**
-   * r" The gate: largest relative NDCG drop accepted against the serving configuration
-   * r" rebuilt on the same split (default 0.02).
+   * The gate: largest relative NDCG drop accepted against the serving configuration
+   * rebuilt on the same split (default 0.02).
    */
   maxRelativeDrop?: number
   /**
-   * r" The gate: largest relative NDCG drop accepted against the NDCG the serving version
-   * r" recorded when it was accepted (default 0.25).
+   * The gate: largest relative NDCG drop accepted against the NDCG the serving version
+   * recorded when it was accepted (default 0.25).
    */
   maxDropVsRecorded?: number
-  /** r" The gate: the candidate must beat popularity (default true). */
+  /** The gate: the candidate must beat popularity (default true). */
   mustBeatPopularity?: boolean
   /**
-   * r" The gate: the candidate must be trained on at least this share of the interactions
-   * r" the serving model saw (0 disables; default 0.5).
+   * The gate: the candidate must be trained on at least this share of the interactions
+   * the serving model saw (0 disables; default 0.5).
    */
   minDataRatio?: number
-  /** r" Retrain outcomes kept (default 50). */
+  /** Retrain outcomes kept (default 50). */
   historyLen?: number
-  /** r" The drift monitor's current window, in seconds (default 86 400). */
+  /** The drift monitor's current window, in seconds (default 86 400). */
   driftWindowSecs?: number
   /**
-   * r" Experiment event ids remembered behind the newest event, in whole seconds ≥ 1;
-   * r" older events are late: ignored and counted (default 604 800, 7 days).
+   * Experiment event ids remembered behind the newest event, in whole seconds ≥ 1;
+   * older events are late: ignored and counted (default 604 800, 7 days).
    */
   experimentWindowSecs?: number
   /**
-   * r" Most interactions the in-memory training log keeps, oldest dropped first (default
-   * r" 5 000 000; ignored by a store-backed service).
+   * Most interactions the in-memory training log keeps, oldest dropped first (default
+   * 5 000 000; ignored by a store-backed service).
    */
   trainingCapacity?: number
   /**
-   * r" Most distinct engine configurations experiment variants may carry, one engine each
-   * r" (default 4); registering an experiment beyond it throws `CRAIC_OUT_OF_RANGE`.
+   * Most distinct engine configurations experiment variants may carry, one engine each
+   * (default 4); registering an experiment beyond it throws `CRAIC_OUT_OF_RANGE`.
    */
   maxArmConfigs?: number
+}
+
+/** Options of `similarItems`. */
+export interface SimilarOptions {
+  /** How many events (default 10); exactly this many whenever enough are eligible. */
+  k?: number
+  /**
+   * The time of the page view, unix seconds (default: the clock): only events starting
+   * after it are returned.
+   */
+  now?: number
+  /** Only events in this city. */
+  city?: string
 }
 
 /**
@@ -1504,13 +1588,13 @@ export interface SnapshotMeta {
   metrics: Record<string, number>
 }
 
-/** r" Options of `toSnapshot`. */
+/** Options of `toSnapshot`. */
 export interface SnapshotOptions {
-  /** r" A free-form version id. */
+  /** A free-form version id. */
   version?: string
-  /** r" Creation time, unix seconds (default: now). */
+  /** Creation time, unix seconds (default: now). */
   createdAt?: number
-  /** r" Training metrics to keep with the snapshot. */
+  /** Training metrics to keep with the snapshot. */
   metrics?: Record<string, number>
 }
 
@@ -1581,51 +1665,51 @@ export interface StoredVariantCounts {
   conversionValue: number
 }
 
-/** r" The generator's settings; every field overrides the preset's value. */
+/** The generator's settings; every field overrides the preset's value. */
 export interface SyntheticConfig {
-  /** r" Seed of every random choice (default 42). */
+  /** Seed of every random choice (default 42). */
   seed?: number
-  /** r" Number of users (`u0` ..). */
+  /** Number of users (`u0` ..). */
   users?: number
-  /** r" Number of events (`e0` ..). */
+  /** Number of events (`e0` ..). */
   items?: number
-  /** r" Number of interactions. */
+  /** Number of interactions. */
   interactions?: number
-  /** r" Number of cities. */
+  /** Number of cities. */
   cities?: number
-  /** r" Number of genres. */
+  /** Number of genres. */
   genres?: number
-  /** r" Number of artists. */
+  /** Number of artists. */
   artists?: number
-  /** r" Venues per city. */
+  /** Venues per city. */
   venuesPerCity?: number
-  /** r" Number of hidden taste clusters. */
+  /** Number of hidden taste clusters. */
   clusters?: number
-  /** r" Start of the simulated period, unix seconds. */
+  /** Start of the simulated period, unix seconds. */
   start?: number
-  /** r" Length of the simulated period in days. */
+  /** Length of the simulated period in days. */
   days?: number
-  /** r" Users act on events starting at most this many days ahead. */
+  /** Users act on events starting at most this many days ahead. */
   lookaheadDays?: number
-  /** r" Share of users with an onboarding preferences row. */
+  /** Share of users with an onboarding preferences row. */
   preferenceShare?: number
-  /** r" Share of interactions on events of a favourite artist. */
+  /** Share of interactions on events of a favourite artist. */
   artistShare?: number
-  /** r" Share of interactions drawn by popularity alone. */
+  /** Share of interactions drawn by popularity alone. */
   exploreShare?: number
-  /** r" Zipf exponent of artist popularity. */
+  /** Zipf exponent of artist popularity. */
   zipfExponent?: number
-  /** r" Sigma of the log-normal user activity. */
+  /** Sigma of the log-normal user activity. */
   activitySigma?: number
-  /** r" How much genres and artists reveal taste, 0..1 (default 1; 0 = not at all). */
+  /** How much genres and artists reveal taste, 0..1 (default 1; 0 = not at all). */
   contentSignal?: number
-  /** r" How sharply the hidden co-engagement groups separate, 0..1 (default 1). */
+  /** How sharply the hidden co-engagement groups separate, 0..1 (default 1). */
   collaborativeSignal?: number
-  /** r" Share of interactions drawn by local popularity alone (default 0). */
+  /** Share of interactions drawn by local popularity alone (default 0). */
   popularityShare?: number
   /**
-   * r" A named world (`worldConfig`) the preset is changed into before the other settings
-   * r" apply; only read by `generate` (a dataset's `config` holds the resulting values).
+   * A named world (`worldConfig`) the preset is changed into before the other settings
+   * apply; only read by `generate` (a dataset's `config` holds the resulting values).
    */
   world?: string
 }
@@ -1647,11 +1731,11 @@ export interface Tailed {
  */
 export declare function timeSplit(interactions: Array<Interaction>, testFraction: number): Split
 
-/** r" Options of `new ExperimentTracker(options)`. */
+/** Options of `new ExperimentTracker(options)`. */
 export interface TrackerOptions {
   /**
-   * r" How long event ids are remembered behind the newest event, in seconds (default
-   * r" 7 days); an older event is late: ignored and counted by `lateEvents()`.
+   * How long event ids are remembered behind the newest event, in seconds (default
+   * 7 days); an older event is late: ignored and counted by `lateEvents()`.
    */
   idempotencyWindowSecs?: number
 }

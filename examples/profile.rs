@@ -7,6 +7,7 @@
 //! takes out preemption by other processes on a busy machine. `ONLY=hybrid` times one strategy
 //! only — handy under `perf record`; `ONLY=record` times only the single-interaction updates;
 //! `ONLY=rebuild` times rebuilding every neighbour list (best and median of `REPEAT`, default 3).
+//! After the strategies it times `similar_items` (k = 10) for as many items as users.
 //! `MAX_ITEM_USERS=500` overrides the similarity cost guard. `DIVERSITY=0.3` re-ranks every
 //! request for variety with that trade-off and at most 1 event per artist, 2 per venue.
 //! `BLEND=learned` builds with the learned Hybrid blend (the build then includes learning it).
@@ -105,24 +106,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if let Some(d) = diversity {
             req = req.diversity(d).max_per_artist(1).max_per_venue(2);
         }
-        // Each user's latency is the best of `repeat` passes over all users (other users run in
-        // between, so caches are as cold as in one pass, but a pass preempted by another
-        // process does not count).
-        let mut lat: Vec<u128> = vec![u128::MAX; users.len()];
-        for _ in 0..repeat {
-            for (best, u) in lat.iter_mut().zip(&users) {
-                let t = Instant::now();
-                let r = engine.recommend(u, &req).unwrap();
-                assert_eq!(r.len(), 10);
-                *best = (*best).min(t.elapsed().as_nanos());
-            }
-        }
-        lat.sort_unstable();
-        let q = |p: f64| lat[((lat.len() - 1) as f64 * p) as usize] as f64 / 1000.0;
-        println!("recommend {s}: p50 {:.1} µs, p99 {:.1} µs", q(0.5), q(0.99));
+        let (p50, p99) = best_of(repeat, users.len(), |n| {
+            let r = engine.recommend(&users[n], &req).unwrap();
+            assert_eq!(r.len(), 10);
+        });
+        println!("recommend {s}: p50 {p50:.1} µs, p99 {p99:.1} µs");
     }
     if only.is_some() {
         return Ok(());
+    }
+    if !record_only {
+        // Similar events for an event page: items all over the catalogue, upcoming or not.
+        let items: Vec<&str> = (0..users.len())
+            .map(|n| data.items[(n * 7919) % data.items.len()].id.as_str())
+            .collect();
+        let (p50, p99) = best_of(repeat, items.len(), |n| {
+            let r = engine.similar_items(items[n], 10, Some(now), None).unwrap();
+            assert_eq!(r.len(), 10);
+        });
+        println!("similar_items: p50 {p50:.1} µs, p99 {p99:.1} µs");
     }
     // Single interactions applied incrementally (exact), after the last one in the log.
     let mut lat: Vec<u128> = Vec::new();
@@ -148,4 +150,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("peak RSS after all: {:.0} MB", rss_mb());
     Ok(())
+}
+
+/// p50 and p99 in µs of `call(n)` over `n` in `0..count`, each call's latency the best of
+/// `repeat` passes (other calls run in between, so caches are as cold as in one pass, but a
+/// pass preempted by another process does not count).
+fn best_of(repeat: usize, count: usize, mut call: impl FnMut(usize)) -> (f64, f64) {
+    let mut lat: Vec<u128> = vec![u128::MAX; count];
+    for _ in 0..repeat {
+        for (n, best) in lat.iter_mut().enumerate() {
+            let t = Instant::now();
+            call(n);
+            *best = (*best).min(t.elapsed().as_nanos());
+        }
+    }
+    lat.sort_unstable();
+    let q = |p: f64| lat[((lat.len() - 1) as f64 * p) as usize] as f64 / 1000.0;
+    (q(0.5), q(0.99))
 }

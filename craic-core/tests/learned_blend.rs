@@ -175,3 +175,36 @@ fn learn_settings_are_bounded() {
         assert!(Engine::build(vec![], &[], vec![], c).is_err());
     }
 }
+
+/// The report of the learned blend on the tiny preset, as `testdata/learned_blend.json` records
+/// it; the Python and Node tests check the same file, so all three languages fit the same
+/// blend from the same data. `CRAIC_WRITE_FIXTURE=1` rewrites the file (after an intended change
+/// of the fit).
+#[test]
+fn the_tiny_report_matches_the_shared_fixture() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/learned_blend.json"
+    );
+    let data = Dataset::generate(&SyntheticConfig::tiny());
+    let engine = Engine::build(
+        data.items.clone(),
+        &data.interactions,
+        data.preferences.clone(),
+        learned(),
+    )
+    .unwrap();
+    let report = engine.blend_report().expect("a learned blend");
+    let got = serde_json::json!({
+        "description": "Engine.build on synthetic preset tiny (seed 42) with the learned blend's default settings: the report every binding must reproduce (craic-core/tests/learned_blend.rs, craic-py/tests/test_learned_blend.py, craic-node/test/learned_blend.test.js).",
+        "preset": "tiny",
+        "seed": 42,
+        "report": report,
+    });
+    // Compared as text: every float printed in full (shortest round-trip form).
+    let text = serde_json::to_string_pretty(&got).unwrap() + "\n";
+    if std::env::var_os("CRAIC_WRITE_FIXTURE").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    assert_eq!(text, std::fs::read_to_string(path).unwrap());
+}

@@ -346,6 +346,33 @@ impl Engine {
         }))
     }
 
+    /// Up to `k` upcoming events similar to `itemId`, for an event page (exactly `k` whenever
+    /// `k` are eligible): co-engaged events first (people who engaged with this one also
+    /// engaged with them, computed at call time), then events matching its content and
+    /// artists, then popular ones, each with its explanation. Throws a `NotFoundError`
+    /// (`CRAIC_UNKNOWN_ITEM`) for an unknown item, an `InvalidInputError` (`CRAIC_INVALID_K`)
+    /// for a `k` outside `1..=maxK`.
+    #[napi(catch_unwind)]
+    pub fn similar_items(
+        &self,
+        env: Env,
+        item_id: String,
+        #[napi(ts_arg_type = "SimilarOptions")] options: Option<Object>,
+    ) -> napi::Result<Vec<Recommendation>> {
+        let (k, now, city) = values::similar(strict(&env, options)?).or_throw(&env)?;
+        self.inner
+            .similar_items(&item_id, k, now, city.as_deref())
+            .map(values::recommendations)
+            .or_throw(&env)
+    }
+
+    /// What the learned blend chose at the last build and how each component scored on its
+    /// holdout (`null` with the fixed blend, or when the log was too short to hold any out).
+    #[napi(catch_unwind)]
+    pub fn blend_report(&self) -> Option<crate::blend::BlendReport> {
+        self.inner.blend_report().map(Into::into)
+    }
+
     /// A user's neighbours, most similar first (empty if unknown).
     #[napi(catch_unwind)]
     pub fn neighbours(&self, user_id: String) -> Vec<Neighbour> {

@@ -16,6 +16,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod alerts;
+mod blend;
 mod convert;
 mod engine;
 mod errors;

@@ -214,6 +214,29 @@ options! {
     }
 }
 
+options! {
+    /// Options of `similarItems`.
+    pub struct SimilarOptions: "similar items options" {
+        /// How many events (default 10); exactly this many whenever enough are eligible.
+        pub k: [Option<f64>],
+        /// The time of the page view, unix seconds (default: the clock): only events starting
+        /// after it are returned.
+        pub now: [Option<f64>],
+        /// Only events in this city.
+        pub city: [Option<String>],
+    }
+}
+
+/// `similarItems` options as the core's arguments: `(k, now, city)`.
+pub(crate) fn similar(o: Option<SimilarOptions>) -> Fallible<(usize, Option<i64>, Option<String>)> {
+    let o = o.unwrap_or_default();
+    Ok((
+        convert::k(o.k)?,
+        convert::opt_timestamp(o.now, "now")?,
+        o.city,
+    ))
+}
+
 /// `excludeTouched` as the core's option.
 fn touched(v: Option<Either<bool, Vec<String>>>) -> Option<core::Touched> {
     match v {
@@ -284,7 +307,7 @@ pub(crate) fn request(o: Option<RecommendOptions>) -> Fallible<core::Request> {
 /// One component's share of a recommendation's score.
 #[napi(object)]
 pub struct Contribution {
-    /// `"popularity"`, `"collaborative"` or `"content"`.
+    /// `"popularity"`, `"collaborative"`, `"content"` or `"item_based"` (similar events).
     pub component: String,
     /// Its weighted contribution to the final score.
     pub score: f64,
@@ -460,6 +483,9 @@ options! {
         pub exposure_demotion: [Option<f64>],
         /// Half-life in seconds of one showing in the demotion count (default 3 days).
         pub exposure_half_life_secs: [Option<f64>],
+        /// How the hybrid blends its components: `'fixed'` (default), `'learned'` (learned at
+        /// every build and retrain with default settings) or the `LearnSettings` to learn with.
+        pub blend: [Option<Either<String, crate::blend::LearnSettings>>],
     }
 }
 
@@ -507,6 +533,7 @@ impl Config {
                 .exposure_half_life_secs
                 .unwrap_or(d.exposure_half_life_secs),
             content_weights: weights,
+            blend: crate::blend::blend(self.blend)?,
             ..d
         };
         let mut kinds: Vec<(String, f64)> = self.kinds.unwrap_or_default().into_iter().collect();
@@ -545,6 +572,7 @@ impl From<core::Config> for Config {
             max_k: Some(c.max_k as f64),
             exposure_demotion: Some(c.exposure_demotion),
             exposure_half_life_secs: Some(c.exposure_half_life_secs),
+            blend: Some(crate::blend::blend_value(c.blend)),
         }
     }
 }

@@ -48,6 +48,7 @@ impl PyConfig {
         max_k = Count(DEFAULT.max_k),
         exposure_demotion = DEFAULT.exposure_demotion,
         exposure_half_life_secs = DEFAULT.exposure_half_life_secs,
+        blend = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -68,6 +69,7 @@ impl PyConfig {
         max_k: Count<usize>,
         exposure_demotion: f64,
         exposure_half_life_secs: f64,
+        blend: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let mut weights = DEFAULT.content_weights.clone();
         for (name, w) in content_weights.unwrap_or_default() {
@@ -90,6 +92,7 @@ impl PyConfig {
             max_k: max_k.get(),
             exposure_demotion,
             exposure_half_life_secs,
+            blend: blend.map_or(Ok(core::Blend::Fixed), crate::blend::blend_arg)?,
             ..DEFAULT.clone()
         };
         for (name, weight) in kinds.unwrap_or_default() {
@@ -214,6 +217,13 @@ impl PyConfig {
         self.inner.exposure_half_life_secs
     }
 
+    /// How the Hybrid strategy blends its components: `"fixed"` (the default) or the
+    /// `LearnSettings` of a blend learned at every build and retrain.
+    #[getter]
+    fn blend(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        crate::blend::blend_value(py, &self.inner.blend)
+    }
+
     fn __repr__(&self) -> String {
         let c = &self.inner;
         let kinds: Vec<String> = c
@@ -225,7 +235,7 @@ impl PyConfig {
             "Config(kinds={{{}}}, half_life_secs={}, neighbours={}, shrinkage={:?}, min_overlap={}, \
              max_item_users={}, exclude_saved={}, hybrid_k0={:?}, hybrid_content_share={:?}, \
              preference_weight={:?}, neighbour_buffer={}, popularity_prior={:?}, artist_prior={:?}, max_k={}, \
-             exposure_demotion={:?}, exposure_half_life_secs={:?})",
+             exposure_demotion={:?}, exposure_half_life_secs={:?}, blend={})",
             kinds.join(", "),
             opt(&c.half_life_secs),
             c.neighbours,
@@ -241,7 +251,11 @@ impl PyConfig {
             c.artist_prior,
             c.max_k,
             c.exposure_demotion,
-            c.exposure_half_life_secs
+            c.exposure_half_life_secs,
+            match &c.blend {
+                core::Blend::Fixed => "'fixed'".to_owned(),
+                core::Blend::Learned(s) => crate::blend::PyLearnSettings { inner: s.clone() }.__repr__(),
+            }
         )
     }
 }

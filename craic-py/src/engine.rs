@@ -17,7 +17,7 @@ use crate::catalog::{PyItem, PyPreferences};
 use crate::config::PyConfig;
 use crate::errors;
 use crate::repr::opt;
-use crate::request;
+use crate::request::{self, KArg};
 use crate::results::{PyApplied, PyBlendWeights, PyRecommendation, PyStats};
 
 /// The current time in unix seconds (the core has no clock).
@@ -325,6 +325,39 @@ impl PyEngine {
         py.detach(|| self.inner.recommend_many(&users, &req))
             .map(|all| all.into_iter().map(recommendations).collect())
             .map_err(errors::to_py)
+    }
+
+    /// Up to `k` upcoming events similar to `item_id`, for an event page (exactly `k` whenever
+    /// `k` are eligible): co-engaged events first (people who engaged with this one also
+    /// engaged with them, computed at call time), then events matching its content and
+    /// artists, then popular ones, each with its explanation. `now` is unix seconds (default:
+    /// the clock); `city` restricts results. An unknown item raises `NotFoundError` (kind
+    /// `unknown_item`); `k` must be in `1..=max_k` (`InvalidInputError`, kind `invalid_k`).
+    #[pyo3(
+        signature = (item_id, *, k = KArg(core::Request::DEFAULT_K), now = None, city = None),
+        text_signature = "($self, item_id, *, k=10, now=None, city=None)"
+    )]
+    fn similar_items(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] item_id: String,
+        k: KArg,
+        now: Option<Timestamp>,
+        #[pyo3(from_py_with = crate::args::arg)] city: Option<String>,
+    ) -> PyResult<Vec<PyRecommendation>> {
+        py.detach(|| {
+            self.inner
+                .similar_items(&item_id, k.0, ts(now), city.as_deref())
+        })
+        .map(recommendations)
+        .map_err(errors::to_py)
+    }
+
+    /// What the learned blend chose at the last build and how each component scored on its
+    /// holdout (`None` with the fixed blend, or when the log was too short to hold any out).
+    fn blend_report(&self, py: Python<'_>) -> Option<crate::blend::PyBlendReport> {
+        py.detach(|| self.inner.blend_report())
+            .map(|inner| crate::blend::PyBlendReport { inner })
     }
 
     /// A user's neighbours as `(user_id, similarity)`, most similar first (empty if unknown).

@@ -17,6 +17,7 @@
 
 mod alerts;
 mod args;
+mod blend;
 mod catalog;
 mod catch_up;
 mod columns;
@@ -57,6 +58,19 @@ fn _error_classes() -> std::collections::BTreeMap<&'static str, &'static str> {
 #[pyo3(name = "_craic")]
 fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<config::PyConfig>()?;
+    m.add_class::<catalog::PyItem>()?;
+    m.add_class::<catalog::PyPreferences>()?;
+    m.add_class::<interactions::PyInteraction>()?;
+    m.add_class::<strategy::PyStrategy>()?;
+    m.add_class::<results::PyContribution>()?;
+    m.add_class::<results::PyRecommendation>()?;
+    m.add_class::<results::PyApplied>()?;
+    m.add_class::<results::PyStats>()?;
+    m.add_class::<results::PyBlendWeights>()?;
+    m.add_class::<blend::PyLearnSettings>()?;
+    m.add_class::<blend::PyBlendReport>()?;
+    m.add_class::<blend::PyBucketReport>()?;
     m.add_class::<config::PyConfig>()?;
     m.add_class::<catalog::PyItem>()?;
     m.add_class::<catalog::PyPreferences>()?;

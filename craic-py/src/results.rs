@@ -10,7 +10,7 @@ use crate::repr::{opt, py_bool};
 #[pyclass(frozen, eq, get_all, module = "craic._craic", name = "Contribution")]
 #[derive(Clone, PartialEq)]
 pub struct PyContribution {
-    /// The scorer: `"popularity"`, `"collaborative"` or `"content"`.
+    /// The scorer: `"popularity"`, `"collaborative"`, `"content"` or `"item_based"` (similar events).
     pub component: String,
     /// Its weighted contribution to the final score.
     pub score: f64,

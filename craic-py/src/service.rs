@@ -25,7 +25,7 @@ use crate::config::PyConfig;
 use crate::engine::{config_of, impressions_of, items_of, recommendations};
 use crate::errors;
 use crate::experiments::{PyExperiment, PyReport};
-use crate::request;
+use crate::request::{self, KArg};
 use crate::results::{PyApplied, PyRecommendation, PyStats};
 use crate::service_jobs::{PyRetrainJob, PyScheduleHandle};
 use crate::service_options;
@@ -196,6 +196,29 @@ impl PyService {
             } else {
                 self.inner.recommend(&user_id, &req)
             }
+        })
+        .map(recommendations)
+        .map_err(errors::service_to_py)
+    }
+
+    /// Up to `k` upcoming events similar to `item_id` from the serving model (not cached, so
+    /// current to the last recorded interaction); arguments and errors as
+    /// `Engine.similar_items`, `now` defaulting to the service's clock.
+    #[pyo3(
+        signature = (item_id, *, k = KArg(core::Request::DEFAULT_K), now = None, city = None),
+        text_signature = "($self, item_id, *, k=10, now=None, city=None)"
+    )]
+    fn similar_items(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] item_id: String,
+        k: KArg,
+        now: Option<Timestamp>,
+        #[pyo3(from_py_with = crate::args::arg)] city: Option<String>,
+    ) -> PyResult<Vec<PyRecommendation>> {
+        py.detach(|| {
+            self.inner
+                .similar_items(&item_id, k.0, ts(now), city.as_deref())
         })
         .map(recommendations)
         .map_err(errors::service_to_py)

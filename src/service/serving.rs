@@ -109,6 +109,29 @@ impl Service {
         Ok(recs)
     }
 
+    /// Up to `k` upcoming events similar to `item_id`, from the serving model, like
+    /// [`craic_core::Engine::similar_items`]; `now` defaults to the service's clock. Not
+    /// cached: co-engagement is read from the live matrix, so it is current to the last
+    /// recorded interaction. Errors are counted in `craic_errors_total` under
+    /// `operation="similar_items"`.
+    pub fn similar_items(
+        &self,
+        item_id: &str,
+        k: usize,
+        now: Option<i64>,
+        city: Option<&str>,
+    ) -> ServiceResult<Vec<Recommendation>> {
+        let serving = self.inner.serving.load_full();
+        let now = now.unwrap_or_else(|| self.inner.now());
+        serving
+            .engine
+            .similar_items(item_id, k, Some(now), city)
+            .map_err(|e| {
+                self.inner.metrics.error("similar_items", e.kind().as_str());
+                e.into()
+            })
+    }
+
     /// [`Service::recommend`], then records the returned list as impressions (rank = position,
     /// at the request's `now`, else the service's clock) through [`Service::record`]: serving
     /// model, training data (the store's log on a store), the user's cached lists dropped. What

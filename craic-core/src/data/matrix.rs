@@ -31,6 +31,10 @@ pub(crate) struct Matrix {
     /// Euclidean norm of each row.
     pub norms: Vec<f64>,
     pub decay: Decay,
+    /// Euclidean norm of each column (derived, not serialised: rebuilt with the columns and
+    /// on load, refreshed for every column a write changes).
+    #[serde(skip)]
+    pub col_norms: Vec<f64>,
 }
 
 impl Matrix {
@@ -41,6 +45,7 @@ impl Matrix {
             parts: Vec::new(),
             norms: Vec::new(),
             decay: Decay::new(half_life),
+            col_norms: Vec::new(),
         }
     }
 
@@ -57,6 +62,7 @@ impl Matrix {
         let n = i as usize + 1;
         if self.cols.len() < n {
             self.cols.resize_with(n, SparseVec::default);
+            self.col_norms.resize(n, 0.0);
         }
     }
 
@@ -134,6 +140,26 @@ impl Matrix {
         self.norms[u as usize] = self.rows[u as usize].norm();
     }
 
+    /// Recomputes column `i`'s norm (after a write changed the column).
+    pub fn refresh_col_norm(&mut self, i: u32) {
+        self.col_norms[i as usize] = self.cols[i as usize].norm();
+    }
+
+    /// True when every column norm equals one recomputed from its column (bit for bit).
+    pub fn col_norms_consistent(&self) -> bool {
+        self.col_norms.len() == self.cols.len()
+            && self
+                .cols
+                .iter()
+                .zip(&self.col_norms)
+                .all(|(c, &n)| c.norm() == n)
+    }
+
+    /// Every column norm from the columns (after a load).
+    pub fn rebuild_col_norms(&mut self) {
+        self.col_norms = self.cols.iter().map(SparseVec::norm).collect();
+    }
+
     /// Multiplies every stored weight by `factor` (an exact power of two).
     fn rescale(&mut self, factor: f64) {
         for parts in &mut self.parts {
@@ -142,6 +168,7 @@ impl Matrix {
         self.rows.iter_mut().for_each(|r| r.scale(factor));
         self.cols.iter_mut().for_each(|c| c.scale(factor));
         self.norms.iter_mut().for_each(|n| *n *= factor);
+        self.col_norms.iter_mut().for_each(|n| *n *= factor);
     }
 
     /// True if some stored weight is so small that scaling lost precision (subnormal), in which
@@ -210,6 +237,7 @@ impl Matrix {
                 col.val.push(v);
             }
         }
+        self.rebuild_col_norms();
     }
 }
 

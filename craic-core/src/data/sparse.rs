@@ -63,6 +63,23 @@ impl SparseVec {
     }
 }
 
+/// How many entries two strictly increasing index lists share (a merge).
+pub(crate) fn shared_count(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut both) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    both
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

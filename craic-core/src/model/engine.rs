@@ -65,6 +65,18 @@ impl Engine {
         preferences: Vec<(String, Preferences)>,
         config: Config,
     ) -> Result<Engine> {
+        Engine::build_removing(items, interactions, preferences, config, &[])
+    }
+
+    /// [`Engine::build`], then the known ones of `removed` removed; a learned blend is fitted
+    /// with them removed as well (what [`Engine::from_training`] builds).
+    pub(crate) fn build_removing(
+        items: Vec<Item>,
+        interactions: &[Interaction],
+        preferences: Vec<(String, Preferences)>,
+        config: Config,
+        removed: &[String],
+    ) -> Result<Engine> {
         let learned = match &config.blend {
             crate::Blend::Learned(settings) => {
                 config.validate()?;
@@ -74,12 +86,14 @@ impl Engine {
                     &items,
                     &preferences,
                     interactions,
+                    removed,
                 )?
             }
             crate::Blend::Fixed => None,
         };
         let engine = Engine::build_plain(config, items, preferences, interactions)?;
         engine.write()?.learned = learned;
+        engine.remove_known_items(removed)?;
         Ok(engine)
     }
 
@@ -309,6 +323,36 @@ impl Engine {
     /// eligible. Unknown users are cold-start users, not an error.
     pub fn recommend(&self, user_id: &str, request: &Request) -> Result<Vec<Recommendation>> {
         self.serving()?.recommend(user_id, request)
+    }
+
+    /// Up to `k` upcoming events similar to `item_id`, for an event page: exactly `k` whenever
+    /// `k` events start after `now` (default: the clock) in `city` (if given). Co-engaged
+    /// events first (people who engaged with this event also engaged with them, by shrunk
+    /// cosine, computed at call time so always current), then events matching its content and
+    /// artists (so a brand-new event has similar events at once), then popular ones; each with
+    /// its explanation. An unknown item is [`Error::UnknownItem`]; `k` must be in
+    /// `1..=Config::max_k` ([`Error::InvalidK`]).
+    ///
+    /// ```
+    /// use craic_core::{Config, Engine, Interaction, Item};
+    /// let items = vec![
+    ///     Item::new("rave", 2_000_000_000).genres(["techno"]),
+    ///     Item::new("club", 2_000_000_000).genres(["techno"]),
+    ///     Item::new("folk", 2_000_000_000).genres(["folk"]),
+    /// ];
+    /// let engine = Engine::build(items, &[], vec![], Config::default())?;
+    /// let similar = engine.similar_items("rave", 2, Some(1_800_000_000), None)?;
+    /// assert_eq!(similar[0].item_id, "club"); // same genre
+    /// # Ok::<(), craic_core::Error>(())
+    /// ```
+    pub fn similar_items(
+        &self,
+        item_id: &str,
+        k: usize,
+        now: Option<i64>,
+        city: Option<&str>,
+    ) -> Result<Vec<Recommendation>> {
+        self.serving()?.similar_items(item_id, k, now, city)
     }
 
     /// [`Engine::recommend`] for many users at once, in parallel, under one consistent view.

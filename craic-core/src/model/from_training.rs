@@ -11,20 +11,21 @@ impl Engine {
     /// (usually `&data.interactions`; a retrain passes its training split), then
     /// [`Engine::remove_items`] on `data.removed`: removed events stay in the catalogue, so their
     /// past interactions still inform similarity, and are never recommended. A removed id that
-    /// is not in the catalogue is ignored (nothing to remove).
+    /// is not in the catalogue is ignored (nothing to remove). A learned blend
+    /// ([`crate::Blend::Learned`]) is fitted with the removals applied to its holdout model:
+    /// removed events are neither offered nor counted as relevant there.
     pub fn from_training(
         config: Config,
         data: &TrainingData,
         interactions: &[Interaction],
     ) -> Result<Engine> {
-        let engine = Engine::build(
+        Engine::build_removing(
             data.items.clone(),
             interactions,
             data.preferences.clone(),
             config,
-        )?;
-        engine.remove_known_items(&data.removed)?;
-        Ok(engine)
+            &data.removed,
+        )
     }
 }
 

@@ -156,6 +156,9 @@ impl Engine {
         if !m.artist_prior_consistent() {
             return inconsistent("artist priors out of step with popularity");
         }
+        if !m.matrix.col_norms_consistent() {
+            return inconsistent("column norms out of step with the matrix");
+        }
         let fresh = Neighbours::build(&m.matrix, &m.capped, &m.sim_params());
         let k = m.config.neighbours;
         for u in 0..m.users.len() as u32 {

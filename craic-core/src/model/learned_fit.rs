@@ -107,6 +107,7 @@ pub(crate) fn fit(
     items: &[Item],
     preferences: &[(String, Preferences)],
     log: &[Interaction],
+    removed: &[String],
 ) -> Result<Option<LearnedBlend>> {
     let split = time_split(log, settings.holdout_fraction);
     if split.train.is_empty() || split.test.is_empty() {
@@ -121,6 +122,16 @@ pub(crate) fn fit(
         m.set_preferences(user, prefs.clone())?;
     }
     m.bulk_load(&split.train)?;
+    // Removed events are never served, so the holdout model never offers them and a held-out
+    // interaction with one is no evidence for or against any component.
+    let gone: Vec<&str> = removed
+        .iter()
+        .map(String::as_str)
+        .filter(|id| m.catalog.ids.get(id).is_some())
+        .collect();
+    if !gone.is_empty() {
+        m.remove_items(&gone)?;
+    }
     let history = |user: &str| {
         m.users
             .get(user)
@@ -138,7 +149,11 @@ pub(crate) fn fit(
         ("light", 1, Some(median)),
         ("heavy", median + 1, None),
     ];
-    let relevant = Relevance::default().relevant_items(&split.test);
+    let mut relevant = Relevance::default().relevant_items(&split.test);
+    for items in relevant.values_mut() {
+        items.retain(|i| !gone.contains(&i.as_str()));
+    }
+    relevant.retain(|_, items| !items.is_empty());
     let k = settings.candidates.min(config.max_k);
     let mut per_bucket: Vec<Vec<Sample>> = Vec::new();
     for (b, &(_, lo, hi)) in bounds.iter().enumerate() {
@@ -236,6 +251,44 @@ fn sample(m: &Model, user: &str, relevant: &[String], now: i64, k: usize) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Before: the holdout model ignored removed events, so users whose held-out interactions
+    /// were all with a removed event were scored (on an event nobody can be served).
+    #[test]
+    fn removed_events_are_neither_offered_nor_relevant_in_the_holdout() {
+        let t0 = 1_700_000_000;
+        let items: Vec<Item> = ["a", "b", "x"]
+            .iter()
+            .map(|id| Item::new(*id, t0 + 10_000_000))
+            .collect();
+        let mut log = Vec::new();
+        for u in 0..40 {
+            let user = format!("u{u}");
+            log.push(Interaction::new(&user, "a", "save", t0 + u));
+            log.push(Interaction::new(&user, "b", "click", t0 + 100 + u));
+        }
+        // The latest fifth of the log: saves of x only.
+        for u in 0..20 {
+            log.push(Interaction::new(
+                format!("u{u}"),
+                "x",
+                "save",
+                t0 + 1_000 + u,
+            ));
+        }
+        let config = Config::default();
+        let settings = LearnSettings::default();
+        let users = |removed: &[String]| {
+            let fitted = fit(&config, &settings, &items, &[], &log, removed).unwrap();
+            fitted.map_or(0, |l| {
+                l.report.buckets.iter().map(|b| b.users).sum::<usize>()
+            })
+        };
+        assert!(users(&[]) > 0);
+        assert_eq!(users(&["x".to_owned()]), 0);
+        // An unknown removed id changes nothing.
+        assert_eq!(users(&["gone".to_owned()]), users(&[]));
+    }
 
     #[test]
     fn the_simplex_has_every_split_and_vertices_first() {

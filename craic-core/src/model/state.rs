@@ -109,6 +109,7 @@ impl Model {
         self.catalog.reindex();
         self.popularity.relink();
         self.neighbours.reindex();
+        self.matrix.rebuild_col_norms();
         self.reindex_catalog();
         self.by_start = RowsByStart::build(&self.matrix, &self.catalog.starts);
     }
@@ -281,6 +282,7 @@ impl Model {
             self.matrix.refresh_norm(u);
         }
         for &i in &items {
+            self.matrix.refresh_col_norm(i);
             self.popularity.set(i, self.matrix.cols[i as usize].sum());
         }
         if rebased {

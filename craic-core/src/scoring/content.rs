@@ -299,6 +299,32 @@ impl ContentIndex {
         dot / profile.norm
     }
 
+    /// What items `i` and `j` share, the most telling kind first (artist, genre, venue, tag,
+    /// city), as "same artist ellen allien".
+    pub fn shared_reason(&self, i: u32, j: u32) -> Option<String> {
+        let (a, b) = (
+            self.item_features.get(i as usize)?,
+            self.item_features.get(j as usize)?,
+        );
+        let telling = |k: FeatureKind| match k {
+            FeatureKind::Artist => 0,
+            FeatureKind::Genre => 1,
+            FeatureKind::Venue => 2,
+            FeatureKind::Tag => 3,
+            FeatureKind::City => 4,
+        };
+        let f = a
+            .iter()
+            .filter(|f| b.binary_search(f).is_ok())
+            .min_by_key(|&&f| (telling(self.kinds[f as usize]), f))?;
+        let f = *f as usize;
+        Some(format!(
+            "same {} {}",
+            self.kinds[f].prefix(),
+            self.labels[f]
+        ))
+    }
+
     /// The feature of item `i` contributing most to its score, as "matches genre techno".
     pub fn reason(&self, profile: &Profile, i: u32) -> Option<String> {
         let fs = self.item_features.get(i as usize)?;

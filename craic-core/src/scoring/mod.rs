@@ -12,3 +12,4 @@ pub mod recommend;
 pub mod request;
 pub mod rerank;
 pub mod scratch;
+mod similar;

@@ -32,7 +32,7 @@ pub(crate) struct Eligibility {
     pub(crate) demote: Vec<(u32, f64)>,
 }
 
-fn system_now() -> i64 {
+pub(crate) fn system_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -96,7 +96,7 @@ impl Model {
         }
     }
 
-    fn eligible(&self, e: &Eligibility, i: u32) -> bool {
+    pub(crate) fn eligible(&self, e: &Eligibility, i: u32) -> bool {
         let ix = i as usize;
         self.catalog.starts[ix] > e.now
             && !self.catalog.removed[ix]
@@ -183,7 +183,7 @@ impl Model {
     }
 
     /// Up to `want` eligible items by popularity: the user's cities first, then everywhere.
-    pub(super) fn popular(
+    pub(crate) fn popular(
         &self,
         e: &Eligibility,
         cities: &[u32],

@@ -195,9 +195,11 @@ impl Request {
     }
 }
 
-/// Which scorer a contribution came from.
+/// Which scorer a contribution came from. Non-exhaustive: new scorers add variants in minor
+/// releases (docs/api-stability.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Component {
     /// Popularity.
     Popularity,
@@ -205,6 +207,9 @@ pub enum Component {
     Collaborative,
     /// Item metadata against the user's profile.
     Content,
+    /// Co-engagement: people who engaged with one event also engaged with this one
+    /// ([`crate::Engine::similar_items`]).
+    ItemBased,
 }
 
 impl Component {
@@ -214,6 +219,7 @@ impl Component {
             Component::Popularity => "popularity",
             Component::Collaborative => "collaborative",
             Component::Content => "content",
+            Component::ItemBased => "item_based",
         }
     }
 }

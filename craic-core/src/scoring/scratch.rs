@@ -57,6 +57,8 @@ pub(crate) struct Scratch {
     /// The positions set in `blocked`.
     pub blocked_list: Vec<u32>,
     pub features: DenseAcc,
+    /// Per item: co-engagement dot products and overlaps (similar events).
+    pub items: DenseAcc,
     /// The re-ranking's buffers.
     pub rerank: RerankScratch,
 }
@@ -88,6 +90,7 @@ impl Scratch {
         }
         self.blocked_list.clear();
         self.features.clear();
+        self.items.clear();
         self.rerank.clear();
     }
 
@@ -100,6 +103,7 @@ impl Scratch {
             && self.cf_list.is_empty()
             && self.blocked_list.is_empty()
             && self.features.touched.is_empty()
+            && self.items.touched.is_empty()
             && self.rerank.is_clean()
     }
 }

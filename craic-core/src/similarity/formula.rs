@@ -13,7 +13,7 @@ pub(crate) struct SimParams {
 
 /// `sim(u, v)` from the dot product, both norms and the overlap: 0 below the minimum overlap or
 /// when not positive.
-pub(super) fn cosine(dot: f64, nu: f64, nv: f64, overlap: u32, p: &SimParams) -> f32 {
+pub(crate) fn cosine(dot: f64, nu: f64, nv: f64, overlap: u32, p: &SimParams) -> f32 {
     if overlap < p.min_overlap || nu == 0.0 || nv == 0.0 {
         return 0.0;
     }

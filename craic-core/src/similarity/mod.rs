@@ -27,7 +27,7 @@ mod shard;
 mod tests;
 mod top_k;
 
-pub(crate) use formula::SimParams;
+pub(crate) use formula::{cosine, SimParams};
 pub(crate) use neighbours::Neighbours;
 
 /// (neighbour, similarity)

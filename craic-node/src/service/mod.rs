@@ -171,6 +171,23 @@ impl Service {
         spawn(move || service.save_snapshot(&path).map_err(Into::into))
     }
 
+    /// Up to `k` upcoming events similar to `itemId` from the serving model (not cached, so
+    /// current to the last recorded interaction); options and errors as
+    /// `Engine.similarItems`, `now` defaulting to the service's clock.
+    #[napi(catch_unwind)]
+    pub fn similar_items(
+        &self,
+        env: Env,
+        item_id: String,
+        #[napi(ts_arg_type = "SimilarOptions")] options: Option<Object>,
+    ) -> napi::Result<Vec<Recommendation>> {
+        let (k, now, city) = values::similar(strict(&env, options)?).or_throw(&env)?;
+        self.inner
+            .similar_items(&item_id, k, now, city.as_deref())
+            .map(values::recommendations)
+            .or_throw(&env)
+    }
+
     /// Recommends for a user through the cache (same options as `Engine.recommend`);
     /// `logImpressions: true` records the returned list as impressions (rank = position, at
     /// `now` or the service's clock) through `record`.

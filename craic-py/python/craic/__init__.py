@@ -38,12 +38,15 @@ from . import evaluation, experiments, feeds, service, store, synthetic
 from ._scipy import to_scipy
 from ._craic import (
     Applied,
+    BlendReport,
     BlendWeights,
+    BucketReport,
     Config,
     Contribution,
     Engine,
     Interaction,
     Item,
+    LearnSettings,
     Preferences,
     Recommendation,
     Service,
@@ -56,7 +59,9 @@ from ._craic import (
 
 __all__ = [
     "Applied",
+    "BlendReport",
     "BlendWeights",
+    "BucketReport",
     "Config",
     "Contribution",
     "CraicError",
@@ -64,6 +69,7 @@ __all__ = [
     "Interaction",
     "InvalidInputError",
     "Item",
+    "LearnSettings",
     "NotFoundError",
     "PoisonedError",
     "Preferences",

@@ -37,18 +37,7 @@ mod reference {
     }
 
     pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
-        let (mut i, mut j, mut both) = (0, 0, 0usize);
-        while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    both += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
+        let both = crate::data::sparse::shared_count(a, b);
         let union = a.len() + b.len() - both;
         if union == 0 {
             0.0

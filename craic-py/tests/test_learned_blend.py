@@ -1,0 +1,102 @@
+"""The learned Hybrid blend from Python: Config(blend=...), LearnSettings, Engine.blend_report()
+reproducing the shared fixture testdata/learned_blend.json (the same report as Rust and Node),
+snapshots, and typed errors for bad settings."""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import craic
+from craic import synthetic
+
+FIXTURE = Path(__file__).resolve().parents[2] / "testdata" / "learned_blend.json"
+
+
+@pytest.fixture(scope="module")
+def fixture() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(FIXTURE.read_text())
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def learned(fixture: dict[str, Any]) -> craic.Engine:
+    data = synthetic.generate(fixture["preset"], seed=fixture["seed"])
+    return craic.Engine.build(
+        data.items,
+        data.interactions,
+        preferences=data.preferences,
+        config=craic.Config(blend="learned"),
+    )
+
+
+def test_the_report_matches_the_shared_fixture(fixture: dict[str, Any], learned: craic.Engine) -> None:
+    report = learned.blend_report()
+    assert report is not None
+    want = fixture["report"]
+    assert report.components == want["components"]
+    assert (report.cutoff, report.train_interactions, report.holdout_interactions) == (
+        want["cutoff"],
+        want["train_interactions"],
+        want["holdout_interactions"],
+    )
+    assert [b.name for b in report.buckets] == ["cold", "light", "heavy"]
+    for got, exp in zip(report.buckets, want["buckets"]):
+        assert (got.name, got.min_history, got.max_history, got.users) == (
+            exp["name"],
+            exp["min_history"],
+            exp["max_history"],
+            exp["users"],
+        )
+        assert got.weights == pytest.approx(exp["weights"], abs=1e-12)
+        assert got.component_ndcg == pytest.approx(exp["component_ndcg"], abs=1e-12)
+        assert math.isclose(got.blend_ndcg, exp["blend_ndcg"], abs_tol=1e-12)
+        assert math.isclose(sum(got.weights), 1.0, abs_tol=1e-9)
+    assert "BlendReport(" in repr(report) and "BucketReport(" in repr(report.buckets[0])
+
+
+def test_the_report_survives_a_snapshot_and_pickle(learned: craic.Engine) -> None:
+    loaded, _ = craic.Engine.from_snapshot(learned.to_snapshot())
+    assert loaded.blend_report() == learned.blend_report()
+    assert pickle.loads(pickle.dumps(learned)).blend_report() == learned.blend_report()
+    assert learned.config.blend == craic.LearnSettings()
+
+
+def test_the_fixed_blend_reports_nothing() -> None:
+    data = synthetic.generate("tiny")
+    engine = craic.Engine.build(data.items, data.interactions)
+    assert engine.blend_report() is None
+    assert engine.config.blend == "fixed"
+    assert craic.Config(blend="fixed") == craic.Config()
+
+
+def test_learn_settings_round_trip_and_are_bounded() -> None:
+    s = craic.LearnSettings(holdout_fraction=0.3, users_per_bucket=50, candidates=20, grid=5, seed=7)
+    assert (s.holdout_fraction, s.users_per_bucket, s.candidates, s.grid, s.seed) == (0.3, 50, 20, 5, 7)
+    assert craic.Config(blend=s).blend == s
+    assert "LearnSettings(holdout_fraction=0.3" in repr(craic.Config(blend=s))
+    defaults = craic.LearnSettings()
+    assert (defaults.holdout_fraction, defaults.users_per_bucket, defaults.grid) == (0.2, 1000, 10)
+    for bad in (
+        {"holdout_fraction": 0.9},
+        {"holdout_fraction": float("nan")},
+        {"users_per_bucket": 0},
+        {"candidates": 5},
+        {"grid": 0},
+    ):
+        with pytest.raises(craic.InvalidInputError) as err:
+            craic.LearnSettings(**bad)
+        assert err.value.kind == "invalid_config", bad
+    with pytest.raises(craic.InvalidInputError) as err:
+        craic.LearnSettings(seed=-1)
+    assert err.value.kind == "out_of_range"
+    with pytest.raises(craic.InvalidInputError) as err:
+        craic.Config(blend="magic")  # type: ignore[arg-type]
+    assert err.value.kind == "invalid_config"
+    with pytest.raises(TypeError):
+        craic.Config(blend=3)  # type: ignore[arg-type]
