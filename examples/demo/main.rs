@@ -55,8 +55,10 @@
 //! Options: `--tiny` (200 users; seconds), `--out PATH` (default `report.html`), `--feeds DIR`,
 //! `--store URL` (default: a fresh SQLite file).
 
+mod ab;
 mod boredom;
 mod feeds;
+mod offline;
 mod options;
 mod report;
 mod run;

@@ -2,22 +2,23 @@
 //! [`Options`] (`options.rs`), what it measured a [`Summary`] (`summary.rs`).
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use craic::evaluation::{evaluate_lists, time_split, Metrics, Relevance};
-use craic::experiments::StatsConfig;
 use craic::monitoring::SeriesValue;
-use craic::service::{RetrainOutcome, Service, ServiceOptions};
+use craic::service::{RetrainOutcome, Service};
 use craic::synthetic::{Dataset, SyntheticConfig};
-use craic::{Config, Engine, Request, Strategy, CLICK, HIDE, SAVE};
+use craic::{Strategy, CLICK, HIDE, SAVE};
+use craic_store::BlockingStore;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::feeds::Catalogue;
 pub use crate::options::{DemoResult, Options};
-use crate::simulate::{self, AbSettings, DAY, EXPERIMENT};
+use crate::simulate::DAY;
 pub use crate::summary::{Latency, Summary};
 use crate::table::{self, Align, Table};
 
-fn spinner(progress: bool, msg: &'static str) -> ProgressBar {
+pub(crate) fn spinner(progress: bool, msg: &'static str) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(None, target(progress));
     pb.set_style(
         ProgressStyle::with_template("  {spinner} {msg} {elapsed}")
@@ -28,7 +29,7 @@ fn spinner(progress: bool, msg: &'static str) -> ProgressBar {
     pb
 }
 
-fn target(progress: bool) -> ProgressDrawTarget {
+pub(crate) fn target(progress: bool) -> ProgressDrawTarget {
     if progress {
         ProgressDrawTarget::stderr()
     } else {
@@ -49,7 +50,6 @@ fn anchor() -> DemoResult<i64> {
 pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
     let t_all = Instant::now();
     let mut timings = Vec::new();
-    let k = options.k;
     let title = match options.feeds {
         None => "a synthetic city,",
         Some(_) => "ticketing-feed events with simulated users,",
@@ -60,8 +60,80 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
     )?;
     writeln!(out)?;
 
-    // 1. Generate, or import the feeds and simulate users on them.
+    // 1. Generate, or import the feeds and simulate users on them; store it.
     let end = anchor()?;
+    let (data, catalogue, store) = prepare(options, end, &mut timings, out)?;
+
+    // 2. Offline evaluation on a time split.
+    let t = Instant::now();
+    let (offline, offline_users) = crate::offline::step(options, &data, out)?;
+    timings.push(("offline evaluation", t.elapsed()));
+
+    // 3. The service, the experiment and the simulated A/B test.
+    let ab = crate::ab::step(options, &data, store, end, &mut timings, out)?;
+    let feeds = match &catalogue {
+        Some(cat) => {
+            let now = end + i64::from(options.ab_days) * DAY;
+            Some(crate::feeds::write_sample(&ab.svc, cat, &data, now, out)?)
+        }
+        None => None,
+    };
+    writeln!(out)?;
+    let svc = ab.svc;
+
+    // 4. Gated retrain and hot swap.
+    let t = Instant::now();
+    let pb = spinner(options.progress, "retraining (holdout, gate, swap)");
+    let retrain = svc.retrain_blocking(None)?;
+    pb.finish_and_clear();
+    timings.push(("retrain", t.elapsed()));
+    write_retrain(out, &retrain, &svc)?;
+    writeln!(out)?;
+
+    // 5. Metrics.
+    let now = end + i64::from(options.ab_days) * DAY;
+    let (latency, cache) = write_metrics(&svc, now, out)?;
+
+    // 6. The HTML report.
+    let mut summary = Summary {
+        users: data.user_count(),
+        items: data.items.len(),
+        interactions: data.interactions.len(),
+        cities: data.cities.len(),
+        offline,
+        offline_users,
+        ab: ab.report,
+        ab_totals: ab.totals,
+        ab_days: options.ab_days,
+        bored: ab.bored,
+        retrain,
+        latency,
+        cache,
+        timings,
+        elapsed: t_all.elapsed(),
+        feeds,
+    };
+    let html = crate::report::render(&summary);
+    std::fs::write(&options.report_path, html)
+        .map_err(|e| format!("cannot write {}: {e}", options.report_path.display()))?;
+    summary.elapsed = t_all.elapsed();
+    writeln!(
+        out,
+        "6. Report written to {}",
+        options.report_path.display()
+    )?;
+    writeln!(out, "   done in {}", table::duration(summary.elapsed))?;
+    Ok(summary)
+}
+
+/// Step 1: the synthetic city, or the feeds' events with simulated users, with history ending
+/// at `end`, written to the store (`options.store_url`, else an SQLite file).
+fn prepare(
+    options: &Options,
+    end: i64,
+    timings: &mut Vec<(&'static str, Duration)>,
+    out: &mut dyn Write,
+) -> DemoResult<(Dataset, Option<Catalogue>, Arc<BlockingStore>)> {
     let t = Instant::now();
     let (data, catalogue) = match &options.feeds {
         None => (synthetic_city(&options.synthetic, end, out)?, None),
@@ -82,156 +154,17 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
     )?;
     writeln!(out)?;
 
-    // 2. Offline evaluation on a time split.
-    let t = Instant::now();
-    let pb = spinner(options.progress, "training on the time split");
-    let split = time_split(&data.interactions, options.test_fraction);
-    let engine = Engine::build(
-        data.items.clone(),
-        &split.train,
-        data.preferences.clone(),
-        Config::default(),
-    )?;
-    pb.set_message("evaluating the four strategies");
-    let relevant = Relevance::default().relevant_items(&split.test);
-    let info = engine.catalogue_info();
-    let offline: Vec<(Strategy, Metrics)> = Strategy::ALL
-        .iter()
-        .map(|&s| {
-            let req = Request::new(k).strategy(s).now(split.cutoff);
-            let m = evaluate_lists(&relevant, k, &info, |u| {
-                engine
-                    .recommend(u, &req)
-                    .map(|r| r.into_iter().map(|r| r.item_id).collect())
-                    .unwrap_or_default()
-            });
-            (s, m)
-        })
-        .collect();
-    drop(engine);
-    pb.finish_and_clear();
-    timings.push(("offline evaluation", t.elapsed()));
-    let offline_users = offline.first().map_or(0, |(_, m)| m.users);
-    writeln!(
-        out,
-        "2. Offline evaluation @{k} ({})",
-        table::duration(t.elapsed())
-    )?;
-    writeln!(
-        out,
-        "   time split: train on the first {} of the log, test on the last {} ({} users",
-        table::pct(1.0 - options.test_fraction, 0),
-        table::pct(options.test_fraction, 0),
-        table::int(offline_users as u64)
-    )?;
-    writeln!(
-        out,
-        "   with a save or click there), recommending as of the split time"
-    )?;
-    let mut t_off = Table::new(&[
-        ("strategy", Align::Left),
-        ("precision", Align::Right),
-        ("recall", Align::Right),
-        ("NDCG", Align::Right),
-        ("hit rate", Align::Right),
-        ("coverage", Align::Right),
-        ("ILD", Align::Right),
-        ("novelty", Align::Right),
-        ("Gini", Align::Right),
-    ]);
-    for (s, m) in &offline {
-        t_off.row(vec![
-            s.to_string(),
-            format!("{:.4}", m.precision),
-            format!("{:.4}", m.recall),
-            format!("{:.4}", m.ndcg),
-            format!("{:.4}", m.hit_rate),
-            format!("{:.4}", m.coverage),
-            format!("{:.3}", m.intra_list_diversity),
-            format!("{:.2}", m.novelty),
-            format!("{:.3}", m.gini),
-        ]);
-    }
-    write!(out, "{}", t_off.render("   "))?;
-    writeln!(out)?;
+    Ok((data, catalogue, store))
+}
 
-    // 3. The service, the experiment and the simulated A/B test.
-    let t = Instant::now();
-    let pb = spinner(options.progress, "building the service from the store");
-    let svc = Service::open(store, Config::default(), ServiceOptions::default())?;
-    svc.register_experiment(simulate::experiment()?)?;
-    pb.finish_and_clear();
-    let build_time = t.elapsed();
-    timings.push(("service build", build_time));
-    let settings = AbSettings {
-        days: options.ab_days,
-        daily_visit_share: options.daily_visit_share,
-        conversion_scale: options.conversion_scale,
-        k,
-        start: end,
-        seed: data.config.seed ^ 0xAB,
-        boredom: None,
-    };
-    let t = Instant::now();
-    let bar = ProgressBar::with_draw_target(Some(0), target(options.progress));
-    bar.set_style(
-        ProgressStyle::with_template(
-            "  simulating visits [{bar:40}] {pos}/{len} {per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    let totals = simulate::run(&svc, &data, &settings, &bar)?;
-    bar.finish_and_clear();
-    timings.push(("A/B simulation", t.elapsed()));
-    let ab = svc.experiment_report(EXPERIMENT, &StatsConfig::default())?;
-    writeln!(
-        out,
-        "3. Service built in {}; A/B test {EXPERIMENT:?} simulated in {}",
-        table::duration(build_time),
-        table::duration(t.elapsed())
-    )?;
-    writeln!(
-        out,
-        "   {} days · {} visits · {} events shown · {} saves; each shown event is saved with",
-        options.ab_days,
-        table::int(totals.visits),
-        table::int(totals.shown),
-        table::int(totals.saves)
-    )?;
-    writeln!(
-        out,
-        "   probability {} × hidden affinity (first save ends the visit)",
-        options.conversion_scale
-    )?;
-    write!(out, "{}", simulate::ab_table(&ab).render("   "))?;
-    for line in simulate::ab_notes(&ab) {
-        writeln!(out, "   {line}")?;
-    }
-    let t = Instant::now();
-    let (bored_totals, bored) =
-        crate::boredom::step(&data, &settings, &ProgressBar::hidden(), out)?;
-    timings.push(("A/B simulation, bored users", t.elapsed()));
-    let feeds = match &catalogue {
-        Some(cat) => {
-            let now = end + i64::from(options.ab_days) * DAY;
-            Some(crate::feeds::write_sample(&svc, cat, &data, now, out)?)
-        }
-        None => None,
-    };
-    writeln!(out)?;
-
-    // 4. Gated retrain and hot swap.
-    let t = Instant::now();
-    let pb = spinner(options.progress, "retraining (holdout, gate, swap)");
-    let retrain = svc.retrain_blocking(None)?;
-    pb.finish_and_clear();
-    timings.push(("retrain", t.elapsed()));
-    write_retrain(out, &retrain, &svc)?;
-    writeln!(out)?;
-
-    // 5. Metrics.
-    let drift = svc.drift_report_at(end + i64::from(options.ab_days) * DAY);
+/// Step 5: an excerpt of `/metrics`, the latency by strategy, the cache and drift; returns the
+/// latency rows and (cache hits, misses) for the report.
+fn write_metrics(
+    svc: &Service,
+    now: i64,
+    out: &mut dyn Write,
+) -> DemoResult<(Vec<Latency>, (u64, u64))> {
+    let drift = svc.drift_report_at(now);
     let text = svc.metrics_text();
     let latency = latencies(&svc);
     let cache = (
@@ -293,36 +226,7 @@ pub fn run(options: &Options, out: &mut dyn Write) -> DemoResult<Summary> {
     writeln!(out, "   records only saves): {}", psi.join(" · "))?;
     writeln!(out)?;
 
-    // 6. The HTML report.
-    let mut summary = Summary {
-        users: data.user_count(),
-        items: data.items.len(),
-        interactions: data.interactions.len(),
-        cities: data.cities.len(),
-        offline,
-        offline_users,
-        ab,
-        ab_totals: totals,
-        ab_days: options.ab_days,
-        bored: (bored_totals, bored),
-        retrain,
-        latency,
-        cache,
-        timings,
-        elapsed: t_all.elapsed(),
-        feeds,
-    };
-    let html = crate::report::render(&summary);
-    std::fs::write(&options.report_path, html)
-        .map_err(|e| format!("cannot write {}: {e}", options.report_path.display()))?;
-    summary.elapsed = t_all.elapsed();
-    writeln!(
-        out,
-        "6. Report written to {}",
-        options.report_path.display()
-    )?;
-    writeln!(out, "   done in {}", table::duration(summary.elapsed))?;
-    Ok(summary)
+    Ok((latency, cache))
 }
 
 /// Step 1 of the default demo: the synthetic city, history ending at `end`.
