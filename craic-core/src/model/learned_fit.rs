@@ -100,6 +100,9 @@ fn best(grid: &[[f64; N]], ndcg: &[f64]) -> ([f64; N], f64) {
     (grid[at], ndcg.get(at).copied().unwrap_or(0.0))
 }
 
+/// An activity bucket: name and the (inclusive) range of positive history lengths.
+type Bounds = (&'static str, u32, Option<u32>);
+
 /// Fits the blend on `log`; `None` when the log has no held-out slice to learn from.
 pub(crate) fn fit(
     config: &Config,
@@ -113,30 +116,7 @@ pub(crate) fn fit(
     if split.train.is_empty() || split.test.is_empty() {
         return Ok(None);
     }
-    let mut m = Model::new(Config {
-        blend: Blend::Fixed,
-        ..config.clone()
-    })?;
-    m.upsert_items(items.to_vec())?;
-    for (user, prefs) in preferences {
-        m.set_preferences(user, prefs.clone())?;
-    }
-    m.bulk_load(&split.train)?;
-    // Removed events are never served, so the holdout model never offers them and a held-out
-    // interaction with one is no evidence for or against any component.
-    let gone: Vec<&str> = removed
-        .iter()
-        .map(String::as_str)
-        .filter(|id| m.catalog.ids.get(id).is_some())
-        .collect();
-    if !gone.is_empty() {
-        m.remove_items(&gone)?;
-    }
-    let history = |user: &str| {
-        m.users
-            .get(user)
-            .map_or(0, |u| m.matrix.positive_count(u) as u32)
-    };
+    let (m, gone) = holdout_model(config, items, preferences, &split.train, removed)?;
     // Light and heavy users split at the median history of users with one.
     let mut lengths: Vec<u32> = (0..m.users.len() as u32)
         .map(|u| m.matrix.positive_count(u) as u32)
@@ -144,14 +124,14 @@ pub(crate) fn fit(
         .collect();
     lengths.sort_unstable();
     let median = lengths.get(lengths.len() / 2).copied().unwrap_or(1).max(1);
-    let bounds = [
+    let bounds: [Bounds; 3] = [
         ("cold", 0, Some(0)),
         ("light", 1, Some(median)),
         ("heavy", median + 1, None),
     ];
     let mut relevant = Relevance::default().relevant_items(&split.test);
     for items in relevant.values_mut() {
-        items.retain(|i| !gone.contains(&i.as_str()));
+        items.retain(|i| !gone.contains(i));
     }
     relevant.retain(|_, items| !items.is_empty());
     let k = settings.candidates.min(config.max_k);
@@ -160,7 +140,10 @@ pub(crate) fn fit(
         let mut users: Vec<(&String, &Vec<String>)> = relevant
             .iter()
             .filter(|(u, _)| {
-                let n = history(u);
+                let n = m
+                    .users
+                    .get(u)
+                    .map_or(0, |u| m.matrix.positive_count(u) as u32);
                 n >= lo && hi.is_none_or(|h| n <= h)
             })
             .collect();
@@ -175,12 +158,58 @@ pub(crate) fn fit(
             .collect::<Result<Vec<Sample>>>()?;
         per_bucket.push(samples);
     }
-    let grid = simplex(settings.grid);
+    Ok(Some(LearnedBlend {
+        report: BlendReport {
+            components: COMPONENTS.iter().map(|c| (*c).to_owned()).collect(),
+            cutoff: split.cutoff,
+            train_interactions: split.train.len(),
+            holdout_interactions: split.test.len(),
+            buckets: bucket_reports(&bounds, &per_bucket, settings.grid),
+        },
+    }))
+}
+
+/// The model the holdout is scored with: the catalogue, the preferences and the training part
+/// of the log, the fixed blend, and `removed` (those in the catalogue, returned) removed —
+/// removed events are never served, so the holdout model never offers them and a held-out
+/// interaction with one is no evidence for or against any component.
+fn holdout_model(
+    config: &Config,
+    items: &[Item],
+    preferences: &[(String, Preferences)],
+    train: &[Interaction],
+    removed: &[String],
+) -> Result<(Model, Vec<String>)> {
+    let mut m = Model::new(Config {
+        blend: Blend::Fixed,
+        ..config.clone()
+    })?;
+    m.upsert_items(items.to_vec())?;
+    for (user, prefs) in preferences {
+        m.set_preferences(user, prefs.clone())?;
+    }
+    m.bulk_load(train)?;
+    let gone: Vec<String> = removed
+        .iter()
+        .filter(|id| m.catalog.ids.get(id).is_some())
+        .cloned()
+        .collect();
+    if !gone.is_empty() {
+        let ids: Vec<&str> = gone.iter().map(String::as_str).collect();
+        m.remove_items(&ids)?;
+    }
+    Ok((m, gone))
+}
+
+/// Per bucket, the grid point with the best holdout NDCG@10 (a bucket without users takes the
+/// pooled best) and each component's own NDCG.
+fn bucket_reports(bounds: &[Bounds], per_bucket: &[Vec<Sample>], grid: u32) -> Vec<BucketReport> {
+    let grid = simplex(grid);
     let pooled: Vec<&Sample> = per_bucket.iter().flatten().collect();
     let (pooled_w, _) = best(&grid, &grid_ndcg(&pooled, &grid));
-    let buckets = bounds
+    bounds
         .iter()
-        .zip(&per_bucket)
+        .zip(per_bucket)
         .map(|(&(name, lo, hi), samples)| {
             let samples: Vec<&Sample> = samples.iter().collect();
             let ndcg = grid_ndcg(&samples, &grid);
@@ -206,16 +235,7 @@ pub(crate) fn fit(
                 blend_ndcg,
             }
         })
-        .collect();
-    Ok(Some(LearnedBlend {
-        report: BlendReport {
-            components: COMPONENTS.iter().map(|c| (*c).to_owned()).collect(),
-            cutoff: split.cutoff,
-            train_interactions: split.train.len(),
-            holdout_interactions: split.test.len(),
-            buckets,
-        },
-    }))
+        .collect()
 }
 
 /// One held-out user's candidates (every single component's top `k`) and their values.
