@@ -260,29 +260,7 @@ impl Experiment {
                 spec.variants.len()
             )));
         }
-        let mut names = HashSet::with_capacity(spec.variants.len());
-        for v in &spec.variants {
-            if v.name.is_empty() {
-                return Err(invalid(format!(
-                    "experiment {key:?}: a variant name is empty"
-                )));
-            }
-            if !names.insert(v.name.as_str()) {
-                return Err(invalid(format!(
-                    "experiment {key:?}: duplicate variant name {:?}",
-                    v.name
-                )));
-            }
-            if !v.weight.is_finite() || v.weight < 0.0 {
-                return Err(invalid(format!(
-                    "experiment {key:?}: variant {:?} has invalid weight {}",
-                    v.name, v.weight
-                )));
-            }
-            if let Some(config) = &v.config {
-                config.validate()?;
-            }
-        }
+        check_variants(key, &spec.variants)?;
         // Same summation order and tolerance as GrowthBook, so valid weights are never replaced by
         // GrowthBook's equal-weight fallback.
         let total = spec.variants.iter().fold(0.0, |sum, v| sum + v.weight);
@@ -297,24 +275,11 @@ impl Experiment {
                 spec.coverage
             )));
         }
-        let namespace = match &spec.namespace {
-            None => None,
-            Some(ns) => {
-                if ns.id.is_empty() {
-                    return Err(invalid(format!(
-                        "experiment {key:?}: namespace id is empty"
-                    )));
-                }
-                if !(ns.start >= 0.0 && ns.start < ns.end && ns.end <= 1.0) {
-                    return Err(invalid(format!(
-                        "experiment {key:?}: namespace range [{}, {}) is not within [0, 1] with start < end",
-                        ns.start, ns.end
-                    )));
-                }
-                let units: Vec<u16> = "__".encode_utf16().chain(ns.id.encode_utf16()).collect();
-                Some((units, ns.start, ns.end))
-            }
-        };
+        let namespace = spec
+            .namespace
+            .as_ref()
+            .map(|ns| namespace_of(key, ns))
+            .transpose()?;
         let version = match spec.hash_version {
             1 => HashVersion::V1,
             2 => HashVersion::V2,
@@ -398,6 +363,52 @@ impl Experiment {
             bucket,
         })
     }
+}
+
+/// Every variant named, names distinct, weights finite and ≥ 0, configurations valid.
+fn check_variants(key: &str, variants: &[Variant]) -> Result<()> {
+    let mut names = HashSet::with_capacity(variants.len());
+    for v in variants {
+        if v.name.is_empty() {
+            return Err(invalid(format!(
+                "experiment {key:?}: a variant name is empty"
+            )));
+        }
+        if !names.insert(v.name.as_str()) {
+            return Err(invalid(format!(
+                "experiment {key:?}: duplicate variant name {:?}",
+                v.name
+            )));
+        }
+        if !v.weight.is_finite() || v.weight < 0.0 {
+            return Err(invalid(format!(
+                "experiment {key:?}: variant {:?} has invalid weight {}",
+                v.name, v.weight
+            )));
+        }
+        if let Some(config) = &v.config {
+            config.validate()?;
+        }
+    }
+    Ok(())
+}
+
+/// A namespace's hashing units (`"__" + id`, UTF-16) and range, checked: a non-empty id and
+/// `0 ≤ start < end ≤ 1`.
+fn namespace_of(key: &str, ns: &Namespace) -> Result<(Vec<u16>, f64, f64)> {
+    if ns.id.is_empty() {
+        return Err(invalid(format!(
+            "experiment {key:?}: namespace id is empty"
+        )));
+    }
+    if !(ns.start >= 0.0 && ns.start < ns.end && ns.end <= 1.0) {
+        return Err(invalid(format!(
+            "experiment {key:?}: namespace range [{}, {}) is not within [0, 1] with start < end",
+            ns.start, ns.end
+        )));
+    }
+    let units: Vec<u16> = "__".encode_utf16().chain(ns.id.encode_utf16()).collect();
+    Ok((units, ns.start, ns.end))
 }
 
 #[cfg(test)]
