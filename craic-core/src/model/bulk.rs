@@ -161,22 +161,7 @@ impl Model {
         let n = rows.len();
         let users = self.matrix.rows.len();
 
-        // Row indices grouped by user, in arrival order within a user (a counting sort).
-        let mut start = vec![0usize; users + 1];
-        for &u in &rows.user {
-            start[u as usize + 1] += 1;
-        }
-        for u in 0..users {
-            start[u + 1] += start[u];
-        }
-        let mut order = vec![0u32; n];
-        {
-            let mut next = start.clone();
-            for (x, &u) in rows.user.iter().enumerate() {
-                order[next[u as usize]] = x as u32;
-                next[u as usize] += 1;
-            }
-        }
+        let (order, start) = group_by_user(&rows.user, users);
         let Rows {
             user,
             item,
@@ -306,6 +291,25 @@ impl Scratch {
         self.row.idx.clear();
         self.row.val.clear();
     }
+}
+
+/// Row indices grouped by user, in arrival order within a user (a counting sort): user `u`'s
+/// rows are `order[start[u]..start[u + 1]]`.
+fn group_by_user(user: &[u32], users: usize) -> (Vec<u32>, Vec<usize>) {
+    let mut start = vec![0usize; users + 1];
+    for &u in user {
+        start[u as usize + 1] += 1;
+    }
+    for u in 0..users {
+        start[u + 1] += start[u];
+    }
+    let mut order = vec![0u32; user.len()];
+    let mut next = start.clone();
+    for (x, &u) in user.iter().enumerate() {
+        order[next[u as usize]] = x as u32;
+        next[u as usize] += 1;
+    }
+    (order, start)
 }
 
 #[cfg(test)]
