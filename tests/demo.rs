@@ -1,9 +1,13 @@
 //! Runs the demo (`examples/demo`) at the tiny size and checks its output and `report.html`.
 
+#[path = "../examples/demo/ab.rs"]
+mod ab;
 #[path = "../examples/demo/boredom.rs"]
 mod boredom;
 #[path = "../examples/demo/feeds.rs"]
 mod feeds;
+#[path = "../examples/demo/offline.rs"]
+mod offline;
 #[path = "../examples/demo/options.rs"]
 mod options;
 #[path = "../examples/demo/report.rs"]

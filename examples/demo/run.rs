@@ -166,7 +166,7 @@ fn write_metrics(
 ) -> DemoResult<(Vec<Latency>, (u64, u64))> {
     let drift = svc.drift_report_at(now);
     let text = svc.metrics_text();
-    let latency = latencies(&svc);
+    let latency = latencies(svc);
     let cache = (
         sample(&text, "craic_cache_hits_total").unwrap_or(0.0) as u64,
         sample(&text, "craic_cache_misses_total").unwrap_or(0.0) as u64,
