@@ -72,8 +72,8 @@ fn relevance(positive: Vec<String>, negative: Vec<String>) -> eval::Relevance {
 /// `positive` kind in the test interactions and did not act on with a `negative` one there.
 /// Users with none are left out.
 #[pyfunction]
-#[pyo3(signature = (test_interactions, *, positive = vec!["save".to_owned(), "click".to_owned()],
-    negative = vec!["hide".to_owned()]))]
+#[pyo3(signature = (test_interactions, *, positive = eval::Relevance::default().positive,
+    negative = eval::Relevance::default().negative))]
 pub(crate) fn relevant_items(
     py: Python<'_>,
     test_interactions: &Bound<'_, PyAny>,
@@ -199,7 +199,7 @@ impl PyMetrics {
 #[pyfunction]
 #[pyo3(
     signature = (engine, test_interactions, *,
-        positive = vec!["save".to_owned(), "click".to_owned()], negative = vec!["hide".to_owned()],
+        positive = eval::Relevance::default().positive, negative = eval::Relevance::default().negative,
         **options),
     text_signature = "(engine, test_interactions, *, k=10, strategy='hybrid', now=None, positive=['save', 'click'], negative=['hide'], diversity=0.0, max_per_artist=None, max_per_venue=None)"
 )]

@@ -220,12 +220,24 @@ fn config(
     }
 }
 
+/// The core's matching defaults (the keyword arguments' defaults).
+fn mc() -> MatchConfig {
+    MatchConfig::default()
+}
+
+/// The core's default weights as the `(venue, time, name)` tuple the keyword argument takes.
+fn mc_weights() -> (f64, f64, f64) {
+    let [a, b, c] = mc().weights;
+    (a, b, c)
+}
+
 /// Merges listings of the same event across feeds. `known` is the previous alias table (its
 /// splits are honoured); the keyword arguments are `MatchConfig`'s thresholds.
 #[pyfunction]
-#[pyo3(signature = (events, /, *, known = None, window_secs = 10_800, exact_secs = 900,
-    min_venue = 0.6, unknown_venue_score = 0.5, min_name = 0.6, weights = (0.35, 0.2, 0.45),
-    min_score = 0.72))]
+#[pyo3(signature = (events, /, *, known = None, window_secs = mc().window_secs,
+    exact_secs = mc().exact_secs, min_venue = mc().min_venue,
+    unknown_venue_score = mc().unknown_venue_score, min_name = mc().min_name,
+    weights = mc_weights(), min_score = mc().min_score))]
 #[allow(clippy::too_many_arguments)]
 pub fn deduplicate(
     py: Python<'_>,
@@ -276,8 +288,9 @@ pub fn deduplicate(
 
 /// Explains how two listings compare (same keyword arguments as `deduplicate`).
 #[pyfunction]
-#[pyo3(signature = (a, b, /, *, window_secs = 10_800, exact_secs = 900, min_venue = 0.6,
-    unknown_venue_score = 0.5, min_name = 0.6, weights = (0.35, 0.2, 0.45), min_score = 0.72))]
+#[pyo3(signature = (a, b, /, *, window_secs = mc().window_secs, exact_secs = mc().exact_secs,
+    min_venue = mc().min_venue, unknown_venue_score = mc().unknown_venue_score,
+    min_name = mc().min_name, weights = mc_weights(), min_score = mc().min_score))]
 #[allow(clippy::too_many_arguments)]
 pub fn explain(
     a: &Bound<'_, PyFeedEvent>,

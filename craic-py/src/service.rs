@@ -427,8 +427,9 @@ impl PyService {
     /// The statistical report of experiment `key` (exposures recorded by
     /// `recommend_in_experiment`, conversions by `record`); arguments as
     /// `ExperimentTracker.report`.
-    #[pyo3(signature = (key, *, alpha = 0.05, mixing_variance = exp::DEFAULT_MIXING_VARIANCE,
-        srm_alpha = 0.001))]
+    #[pyo3(signature = (key, *, alpha = exp::StatsConfig::default().alpha,
+        mixing_variance = exp::StatsConfig::default().mixing_variance,
+        srm_alpha = exp::StatsConfig::default().srm_alpha))]
     fn experiment_report(
         &self,
         py: Python<'_>,

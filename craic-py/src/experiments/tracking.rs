@@ -397,8 +397,9 @@ impl PyExperimentTracker {
     /// `mixing_variance` the mSPRT's prior variance, `srm_alpha` the level of the SRM check.
     /// Raises `NotFoundError` for an unknown key, `InvalidInputError` (`invalid_config`) for a
     /// bad setting.
-    #[pyo3(signature = (key, *, alpha = 0.05, mixing_variance = exp::DEFAULT_MIXING_VARIANCE,
-        srm_alpha = 0.001))]
+    #[pyo3(signature = (key, *, alpha = exp::StatsConfig::default().alpha,
+        mixing_variance = exp::StatsConfig::default().mixing_variance,
+        srm_alpha = exp::StatsConfig::default().srm_alpha))]
     fn report(
         &self,
         py: Python<'_>,
