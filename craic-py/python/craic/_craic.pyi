@@ -663,9 +663,9 @@ class ExperimentTracker:
         self,
         key: str,
         *,
-        alpha: float = 0.05,
+        alpha: float = ...,
         mixing_variance: float = ...,
-        srm_alpha: float = 0.001,
+        srm_alpha: float = ...,
     ) -> Report: ...
 
 @final
@@ -1091,26 +1091,26 @@ def deduplicate(
     /,
     *,
     known: AliasTable | None = None,
-    window_secs: int = 10800,
-    exact_secs: int = 900,
-    min_venue: float = 0.6,
-    unknown_venue_score: float = 0.5,
-    min_name: float = 0.6,
+    window_secs: int = ...,
+    exact_secs: int = ...,
+    min_venue: float = ...,
+    unknown_venue_score: float = ...,
+    min_name: float = ...,
     weights: tuple[float, float, float] = ...,
-    min_score: float = 0.72,
+    min_score: float = ...,
 ) -> Dedup: ...
 def explain(
     a: FeedEvent,
     b: FeedEvent,
     /,
     *,
-    window_secs: int = 10800,
-    exact_secs: int = 900,
-    min_venue: float = 0.6,
-    unknown_venue_score: float = 0.5,
-    min_name: float = 0.6,
+    window_secs: int = ...,
+    exact_secs: int = ...,
+    min_venue: float = ...,
+    unknown_venue_score: float = ...,
+    min_name: float = ...,
     weights: tuple[float, float, float] = ...,
-    min_score: float = 0.72,
+    min_score: float = ...,
 ) -> MatchExplanation: ...
 
 # The service (craic-py/src/service.rs, craic-py/src/alerts.rs).
@@ -1434,9 +1434,9 @@ class Service:
         self,
         key: str,
         *,
-        alpha: float = 0.05,
+        alpha: float = ...,
         mixing_variance: float = ...,
-        srm_alpha: float = 0.001,
+        srm_alpha: float = ...,
     ) -> Report: ...
     def drift_report(self, now: int | None = None) -> DriftReport: ...
     def set_alert_rules(self, rules: Iterable[_AlertRuleArg]) -> None: ...
