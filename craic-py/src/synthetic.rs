@@ -123,7 +123,8 @@ pub(crate) fn world_config<'py>(
 /// released.
 #[pyfunction]
 #[pyo3(
-    signature = (preset = String::from("small"), *, seed = Count(42), world = String::from("default"), **overrides),
+    signature = (preset = String::from("small"), *, seed = Count(SyntheticConfig::small().seed),
+        world = String::from("default"), **overrides),
     text_signature = "(preset='small', *, seed=42, world='default', **overrides)"
 )]
 pub(crate) fn generate(

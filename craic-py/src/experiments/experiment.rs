@@ -145,7 +145,8 @@ pub struct PyExperiment {
 impl PyExperiment {
     #[new]
     #[pyo3(
-        signature = (key, variants, *, coverage = 1.0, namespace = None, hash_version = Count(2),
+        signature = (key, variants, *, coverage = exp::Experiment::builder("").coverage,
+            namespace = None, hash_version = Count(i64::from(exp::Experiment::builder("").hash_version)),
             seed = None),
         text_signature = "(key, variants, *, coverage=1.0, namespace=None, hash_version=2, seed=None)"
     )]
