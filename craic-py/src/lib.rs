@@ -71,16 +71,6 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<blend::PyLearnSettings>()?;
     m.add_class::<blend::PyBlendReport>()?;
     m.add_class::<blend::PyBucketReport>()?;
-    m.add_class::<config::PyConfig>()?;
-    m.add_class::<catalog::PyItem>()?;
-    m.add_class::<catalog::PyPreferences>()?;
-    m.add_class::<interactions::PyInteraction>()?;
-    m.add_class::<strategy::PyStrategy>()?;
-    m.add_class::<results::PyContribution>()?;
-    m.add_class::<results::PyRecommendation>()?;
-    m.add_class::<results::PyApplied>()?;
-    m.add_class::<results::PyStats>()?;
-    m.add_class::<results::PyBlendWeights>()?;
     m.add_class::<engine::PyEngine>()?;
     m.add_class::<engine::PySnapshotMeta>()?;
     feeds::register(m)?;
