@@ -4,7 +4,8 @@
 //! engine built from scratch on the same log gives the same neighbours and recommendations.
 //! Impressions are mixed in: the exposure maintained incrementally (showings, engagement ending
 //! them, its own decay rebases) equals the one rebuilt from the log, bit for bit, and so do
-//! similar events.
+//! similar events. Item–item neighbour lists (`item_neighbours` > 0 in most cases) are checked
+//! the same way, and so is the `ItemBased` strategy.
 
 use craic_core::{Config, Engine, Interaction, Item, Request, Strategy as Strat};
 use proptest::prelude::*;
@@ -47,9 +48,17 @@ fn item(n: usize) -> Item {
         .venue(format!("v{}", n % 5))
 }
 
-fn config(k: usize, buffer: usize, cap: usize, shrink: bool, overlap: u32) -> Config {
+fn config(
+    k: usize,
+    buffer: usize,
+    cap: usize,
+    shrink: bool,
+    overlap: u32,
+    item_k: usize,
+) -> Config {
     Config {
         neighbours: k,
+        item_neighbours: item_k,
         neighbour_buffer: buffer,
         max_item_users: cap,
         shrinkage: if shrink { 2.0 } else { 0.0 },
@@ -76,8 +85,9 @@ proptest! {
         cap in 2usize..8,
         shrink in any::<bool>(),
         overlap in 1u32..3,
+        item_k in 0usize..5,
     ) {
-        let cfg = config(k, buffer, cap, shrink, overlap);
+        let cfg = config(k, buffer, cap, shrink, overlap, item_k);
         let engine = Engine::new(cfg.clone()).unwrap();
         let mut items = 8usize;
         engine.upsert_items((0..items).map(item).collect()).unwrap();
@@ -118,6 +128,10 @@ proptest! {
             prop_assert_eq!(engine.neighbours(&user), full.neighbours(&user));
             prop_assert_eq!(engine.exposure(&user, t), full.exposure(&user, t));
         }
+        for n in 0..items {
+            let id = format!("e{n}");
+            prop_assert_eq!(engine.item_neighbours(&id), full.item_neighbours(&id));
+        }
         // New-event appeal: incremental, bulk and a recompute from the log agree exactly.
         for n in 0..items {
             let id = format!("e{n}");
@@ -142,7 +156,8 @@ proptest! {
         }
         for u in 0..14 {
             let user = format!("u{u}");
-            for s in Strat::ALL {
+            let item_based = (item_k > 0).then_some(Strat::ItemBased);
+            for s in Strat::ALL.into_iter().chain(item_based) {
                 let req = Request::new(5).strategy(s).now(t);
                 let ra = engine.recommend(&user, &req).unwrap();
                 let rb = full.recommend(&user, &req).unwrap();

@@ -1,7 +1,8 @@
 //! Reading model snapshots of earlier layouts: `MOD2` (before impressions: no exposure, no
-//! exposure settings, which get their defaults) and `MOD3` (before the appeal counts and the
-//! learned blend: none, the fixed blend). Kept apart so the current layout stays the plain
-//! serde derive of `Model`.
+//! exposure settings, which get their defaults), `MOD3` (before the appeal counts and the
+//! learned blend: none, the fixed blend) and `MOD4` (before item neighbours:
+//! `Config::item_neighbours` 0, no item lists). Kept apart so the current layout stays the
+//! plain serde derive of `Model`.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +18,7 @@ use crate::data::pref_store::PrefStore;
 use crate::data::timeline::{RowsByStart, Timeline};
 use crate::model::config::{Config, FeatureWeights, KindSpec};
 use crate::model::error::Result;
-use crate::model::learned::Blend;
+use crate::model::learned::{Blend, LearnedBlend};
 use crate::model::model_snapshot::{In, SnapshotMeta};
 use crate::model::state::Model;
 use crate::scoring::artist_prior::ArtistPrior;
@@ -53,6 +54,24 @@ struct ConfigV3 {
     v2: ConfigV2,
     exposure_demotion: f64,
     exposure_half_life_secs: f64,
+}
+
+/// `Config` as `MOD4` wrote it: `MOD3`'s fields, then the blend.
+#[derive(Deserialize)]
+struct ConfigV4 {
+    v3: ConfigV3,
+    blend: Blend,
+}
+
+impl ConfigV3 {
+    /// The current configuration: `MOD2`'s upgraded, with the exposure settings.
+    fn upgrade(self) -> Config {
+        Config {
+            exposure_demotion: self.exposure_demotion,
+            exposure_half_life_secs: self.exposure_half_life_secs,
+            ..self.v2.upgrade()
+        }
+    }
 }
 
 impl ConfigV2 {
@@ -105,6 +124,16 @@ struct ModelV3 {
     exposure: Exposure,
 }
 
+/// `Model` as `MOD4` wrote it: `MOD3`'s fields (over its configuration), then the appeal
+/// counts and the learned blend.
+#[derive(Deserialize)]
+struct ModelV4 {
+    base: ModelV2<ConfigV4>,
+    exposure: Exposure,
+    appeal: Appeal,
+    learned: Option<LearnedBlend>,
+}
+
 #[derive(Deserialize)]
 struct Old<M> {
     meta: SnapshotMeta,
@@ -137,6 +166,7 @@ impl<C> ModelV2<C> {
             exposure,
             appeal: Appeal::default(),
             learned: None,
+            items: None,
             content: ContentIndex::default(),
             timeline: Timeline::default(),
             by_start: RowsByStart::default(),
@@ -158,13 +188,31 @@ pub(crate) fn decode_mod2(bytes: &[u8]) -> Result<In> {
 pub(crate) fn decode_mod3(bytes: &[u8]) -> Result<In> {
     let Old { meta, model } = snapshot::decode_kind::<Old<ModelV3>>(*b"MOD3", bytes)?;
     let ModelV3 { base, exposure } = model;
-    let to_config = |c: ConfigV3| Config {
-        exposure_demotion: c.exposure_demotion,
-        exposure_half_life_secs: c.exposure_half_life_secs,
-        ..c.v2.upgrade()
+    Ok(In {
+        meta,
+        model: base.upgrade(ConfigV3::upgrade, Some(exposure)),
+    })
+}
+
+/// Decodes a `MOD4` snapshot into the current model (no item lists: `item_neighbours` 0).
+pub(crate) fn decode_mod4(bytes: &[u8]) -> Result<In> {
+    let Old { meta, model } = snapshot::decode_kind::<Old<ModelV4>>(*b"MOD4", bytes)?;
+    let ModelV4 {
+        base,
+        exposure,
+        appeal,
+        learned,
+    } = model;
+    let to_config = |c: ConfigV4| Config {
+        blend: c.blend,
+        ..c.v3.upgrade()
     };
     Ok(In {
         meta,
-        model: base.upgrade(to_config, Some(exposure)),
+        model: Model {
+            appeal,
+            learned,
+            ..base.upgrade(to_config, Some(exposure))
+        },
     })
 }

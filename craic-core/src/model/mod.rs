@@ -7,6 +7,7 @@ pub mod engine;
 pub mod error;
 pub mod from_training;
 pub mod inspect;
+pub(crate) mod item_updates;
 pub mod learned;
 mod learned_fit;
 pub mod legacy_snapshot;

@@ -14,6 +14,7 @@ use crate::data::pref_store::PrefStore;
 use crate::data::timeline::{RowsByStart, Timeline};
 use crate::model::config::Config;
 use crate::model::error::{Error, Result};
+use crate::model::item_updates::ItemLists;
 use crate::model::learned::LearnedBlend;
 use crate::scoring::artist_prior::ArtistPrior;
 use crate::scoring::content::ContentIndex;
@@ -36,7 +37,7 @@ pub struct Applied {
 }
 
 /// A batch touching more than this share of users rebuilds all neighbour lists at once.
-const FULL_REBUILD_SHARE: f64 = 0.2;
+pub(crate) const FULL_REBUILD_SHARE: f64 = 0.2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Model {
@@ -60,6 +61,8 @@ pub(crate) struct Model {
     pub appeal: Appeal,
     /// The learned Hybrid blend (`None`: the fixed one).
     pub learned: Option<LearnedBlend>,
+    /// Item–item neighbour lists (`None`: `Config::item_neighbours` is 0, the default).
+    pub items: Option<ItemLists>,
     #[serde(skip)]
     pub content: ContentIndex,
     #[serde(skip)]
@@ -87,6 +90,7 @@ impl Model {
             exposure: Exposure::new(config.exposure_half_life_secs),
             appeal: Appeal::default(),
             learned: None,
+            items: (config.item_neighbours > 0).then(ItemLists::default),
             config,
             users: Interner::default(),
             catalog: Catalog::default(),
@@ -110,6 +114,7 @@ impl Model {
         self.popularity.relink();
         self.neighbours.reindex();
         self.matrix.rebuild_col_norms();
+        self.restore_item_neighbours();
         self.reindex_catalog();
         self.by_start = RowsByStart::build(&self.matrix, &self.catalog.starts);
     }
@@ -177,6 +182,7 @@ impl Model {
             }
             self.popularity.place(idx, city);
         }
+        self.fit_item_side();
         self.reindex_catalog();
         Ok(())
     }
@@ -221,6 +227,7 @@ impl Model {
         self.matrix.ensure_user(u);
         self.neighbours.fit(self.matrix.rows.len());
         self.exposure.fit(self.matrix.rows.len());
+        self.fit_item_side();
         u
     }
 
@@ -300,9 +307,9 @@ impl Model {
         };
         let n_users = self.matrix.rows.len();
         let must_rebuild = rebased && self.matrix.has_subnormal();
+        self.update_item_neighbours(&changes, &items, must_rebuild);
         if must_rebuild || changes.len() as f64 > FULL_REBUILD_SHARE * n_users as f64 {
-            self.refresh_caps_all();
-            self.rebuild_neighbours();
+            self.rebuild_user_neighbours();
             applied.full_rebuild = true;
             applied.lists_recomputed = n_users;
             return Ok(applied);
@@ -319,13 +326,13 @@ impl Model {
             members.sort_unstable();
             members.dedup();
             self.neighbours
-                .recompute(&self.matrix, &self.capped, &params, &members);
+                .recompute(self.matrix.users(), &self.capped, &params, &members);
             applied.lists_recomputed += members.len();
         }
         for &u in &changes {
             let cost = self
                 .neighbours
-                .update(&self.matrix, &self.capped, &params, u);
+                .update(self.matrix.users(), &self.capped, &params, u);
             applied.lists_recomputed += cost.lists_recomputed;
             applied.entries_touched += cost.entries_touched;
         }
@@ -396,10 +403,17 @@ impl Model {
         }
     }
 
-    /// Recomputes every neighbour list from the current matrix, in parallel.
+    /// Recomputes every neighbour list, users' and (when kept) items', from the current
+    /// matrix.
     pub fn rebuild_neighbours(&mut self) {
+        self.rebuild_user_neighbours();
+        self.rebuild_item_neighbours();
+    }
+
+    /// Recomputes every user's neighbour list from the current matrix, in parallel.
+    fn rebuild_user_neighbours(&mut self) {
         self.refresh_caps_all();
-        self.neighbours = Neighbours::build(&self.matrix, &self.capped, &self.sim_params());
+        self.neighbours = Neighbours::build(self.matrix.users(), &self.capped, &self.sim_params());
     }
 }
 
