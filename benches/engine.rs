@@ -27,6 +27,11 @@
 //! * `similar_items/<preset>` — one [`Engine::similar_items`] call (k = 10, same `now`), cycling
 //!   through 1 000 items spread over the catalogue (started or not, as event pages are).
 //!
+//! * `item_based/{build_small,recommend/<preset>,record_one/<preset>}` — the opt-in item lists
+//!   (`Config::item_neighbours` = 50): a build of `small` with them, one `ItemBased` request
+//!   (as `recommend`), and one record on an engine keeping them (as `record_one`). The same
+//!   groups without them are the ones above: the difference is the lists' cost.
+//!
 //! `recommend/hybrid_diverse/<preset>` is `hybrid` re-ranked for variety (diversity 0.3, caps).
 //! `<preset>` is `medium` by default; `CRAIC_BENCH_PRESET=small` swaps `small()` in for a quick run
 //! (and drops the then-duplicate `build/medium`). Smoke run, each benchmark once (criterion's
@@ -198,5 +203,70 @@ fn record_one(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, build, recommend, similar_items, record_one);
+/// The configuration with item lists on.
+fn with_item_lists() -> Config {
+    Config {
+        item_neighbours: 50,
+        ..Config::default()
+    }
+}
+
+fn item_based(c: &mut Criterion) {
+    let (preset, _) = common::large_preset();
+    let small = common::small_dataset();
+    let mut group = c.benchmark_group("item_based");
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("build_small", |b| {
+        b.iter_batched(
+            || (small.items.clone(), small.preferences.clone()),
+            |(items, prefs)| {
+                Engine::build(
+                    items,
+                    black_box(&small.interactions),
+                    prefs,
+                    with_item_lists(),
+                )
+                .expect("builds")
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    let data = common::large_dataset();
+    let engine = common::build_engine_with(data, with_item_lists());
+    let now = common::log_end(data);
+    let users = common::user_ids(data, USERS);
+    let req = Request::new(K).strategy(Strategy::ItemBased).now(now);
+    group.bench_function(BenchmarkId::new("recommend", preset), |b| {
+        let mut next = 0;
+        b.iter(|| {
+            let user = &users[next];
+            next = (next + 1) % users.len();
+            engine.recommend(black_box(user), &req).expect("recommends")
+        })
+    });
+    let mut pending = common::incremental_interactions(data, USERS);
+    let mut clock = now;
+    group.bench_function(BenchmarkId::new("record_one", preset), |b| {
+        let mut next = 0;
+        b.iter(|| {
+            clock += 1;
+            let x = &mut pending[next];
+            next = (next + 1) % USERS;
+            x.timestamp = clock;
+            engine
+                .record(std::slice::from_ref(black_box(&*x)))
+                .expect("records")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    build,
+    recommend,
+    similar_items,
+    record_one,
+    item_based
+);
 criterion_main!(benches);
