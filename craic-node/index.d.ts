@@ -611,6 +611,8 @@ export interface BlendWeights {
   content: number
   /** Popularity share. */
   popularity: number
+  /** Item-based share (a learned blend with `itemNeighbours` > 0; else 0). */
+  itemBased: number
 }
 
 /** One activity bucket of a `BlendReport`. */

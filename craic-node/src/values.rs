@@ -424,6 +424,8 @@ pub struct BlendWeights {
     pub content: f64,
     /// Popularity share.
     pub popularity: f64,
+    /// Item-based share (a learned blend with `itemNeighbours` > 0; else 0).
+    pub item_based: f64,
 }
 
 impl From<core::BlendWeights> for BlendWeights {
@@ -432,6 +434,7 @@ impl From<core::BlendWeights> for BlendWeights {
             collaborative: b.collaborative,
             content: b.content,
             popularity: b.popularity,
+            item_based: b.item_based,
         }
     }
 }

@@ -48,3 +48,12 @@ test('item_based without item lists is a typed error', async () => {
   assert.deepEqual(off.itemNeighbours('a'), [])
   assert.throws(() => off.recommend('fan', { k: 3, strategy: 'item_based', now: data.now }), err => err instanceof craic.CraicError && err.code === 'CRAIC_INVALID_CONFIG')
 })
+
+test('the learned blend weighs item_based when item lists are on', async () => {
+  const on = await craic.Engine.build(items, interactions, { config: { ...config, blend: 'learned' } })
+  assert.deepEqual(on.blendReport().components, ['collaborative', 'content', 'popularity', 'appeal', 'item_based'])
+  assert.ok(on.blendWeights('fan').itemBased >= 0)
+  const off = await craic.Engine.build(items, interactions, { config: { blend: 'learned' } })
+  assert.ok(!off.blendReport().components.includes('item_based'))
+  assert.equal(off.blendWeights('fan').itemBased, 0)
+})

@@ -79,3 +79,15 @@ def test_off_is_a_typed_error(data: dict[str, Any]) -> None:
         off.recommend("fan", k=3, strategy=craic.Strategy.ITEM_BASED, now=data["now"])
     assert err.value.kind == "invalid_config"
     assert craic.Strategy.ITEM_BASED.value == "item_based"
+
+
+def test_learned_blend_weighs_item_based_when_on(data: dict[str, Any]) -> None:
+    on = build(data, craic.Config(**data["config"], blend="learned"))
+    report = on.blend_report()
+    assert report is not None
+    assert report.components == ["collaborative", "content", "popularity", "appeal", "item_based"]
+    assert on.blend_weights("fan").item_based >= 0.0
+    off = build(data, craic.Config(blend="learned"))
+    off_report = off.blend_report()
+    assert off_report is not None and "item_based" not in off_report.components
+    assert off.blend_weights("fan").item_based == 0.0
