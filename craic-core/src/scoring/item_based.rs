@@ -73,3 +73,67 @@ impl Model {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::config::Config;
+    use crate::model::learned::{BlendReport, BucketReport, LearnedBlend, COMPONENTS};
+    use crate::model::state::Model;
+    use crate::scoring::request::{Request, Strategy};
+    use crate::synthetic::{Dataset, SyntheticConfig};
+
+    /// A learned blend whose every bucket weighs only the item-based component serves the
+    /// Hybrid exactly as the `ItemBased` strategy ranks: the fifth component reaches serving.
+    #[test]
+    fn a_learned_blend_of_item_based_alone_serves_the_item_based_ranking() {
+        let data = Dataset::generate(&SyntheticConfig::tiny());
+        let mut m = Model::new(Config {
+            item_neighbours: 20,
+            ..Config::default()
+        })
+        .unwrap();
+        m.upsert_items(data.items.clone()).unwrap();
+        m.apply(&data.interactions).unwrap();
+        let mut weights = vec![0.0; COMPONENTS.len()];
+        weights[crate::model::learned::slot::ITEM_BASED] = 1.0;
+        let bucket = BucketReport {
+            name: "all".into(),
+            min_history: 0,
+            max_history: None,
+            users: 1,
+            weights,
+            component_ndcg: vec![0.0; COMPONENTS.len()],
+            blend_ndcg: 0.0,
+        };
+        m.learned = Some(LearnedBlend {
+            report: BlendReport {
+                components: COMPONENTS.iter().map(|c| (*c).to_owned()).collect(),
+                cutoff: 0,
+                train_interactions: 0,
+                holdout_interactions: 0,
+                buckets: vec![bucket],
+            },
+        });
+        let now = data.interactions.last().unwrap().timestamp;
+        let mut compared = 0;
+        for u in 0..m.users.len() as u32 {
+            let user = m.users.name(u).to_owned();
+            if m.matrix.positive_count(u) == 0 {
+                continue;
+            }
+            let req = Request::new(10).now(now).explain(true);
+            let hybrid = m.recommend(&user, &req).unwrap();
+            let item_based = m
+                .recommend(&user, &req.clone().strategy(Strategy::ItemBased))
+                .unwrap();
+            assert_eq!(hybrid, item_based, "{user}");
+            compared += usize::from(hybrid.iter().any(|r| {
+                r.explanation.as_ref().unwrap().contributions[0]
+                    .component
+                    .as_str()
+                    == "item_based"
+            }));
+        }
+        assert!(compared > 10, "{compared} users with item-based evidence");
+    }
+}
