@@ -91,3 +91,18 @@ def test_learned_blend_weighs_item_based_when_on(data: dict[str, Any]) -> None:
     off_report = off.blend_report()
     assert off_report is not None and "item_based" not in off_report.components
     assert off.blend_weights("fan").item_based == 0.0
+
+
+def test_pickle_keeps_the_item_lists(data: dict[str, Any], engine: craic.Engine) -> None:
+    import pickle
+
+    back = pickle.loads(pickle.dumps(engine))
+    assert back.config.item_neighbours == data["config"]["item_neighbours"]
+    for item in data["neighbours"]:
+        assert back.item_neighbours(item) == engine.item_neighbours(item)
+    case = data["recommend"][0]
+
+    def ids(e: craic.Engine) -> list[str]:
+        recs = e.recommend(case["user"], k=case["k"], strategy="item_based", now=data["now"])
+        return [r.item_id for r in recs]
+    assert ids(back) == ids(engine) == case["expect"]
