@@ -8,14 +8,12 @@
 //! are built in parallel straight into exactly sized vectors, the columns are transposed from
 //! the rows without an intermediate copy, and every neighbour list is built in one parallel pass.
 
-use std::borrow::Borrow;
-
 use rayon::prelude::*;
 
 use crate::data::decay::Decay;
 use crate::data::exposure::IMPRESSION_KIND;
 use crate::data::ids::Probe;
-use crate::data::interaction::Interaction;
+use crate::data::interaction::AsInteraction;
 use crate::data::kinds::{KindEffect, KindTable};
 use crate::data::matrix::Part;
 use crate::data::sparse::SparseVec;
@@ -75,7 +73,7 @@ impl Model {
     pub fn bulk_load<I>(&mut self, interactions: I) -> Result<Applied>
     where
         I: IntoIterator,
-        I::Item: Borrow<Interaction> + Sync,
+        I::Item: AsInteraction + Sync,
     {
         let mut it = interactions.into_iter();
         let mut rows = Rows::with_capacity(it.size_hint().0);
@@ -95,13 +93,13 @@ impl Model {
             let resolved: Vec<Result<(u32, u8, Probe)>> = chunk
                 .par_iter()
                 .map(|x| {
-                    let r = self.resolve(x.borrow())?;
+                    let r = self.resolve_view(x.as_interaction())?;
                     Ok((r.item, r.kind, self.users.probe(r.user)))
                 })
                 .collect();
             for (x, r) in chunk.iter().zip(resolved) {
                 let (item, kind, probe) = r.map_err(|e| e.in_row(rows.len()))?;
-                let x = x.borrow();
+                let x = x.as_interaction();
                 if rows.len() >= u32::MAX as usize {
                     return Err(Error::InvalidConfig(format!(
                         "more than {} interactions in one build",
@@ -113,7 +111,7 @@ impl Model {
                 if !sequential && kind != IMPRESSION_KIND && decay.prepare(x.timestamp).is_some() {
                     sequential = true;
                 }
-                let user = self.users.intern_probed(&x.user_id, probe);
+                let user = self.users.intern_probed(x.user_id, probe);
                 self.matrix.ensure_user(user);
                 rows.push(user, item, kind, x.timestamp);
             }
@@ -328,6 +326,7 @@ fn group_by_user(user: &[u32], users: usize) -> (Vec<u32>, Vec<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::interaction::Interaction;
     use crate::model::config::Config;
     use crate::synthetic::{Dataset, SyntheticConfig};
 
@@ -421,5 +420,20 @@ mod tests {
         bulk.upsert_items(items.clone()).unwrap();
         bulk.bulk_load(&log).unwrap();
         assert_same(&bulk, &one_by_one(&config, &items, &log));
+    }
+
+    #[test]
+    fn borrowed_rows_equal_owned_rows() {
+        let (items, log) = log();
+        let config = Config::default();
+        let mut owned = Model::new(config.clone()).unwrap();
+        owned.upsert_items(items.clone()).unwrap();
+        owned.bulk_load(log.clone()).unwrap();
+        let mut borrowed = Model::new(config).unwrap();
+        borrowed.upsert_items(items).unwrap();
+        borrowed
+            .bulk_load(log.iter().map(Interaction::view))
+            .unwrap();
+        assert_same(&borrowed, &owned);
     }
 }

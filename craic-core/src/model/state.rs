@@ -6,7 +6,7 @@ use crate::data::appeal::Appeal;
 use crate::data::catalog::Catalog;
 use crate::data::exposure::{Exposure, IMPRESSION_KIND};
 use crate::data::ids::{validate_id, Interner};
-use crate::data::interaction::{Interaction, IMPRESSION};
+use crate::data::interaction::{Interaction, InteractionRef, IMPRESSION};
 use crate::data::item::{Item, Preferences};
 use crate::data::kinds::{KindEffect, KindTable};
 use crate::data::matrix::Matrix;
@@ -227,19 +227,24 @@ impl Model {
     // ---- interactions ----------------------------------------------------------------------
 
     pub(crate) fn resolve<'a>(&self, x: &'a Interaction) -> Result<Resolved<'a>> {
+        self.resolve_view(x.view())
+    }
+
+    /// [`Model::resolve`] of a borrowed row.
+    pub(crate) fn resolve_view<'a>(&self, x: InteractionRef<'a>) -> Result<Resolved<'a>> {
         x.validate()?;
-        let kind = match self.kinds.id(&x.kind) {
+        let kind = match self.kinds.id(x.kind) {
             Some(k) => k,
             None if x.kind == IMPRESSION => IMPRESSION_KIND,
-            None => return Err(Error::UnknownKind(x.kind.clone())),
+            None => return Err(Error::UnknownKind(x.kind.to_owned())),
         };
         let item = self
             .catalog
             .ids
-            .get(&x.item_id)
-            .ok_or_else(|| Error::UnknownItem(x.item_id.clone()))?;
+            .get(x.item_id)
+            .ok_or_else(|| Error::UnknownItem(x.item_id.to_owned()))?;
         Ok(Resolved {
-            user: &x.user_id,
+            user: x.user_id,
             item,
             kind,
             t: x.timestamp,
