@@ -73,6 +73,72 @@ fn config(
     .unwrap()
 }
 
+/// Applies `ops` to `engine` (8 items to start with) in batches of `batch` interactions,
+/// checking the neighbour lists against a recompute after every batch. Returns the log
+/// recorded, the last interaction's time and the number of items.
+fn replay(
+    engine: &Engine,
+    ops: Vec<Op>,
+    batch: usize,
+) -> Result<(Vec<Interaction>, i64, usize), TestCaseError> {
+    let mut items = 8usize;
+    engine.upsert_items((0..items).map(item).collect()).unwrap();
+    let mut log: Vec<Interaction> = Vec::new();
+    let mut t = T0;
+    let mut pending: Vec<Interaction> = Vec::new();
+    let verify = |engine: &Engine| {
+        engine
+            .verify_neighbours(0.0)
+            .map_err(|e| TestCaseError::fail(e.to_string()))
+    };
+    for op in ops {
+        match op {
+            Op::NewItem => {
+                engine.upsert_items(vec![item(items)]).unwrap();
+                items += 1;
+            }
+            Op::Act {
+                user,
+                item,
+                kind,
+                dt,
+            } => {
+                t += dt as i64;
+                let it = item as usize % items;
+                pending.push(Interaction::new(
+                    format!("u{user}"),
+                    format!("e{it}"),
+                    KINDS[kind as usize],
+                    t,
+                ));
+                if pending.len() >= batch {
+                    engine.record(&pending).unwrap();
+                    log.append(&mut pending);
+                    verify(engine)?;
+                }
+            }
+        }
+    }
+    engine.record(&pending).unwrap();
+    log.append(&mut pending);
+    verify(engine)?;
+    Ok((log, t, items))
+}
+
+/// New-event appeal of item `id` at `t` recomputed from the log: its saves, clicks and
+/// purchases per day since its first interaction (at least a day).
+fn expected_appeal(log: &[Interaction], id: &str, t: i64) -> f64 {
+    let mine = log.iter().filter(|x| x.item_id == id);
+    let first = mine.clone().map(|x| x.timestamp).min();
+    let count = mine
+        .filter(|x| ["save", "click", "purchase"].contains(&x.kind.as_str()))
+        .count();
+    match first {
+        Some(f) if count > 0 => count as f64 * 86_400.0 / ((t - f) as f64).max(86_400.0),
+        _ => 0.0,
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
@@ -89,36 +155,7 @@ proptest! {
     ) {
         let cfg = config(k, buffer, cap, shrink, overlap, item_k);
         let engine = Engine::new(cfg.clone()).unwrap();
-        let mut items = 8usize;
-        engine.upsert_items((0..items).map(item).collect()).unwrap();
-        let mut log: Vec<Interaction> = Vec::new();
-        let mut t = T0;
-        let mut pending: Vec<Interaction> = Vec::new();
-        for op in ops {
-            match op {
-                Op::NewItem => {
-                    engine.upsert_items(vec![item(items)]).unwrap();
-                    items += 1;
-                }
-                Op::Act { user, item, kind, dt } => {
-                    t += dt as i64;
-                    let it = item as usize % items;
-                    pending.push(Interaction::new(format!("u{user}"), format!("e{it}"), KINDS[kind as usize], t));
-                    if pending.len() >= batch {
-                        engine.record(&pending).unwrap();
-                        log.append(&mut pending);
-                        engine
-                            .verify_neighbours(0.0)
-                            .map_err(|e| TestCaseError::fail(e.to_string()))?;
-                    }
-                }
-            }
-        }
-        engine.record(&pending).unwrap();
-        log.append(&mut pending);
-        engine
-            .verify_neighbours(0.0)
-            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let (log, t, items) = replay(&engine, ops, batch)?;
 
         // A fresh engine built from the whole log in one go agrees on everything.
         let full = Engine::build((0..items).map(item).collect(), &log, vec![], cfg).unwrap();
@@ -135,13 +172,7 @@ proptest! {
         // New-event appeal: incremental, bulk and a recompute from the log agree exactly.
         for n in 0..items {
             let id = format!("e{n}");
-            let mine = log.iter().filter(|x| x.item_id == id);
-            let first = mine.clone().map(|x| x.timestamp).min();
-            let count = mine.filter(|x| ["save", "click", "purchase"].contains(&x.kind.as_str())).count();
-            let expected = match first {
-                Some(f) if count > 0 => count as f64 * 86_400.0 / ((t - f) as f64).max(86_400.0),
-                _ => 0.0,
-            };
+            let expected = expected_appeal(&log, &id, t);
             prop_assert_eq!(engine.appeal(&id, t), Some(expected));
             prop_assert_eq!(full.appeal(&id, t), Some(expected));
         }

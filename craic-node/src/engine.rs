@@ -428,7 +428,7 @@ impl Engine {
         let engine = Arc::clone(&self.inner);
         spawn(move || {
             engine
-                .verify_neighbours(tolerance.unwrap_or(1e-9))
+                .verify_neighbours(tolerance.unwrap_or(core::Engine::NEIGHBOUR_TOLERANCE))
                 .map_err(Into::into)
         })
     }

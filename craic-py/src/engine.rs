@@ -408,7 +408,7 @@ impl PyEngine {
     /// Returns `None` when they all match; raises `PoisonedError` (kind `inconsistent_model`)
     /// naming the first structure or list that differs, `InvalidInputError` (kind
     /// `invalid_config`) for a negative or NaN tolerance.
-    #[pyo3(signature = (*, tolerance = 1e-9))]
+    #[pyo3(signature = (*, tolerance = core::Engine::NEIGHBOUR_TOLERANCE))]
     fn verify_neighbours(&self, py: Python<'_>, tolerance: f64) -> PyResult<()> {
         py.detach(|| self.inner.verify_neighbours(tolerance))
             .map_err(errors::to_py)

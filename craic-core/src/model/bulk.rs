@@ -10,10 +10,11 @@
 
 use rayon::prelude::*;
 
+use crate::data::decay::Decay;
 use crate::data::exposure::IMPRESSION_KIND;
 use crate::data::ids::Probe;
 use crate::data::interaction::AsInteraction;
-use crate::data::kinds::KindEffect;
+use crate::data::kinds::{KindEffect, KindTable};
 use crate::data::matrix::Part;
 use crate::data::sparse::SparseVec;
 use crate::data::timeline::RowsByStart;
@@ -190,20 +191,7 @@ impl Model {
                 while a < s.by_item.len() {
                     let i = s.by_item[a].0;
                     let b = a + s.by_item[a..].partition_point(|e| e.0 == i);
-                    s.cell.clear();
-                    for &(_, x) in &s.by_item[a..b] {
-                        let k = kind[x as usize];
-                        match kinds.effects[k as usize] {
-                            KindEffect::Retract(target) => s.cell.retain(|c| c.0 != target),
-                            _ => {
-                                let w = decay.factor(t[x as usize]);
-                                match s.cell.iter_mut().find(|c| c.0 == k) {
-                                    Some(c) => c.1 += w,
-                                    None => s.cell.push((k, w)),
-                                }
-                            }
-                        }
-                    }
+                    replay_cell(&mut s.cell, &s.by_item[a..b], kinds, decay, (&kind, &t));
                     a = b;
                     if s.cell.is_empty() {
                         continue;
@@ -267,6 +255,31 @@ impl Model {
         }
         self.rebuild_artist_prior();
         self.rebuild_neighbours();
+    }
+}
+
+/// Replays one cell's interactions (`(item, arrival index)`, in arrival order; `kind` and `t`
+/// by arrival index) into `cell` as (kind, decayed sum): a retraction drops its target's sum.
+fn replay_cell(
+    cell: &mut Vec<(u8, f64)>,
+    arrivals: &[(u32, u32)],
+    kinds: &KindTable,
+    decay: &Decay,
+    (kind, t): (&[u8], &[i64]),
+) {
+    cell.clear();
+    for &(_, x) in arrivals {
+        let k = kind[x as usize];
+        match kinds.effects[k as usize] {
+            KindEffect::Retract(target) => cell.retain(|c| c.0 != target),
+            _ => {
+                let w = decay.factor(t[x as usize]);
+                match cell.iter_mut().find(|c| c.0 == k) {
+                    Some(c) => c.1 += w,
+                    None => cell.push((k, w)),
+                }
+            }
+        }
     }
 }
 

@@ -27,6 +27,11 @@ pub struct Stats {
 }
 
 impl Engine {
+    /// The similarity tolerance [`Engine::verify_neighbours`] is called with when the caller
+    /// names none (the bindings' default): far below any difference a real bug produces, far
+    /// above the rounding of a recompute in another order.
+    pub const NEIGHBOUR_TOLERANCE: f64 = 1e-9;
+
     /// A user's neighbours, most similar first (empty for unknown users).
     pub fn neighbours(&self, user_id: &str) -> Vec<(String, f64)> {
         self.read().neighbours_of(user_id)

@@ -276,10 +276,24 @@ impl Model {
         crate::model::engine::hooks::maybe_panic(); // half applied: parts added, nothing synced
 
         // 2. Cells into rows and columns.
-        // Users whose row changed, in order (`touched` is sorted by user).
+        let (changes, items) = self.sync_cells(&touched, rebased);
+
+        // 3. Neighbour lists.
+        let applied = Applied {
+            interactions: resolved.len(),
+            users_changed: changes.len(),
+            ..Applied::default()
+        };
+        Ok(self.update_neighbours(&changes, &items, rebased, applied))
+    }
+
+    /// Syncs the `touched` cells (sorted by user) into the matrix's rows and columns, their
+    /// norms, popularity and the artist prior (rebuilt after a decay rebase). Returns the users
+    /// whose row changed, in order, and the items whose column changed, sorted and distinct.
+    fn sync_cells(&mut self, touched: &[(u32, u32)], rebased: bool) -> (Vec<u32>, Vec<u32>) {
         let mut changes: Vec<u32> = Vec::new();
         let mut items: Vec<u32> = Vec::new();
-        for &(u, i) in &touched {
+        for &(u, i) in touched {
             if self.matrix.sync_cell(&self.kinds, u, i).is_some() {
                 if changes.last() != Some(&u) {
                     changes.push(u);
@@ -303,13 +317,20 @@ impl Model {
             self.artist_prior
                 .refresh(&items, &self.popularity.score, &self.timeline);
         }
+        (changes, items)
+    }
 
-        // 3. Neighbour lists.
-        let mut applied = Applied {
-            interactions: resolved.len(),
-            users_changed: changes.len(),
-            ..Applied::default()
-        };
+    /// Brings the neighbour lists up to date after users `changes` and items `items` changed:
+    /// a full rebuild when too many users changed (or a rebase left subnormal values), else
+    /// the lists of the users whose capped columns crossed a cap, then each changed user's.
+    /// Returns `applied` with the lists recomputed and entries touched added.
+    fn update_neighbours(
+        &mut self,
+        changes: &[u32],
+        items: &[u32],
+        rebased: bool,
+        mut applied: Applied,
+    ) -> Applied {
         let n_users = self.matrix.rows.len();
         let must_rebuild = rebased && self.matrix.has_subnormal();
         self.update_item_neighbours(&changes, &items, must_rebuild);
@@ -317,11 +338,11 @@ impl Model {
             self.rebuild_user_neighbours();
             applied.full_rebuild = true;
             applied.lists_recomputed = n_users;
-            return Ok(applied);
+            return applied;
         }
         self.neighbours_fit();
         let params = self.sim_params();
-        let crossed = self.refresh_caps(&items);
+        let crossed = self.refresh_caps(items);
         if !crossed.is_empty() {
             let mut members: Vec<u32> = crossed
                 .iter()
@@ -334,14 +355,14 @@ impl Model {
                 .recompute(self.matrix.users(), &self.capped, &params, &members);
             applied.lists_recomputed += members.len();
         }
-        for &u in &changes {
+        for &u in changes {
             let cost = self
                 .neighbours
                 .update(self.matrix.users(), &self.capped, &params, u);
             applied.lists_recomputed += cost.lists_recomputed;
             applied.entries_touched += cost.entries_touched;
         }
-        Ok(applied)
+        applied
     }
 
     /// Adds every interaction, as (user, item, kind, timestamp) with the user interned, to its
