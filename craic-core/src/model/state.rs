@@ -320,8 +320,9 @@ impl Model {
         (changes, items)
     }
 
-    /// Brings the neighbour lists up to date after users `changes` and items `items` changed:
-    /// a full rebuild when too many users changed (or a rebase left subnormal values), else
+    /// Brings the neighbour lists up to date after users `changes` and items `items` changed
+    /// (the item lists first, when kept: see `item_updates`); the users': a full rebuild when
+    /// too many users changed (or a rebase left subnormal values), else
     /// the lists of the users whose capped columns crossed a cap, then each changed user's.
     /// Returns `applied` with the lists recomputed and entries touched added.
     fn update_neighbours(
@@ -333,7 +334,7 @@ impl Model {
     ) -> Applied {
         let n_users = self.matrix.rows.len();
         let must_rebuild = rebased && self.matrix.has_subnormal();
-        self.update_item_neighbours(&changes, &items, must_rebuild);
+        self.update_item_neighbours(changes, items, must_rebuild);
         if must_rebuild || changes.len() as f64 > FULL_REBUILD_SHARE * n_users as f64 {
             self.rebuild_user_neighbours();
             applied.full_rebuild = true;
