@@ -11,6 +11,8 @@
 //! `MAX_ITEM_USERS=500` overrides the similarity cost guard. `DIVERSITY=0.3` re-ranks every
 //! request for variety with that trade-off and at most 1 event per artist, 2 per venue.
 //! `BLEND=learned` builds with the learned Hybrid blend (the build then includes learning it).
+//! `ITEM_NEIGHBOURS=50` keeps that many item neighbours per event (the opt-in item lists: the
+//! build and records then maintain them) and times the `item_based` strategy too.
 
 use std::time::Instant;
 
@@ -71,7 +73,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Builds the engine as the environment asks (`SPLIT`, `BLEND`, `MAX_ITEM_USERS`) and prints
+/// Builds the engine as the environment asks (`SPLIT`, `BLEND`, `MAX_ITEM_USERS`,
+/// `ITEM_NEIGHBOURS`) and prints
 /// the time and memory it took; returns it with the time to recommend as of (the cut).
 fn build(data: &Dataset) -> Result<(Engine, i64), craic::Error> {
     // `SPLIT=0.2`: build on the first 80 % of the log and recommend as of the cut (as the
@@ -86,6 +89,9 @@ fn build(data: &Dataset) -> Result<(Engine, i64), craic::Error> {
     }
     if let Some(cap) = env("MAX_ITEM_USERS") {
         config.max_item_users = cap;
+    }
+    if let Some(k) = env("ITEM_NEIGHBOURS") {
+        config.item_neighbours = k;
     }
     let engine = Engine::build(data.items.clone(), train, data.preferences.clone(), config)?;
     println!(
@@ -125,8 +131,10 @@ fn time_recommend(
     now: i64,
 ) {
     let diversity: Option<f64> = env("DIVERSITY");
-    for s in Strategy::ALL
+    let lists = engine.config().item_neighbours > 0;
+    for s in Strategy::EVERY
         .into_iter()
+        .filter(|s| lists || *s != Strategy::ItemBased)
         .filter(|s| only.is_none_or(|o| o == *s))
     {
         let mut req = Request::new(10).strategy(s).now(now);
