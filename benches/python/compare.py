@@ -41,7 +41,7 @@ import bench_measure
 import peers
 from bench_data import TEST_FRACTION, encode_csv
 from bench_measure import peak_rss_mb
-from workers import CRAIC_INPUTS, run_worker
+from workers import CRAIC_BATCH_CHUNK, CRAIC_INPUTS, run_worker
 
 HERE = Path(__file__).resolve().parent
 
@@ -172,7 +172,8 @@ def render(args: argparse.Namespace, info: dict[str, Any], results: list[dict[st
         "neighbours; one craic build serves all four strategies.",
         "- latency: one `recommend` call per user from Python (`time.perf_counter_ns`), incl. the "
         "eligibility post-filter where a peer needs one; batch: all evaluated users "
-        "(`recommend_many` for craic, implicit's batch `recommend` for ALS, a loop for item-item, "
+        f"(`recommend_many` over chunks of {CRAIC_BATCH_CHUNK:,} users for craic, implicit's batch "
+        "`recommend` for ALS, a loop for item-item, "
         "chunked sparse products for sklearn).",
         "- peak RSS: `ru_maxrss` of each method's own subprocess; includes the common part (Python, "
         "numpy/scipy, the loaded codes, the split) shown above as \"RSS after loading\"; the "
