@@ -103,7 +103,8 @@ def spawn(args: argparse.Namespace, worker: str, directory: Path, cutoff: int) -
         "--sklearn-dense-limit-gib", str(args.sklearn_dense_limit_gib),
         "--sklearn-chunk-mib", str(args.sklearn_chunk_mib), "--ease-max-items", str(args.ease_max_items),
     ]
-    cmd += ["--craic-input", args.craic_input]
+    cmd += ["--craic-input", args.craic_input, "--craic-blend", args.craic_blend,
+            "--craic-item-lists", str(args.craic_item_lists)]
     if args.exclude_seen:
         cmd.append("--exclude-seen")
     env = {**os.environ, **THREAD_ENV}
@@ -283,6 +284,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="subset of methods (default: all)")
     p.add_argument("--craic-input", default="pandas", choices=["pandas", "rows"],
                    help="what craic's Engine.build gets: a pandas DataFrame (default) or row tuples")
+    p.add_argument("--craic-blend", default="fixed", choices=["fixed", "learned"],
+                   help="craic's Config(blend=...): the fixed Hybrid blend (default) or the learned one")
+    p.add_argument("--craic-item-lists", type=int, default=0,
+                   help="craic's Config(item_neighbours=...): 0 (default) keeps no item lists; "
+                        "N > 0 keeps N per event and adds the item_based strategy")
     p.add_argument("--exclude-seen", action="store_true",
                    help="exclude every train-interacted event (not only saved/hidden) for all methods")
     p.add_argument("--data-dir", help="write the CSVs here and keep them (default: a temp dir)")
