@@ -342,7 +342,8 @@ fn excerpt(text: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Per-strategy latency from the service's `craic_recommend_duration_seconds` histograms.
+/// Per-strategy latency from the service's `craic_recommend_duration_seconds` histograms, for
+/// the strategies that served requests.
 fn latencies(svc: &Service) -> Vec<Latency> {
     let snap = svc.metrics_registry().snapshot();
     let us = |n: Option<u64>| n.map_or(0.0, |n| n as f64 / 1e3);
@@ -355,6 +356,11 @@ fn latencies(svc: &Service) -> Vec<Latency> {
             let SeriesValue::Histogram(h) = &s.value else {
                 return None;
             };
+            // Every strategy has a series from the start; one never served (the opt-in
+            // item_based here) has no latency to show.
+            if h.count() == 0 {
+                return None;
+            }
             let strategy = s
                 .labels
                 .iter()
