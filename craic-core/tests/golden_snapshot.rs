@@ -1,7 +1,9 @@
 //! Golden snapshot files, written once from a small, deterministic engine (the shared fixture
 //! plus a few users' stated preferences): `testdata/golden/model-v1.snap` (layout `MOD2`),
-//! `model-v2.snap` (layout `MOD3`, with impressions) and `model-v3.snap` (layout `MOD4`, with
-//! new-event appeal counts and `Config::blend`). The current code must decode all three to the
+//! `model-v2.snap` (layout `MOD3`, with impressions), `model-v3.snap` (layout `MOD4`, with
+//! new-event appeal counts and `Config::blend`) and `model-v4.snap` (layout `MOD5`, with the
+//! learned blend's hyperparameter grid: the same engine, whose blend is fixed, so only the tag
+//! differs from `model-v3.snap`). The current code must decode all four to the
 //! expected model, and re-encode the current one byte for byte, so any change of the on-disk
 //! format (container, bincode layout, a field added, renamed or reordered) fails here and gets a
 //! deliberate new format version instead of silently breaking stored snapshots.
@@ -106,7 +108,7 @@ fn golden_snapshot_v1_still_decodes_to_the_expected_model() {
     assert_same(&loaded, &golden_engine());
     // Saved again, it is written in the current layout and loads back the same.
     let again = loaded.to_snapshot(&m).unwrap();
-    assert_eq!(&again[12..16], b"MOD4");
+    assert_eq!(&again[12..16], b"MOD5");
     assert_same(&Engine::from_snapshot(&again).unwrap().0, &golden_engine());
 }
 
@@ -123,11 +125,28 @@ fn golden_snapshot_v2_still_decodes_to_the_expected_model() {
     // No appeal counts were stored: every appeal reads 0 until new interactions arrive.
     assert_eq!(loaded.appeal("rave", NOW), Some(0.0));
     let again = loaded.to_snapshot(&m).unwrap();
-    assert_eq!(&again[12..16], b"MOD4");
+    assert_eq!(&again[12..16], b"MOD5");
     assert_same(
         &Engine::from_snapshot(&again).unwrap().0,
         &golden_engine_v2(),
     );
+}
+
+/// Before the learned blend's hyperparameter grid: the previous layout still loads and serves
+/// what it served (its learned-blend form is checked in the core's `legacy_snapshot` tests).
+#[test]
+fn golden_snapshot_v3_still_decodes_to_the_expected_model() {
+    let golden = std::fs::read(golden_path("model-v3.snap")).unwrap();
+    let (loaded, m) = Engine::from_snapshot(&golden).unwrap();
+    assert_eq!(m.interactions, 14 + 27 + 1);
+    let expected = golden_engine_v2();
+    assert_same(&loaded, &expected);
+    for item in ["rave", "trad", "standup"] {
+        assert_eq!(loaded.appeal(item, NOW), expected.appeal(item, NOW));
+    }
+    let again = loaded.to_snapshot(&m).unwrap();
+    assert_eq!(&again[12..16], b"MOD5");
+    assert_same(&Engine::from_snapshot(&again).unwrap().0, &expected);
 }
 
 fn assert_same(loaded: &Engine, expected: &Engine) {
@@ -159,7 +178,7 @@ fn assert_same(loaded: &Engine, expected: &Engine) {
 
 #[test]
 fn golden_snapshot_decodes_to_the_expected_model_and_re_encodes_byte_identically() {
-    let path = golden_path("model-v3.snap");
+    let path = golden_path("model-v4.snap");
     let expected = golden_engine_v2();
     assert!(!expected.exposure("newbie", NOW).is_empty());
     assert!(expected.appeal("rave", NOW).unwrap() > 0.0);

@@ -1,11 +1,14 @@
 //! Versioned model snapshots: an [`Engine`]'s whole state plus metadata, in the checksummed
-//! container of [`crate::snapshot`] (kind tag `MOD4`).
+//! container of [`crate::snapshot`] (kind tag `MOD5`).
 //!
 //! The kind tag names the payload's layout: `MOD2` added `Config::artist_prior`; `MOD3` added
 //! the exposure (impressions) and `Config::exposure_demotion` / `exposure_half_life_secs`;
-//! `MOD4` the new-event appeal counts, `Config::blend` and the learned blend with its report.
-//! `MOD2` and `MOD3` snapshots still load (with no impressions and the default exposure
-//! settings, resp. no appeal counts and the fixed blend) and are written back as `MOD4`. A snapshot of the earliest layout (`MODL`) is refused as
+//! `MOD4` the new-event appeal counts, `Config::blend` and the learned blend with its report;
+//! `MOD5` the learned blend's hyperparameter grid (`LearnSettings::hyper`) and the chosen values
+//! and grid scores in its report. `MOD2`, `MOD3` and `MOD4` snapshots still load (with no
+//! impressions and the default exposure settings; no appeal counts and the fixed blend; a
+//! learned blend pinned to the configuration's hyperparameters) and are written back as
+//! `MOD5`. A snapshot of the earliest layout (`MODL`) is refused as
 //! [`SnapshotProblem::Foreign`] rather than misread (bincode is not self-describing); rebuild and
 //! save again.
 //!
@@ -26,7 +29,7 @@ use crate::model::state::Model;
 use crate::snapshot;
 
 /// Kind tag of model snapshots in the container header.
-pub const MODEL_KIND: [u8; 4] = *b"MOD4";
+pub const MODEL_KIND: [u8; 4] = *b"MOD5";
 
 /// Describes a snapshot: which model version it is and what it contains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -58,6 +61,7 @@ pub(crate) struct In {
 /// Kind tags of the previous layouts, still read.
 const MOD2: [u8; 4] = *b"MOD2";
 const MOD3: [u8; 4] = *b"MOD3";
+const MOD4: [u8; 4] = *b"MOD4";
 
 fn corrupt(detail: impl Into<String>) -> Error {
     Error::Snapshot {
@@ -87,6 +91,7 @@ impl Engine {
         let In { meta, mut model } = match snapshot::header(bytes)?.kind {
             MOD2 => crate::model::legacy_snapshot::decode_mod2(bytes)?,
             MOD3 => crate::model::legacy_snapshot::decode_mod3(bytes)?,
+            MOD4 => crate::model::legacy_snapshot::decode_mod4(bytes)?,
             _ => snapshot::decode_kind(MODEL_KIND, bytes)?,
         };
         model.check().map_err(corrupt)?;

@@ -27,6 +27,7 @@ mod shard;
 mod tests;
 mod top_k;
 
+pub(crate) use accumulator::PairAcc;
 pub(crate) use formula::{cosine, SimParams};
 pub(crate) use neighbours::Neighbours;
 
