@@ -10,7 +10,9 @@
 //! After the strategies it times `similar_items` (k = 10) for as many items as users.
 //! `MAX_ITEM_USERS=500` overrides the similarity cost guard. `DIVERSITY=0.3` re-ranks every
 //! request for variety with that trade-off and at most 1 event per artist, 2 per venue.
-//! `BLEND=learned` builds with the learned Hybrid blend (the build then includes learning it).
+//! `BLEND=learned` builds with the learned Hybrid blend (the build then includes learning it and
+//! tuning its hyperparameters on the default grid); `BLEND=learned-pinned` learns it with the
+//! configuration's hyperparameters pinned (no tuning).
 
 use std::time::Instant;
 
@@ -50,8 +52,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = train.last().map_or(0, |x| x.timestamp);
     let t = Instant::now();
     let mut config = Config::default();
-    if std::env::var("BLEND").as_deref() == Ok("learned") {
-        config.blend = craic::Blend::Learned(craic::LearnSettings::default());
+    match std::env::var("BLEND").as_deref() {
+        Ok("learned") => config.blend = craic::Blend::Learned(craic::LearnSettings::default()),
+        Ok("learned-pinned") => {
+            config.blend = craic::Blend::Learned(craic::LearnSettings {
+                hyper: craic::HyperGrid::pinned(&config),
+                ..craic::LearnSettings::default()
+            })
+        }
+        _ => {}
     }
     if let Some(cap) = std::env::var("MAX_ITEM_USERS")
         .ok()
@@ -66,6 +75,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rss_mb(),
         engine.stats()
     );
+    if let Some(r) = engine.blend_report() {
+        for p in &r.grid {
+            println!(
+                "grid: half-life {:?} s, k {}, shrinkage {}: holdout NDCG@10 {:.4}",
+                p.half_life_secs, p.neighbours, p.shrinkage, p.ndcg
+            );
+        }
+    }
     let users: Vec<String> = (0..queries)
         .map(|i| format!("u{}", (i * 7919) % cfg.users))
         .collect();

@@ -84,15 +84,12 @@ fn the_default_grid_is_searched_reported_served_and_stable() {
         (chosen.half_life_secs, chosen.neighbours, chosen.shrinkage),
         (r.half_life_secs, r.neighbours, r.shrinkage)
     );
-    // The report's buckets are the chosen point's blend.
-    let users: usize = r.buckets.iter().map(|b| b.users).sum();
-    let mean: f64 = r
-        .buckets
-        .iter()
-        .map(|b| b.blend_ndcg * b.users as f64)
-        .sum::<f64>()
-        / users as f64;
-    assert!((mean - best).abs() < 1e-12);
+    // The chosen point's blend is learned on the whole sample (the grid's NDCG is over a
+    // quarter of it): every bucket's blend at least matches each component alone there.
+    for b in &r.buckets {
+        let alone = b.component_ndcg.iter().fold(0.0, |a: f64, &x| a.max(x));
+        assert!(b.blend_ndcg >= alone, "{b:?}");
+    }
 
     let served = e.config();
     assert_eq!(
