@@ -27,6 +27,11 @@
 //! * `similar_items/<preset>` — one [`Engine::similar_items`] call (k = 10, same `now`), cycling
 //!   through 1 000 items spread over the catalogue (started or not, as event pages are).
 //!
+//! * `item_based/{build_small,recommend/<preset>,record_one/<preset>}` — the opt-in item lists
+//!   (`Config::item_neighbours` = 50): a build of `small` with them, one `ItemBased` request
+//!   (as `recommend`), and one record on an engine keeping them (as `record_one`). The same
+//!   groups without them are the ones above: the difference is the lists' cost.
+//!
 //! `recommend/hybrid_diverse/<preset>` is `hybrid` re-ranked for variety (diversity 0.3, caps).
 //! `<preset>` is `medium` by default; `CRAIC_BENCH_PRESET=small` swaps `small()` in for a quick run
 //! (and drops the then-duplicate `build/medium`). Smoke run, each benchmark once (criterion's
@@ -36,10 +41,16 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use craic::synthetic::Dataset;
 use craic::{Config, Engine, Request, Strategy};
+use criterion::measurement::WallTime;
 use criterion::{
-    criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput,
+    criterion_group, criterion_main, BatchSize, BenchmarkGroup, BenchmarkId, Criterion,
+    SamplingMode, Throughput,
 };
+
+/// A benchmark group timed by the wall clock.
+type Group<'a> = BenchmarkGroup<'a, WallTime>;
 
 mod common;
 
@@ -54,21 +65,7 @@ fn build(c: &mut Criterion) {
     let mut group = c.benchmark_group("build");
     // ~65 ms a build: 100 flat samples need more than the default 5 s.
     group.measurement_time(Duration::from_secs(10));
-    group.bench_function("small", |b| {
-        b.iter_batched(
-            || (small.items.clone(), small.preferences.clone()),
-            |(items, prefs)| {
-                Engine::build(
-                    items,
-                    black_box(&small.interactions),
-                    prefs,
-                    Config::default(),
-                )
-                .expect("builds")
-            },
-            BatchSize::LargeInput,
-        )
-    });
+    bench_build(&mut group, "small", small, &Config::default());
 
     if common::is_medium(preset) {
         let medium = common::large_dataset();
@@ -77,21 +74,7 @@ fn build(c: &mut Criterion) {
             .sampling_mode(SamplingMode::Flat)
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(80));
-        group.bench_function("medium", |b| {
-            b.iter_batched(
-                || (medium.items.clone(), medium.preferences.clone()),
-                |(items, prefs)| {
-                    Engine::build(
-                        items,
-                        black_box(&medium.interactions),
-                        prefs,
-                        Config::default(),
-                    )
-                    .expect("builds")
-                },
-                BatchSize::LargeInput,
-            )
-        });
+        bench_build(&mut group, "medium", medium, &Config::default());
     }
     group.finish();
 }
@@ -106,14 +89,8 @@ fn recommend(c: &mut Criterion) {
     let mut group = c.benchmark_group("recommend");
     for strategy in Strategy::ALL {
         let req = Request::new(K).strategy(strategy).now(now);
-        group.bench_function(BenchmarkId::new(strategy.as_str(), preset), |b| {
-            let mut next = 0;
-            b.iter(|| {
-                let user = &users[next];
-                next = (next + 1) % users.len();
-                engine.recommend(black_box(user), &req).expect("recommends")
-            })
-        });
+        let id = BenchmarkId::new(strategy.as_str(), preset);
+        bench_recommend(&mut group, id, &engine, &users, &req);
     }
     // The same hybrid requests re-ranked for variety (diversity 0.3, ≤ 1 per artist, ≤ 2 per
     // venue): the difference to `hybrid` is the re-ranking's cost.
@@ -122,14 +99,8 @@ fn recommend(c: &mut Criterion) {
         .diversity(0.3)
         .max_per_artist(1)
         .max_per_venue(2);
-    group.bench_function(BenchmarkId::new("hybrid_diverse", preset), |b| {
-        let mut next = 0;
-        b.iter(|| {
-            let user = &users[next];
-            next = (next + 1) % users.len();
-            engine.recommend(black_box(user), &req).expect("recommends")
-        })
-    });
+    let id = BenchmarkId::new("hybrid_diverse", preset);
+    bench_recommend(&mut group, id, &engine, &users, &req);
     group.finish();
 
     let refs: Vec<&str> = users.iter().map(String::as_str).collect();
@@ -177,13 +148,57 @@ fn record_one(c: &mut Criterion) {
     let (preset, _) = common::large_preset();
     let data = common::large_dataset();
     let engine = common::build_engine(data);
-    let mut pending = common::incremental_interactions(data, USERS);
-    let mut clock = common::log_end(data);
-
     let mut group = c.benchmark_group("record_one");
     // ~1.2 ms a call on `medium`: linear sampling (5 050 calls) needs ~6 s.
     group.measurement_time(Duration::from_secs(10));
-    group.bench_function(preset, |b| {
+    bench_record(
+        &mut group,
+        BenchmarkId::from_parameter(preset),
+        &engine,
+        data,
+    );
+    group.finish();
+}
+
+/// Times [`Engine::build`] of `data` under `config`; the owned inputs are cloned, and the
+/// engine dropped, outside the timing.
+fn bench_build(group: &mut Group<'_>, id: &str, data: &Dataset, config: &Config) {
+    group.bench_function(id, |b| {
+        b.iter_batched(
+            || (data.items.clone(), data.preferences.clone()),
+            |(items, prefs)| {
+                Engine::build(items, black_box(&data.interactions), prefs, config.clone())
+                    .expect("builds")
+            },
+            BatchSize::LargeInput,
+        )
+    });
+}
+
+/// Times one [`Engine::recommend`] of `req`, cycling through `users`.
+fn bench_recommend(
+    group: &mut Group<'_>,
+    id: BenchmarkId,
+    engine: &Engine,
+    users: &[String],
+    req: &Request,
+) {
+    group.bench_function(id, |b| {
+        let mut next = 0;
+        b.iter(|| {
+            let user = &users[next];
+            next = (next + 1) % users.len();
+            engine.recommend(black_box(user), req).expect("recommends")
+        })
+    });
+}
+
+/// Times one [`Engine::record`] of a single interaction, cycling through [`USERS`] of them,
+/// each re-stamped one second after the previous (from the end of the log).
+fn bench_record(group: &mut Group<'_>, id: BenchmarkId, engine: &Engine, data: &Dataset) {
+    let mut pending = common::incremental_interactions(data, USERS);
+    let mut clock = common::log_end(data);
+    group.bench_function(id, |b| {
         let mut next = 0;
         b.iter(|| {
             clock += 1;
@@ -195,8 +210,40 @@ fn record_one(c: &mut Criterion) {
                 .expect("records")
         })
     });
+}
+
+/// The configuration with item lists on.
+fn with_item_lists() -> Config {
+    Config {
+        item_neighbours: 50,
+        ..Config::default()
+    }
+}
+
+fn item_based(c: &mut Criterion) {
+    let (preset, _) = common::large_preset();
+    let small = common::small_dataset();
+    let mut group = c.benchmark_group("item_based");
+    group.measurement_time(Duration::from_secs(10));
+    bench_build(&mut group, "build_small", small, &with_item_lists());
+    let data = common::large_dataset();
+    let engine = common::build_engine_with(data, with_item_lists());
+    let now = common::log_end(data);
+    let users = common::user_ids(data, USERS);
+    let req = Request::new(K).strategy(Strategy::ItemBased).now(now);
+    let id = BenchmarkId::new("recommend", preset);
+    bench_recommend(&mut group, id, &engine, &users, &req);
+    let id = BenchmarkId::new("record_one", preset);
+    bench_record(&mut group, id, &engine, data);
     group.finish();
 }
 
-criterion_group!(benches, build, recommend, similar_items, record_one);
+criterion_group!(
+    benches,
+    build,
+    recommend,
+    similar_items,
+    record_one,
+    item_based
+);
 criterion_main!(benches);

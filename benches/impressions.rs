@@ -16,6 +16,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use craic::synthetic::Dataset;
 use craic::{Engine, Impression, Request, Strategy, Touched};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
@@ -86,6 +87,19 @@ fn impressions(c: &mut Criterion) {
     }
     group.finish();
 
+    exclude_touched(c, preset, data, &plain, &users, now);
+}
+
+/// Recommend (k = 10) with nothing excluded, with the user's touched items passed as ids, and
+/// with `exclude_touched`.
+fn exclude_touched(
+    c: &mut Criterion,
+    preset: &str,
+    data: &Dataset,
+    plain: &Engine,
+    users: &[String],
+    now: i64,
+) {
     // Every item each user touched, as ids (what a caller passes without `exclude_touched`).
     let base = Request::new(K).strategy(Strategy::Hybrid).now(now);
     let mut touched_ids: std::collections::HashMap<&str, Vec<&str>> =

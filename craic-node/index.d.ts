@@ -155,6 +155,12 @@ export declare class Engine {
   blendReport(): BlendReport | null
   /** A user's neighbours, most similar first (empty if unknown). */
   neighbours(userId: string): Array<Neighbour>
+  /**
+   * An item's neighbours, most similar first, whether or not they have started: what the
+   * `"item_based"` strategy scores with (empty for unknown items, and with `itemNeighbours`
+   * 0, the default).
+   */
+  itemNeighbours(itemId: string): Array<ItemNeighbour>
   /** Cosine similarity of two users as the neighbour lists define it (0 for unknown users). */
   similarity(a: string, b: string): number
   /** The hybrid blend shares the user would get now. */
@@ -616,6 +622,8 @@ export interface BlendWeights {
   content: number
   /** Popularity share. */
   popularity: number
+  /** Item-based share (a learned blend with `itemNeighbours` > 0; else 0). */
+  itemBased: number
 }
 
 /** One activity bucket of a `BlendReport`. */
@@ -720,6 +728,11 @@ export interface Config {
    * every build and retrain with default settings) or the `LearnSettings` to learn with.
    */
   blend?: string | LearnSettings
+  /**
+   * Neighbours kept per item for the `"item_based"` strategy (0, the default: no item
+   * lists).
+   */
+  itemNeighbours?: number
 }
 
 /** One component's share of a recommendation's score. */
@@ -1071,6 +1084,14 @@ export interface Item {
   tags?: Array<string>
 }
 
+/** An item's neighbour and their similarity. */
+export interface ItemNeighbour {
+  /** The neighbour's item id. */
+  itemId: string
+  /** Shrunk cosine of the two items' users. */
+  similarity: number
+}
+
 /** Settings of the learned blend (`config.blend`); every field defaults to the core's. */
 export interface LearnSettings {
   /** Share of the training log held out (the latest by time), in (0, 0.5] (default 0.2). */
@@ -1361,7 +1382,11 @@ export interface Recommendation {
 export interface RecommendOptions {
   /** How many items (default 10); exactly this many whenever enough are eligible. */
   k?: number
-  /** `"popularity"`, `"collaborative"`, `"content"` or `"hybrid"` (default). */
+  /**
+   * `"popularity"`, `"collaborative"`, `"content"`, `"hybrid"` (default) or
+   * `"item_based"` (needs `itemNeighbours` > 0 in the config, else an `invalid_config`
+   * error).
+   */
   strategy?: string
   /** The time to recommend at, unix seconds (default: the clock). */
   now?: number

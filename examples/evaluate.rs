@@ -10,9 +10,10 @@
 //! whose report is printed), `WORLD=long-histories` (a named world, see
 //! `SyntheticConfig::WORLDS`).
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
-use craic::evaluation::{evaluate_relevant, time_split, Metrics, Relevance};
+use craic::evaluation::{evaluate_relevant, time_split, Metrics, Relevance, Split};
 use craic::synthetic::{Dataset, SyntheticConfig};
 use craic::{Config, Engine, Request, Strategy};
 
@@ -48,19 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let data = Dataset::generate(&cfg);
     let split = time_split(&data.interactions, test_fraction);
-    let mut config = Config::default();
-    if let Some(cap) = env("MAX_ITEM_USERS") {
-        config.max_item_users = cap;
-    }
-    if let Some(gamma) = env("POPULARITY_PRIOR") {
-        config.popularity_prior = gamma;
-    }
-    if let Some(weight) = env("ARTIST_PRIOR") {
-        config.artist_prior = weight;
-    }
-    if env::<String>("BLEND").as_deref() == Some("learned") {
-        config.blend = craic::Blend::Learned(craic::LearnSettings::default());
-    }
+    let config = config_from_env();
     let max_item_users = config.max_item_users;
     let engine = Engine::build(
         data.items.clone(),
@@ -77,15 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         split.train.len(),
         t.elapsed()
     );
-    if let Some(report) = engine.blend_report() {
-        println!("learned blend (components {:?}):", report.components);
-        for b in &report.buckets {
-            println!(
-                "  {:<5} users {:>4}: weights {:.2?}, component NDCG {:.4?}, blend {:.4}",
-                b.name, b.users, b.weights, b.component_ndcg, b.blend_ndcg
-            );
-        }
-    }
+    print_blend_report(&engine);
     let relevant = Relevance::default().relevant_items(&split.test);
     println!("| strategy                 | P@{k}  | R@{k}  | NDCG@{k} | HR@{k} | coverage |");
     println!("|--------------------------|--------|--------|---------|-------|----------|");
@@ -99,8 +80,45 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         row(s.as_str(), &m);
     }
-    // Oracles: rank the upcoming events by the hidden affinity (taste × true appeal), and by
-    // hidden taste × popularity observed in training.
+    oracle_rows(&data, &split, &relevant, k);
+    Ok(())
+}
+
+/// The default configuration with the environment's overrides (`MAX_ITEM_USERS`,
+/// `POPULARITY_PRIOR`, `ARTIST_PRIOR`, `BLEND`).
+fn config_from_env() -> Config {
+    let mut config = Config::default();
+    if let Some(cap) = env("MAX_ITEM_USERS") {
+        config.max_item_users = cap;
+    }
+    if let Some(gamma) = env("POPULARITY_PRIOR") {
+        config.popularity_prior = gamma;
+    }
+    if let Some(weight) = env("ARTIST_PRIOR") {
+        config.artist_prior = weight;
+    }
+    if env::<String>("BLEND").as_deref() == Some("learned") {
+        config.blend = craic::Blend::Learned(craic::LearnSettings::default());
+    }
+    config
+}
+
+/// The learned blend's report, when the engine learned one.
+fn print_blend_report(engine: &Engine) {
+    if let Some(report) = engine.blend_report() {
+        println!("learned blend (components {:?}):", report.components);
+        for b in &report.buckets {
+            println!(
+                "  {:<5} users {:>4}: weights {:.2?}, component NDCG {:.4?}, blend {:.4}",
+                b.name, b.users, b.weights, b.component_ndcg, b.blend_ndcg
+            );
+        }
+    }
+}
+
+/// Oracles: rank the upcoming events by the hidden affinity (taste × true appeal), and by
+/// hidden taste × popularity observed in training.
+fn oracle_rows(data: &Dataset, split: &Split, relevant: &BTreeMap<String, Vec<String>>, k: usize) {
     let mut pop = vec![0f64; data.items.len()];
     for x in &split.train {
         if let Some(i) = data.item_index(&x.item_id) {
@@ -118,7 +136,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("oracle: hidden affinity", false),
         ("oracle: taste × observed", true),
     ] {
-        let m = evaluate_relevant(&relevant, k, data.items.len(), |u| {
+        let m = evaluate_relevant(relevant, k, data.items.len(), |u| {
             let Some(ui) = data.user_index(u) else {
                 return Vec::new();
             };
@@ -141,5 +159,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         row(name, &m);
     }
-    Ok(())
 }

@@ -11,8 +11,10 @@
 //! `MAX_ITEM_USERS=500` overrides the similarity cost guard. `DIVERSITY=0.3` re-ranks every
 //! request for variety with that trade-off and at most 1 event per artist, 2 per venue.
 //! `BLEND=learned` builds with the learned Hybrid blend (the build then includes learning it and
-//! tuning its hyperparameters on the default grid); `BLEND=learned-pinned` learns it with the
-//! configuration's hyperparameters pinned (no tuning).
+//! tuning its hyperparameters on the default grid, each point printed); `BLEND=learned-pinned`
+//! learns it with the configuration's hyperparameters pinned (no tuning).
+//! `ITEM_NEIGHBOURS=50` keeps that many item neighbours per event (the opt-in item lists: the
+//! build and records then maintain them) and times the `item_based` strategy too.
 
 use std::time::Instant;
 
@@ -30,6 +32,26 @@ fn rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// CPU seconds this process has used (user + system, every thread), from `/proc/self/stat`
+/// (clock ticks of 1/100 s); 0 where it cannot be read. Less sensitive to other processes on a
+/// shared machine than wall time.
+fn cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the `(comm)`: state is field 3, utime 14 and stime 15.
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
+        })
+        .map_or(0.0, |ticks| ticks / 100.0)
+}
+
+/// The environment variable `name` parsed, if set and well-formed.
+fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|s| s.parse().ok())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let preset = args.next().unwrap_or_else(|| "medium".into());
@@ -42,82 +64,114 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let data = Dataset::generate(&cfg);
     println!("generate: {:.2?}, peak RSS {:.0} MB", t.elapsed(), rss_mb());
-    // `SPLIT=0.2`: build on the first 80 % of the log and recommend as of the cut (as the
-    // offline evaluation and the Python benchmark do: more events are upcoming then).
-    let split: f64 = std::env::var("SPLIT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0.0);
-    let train = &data.interactions[..((1.0 - split) * data.interactions.len() as f64) as usize];
-    let now = train.last().map_or(0, |x| x.timestamp);
-    let t = Instant::now();
-    let mut config = Config::default();
-    match std::env::var("BLEND").as_deref() {
-        Ok("learned") => config.blend = craic::Blend::Learned(craic::LearnSettings::default()),
-        Ok("learned-pinned") => {
-            config.blend = craic::Blend::Learned(craic::LearnSettings {
-                hyper: craic::HyperGrid::pinned(&config),
-                ..craic::LearnSettings::default()
-            })
-        }
-        _ => {}
-    }
-    if let Some(cap) = std::env::var("MAX_ITEM_USERS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-    {
-        config.max_item_users = cap;
-    }
-    let engine = Engine::build(data.items.clone(), train, data.preferences.clone(), config)?;
-    println!(
-        "build: {:.2?}, peak RSS {:.0} MB, {:?}",
-        t.elapsed(),
-        rss_mb(),
-        engine.stats()
-    );
-    if let Some(r) = engine.blend_report() {
-        for p in &r.grid {
-            println!(
-                "grid: half-life {:?} s, k {}, shrinkage {}: holdout NDCG@10 {:.4}",
-                p.half_life_secs, p.neighbours, p.shrinkage, p.ndcg
-            );
-        }
-    }
+    let (engine, now) = build(&data)?;
     let users: Vec<String> = (0..queries)
         .map(|i| format!("u{}", (i * 7919) % cfg.users))
         .collect();
     let only_env = std::env::var("ONLY").ok();
     let record_only = only_env.as_deref() == Some("record");
     if only_env.as_deref() == Some("rebuild") {
-        // The neighbour lists alone, rebuilt from the loaded matrix: best and median of REPEAT.
-        let n: usize = std::env::var("REPEAT")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(3);
-        let mut times: Vec<f64> = (0..n.max(1))
-            .map(|_| {
-                let t = Instant::now();
-                engine.rebuild();
-                t.elapsed().as_secs_f64()
-            })
-            .collect();
-        times.sort_by(f64::total_cmp);
-        println!(
-            "rebuild neighbours: best {:.2} s, median {:.2} s",
-            times[0],
-            times[times.len() / 2]
-        );
+        time_rebuild(&engine);
         return Ok(());
     }
     let only: Option<Strategy> = only_env.and_then(|s| s.parse().ok());
-    let repeat: usize = std::env::var("REPEAT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
-    let diversity: Option<f64> = std::env::var("DIVERSITY").ok().and_then(|s| s.parse().ok());
-    for s in Strategy::ALL
+    let repeat: usize = env("REPEAT").unwrap_or(1);
+    if !record_only {
+        time_recommend(&engine, &users, only, repeat, now);
+    }
+    if only.is_some() {
+        return Ok(());
+    }
+    if !record_only {
+        time_similar_items(&engine, &data, users.len(), repeat, now);
+    }
+    time_record(&engine, &data, queries, now)?;
+    println!("peak RSS after all: {:.0} MB", rss_mb());
+    Ok(())
+}
+
+/// Builds the engine as the environment asks (`SPLIT`, `BLEND`, `MAX_ITEM_USERS`,
+/// `ITEM_NEIGHBOURS`) and prints
+/// the time and memory it took; returns it with the time to recommend as of (the cut).
+fn build(data: &Dataset) -> Result<(Engine, i64), craic::Error> {
+    // `SPLIT=0.2`: build on the first 80 % of the log and recommend as of the cut (as the
+    // offline evaluation and the Python benchmark do: more events are upcoming then).
+    let split: f64 = env("SPLIT").unwrap_or(0.0);
+    let train = &data.interactions[..((1.0 - split) * data.interactions.len() as f64) as usize];
+    let now = train.last().map_or(0, |x| x.timestamp);
+    let (t, cpu) = (Instant::now(), cpu_secs());
+    let mut config = Config::default();
+    config.blend = blend_from_env(&config);
+    if let Some(cap) = env("MAX_ITEM_USERS") {
+        config.max_item_users = cap;
+    }
+    if let Some(k) = env("ITEM_NEIGHBOURS") {
+        config.item_neighbours = k;
+    }
+    let engine = Engine::build(data.items.clone(), train, data.preferences.clone(), config)?;
+    println!(
+        "build: {:.2?} ({:.2} s CPU), peak RSS {:.0} MB, {:?}",
+        t.elapsed(),
+        cpu_secs() - cpu,
+        rss_mb(),
+        engine.stats()
+    );
+    for p in engine.blend_report().iter().flat_map(|r| &r.grid) {
+        println!(
+            "grid: half-life {:?} s, k {}, shrinkage {}: holdout NDCG@10 {:.4}",
+            p.half_life_secs, p.neighbours, p.shrinkage, p.ndcg
+        );
+    }
+    Ok((engine, now))
+}
+
+/// `BLEND=learned`: the learned blend, tuned on the default grid; `BLEND=learned-pinned`: learned
+/// with `config`'s hyperparameters pinned; else the fixed blend.
+fn blend_from_env(config: &Config) -> craic::Blend {
+    let hyper = match std::env::var("BLEND").as_deref() {
+        Ok("learned") => craic::HyperGrid::default(),
+        Ok("learned-pinned") => craic::HyperGrid::pinned(config),
+        _ => return craic::Blend::Fixed,
+    };
+    craic::Blend::Learned(craic::LearnSettings {
+        hyper,
+        ..craic::LearnSettings::default()
+    })
+}
+
+/// The neighbour lists alone, rebuilt from the loaded matrix: best and median of `REPEAT`.
+fn time_rebuild(engine: &Engine) {
+    let n: usize = env("REPEAT").unwrap_or(3);
+    let mut times: Vec<f64> = (0..n.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            engine.rebuild();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    println!(
+        "rebuild neighbours: best {:.2} s, median {:.2} s",
+        times[0],
+        times[times.len() / 2]
+    );
+}
+
+/// Recommendations (k = 10) for every user with every strategy (or `only` that one),
+/// re-ranked for variety when `DIVERSITY` is set.
+fn time_recommend(
+    engine: &Engine,
+    users: &[String],
+    only: Option<Strategy>,
+    repeat: usize,
+    now: i64,
+) {
+    let diversity: Option<f64> = env("DIVERSITY");
+    let lists = engine.config().item_neighbours > 0;
+    for s in Strategy::EVERY
         .into_iter()
-        .filter(|s| !record_only && only.is_none_or(|o| o == *s))
+        .filter(|s| lists || *s != Strategy::ItemBased)
+        .filter(|s| only.is_none_or(|o| o == *s))
     {
         let mut req = Request::new(10).strategy(s).now(now);
         if let Some(d) = diversity {
@@ -129,21 +183,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         println!("recommend {s}: p50 {p50:.1} µs, p99 {p99:.1} µs");
     }
-    if only.is_some() {
-        return Ok(());
-    }
-    if !record_only {
-        // Similar events for an event page: items all over the catalogue, upcoming or not.
-        let items: Vec<&str> = (0..users.len())
-            .map(|n| data.items[(n * 7919) % data.items.len()].id.as_str())
-            .collect();
-        let (p50, p99) = best_of(repeat, items.len(), |n| {
-            let r = engine.similar_items(items[n], 10, Some(now), None).unwrap();
-            assert_eq!(r.len(), 10);
-        });
-        println!("similar_items: p50 {p50:.1} µs, p99 {p99:.1} µs");
-    }
-    // Single interactions applied incrementally (exact), after the last one in the log.
+}
+
+/// Similar events for an event page: `count` items all over the catalogue, upcoming or not.
+fn time_similar_items(engine: &Engine, data: &Dataset, count: usize, repeat: usize, now: i64) {
+    let items: Vec<&str> = (0..count)
+        .map(|n| data.items[(n * 7919) % data.items.len()].id.as_str())
+        .collect();
+    let (p50, p99) = best_of(repeat, items.len(), |n| {
+        let r = engine.similar_items(items[n], 10, Some(now), None).unwrap();
+        assert_eq!(r.len(), 10);
+    });
+    println!("similar_items: p50 {p50:.1} µs, p99 {p99:.1} µs");
+}
+
+/// Single interactions applied incrementally (exact), after the last one in the log.
+fn time_record(
+    engine: &Engine,
+    data: &Dataset,
+    queries: usize,
+    now: i64,
+) -> Result<(), craic::Error> {
     let mut lat: Vec<u128> = Vec::new();
     let mut full = 0;
     for n in 0..queries {
@@ -165,7 +225,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         q(1.0),
         full as f64 / queries as f64
     );
-    println!("peak RSS after all: {:.0} MB", rss_mb());
     Ok(())
 }
 

@@ -56,11 +56,42 @@ fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
+/// The Service under soak, its clock and what the events draw from.
+struct Soak {
+    svc: Service,
+    clock: ManualClock,
+    /// Unix seconds at the first event.
+    start: i64,
+    users: Vec<String>,
+    items: Vec<String>,
+}
+
 fn main() -> ExitCode {
     let events: u64 = arg("--events", 10_000_000);
     let margin: f64 = arg("--margin", 0.10);
-    let users_n: usize = arg("--users", 200);
-    let items_n: usize = arg("--items", 80);
+    let soak = setup(arg("--users", 200), arg("--items", 80));
+    let warm_rss = run(&soak, events);
+    let end_rss = rss_kib();
+    let limit = warm_rss as f64 * (1.0 + margin);
+    println!(
+        "after warm-up {:.1} MiB, at the end {:.1} MiB, limit {:.1} MiB",
+        warm_rss as f64 / 1024.0,
+        end_rss as f64 / 1024.0,
+        limit / 1024.0
+    );
+    if warm_rss > 0 && end_rss as f64 > limit {
+        println!(
+            "FAIL: RSS grew by more than {:.0} % after warm-up",
+            margin * 100.0
+        );
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// The Service on a synthetic world of `users_n` users and `items_n` events, with a manual
+/// clock at the log's end and the `soak` experiment registered.
+fn setup(users_n: usize, items_n: usize) -> Soak {
     let world = SyntheticConfig {
         users: users_n,
         items: items_n,
@@ -92,39 +123,33 @@ fn main() -> ExitCode {
         .expect("valid experiment");
     svc.register_experiment(experiment)
         .expect("experiment registers");
+    Soak {
+        svc,
+        clock,
+        start,
+        users,
+        items,
+    }
+}
+
+/// Feeds `events` events, printing a CSV row at every tenth; returns the RSS (KiB) at the end
+/// of warm-up.
+fn run(soak: &Soak, events: u64) -> u64 {
     let mut rng = SplitMix64::new(7);
-    let kinds = ["save", "click", "click", "hide"];
     let checkpoint = (events / 10).max(1);
     let warm_up = events * 3 / 10;
     let mut batch: Vec<Interaction> = Vec::with_capacity(100);
     let (mut warm_rss, mut last) = (0u64, Instant::now());
     println!("events,rss_mib,events_per_s,ids,alert_buckets,late_events,sim_days");
     for i in 1..=events {
-        let ms = start * 1_000 + (i as i64) * 250;
-        let at = ms / 1_000;
-        let user = &users[rng.below(users.len() as u64) as usize];
-        if i % 20 == 0 {
-            clock.set_ms(ms);
-            let req = Request::new(10).now(at);
-            let id = format!("soak|{user}|{i}");
-            svc.recommend_in_experiment_with_id("soak", user, &req, Some(&id))
-                .expect("recommends");
-        } else {
-            let item = &items[rng.below(items.len() as u64) as usize];
-            let kind = kinds[rng.below(kinds.len() as u64) as usize];
-            batch.push(Interaction::new(user.as_str(), item.as_str(), kind, at));
-            if batch.len() == 100 {
-                clock.set_ms(ms);
-                svc.record(&batch).expect("records");
-                batch.clear();
-            }
-        }
+        let ms = soak.start * 1_000 + (i as i64) * 250;
+        event(soak, i, ms, &mut rng, &mut batch);
         if i % checkpoint == 0 {
             let rss = rss_kib();
-            let m = svc.experiment_memory();
+            let m = soak.svc.experiment_memory();
             let rate = checkpoint as f64 / last.elapsed().as_secs_f64();
             last = Instant::now();
-            let days = (at - start) as f64 / 86_400.0;
+            let days = (ms / 1_000 - soak.start) as f64 / 86_400.0;
             println!(
                 "{i},{:.1},{rate:.0},{},{},{},{days:.1}",
                 rss as f64 / 1024.0,
@@ -137,20 +162,30 @@ fn main() -> ExitCode {
             }
         }
     }
-    let end_rss = rss_kib();
-    let limit = warm_rss as f64 * (1.0 + margin);
-    println!(
-        "after warm-up {:.1} MiB, at the end {:.1} MiB, limit {:.1} MiB",
-        warm_rss as f64 / 1024.0,
-        end_rss as f64 / 1024.0,
-        limit / 1024.0
-    );
-    if warm_rss > 0 && end_rss as f64 > limit {
-        println!(
-            "FAIL: RSS grew by more than {:.0} % after warm-up",
-            margin * 100.0
-        );
-        return ExitCode::FAILURE;
+    warm_rss
+}
+
+/// Event `i` at `ms` (unix milliseconds): a recommendation in the experiment (1 in 20) or an
+/// interaction added to `batch`, recorded when the batch holds 100.
+fn event(soak: &Soak, i: u64, ms: i64, rng: &mut SplitMix64, batch: &mut Vec<Interaction>) {
+    const KINDS: [&str; 4] = ["save", "click", "click", "hide"];
+    let at = ms / 1_000;
+    let user = &soak.users[rng.below(soak.users.len() as u64) as usize];
+    if i % 20 == 0 {
+        soak.clock.set_ms(ms);
+        let req = Request::new(10).now(at);
+        let id = format!("soak|{user}|{i}");
+        soak.svc
+            .recommend_in_experiment_with_id("soak", user, &req, Some(&id))
+            .expect("recommends");
+    } else {
+        let item = &soak.items[rng.below(soak.items.len() as u64) as usize];
+        let kind = KINDS[rng.below(KINDS.len() as u64) as usize];
+        batch.push(Interaction::new(user.as_str(), item.as_str(), kind, at));
+        if batch.len() == 100 {
+            soak.clock.set_ms(ms);
+            soak.svc.record(batch).expect("records");
+            batch.clear();
+        }
     }
-    ExitCode::SUCCESS
 }

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use craic::service::{
-    Gate, Rejection, Service, ServiceOptions, ServiceResult, TrainingData, TrainingSource,
+    Gate, Rejection, RetrainOutcome, Service, ServiceOptions, ServiceResult, TrainingData,
+    TrainingSource,
 };
 use craic::synthetic::{Dataset, SyntheticConfig};
 use craic::{Config, Request};
@@ -81,50 +82,14 @@ fn a_candidate_trained_on_degraded_data_is_refused_and_the_old_model_keeps_servi
         .take(50)
         .map(|x| x.user_id.clone())
         .collect();
-    let lists = |svc: &Service| -> Vec<Vec<String>> {
-        let req = Request::new(10).now(at);
-        let engine = svc.engine();
-        users
-            .iter()
-            .map(|u| {
-                engine
-                    .recommend(u, &req)
-                    .unwrap()
-                    .into_iter()
-                    .map(|r| r.item_id)
-                    .collect()
-            })
-            .collect()
-    };
-    let before = lists(&svc);
+    let before = served_lists(&svc, &users, at);
 
     // Degraded data: as much of it (the data-ratio rule passes) and the serving configuration
     // rebuilt on it is exactly as bad (the same-split rule passes). Only the recorded NDCG
     // tells that the candidate is worse than what is serving.
     source.degrade.store(true, Ordering::SeqCst);
     let second = svc.retrain_blocking(None).unwrap();
-    let why = second
-        .rejection
-        .clone()
-        .expect("the degraded candidate must be refused");
-    assert_eq!(why.kind(), "below_recorded", "{why}");
-    match &why {
-        Rejection::BelowRecorded {
-            recorded: r,
-            version,
-            candidate,
-            ..
-        } => {
-            assert_eq!(*r, recorded);
-            assert_eq!(version, &info.version);
-            assert!(*candidate < recorded * 0.75, "{candidate} vs {recorded}");
-        }
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(
-        second.metrics.recorded,
-        Some((info.version.clone(), recorded))
-    );
+    assert_refused_below_recorded(&second, &info.version, recorded);
     // Before the recorded-metrics rule, this candidate passed: the other rules (the same-split
     // one included: with the serving configuration, the candidate *is* the rebuilt serving
     // configuration, so comparing their figures would prove nothing) accept it.
@@ -138,7 +103,7 @@ fn a_candidate_trained_on_degraded_data_is_refused_and_the_old_model_keeps_servi
     // Nothing was swapped: same version, same lists.
     assert_eq!(second.new_version, None);
     assert_eq!(svc.model_info(), info);
-    assert_eq!(lists(&svc), before);
+    assert_eq!(served_lists(&svc, &users, at), before);
     assert!(svc
         .metrics_text()
         .contains("craic_last_retrain_accepted 0\n"));
@@ -148,4 +113,48 @@ fn a_candidate_trained_on_degraded_data_is_refused_and_the_old_model_keeps_servi
     let third = svc.retrain_blocking(None).unwrap();
     assert!(third.accepted(), "{:?}", third.rejection);
     assert_eq!(third.metrics.recorded, Some((info.version, recorded)));
+}
+
+/// The top 10 each of `users` gets from what `svc` serves, as of `at`.
+fn served_lists(svc: &Service, users: &[String], at: i64) -> Vec<Vec<String>> {
+    let req = Request::new(10).now(at);
+    let engine = svc.engine();
+    users
+        .iter()
+        .map(|u| {
+            engine
+                .recommend(u, &req)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.item_id)
+                .collect()
+        })
+        .collect()
+}
+
+/// `outcome` was refused by the recorded-metrics rule: its candidate's NDCG fell well below
+/// the `recorded` one of the serving `version`.
+fn assert_refused_below_recorded(outcome: &RetrainOutcome, version: &str, recorded: f64) {
+    let why = outcome
+        .rejection
+        .clone()
+        .expect("the degraded candidate must be refused");
+    assert_eq!(why.kind(), "below_recorded", "{why}");
+    match &why {
+        Rejection::BelowRecorded {
+            recorded: r,
+            version: v,
+            candidate,
+            ..
+        } => {
+            assert_eq!(*r, recorded);
+            assert_eq!(v, version);
+            assert!(*candidate < recorded * 0.75, "{candidate} vs {recorded}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        outcome.metrics.recorded,
+        Some((version.to_owned(), recorded))
+    );
 }

@@ -44,11 +44,16 @@ pub fn large_dataset() -> &'static Dataset {
 
 /// A fresh engine built (default config) from a dataset.
 pub fn build_engine(data: &Dataset) -> Engine {
+    build_engine_with(data, Config::default())
+}
+
+/// [`build_engine`] under `config`.
+pub fn build_engine_with(data: &Dataset, config: Config) -> Engine {
     Engine::build(
         data.items.clone(),
         &data.interactions,
         data.preferences.clone(),
-        Config::default(),
+        config,
     )
     .expect("synthetic data builds")
 }

@@ -7,6 +7,7 @@ import argparse
 import gc
 import math
 import resource
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,27 @@ from bench_data import (
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def rss_now_mb() -> float:
+    """Current resident set size of this process (``VmRSS``; Linux only, else NaN)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return math.nan
+
+
+def rss_step(method: str, step: str) -> float:
+    """Prints the current and peak RSS after one step of a worker to stderr (where the peak
+    comes from); returns the current RSS in MB."""
+    now = rss_now_mb()
+    print(f"[{method}] RSS after {step}: {now:.0f} MB now, {peak_rss_mb():.0f} MB peak",
+          file=sys.stderr)
+    return now
 
 
 PASSES = 3  # overridden by --passes

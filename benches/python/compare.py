@@ -41,7 +41,7 @@ import bench_measure
 import peers
 from bench_data import TEST_FRACTION, encode_csv
 from bench_measure import peak_rss_mb
-from workers import CRAIC_INPUTS, run_worker
+from workers import CRAIC_BATCH_CHUNK, CRAIC_INPUTS, run_worker
 
 HERE = Path(__file__).resolve().parent
 
@@ -103,7 +103,8 @@ def spawn(args: argparse.Namespace, worker: str, directory: Path, cutoff: int) -
         "--sklearn-dense-limit-gib", str(args.sklearn_dense_limit_gib),
         "--sklearn-chunk-mib", str(args.sklearn_chunk_mib), "--ease-max-items", str(args.ease_max_items),
     ]
-    cmd += ["--craic-input", args.craic_input]
+    cmd += ["--craic-input", args.craic_input, "--craic-blend", args.craic_blend,
+            "--craic-item-lists", str(args.craic_item_lists)]
     if args.exclude_seen:
         cmd.append("--exclude-seen")
     env = {**os.environ, **THREAD_ENV}
@@ -172,7 +173,8 @@ def render(args: argparse.Namespace, info: dict[str, Any], results: list[dict[st
         "neighbours; one craic build serves all four strategies.",
         "- latency: one `recommend` call per user from Python (`time.perf_counter_ns`), incl. the "
         "eligibility post-filter where a peer needs one; batch: all evaluated users "
-        "(`recommend_many` for craic, implicit's batch `recommend` for ALS, a loop for item-item, "
+        f"(`recommend_many` over chunks of {CRAIC_BATCH_CHUNK:,} users for craic, implicit's batch "
+        "`recommend` for ALS, a loop for item-item, "
         "chunked sparse products for sklearn).",
         "- peak RSS: `ru_maxrss` of each method's own subprocess; includes the common part (Python, "
         "numpy/scipy, the loaded codes, the split) shown above as \"RSS after loading\"; the "
@@ -282,6 +284,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="subset of methods (default: all)")
     p.add_argument("--craic-input", default="pandas", choices=["pandas", "rows"],
                    help="what craic's Engine.build gets: a pandas DataFrame (default) or row tuples")
+    p.add_argument("--craic-blend", default="fixed", choices=["fixed", "learned"],
+                   help="craic's Config(blend=...): the fixed Hybrid blend (default) or the learned one")
+    p.add_argument("--craic-item-lists", type=int, default=0,
+                   help="craic's Config(item_neighbours=...): 0 (default) keeps no item lists; "
+                        "N > 0 keeps N per event and adds the item_based strategy")
     p.add_argument("--exclude-seen", action="store_true",
                    help="exclude every train-interacted event (not only saved/hidden) for all methods")
     p.add_argument("--data-dir", help="write the CSVs here and keep them (default: a temp dir)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import json
 import os
 import sys
@@ -18,7 +19,9 @@ import scipy.sparse as sp
 
 import peers
 from bench_data import K, Data, ndcg_recall_at_k
-from bench_measure import Context, Row, finish_row, latencies_us, make_context, peak_rss_mb, top_k_masked
+from bench_measure import (
+    Context, Row, finish_row, latencies_us, make_context, peak_rss_mb, rss_step, top_k_masked,
+)
 
 CRAIC_STRATEGIES = ("popularity", "collaborative", "content", "hybrid")
 
@@ -53,10 +56,29 @@ def craic_train_input(data: Data, how: str) -> Any:
     })
 
 
-def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
+# Evaluated users per recommend_many call in the batch phase: results are turned into item
+# index lists chunk by chunk, so at most one chunk's Recommendation objects are alive at once.
+CRAIC_BATCH_CHUNK = 4096
+
+# Users whose lists are kept for the cross-check against craic.evaluation.score_user.
+CRAIC_CHECK_USERS = 300
+
+
+def craic_strategies(args: argparse.Namespace) -> tuple[str, ...]:
+    """The strategies the craic worker runs: ``item_based`` too when item lists are kept."""
+    return CRAIC_STRATEGIES + (("item_based",) if args.craic_item_lists > 0 else ())
+
+
+def craic_config_note(args: argparse.Namespace) -> str:
+    """The worker's ``Config`` in words, for the notes column."""
+    lists = f"{args.craic_item_lists} item neighbours" if args.craic_item_lists else "no item lists"
+    return f"{args.craic_blend} blend, {lists}"
+
+
+def craic_items_and_preferences(data: Data) -> tuple[list[Any], dict[str, Any]]:
+    """The catalogue and the stated preferences, read with the stdlib ``csv`` module."""
     import craic
 
-    data = ctx.data
     items: list[craic.Item] = []
     with open(data.directory / "items.csv", newline="") as f:
         for r in csv.DictReader(f):
@@ -80,47 +102,107 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
                 artists=[a for a in r["artists"].split("|") if a],
                 cities=[c for c in r["cities"].split("|") if c],
             )
-    train = craic_train_input(data, args.craic_input)
-    t0 = time.perf_counter()
-    engine = craic.Engine.build(items, train, preferences=prefs)
-    fit_s = time.perf_counter() - t0
-    del train
+    return items, prefs
+
+
+def craic_batch(
+    engine: Any, ctx: Context, strategy: str, extra_excl: dict[int, list[str]] | None
+) -> tuple[dict[int, list[int]], float]:
+    """Every evaluated user's top-K as item index lists (the form the peers' lists take), and
+    the seconds spent in craic's calls: ``recommend_many`` over chunks of
+    ``CRAIC_BATCH_CHUNK`` users, or one ``recommend`` per user with ``--exclude-seen`` (its
+    exclusions are per user; ``recommend_many`` takes one list for all)."""
+    data = ctx.data
     item_index = {s: i for i, s in enumerate(data.item_ids)}
-    cutoff = data.cutoff
+    lists: dict[int, list[int]] = {}
+    spent = 0.0
+    users = ctx.eval_users
+    for start in range(0, len(users), CRAIC_BATCH_CHUNK):
+        chunk = users[start : start + CRAIC_BATCH_CHUNK]
+        names = [data.user_ids[u] for u in chunk]
+        t0 = time.perf_counter()
+        if extra_excl is not None:
+            recs = [engine.recommend(n, k=K, strategy=strategy, now=data.cutoff, exclude=extra_excl[u])
+                    for n, u in zip(names, chunk)]
+        else:
+            recs = engine.recommend_many(names, k=K, strategy=strategy, now=data.cutoff)
+        spent += time.perf_counter() - t0
+        for u, rl in zip(chunk, recs):
+            lists[u] = [item_index[r.item_id] for r in rl]
+        del recs
+    return lists, spent
+
+
+def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
+    import craic
+
+    data = ctx.data
+    items, prefs = craic_items_and_preferences(data)
+    rss_step("craic", "loading the items and preferences")
+    train = craic_train_input(data, args.craic_input)
+    before_build = rss_step("craic", "making the train input")
+    if hasattr(train, "memory_usage"):
+        print(f"[craic] the train DataFrame: {train.memory_usage(deep=True).sum() / 2**20:.0f} MiB",
+              file=sys.stderr)
+    t0 = time.perf_counter()
+    config = craic.Config(blend=args.craic_blend, item_neighbours=args.craic_item_lists)
+    engine = craic.Engine.build(items, train, preferences=prefs, config=config)
+    fit_s = time.perf_counter() - t0
+    # What the build added to the resident set and kept (its inputs are still alive here).
+    engine_mb = rss_step("craic", "Engine.build") - before_build
+    del train, items, prefs  # the engine keeps its own copy; no peer holds its input either
+    gc.collect()
+    rss_step("craic", "dropping the build's inputs")
 
     # --exclude-seen: also exclude train clicks (craic already excludes hidden and saved items).
-    extra_excl: dict[int, list[str]] = {}
+    extra_excl: dict[int, list[str]] | None = None
     if args.exclude_seen:
         b = ctx.banned
-        for u in ctx.eval_users:
-            extra_excl[u] = [data.item_ids[i] for i in b.indices[b.indptr[u] : b.indptr[u + 1]]]
+        extra_excl = {u: [data.item_ids[i] for i in b.indices[b.indptr[u] : b.indptr[u + 1]]]
+                      for u in ctx.eval_users}
 
+    # One strategy at a time, like one peer per process: its lists are scored and dropped before
+    # the next strategy runs (only CRAIC_CHECK_USERS users' lists are kept for the cross-check).
     out: list[Row] = []
-    results: dict[str, dict[int, list[int]]] = {}
-    timings: dict[str, tuple[list[float], float]] = {}
-    for strategy in CRAIC_STRATEGIES:
+    checked: dict[str, dict[int, list[int]]] = {}
+    peak = peak_rss_mb()
+    for strategy in craic_strategies(args):
 
         def one(u: int, s: str = strategy) -> object:
             return engine.recommend(
-                data.user_ids[u], k=K, strategy=s, now=cutoff, exclude=extra_excl.get(u, ())
+                data.user_ids[u], k=K, strategy=s, now=data.cutoff,
+                exclude=extra_excl.get(u, ()) if extra_excl else (),
             )
 
         lat = latencies_us(one, ctx.sample)
-        names = [data.user_ids[u] for u in ctx.eval_users]
-        t0 = time.perf_counter()
-        if args.exclude_seen:  # per-user exclusions: recommend_many takes one list for all
-            recs = [engine.recommend(n, k=K, strategy=strategy, now=cutoff, exclude=extra_excl[u])
-                    for n, u in zip(names, ctx.eval_users)]
-        else:
-            recs = engine.recommend_many(names, k=K, strategy=strategy, now=cutoff)
-        batch_s = time.perf_counter() - t0
-        results[strategy] = {
-            u: [item_index[r.item_id] for r in rl] for u, rl in zip(ctx.eval_users, recs)
-        }
-        timings[strategy] = (lat, batch_s)
-    peak = peak_rss_mb()  # before the cross-checks below allocate anything
+        rss_step("craic", f"{strategy} latency")
+        lists, batch_s = craic_batch(engine, ctx, strategy, extra_excl)
+        rss_step("craic", f"{strategy} batch")
+        peak = peak_rss_mb()  # ru_maxrss only grows: the last strategy's is the worker's peak
+        out.append(finish_row(
+            ctx, f"craic {strategy}", fit_s, lat, batch_s, lists, peak,
+            notes=f"one Engine.build from {CRAIC_INPUTS[args.craic_input]} ({craic_config_note(args)}) "
+                  f"serves every strategy; the built engine adds {engine_mb:.0f} MB to the RSS",
+            crate_evaluate_ndcg=None, engine_rss_mb=engine_mb,
+            threads=f"rayon: {os.environ.get('RAYON_NUM_THREADS', 'all')} of {os.cpu_count()} cores",
+        ))
+        checked[strategy] = {u: lists[u] for u in ctx.eval_users[:CRAIC_CHECK_USERS]}
+        del lists
+    for row in out:  # every row reports the worker's peak, taken before the cross-checks
+        row.peak_rss_mb = peak
+    craic_cross_checks(engine, ctx, out, checked, args.exclude_seen)
+    return out
 
-    # Cross-checks against the crate's own evaluation (same relevance rule, same metric).
+
+def craic_cross_checks(
+    engine: Any, ctx: Context, rows: list[Row], checked: dict[str, dict[int, list[int]]],
+    exclude_seen: bool,
+) -> None:
+    """Checks against the crate's own evaluation (same relevance rule, same metric): per-user
+    scores of the kept lists, and ``craic.evaluation.evaluate``'s NDCG against each row's."""
+    import craic
+
+    data = ctx.data
     test_m = np.flatnonzero(~data.train)
     test_rows = [
         (data.user_ids[u], data.item_ids[i], data.kind_names[k], t)
@@ -131,30 +213,20 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
     ]
     rel_craic = craic.evaluation.relevant_items(test_rows)
     assert len(rel_craic) == len(ctx.relevant), (len(rel_craic), len(ctx.relevant))
-    for strategy in CRAIC_STRATEGIES:
-        lists = results[strategy]
-        for u in ctx.eval_users[:300]:
-            rec_ids = [data.item_ids[i] for i in lists[u]]
+    for strategy, row in zip(checked, rows):
+        for u, rec in checked[strategy].items():
+            rec_ids = [data.item_ids[i] for i in rec]
             rel_ids = [data.item_ids[i] for i in ctx.relevant[u]]
             s = craic.evaluation.score_user(rec_ids, rel_ids, K)
-            ours = ndcg_recall_at_k(lists[u], ctx.relevant[u], K)
+            ours = ndcg_recall_at_k(rec, ctx.relevant[u], K)
             assert abs(s.ndcg - ours[0]) < 1e-9 and abs(s.recall - ours[1]) < 1e-9, (u, s, ours)
-        crate_ndcg: float | None = None
-        if not args.exclude_seen:
-            crate_ndcg = craic.evaluation.evaluate(
-                engine, test_rows, k=K, strategy=strategy, now=cutoff
-            ).ndcg
-        lat, batch_s = timings[strategy]
-        row = finish_row(
-            ctx, f"craic {strategy}", fit_s, lat, batch_s, lists, peak,
-            notes=f"one Engine.build from {CRAIC_INPUTS[args.craic_input]} serves all four strategies",
-            crate_evaluate_ndcg=crate_ndcg,
-            threads=f"rayon: {os.environ.get('RAYON_NUM_THREADS', 'all')} of {os.cpu_count()} cores",
-        )
-        if crate_ndcg is not None:
-            assert abs(crate_ndcg - row.ndcg) < 1e-9, (strategy, crate_ndcg, row.ndcg)
-        out.append(row)
-    return out
+        if exclude_seen:
+            continue
+        crate_ndcg = craic.evaluation.evaluate(
+            engine, test_rows, k=K, strategy=strategy, now=data.cutoff
+        ).ndcg
+        row.extra["crate_evaluate_ndcg"] = crate_ndcg
+        assert abs(crate_ndcg - row.ndcg) < 1e-9, (strategy, crate_ndcg, row.ndcg)
 
 
 def worker_implicit(args: argparse.Namespace, ctx: Context, which: str) -> list[Row]:
@@ -174,9 +246,11 @@ def worker_implicit(args: argparse.Namespace, ctx: Context, which: str) -> list[
         )
     else:
         model = CosineRecommender(K=args.item_neighbours)
+    rss_step(which, "loading")
     t0 = time.perf_counter()
     model.fit(x, show_progress=False)
     fit_s = time.perf_counter() - t0
+    rss_step(which, "fit")
 
     if which == "implicit-als":
         # ALS scores from its factors; user_items is only used by filter_already_liked_items, so
@@ -214,6 +288,7 @@ def worker_implicit(args: argparse.Namespace, ctx: Context, which: str) -> list[
         lists = {u: top(u, x[u]) for u in ctx.eval_users}
         batch_s = time.perf_counter() - t0
         notes = f"K={args.item_neighbours} item neighbours; loop of single calls"
+    rss_step(which, "latency and batch")
     peak = peak_rss_mb()
     threads = (
         f"OPENBLAS/MKL_NUM_THREADS=1, implicit num_threads=0 (all {os.cpu_count()} cores)"

@@ -47,8 +47,8 @@ pub use sprs;
 pub use data::exposure::Impression;
 pub use data::ids::{validate_id, MAX_ID_LEN};
 pub use data::interaction::{
-    validate_timestamp, Interaction, CLICK, HIDE, IMPRESSION, MAX_TIMESTAMP, MIN_TIMESTAMP, SAVE,
-    UNSAVE,
+    validate_timestamp, AsInteraction, Interaction, InteractionRef, CLICK, HIDE, IMPRESSION,
+    MAX_TIMESTAMP, MIN_TIMESTAMP, SAVE, UNSAVE,
 };
 pub use data::item::{Item, Preferences};
 pub use data::training::TrainingData;

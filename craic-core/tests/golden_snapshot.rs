@@ -1,9 +1,10 @@
 //! Golden snapshot files, written once from a small, deterministic engine (the shared fixture
 //! plus a few users' stated preferences): `testdata/golden/model-v1.snap` (layout `MOD2`),
 //! `model-v2.snap` (layout `MOD3`, with impressions), `model-v3.snap` (layout `MOD4`, with
-//! new-event appeal counts and `Config::blend`) and `model-v4.snap` (layout `MOD5`, with the
+//! new-event appeal counts and `Config::blend`), `model-v4.snap` (layout `MOD5`, with
+//! `Config::item_neighbours` and the item lists) and `model-v5.snap` (layout `MOD6`, with the
 //! learned blend's hyperparameter grid: the same engine, whose blend is fixed, so only the tag
-//! differs from `model-v3.snap`). The current code must decode all four to the
+//! differs from `model-v4.snap`). The current code must decode all five to the
 //! expected model, and re-encode the current one byte for byte, so any change of the on-disk
 //! format (container, bincode layout, a field added, renamed or reordered) fails here and gets a
 //! deliberate new format version instead of silently breaking stored snapshots.
@@ -16,7 +17,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
-use craic_core::{Engine, Impression, Preferences, Request, SnapshotMeta, Strategy};
+use craic_core::{Config, Engine, Impression, Preferences, Request, SnapshotMeta, Strategy};
 
 fn golden_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../testdata/golden/{name}"))
@@ -36,7 +37,11 @@ fn meta() -> SnapshotMeta {
 /// The fixture engine, with stated preferences for enough users that a hash-ordered map
 /// would come out in a different order from one build to the next.
 fn golden_engine() -> Engine {
-    let e = engine();
+    golden_engine_with(Config::default())
+}
+
+fn golden_engine_with(config: Config) -> Engine {
+    let e = engine_with(config);
     let genres = ["folk", "techno", "jazz", "comedy", "house"];
     for n in 0..24 {
         let prefs = Preferences::new(
@@ -61,15 +66,27 @@ fn users() -> Vec<String> {
 /// one encoded in two processes) gave different snapshot bytes.
 #[test]
 fn equal_engines_encode_to_equal_bytes() {
-    let a = golden_engine_v2().to_snapshot(&meta()).unwrap();
-    let b = golden_engine_v2().to_snapshot(&meta()).unwrap();
+    let a = golden_engine_v3().to_snapshot(&meta()).unwrap();
+    let b = golden_engine_v3().to_snapshot(&meta()).unwrap();
     assert!(a == b, "two equal engines gave different snapshot bytes");
 }
 
 /// The golden engine of the current layout: the v1 engine, then items shown to a few users
 /// (and one of them engaged with afterwards).
 fn golden_engine_v2() -> Engine {
-    let e = golden_engine();
+    impressions_on(golden_engine())
+}
+
+/// The golden engine of the current layout: the v2 engine's data with item lists kept.
+fn golden_engine_v3() -> Engine {
+    impressions_on(golden_engine_with(Config {
+        item_neighbours: 3,
+        ..Config::default()
+    }))
+}
+
+/// Items shown to a few users (and one of them engaged with afterwards).
+fn impressions_on(e: Engine) -> Engine {
     let shown: Vec<Impression> = ["dan", "newbie", "pref-3"]
         .iter()
         .flat_map(|u| {
@@ -108,7 +125,7 @@ fn golden_snapshot_v1_still_decodes_to_the_expected_model() {
     assert_same(&loaded, &golden_engine());
     // Saved again, it is written in the current layout and loads back the same.
     let again = loaded.to_snapshot(&m).unwrap();
-    assert_eq!(&again[12..16], b"MOD5");
+    assert_eq!(&again[12..16], b"MOD6");
     assert_same(&Engine::from_snapshot(&again).unwrap().0, &golden_engine());
 }
 
@@ -125,7 +142,28 @@ fn golden_snapshot_v2_still_decodes_to_the_expected_model() {
     // No appeal counts were stored: every appeal reads 0 until new interactions arrive.
     assert_eq!(loaded.appeal("rave", NOW), Some(0.0));
     let again = loaded.to_snapshot(&m).unwrap();
-    assert_eq!(&again[12..16], b"MOD5");
+    assert_eq!(&again[12..16], b"MOD6");
+    assert_same(
+        &Engine::from_snapshot(&again).unwrap().0,
+        &golden_engine_v2(),
+    );
+}
+
+/// Before item neighbours: the previous layout still loads, with no item lists (and
+/// `item_neighbours` 0), and serves what it served.
+#[test]
+fn golden_snapshot_v3_still_decodes_to_the_expected_model() {
+    let golden = std::fs::read(golden_path("model-v3.snap")).unwrap();
+    let (loaded, m) = Engine::from_snapshot(&golden).unwrap();
+    assert_eq!(m.watermark, Some(T0 + 300));
+    assert_same(&loaded, &golden_engine_v2());
+    assert_eq!(loaded.config().item_neighbours, 0);
+    assert!(loaded.item_neighbours("rave").is_empty());
+    let item_based = Request::new(5).strategy(Strategy::ItemBased).now(NOW);
+    let err = loaded.recommend("ana", &item_based).unwrap_err();
+    assert_eq!(err.kind(), craic_core::ErrorKind::InvalidConfig);
+    let again = loaded.to_snapshot(&m).unwrap();
+    assert_eq!(&again[12..16], b"MOD6");
     assert_same(
         &Engine::from_snapshot(&again).unwrap().0,
         &golden_engine_v2(),
@@ -135,17 +173,17 @@ fn golden_snapshot_v2_still_decodes_to_the_expected_model() {
 /// Before the learned blend's hyperparameter grid: the previous layout still loads and serves
 /// what it served (its learned-blend form is checked in the core's `legacy_snapshot` tests).
 #[test]
-fn golden_snapshot_v3_still_decodes_to_the_expected_model() {
-    let golden = std::fs::read(golden_path("model-v3.snap")).unwrap();
+fn golden_snapshot_v4_still_decodes_to_the_expected_model() {
+    let golden = std::fs::read(golden_path("model-v4.snap")).unwrap();
     let (loaded, m) = Engine::from_snapshot(&golden).unwrap();
-    assert_eq!(m.interactions, 14 + 27 + 1);
-    let expected = golden_engine_v2();
+    let expected = golden_engine_v3();
     assert_same(&loaded, &expected);
-    for item in ["rave", "trad", "standup"] {
-        assert_eq!(loaded.appeal(item, NOW), expected.appeal(item, NOW));
-    }
+    assert_eq!(
+        loaded.item_neighbours("rave"),
+        expected.item_neighbours("rave")
+    );
     let again = loaded.to_snapshot(&m).unwrap();
-    assert_eq!(&again[12..16], b"MOD5");
+    assert_eq!(&again[12..16], b"MOD6");
     assert_same(&Engine::from_snapshot(&again).unwrap().0, &expected);
 }
 
@@ -164,7 +202,8 @@ fn assert_same(loaded: &Engine, expected: &Engine) {
             "{user}"
         );
         assert_eq!(loaded.exposure(&user, NOW), expected.exposure(&user, NOW));
-        for s in Strategy::ALL {
+        let item_based = (expected.config().item_neighbours > 0).then_some(Strategy::ItemBased);
+        for s in Strategy::ALL.into_iter().chain(item_based) {
             let r = Request::new(5).strategy(s).now(NOW).explain(true);
             assert_eq!(
                 loaded.recommend(&user, &r).unwrap(),
@@ -173,13 +212,22 @@ fn assert_same(loaded: &Engine, expected: &Engine) {
             );
         }
     }
+    for item in items() {
+        assert_eq!(
+            loaded.item_neighbours(&item.id),
+            expected.item_neighbours(&item.id),
+            "{}",
+            item.id
+        );
+    }
     loaded.verify_neighbours(0.0).unwrap();
 }
 
 #[test]
 fn golden_snapshot_decodes_to_the_expected_model_and_re_encodes_byte_identically() {
-    let path = golden_path("model-v4.snap");
-    let expected = golden_engine_v2();
+    let path = golden_path("model-v5.snap");
+    let expected = golden_engine_v3();
+    assert!(!expected.item_neighbours("rave").is_empty());
     assert!(!expected.exposure("newbie", NOW).is_empty());
     assert!(expected.appeal("rave", NOW).unwrap() > 0.0);
     if !path.exists() && std::env::var_os("CRAIC_WRITE_GOLDEN").is_some() {

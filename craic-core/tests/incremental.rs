@@ -4,7 +4,8 @@
 //! engine built from scratch on the same log gives the same neighbours and recommendations.
 //! Impressions are mixed in: the exposure maintained incrementally (showings, engagement ending
 //! them, its own decay rebases) equals the one rebuilt from the log, bit for bit, and so do
-//! similar events.
+//! similar events. Item–item neighbour lists (`item_neighbours` > 0 in most cases) are checked
+//! the same way, and so is the `ItemBased` strategy.
 
 use craic_core::{Config, Engine, Interaction, Item, Request, Strategy as Strat};
 use proptest::prelude::*;
@@ -47,9 +48,17 @@ fn item(n: usize) -> Item {
         .venue(format!("v{}", n % 5))
 }
 
-fn config(k: usize, buffer: usize, cap: usize, shrink: bool, overlap: u32) -> Config {
+fn config(
+    k: usize,
+    buffer: usize,
+    cap: usize,
+    shrink: bool,
+    overlap: u32,
+    item_k: usize,
+) -> Config {
     Config {
         neighbours: k,
+        item_neighbours: item_k,
         neighbour_buffer: buffer,
         max_item_users: cap,
         shrinkage: if shrink { 2.0 } else { 0.0 },
@@ -64,6 +73,72 @@ fn config(k: usize, buffer: usize, cap: usize, shrink: bool, overlap: u32) -> Co
     .unwrap()
 }
 
+/// Applies `ops` to `engine` (8 items to start with) in batches of `batch` interactions,
+/// checking the neighbour lists against a recompute after every batch. Returns the log
+/// recorded, the last interaction's time and the number of items.
+fn replay(
+    engine: &Engine,
+    ops: Vec<Op>,
+    batch: usize,
+) -> Result<(Vec<Interaction>, i64, usize), TestCaseError> {
+    let mut items = 8usize;
+    engine.upsert_items((0..items).map(item).collect()).unwrap();
+    let mut log: Vec<Interaction> = Vec::new();
+    let mut t = T0;
+    let mut pending: Vec<Interaction> = Vec::new();
+    let verify = |engine: &Engine| {
+        engine
+            .verify_neighbours(0.0)
+            .map_err(|e| TestCaseError::fail(e.to_string()))
+    };
+    for op in ops {
+        match op {
+            Op::NewItem => {
+                engine.upsert_items(vec![item(items)]).unwrap();
+                items += 1;
+            }
+            Op::Act {
+                user,
+                item,
+                kind,
+                dt,
+            } => {
+                t += dt as i64;
+                let it = item as usize % items;
+                pending.push(Interaction::new(
+                    format!("u{user}"),
+                    format!("e{it}"),
+                    KINDS[kind as usize],
+                    t,
+                ));
+                if pending.len() >= batch {
+                    engine.record(&pending).unwrap();
+                    log.append(&mut pending);
+                    verify(engine)?;
+                }
+            }
+        }
+    }
+    engine.record(&pending).unwrap();
+    log.append(&mut pending);
+    verify(engine)?;
+    Ok((log, t, items))
+}
+
+/// New-event appeal of item `id` at `t` recomputed from the log: its saves, clicks and
+/// purchases per day since its first interaction (at least a day).
+fn expected_appeal(log: &[Interaction], id: &str, t: i64) -> f64 {
+    let mine = log.iter().filter(|x| x.item_id == id);
+    let first = mine.clone().map(|x| x.timestamp).min();
+    let count = mine
+        .filter(|x| ["save", "click", "purchase"].contains(&x.kind.as_str()))
+        .count();
+    match first {
+        Some(f) if count > 0 => count as f64 * 86_400.0 / ((t - f) as f64).max(86_400.0),
+        _ => 0.0,
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
@@ -76,39 +151,11 @@ proptest! {
         cap in 2usize..8,
         shrink in any::<bool>(),
         overlap in 1u32..3,
+        item_k in 0usize..5,
     ) {
-        let cfg = config(k, buffer, cap, shrink, overlap);
+        let cfg = config(k, buffer, cap, shrink, overlap, item_k);
         let engine = Engine::new(cfg.clone()).unwrap();
-        let mut items = 8usize;
-        engine.upsert_items((0..items).map(item).collect()).unwrap();
-        let mut log: Vec<Interaction> = Vec::new();
-        let mut t = T0;
-        let mut pending: Vec<Interaction> = Vec::new();
-        for op in ops {
-            match op {
-                Op::NewItem => {
-                    engine.upsert_items(vec![item(items)]).unwrap();
-                    items += 1;
-                }
-                Op::Act { user, item, kind, dt } => {
-                    t += dt as i64;
-                    let it = item as usize % items;
-                    pending.push(Interaction::new(format!("u{user}"), format!("e{it}"), KINDS[kind as usize], t));
-                    if pending.len() >= batch {
-                        engine.record(&pending).unwrap();
-                        log.append(&mut pending);
-                        engine
-                            .verify_neighbours(0.0)
-                            .map_err(|e| TestCaseError::fail(e.to_string()))?;
-                    }
-                }
-            }
-        }
-        engine.record(&pending).unwrap();
-        log.append(&mut pending);
-        engine
-            .verify_neighbours(0.0)
-            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let (log, t, items) = replay(&engine, ops, batch)?;
 
         // A fresh engine built from the whole log in one go agrees on everything.
         let full = Engine::build((0..items).map(item).collect(), &log, vec![], cfg).unwrap();
@@ -118,16 +165,14 @@ proptest! {
             prop_assert_eq!(engine.neighbours(&user), full.neighbours(&user));
             prop_assert_eq!(engine.exposure(&user, t), full.exposure(&user, t));
         }
+        for n in 0..items {
+            let id = format!("e{n}");
+            prop_assert_eq!(engine.item_neighbours(&id), full.item_neighbours(&id));
+        }
         // New-event appeal: incremental, bulk and a recompute from the log agree exactly.
         for n in 0..items {
             let id = format!("e{n}");
-            let mine = log.iter().filter(|x| x.item_id == id);
-            let first = mine.clone().map(|x| x.timestamp).min();
-            let count = mine.filter(|x| ["save", "click", "purchase"].contains(&x.kind.as_str())).count();
-            let expected = match first {
-                Some(f) if count > 0 => count as f64 * 86_400.0 / ((t - f) as f64).max(86_400.0),
-                _ => 0.0,
-            };
+            let expected = expected_appeal(&log, &id, t);
             prop_assert_eq!(engine.appeal(&id, t), Some(expected));
             prop_assert_eq!(full.appeal(&id, t), Some(expected));
         }
@@ -142,7 +187,8 @@ proptest! {
         }
         for u in 0..14 {
             let user = format!("u{u}");
-            for s in Strat::ALL {
+            let item_based = (item_k > 0).then_some(Strat::ItemBased);
+            for s in Strat::ALL.into_iter().chain(item_based) {
                 let req = Request::new(5).strategy(s).now(t);
                 let ra = engine.recommend(&user, &req).unwrap();
                 let rb = full.recommend(&user, &req).unwrap();

@@ -116,64 +116,7 @@ fn decode_never_panics_on_120k_inputs() {
     for case in 0..n {
         let mut b = good.clone();
         let resealed = case % 3 == 2;
-        match rng.below(7) {
-            0 => {
-                // 1–8 random bit flips anywhere.
-                for _ in 0..1 + rng.below(8) {
-                    let i = rng.below(b.len() as u64) as usize;
-                    b[i] ^= 1 << rng.below(8);
-                }
-            }
-            1 => b.truncate(rng.below(b.len() as u64) as usize),
-            2 => {
-                // Splice a random slice of another snapshot (or of itself) in.
-                let src = if rng.chance(0.5) { &other } else { &good };
-                let from = rng.below(src.len() as u64) as usize;
-                let take = rng.below((src.len() - from) as u64 + 1) as usize;
-                let at = rng.below(b.len() as u64) as usize;
-                let end = (at + rng.below(16) as usize).min(b.len());
-                b.splice(at..end, src[from..from + take].iter().copied());
-            }
-            3 => {
-                // Random bytes, sometimes behind a valid magic.
-                let len = rng.below(200) as usize;
-                b = (0..len).map(|_| rng.next_u64() as u8).collect();
-                if rng.chance(0.5) && b.len() >= 12 {
-                    b[..8].copy_from_slice(b"CRAICSNP");
-                    b[8..12].copy_from_slice(&1u32.to_le_bytes());
-                }
-            }
-            4 => {
-                // A random (often absurd) payload length field.
-                let v = match rng.below(3) {
-                    0 => rng.next_u64(),
-                    1 => rng.below(1 << 40),
-                    _ => rng.below(b.len() as u64 * 2),
-                };
-                b[16..24].copy_from_slice(&v.to_le_bytes());
-                if rng.chance(0.5) {
-                    let h = crc32fast::hash(&b[0..28]);
-                    b[28..32].copy_from_slice(&h.to_le_bytes());
-                }
-            }
-            5 => {
-                // Overwrite a byte of the payload with a varint marker for a huge length.
-                let i = HEADER_LEN + rng.below((b.len() - HEADER_LEN) as u64) as usize;
-                b[i] = [251u8, 252, 253][rng.below(3) as usize];
-                if i + 1 < b.len() {
-                    b[i + 1] = 0xFF;
-                }
-            }
-            _ => {
-                // Insert or delete a few payload bytes.
-                let i = HEADER_LEN + rng.below((b.len() - HEADER_LEN) as u64) as usize;
-                if rng.chance(0.5) {
-                    b.insert(i, rng.next_u64() as u8);
-                } else {
-                    b.remove(i);
-                }
-            }
-        }
+        mutate(&mut b, &good, &other, &mut rng);
         if resealed && b.len() >= HEADER_LEN && b[..8] == *b"CRAICSNP" {
             b[8..12].copy_from_slice(&1u32.to_le_bytes());
             reseal(&mut b);
@@ -196,4 +139,68 @@ fn decode_never_panics_on_120k_inputs() {
     assert!(reached_bincode > n / 4);
     let largest = LARGEST.load(Ordering::Relaxed);
     assert!(largest <= 2 << 20, "largest allocation {largest} bytes");
+}
+
+/// One random mutation of the snapshot `b` (a copy of `good`): bit flips, a truncation, a
+/// splice of `other` or `good`, random bytes, an absurd length field, a huge varint marker, or
+/// payload bytes inserted or deleted.
+fn mutate(b: &mut Vec<u8>, good: &[u8], other: &[u8], rng: &mut SplitMix64) {
+    match rng.below(7) {
+        0 => {
+            // 1–8 random bit flips anywhere.
+            for _ in 0..1 + rng.below(8) {
+                let i = rng.below(b.len() as u64) as usize;
+                b[i] ^= 1 << rng.below(8);
+            }
+        }
+        1 => b.truncate(rng.below(b.len() as u64) as usize),
+        2 => {
+            // Splice a random slice of another snapshot (or of itself) in.
+            let src = if rng.chance(0.5) { other } else { good };
+            let from = rng.below(src.len() as u64) as usize;
+            let take = rng.below((src.len() - from) as u64 + 1) as usize;
+            let at = rng.below(b.len() as u64) as usize;
+            let end = (at + rng.below(16) as usize).min(b.len());
+            b.splice(at..end, src[from..from + take].iter().copied());
+        }
+        3 => {
+            // Random bytes, sometimes behind a valid magic.
+            let len = rng.below(200) as usize;
+            *b = (0..len).map(|_| rng.next_u64() as u8).collect();
+            if rng.chance(0.5) && b.len() >= 12 {
+                b[..8].copy_from_slice(b"CRAICSNP");
+                b[8..12].copy_from_slice(&1u32.to_le_bytes());
+            }
+        }
+        4 => {
+            // A random (often absurd) payload length field.
+            let v = match rng.below(3) {
+                0 => rng.next_u64(),
+                1 => rng.below(1 << 40),
+                _ => rng.below(b.len() as u64 * 2),
+            };
+            b[16..24].copy_from_slice(&v.to_le_bytes());
+            if rng.chance(0.5) {
+                let h = crc32fast::hash(&b[0..28]);
+                b[28..32].copy_from_slice(&h.to_le_bytes());
+            }
+        }
+        5 => {
+            // Overwrite a byte of the payload with a varint marker for a huge length.
+            let i = HEADER_LEN + rng.below((b.len() - HEADER_LEN) as u64) as usize;
+            b[i] = [251u8, 252, 253][rng.below(3) as usize];
+            if i + 1 < b.len() {
+                b[i + 1] = 0xFF;
+            }
+        }
+        _ => {
+            // Insert or delete a few payload bytes.
+            let i = HEADER_LEN + rng.below((b.len() - HEADER_LEN) as u64) as usize;
+            if rng.chance(0.5) {
+                b.insert(i, rng.next_u64() as u8);
+            } else {
+                b.remove(i);
+            }
+        }
+    }
 }

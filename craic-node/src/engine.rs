@@ -386,6 +386,21 @@ impl Engine {
             .collect()
     }
 
+    /// An item's neighbours, most similar first, whether or not they have started: what the
+    /// `"item_based"` strategy scores with (empty for unknown items, and with `itemNeighbours`
+    /// 0, the default).
+    #[napi(catch_unwind)]
+    pub fn item_neighbours(&self, item_id: String) -> Vec<ItemNeighbour> {
+        self.inner
+            .item_neighbours(&item_id)
+            .into_iter()
+            .map(|(item_id, similarity)| ItemNeighbour {
+                item_id,
+                similarity,
+            })
+            .collect()
+    }
+
     /// Cosine similarity of two users as the neighbour lists define it (0 for unknown users).
     #[napi(catch_unwind)]
     pub fn similarity(&self, a: String, b: String) -> f64 {
@@ -413,7 +428,7 @@ impl Engine {
         let engine = Arc::clone(&self.inner);
         spawn(move || {
             engine
-                .verify_neighbours(tolerance.unwrap_or(1e-9))
+                .verify_neighbours(tolerance.unwrap_or(core::Engine::NEIGHBOUR_TOLERANCE))
                 .map_err(Into::into)
         })
     }
@@ -480,4 +495,13 @@ fn load_snapshot(bytes: &[u8]) -> Fallible<LoadedSnapshot> {
         engine: Engine::wrap(engine),
         meta: meta.into(),
     })
+}
+
+/// An item's neighbour and their similarity.
+#[napi(object)]
+pub struct ItemNeighbour {
+    /// The neighbour's item id.
+    pub item_id: String,
+    /// Shrunk cosine of the two items' users.
+    pub similarity: f64,
 }

@@ -176,7 +176,8 @@ pub(crate) fn interactions(rows: Vec<Interaction>) -> Fallible<Vec<core::Interac
         .collect()
 }
 
-/// A strategy name (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`); omitted, the
+/// A strategy name (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`,
+/// `"item_based"`); omitted, the
 /// core's `Request::DEFAULT_STRATEGY`.
 pub(crate) fn strategy(name: Option<String>) -> Fallible<core::Strategy> {
     name.map_or(Ok(core::Request::DEFAULT_STRATEGY), |n| {
@@ -189,7 +190,9 @@ options! {
     pub struct RecommendOptions: "recommend options" {
         /// How many items (default 10); exactly this many whenever enough are eligible.
         pub k: [Option<f64>],
-        /// `"popularity"`, `"collaborative"`, `"content"` or `"hybrid"` (default).
+        /// `"popularity"`, `"collaborative"`, `"content"`, `"hybrid"` (default) or
+        /// `"item_based"` (needs `itemNeighbours` > 0 in the config, else an `invalid_config`
+        /// error).
         pub strategy: [Option<String>],
         /// The time to recommend at, unix seconds (default: the clock).
         pub now: [Option<f64>],
@@ -421,6 +424,8 @@ pub struct BlendWeights {
     pub content: f64,
     /// Popularity share.
     pub popularity: f64,
+    /// Item-based share (a learned blend with `itemNeighbours` > 0; else 0).
+    pub item_based: f64,
 }
 
 impl From<core::BlendWeights> for BlendWeights {
@@ -429,6 +434,7 @@ impl From<core::BlendWeights> for BlendWeights {
             collaborative: b.collaborative,
             content: b.content,
             popularity: b.popularity,
+            item_based: b.item_based,
         }
     }
 }
@@ -486,6 +492,9 @@ options! {
         /// How the hybrid blends its components: `'fixed'` (default), `'learned'` (learned at
         /// every build and retrain with default settings) or the `LearnSettings` to learn with.
         pub blend: [Option<Either<String, crate::blend::LearnSettings>>],
+        /// Neighbours kept per item for the `"item_based"` strategy (0, the default: no item
+        /// lists).
+        pub item_neighbours: [Option<f64>],
     }
 }
 
@@ -534,6 +543,11 @@ impl Config {
                 .unwrap_or(d.exposure_half_life_secs),
             content_weights: weights,
             blend: crate::blend::blend(self.blend)?,
+            item_neighbours: count_field(
+                self.item_neighbours,
+                "itemNeighbours",
+                d.item_neighbours,
+            )?,
             ..d
         };
         let mut kinds: Vec<(String, f64)> = self.kinds.unwrap_or_default().into_iter().collect();
@@ -573,6 +587,7 @@ impl From<core::Config> for Config {
             exposure_demotion: Some(c.exposure_demotion),
             exposure_half_life_secs: Some(c.exposure_half_life_secs),
             blend: Some(crate::blend::blend_value(c.blend)),
+            item_neighbours: Some(c.item_neighbours as f64),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! the pure-Python module `craic.service`.
 
 use craic::service as svc;
-use craic_core::alerts::{Alert, AlertRule};
+use craic_core::alerts::{Alert, AlertRule, CONVERSION_FLOOR_WINDOW_SECS};
 use craic_core::drift::{PsiBin, PsiReport};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -243,8 +243,8 @@ pub struct PyConversionFloorRule {
 impl PyConversionFloorRule {
     #[new]
     #[pyo3(
-        signature = (experiment, variant, floor, *, window_secs = Count(3600), min_exposures = Count(0)),
-        text_signature = "(experiment, variant, floor, *, window_secs=3600, min_exposures=0)"
+        signature = (experiment, variant, floor, *, window_secs = Count(CONVERSION_FLOOR_WINDOW_SECS), min_exposures = Count(0)),
+        text_signature = "(experiment, variant, floor, *, window_secs=..., min_exposures=0)"
     )]
     fn new(
         #[pyo3(from_py_with = crate::args::arg)] experiment: String,

@@ -541,6 +541,10 @@ impl Frame {
 
 /// Converts columnar interactions for `record` and friends ([`crate::interactions::interactions`]).
 pub(crate) fn interactions_of(py: Python<'_>, frame: Frame) -> PyResult<Vec<core::Interaction>> {
-    py.detach(|| frame.interaction_rows().map(Iterator::collect))
-        .map_err(ColumnError::into_py)
+    py.detach(|| {
+        frame
+            .interaction_rows()
+            .map(|rows| rows.map(|r| r.to_interaction()).collect())
+    })
+    .map_err(ColumnError::into_py)
 }

@@ -49,6 +49,7 @@ impl PyConfig {
         exposure_demotion = DEFAULT.exposure_demotion,
         exposure_half_life_secs = DEFAULT.exposure_half_life_secs,
         blend = None,
+        item_neighbours = Count(DEFAULT.item_neighbours),
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -70,6 +71,7 @@ impl PyConfig {
         exposure_demotion: f64,
         exposure_half_life_secs: f64,
         blend: Option<&Bound<'_, PyAny>>,
+        item_neighbours: Count<usize>,
     ) -> PyResult<Self> {
         let mut weights = DEFAULT.content_weights.clone();
         for (name, w) in content_weights.unwrap_or_default() {
@@ -93,6 +95,7 @@ impl PyConfig {
             exposure_demotion,
             exposure_half_life_secs,
             blend: blend.map_or(Ok(core::Blend::Fixed), crate::blend::blend_arg)?,
+            item_neighbours: item_neighbours.get(),
             ..DEFAULT.clone()
         };
         for (name, weight) in kinds.unwrap_or_default() {
@@ -217,6 +220,13 @@ impl PyConfig {
         self.inner.exposure_half_life_secs
     }
 
+    /// Neighbours kept per item for the item-based strategy (0, the default: no item lists,
+    /// and `Strategy.ITEM_BASED` is an `invalid_config` error).
+    #[getter]
+    fn item_neighbours(&self) -> usize {
+        self.inner.item_neighbours
+    }
+
     /// How the Hybrid strategy blends its components: `"fixed"` (the default) or the
     /// `LearnSettings` of a blend learned at every build and retrain.
     #[getter]
@@ -235,7 +245,7 @@ impl PyConfig {
             "Config(kinds={{{}}}, half_life_secs={}, neighbours={}, shrinkage={:?}, min_overlap={}, \
              max_item_users={}, exclude_saved={}, hybrid_k0={:?}, hybrid_content_share={:?}, \
              preference_weight={:?}, neighbour_buffer={}, popularity_prior={:?}, artist_prior={:?}, max_k={}, \
-             exposure_demotion={:?}, exposure_half_life_secs={:?}, blend={})",
+             exposure_demotion={:?}, exposure_half_life_secs={:?}, blend={}, item_neighbours={})",
             kinds.join(", "),
             opt(&c.half_life_secs),
             c.neighbours,
@@ -255,7 +265,8 @@ impl PyConfig {
             match &c.blend {
                 core::Blend::Fixed => "'fixed'".to_owned(),
                 core::Blend::Learned(s) => crate::blend::PyLearnSettings { inner: s.clone() }.__repr__(),
-            }
+            },
+            c.item_neighbours
         )
     }
 }

@@ -360,6 +360,17 @@ impl PyEngine {
             .map(|inner| crate::blend::PyBlendReport { inner })
     }
 
+    /// An item's neighbours as `(item_id, similarity)`, most similar first, whether or not they
+    /// have started: what `Strategy.ITEM_BASED` scores with (empty for unknown items, and with
+    /// `Config(item_neighbours=0)`, the default).
+    fn item_neighbours(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = crate::args::arg)] item_id: String,
+    ) -> Vec<(String, f64)> {
+        py.detach(|| self.inner.item_neighbours(&item_id))
+    }
+
     /// A user's neighbours as `(user_id, similarity)`, most similar first (empty if unknown).
     fn neighbours(
         &self,
@@ -397,7 +408,7 @@ impl PyEngine {
     /// Returns `None` when they all match; raises `PoisonedError` (kind `inconsistent_model`)
     /// naming the first structure or list that differs, `InvalidInputError` (kind
     /// `invalid_config`) for a negative or NaN tolerance.
-    #[pyo3(signature = (*, tolerance = 1e-9))]
+    #[pyo3(signature = (*, tolerance = core::Engine::NEIGHBOUR_TOLERANCE))]
     fn verify_neighbours(&self, py: Python<'_>, tolerance: f64) -> PyResult<()> {
         py.detach(|| self.inner.verify_neighbours(tolerance))
             .map_err(errors::to_py)

@@ -77,7 +77,17 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     feeds::register(m)?;
     feeds_dedup::register(m)?;
     m.add_function(wrap_pyfunction!(engine::_engine_from_pickle, m)?)?;
-    // Experiments.
+    add_experiments(m)?;
+    add_evaluation(m)?;
+    add_service(m)?;
+    add_storage(m)?;
+    m.add_function(wrap_pyfunction!(_error_classes, m)?)?;
+    m.add_function(wrap_pyfunction!(request::_request_defaults, m)?)?;
+    Ok(())
+}
+
+/// The experiments: hashing and assignment functions, experiments, tracking and reports.
+fn add_experiments(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(experiments::hash, m)?)?;
     m.add_function(wrap_pyfunction!(experiments::get_equal_weights, m)?)?;
     m.add_function(wrap_pyfunction!(experiments::get_bucket_ranges, m)?)?;
@@ -96,7 +106,11 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<experiments::PyVariantReport>()?;
     m.add_class::<experiments::PySampleRatioMismatch>()?;
     m.add_class::<experiments::PyReport>()?;
-    // Evaluation.
+    Ok(())
+}
+
+/// Offline evaluation and the synthetic data it runs on.
+fn add_evaluation(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<evaluation::PySplit>()?;
     m.add_class::<evaluation::PyMetrics>()?;
     m.add_class::<evaluation::PyUserScore>()?;
@@ -104,12 +118,15 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluation::relevant_items, m)?)?;
     m.add_function(wrap_pyfunction!(evaluation::evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(evaluation::score_user, m)?)?;
-    // Synthetic data.
     m.add_class::<synthetic::PyDataset>()?;
     m.add_function(wrap_pyfunction!(synthetic::generate, m)?)?;
     m.add_function(wrap_pyfunction!(synthetic::preset_config, m)?)?;
     m.add_function(wrap_pyfunction!(synthetic::world_config, m)?)?;
-    // The service.
+    Ok(())
+}
+
+/// The service, its results and jobs, drift and alerts.
+fn add_service(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<service::PyService>()?;
     m.add_class::<service_results::PyModelInfo>()?;
     m.add_class::<service_results::PyRetrainOutcome>()?;
@@ -123,7 +140,11 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<alerts::PyDriftRule>()?;
     m.add_class::<alerts::PyConversionFloorRule>()?;
     m.add_class::<alerts::PyAlert>()?;
-    // Storage.
+    Ok(())
+}
+
+/// The stores and what they return.
+fn add_storage(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::PyStore>()?;
     m.add_class::<store_results::PyAppendReport>()?;
     m.add_class::<store_results::PyMalformedRow>()?;
@@ -135,7 +156,5 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store_results::PyStoredModel>()?;
     m.add_class::<store_results::PyStoredVariantCounts>()?;
     m.add_class::<store_results::PyRetrainRun>()?;
-    m.add_function(wrap_pyfunction!(_error_classes, m)?)?;
-    m.add_function(wrap_pyfunction!(request::_request_defaults, m)?)?;
     Ok(())
 }

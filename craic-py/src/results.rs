@@ -178,6 +178,8 @@ pub struct PyBlendWeights {
     pub content: f64,
     /// Popularity share.
     pub popularity: f64,
+    /// Item-based share (a learned blend with `item_neighbours` > 0; else 0).
+    pub item_based: f64,
 }
 
 impl From<core::BlendWeights> for PyBlendWeights {
@@ -186,6 +188,7 @@ impl From<core::BlendWeights> for PyBlendWeights {
             collaborative: b.collaborative,
             content: b.content,
             popularity: b.popularity,
+            item_based: b.item_based,
         }
     }
 }
@@ -194,8 +197,8 @@ impl From<core::BlendWeights> for PyBlendWeights {
 impl PyBlendWeights {
     fn __repr__(&self) -> String {
         format!(
-            "BlendWeights(collaborative={:?}, content={:?}, popularity={:?})",
-            self.collaborative, self.content, self.popularity
+            "BlendWeights(collaborative={:?}, content={:?}, popularity={:?}, item_based={:?})",
+            self.collaborative, self.content, self.popularity, self.item_based
         )
     }
 }

@@ -355,8 +355,8 @@ impl PyService {
     /// checks the alerts. Returns its handle; `handle.stop()` stops it. A bad time raises
     /// `InvalidInputError` (`invalid_config`).
     #[pyo3(
-        signature = (hour, minute, *, utc_offset_minutes = Count(0)),
-        text_signature = "($self, hour, minute, *, utc_offset_minutes=0)"
+        signature = (hour, minute, *, utc_offset_minutes = Count(svc::Schedule::UTC_OFFSET_MINUTES)),
+        text_signature = "($self, hour, minute, *, utc_offset_minutes=...)"
     )]
     fn start_schedule(
         &self,

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use crate::errors;
 
 /// A recommendation strategy. Anywhere a strategy is expected its name works too
-/// (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`).
+/// (`"popularity"`, `"collaborative"`, `"content"`, `"hybrid"`, `"item_based"`).
 #[pyclass(
     frozen,
     eq,
@@ -25,6 +25,10 @@ pub enum PyStrategy {
     Content,
     /// A blend of the three, more collaborative as the user's history grows.
     Hybrid,
+    /// The user's history times item–item neighbourhoods (needs `Config(item_neighbours=...)`
+    /// > 0, else an `invalid_config` error).
+    #[pyo3(name = "ITEM_BASED")]
+    ItemBased,
 }
 
 impl From<PyStrategy> for core::Strategy {
@@ -34,6 +38,7 @@ impl From<PyStrategy> for core::Strategy {
             PyStrategy::Collaborative => core::Strategy::Collaborative,
             PyStrategy::Content => core::Strategy::Content,
             PyStrategy::Hybrid => core::Strategy::Hybrid,
+            PyStrategy::ItemBased => core::Strategy::ItemBased,
         }
     }
 }
@@ -45,6 +50,7 @@ impl From<core::Strategy> for PyStrategy {
             core::Strategy::Collaborative => PyStrategy::Collaborative,
             core::Strategy::Content => PyStrategy::Content,
             core::Strategy::Hybrid => PyStrategy::Hybrid,
+            core::Strategy::ItemBased => PyStrategy::ItemBased,
         }
     }
 }

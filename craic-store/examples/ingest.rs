@@ -97,6 +97,18 @@ async fn run(
     let prefs = t.elapsed().as_secs_f64();
     println!("[{name}] catalogue {items:.2} s, preferences {prefs:.2} s");
 
+    ingest(name, store, entries, timed).await?;
+    read_back(name, store, reference).await
+}
+
+/// Appends `entries` in calls of `CALL` rows, timing the first `timed` apart, then re-sends
+/// those (all duplicates).
+async fn ingest(
+    name: &str,
+    store: &dyn Store,
+    entries: &[LogEntry],
+    timed: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
     let (head, rest) = entries.split_at(timed.min(entries.len()));
     let t = Instant::now();
     let mut inserted = 0;
@@ -128,7 +140,16 @@ async fn run(
         head.len(),
         t.elapsed().as_secs_f64()
     );
+    Ok(())
+}
 
+/// Reads the whole log back, then loads an engine from the store and checks it equals
+/// `reference`.
+async fn read_back(
+    name: &str,
+    store: &dyn Store,
+    reference: &Engine,
+) -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let (mut cursor, mut rows) = (craic_store::Cursor::START, 0);
     loop {

@@ -215,19 +215,7 @@ async fn a_missing_database_is_not_found() {
 async fn connection_killed_mid_ingest_then_rerun_is_exact() {
     let f = mysql().await;
     const N: usize = 200_000;
-    let entries: Arc<Vec<LogEntry>> = Arc::new(
-        (0..N)
-            .map(|n| {
-                let x = common::data::x(
-                    &format!("u{}", n % 5_000),
-                    &format!("g{}", n % 700),
-                    "click",
-                    1_700_000_000 + n as i64,
-                );
-                LogEntry::new(x)
-            })
-            .collect(),
-    );
+    let entries: Arc<Vec<LogEntry>> = Arc::new(clicks(N));
     let store = f.store.clone();
     let ingest = {
         let entries = Arc::clone(&entries);
@@ -250,20 +238,7 @@ async fn connection_killed_mid_ingest_then_rerun_is_exact() {
             break;
         }
     }
-    let ids: Vec<u64> = monitor
-        .exec(
-            "SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()",
-            (f.db.as_str(),),
-        )
-        .await
-        .unwrap();
-    assert!(!ids.is_empty());
-    for id in ids {
-        monitor
-            .query_drop(format!("KILL CONNECTION {id}"))
-            .await
-            .unwrap();
-    }
+    kill_other_connections(&mut monitor, &f.db).await;
     let err = ingest.await.unwrap().expect_err("the ingest must fail");
     assert_eq!(err.kind(), StoreErrorKind::Unavailable, "{err}");
     let (partial,): (u64,) = monitor
@@ -287,11 +262,49 @@ async fn connection_killed_mid_ingest_then_rerun_is_exact() {
         (N as u64, N as u64),
         "every interaction exactly once"
     );
-    // And in append order: the log read back is the input.
+    assert_log_is(&f.store, &entries).await;
+    monitor.disconnect().await.unwrap();
+}
+
+/// `n` clicks of 5 000 users on 700 events, a second apart.
+fn clicks(n: usize) -> Vec<LogEntry> {
+    (0..n)
+        .map(|n| {
+            let x = common::data::x(
+                &format!("u{}", n % 5_000),
+                &format!("g{}", n % 700),
+                "click",
+                1_700_000_000 + n as i64,
+            );
+            LogEntry::new(x)
+        })
+        .collect()
+}
+
+/// Kills every connection to database `db` but `monitor`'s own.
+async fn kill_other_connections(monitor: &mut mysql_async::Conn, db: &str) {
+    let ids: Vec<u64> = monitor
+        .exec(
+            "SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()",
+            (db,),
+        )
+        .await
+        .unwrap();
+    assert!(!ids.is_empty());
+    for id in ids {
+        monitor
+            .query_drop(format!("KILL CONNECTION {id}"))
+            .await
+            .unwrap();
+    }
+}
+
+/// The log read back from `store`, in append order, is exactly `entries`.
+async fn assert_log_is(store: &MysqlStore, entries: &[LogEntry]) {
     let mut cursor = Cursor::START;
     let mut n = 0;
     loop {
-        let page = f.store.read_log(cursor, 50_000).await.unwrap();
+        let page = store.read_log(cursor, 50_000).await.unwrap();
         if page.is_empty() {
             break;
         }
@@ -301,8 +314,7 @@ async fn connection_killed_mid_ingest_then_rerun_is_exact() {
         }
         cursor = page.next;
     }
-    assert_eq!(n, N);
-    monitor.disconnect().await.unwrap();
+    assert_eq!(n, entries.len());
 }
 
 #[test]

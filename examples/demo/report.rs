@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
-use craic::experiments::Report;
+use craic::experiments::{Report, VariantReport};
 
-use crate::run::Summary;
+use crate::run::{Latency, Summary};
 use crate::simulate::AbTotals;
 use crate::table;
 
@@ -258,22 +258,7 @@ fn conversion_chart(h: &mut String, s: &Summary) {
     let (w, left, row) = (640.0, 200.0, 36.0);
     let n = s.ab.variants.len();
     let height = row * n as f64 + 40.0;
-    let hi =
-        s.ab.variants
-            .iter()
-            .filter_map(|v| v.conversion_rate.map(|e| e.upper))
-            .fold(0.0, f64::max);
-    let lo =
-        s.ab.variants
-            .iter()
-            .filter_map(|v| v.conversion_rate.map(|e| e.lower))
-            .fold(1.0, f64::min);
-    let (lo, hi) = if hi > lo {
-        let pad = (hi - lo) * 0.1;
-        ((lo - pad).max(0.0), (hi + pad).min(1.0))
-    } else {
-        (0.0, 1.0)
-    };
+    let (lo, hi) = rate_range(&s.ab);
     let plot = w - left - 30.0;
     let x = |p: f64| left + plot * (p - lo) / (hi - lo);
     let axis_y = row * n as f64 + 10.0;
@@ -303,7 +288,6 @@ fn conversion_chart(h: &mut String, s: &Summary) {
     }
     for (i, v) in s.ab.variants.iter().enumerate() {
         let y = 10.0 + row * i as f64 + row * 0.4;
-        let color = COLORS[i % COLORS.len()];
         let _ = write!(
             h,
             "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
@@ -311,33 +295,59 @@ fn conversion_chart(h: &mut String, s: &Summary) {
             y + 4.0,
             esc(&format!("{} ({})", v.variant, v.strategy))
         );
-        if let Some(e) = v.conversion_rate {
-            let _ = writeln!(
-                h,
-                "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{color}\" \
+        conversion_dot(h, v, COLORS[i % COLORS.len()], y, &x);
+    }
+    h.push_str("</svg>\n");
+}
+
+/// The conversion-rate axis: the variants' intervals padded by a tenth, within `[0, 1]`.
+fn rate_range(ab: &Report) -> (f64, f64) {
+    let hi = ab
+        .variants
+        .iter()
+        .filter_map(|v| v.conversion_rate.map(|e| e.upper))
+        .fold(0.0, f64::max);
+    let lo = ab
+        .variants
+        .iter()
+        .filter_map(|v| v.conversion_rate.map(|e| e.lower))
+        .fold(1.0, f64::min);
+    if hi > lo {
+        let pad = (hi - lo) * 0.1;
+        ((lo - pad).max(0.0), (hi + pad).min(1.0))
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+/// One variant's rate as a dot with its interval's error bar at height `y` (`x` maps a rate
+/// to the chart), or just the end of the line when it has no rate.
+fn conversion_dot(h: &mut String, v: &VariantReport, color: &str, y: f64, x: &impl Fn(f64) -> f64) {
+    if let Some(e) = v.conversion_rate {
+        let _ = writeln!(
+            h,
+            "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{color}\" \
                  stroke-width=\"2\"/><line x1=\"{0:.1}\" y1=\"{2:.1}\" x2=\"{0:.1}\" \
                  y2=\"{3:.1}\" stroke=\"{color}\" stroke-width=\"2\"/><line x1=\"{1:.1}\" \
                  y1=\"{2:.1}\" x2=\"{1:.1}\" y2=\"{3:.1}\" stroke=\"{color}\" \
                  stroke-width=\"2\"/><circle cx=\"{4:.1}\" cy=\"{y:.1}\" r=\"5\" \
                  fill=\"{color}\"><title>{5}</title></circle>",
-                x(e.lower),
-                x(e.upper),
-                y - 6.0,
-                y + 6.0,
-                x(e.value),
-                esc(&format!(
-                    "{}: {} ({:.1}–{:.1} %)",
-                    v.variant,
-                    table::pct(e.value, 2),
-                    e.lower * 100.0,
-                    e.upper * 100.0
-                ))
-            );
-        } else {
-            h.push('\n');
-        }
+            x(e.lower),
+            x(e.upper),
+            y - 6.0,
+            y + 6.0,
+            x(e.value),
+            esc(&format!(
+                "{}: {} ({:.1}–{:.1} %)",
+                v.variant,
+                table::pct(e.value, 2),
+                e.lower * 100.0,
+                e.upper * 100.0
+            ))
+        );
+    } else {
+        h.push('\n');
     }
-    h.push_str("</svg>\n");
 }
 
 fn ab_table(h: &mut String, ab: &Report, totals: &AbTotals) {
@@ -454,7 +464,6 @@ fn latency_chart(h: &mut String, s: &Summary) {
         );
         d += 1.0;
     }
-    let shades = [("p50", 1.0), ("p95", 0.65), ("p99", 0.35)];
     for (i, l) in s.latency.iter().enumerate() {
         let y0 = 8.0 + group * i as f64;
         let _ = write!(
@@ -464,22 +473,34 @@ fn latency_chart(h: &mut String, s: &Summary) {
             y0 + group * 0.45,
             esc(&l.strategy)
         );
-        for (j, ((name, opacity), value)) in shades.iter().zip([l.p50, l.p95, l.p99]).enumerate() {
-            let y = y0 + 14.0 * j as f64;
-            let bw = (x(value) - left).max(1.0);
-            let _ = write!(
-                h,
-                "<rect x=\"{left}\" y=\"{y:.1}\" width=\"{bw:.1}\" height=\"12\" \
-                 fill=\"#2f80ed\" fill-opacity=\"{opacity}\"/><text x=\"{:.1}\" y=\"{:.1}\" \
-                 style=\"font-size:11px\">{}</text>",
-                left + bw + 5.0,
-                y + 10.0,
-                esc(&format!("{name} {value:.0} µs"))
-            );
-        }
+        latency_bars(h, l, left, y0, &x);
         h.push('\n');
     }
     h.push_str("</svg>\n");
+    latency_note(h, s);
+}
+
+/// One strategy's p50, p95 and p99 as bars from `left`, the first at height `y0` (`x` maps µs
+/// to the chart).
+fn latency_bars(h: &mut String, l: &Latency, left: f64, y0: f64, x: &impl Fn(f64) -> f64) {
+    let shades = [("p50", 1.0), ("p95", 0.65), ("p99", 0.35)];
+    for (j, ((name, opacity), value)) in shades.iter().zip([l.p50, l.p95, l.p99]).enumerate() {
+        let y = y0 + 14.0 * j as f64;
+        let bw = (x(value) - left).max(1.0);
+        let _ = write!(
+            h,
+            "<rect x=\"{left}\" y=\"{y:.1}\" width=\"{bw:.1}\" height=\"12\" \
+                 fill=\"#2f80ed\" fill-opacity=\"{opacity}\"/><text x=\"{:.1}\" y=\"{:.1}\" \
+                 style=\"font-size:11px\">{}</text>",
+            left + bw + 5.0,
+            y + 10.0,
+            esc(&format!("{name} {value:.0} µs"))
+        );
+    }
+}
+
+/// Where the latencies come from, with each strategy's call count and mean.
+fn latency_note(h: &mut String, s: &Summary) {
     let calls: Vec<String> = s
         .latency
         .iter()

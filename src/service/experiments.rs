@@ -6,7 +6,7 @@ use craic_core::alerts::ConversionSample;
 use craic_core::experiments::{
     Assignment, Experiment, ExperimentEvent, ExperimentSpec, ExperimentTracker, Report, StatsConfig,
 };
-use craic_core::{Config, Error, Interaction, Recommendation, Request, CLICK, SAVE};
+use craic_core::{Config, Error, Interaction, Recommendation, Request, Strategy, CLICK, SAVE};
 
 use super::error::{ServiceError, ServiceResult};
 use super::metrics::{CONVERSIONS, EXPOSURES};
@@ -232,6 +232,23 @@ pub(crate) fn arm_configs(experiment: &Experiment) -> Vec<Config> {
         .collect()
 }
 
+/// An arm serving `ItemBased` from an engine that keeps no item lists (its own configuration,
+/// else `serving`'s) would fail every request: refused at registration instead.
+fn check_item_based_arms(experiment: &Experiment, serving: &Config) -> ServiceResult<()> {
+    for v in experiment.variants() {
+        let config = v.config.as_ref().unwrap_or(serving);
+        if v.strategy == Strategy::ItemBased && config.item_neighbours == 0 {
+            return Err(Error::InvalidConfig(format!(
+                "variant {:?} serves item_based from an engine without item lists \
+                 (item_neighbours 0)",
+                v.name
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
 impl Service {
     /// Registers an experiment (registering the same definition again is a no-op).
     ///
@@ -240,6 +257,9 @@ impl Service {
     /// at most [`super::ServiceOptions::max_arm_configs`]: beyond it an `out_of_range` error
     /// and nothing registered). What it costs and how the arm engines follow writes,
     /// retrains and restarts: docs/operations.md, "Experiment arms with a configuration".
+    /// A variant serving [`Strategy::ItemBased`] from an engine without item lists (its own
+    /// configuration's, else the serving one's `item_neighbours` is 0) is an `invalid_config`
+    /// error, and nothing is registered.
     pub fn register_experiment(&self, experiment: Experiment) -> ServiceResult<()> {
         let out = self.register_experiment_inner(experiment);
         if let Err(e) = &out {
@@ -267,6 +287,7 @@ impl Service {
                 .into());
             }
         }
+        check_item_based_arms(&experiment, &self.engine().config())?;
         self.ensure_arms(arm_configs(&experiment), false)?;
         lock(&self.inner.experiments).tracker.register(experiment)?;
         if let (Some(source), Some(record)) = (self.inner.store.get(), record) {

@@ -32,8 +32,8 @@ pub(crate) const EXPERIMENT_LATE: &str = "craic_experiment_late_events_total";
 #[derive(Debug)]
 pub(crate) struct ServiceMetrics {
     pub registry: MetricsRegistry,
-    recommend_latency: [Histogram; 4],
-    requests: [Counter; 4],
+    recommend_latency: [Histogram; 5],
+    requests: [Counter; 5],
     pub record_latency: Histogram,
     pub retrain_latency: Histogram,
     pub cache_hits: Counter,
@@ -55,6 +55,7 @@ fn idx(s: Strategy) -> usize {
         Strategy::Collaborative => 1,
         Strategy::Content => 2,
         Strategy::Hybrid => 3,
+        Strategy::ItemBased => 4,
     }
 }
 
@@ -70,7 +71,7 @@ impl ServiceMetrics {
             registry.counter(name, help, labels).unwrap_or_default()
         };
         let g = |name: &str, help: &str| registry.gauge(name, help, &[]).unwrap_or_default();
-        let per = |f: &dyn Fn(&str) -> Histogram| Strategy::ALL.map(|s| f(s.as_str()));
+        let per = |f: &dyn Fn(&str) -> Histogram| Strategy::EVERY.map(|s| f(s.as_str()));
         let recommend_latency = per(&|s| {
             h(
                 RECOMMEND_SECONDS,
@@ -78,7 +79,7 @@ impl ServiceMetrics {
                 &[("strategy", s)],
             )
         });
-        let requests = Strategy::ALL.map(|s| {
+        let requests = Strategy::EVERY.map(|s| {
             c(
                 REQUESTS,
                 "Recommend requests, by strategy.",

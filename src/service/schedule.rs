@@ -20,6 +20,10 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// The UTC offset of a daily schedule when the caller names none (the bindings' default):
+    /// UTC itself.
+    pub const UTC_OFFSET_MINUTES: i32 = 0;
+
     /// Every day at `hour:minute` local time, local = UTC + `utc_offset_minutes`
     /// (−1080..=1080, i.e. ±18 h). `InvalidConfig` for an hour ≥ 24 or a minute ≥ 60.
     pub fn daily_at(hour: u32, minute: u32, utc_offset_minutes: i32) -> ServiceResult<Schedule> {

@@ -261,9 +261,8 @@ impl Model {
 pub(crate) fn offer(demote: &[(u32, f64)], pos: &[u32], n_up: usize, s: &mut Scratch) {
     for &(i, _) in demote {
         let p = pos[i as usize];
-        if (p as usize) < n_up && !s.cf_hit[p as usize] {
-            s.cf_hit[p as usize] = true;
-            s.cf_list.push(p);
+        if (p as usize) < n_up {
+            s.hit(p as usize);
         }
     }
 }
@@ -283,7 +282,7 @@ pub(crate) fn order_fill(demote: &[(u32, f64)], fill: &mut Vec<u32>, want: usize
 
 /// An item's weighted components, demoted by its factor if it has one (unchanged otherwise).
 #[inline]
-pub(crate) fn demoted(demote: &[(u32, f64)], i: u32, parts: [f64; 3]) -> [f64; 3] {
+pub(crate) fn demoted<const N: usize>(demote: &[(u32, f64)], i: u32, parts: [f64; N]) -> [f64; N] {
     if demote.is_empty() {
         return parts;
     }

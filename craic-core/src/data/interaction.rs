@@ -101,14 +101,90 @@ impl Interaction {
     /// Checks ids, timestamp and that only an impression has a rank (kinds and items are
     /// checked against the engine's state).
     pub fn validate(&self) -> Result<()> {
-        validate_id(&self.user_id)?;
-        validate_id(&self.item_id)?;
+        self.view().validate()
+    }
+
+    /// The interaction borrowed as an [`InteractionRef`].
+    pub fn view(&self) -> InteractionRef<'_> {
+        InteractionRef {
+            user_id: &self.user_id,
+            item_id: &self.item_id,
+            kind: &self.kind,
+            timestamp: self.timestamp,
+            rank: self.rank,
+        }
+    }
+}
+
+/// An [`Interaction`] whose ids are borrowed, e.g. read in place from a column of strings:
+/// what a bulk build reads without allocating a `String` per id. Same fields, same rules.
+///
+/// ```
+/// use craic_core::{Interaction, InteractionRef};
+/// let row = InteractionRef { user_id: "ana", item_id: "gig-1", kind: "save", timestamp: 1_700_000_000, rank: None };
+/// assert_eq!(row.to_interaction(), Interaction::new("ana", "gig-1", "save", 1_700_000_000));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InteractionRef<'a> {
+    /// Who acted ([`Interaction::user_id`]).
+    pub user_id: &'a str,
+    /// What they acted on ([`Interaction::item_id`]).
+    pub item_id: &'a str,
+    /// The kind ([`Interaction::kind`]).
+    pub kind: &'a str,
+    /// Unix seconds ([`Interaction::timestamp`]).
+    pub timestamp: i64,
+    /// An impression's rank ([`Interaction::rank`]).
+    pub rank: Option<u32>,
+}
+
+impl InteractionRef<'_> {
+    /// [`Interaction::validate`].
+    pub fn validate(&self) -> Result<()> {
+        validate_id(self.user_id)?;
+        validate_id(self.item_id)?;
         validate_timestamp(self.timestamp)?;
         if self.rank.is_some() && self.kind != IMPRESSION {
             return Err(Error::InvalidRank {
-                kind: self.kind.clone(),
+                kind: self.kind.to_owned(),
             });
         }
         Ok(())
+    }
+
+    /// The owned [`Interaction`].
+    pub fn to_interaction(&self) -> Interaction {
+        Interaction {
+            user_id: self.user_id.to_owned(),
+            item_id: self.item_id.to_owned(),
+            kind: self.kind.to_owned(),
+            timestamp: self.timestamp,
+            rank: self.rank,
+        }
+    }
+}
+
+/// What a bulk build reads rows from: an [`Interaction`], a reference to one, or an
+/// [`InteractionRef`] (ids borrowed in place).
+pub trait AsInteraction {
+    /// The row, borrowed.
+    fn as_interaction(&self) -> InteractionRef<'_>;
+}
+
+impl AsInteraction for Interaction {
+    fn as_interaction(&self) -> InteractionRef<'_> {
+        self.view()
+    }
+}
+
+impl AsInteraction for InteractionRef<'_> {
+    fn as_interaction(&self) -> InteractionRef<'_> {
+        *self
+    }
+}
+
+impl<T: AsInteraction + ?Sized> AsInteraction for &T {
+    fn as_interaction(&self) -> InteractionRef<'_> {
+        (**self).as_interaction()
     }
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::decay::{Decay, Rebase};
 use crate::data::kinds::{KindEffect, KindTable};
 use crate::data::sparse::SparseVec;
+use crate::similarity::Side;
 
 /// One kind's decayed count in one cell (packed: 13 bytes instead of 16; there is one per
 /// cell and kind, the largest per-cell structure).
@@ -63,6 +64,24 @@ impl Matrix {
         if self.cols.len() < n {
             self.cols.resize_with(n, SparseVec::default);
             self.col_norms.resize(n, 0.0);
+        }
+    }
+
+    /// The user side: user–user similarities between the rows.
+    pub fn users(&self) -> Side<'_> {
+        Side {
+            rows: &self.rows,
+            cols: &self.cols,
+            norms: &self.norms,
+        }
+    }
+
+    /// The item side (the transpose): item–item similarities between the columns.
+    pub fn items(&self) -> Side<'_> {
+        Side {
+            rows: &self.cols,
+            cols: &self.rows,
+            norms: &self.col_norms,
         }
     }
 

@@ -8,14 +8,13 @@
 //! are built in parallel straight into exactly sized vectors, the columns are transposed from
 //! the rows without an intermediate copy, and every neighbour list is built in one parallel pass.
 
-use std::borrow::Borrow;
-
 use rayon::prelude::*;
 
+use crate::data::decay::Decay;
 use crate::data::exposure::IMPRESSION_KIND;
 use crate::data::ids::Probe;
-use crate::data::interaction::Interaction;
-use crate::data::kinds::KindEffect;
+use crate::data::interaction::AsInteraction;
+use crate::data::kinds::{KindEffect, KindTable};
 use crate::data::matrix::Part;
 use crate::data::sparse::SparseVec;
 use crate::data::timeline::RowsByStart;
@@ -74,7 +73,7 @@ impl Model {
     pub fn bulk_load<I>(&mut self, interactions: I) -> Result<Applied>
     where
         I: IntoIterator,
-        I::Item: Borrow<Interaction> + Sync,
+        I::Item: AsInteraction + Sync,
     {
         self.bulk_load_with(interactions, true)
     }
@@ -85,7 +84,7 @@ impl Model {
     pub(crate) fn bulk_load_with<I>(&mut self, interactions: I, lists: bool) -> Result<Applied>
     where
         I: IntoIterator,
-        I::Item: Borrow<Interaction> + Sync,
+        I::Item: AsInteraction + Sync,
     {
         let mut it = interactions.into_iter();
         let mut rows = Rows::with_capacity(it.size_hint().0);
@@ -105,13 +104,13 @@ impl Model {
             let resolved: Vec<Result<(u32, u8, Probe)>> = chunk
                 .par_iter()
                 .map(|x| {
-                    let r = self.resolve(x.borrow())?;
+                    let r = self.resolve_view(x.as_interaction())?;
                     Ok((r.item, r.kind, self.users.probe(r.user)))
                 })
                 .collect();
             for (x, r) in chunk.iter().zip(resolved) {
                 let (item, kind, probe) = r.map_err(|e| e.in_row(rows.len()))?;
-                let x = x.borrow();
+                let x = x.as_interaction();
                 if rows.len() >= u32::MAX as usize {
                     return Err(Error::InvalidConfig(format!(
                         "more than {} interactions in one build",
@@ -123,7 +122,7 @@ impl Model {
                 if !sequential && kind != IMPRESSION_KIND && decay.prepare(x.timestamp).is_some() {
                     sequential = true;
                 }
-                let user = self.users.intern_probed(&x.user_id, probe);
+                let user = self.users.intern_probed(x.user_id, probe);
                 self.matrix.ensure_user(user);
                 rows.push(user, item, kind, x.timestamp);
             }
@@ -203,20 +202,7 @@ impl Model {
                 while a < s.by_item.len() {
                     let i = s.by_item[a].0;
                     let b = a + s.by_item[a..].partition_point(|e| e.0 == i);
-                    s.cell.clear();
-                    for &(_, x) in &s.by_item[a..b] {
-                        let k = kind[x as usize];
-                        match kinds.effects[k as usize] {
-                            KindEffect::Retract(target) => s.cell.retain(|c| c.0 != target),
-                            _ => {
-                                let w = decay.factor(t[x as usize]);
-                                match s.cell.iter_mut().find(|c| c.0 == k) {
-                                    Some(c) => c.1 += w,
-                                    None => s.cell.push((k, w)),
-                                }
-                            }
-                        }
-                    }
+                    replay_cell(&mut s.cell, &s.by_item[a..b], kinds, decay, (&kind, &t));
                     a = b;
                     if s.cell.is_empty() {
                         continue;
@@ -288,6 +274,31 @@ impl Model {
     }
 }
 
+/// Replays one cell's interactions (`(item, arrival index)`, in arrival order; `kind` and `t`
+/// by arrival index) into `cell` as (kind, decayed sum): a retraction drops its target's sum.
+fn replay_cell(
+    cell: &mut Vec<(u8, f64)>,
+    arrivals: &[(u32, u32)],
+    kinds: &KindTable,
+    decay: &Decay,
+    (kind, t): (&[u8], &[i64]),
+) {
+    cell.clear();
+    for &(_, x) in arrivals {
+        let k = kind[x as usize];
+        match kinds.effects[k as usize] {
+            KindEffect::Retract(target) => cell.retain(|c| c.0 != target),
+            _ => {
+                let w = decay.factor(t[x as usize]);
+                match cell.iter_mut().find(|c| c.0 == k) {
+                    Some(c) => c.1 += w,
+                    None => cell.push((k, w)),
+                }
+            }
+        }
+    }
+}
+
 /// Per-thread buffers of the fast path.
 #[derive(Default)]
 struct Scratch {
@@ -331,6 +342,7 @@ fn group_by_user(user: &[u32], users: usize) -> (Vec<u32>, Vec<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::interaction::Interaction;
     use crate::model::config::Config;
     use crate::synthetic::{Dataset, SyntheticConfig};
 
@@ -424,5 +436,20 @@ mod tests {
         bulk.upsert_items(items.clone()).unwrap();
         bulk.bulk_load(&log).unwrap();
         assert_same(&bulk, &one_by_one(&config, &items, &log));
+    }
+
+    #[test]
+    fn borrowed_rows_equal_owned_rows() {
+        let (items, log) = log();
+        let config = Config::default();
+        let mut owned = Model::new(config.clone()).unwrap();
+        owned.upsert_items(items.clone()).unwrap();
+        owned.bulk_load(log.clone()).unwrap();
+        let mut borrowed = Model::new(config).unwrap();
+        borrowed.upsert_items(items).unwrap();
+        borrowed
+            .bulk_load(log.iter().map(Interaction::view))
+            .unwrap();
+        assert_same(&borrowed, &owned);
     }
 }

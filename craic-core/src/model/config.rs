@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::data::interaction::{CLICK, HIDE, IMPRESSION, SAVE, UNSAVE};
-use crate::limits::{MAX_K, MAX_KINDS, MAX_NEIGHBOURS, MAX_NEIGHBOUR_BUFFER};
+use crate::limits::{MAX_ITEM_NEIGHBOURS, MAX_K, MAX_KINDS, MAX_NEIGHBOURS, MAX_NEIGHBOUR_BUFFER};
 use crate::model::error::{Error, Result};
 use crate::model::learned::Blend;
 
@@ -174,6 +174,18 @@ pub struct Config {
     /// per activity bucket on a held-out slice of the training log at every build
     /// ([`Blend::Learned`]; see [`crate::Engine::blend_report`]).
     pub blend: Blend,
+    /// Neighbours kept per item for the item-based component (top-k by shrunk cosine over the
+    /// items' users, with the users' `shrinkage`, `min_overlap` and `neighbour_buffer`), in
+    /// `0..=`[`crate::limits::MAX_ITEM_NEIGHBOURS`]; 0 (the default) keeps no item lists.
+    ///
+    /// Opt-in: when 0, building, recording, memory and snapshots are as without the
+    /// component, and the `ItemBased` strategy is an `invalid_config` error. When on, every
+    /// write keeps the lists exactly equal to a full rebuild, the `ItemBased` strategy serves,
+    /// and a learned blend ([`Blend::Learned`]) weighs the item-based score as a fifth
+    /// component. Memory: 8 bytes per item per kept neighbour. Users with more than
+    /// [`crate::limits::MAX_USER_ITEMS`] items leave item–item overlap (the cost guard).
+    #[serde(default)]
+    pub item_neighbours: usize,
 }
 
 impl Default for Config {
@@ -226,6 +238,7 @@ impl Default for Config {
             exposure_demotion: 0.5,
             exposure_half_life_secs: 3.0 * 86_400.0,
             blend: Blend::Fixed,
+            item_neighbours: 0,
         }
     }
 }
@@ -296,6 +309,11 @@ impl Config {
         if self.neighbours == 0 || self.neighbours > MAX_NEIGHBOURS {
             return Err(Error::InvalidConfig(format!(
                 "neighbours must be in 1..={MAX_NEIGHBOURS}"
+            )));
+        }
+        if self.item_neighbours > MAX_ITEM_NEIGHBOURS {
+            return Err(Error::InvalidConfig(format!(
+                "item_neighbours must be in 0..={MAX_ITEM_NEIGHBOURS} (0: off)"
             )));
         }
         for (what, v) in [
@@ -411,6 +429,10 @@ mod tests {
                 neighbour_buffer: usize::MAX,
                 ..Config::default()
             },
+            Config {
+                item_neighbours: MAX_ITEM_NEIGHBOURS + 1,
+                ..Config::default()
+            },
         ];
         for c in too_big {
             assert_eq!(c.validate().unwrap_err().kind(), ErrorKind::InvalidConfig);
@@ -419,6 +441,7 @@ mod tests {
             max_k: MAX_K,
             neighbours: MAX_NEIGHBOURS,
             neighbour_buffer: MAX_NEIGHBOUR_BUFFER,
+            item_neighbours: MAX_ITEM_NEIGHBOURS,
             ..Config::default()
         };
         at_limits.validate().unwrap();

@@ -2,13 +2,12 @@
 //! recommending; what it holds (stats, neighbours, the matrix, verification) is read through
 //! the methods in `inspect.rs`.
 
-use std::borrow::Borrow;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use rayon::prelude::*;
 
 use crate::data::exposure::Impression;
-use crate::data::interaction::Interaction;
+use crate::data::interaction::{AsInteraction, Interaction};
 use crate::data::item::{Item, Preferences};
 use crate::limits::{at_most, MAX_BATCH, MAX_RECOMMEND_MANY_RESULTS};
 use crate::model::config::Config;
@@ -104,7 +103,9 @@ impl Engine {
     }
 
     /// [`Engine::build`] from any iterator of interactions — owned `Interaction`s (for example
-    /// parsed from a file as they are read) or `&Interaction`s — consumed once, in order.
+    /// parsed from a file as they are read), `&Interaction`s, or [`crate::InteractionRef`]s
+    /// whose ids are borrowed in place (no `String` per id: what the bindings read columns
+    /// with) — consumed once, in order.
     ///
     /// Only a compact form of each row is kept while loading (user and item indices, kind and
     /// timestamp: 17 bytes), never the strings, so the caller never needs the whole log in
@@ -141,13 +142,13 @@ impl Engine {
     ) -> Result<Engine>
     where
         I: IntoIterator,
-        I::Item: Borrow<Interaction> + Sync,
+        I::Item: AsInteraction + Sync,
     {
         if matches!(config.blend, crate::Blend::Learned(_)) {
             // Learning reads the log twice (holdout, then everything): it is collected.
             let log: Vec<Interaction> = interactions
                 .into_iter()
-                .map(|x| x.borrow().clone())
+                .map(|x| x.as_interaction().to_interaction())
                 .collect();
             return Engine::build(items, &log, preferences, config);
         }
@@ -163,7 +164,7 @@ impl Engine {
     ) -> Result<Engine>
     where
         I: IntoIterator,
-        I::Item: Borrow<Interaction> + Sync,
+        I::Item: AsInteraction + Sync,
     {
         let mut model = Model::new(config)?;
         model.upsert_items(items)?;

@@ -27,9 +27,27 @@ pub struct Stats {
 }
 
 impl Engine {
+    /// The similarity tolerance [`Engine::verify_neighbours`] is called with when the caller
+    /// names none (the bindings' default): far below any difference a real bug produces, far
+    /// above the rounding of a recompute in another order.
+    pub const NEIGHBOUR_TOLERANCE: f64 = 1e-9;
+
     /// A user's neighbours, most similar first (empty for unknown users).
     pub fn neighbours(&self, user_id: &str) -> Vec<(String, f64)> {
         self.read().neighbours_of(user_id)
+    }
+
+    /// An item's neighbours (item id, similarity), most similar first, whether or not they have
+    /// started or been removed: what the `ItemBased` strategy scores with. Empty for unknown
+    /// items and when the configuration keeps no item lists (`Config::item_neighbours` 0).
+    pub fn item_neighbours(&self, item_id: &str) -> Vec<(String, f64)> {
+        let m = self.read();
+        m.catalog.ids.get(item_id).map_or_else(Vec::new, |i| {
+            m.item_neighbours_of(i)
+                .iter()
+                .map(|&(j, s)| (m.catalog.ids.name(j).to_owned(), f64::from(s)))
+                .collect()
+        })
     }
 
     /// Cosine similarity of two users as the neighbour lists define it (0 for unknown users).
@@ -37,7 +55,7 @@ impl Engine {
         let m = self.read();
         match (m.users.get(a), m.users.get(b)) {
             (Some(u), Some(v)) => {
-                Neighbours::pair(&m.matrix, &m.capped, &m.sim_params(), u, v) as f64
+                Neighbours::pair(m.matrix.users(), &m.capped, &m.sim_params(), u, v) as f64
             }
             _ => 0.0,
         }
@@ -132,7 +150,8 @@ impl Engine {
         (m.matrix.to_csr(), users, items)
     }
 
-    /// Checks that every neighbour list equals a full recompute from the current matrix,
+    /// Checks that every neighbour list, users' and (when kept) items', equals a full recompute
+    /// from the current matrix,
     /// within `tolerance` on similarities (ties may be ordered differently only where the
     /// similarities are within `tolerance`).
     ///
@@ -159,16 +178,11 @@ impl Engine {
         if !m.matrix.col_norms_consistent() {
             return inconsistent("column norms out of step with the matrix");
         }
-        let fresh = Neighbours::build(&m.matrix, &m.capped, &m.sim_params());
+        let fresh = Neighbours::build(m.matrix.users(), &m.capped, &m.sim_params());
         let k = m.config.neighbours;
         for u in 0..m.users.len() as u32 {
             let (a, b) = (m.neighbours.served(u, k), fresh.served(u, k));
-            let same = a.len() == b.len()
-                && a.iter().zip(b).all(|(x, y)| {
-                    (x.1 as f64 - y.1 as f64).abs() <= tolerance
-                        && (x.0 == y.0 || (x.1 - y.1).abs() as f64 <= tolerance)
-                });
-            if !same {
+            if !crate::similarity::same_within(a, b, tolerance) {
                 return Err(Error::Inconsistent(format!(
                     "user {:?}: incremental neighbours {:?} != full recompute {:?}",
                     m.users.name(u),
@@ -177,6 +191,7 @@ impl Engine {
                 )));
             }
         }
-        Ok(())
+        m.verify_item_neighbours(tolerance)
+            .map_err(Error::Inconsistent)
     }
 }

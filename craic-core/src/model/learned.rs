@@ -10,7 +10,9 @@
 //! precomputed weight vectors: the request path does no more work than the fixed blend.
 //!
 //! The blend is over a list of components ([`COMPONENTS`]): a new component is one more entry
-//! there and one more value in `Model::component_values`.
+//! there and one more value in `Model::component_values`. The last, `item_based`, is weighed
+//! only when the model keeps item lists (`Config::item_neighbours` > 0): otherwise the search
+//! and the report cover the first four.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +20,13 @@ use crate::model::error::{Error, Result};
 use crate::model::hyper::{GridPoint, HyperGrid};
 
 /// The components the learned blend weighs, in weight-vector order.
-pub const COMPONENTS: [&str; 4] = ["collaborative", "content", "popularity", "appeal"];
+pub const COMPONENTS: [&str; 5] = [
+    "collaborative",
+    "content",
+    "popularity",
+    "appeal",
+    "item_based",
+];
 
 /// Number of blended components.
 pub const N: usize = COMPONENTS.len();
@@ -29,6 +37,7 @@ pub(crate) mod slot {
     pub const CONTENT: usize = 1;
     pub const POPULARITY: usize = 2;
     pub const APPEAL: usize = 3;
+    pub const ITEM_BASED: usize = 4;
 }
 
 /// Largest user sample a learned blend may score per bucket.

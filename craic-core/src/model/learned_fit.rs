@@ -58,21 +58,22 @@ impl Sample {
     }
 }
 
-/// Every weight vector whose entries are multiples of `1 / grid` summing to 1, vertices first.
-fn simplex(grid: u32) -> Vec<[f64; N]> {
-    fn rec(left: u32, at: usize, cur: &mut [u32; N], out: &mut Vec<[u32; N]>) {
-        if at == N - 1 {
+/// Every weight vector whose entries are multiples of `1 / grid` summing to 1, vertices first;
+/// the components from `active` on weigh 0.
+fn simplex(grid: u32, active: usize) -> Vec<[f64; N]> {
+    fn rec(left: u32, at: usize, cur: &mut [u32; N], out: &mut Vec<[u32; N]>, active: usize) {
+        if at == active - 1 {
             cur[at] = left;
             out.push(*cur);
             return;
         }
         for x in (0..=left).rev() {
             cur[at] = x;
-            rec(left - x, at + 1, cur, out);
+            rec(left - x, at + 1, cur, out, active);
         }
     }
     let mut raw = Vec::new();
-    rec(grid, 0, &mut [0; N], &mut raw);
+    rec(grid, 0, &mut [0; N], &mut raw, active);
     raw.sort_by_key(|w| std::cmp::Reverse(*w.iter().max().unwrap_or(&0)));
     raw.iter()
         .map(|w| w.map(|x| x as f64 / grid as f64))
@@ -147,6 +148,8 @@ pub(crate) fn fit(
         items.retain(|i| !gone.contains(i));
     }
     relevant.retain(|_, items| !items.is_empty());
+    // The item-based component only when the model keeps item lists.
+    let active = if m.items.is_some() { N } else { N - 1 };
     let mut sampled: Sampled = Vec::new();
     for (b, &(_, lo, hi)) in bounds.iter().enumerate() {
         let mut users: Vec<(&String, &Vec<String>)> = relevant
@@ -173,11 +176,15 @@ pub(crate) fn fit(
         bounds: &bounds,
         sampled: &sampled,
         cutoff: split.cutoff,
+        active,
     };
     let (chosen, buckets, grid) = search.run(m)?;
     Ok(Some(LearnedBlend {
         report: BlendReport {
-            components: COMPONENTS.iter().map(|c| (*c).to_owned()).collect(),
+            components: COMPONENTS[..active]
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect(),
             cutoff: split.cutoff,
             train_interactions: split.train.len(),
             holdout_interactions: split.test.len(),
@@ -257,8 +264,9 @@ pub(super) fn bucket_reports(
     bounds: &[Bounds],
     per_bucket: &[Vec<Sample>],
     grid: u32,
+    active: usize,
 ) -> Vec<BucketReport> {
-    let grid = simplex(grid);
+    let grid = simplex(grid, active);
     let pooled: Vec<&Sample> = per_bucket.iter().flatten().collect();
     let (pooled_w, _) = best(&grid, &grid_ndcg(&pooled, &grid));
     bounds
@@ -272,7 +280,7 @@ pub(super) fn bucket_reports(
             } else {
                 best(&grid, &ndcg)
             };
-            let component_ndcg = (0..N)
+            let component_ndcg = (0..active)
                 .map(|j| {
                     let mut e = [0.0; N];
                     e[j] = 1.0;
@@ -284,7 +292,7 @@ pub(super) fn bucket_reports(
                 min_history: lo,
                 max_history: hi,
                 users: samples.len(),
-                weights: w.to_vec(),
+                weights: w[..active].to_vec(),
                 component_ndcg,
                 blend_ndcg,
             }
@@ -301,11 +309,13 @@ pub(super) fn sample(
     k: usize,
 ) -> Result<Sample> {
     let mut items: Vec<u32> = Vec::new();
-    for s in [
+    let item_based = m.items.is_some().then_some(Strategy::ItemBased);
+    let single = [
         Strategy::Popularity,
         Strategy::Collaborative,
         Strategy::Content,
-    ] {
+    ];
+    for s in single.into_iter().chain(item_based) {
         let req = Request::new(k).strategy(s).now(now);
         items.extend(
             m.recommend(user, &req)?
@@ -372,9 +382,11 @@ mod tests {
 
     #[test]
     fn the_simplex_has_every_split_and_vertices_first() {
-        let g = simplex(2);
+        let g = simplex(2, N - 1);
         assert_eq!(g.len(), 10); // C(2 + 3, 3)
-        assert!(g[..N].iter().all(|w| w.contains(&1.0)));
+        assert!(g[..N - 1].iter().all(|w| w.contains(&1.0)));
+        assert!(g.iter().all(|w| w[N - 1] == 0.0));
+        assert_eq!(simplex(2, N).len(), 15); // C(2 + 4, 4)
         assert!(g
             .iter()
             .all(|w| (w.iter().sum::<f64>() - 1.0).abs() < 1e-12));

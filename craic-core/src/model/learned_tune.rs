@@ -28,6 +28,8 @@ pub(super) struct Search<'a> {
     pub bounds: &'a [Bounds; 3],
     pub sampled: &'a Sampled<'a>,
     pub cutoff: i64,
+    /// Components weighed (the item-based one only with item lists).
+    pub active: usize,
 }
 
 /// Share of each bucket's sample the search scores its points on; the chosen point's blend is
@@ -135,7 +137,7 @@ impl Search<'_> {
                     let shrinkages = &self.axes.shrinkage;
                     (
                         u,
-                        Neighbours::lists_for(&m.matrix, &m.capped, &p, u, shrinkages, acc),
+                        Neighbours::lists_for(m.matrix.users(), &m.capped, &p, u, shrinkages, acc),
                     )
                 })
             })
@@ -174,7 +176,7 @@ impl Search<'_> {
                     .collect::<Result<Vec<Sample>>>()
             })
             .collect::<Result<Vec<_>>>()?;
-        let buckets = bucket_reports(self.bounds, &per_bucket, grid);
+        let buckets = bucket_reports(self.bounds, &per_bucket, grid, self.active);
         let users: usize = buckets.iter().map(|b| b.users).sum();
         let total: f64 = buckets.iter().map(|b| b.blend_ndcg * b.users as f64).sum();
         let point = GridPoint {

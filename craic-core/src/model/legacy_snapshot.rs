@@ -1,9 +1,10 @@
 //! Reading model snapshots of earlier layouts: `MOD2` (before impressions: no exposure, no
 //! exposure settings, which get their defaults), `MOD3` (before the appeal counts and the
-//! learned blend: none, the fixed blend) and `MOD4` (before the learned blend tuned its
-//! hyperparameters: a learned blend's grid is pinned to the configuration's values, and its
-//! report tried no grid point). Kept apart so the current layout stays the plain serde derive
-//! of `Model`.
+//! learned blend: none, the fixed blend), `MOD4` (before item neighbours:
+//! `Config::item_neighbours` 0, no item lists) and `MOD5` (before the learned blend tuned its
+//! hyperparameters: from `MOD4` and `MOD5` a learned blend's grid is pinned to the
+//! configuration's values, and its report tried no grid point). Kept apart so the current
+//! layout stays the plain serde derive of `Model`.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,7 @@ use crate::data::timeline::{RowsByStart, Timeline};
 use crate::model::config::{Config, FeatureWeights, KindSpec};
 use crate::model::error::Result;
 use crate::model::hyper::HyperGrid;
+use crate::model::item_updates::ItemLists;
 use crate::model::learned::{Blend, BlendReport, BucketReport, LearnSettings, LearnedBlend};
 use crate::model::model_snapshot::{In, SnapshotMeta};
 use crate::model::state::Model;
@@ -58,6 +60,101 @@ struct ConfigV3 {
     v2: ConfigV2,
     exposure_demotion: f64,
     exposure_half_life_secs: f64,
+}
+
+/// `Config` as `MOD4` wrote it: `MOD3`'s fields, then the blend.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct ConfigV4 {
+    v3: ConfigV3,
+    blend: BlendV4,
+}
+
+/// `Config` as `MOD5` wrote it: `MOD4`'s fields, then the item neighbours.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct ConfigV5 {
+    v4: ConfigV4,
+    item_neighbours: usize,
+}
+
+/// `LearnSettings` as `MOD4` and `MOD5` wrote it (no hyperparameter grid).
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct LearnSettingsV4 {
+    holdout_fraction: f64,
+    users_per_bucket: usize,
+    candidates: usize,
+    grid: u32,
+    seed: u64,
+}
+
+/// `Blend` as `MOD4` and `MOD5` wrote it (bincode tags variants by index).
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+enum BlendV4 {
+    Fixed,
+    Learned(LearnSettingsV4),
+}
+
+/// `BlendReport` as `MOD4` and `MOD5` wrote it (no chosen hyperparameters, no grid).
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct BlendReportV4 {
+    components: Vec<String>,
+    cutoff: i64,
+    train_interactions: usize,
+    holdout_interactions: usize,
+    buckets: Vec<BucketReport>,
+}
+
+impl ConfigV4 {
+    /// The current configuration; a learned blend tunes nothing (its grid is pinned to the
+    /// configuration's values, which it was learned with).
+    fn upgrade(self) -> Config {
+        let mut c = self.v3.upgrade();
+        if let BlendV4::Learned(s) = self.blend {
+            c.blend = Blend::Learned(LearnSettings {
+                holdout_fraction: s.holdout_fraction,
+                users_per_bucket: s.users_per_bucket,
+                candidates: s.candidates,
+                grid: s.grid,
+                seed: s.seed,
+                hyper: HyperGrid::pinned(&c),
+            });
+        }
+        c
+    }
+}
+
+impl BlendReportV4 {
+    /// The current report: the hyperparameters of `config`, no grid point tried.
+    fn upgrade(self, config: &Config) -> LearnedBlend {
+        LearnedBlend {
+            report: BlendReport {
+                components: self.components,
+                cutoff: self.cutoff,
+                train_interactions: self.train_interactions,
+                holdout_interactions: self.holdout_interactions,
+                buckets: self.buckets,
+                half_life_secs: config.half_life_secs,
+                neighbours: config.neighbours,
+                shrinkage: config.shrinkage,
+                grid: Vec::new(),
+            },
+        }
+    }
+}
+
+impl ConfigV3 {
+    /// The current configuration: `MOD2`'s upgraded, with the exposure settings.
+    fn upgrade(self) -> Config {
+        Config {
+            exposure_demotion: self.exposure_demotion,
+            exposure_half_life_secs: self.exposure_half_life_secs,
+            ..self.v2.upgrade()
+        }
+    }
 }
 
 impl ConfigV2 {
@@ -112,45 +209,8 @@ struct ModelV3 {
     exposure: Exposure,
 }
 
-/// `LearnSettings` as `MOD4` wrote it (no hyperparameter grid).
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(serde::Serialize))]
-struct LearnSettingsV4 {
-    holdout_fraction: f64,
-    users_per_bucket: usize,
-    candidates: usize,
-    grid: u32,
-    seed: u64,
-}
-
-/// `Blend` as `MOD4` wrote it (bincode tags variants by index).
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(serde::Serialize))]
-enum BlendV4 {
-    Fixed,
-    Learned(LearnSettingsV4),
-}
-
-/// `Config` as `MOD4` wrote it.
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(serde::Serialize))]
-struct ConfigV4 {
-    v3: ConfigV3,
-    blend: BlendV4,
-}
-
-/// `BlendReport` as `MOD4` wrote it (no chosen hyperparameters, no grid).
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(serde::Serialize))]
-struct BlendReportV4 {
-    components: Vec<String>,
-    cutoff: i64,
-    train_interactions: usize,
-    holdout_interactions: usize,
-    buckets: Vec<BucketReport>,
-}
-
-/// `Model` as `MOD4` wrote it.
+/// `Model` as `MOD4` wrote it: `MOD3`'s fields (over its configuration), then the appeal
+/// counts and the learned blend.
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
 struct ModelV4 {
@@ -160,34 +220,15 @@ struct ModelV4 {
     learned: Option<BlendReportV4>,
 }
 
-impl ConfigV3 {
-    /// The current configuration: the missing settings at their defaults, the fixed blend.
-    fn upgrade(self) -> Config {
-        Config {
-            exposure_demotion: self.exposure_demotion,
-            exposure_half_life_secs: self.exposure_half_life_secs,
-            ..self.v2.upgrade()
-        }
-    }
-}
-
-impl ConfigV4 {
-    /// The current configuration; a learned blend tunes nothing (its grid is pinned to the
-    /// configuration's values, which it was learned with).
-    fn upgrade(self) -> Config {
-        let mut c = self.v3.upgrade();
-        if let BlendV4::Learned(s) = self.blend {
-            c.blend = Blend::Learned(LearnSettings {
-                holdout_fraction: s.holdout_fraction,
-                users_per_bucket: s.users_per_bucket,
-                candidates: s.candidates,
-                grid: s.grid,
-                seed: s.seed,
-                hyper: HyperGrid::pinned(&c),
-            });
-        }
-        c
-    }
+/// `Model` as `MOD5` wrote it: `MOD4`'s fields (over its configuration), then the item lists.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct ModelV5 {
+    base: ModelV2<ConfigV5>,
+    exposure: Exposure,
+    appeal: Appeal,
+    learned: Option<BlendReportV4>,
+    items: Option<ItemLists>,
 }
 
 #[derive(Deserialize)]
@@ -223,6 +264,7 @@ impl<C> ModelV2<C> {
             exposure,
             appeal: Appeal::default(),
             learned: None,
+            items: None,
             content: ContentIndex::default(),
             timeline: Timeline::default(),
             by_start: RowsByStart::default(),
@@ -250,8 +292,7 @@ pub(crate) fn decode_mod3(bytes: &[u8]) -> Result<In> {
     })
 }
 
-/// Decodes a `MOD4` snapshot into the current model (a learned blend pinned to the
-/// configuration's hyperparameters, its report with the configuration's values and no grid).
+/// Decodes a `MOD4` snapshot into the current model (no item lists: `item_neighbours` 0).
 pub(crate) fn decode_mod4(bytes: &[u8]) -> Result<In> {
     let Old { meta, model } = snapshot::decode_kind::<Old<ModelV4>>(*b"MOD4", bytes)?;
     let ModelV4 {
@@ -260,22 +301,42 @@ pub(crate) fn decode_mod4(bytes: &[u8]) -> Result<In> {
         appeal,
         learned,
     } = model;
-    let mut m = base.upgrade(ConfigV4::upgrade, Some(exposure));
-    m.appeal = appeal;
-    m.learned = learned.map(|r| LearnedBlend {
-        report: BlendReport {
-            components: r.components,
-            cutoff: r.cutoff,
-            train_interactions: r.train_interactions,
-            holdout_interactions: r.holdout_interactions,
-            buckets: r.buckets,
-            half_life_secs: m.config.half_life_secs,
-            neighbours: m.config.neighbours,
-            shrinkage: m.config.shrinkage,
-            grid: Vec::new(),
+    let m = base.upgrade(ConfigV4::upgrade, Some(exposure));
+    Ok(In {
+        meta,
+        model: Model {
+            appeal,
+            learned: learned.map(|r| r.upgrade(&m.config)),
+            ..m
         },
-    });
-    Ok(In { meta, model: m })
+    })
+}
+
+/// Decodes a `MOD5` snapshot into the current model (a learned blend pinned to the
+/// configuration's hyperparameters, its report with the configuration's values and no grid).
+pub(crate) fn decode_mod5(bytes: &[u8]) -> Result<In> {
+    let Old { meta, model } = snapshot::decode_kind::<Old<ModelV5>>(*b"MOD5", bytes)?;
+    let ModelV5 {
+        base,
+        exposure,
+        appeal,
+        learned,
+        items,
+    } = model;
+    let to_config = |c: ConfigV5| Config {
+        item_neighbours: c.item_neighbours,
+        ..c.v4.upgrade()
+    };
+    let m = base.upgrade(to_config, Some(exposure));
+    Ok(In {
+        meta,
+        model: Model {
+            appeal,
+            learned: learned.map(|r| r.upgrade(&m.config)),
+            items,
+            ..m
+        },
+    })
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod error;
 pub mod from_training;
 pub mod hyper;
 pub mod inspect;
+pub(crate) mod item_updates;
 pub mod learned;
 mod learned_fit;
 mod learned_tune;

@@ -1,14 +1,16 @@
 //! Versioned model snapshots: an [`Engine`]'s whole state plus metadata, in the checksummed
-//! container of [`crate::snapshot`] (kind tag `MOD5`).
+//! container of [`crate::snapshot`] (kind tag `MOD6`).
 //!
 //! The kind tag names the payload's layout: `MOD2` added `Config::artist_prior`; `MOD3` added
 //! the exposure (impressions) and `Config::exposure_demotion` / `exposure_half_life_secs`;
 //! `MOD4` the new-event appeal counts, `Config::blend` and the learned blend with its report;
-//! `MOD5` the learned blend's hyperparameter grid (`LearnSettings::hyper`) and the chosen values
-//! and grid scores in its report. `MOD2`, `MOD3` and `MOD4` snapshots still load (with no
-//! impressions and the default exposure settings; no appeal counts and the fixed blend; a
-//! learned blend pinned to the configuration's hyperparameters) and are written back as
-//! `MOD5`. A snapshot of the earliest layout (`MODL`) is refused as
+//! `MOD5` `Config::item_neighbours` and the item–item neighbour lists (absent, one byte, when
+//! the configuration keeps none); `MOD6` the learned blend's hyperparameter grid
+//! (`LearnSettings::hyper`) and the chosen values and grid scores in its report. `MOD2`–`MOD5`
+//! snapshots still load (with no impressions and the default exposure settings, resp. no appeal
+//! counts and the fixed blend, resp. no item lists, resp. a learned blend pinned to the
+//! configuration's hyperparameters) and are written back as `MOD6`. A snapshot of the earliest
+//! layout (`MODL`) is refused as
 //! [`SnapshotProblem::Foreign`] rather than misread (bincode is not self-describing); rebuild and
 //! save again.
 //!
@@ -29,7 +31,7 @@ use crate::model::state::Model;
 use crate::snapshot;
 
 /// Kind tag of model snapshots in the container header.
-pub const MODEL_KIND: [u8; 4] = *b"MOD5";
+pub const MODEL_KIND: [u8; 4] = *b"MOD6";
 
 /// Describes a snapshot: which model version it is and what it contains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -62,6 +64,7 @@ pub(crate) struct In {
 const MOD2: [u8; 4] = *b"MOD2";
 const MOD3: [u8; 4] = *b"MOD3";
 const MOD4: [u8; 4] = *b"MOD4";
+const MOD5: [u8; 4] = *b"MOD5";
 
 fn corrupt(detail: impl Into<String>) -> Error {
     Error::Snapshot {
@@ -92,6 +95,7 @@ impl Engine {
             MOD2 => crate::model::legacy_snapshot::decode_mod2(bytes)?,
             MOD3 => crate::model::legacy_snapshot::decode_mod3(bytes)?,
             MOD4 => crate::model::legacy_snapshot::decode_mod4(bytes)?,
+            MOD5 => crate::model::legacy_snapshot::decode_mod5(bytes)?,
             _ => snapshot::decode_kind(MODEL_KIND, bytes)?,
         };
         model.check().map_err(corrupt)?;
@@ -164,9 +168,39 @@ impl Model {
                 return Err("malformed neighbour list".into());
             }
         }
+        self.check_item_lists(items)?;
         self.prefs.validate(users)?;
         self.exposure.check(users, items)?;
         self.appeal.check(items)?;
+        Ok(())
+    }
+}
+
+impl Model {
+    /// The item lists: present exactly when the configuration keeps them, one per item, each
+    /// within `item_neighbours + neighbour_buffer` entries naming items.
+    fn check_item_lists(&self, items: usize) -> std::result::Result<(), String> {
+        let Some(side) = &self.items else {
+            return match self.config.item_neighbours {
+                0 => Ok(()),
+                _ => Err("item neighbour lists missing".into()),
+            };
+        };
+        if self.config.item_neighbours == 0 {
+            return Err("item neighbour lists the configuration does not keep".into());
+        }
+        let (lists, bounds) = (side.lists.lists.len(), side.lists.bound.len());
+        if lists != items || bounds != items {
+            return Err(format!(
+                "item neighbour lists: {lists} lists, {bounds} bounds for {items} items"
+            ));
+        }
+        let keep = self.config.item_neighbours + self.config.neighbour_buffer;
+        for list in &side.lists.lists {
+            if list.len() > keep || list.iter().any(|e| e.0 as usize >= items) {
+                return Err("malformed item neighbour list".into());
+            }
+        }
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ use crate::data::appeal::Appeal;
 use crate::data::catalog::Catalog;
 use crate::data::exposure::{Exposure, IMPRESSION_KIND};
 use crate::data::ids::{validate_id, Interner};
-use crate::data::interaction::{Interaction, IMPRESSION};
+use crate::data::interaction::{Interaction, InteractionRef, IMPRESSION};
 use crate::data::item::{Item, Preferences};
 use crate::data::kinds::{KindEffect, KindTable};
 use crate::data::matrix::Matrix;
@@ -14,6 +14,7 @@ use crate::data::pref_store::PrefStore;
 use crate::data::timeline::{RowsByStart, Timeline};
 use crate::model::config::Config;
 use crate::model::error::{Error, Result};
+use crate::model::item_updates::ItemLists;
 use crate::model::learned::LearnedBlend;
 use crate::scoring::artist_prior::ArtistPrior;
 use crate::scoring::content::ContentIndex;
@@ -36,7 +37,7 @@ pub struct Applied {
 }
 
 /// A batch touching more than this share of users rebuilds all neighbour lists at once.
-const FULL_REBUILD_SHARE: f64 = 0.2;
+pub(crate) const FULL_REBUILD_SHARE: f64 = 0.2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Model {
@@ -60,6 +61,8 @@ pub(crate) struct Model {
     pub appeal: Appeal,
     /// The learned Hybrid blend (`None`: the fixed one).
     pub learned: Option<LearnedBlend>,
+    /// Item–item neighbour lists (`None`: `Config::item_neighbours` is 0, the default).
+    pub items: Option<ItemLists>,
     #[serde(skip)]
     pub content: ContentIndex,
     #[serde(skip)]
@@ -87,6 +90,7 @@ impl Model {
             exposure: Exposure::new(config.exposure_half_life_secs),
             appeal: Appeal::default(),
             learned: None,
+            items: (config.item_neighbours > 0).then(ItemLists::default),
             config,
             users: Interner::default(),
             catalog: Catalog::default(),
@@ -110,6 +114,7 @@ impl Model {
         self.popularity.relink();
         self.neighbours.reindex();
         self.matrix.rebuild_col_norms();
+        self.restore_item_neighbours();
         self.reindex_catalog();
         self.by_start = RowsByStart::build(&self.matrix, &self.catalog.starts);
     }
@@ -177,6 +182,7 @@ impl Model {
             }
             self.popularity.place(idx, city);
         }
+        self.fit_item_side();
         self.reindex_catalog();
         Ok(())
     }
@@ -221,25 +227,31 @@ impl Model {
         self.matrix.ensure_user(u);
         self.neighbours.fit(self.matrix.rows.len());
         self.exposure.fit(self.matrix.rows.len());
+        self.fit_item_side();
         u
     }
 
     // ---- interactions ----------------------------------------------------------------------
 
     pub(crate) fn resolve<'a>(&self, x: &'a Interaction) -> Result<Resolved<'a>> {
+        self.resolve_view(x.view())
+    }
+
+    /// [`Model::resolve`] of a borrowed row.
+    pub(crate) fn resolve_view<'a>(&self, x: InteractionRef<'a>) -> Result<Resolved<'a>> {
         x.validate()?;
-        let kind = match self.kinds.id(&x.kind) {
+        let kind = match self.kinds.id(x.kind) {
             Some(k) => k,
             None if x.kind == IMPRESSION => IMPRESSION_KIND,
-            None => return Err(Error::UnknownKind(x.kind.clone())),
+            None => return Err(Error::UnknownKind(x.kind.to_owned())),
         };
         let item = self
             .catalog
             .ids
-            .get(&x.item_id)
-            .ok_or_else(|| Error::UnknownItem(x.item_id.clone()))?;
+            .get(x.item_id)
+            .ok_or_else(|| Error::UnknownItem(x.item_id.to_owned()))?;
         Ok(Resolved {
-            user: &x.user_id,
+            user: x.user_id,
             item,
             kind,
             t: x.timestamp,
@@ -264,10 +276,24 @@ impl Model {
         crate::model::engine::hooks::maybe_panic(); // half applied: parts added, nothing synced
 
         // 2. Cells into rows and columns.
-        // Users whose row changed, in order (`touched` is sorted by user).
+        let (changes, items) = self.sync_cells(&touched, rebased);
+
+        // 3. Neighbour lists.
+        let applied = Applied {
+            interactions: resolved.len(),
+            users_changed: changes.len(),
+            ..Applied::default()
+        };
+        Ok(self.update_neighbours(&changes, &items, rebased, applied))
+    }
+
+    /// Syncs the `touched` cells (sorted by user) into the matrix's rows and columns, their
+    /// norms, popularity and the artist prior (rebuilt after a decay rebase). Returns the users
+    /// whose row changed, in order, and the items whose column changed, sorted and distinct.
+    fn sync_cells(&mut self, touched: &[(u32, u32)], rebased: bool) -> (Vec<u32>, Vec<u32>) {
         let mut changes: Vec<u32> = Vec::new();
         let mut items: Vec<u32> = Vec::new();
-        for &(u, i) in &touched {
+        for &(u, i) in touched {
             if self.matrix.sync_cell(&self.kinds, u, i).is_some() {
                 if changes.last() != Some(&u) {
                     changes.push(u);
@@ -291,25 +317,33 @@ impl Model {
             self.artist_prior
                 .refresh(&items, &self.popularity.score, &self.timeline);
         }
+        (changes, items)
+    }
 
-        // 3. Neighbour lists.
-        let mut applied = Applied {
-            interactions: resolved.len(),
-            users_changed: changes.len(),
-            ..Applied::default()
-        };
+    /// Brings the neighbour lists up to date after users `changes` and items `items` changed
+    /// (the item lists first, when kept: see `item_updates`); the users': a full rebuild when
+    /// too many users changed (or a rebase left subnormal values), else
+    /// the lists of the users whose capped columns crossed a cap, then each changed user's.
+    /// Returns `applied` with the lists recomputed and entries touched added.
+    fn update_neighbours(
+        &mut self,
+        changes: &[u32],
+        items: &[u32],
+        rebased: bool,
+        mut applied: Applied,
+    ) -> Applied {
         let n_users = self.matrix.rows.len();
         let must_rebuild = rebased && self.matrix.has_subnormal();
+        self.update_item_neighbours(changes, items, must_rebuild);
         if must_rebuild || changes.len() as f64 > FULL_REBUILD_SHARE * n_users as f64 {
-            self.refresh_caps_all();
-            self.rebuild_neighbours();
+            self.rebuild_user_neighbours();
             applied.full_rebuild = true;
             applied.lists_recomputed = n_users;
-            return Ok(applied);
+            return applied;
         }
         self.neighbours_fit();
         let params = self.sim_params();
-        let crossed = self.refresh_caps(&items);
+        let crossed = self.refresh_caps(items);
         if !crossed.is_empty() {
             let mut members: Vec<u32> = crossed
                 .iter()
@@ -319,17 +353,17 @@ impl Model {
             members.sort_unstable();
             members.dedup();
             self.neighbours
-                .recompute(&self.matrix, &self.capped, &params, &members);
+                .recompute(self.matrix.users(), &self.capped, &params, &members);
             applied.lists_recomputed += members.len();
         }
-        for &u in &changes {
+        for &u in changes {
             let cost = self
                 .neighbours
-                .update(&self.matrix, &self.capped, &params, u);
+                .update(self.matrix.users(), &self.capped, &params, u);
             applied.lists_recomputed += cost.lists_recomputed;
             applied.entries_touched += cost.entries_touched;
         }
-        Ok(applied)
+        applied
     }
 
     /// Adds every interaction, as (user, item, kind, timestamp) with the user interned, to its
@@ -396,10 +430,17 @@ impl Model {
         }
     }
 
-    /// Recomputes every neighbour list from the current matrix, in parallel.
+    /// Recomputes every neighbour list, users' and (when kept) items', from the current
+    /// matrix.
     pub fn rebuild_neighbours(&mut self) {
+        self.rebuild_user_neighbours();
+        self.rebuild_item_neighbours();
+    }
+
+    /// Recomputes every user's neighbour list from the current matrix, in parallel.
+    fn rebuild_user_neighbours(&mut self) {
         self.refresh_caps_all();
-        self.neighbours = Neighbours::build(&self.matrix, &self.capped, &self.sim_params());
+        self.neighbours = Neighbours::build(self.matrix.users(), &self.capped, &self.sim_params());
     }
 }
 

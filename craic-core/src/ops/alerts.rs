@@ -46,6 +46,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::error::{Error, Result};
 
+/// The window of a [`AlertRule::ConversionFloor`] when the caller names none (the bindings'
+/// default): one hour, in seconds.
+pub const CONVERSION_FLOOR_WINDOW_SECS: u64 = 3600;
+
 /// An alert rule. Serialized externally tagged (`{"drift": {...}}`) so that it also survives
 /// bincode snapshots, which cannot read internally tagged enums.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

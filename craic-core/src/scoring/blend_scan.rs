@@ -51,6 +51,7 @@ pub(crate) struct Blend {
     pub(crate) w: BlendWeights,
     pub(crate) inv_max_cf: f64,
     pub(crate) inv_max_ct: f64,
+    pub(crate) inv_max_ib: f64,
     pub(crate) prior: Prior,
     /// Weight of the content part (content × prior) standing in for the collaborative part
     /// where that is weaker: [`CONTENT_BACKING`](crate::scoring::recommend::CONTENT_BACKING) × the collaborative share (0 without content).
@@ -68,12 +69,13 @@ impl Blend {
         pop.max(self.artist * artist)
     }
 
-    /// The weighted components from raw collaborative and content scores, the (local)
-    /// popularity and the raw artist prior. Content counts in proportion to the larger of the
+    /// The weighted components (collaborative, content, popularity, item-based) from raw
+    /// collaborative, content and item-based scores, the (local) popularity and the raw artist
+    /// prior. Content counts in proportion to the larger of the
     /// popularity and the scaled artist prior, through the [`Prior`]; where the collaborative part
     /// is below `backing` × content × prior, content makes up the difference.
     #[inline]
-    pub(crate) fn parts(&self, cf: f64, ct: f64, pop: f64, artist: f64) -> [f64; 3] {
+    pub(crate) fn parts(&self, cf: f64, ct: f64, pop: f64, artist: f64, ib: f64) -> [f64; 4] {
         let cf = (cf * self.inv_max_cf).max(0.0);
         let ct = (ct * self.inv_max_ct).max(0.0);
         let base = self.base(pop, artist);
@@ -83,7 +85,13 @@ impl Blend {
         let cf = self.w.collaborative * cf;
         // The backing is content evidence, so it is reported as content.
         let backed = (self.backing * ct - cf).max(0.0);
-        [cf, self.w.content * ct + backed, self.w.popularity * pop]
+        let ib = self.w.item_based * (ib * self.inv_max_ib).max(0.0);
+        [
+            cf,
+            self.w.content * ct + backed,
+            self.w.popularity * pop,
+            ib,
+        ]
     }
 }
 
@@ -230,6 +238,9 @@ pub struct BlendWeights {
     pub popularity: f64,
     /// New-event appeal (popularity per day on sale; the learned blend only, else 0).
     pub appeal: f64,
+    /// The item-based component (the `ItemBased` strategy's only one; with item lists on,
+    /// the learned blend's weight; else 0).
+    pub item_based: f64,
 }
 
 /// Best first: higher score, then lower index.

@@ -32,24 +32,22 @@ impl Model {
             let n_up = self.timeline.upcoming(now);
             s.fit(n_up);
             self.collaborative_scores(u, n_up, s);
+            self.item_based_scores(u, n_up, s);
             s.content[..n_up].fill(0.0);
             if !profile.is_empty() {
                 self.content
                     .score_upcoming(&profile, &mut s.content[..n_up]);
             }
-            let max_cf = s
-                .cf_list
-                .iter()
-                .map(|&p| s.cf[p as usize])
-                .fold(0.0, f64::max);
+            let [max_cf, max_ib] = s.evidence_max();
             let max_ct = max_or_zero(&s.content[..n_up]);
             let all = BlendWeights {
                 collaborative: 1.0,
                 content: 1.0,
                 popularity: 1.0,
                 appeal: 0.0,
+                item_based: 1.0,
             };
-            let blend = self.make_blend(all, max_cf, max_ct, n_up, false);
+            let blend = self.make_blend(all, [max_cf, max_ct, max_ib], n_up, false);
             items
                 .iter()
                 .map(|&i| {
@@ -59,6 +57,7 @@ impl Model {
                     v[slot::CONTENT] = parts[1];
                     v[slot::POPULARITY] = parts[2];
                     v[slot::APPEAL] = self.appeal.rate(i, now);
+                    v[slot::ITEM_BASED] = parts[3];
                     v
                 })
                 .collect()

@@ -1,10 +1,12 @@
-//! The read path: what a caller asks for, the scorers (popularity, content, artist prior), the
-//! blend of the four strategies, and the per-request scratch buffers and score reductions.
+//! The read path: what a caller asks for, the scorers (popularity, content, artist prior, the
+//! opt-in item-based one), the blend of the strategies, and the per-request scratch buffers
+//! and score reductions.
 
 pub mod artist_prior;
 mod blend_scan;
 mod components;
 pub mod content;
+mod item_based;
 pub mod lanes;
 pub mod popularity;
 mod rank;

@@ -35,16 +35,18 @@ struct Plan<'a> {
 
 /// The fixed weights of a single-component strategy (`None` for Hybrid).
 fn single_component(strategy: Strategy) -> Option<BlendWeights> {
-    let only = |collaborative, content, popularity| BlendWeights {
+    let only = |collaborative, content, popularity, item_based| BlendWeights {
         collaborative,
         content,
         popularity,
         appeal: 0.0,
+        item_based,
     };
     match strategy {
-        Strategy::Popularity => Some(only(0.0, 0.0, 1.0)),
-        Strategy::Collaborative => Some(only(1.0, 0.0, 0.0)),
-        Strategy::Content => Some(only(0.0, 1.0, 0.0)),
+        Strategy::Popularity => Some(only(0.0, 0.0, 1.0, 0.0)),
+        Strategy::Collaborative => Some(only(1.0, 0.0, 0.0, 0.0)),
+        Strategy::Content => Some(only(0.0, 1.0, 0.0, 0.0)),
+        Strategy::ItemBased => Some(only(0.0, 0.0, 0.0, 1.0)),
         Strategy::Hybrid => None,
     }
 }
@@ -64,14 +66,14 @@ impl Model {
         self.score_components(&plan, s);
         let blend = self.blend_of(&plan, s);
         let local = self.popularity.context(&plan.cities);
-        // The three weighted components of item `i` (demoted if exposure says so).
-        let blended = |i: u32, s: &Scratch| -> [f64; 3] {
+        // The four weighted components of item `i` (demoted if exposure says so).
+        let blended = |i: u32, s: &Scratch| -> [f64; 4] {
             let parts = self.blended_parts(&blend, s, &local, plan.n_up, i);
             exposure::demoted(&e.demote, i, parts)
         };
         let mut scored = self.candidates(&plan, &blend, &local, &blended, s);
         let appeal_scale = self.appeal_scale(plan.w, &scored, e.now);
-        let score = |i: u32, s: &Scratch| -> [f64; 3] {
+        let score = |i: u32, s: &Scratch| -> [f64; 4] {
             let mut parts = blended(i, s);
             parts[2] += appeal_scale * self.appeal.rate(i, e.now);
             parts
@@ -131,6 +133,9 @@ impl Model {
         if plan.w.collaborative > 0.0 {
             self.collaborative_scores(plan.u, n_up, s);
         }
+        if plan.w.item_based > 0.0 {
+            self.item_based_scores(plan.u, n_up, s);
+        }
         if plan.w.content > 0.0 {
             s.content[..n_up].fill(0.0);
             self.content
@@ -155,17 +160,14 @@ impl Model {
 
     /// The request's blend, normalised by the largest component scores in the scratch.
     fn blend_of(&self, plan: &Plan<'_>, s: &Scratch) -> Blend {
-        let max_cf = s
-            .cf_list
-            .iter()
-            .map(|&p| s.cf[p as usize])
-            .fold(0.0, f64::max);
         let max_ct = if plan.w.content > 0.0 {
             max_or_zero(&s.content[..plan.n_up])
         } else {
             0.0
         };
-        self.make_blend(plan.w, max_cf, max_ct, plan.n_up, self.learned.is_none())
+        let [max_cf, max_ib] = s.evidence_max();
+        let maxima = [max_cf, max_ct, max_ib];
+        self.make_blend(plan.w, maxima, plan.n_up, self.learned.is_none())
     }
 
     /// The best eligible items by blended score, best first. Every eligible upcoming item with
@@ -176,7 +178,7 @@ impl Model {
         plan: &Plan<'_>,
         blend: &Blend,
         local: &LocalContext,
-        score: &impl Fn(u32, &Scratch) -> [f64; 3],
+        score: &impl Fn(u32, &Scratch) -> [f64; 4],
         s: &Scratch,
     ) -> Vec<(u32, f64)> {
         let (w, e, k, n_up) = (plan.w, plan.e, plan.k, plan.n_up);
@@ -185,7 +187,7 @@ impl Model {
         } else {
             k
         });
-        if w.content == 0.0 && w.collaborative == 0.0 {
+        if w.content == 0.0 && w.collaborative == 0.0 && w.item_based == 0.0 {
             let want = (3 * k).max(30) + e.demote.len();
             for i in self.popular(e, &plan.cities, want, &[]) {
                 top.push_positive(i, score(i, s).iter().sum());
@@ -245,7 +247,7 @@ impl Model {
         &self,
         plan: &Plan<'_>,
         scored: &mut Vec<(u32, f64)>,
-        score: &impl Fn(u32, &Scratch) -> [f64; 3],
+        score: &impl Fn(u32, &Scratch) -> [f64; 4],
         s: &Scratch,
     ) {
         let (e, k) = (plan.e, plan.k);
@@ -267,7 +269,7 @@ impl Model {
         &self,
         plan: &Plan<'_>,
         scored: &[(u32, f64)],
-        score: &impl Fn(u32, &Scratch) -> [f64; 3],
+        score: &impl Fn(u32, &Scratch) -> [f64; 4],
         s: &Scratch,
     ) -> Vec<Recommendation> {
         scored

@@ -39,13 +39,13 @@ pub(crate) fn system_now() -> i64 {
 }
 
 impl Model {
-    /// The blend of one request: weights `w`, the largest collaborative and content scores
-    /// among the upcoming items; `backed`: with the fixed blend's content backing.
+    /// The blend of one request: weights `w`, the largest collaborative, content and
+    /// item-based scores among the upcoming items; `backed`: with the fixed blend's content
+    /// backing.
     pub(crate) fn make_blend(
         &self,
         w: BlendWeights,
-        max_cf: f64,
-        max_ct: f64,
+        [max_cf, max_ct, max_ib]: [f64; 3],
         n_up: usize,
         backed: bool,
     ) -> Blend {
@@ -65,6 +65,7 @@ impl Model {
             w,
             inv_max_cf: if max_cf > 0.0 { 1.0 / max_cf } else { 0.0 },
             inv_max_ct: if max_ct > 0.0 { 1.0 / max_ct } else { 0.0 },
+            inv_max_ib: if max_ib > 0.0 { 1.0 / max_ib } else { 0.0 },
             prior: Prior::new(self.config.popularity_prior),
             backing: if w.content > 0.0 && backed {
                 CONTENT_BACKING * w.collaborative
@@ -75,8 +76,9 @@ impl Model {
         }
     }
 
-    /// The three weighted components of item `i` under `blend`: its collaborative and content
-    /// scores from the scratch when it is among the first `n_up` upcoming items, else 0.
+    /// The four weighted components of item `i` under `blend`: its collaborative, content and
+    /// item-based scores from the scratch when it is among the first `n_up` upcoming items,
+    /// else 0.
     #[inline]
     pub(crate) fn blended_parts(
         &self,
@@ -85,14 +87,14 @@ impl Model {
         local: &LocalContext,
         n_up: usize,
         i: u32,
-    ) -> [f64; 3] {
+    ) -> [f64; 4] {
         let p = self.timeline.pos[i as usize] as usize;
         let pop = self.popularity.local(i, local);
         let artist = self.artist_prior.value(i);
         if p < n_up {
-            blend.parts(s.cf[p], s.content[p], pop, artist)
+            blend.parts(s.cf[p], s.content[p], pop, artist, s.ib[p])
         } else {
-            blend.parts(0.0, 0.0, pop, artist)
+            blend.parts(0.0, 0.0, pop, artist, 0.0)
         }
     }
 
@@ -124,6 +126,11 @@ impl Model {
                 content: if has_profile { w[slot::CONTENT] } else { 0.0 },
                 popularity: w[slot::POPULARITY],
                 appeal: w[slot::APPEAL],
+                item_based: if self.items.is_some() && n > 0.0 {
+                    w[slot::ITEM_BASED]
+                } else {
+                    0.0
+                },
             };
         }
         let collaborative = if has_neighbours {
@@ -142,6 +149,7 @@ impl Model {
             content,
             popularity: rest - content,
             appeal: 0.0,
+            item_based: 0.0,
         }
     }
 
@@ -237,10 +245,7 @@ impl Model {
                 if p >= n_up {
                     break;
                 }
-                if !s.cf_hit[p] {
-                    s.cf_hit[p] = true;
-                    s.cf_list.push(p as u32);
-                }
+                s.hit(p);
                 s.cf[p] += w * { cell.val };
             }
         }
@@ -262,6 +267,7 @@ impl Model {
                 max: self.config.max_k,
             });
         }
+        self.check_strategy(req.strategy)?;
         let diversify = crate::scoring::rerank::validate(req)?;
         let now = req.now.unwrap_or_else(system_now);
         crate::data::interaction::validate_timestamp(now)?;
@@ -308,11 +314,18 @@ impl Model {
         &self,
         u: Option<u32>,
         i: u32,
-        parts: [f64; 3],
+        parts: [f64; 4],
         profile: &Profile,
         cities: &[u32],
     ) -> Explanation {
         let mut contributions = Vec::new();
+        if let (true, Some(u)) = (parts[3] > 0.0, u) {
+            contributions.push(Contribution {
+                component: Component::ItemBased,
+                score: parts[3],
+                reason: self.item_based_reason(u, i),
+            });
+        }
         if parts[0] > 0.0 {
             if let Some(u) = u {
                 let neigh = self.neighbours.served(u, self.config.neighbours);

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::error::{Error, Result};
 
-/// A recommendation strategy. The four are compared by A/B experiments.
+/// A recommendation strategy. The four of [`Strategy::ALL`] are compared by A/B experiments;
+/// [`Strategy::ItemBased`] is opt-in (`Config::item_neighbours`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
@@ -19,15 +20,29 @@ pub enum Strategy {
     Content,
     /// A blend of the three whose collaborative share grows with the user's history.
     Hybrid,
+    /// The user's history times item–item neighbourhoods (shrunk cosine over the items'
+    /// users): events engaged with by the same people as the events the user engaged with.
+    /// Needs `Config::item_neighbours` > 0; otherwise a request is an `invalid_config` error.
+    ItemBased,
 }
 
 impl Strategy {
-    /// All strategies, control first.
+    /// The strategies every engine serves, control first (`ItemBased`, which needs item
+    /// lists, is in [`Strategy::EVERY`] only).
     pub const ALL: [Strategy; 4] = [
         Strategy::Popularity,
         Strategy::Collaborative,
         Strategy::Content,
         Strategy::Hybrid,
+    ];
+
+    /// Every strategy: [`Strategy::ALL`], then the opt-in `ItemBased`.
+    pub const EVERY: [Strategy; 5] = [
+        Strategy::Popularity,
+        Strategy::Collaborative,
+        Strategy::Content,
+        Strategy::Hybrid,
+        Strategy::ItemBased,
     ];
 
     /// Lower-case name (`"hybrid"`).
@@ -37,6 +52,7 @@ impl Strategy {
             Strategy::Collaborative => "collaborative",
             Strategy::Content => "content",
             Strategy::Hybrid => "hybrid",
+            Strategy::ItemBased => "item_based",
         }
     }
 }
@@ -51,7 +67,7 @@ impl FromStr for Strategy {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        Strategy::ALL
+        Strategy::EVERY
             .into_iter()
             .find(|st| st.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| Error::InvalidConfig(format!("unknown strategy {s:?}")))

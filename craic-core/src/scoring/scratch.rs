@@ -48,8 +48,11 @@ impl DenseAcc {
 #[derive(Default)]
 pub(crate) struct Scratch {
     pub cf: Vec<f64>,
+    /// Item-based scores (the item lists' component; zero where it has no evidence).
+    pub ib: Vec<f64>,
+    /// Positions in `cf_list`.
     pub cf_hit: Vec<bool>,
-    /// Positions with collaborative evidence.
+    /// Positions with collaborative or item-based evidence.
     pub cf_list: Vec<u32>,
     pub content: Vec<f64>,
     /// Positions of excluded items.
@@ -67,9 +70,26 @@ impl Scratch {
     pub fn fit(&mut self, n: usize) {
         if self.cf.len() < n {
             self.cf.resize(n, 0.0);
+            self.ib.resize(n, 0.0);
             self.cf_hit.resize(n, false);
             self.content.resize(n, 0.0);
             self.blocked.resize(n, false);
+        }
+    }
+
+    /// The largest collaborative and item-based scores among the positions with evidence.
+    pub fn evidence_max(&self) -> [f64; 2] {
+        self.cf_list.iter().fold([0.0, 0.0], |[cf, ib], &p| {
+            [cf.max(self.cf[p as usize]), ib.max(self.ib[p as usize])]
+        })
+    }
+
+    /// Marks position `p` as having personal evidence (once).
+    #[inline]
+    pub fn hit(&mut self, p: usize) {
+        if !self.cf_hit[p] {
+            self.cf_hit[p] = true;
+            self.cf_list.push(p as u32);
         }
     }
 
@@ -82,6 +102,7 @@ impl Scratch {
     fn clear(&mut self) {
         for &p in &self.cf_list {
             self.cf[p as usize] = 0.0;
+            self.ib[p as usize] = 0.0;
             self.cf_hit[p as usize] = false;
         }
         self.cf_list.clear();
@@ -98,6 +119,7 @@ impl Scratch {
     #[cfg(test)]
     fn is_clean(&self) -> bool {
         self.cf.iter().all(|&x| x == 0.0)
+            && self.ib.iter().all(|&x| x == 0.0)
             && self.cf_hit.iter().all(|&x| !x)
             && self.blocked.iter().all(|&x| !x)
             && self.cf_list.is_empty()

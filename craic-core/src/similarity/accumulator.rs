@@ -1,7 +1,7 @@
 //! The blocked accumulator: one user's dot products and overlaps with every other user, a block
 //! of users at a time.
 
-use crate::data::matrix::Matrix;
+use super::Side;
 
 /// Users a scan accumulates at a time. A block's slots (192 KiB) stay in the core's second-level
 /// cache while every column of the scanned user adds its share to them, and are cleared by
@@ -92,7 +92,7 @@ impl PairAcc {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn scan(
         &mut self,
-        m: &Matrix,
+        m: Side<'_>,
         capped: &[bool],
         min_overlap: u32,
         u: u32,

@@ -17,6 +17,10 @@
 //! split does not change the outcome either.
 //! An item crossing the `max_item_users` cap changes similarities among all its users; they are
 //! recomputed then (rare: once per item and direction).
+//!
+//! The same machinery computes **item–item** neighbourhoods over the transposed matrix (a
+//! [`Side`] whose rows are the item columns): `sim(i, j)` is the shrunk cosine of the two
+//! items' user columns, maintained exactly for the items whose columns changed.
 
 mod accumulator;
 mod formula;
@@ -27,9 +31,30 @@ mod shard;
 mod tests;
 mod top_k;
 
+use crate::data::sparse::SparseVec;
+
 pub(crate) use accumulator::PairAcc;
 pub(crate) use formula::{cosine, SimParams};
 pub(crate) use neighbours::Neighbours;
 
 /// (neighbour, similarity)
 pub(crate) type Entry = (u32, f32);
+
+/// One orientation of the interaction matrix: similarities are between its rows, over the
+/// columns they share, with the rows' norms. Users: the matrix's rows; items: its columns.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Side<'a> {
+    pub rows: &'a [SparseVec],
+    pub cols: &'a [SparseVec],
+    pub norms: &'a [f64],
+}
+
+/// True when two served lists agree within `tolerance` on similarities (entries may name
+/// different neighbours only where their similarities are within `tolerance`: ties).
+pub(crate) fn same_within(a: &[Entry], b: &[Entry], tolerance: f64) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            (x.1 as f64 - y.1 as f64).abs() <= tolerance
+                && (x.0 == y.0 || (x.1 - y.1).abs() as f64 <= tolerance)
+        })
+}

@@ -11,7 +11,7 @@ use super::formula::{cosine, SimParams};
 use super::shard::{ranges, run_shards, Shard};
 use super::top_k::TopK;
 use super::Entry;
-use crate::data::matrix::Matrix;
+use super::Side;
 
 /// Adds `v` to a sorted reverse-index row.
 fn link(rev: &mut Vec<u32>, v: u32) {
@@ -56,7 +56,7 @@ impl Neighbours {
     /// `u`'s list and bound from scratch. Keeps only the best k + 1 candidates while scanning
     /// (a bounded heap), without materialising every co-occurring user.
     pub(super) fn compute(
-        m: &Matrix,
+        m: Side<'_>,
         capped: &[bool],
         p: &SimParams,
         u: u32,
@@ -77,7 +77,7 @@ impl Neighbours {
     /// one scan: each is the list [`Neighbours::compute`] finds with that shrinkage, cut to
     /// `keep` — so its first `k` are exactly the `k` a build with that shrinkage serves.
     pub fn lists_for(
-        m: &Matrix,
+        m: Side<'_>,
         capped: &[bool],
         p: &SimParams,
         u: u32,
@@ -102,7 +102,7 @@ impl Neighbours {
     }
 
     /// Recomputes every list from scratch, in parallel.
-    pub fn build(m: &Matrix, capped: &[bool], p: &SimParams) -> Neighbours {
+    pub fn build(m: Side<'_>, capped: &[bool], p: &SimParams) -> Neighbours {
         let n = m.rows.len();
         let (lists, bound) = (0..n as u32)
             .into_par_iter()
@@ -171,7 +171,7 @@ impl Neighbours {
     }
 
     /// Recomputes the lists of `users` from scratch (in parallel when there are many).
-    pub fn recompute(&mut self, m: &Matrix, capped: &[bool], p: &SimParams, users: &[u32]) {
+    pub fn recompute(&mut self, m: Side<'_>, capped: &[bool], p: &SimParams, users: &[u32]) {
         self.fit(m.rows.len());
         let fresh: Vec<(Vec<Entry>, f32)> = if users.len() > 32 {
             users
@@ -212,7 +212,7 @@ impl Neighbours {
     /// lists to recompute, `u`'s own top — is gathered and applied after, so the outcome does
     /// not depend on the split. `rev[u]` is rewritten from the outcome rather than edited entry
     /// by entry.
-    pub fn update(&mut self, m: &Matrix, capped: &[bool], p: &SimParams, u: u32) -> UpdateCost {
+    pub fn update(&mut self, m: Side<'_>, capped: &[bool], p: &SimParams, u: u32) -> UpdateCost {
         let n = m.rows.len();
         self.fit(n);
         let ranges = ranges(m, capped, u);
@@ -277,7 +277,7 @@ impl Neighbours {
     }
 
     /// Exact similarity of two users by merging their rows (for checks and explanations).
-    pub fn pair(m: &Matrix, capped: &[bool], p: &SimParams, u: u32, v: u32) -> f32 {
+    pub fn pair(m: Side<'_>, capped: &[bool], p: &SimParams, u: u32, v: u32) -> f32 {
         let (a, b) = (&m.rows[u as usize], &m.rows[v as usize]);
         let (mut x, mut y, mut dot, mut n) = (0, 0, 0.0, 0u32);
         while x < a.idx.len() && y < b.idx.len() {

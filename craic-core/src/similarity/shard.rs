@@ -6,7 +6,7 @@ use super::formula::{cosine, SimParams};
 use super::repair::fix_list;
 use super::top_k::TopK;
 use super::Entry;
-use crate::data::matrix::Matrix;
+use super::Side;
 
 /// A heavy update's users are split into ranges handled in parallel, one per rayon thread
 /// (serial below this many additions into the accumulator).
@@ -44,7 +44,7 @@ fn prefetch<T>(p: *const T) {
 
 /// How many user ranges an update of `u` splits the other users into: one unless `u`'s
 /// columns make a heavy update and there are threads to share it.
-pub(super) fn ranges(m: &Matrix, capped: &[bool], u: u32) -> usize {
+pub(super) fn ranges(m: Side<'_>, capped: &[bool], u: u32) -> usize {
     let adds: usize = m.rows[u as usize]
         .idx
         .iter()
@@ -67,7 +67,7 @@ pub(super) fn ranges(m: &Matrix, capped: &[bool], u: u32) -> usize {
 
 /// What every range of an update reads: the matrix, the capped items, the parameters and the
 /// updated user.
-pub(super) type Update<'a> = (&'a Matrix, &'a [bool], &'a SimParams, u32);
+pub(super) type Update<'a> = (Side<'a>, &'a [bool], &'a SimParams, u32);
 
 /// Runs one shard per user range of `lists.len()` users (equal shares, in order), each on its
 /// own thread, with the lists, bounds and part of `listed` (sorted) of its range.
@@ -148,7 +148,7 @@ impl Shard {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn run(
         &mut self,
-        m: &Matrix,
+        m: Side<'_>,
         capped: &[bool],
         p: &SimParams,
         u: u32,

@@ -20,6 +20,8 @@ fn split_updates_equal_full_rebuild() {
             // Scans in blocks of a few users too (a full rebuild's workers use the
             // production block: the two must agree).
             FORCE_BLOCK.with(|f| f.set([0, 3, 5][seed as usize % 3]));
+            // Users with more than 2–4 items leave the item side's overlap, and come back.
+            crate::model::item_updates::FORCE_USER_CAP.with(|f| f.set(2 + seed as usize % 3));
             let mut rng = SplitMix64::new(seed);
             let config = Config {
                 neighbours: 1 + rng.below(4) as usize,
@@ -27,6 +29,7 @@ fn split_updates_equal_full_rebuild() {
                 max_item_users: 2 + rng.below(8) as usize,
                 shrinkage: if rng.chance(0.5) { 2.0 } else { 0.0 },
                 min_overlap: 1 + rng.below(2) as u32,
+                item_neighbours: 1 + rng.below(4) as usize,
                 half_life_secs: Some(60.0),
                 ..Config::default()
             };
@@ -50,7 +53,8 @@ fn split_updates_equal_full_rebuild() {
                     t,
                 );
                 model.apply(&[x]).unwrap();
-                let fresh = Neighbours::build(&model.matrix, &model.capped, &model.sim_params());
+                let fresh =
+                    Neighbours::build(model.matrix.users(), &model.capped, &model.sim_params());
                 for u in 0..model.matrix.rows.len() as u32 {
                     assert_eq!(
                         model.neighbours.served(u, k),
@@ -59,11 +63,16 @@ fn split_updates_equal_full_rebuild() {
                     );
                 }
                 assert!(model.neighbours.reverse_index_consistent());
+                // The item side, over the transposed matrix, through the same split updates.
+                model
+                    .verify_item_neighbours(0.0)
+                    .unwrap_or_else(|e| panic!("ranges {ranges}, seed {seed}, step {step}: {e}"));
             }
         }
     }
     FORCE_RANGES.with(|f| f.set(0));
     FORCE_BLOCK.with(|f| f.set(0));
+    crate::model::item_updates::FORCE_USER_CAP.with(|f| f.set(0));
 }
 
 /// A scan leaves its accumulator clean: lists computed one after another with one
@@ -74,7 +83,7 @@ fn accumulator_is_clean_after_every_scan() {
     let mut model = Model::new(Config::default()).unwrap();
     model.upsert_items(data.items.clone()).unwrap();
     model.apply(&data.interactions).unwrap();
-    let (m, capped, p) = (&model.matrix, &model.capped, model.sim_params());
+    let (m, capped, p) = (model.matrix.users(), &model.capped, model.sim_params());
     for block in [0, 1, 7, 64] {
         FORCE_BLOCK.with(|f| f.set(block));
         let mut acc = PairAcc::default();
@@ -134,11 +143,11 @@ fn lists_for_several_shrinkages_equal_builds_at_each() {
                         shrinkage,
                         ..p
                     };
-                    Neighbours::build(&model.matrix, &model.capped, &q)
+                    Neighbours::build(model.matrix.users(), &model.capped, &q)
                 })
                 .collect();
             for u in 0..model.matrix.rows.len() as u32 {
-                let (m, capped) = (&model.matrix, &model.capped);
+                let (m, capped) = (model.matrix.users(), &model.capped);
                 let lists = Neighbours::lists_for(m, capped, &wide, u, &shrinkages, &mut acc);
                 for (list, built) in lists.iter().zip(&built) {
                     assert_eq!(

@@ -57,65 +57,90 @@ impl Catalogue {
         };
         let pool = ArtistPool::new(&cat.artist_genre, &cat.artist_pop, cfg.genres);
         let mut item_rng = root.fork(2);
-        let span_days = (cfg.days + cfg.lookahead_days) as u64;
+        let draws = Draws {
+            city: city_cum,
+            genre: genre_cum,
+            venue: venue_cum,
+        };
         for i in 0..cfg.items {
-            let rng = &mut item_rng;
-            let city = pick(&city_cum, rng) as u32;
-            let venue = pick(&venue_cum, rng);
-            let n_genres = match rng.next_f64() {
-                x if x < 0.55 => 1,
-                x if x < 0.9 => 2,
-                _ => 3,
-            };
-            let item_genres = pick_distinct(&genre_cum, n_genres.min(cfg.genres), rng);
-            let main = item_genres[0];
-            let n_artists = if rng.chance(0.3) { 2 } else { 1 };
-            let mut item_artists: Vec<u32> = Vec::with_capacity(2);
-            for _ in 0..n_artists {
-                let a = pool
-                    .pick(main, rng)
-                    .unwrap_or_else(|| rng.below(cfg.artists as u64) as u32);
-                if !item_artists.contains(&a) {
-                    item_artists.push(a);
-                }
-            }
-            let day = rng.below(span_days) as i64;
-            let minute = 18 * 60 + 15 * rng.below(18) as i64; // 18:00 .. 22:15
-            let starts_at = cfg.start + day * DAY + minute * 60;
-            let ends_at = starts_at + 7_200 + 1_800 * rng.below(5) as i64;
-            let tags: Vec<&str> = TAGS
-                .iter()
-                .filter(|(_, p)| rng.chance(*p))
-                .map(|(t, _)| *t)
-                .collect();
-            let headliner = item_artists
-                .iter()
-                .map(|&a| cat.artist_pop[a as usize])
-                .fold(0.0, f64::max);
-            let venue_size = 1.0 / (venue as f64 + 1.0).sqrt();
-            let popularity = headliner * venue_size * (0.4 * rng.normal()).exp();
-            let city_name = cat.cities[city as usize].clone();
-            cat.items.push(
-                Item::new(format!("e{i}"), starts_at)
-                    .ends_at(ends_at)
-                    .city(city_name.clone())
-                    .venue(format!("{city_name}-venue-{venue}"))
-                    .genres(item_genres.iter().map(|&g| cat.genres[g as usize].clone()))
-                    .artists(item_artists.iter().map(|&a| format!("artist-{a}")))
-                    .tags(tags),
-            );
-            cat.meta.push(ItemMeta {
-                city,
-                genres: item_genres,
-                artists: item_artists,
-                popularity,
-                appeal: 0.0,
-                hidden: 0,
-            });
+            let (item, meta) = cat.generated_item(cfg, i, &draws, &pool, &mut item_rng);
+            cat.items.push(item);
+            cat.meta.push(meta);
         }
         set_appeal(&mut cat.meta);
         cat
     }
+
+    /// Generated event `i`: its city, venue, genres, artists (drawn from `pool`), time, tags
+    /// and hidden popularity.
+    fn generated_item(
+        &self,
+        cfg: &SyntheticConfig,
+        i: usize,
+        draws: &Draws,
+        pool: &ArtistPool,
+        rng: &mut SplitMix64,
+    ) -> (Item, ItemMeta) {
+        let span_days = (cfg.days + cfg.lookahead_days) as u64;
+        let city = pick(&draws.city, rng) as u32;
+        let venue = pick(&draws.venue, rng);
+        let n_genres = match rng.next_f64() {
+            x if x < 0.55 => 1,
+            x if x < 0.9 => 2,
+            _ => 3,
+        };
+        let item_genres = pick_distinct(&draws.genre, n_genres.min(cfg.genres), rng);
+        let main = item_genres[0];
+        let n_artists = if rng.chance(0.3) { 2 } else { 1 };
+        let mut item_artists: Vec<u32> = Vec::with_capacity(2);
+        for _ in 0..n_artists {
+            let a = pool
+                .pick(main, rng)
+                .unwrap_or_else(|| rng.below(cfg.artists as u64) as u32);
+            if !item_artists.contains(&a) {
+                item_artists.push(a);
+            }
+        }
+        let day = rng.below(span_days) as i64;
+        let minute = 18 * 60 + 15 * rng.below(18) as i64; // 18:00 .. 22:15
+        let starts_at = cfg.start + day * DAY + minute * 60;
+        let ends_at = starts_at + 7_200 + 1_800 * rng.below(5) as i64;
+        let tags: Vec<&str> = TAGS
+            .iter()
+            .filter(|(_, p)| rng.chance(*p))
+            .map(|(t, _)| *t)
+            .collect();
+        let headliner = item_artists
+            .iter()
+            .map(|&a| self.artist_pop[a as usize])
+            .fold(0.0, f64::max);
+        let venue_size = 1.0 / (venue as f64 + 1.0).sqrt();
+        let popularity = headliner * venue_size * (0.4 * rng.normal()).exp();
+        let city_name = self.cities[city as usize].clone();
+        let item = Item::new(format!("e{i}"), starts_at)
+            .ends_at(ends_at)
+            .city(city_name.clone())
+            .venue(format!("{city_name}-venue-{venue}"))
+            .genres(item_genres.iter().map(|&g| self.genres[g as usize].clone()))
+            .artists(item_artists.iter().map(|&a| format!("artist-{a}")))
+            .tags(tags);
+        let meta = ItemMeta {
+            city,
+            genres: item_genres,
+            artists: item_artists,
+            popularity,
+            appeal: 0.0,
+            hidden: 0,
+        };
+        (item, meta)
+    }
+}
+
+/// The cumulative weights events draw their city, genres and venue from.
+struct Draws {
+    city: Vec<f64>,
+    genre: Vec<f64>,
+    venue: Vec<f64>,
 }
 
 /// Generated artists' main genres and popularities: the first `genres` cover every genre once,
@@ -322,51 +347,8 @@ impl People {
         root: &SplitMix64,
         cat: &Catalogue,
     ) -> Vec<Interaction> {
-        let (items, meta) = (&cat.items, &cat.meta);
-        let global = Channel::build(
-            meta.iter()
-                .zip(items)
-                .enumerate()
-                .map(|(i, (m, it))| (it.starts_at, i as u32, m.popularity))
-                .collect(),
-        );
-        let mut by_artist: Vec<Vec<(i64, u32, f64)>> = vec![Vec::new(); cat.artist_genre.len()];
-        let mut by_city: Vec<Vec<u32>> = vec![Vec::new(); cat.cities.len()];
-        for (i, m) in meta.iter().enumerate() {
-            for &a in &m.artists {
-                by_artist[a as usize].push((items[i].starts_at, i as u32, m.popularity));
-            }
-            by_city[m.city as usize].push(i as u32);
-        }
-        let artist_channels: Vec<Channel> = by_artist.into_iter().map(Channel::build).collect();
-        let city_channels: Vec<Channel> = if cfg.popularity_share > 0.0 {
-            by_city
-                .iter()
-                .map(|list| {
-                    let popularity =
-                        |&i: &u32| (items[i as usize].starts_at, i, meta[i as usize].popularity);
-                    Channel::build(list.iter().map(popularity).collect())
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let cluster_channels: Vec<Channel> = self
-            .clusters
-            .par_iter()
-            .map(|cl| {
-                Channel::build(
-                    by_city[cl.city as usize]
-                        .iter()
-                        .map(|&i| {
-                            let m = &meta[i as usize];
-                            let w = cluster_weight(cfg, m, cl);
-                            (items[i as usize].starts_at, i, w)
-                        })
-                        .collect(),
-                )
-            })
-            .collect();
+        let items = &cat.items;
+        let ch = self.channels(cfg, cat);
         let n = if items.is_empty() {
             0
         } else {
@@ -375,14 +357,14 @@ impl People {
         let bounds = activity_bounds(&self.activity, n);
         let world = World {
             cfg,
-            meta,
+            meta: &cat.meta,
             clusters: &self.clusters,
             user_cluster: &self.user_cluster,
             user_artists: &self.user_artists,
-            global: &global,
-            artist_channels: &artist_channels,
-            cluster_channels: &cluster_channels,
-            city_channels: &city_channels,
+            global: &ch.global,
+            artist_channels: &ch.artists,
+            cluster_channels: &ch.clusters,
+            city_channels: &ch.cities,
         };
         let sim_root = root.fork(6);
         let mut raw: Vec<Raw> = (0..cfg.users)
@@ -403,6 +385,70 @@ impl People {
             })
             .collect()
     }
+
+    /// The channels users draw events from: all events, each artist's and each city's
+    /// ∝ popularity, and each taste cluster's ∝ its weight.
+    fn channels(&self, cfg: &SyntheticConfig, cat: &Catalogue) -> Channels {
+        let (items, meta) = (&cat.items, &cat.meta);
+        let global = Channel::build(
+            meta.iter()
+                .zip(items)
+                .enumerate()
+                .map(|(i, (m, it))| (it.starts_at, i as u32, m.popularity))
+                .collect(),
+        );
+        let mut by_artist: Vec<Vec<(i64, u32, f64)>> = vec![Vec::new(); cat.artist_genre.len()];
+        let mut by_city: Vec<Vec<u32>> = vec![Vec::new(); cat.cities.len()];
+        for (i, m) in meta.iter().enumerate() {
+            for &a in &m.artists {
+                by_artist[a as usize].push((items[i].starts_at, i as u32, m.popularity));
+            }
+            by_city[m.city as usize].push(i as u32);
+        }
+        let artists: Vec<Channel> = by_artist.into_iter().map(Channel::build).collect();
+        let cities: Vec<Channel> = if cfg.popularity_share > 0.0 {
+            by_city
+                .iter()
+                .map(|list| {
+                    let popularity =
+                        |&i: &u32| (items[i as usize].starts_at, i, meta[i as usize].popularity);
+                    Channel::build(list.iter().map(popularity).collect())
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let clusters: Vec<Channel> = self
+            .clusters
+            .par_iter()
+            .map(|cl| {
+                Channel::build(
+                    by_city[cl.city as usize]
+                        .iter()
+                        .map(|&i| {
+                            let m = &meta[i as usize];
+                            let w = cluster_weight(cfg, m, cl);
+                            (items[i as usize].starts_at, i, w)
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        Channels {
+            global,
+            artists,
+            clusters,
+            cities,
+        }
+    }
+}
+
+/// The channels of [`People::channels`], as [`World`] borrows them.
+struct Channels {
+    global: Channel,
+    artists: Vec<Channel>,
+    clusters: Vec<Channel>,
+    cities: Vec<Channel>,
 }
 
 /// The name of artist `a`: `artist-{a}` in generated catalogues, the feed's name otherwise.

@@ -68,7 +68,12 @@ pub fn interactions() -> Vec<Interaction> {
 }
 
 pub fn engine() -> Engine {
-    let e = Engine::new(Config::default()).unwrap();
+    engine_with(Config::default())
+}
+
+/// The fixture engine under `config`.
+pub fn engine_with(config: Config) -> Engine {
+    let e = Engine::new(config).unwrap();
     e.upsert_items(items()).unwrap();
     e.set_preferences(
         "newbie",

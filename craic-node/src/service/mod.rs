@@ -359,8 +359,12 @@ impl Service {
         minute: u32,
         utc_offset_minutes: Option<i32>,
     ) -> napi::Result<ScheduleHandle> {
-        let schedule = svc::Schedule::daily_at(hour, minute, utc_offset_minutes.unwrap_or(0))
-            .or_throw(&env)?;
+        let schedule = svc::Schedule::daily_at(
+            hour,
+            minute,
+            utc_offset_minutes.unwrap_or(svc::Schedule::UTC_OFFSET_MINUTES),
+        )
+        .or_throw(&env)?;
         Ok(ScheduleHandle {
             inner: Mutex::new(Some(self.inner.start_schedule(schedule))),
         })

@@ -1,22 +1,12 @@
-//! Columnar interactions converted into core values block by block: each block of rows is
-//! converted in parallel, then handed over one at a time, so a build never holds more than one
-//! block of converted rows besides its own compact copy.
-
-use std::iter::Flatten;
-use std::ops::Range;
-use std::vec::IntoIter;
+//! Columnar interactions read in place: each row is a [`core::InteractionRef`] whose ids borrow
+//! the Arrow string buffers (a dictionary column's values are shared by its rows), so a build
+//! allocates no `String` per row; the core's bulk loader validates them 65 536 at a time, in
+//! parallel, and keeps only its compact copy.
 
 use craic_core as core;
-use rayon::prelude::*;
 
 use super::arrays::{Strs, Times};
 use super::{ColumnError, Frame, INTERACTIONS};
-
-/// Rows converted per block: the core's bulk loader reads 65 536 at a time.
-const BLOCK: usize = 1 << 16;
-
-/// Rows converted by one task of a block.
-const TASK: usize = 1 << 12;
 
 /// The interaction columns of one batch.
 struct View<'f> {
@@ -29,12 +19,13 @@ struct View<'f> {
     rank: Option<Times<'f>>,
 }
 
-impl View<'_> {
-    fn row(&self, i: usize) -> core::Interaction {
-        core::Interaction {
-            user_id: self.user.owned(i),
-            item_id: self.item.owned(i),
-            kind: self.kind.owned(i),
+impl<'f> View<'f> {
+    fn row(&self, i: usize) -> core::InteractionRef<'f> {
+        core::InteractionRef {
+            // Never null (checked); `""` would be rejected by the core with the row.
+            user_id: self.user.get(i).unwrap_or_default(),
+            item_id: self.item.get(i).unwrap_or_default(),
+            kind: self.kind.get(i).unwrap_or_default(),
             // Never null (checked); `i64::MIN` would be rejected by the core with the row.
             timestamp: self.time.get(i).unwrap_or(i64::MIN),
             rank: self
@@ -49,57 +40,26 @@ impl View<'_> {
 /// The interactions of a frame, in order (see the module docs).
 pub(crate) struct Rows<'f> {
     views: Vec<View<'f>>,
-    /// The next row to convert: batch and row within it.
+    /// The next row: batch and row within it.
     next: (usize, usize),
     /// Rows not yet handed over.
     remaining: usize,
-    /// The converted rows of the current block.
-    block: Flatten<IntoIter<Vec<core::Interaction>>>,
 }
 
-impl Rows<'_> {
-    /// Converts the next block, in parallel.
-    fn refill(&mut self) {
-        let mut tasks: Vec<(usize, Range<usize>)> = Vec::new();
-        let mut wanted = BLOCK;
-        while wanted > 0 && self.next.0 < self.views.len() {
-            let (b, start) = self.next;
-            let end = self.views[b].len.min(start + wanted.min(TASK));
-            if start < end {
-                tasks.push((b, start..end));
-                wanted -= end - start;
-            }
-            self.next = if end >= self.views[b].len {
-                (b + 1, 0)
-            } else {
-                (b, end)
-            };
-        }
-        let views = &self.views;
-        let converted: Vec<Vec<core::Interaction>> = tasks
-            .into_par_iter()
-            .map(|(b, rows)| rows.map(|i| views[b].row(i)).collect())
-            .collect();
-        self.block = converted.into_iter().flatten();
-    }
-}
+impl<'f> Iterator for Rows<'f> {
+    type Item = core::InteractionRef<'f>;
 
-impl Iterator for Rows<'_> {
-    type Item = core::Interaction;
-
-    fn next(&mut self) -> Option<core::Interaction> {
-        if self.remaining == 0 {
-            return None;
-        }
-        let row = match self.block.next() {
-            Some(row) => row,
-            None => {
-                self.refill();
-                self.block.next()?
+    fn next(&mut self) -> Option<core::InteractionRef<'f>> {
+        loop {
+            let (b, i) = self.next;
+            let view = self.views.get(b)?;
+            if i < view.len {
+                self.next = (b, i + 1);
+                self.remaining -= 1;
+                return Some(view.row(i));
             }
-        };
-        self.remaining -= 1;
-        Some(row)
+            self.next = (b + 1, 0);
+        }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -108,8 +68,8 @@ impl Iterator for Rows<'_> {
 }
 
 impl Frame {
-    /// The interactions, in order, converted a block at a time as the caller consumes them
-    /// (the columns are checked first).
+    /// The interactions, in order, read in place as the caller consumes them (the columns are
+    /// checked first).
     pub(crate) fn interaction_rows(&self) -> Result<Rows<'_>, ColumnError> {
         let [user, item, kind, time, rank] = &INTERACTIONS;
         let (u, i, k, t, r) = (
@@ -136,7 +96,6 @@ impl Frame {
             remaining: views.iter().map(|v| v.len).sum(),
             views,
             next: (0, 0),
-            block: Vec::new().into_iter().flatten(),
         })
     }
 }

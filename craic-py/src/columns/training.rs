@@ -108,7 +108,7 @@ impl Training {
             preferences: self.preferences.resolve(Frame::preferences)?,
             interactions: self
                 .interactions
-                .resolve(|f| Ok(f.interaction_rows()?.collect()))?,
+                .resolve(|f| Ok(f.interaction_rows()?.map(|r| r.to_interaction()).collect()))?,
             removed: Vec::new(),
         })
     }

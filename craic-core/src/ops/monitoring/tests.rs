@@ -145,43 +145,7 @@ fn parse_prometheus(text: &str) -> BTreeMap<String, Vec<Sample>> {
             vec![fname.clone()]
         };
         assert!(allowed.contains(&name.to_string()), "{name} in {fname}");
-        let mut rest = &line[name_end..];
-        let mut labels = BTreeMap::new();
-        if rest.starts_with('{') {
-            let mut chars = rest[1..].char_indices();
-            let mut key = String::new();
-            loop {
-                let (i, c) = chars.next().expect("unterminated labels");
-                if c == '}' {
-                    rest = &rest[i + 2..];
-                    break;
-                }
-                if c == ',' {
-                    continue;
-                }
-                if c != '=' {
-                    key.push(c);
-                    continue;
-                }
-                assert!(is_valid_label_name(&key) || key == "le", "{key}");
-                assert_eq!(chars.next().unwrap().1, '"');
-                let mut value = String::new();
-                loop {
-                    match chars.next().expect("unterminated value").1 {
-                        '"' => break,
-                        '\\' => match chars.next().unwrap().1 {
-                            '\\' => value.push('\\'),
-                            '"' => value.push('"'),
-                            'n' => value.push('\n'),
-                            other => panic!("bad escape \\{other}"),
-                        },
-                        '\n' => panic!("raw newline"),
-                        c => value.push(c),
-                    }
-                }
-                assert!(labels.insert(std::mem::take(&mut key), value).is_none());
-            }
-        }
+        let (labels, rest) = parse_labels(&line[name_end..]);
         let rest = rest.strip_prefix(' ').expect("space before value");
         let value: f64 = match rest {
             "+Inf" => f64::INFINITY,
@@ -192,8 +156,55 @@ fn parse_prometheus(text: &str) -> BTreeMap<String, Vec<Sample>> {
             .or_default()
             .push((labels, value));
     }
-    // Histogram invariants: per series, buckets ascend in `le` and count, end at +Inf = _count.
-    for (name, samples) in &out {
+    check_histograms(&out);
+    out
+}
+
+/// The labels of a sample (`rest` starts after its name, with `{` when it has labels), checked
+/// for syntax and escapes; returns them and what follows the closing brace.
+fn parse_labels(mut rest: &str) -> (BTreeMap<String, String>, &str) {
+    let mut labels = BTreeMap::new();
+    if rest.starts_with('{') {
+        let mut chars = rest[1..].char_indices();
+        let mut key = String::new();
+        loop {
+            let (i, c) = chars.next().expect("unterminated labels");
+            if c == '}' {
+                rest = &rest[i + 2..];
+                break;
+            }
+            if c == ',' {
+                continue;
+            }
+            if c != '=' {
+                key.push(c);
+                continue;
+            }
+            assert!(is_valid_label_name(&key) || key == "le", "{key}");
+            assert_eq!(chars.next().unwrap().1, '"');
+            let mut value = String::new();
+            loop {
+                match chars.next().expect("unterminated value").1 {
+                    '"' => break,
+                    '\\' => match chars.next().unwrap().1 {
+                        '\\' => value.push('\\'),
+                        '"' => value.push('"'),
+                        'n' => value.push('\n'),
+                        other => panic!("bad escape \\{other}"),
+                    },
+                    '\n' => panic!("raw newline"),
+                    c => value.push(c),
+                }
+            }
+            assert!(labels.insert(std::mem::take(&mut key), value).is_none());
+        }
+    }
+    (labels, rest)
+}
+
+/// Histogram invariants: per series, buckets ascend in `le` and count, end at +Inf = `_count`.
+fn check_histograms(out: &BTreeMap<String, Vec<Sample>>) {
+    for (name, samples) in out {
         let Some(base) = name.strip_suffix("_bucket") else {
             continue;
         };
@@ -225,7 +236,6 @@ fn parse_prometheus(text: &str) -> BTreeMap<String, Vec<Sample>> {
             assert_eq!(count, total);
         }
     }
-    out
 }
 
 #[test]

@@ -1,0 +1,221 @@
+//! The item-based strategy on the shared fixture `testdata/item_based.json` (also checked from
+//! Python and Node), whose expected lists were computed from the formula: item neighbours,
+//! scores, explanations naming the history item, fill-up; the typed error when the engine keeps
+//! no item lists; freshness after a record; and the learned blend's fifth component.
+
+use craic_core::{
+    Blend, Config, Engine, ErrorKind, Interaction, Item, LearnSettings, Request, Strategy,
+};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Fixture {
+    config: FixtureConfig,
+    now: i64,
+    items: Vec<Item>,
+    interactions: Vec<Interaction>,
+    neighbours: std::collections::BTreeMap<String, Vec<(String, f64)>>,
+    recommend: Vec<Case>,
+    fill_up: FillUp,
+}
+
+#[derive(Deserialize)]
+struct FixtureConfig {
+    item_neighbours: usize,
+    shrinkage: f64,
+    min_overlap: u32,
+    half_life_secs: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    user: String,
+    k: usize,
+    expect: Vec<String>,
+    scores: Vec<f64>,
+    reasons: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct FillUp {
+    user: String,
+    k: usize,
+    item_based: usize,
+}
+
+/// Similarities are kept as `f32`: the fixture's `f64` values agree to this.
+const TOLERANCE: f64 = 1e-6;
+
+fn fixture() -> Fixture {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/item_based.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn config(f: &Fixture) -> Config {
+    Config {
+        item_neighbours: f.config.item_neighbours,
+        shrinkage: f.config.shrinkage,
+        min_overlap: f.config.min_overlap,
+        half_life_secs: f.config.half_life_secs,
+        ..Config::default()
+    }
+}
+
+fn engine(f: &Fixture, config: Config) -> Engine {
+    Engine::build(f.items.clone(), &f.interactions, vec![], config).unwrap()
+}
+
+fn item_based(k: usize, now: i64) -> Request {
+    Request::new(k)
+        .strategy(Strategy::ItemBased)
+        .now(now)
+        .explain(true)
+}
+
+#[test]
+fn fixture_item_neighbours_and_recommendations() {
+    let f = fixture();
+    let e = engine(&f, config(&f));
+    for (item, expected) in &f.neighbours {
+        let got = e.item_neighbours(item);
+        let names: Vec<&str> = got.iter().map(|x| x.0.as_str()).collect();
+        let want: Vec<&str> = expected.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(names, want, "{item}");
+        for (g, w) in got.iter().zip(expected) {
+            assert!((g.1 - w.1).abs() < TOLERANCE, "{item}: {g:?} vs {w:?}");
+        }
+    }
+    for c in &f.recommend {
+        let got = e.recommend(&c.user, &item_based(c.k, f.now)).unwrap();
+        let ids: Vec<&str> = got.iter().map(|r| r.item_id.as_str()).collect();
+        assert_eq!(ids, c.expect, "{}", c.user);
+        for (r, (score, reason)) in got.iter().zip(c.scores.iter().zip(&c.reasons)) {
+            assert!(
+                (r.score - score).abs() < TOLERANCE,
+                "{} {}",
+                c.user,
+                r.item_id
+            );
+            let parts = &r.explanation.as_ref().unwrap().contributions;
+            assert_eq!(parts.len(), 1);
+            assert_eq!(parts[0].component.as_str(), "item_based");
+            assert_eq!(&parts[0].reason, reason, "{} {}", c.user, r.item_id);
+        }
+    }
+    e.verify_neighbours(0.0).unwrap();
+}
+
+/// Exactly `k` whenever `k` are eligible: past the item-based evidence, popularity fills up.
+#[test]
+fn item_based_fills_up_from_popularity() {
+    let f = fixture();
+    let e = engine(&f, config(&f));
+    let c = &f.fill_up;
+    let got = e.recommend(&c.user, &item_based(c.k, f.now)).unwrap();
+    assert_eq!(got.len(), c.k);
+    let components: Vec<&str> = got
+        .iter()
+        .map(|r| {
+            r.explanation.as_ref().unwrap().contributions[0]
+                .component
+                .as_str()
+        })
+        .collect();
+    let mut expected = vec!["item_based"; c.item_based];
+    expected.resize(c.k, "popularity");
+    assert_eq!(components, expected);
+    // Never the started event, never the user's saved one.
+    assert!(got.iter().all(|r| r.item_id != "old" && r.item_id != "a"));
+    // The city filter and exclusions apply as to every strategy.
+    let in_cork = e
+        .recommend(&c.user, &item_based(3, f.now).city("cork"))
+        .unwrap();
+    assert!(in_cork
+        .iter()
+        .all(|r| ["d", "e"].contains(&r.item_id.as_str())));
+    let without_b = e
+        .recommend(&c.user, &item_based(3, f.now).exclude(["b"]))
+        .unwrap();
+    assert!(without_b.iter().all(|r| r.item_id != "b"));
+}
+
+/// The default configuration keeps no item lists: asking for the strategy is a typed error,
+/// never a silent fall-back to another ranking.
+#[test]
+fn item_based_without_item_lists_is_invalid_config() {
+    let f = fixture();
+    let e = engine(&f, Config::default());
+    assert!(e.item_neighbours("a").is_empty());
+    let err = e.recommend("fan", &item_based(3, f.now)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfig);
+    assert_eq!(
+        "item_based".parse::<Strategy>().unwrap(),
+        Strategy::ItemBased
+    );
+    assert!(!Strategy::ALL.contains(&Strategy::ItemBased));
+    let too_many = Config {
+        item_neighbours: craic_core::limits::MAX_ITEM_NEIGHBOURS + 1,
+        ..Config::default()
+    };
+    assert_eq!(
+        Engine::new(too_many).unwrap_err().kind(),
+        ErrorKind::InvalidConfig
+    );
+}
+
+/// A record changes the lists at once, exactly as a rebuild would.
+#[test]
+fn item_lists_follow_every_record() {
+    let f = fixture();
+    let e = engine(&f, config(&f));
+    assert!(!e.item_neighbours("f").iter().any(|x| x.0 == "a"));
+    let t = f.now - 100;
+    e.record(&[
+        Interaction::new("u7", "a", "save", t),
+        Interaction::new("u7", "f", "save", t + 1),
+    ])
+    .unwrap();
+    assert!(e.item_neighbours("f").iter().any(|x| x.0 == "a"));
+    let got = e.recommend("fan", &item_based(5, f.now)).unwrap();
+    assert!(got.iter().any(|r| r.item_id == "f"
+        && r.explanation.as_ref().unwrap().contributions[0].reason
+            == "similar to a, which you saved"));
+    e.verify_neighbours(0.0).unwrap();
+}
+
+/// With item lists on, the learned blend weighs the item-based score as a fifth component;
+/// with them off, its report is over the four others.
+#[test]
+fn the_learned_blend_weighs_item_based_when_lists_are_on() {
+    let t0 = 1_700_000_000;
+    let items: Vec<Item> = (0..12)
+        .map(|n| Item::new(format!("e{n}"), t0 + 10_000_000))
+        .collect();
+    let mut log = Vec::new();
+    for u in 0..60i64 {
+        for step in 0..4i64 {
+            let item = format!("e{}", (u + step * (1 + u % 3)) % 12);
+            log.push(Interaction::new(
+                format!("u{u}"),
+                item,
+                "save",
+                t0 + 100 * step + u,
+            ));
+        }
+    }
+    let learned = |item_neighbours| Config {
+        blend: Blend::Learned(LearnSettings::default()),
+        item_neighbours,
+        ..Config::default()
+    };
+    let on = Engine::build(items.clone(), &log, vec![], learned(5)).unwrap();
+    let report = on.blend_report().unwrap();
+    assert_eq!(report.components.last().unwrap(), "item_based");
+    assert_eq!(report.components.len(), 5);
+    assert!(report.buckets.iter().all(|b| b.weights.len() == 5));
+    let off = Engine::build(items, &log, vec![], learned(0)).unwrap();
+    let report = off.blend_report().unwrap();
+    assert_eq!(report.components.len(), 4);
+    assert!(!report.components.iter().any(|c| c == "item_based"));
+    assert_eq!(off.blend_weights("u1").item_based, 0.0);
+}

@@ -1,0 +1,59 @@
+'use strict'
+// The item-based strategy on the shared fixture testdata/item_based.json (the same neighbours,
+// lists, scores and reasons as the Rust and Python tests, computed from the formula), fill-up,
+// and the typed error when the engine keeps no item lists.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const path = require('node:path')
+const fs = require('node:fs')
+const craic = require('..')
+
+const data = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'testdata', 'item_based.json'), 'utf8'))
+const items = data.items.map(i => ({ id: i.id, startsAt: i.starts_at, city: i.city, genres: i.genres, artists: i.artists }))
+const interactions = data.interactions.map(i => ({ userId: i.user_id, itemId: i.item_id, kind: i.kind, timestamp: i.timestamp }))
+const c = data.config
+const config = { itemNeighbours: c.item_neighbours, shrinkage: c.shrinkage, minOverlap: c.min_overlap, halfLifeSecs: c.half_life_secs }
+// Similarities are kept as 32-bit floats.
+const TOLERANCE = 1e-6
+
+test('config itemNeighbours', async () => {
+  assert.equal(new craic.Engine().config().itemNeighbours, 0)
+  const e = await craic.Engine.build(items, interactions, { config })
+  assert.equal(e.config().itemNeighbours, c.item_neighbours)
+  assert.throws(() => new craic.Engine({ itemNeighbours: 1001 }), err => err.code === 'CRAIC_INVALID_CONFIG')
+})
+
+test('the fixture item neighbours and recommendations', async () => {
+  const e = await craic.Engine.build(items, interactions, { config })
+  for (const [item, expected] of Object.entries(data.neighbours)) {
+    const got = e.itemNeighbours(item)
+    assert.deepEqual(got.map(n => n.itemId), expected.map(x => x[0]), item)
+    got.forEach((n, i) => assert.ok(Math.abs(n.similarity - expected[i][1]) < TOLERANCE, item))
+  }
+  for (const r of data.recommend) {
+    const recs = e.recommend(r.user, { k: r.k, strategy: 'item_based', now: data.now, explain: true })
+    assert.deepEqual(recs.map(x => x.itemId), r.expect, r.user)
+    recs.forEach((x, i) => assert.ok(Math.abs(x.score - r.scores[i]) < TOLERANCE, `${r.user} ${x.itemId}`))
+    assert.deepEqual(recs.map(x => x.explanation[0].component), r.expect.map(() => 'item_based'))
+    assert.deepEqual(recs.map(x => x.explanation[0].reason), r.reasons)
+  }
+  const f = data.fill_up
+  const recs = e.recommend(f.user, { k: f.k, strategy: 'item_based', now: data.now, explain: true })
+  const components = recs.map(x => x.explanation[0].component)
+  assert.deepEqual(components, [...Array(f.k).keys()].map(i => i < f.item_based ? 'item_based' : 'popularity'))
+})
+
+test('item_based without item lists is a typed error', async () => {
+  const off = await craic.Engine.build(items, interactions)
+  assert.deepEqual(off.itemNeighbours('a'), [])
+  assert.throws(() => off.recommend('fan', { k: 3, strategy: 'item_based', now: data.now }), err => err instanceof craic.CraicError && err.code === 'CRAIC_INVALID_CONFIG')
+})
+
+test('the learned blend weighs item_based when item lists are on', async () => {
+  const on = await craic.Engine.build(items, interactions, { config: { ...config, blend: 'learned' } })
+  assert.deepEqual(on.blendReport().components, ['collaborative', 'content', 'popularity', 'appeal', 'item_based'])
+  assert.ok(on.blendWeights('fan').itemBased >= 0)
+  const off = await craic.Engine.build(items, interactions, { config: { blend: 'learned' } })
+  assert.ok(!off.blendReport().components.includes('item_based'))
+  assert.equal(off.blendWeights('fan').itemBased, 0)
+})

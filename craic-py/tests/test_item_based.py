@@ -1,0 +1,108 @@
+"""The item-based strategy on the shared fixture testdata/item_based.json (the same neighbours,
+lists, scores and reasons as the Rust and Node tests, computed from the formula), fill-up, and
+the typed error when the engine keeps no item lists."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import craic
+
+FIXTURE = Path(__file__).resolve().parents[2] / "testdata" / "item_based.json"
+TOLERANCE = 1e-6  # similarities are kept as 32-bit floats
+
+
+@pytest.fixture(scope="module")
+def data() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(FIXTURE.read_text())
+    return loaded
+
+
+def build(data: dict[str, Any], config: craic.Config) -> craic.Engine:
+    items = [craic.Item(**i) for i in data["items"]]
+    return craic.Engine.build(items, data["interactions"], config=config)
+
+
+@pytest.fixture(scope="module")
+def engine(data: dict[str, Any]) -> craic.Engine:
+    return build(data, craic.Config(**data["config"]))
+
+
+def test_config_item_neighbours(data: dict[str, Any]) -> None:
+    assert craic.Config().item_neighbours == 0
+    config = craic.Config(**data["config"])
+    assert config.item_neighbours == data["config"]["item_neighbours"]
+    assert "item_neighbours=3" in repr(config)
+    with pytest.raises(craic.InvalidInputError) as err:
+        craic.Config(item_neighbours=1001)
+    assert err.value.kind == "invalid_config"
+
+
+def test_fixture_item_neighbours(data: dict[str, Any], engine: craic.Engine) -> None:
+    for item, expected in data["neighbours"].items():
+        got = engine.item_neighbours(item)
+        assert [g[0] for g in got] == [e[0] for e in expected], item
+        assert all(abs(g[1] - e[1]) < TOLERANCE for g, e in zip(got, expected))
+
+
+def test_fixture_item_based(data: dict[str, Any], engine: craic.Engine) -> None:
+    for case in data["recommend"]:
+        for strategy in (craic.Strategy.ITEM_BASED, "item_based"):
+            recs = engine.recommend(
+                case["user"], k=case["k"], strategy=strategy, now=data["now"], explain=True
+            )
+            assert [r.item_id for r in recs] == case["expect"], case
+            assert all(abs(r.score - s) < TOLERANCE for r, s in zip(recs, case["scores"]))
+            parts = [r.explanation for r in recs if r.explanation]
+            assert [p[0].component for p in parts] == ["item_based"] * len(recs)
+            assert [p[0].reason for p in parts] == case["reasons"], case
+
+
+def test_fill_up(data: dict[str, Any], engine: craic.Engine) -> None:
+    case = data["fill_up"]
+    recs = engine.recommend(
+        case["user"], k=case["k"], strategy="item_based", now=data["now"], explain=True
+    )
+    components = [r.explanation[0].component for r in recs if r.explanation]
+    n = case["item_based"]
+    assert components == ["item_based"] * n + ["popularity"] * (case["k"] - n)
+
+
+def test_off_is_a_typed_error(data: dict[str, Any]) -> None:
+    off = build(data, craic.Config())
+    assert off.item_neighbours("a") == []
+    with pytest.raises(craic.InvalidInputError) as err:
+        off.recommend("fan", k=3, strategy=craic.Strategy.ITEM_BASED, now=data["now"])
+    assert err.value.kind == "invalid_config"
+    assert craic.Strategy.ITEM_BASED.value == "item_based"
+
+
+def test_learned_blend_weighs_item_based_when_on(data: dict[str, Any]) -> None:
+    on = build(data, craic.Config(**data["config"], blend="learned"))
+    report = on.blend_report()
+    assert report is not None
+    assert report.components == ["collaborative", "content", "popularity", "appeal", "item_based"]
+    assert on.blend_weights("fan").item_based >= 0.0
+    off = build(data, craic.Config(blend="learned"))
+    off_report = off.blend_report()
+    assert off_report is not None and "item_based" not in off_report.components
+    assert off.blend_weights("fan").item_based == 0.0
+
+
+def test_pickle_keeps_the_item_lists(data: dict[str, Any], engine: craic.Engine) -> None:
+    import pickle
+
+    back = pickle.loads(pickle.dumps(engine))
+    assert back.config.item_neighbours == data["config"]["item_neighbours"]
+    for item in data["neighbours"]:
+        assert back.item_neighbours(item) == engine.item_neighbours(item)
+    case = data["recommend"][0]
+
+    def ids(e: craic.Engine) -> list[str]:
+        recs = e.recommend(case["user"], k=case["k"], strategy="item_based", now=data["now"])
+        return [r.item_id for r in recs]
+    assert ids(back) == ids(engine) == case["expect"]

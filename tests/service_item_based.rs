@@ -1,0 +1,81 @@
+//! The opt-in item-based strategy through the Service: served and counted when the engine keeps
+//! item lists; an experiment arm asking for it from an engine without them is refused at
+//! registration, not on every request.
+
+use craic::experiments::{Experiment, Treatment};
+use craic::service::Service;
+use craic::service::{ServiceErrorKind, ServiceOptions};
+use craic::{Config, ErrorKind, Request, Strategy};
+
+mod service_common;
+use service_common::{active_user, counter, service, tiny};
+
+#[test]
+fn item_based_is_served_when_the_engine_keeps_item_lists() {
+    let data = tiny();
+    let config = Config {
+        item_neighbours: 20,
+        ..Config::default()
+    };
+    let svc = Service::build(config, data.clone().into(), ServiceOptions::default()).unwrap();
+    let (u, at) = active_user(&svc, &data);
+    let req = Request::new(5)
+        .strategy(Strategy::ItemBased)
+        .now(at)
+        .explain(true);
+    let recs = svc.recommend(&u, &req).unwrap();
+    assert_eq!(recs, svc.engine().recommend(&u, &req).unwrap());
+    assert_eq!(recs.len(), 5);
+    let series = r#"craic_requests_total{strategy="item_based"}"#;
+    assert_eq!(counter(&svc, series), 1);
+    // An experiment arm may serve it from this engine.
+    let exp = Experiment::builder("items")
+        .variant("control", 0.5, Strategy::Hybrid)
+        .variant("item_based", 0.5, Strategy::ItemBased)
+        .build()
+        .unwrap();
+    svc.register_experiment(exp).unwrap();
+}
+
+#[test]
+fn an_item_based_arm_without_item_lists_is_refused_at_registration() {
+    let data = tiny();
+    let svc = service(&data, ServiceOptions::default());
+    let (u, at) = active_user(&svc, &data);
+    let req = Request::new(5).strategy(Strategy::ItemBased).now(at);
+    let err = svc.recommend(&u, &req).unwrap_err();
+    assert_eq!(err.kind(), ServiceErrorKind::Core(ErrorKind::InvalidConfig));
+    let refused = Experiment::builder("items")
+        .variant("control", 0.5, Strategy::Hybrid)
+        .variant("item_based", 0.5, Strategy::ItemBased)
+        .build()
+        .unwrap();
+    let err = svc.register_experiment(refused).unwrap_err();
+    assert_eq!(err.kind(), ServiceErrorKind::Core(ErrorKind::InvalidConfig));
+    // With a configuration of its own that keeps item lists, the arm is accepted and served.
+    let lists = Config {
+        item_neighbours: 20,
+        ..Config::default()
+    };
+    let accepted = Experiment::builder("items")
+        .variant("control", 0.5, Strategy::Hybrid)
+        .variant(
+            "item_based",
+            0.5,
+            Treatment::new(Strategy::ItemBased).config(lists),
+        )
+        .build()
+        .unwrap();
+    svc.register_experiment(accepted).unwrap();
+    let users: Vec<String> = (0..40).map(|n| format!("u{n}")).collect();
+    let served = users
+        .iter()
+        .filter_map(|u| {
+            svc.recommend_in_experiment("items", u, &Request::new(5).now(at))
+                .unwrap()
+                .variant
+        })
+        .filter(|v| v == "item_based")
+        .count();
+    assert!(served > 0);
+}
