@@ -78,9 +78,9 @@ impl Model {
         self.bulk_load_with(interactions, true)
     }
 
-    /// [`Model::bulk_load`]; with `lists` false every neighbour list is left empty (the cap
-    /// flags are still set): the learned blend's holdout models compute only the few lists
-    /// they score with.
+    /// [`Model::bulk_load`]; with `lists` false every user's neighbour list is left empty (the
+    /// cap flags and the item lists are still built): the learned blend's holdout models
+    /// compute only the few user lists they score with.
     pub(crate) fn bulk_load_with<I>(&mut self, interactions: I, lists: bool) -> Result<Applied>
     where
         I: IntoIterator,
@@ -268,8 +268,10 @@ impl Model {
         if lists {
             self.rebuild_neighbours();
         } else {
+            // The item lists (if kept) are built: item-based scoring reads every item's.
             self.refresh_caps_all();
             self.neighbours.fit(self.matrix.rows.len());
+            self.rebuild_item_neighbours();
         }
     }
 }
