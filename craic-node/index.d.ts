@@ -601,6 +601,17 @@ export interface BlendReport {
   holdoutInteractions: number
   /** Per activity bucket: sample size, weights and NDCG. */
   buckets: Array<BucketReport>
+  /**
+   * The chosen decay half-life in seconds (`null`: no decay): the engine's
+   * `config.halfLifeSecs`.
+   */
+  halfLifeSecs?: number
+  /** The chosen neighbourhood size: the engine's `config.neighbours`. */
+  neighbours: number
+  /** The chosen similarity shrinkage: the engine's `config.shrinkage`. */
+  shrinkage: number
+  /** Every hyperparameter point tried, in order, with its holdout NDCG@10. */
+  grid: Array<GridPoint>
 }
 
 /** Shares of each component in a user's hybrid score (they sum to 1). */
@@ -937,6 +948,18 @@ export declare function getBucketRanges(numVariations: number, coverage?: number
 /** `n` equal weights of `1 / n` (an empty list for `n <= 0`). */
 export declare function getEqualWeights(n: number): Array<number>
 
+/** One hyperparameter point a learned blend tried (`BlendReport.grid`). */
+export interface GridPoint {
+  /** Decay half-life in seconds (`null`: no decay). */
+  halfLifeSecs?: number
+  /** Neighbourhood size. */
+  neighbours: number
+  /** Similarity shrinkage. */
+  shrinkage: number
+  /** Holdout NDCG@10 of the blend learned at this point (on the search sample). */
+  ndcg: number
+}
+
 /**
  * GrowthBook's hash of `value` with `seed` into `[0, 1)`: version 1 or 2, else `null`.
  * Strings are hashed as UTF-16 code units, like the JavaScript SDK.
@@ -1081,6 +1104,15 @@ export interface LearnSettings {
   grid?: number
   /** Seed of the user sample (default 42; a whole number up to 2^53). */
   seed?: number
+  /**
+   * Decay half-lives tried, in seconds (`null` in the array: no decay). Default: the
+   * config's, none and three times it. One value pins it.
+   */
+  halfLifeSecs?: Array<number | undefined | null>
+  /** Neighbourhood sizes tried. Default: the config's `k`, `k / 2` and `2k`. */
+  neighbours?: Array<number>
+  /** Similarity shrinkages tried. Default: the config's, 0 and three times it. */
+  shrinkage?: Array<number>
 }
 
 /** An engine built from a store, the cursor to tail from, and what was skipped. */

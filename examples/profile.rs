@@ -10,7 +10,9 @@
 //! After the strategies it times `similar_items` (k = 10) for as many items as users.
 //! `MAX_ITEM_USERS=500` overrides the similarity cost guard. `DIVERSITY=0.3` re-ranks every
 //! request for variety with that trade-off and at most 1 event per artist, 2 per venue.
-//! `BLEND=learned` builds with the learned Hybrid blend (the build then includes learning it).
+//! `BLEND=learned` builds with the learned Hybrid blend (the build then includes learning it and
+//! tuning its hyperparameters on the default grid, each point printed); `BLEND=learned-pinned`
+//! learns it with the configuration's hyperparameters pinned (no tuning).
 //! `ITEM_NEIGHBOURS=50` keeps that many item neighbours per event (the opt-in item lists: the
 //! build and records then maintain them) and times the `item_based` strategy too.
 
@@ -99,9 +101,7 @@ fn build(data: &Dataset) -> Result<(Engine, i64), craic::Error> {
     let now = train.last().map_or(0, |x| x.timestamp);
     let (t, cpu) = (Instant::now(), cpu_secs());
     let mut config = Config::default();
-    if std::env::var("BLEND").as_deref() == Ok("learned") {
-        config.blend = craic::Blend::Learned(craic::LearnSettings::default());
-    }
+    config.blend = blend_from_env(&config);
     if let Some(cap) = env("MAX_ITEM_USERS") {
         config.max_item_users = cap;
     }
@@ -116,7 +116,27 @@ fn build(data: &Dataset) -> Result<(Engine, i64), craic::Error> {
         rss_mb(),
         engine.stats()
     );
+    for p in engine.blend_report().iter().flat_map(|r| &r.grid) {
+        println!(
+            "grid: half-life {:?} s, k {}, shrinkage {}: holdout NDCG@10 {:.4}",
+            p.half_life_secs, p.neighbours, p.shrinkage, p.ndcg
+        );
+    }
     Ok((engine, now))
+}
+
+/// `BLEND=learned`: the learned blend, tuned on the default grid; `BLEND=learned-pinned`: learned
+/// with `config`'s hyperparameters pinned; else the fixed blend.
+fn blend_from_env(config: &Config) -> craic::Blend {
+    let hyper = match std::env::var("BLEND").as_deref() {
+        Ok("learned") => craic::HyperGrid::default(),
+        Ok("learned-pinned") => craic::HyperGrid::pinned(config),
+        _ => return craic::Blend::Fixed,
+    };
+    craic::Blend::Learned(craic::LearnSettings {
+        hyper,
+        ..craic::LearnSettings::default()
+    })
 }
 
 /// The neighbour lists alone, rebuilt from the loaded matrix: best and median of `REPEAT`.

@@ -1,8 +1,10 @@
 //! Golden snapshot files, written once from a small, deterministic engine (the shared fixture
 //! plus a few users' stated preferences): `testdata/golden/model-v1.snap` (layout `MOD2`),
 //! `model-v2.snap` (layout `MOD3`, with impressions), `model-v3.snap` (layout `MOD4`, with
-//! new-event appeal counts and `Config::blend`) and `model-v4.snap` (layout `MOD5`, with
-//! `Config::item_neighbours` and the item lists). The current code must decode all four to the
+//! new-event appeal counts and `Config::blend`), `model-v4.snap` (layout `MOD5`, with
+//! `Config::item_neighbours` and the item lists) and `model-v5.snap` (layout `MOD6`, with the
+//! learned blend's hyperparameter grid: the same engine, whose blend is fixed, so only the tag
+//! differs from `model-v4.snap`). The current code must decode all five to the
 //! expected model, and re-encode the current one byte for byte, so any change of the on-disk
 //! format (container, bincode layout, a field added, renamed or reordered) fails here and gets a
 //! deliberate new format version instead of silently breaking stored snapshots.
@@ -123,7 +125,7 @@ fn golden_snapshot_v1_still_decodes_to_the_expected_model() {
     assert_same(&loaded, &golden_engine());
     // Saved again, it is written in the current layout and loads back the same.
     let again = loaded.to_snapshot(&m).unwrap();
-    assert_eq!(&again[12..16], b"MOD5");
+    assert_eq!(&again[12..16], b"MOD6");
     assert_same(&Engine::from_snapshot(&again).unwrap().0, &golden_engine());
 }
 
@@ -140,7 +142,7 @@ fn golden_snapshot_v2_still_decodes_to_the_expected_model() {
     // No appeal counts were stored: every appeal reads 0 until new interactions arrive.
     assert_eq!(loaded.appeal("rave", NOW), Some(0.0));
     let again = loaded.to_snapshot(&m).unwrap();
-    assert_eq!(&again[12..16], b"MOD5");
+    assert_eq!(&again[12..16], b"MOD6");
     assert_same(
         &Engine::from_snapshot(&again).unwrap().0,
         &golden_engine_v2(),
@@ -161,11 +163,28 @@ fn golden_snapshot_v3_still_decodes_to_the_expected_model() {
     let err = loaded.recommend("ana", &item_based).unwrap_err();
     assert_eq!(err.kind(), craic_core::ErrorKind::InvalidConfig);
     let again = loaded.to_snapshot(&m).unwrap();
-    assert_eq!(&again[12..16], b"MOD5");
+    assert_eq!(&again[12..16], b"MOD6");
     assert_same(
         &Engine::from_snapshot(&again).unwrap().0,
         &golden_engine_v2(),
     );
+}
+
+/// Before the learned blend's hyperparameter grid: the previous layout still loads and serves
+/// what it served (its learned-blend form is checked in the core's `legacy_snapshot` tests).
+#[test]
+fn golden_snapshot_v4_still_decodes_to_the_expected_model() {
+    let golden = std::fs::read(golden_path("model-v4.snap")).unwrap();
+    let (loaded, m) = Engine::from_snapshot(&golden).unwrap();
+    let expected = golden_engine_v3();
+    assert_same(&loaded, &expected);
+    assert_eq!(
+        loaded.item_neighbours("rave"),
+        expected.item_neighbours("rave")
+    );
+    let again = loaded.to_snapshot(&m).unwrap();
+    assert_eq!(&again[12..16], b"MOD6");
+    assert_same(&Engine::from_snapshot(&again).unwrap().0, &expected);
 }
 
 fn assert_same(loaded: &Engine, expected: &Engine) {
@@ -206,7 +225,7 @@ fn assert_same(loaded: &Engine, expected: &Engine) {
 
 #[test]
 fn golden_snapshot_decodes_to_the_expected_model_and_re_encodes_byte_identically() {
-    let path = golden_path("model-v4.snap");
+    let path = golden_path("model-v5.snap");
     let expected = golden_engine_v3();
     assert!(!expected.item_neighbours("rave").is_empty());
     assert!(!expected.exposure("newbie", NOW).is_empty());

@@ -213,6 +213,11 @@ fn the_learned_blend_weighs_item_based_when_lists_are_on() {
     assert_eq!(report.components.last().unwrap(), "item_based");
     assert_eq!(report.components.len(), 5);
     assert!(report.buckets.iter().all(|b| b.weights.len() == 5));
+    // The holdout model keeps item lists too, so item-based scores on the holdout.
+    assert!(
+        report.buckets.iter().any(|b| b.component_ndcg[4] > 0.0),
+        "{report:?}"
+    );
     let off = Engine::build(items, &log, vec![], learned(0)).unwrap();
     let report = off.blend_report().unwrap();
     assert_eq!(report.components.len(), 4);

@@ -23,6 +23,13 @@ options! {
         pub grid: [Option<f64>],
         /// Seed of the user sample (default 42; a whole number up to 2^53).
         pub seed: [Option<f64>],
+        /// Decay half-lives tried, in seconds (`null` in the array: no decay). Default: the
+        /// config's, none and three times it. One value pins it.
+        pub half_life_secs: [Option<Vec<Option<f64>>>],
+        /// Neighbourhood sizes tried. Default: the config's `k`, `k / 2` and `2k`.
+        pub neighbours: [Option<Vec<f64>>],
+        /// Similarity shrinkages tried. Default: the config's, 0 and three times it.
+        pub shrinkage: [Option<Vec<f64>>],
     }
 }
 
@@ -54,6 +61,18 @@ pub(crate) fn blend(v: Option<Either<String, LearnSettings>>) -> Fallible<core::
                     JsFailure::invalid(ErrorKind::InvalidConfig, "grid is too large")
                 })?,
                 seed: count(s.seed, "seed", d.seed as usize)? as u64,
+                hyper: core::HyperGrid {
+                    half_life_secs: s.half_life_secs,
+                    neighbours: s
+                        .neighbours
+                        .map(|v| {
+                            v.into_iter()
+                                .map(|k| convert::count(k, "neighbours", ErrorKind::InvalidConfig))
+                                .collect::<Fallible<Vec<usize>>>()
+                        })
+                        .transpose()?,
+                    shrinkage: s.shrinkage,
+                },
             }))
         }
     }
@@ -69,6 +88,12 @@ pub(crate) fn blend_value(b: core::Blend) -> Either<String, LearnSettings> {
             candidates: Some(s.candidates as f64),
             grid: Some(f64::from(s.grid)),
             seed: Some(s.seed as f64),
+            half_life_secs: s.hyper.half_life_secs,
+            neighbours: s
+                .hyper
+                .neighbours
+                .map(|v| v.into_iter().map(|k| k as f64).collect()),
+            shrinkage: s.hyper.shrinkage,
         }),
     }
 }
@@ -105,6 +130,28 @@ pub struct BlendReport {
     pub holdout_interactions: u32,
     /// Per activity bucket: sample size, weights and NDCG.
     pub buckets: Vec<BucketReport>,
+    /// The chosen decay half-life in seconds (`null`: no decay): the engine's
+    /// `config.halfLifeSecs`.
+    pub half_life_secs: Option<f64>,
+    /// The chosen neighbourhood size: the engine's `config.neighbours`.
+    pub neighbours: u32,
+    /// The chosen similarity shrinkage: the engine's `config.shrinkage`.
+    pub shrinkage: f64,
+    /// Every hyperparameter point tried, in order, with its holdout NDCG@10.
+    pub grid: Vec<GridPoint>,
+}
+
+/// One hyperparameter point a learned blend tried (`BlendReport.grid`).
+#[napi(object)]
+pub struct GridPoint {
+    /// Decay half-life in seconds (`null`: no decay).
+    pub half_life_secs: Option<f64>,
+    /// Neighbourhood size.
+    pub neighbours: u32,
+    /// Similarity shrinkage.
+    pub shrinkage: f64,
+    /// Holdout NDCG@10 of the blend learned at this point (on the search sample).
+    pub ndcg: f64,
 }
 
 /// Saturating: a count beyond `u32` (not reachable within the core's limits) reads as the max.
@@ -130,6 +177,19 @@ impl From<core::BlendReport> for BlendReport {
                     weights: b.weights,
                     component_ndcg: b.component_ndcg,
                     blend_ndcg: b.blend_ndcg,
+                })
+                .collect(),
+            half_life_secs: r.half_life_secs,
+            neighbours: u32_of(r.neighbours),
+            shrinkage: r.shrinkage,
+            grid: r
+                .grid
+                .into_iter()
+                .map(|p| GridPoint {
+                    half_life_secs: p.half_life_secs,
+                    neighbours: u32_of(p.neighbours),
+                    shrinkage: p.shrinkage,
+                    ndcg: p.ndcg,
                 })
                 .collect(),
         }

@@ -36,9 +36,34 @@ test('the report matches the shared fixture and survives a snapshot', async () =
     close(got.componentNdcg, exp.component_ndcg)
     close([got.blendNdcg], [exp.blend_ndcg])
   })
+  assert.deepEqual([report.halfLifeSecs ?? null, report.neighbours, report.shrinkage],
+    [want.half_life_secs, want.neighbours, want.shrinkage])
+  assert.equal(report.grid.length, want.grid.length)
+  report.grid.forEach((got, i) => {
+    const exp = want.grid[i]
+    assert.deepEqual([got.halfLifeSecs ?? null, got.neighbours, got.shrinkage],
+      [exp.half_life_secs, exp.neighbours, exp.shrinkage])
+    close([got.ndcg], [exp.ndcg])
+  })
   const loaded = await craic.Engine.fromSnapshot(await engine.toSnapshot())
   assert.deepEqual(loaded.engine.blendReport(), report)
-  assert.equal(engine.config().blend.holdoutFraction, 0.2)
+  assert.deepEqual(loaded.engine.config(), engine.config())
+  // The engine serves the chosen values; its config spells the grid out for a retrain.
+  const config = engine.config()
+  assert.deepEqual([config.halfLifeSecs ?? null, config.neighbours, config.shrinkage],
+    [want.half_life_secs, want.neighbours, want.shrinkage])
+  assert.equal(config.blend.holdoutFraction, 0.2)
+  assert.deepEqual(config.blend.neighbours, [50, 25, 100])
+  assert.deepEqual(config.blend.shrinkage, [10, 0, 30])
+  assert.deepEqual(config.blend.halfLifeSecs, [30 * 86400, null, 90 * 86400])
+})
+
+test('pinned hyperparameters are honoured', async () => {
+  const engine = await learned({ blend: { halfLifeSecs: [null], neighbours: [7], shrinkage: [0] } })
+  const report = engine.blendReport()
+  assert.deepEqual(report.grid.map(p => [p.halfLifeSecs ?? null, p.neighbours, p.shrinkage]), [[null, 7, 0]])
+  const config = engine.config()
+  assert.deepEqual([config.halfLifeSecs ?? null, config.neighbours, config.shrinkage], [null, 7, 0])
 })
 
 test('the fixed blend reports nothing; settings round-trip', async () => {
@@ -61,7 +86,13 @@ test('bad settings are typed errors', () => {
     { candidates: 5 },
     { grid: 0 },
     { grid: 1.5 },
-    { seed: -1 }
+    { seed: -1 },
+    { neighbours: [] },
+    { neighbours: [0] },
+    { neighbours: [2.5] },
+    { shrinkage: [NaN] },
+    { halfLifeSecs: [0] },
+    { shrinkage: Array(9).fill(1) }
   ]
   for (const blend of bad) {
     assert.throws(() => new craic.Engine({ blend }), err => err instanceof craic.InvalidInputError && err.code === 'CRAIC_INVALID_CONFIG', JSON.stringify(blend))

@@ -1,6 +1,6 @@
 //! The learned Hybrid blend in Python: `LearnSettings` (what `Config(blend=...)` takes besides
-//! `"fixed"` and `"learned"`) and the `BlendReport` / `BucketReport` that `Engine.blend_report()`
-//! returns. Each class wraps the core's value; the core validates.
+//! `"fixed"` and `"learned"`) and the `BlendReport` / `BucketReport` / `GridPoint` that
+//! `Engine.blend_report()` returns. Each class wraps the core's value; the core validates.
 
 use craic_core as core;
 use pyo3::exceptions::PyTypeError;
@@ -32,13 +32,20 @@ impl PyLearnSettings {
         candidates = Count(defaults().candidates),
         grid = Count(defaults().grid),
         seed = Count(defaults().seed),
+        half_life_secs = None,
+        neighbours = None,
+        shrinkage = None,
     ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         holdout_fraction: f64,
         users_per_bucket: Count<usize>,
         candidates: Count<usize>,
         grid: Count<u32>,
         seed: Count<u64>,
+        half_life_secs: Option<Vec<Option<f64>>>,
+        neighbours: Option<Vec<Count<usize>>>,
+        shrinkage: Option<Vec<f64>>,
     ) -> PyResult<Self> {
         let inner = core::LearnSettings {
             holdout_fraction,
@@ -46,6 +53,11 @@ impl PyLearnSettings {
             candidates: candidates.get(),
             grid: grid.get(),
             seed: seed.get(),
+            hyper: core::HyperGrid {
+                half_life_secs,
+                neighbours: neighbours.map(|v| v.into_iter().map(Count::get).collect()),
+                shrinkage,
+            },
         };
         core::Blend::Learned(inner.clone())
             .validate()
@@ -83,11 +95,42 @@ impl PyLearnSettings {
         self.inner.seed
     }
 
+    /// Decay half-lives tried, in seconds (`None` in the list: no decay); `None`: the
+    /// configuration's, none and three times it. One value pins it.
+    #[getter]
+    fn half_life_secs(&self) -> Option<Vec<Option<f64>>> {
+        self.inner.hyper.half_life_secs.clone()
+    }
+
+    /// Neighbourhood sizes tried; `None`: the configuration's `k`, `k // 2` and `2k`.
+    #[getter]
+    fn neighbours(&self) -> Option<Vec<usize>> {
+        self.inner.hyper.neighbours.clone()
+    }
+
+    /// Similarity shrinkages tried; `None`: the configuration's, 0 and three times it.
+    #[getter]
+    fn shrinkage(&self) -> Option<Vec<f64>> {
+        self.inner.hyper.shrinkage.clone()
+    }
+
     pub(crate) fn __repr__(&self) -> String {
         let s = &self.inner;
+        let axis = |v: Option<String>| v.unwrap_or_else(|| "None".to_owned());
+        let half_lives = s.hyper.half_life_secs.as_ref().map(|v| {
+            let each: Vec<String> = v.iter().map(crate::repr::opt).collect();
+            format!("[{}]", each.join(", "))
+        });
         format!(
-            "LearnSettings(holdout_fraction={:?}, users_per_bucket={}, candidates={}, grid={}, seed={})",
-            s.holdout_fraction, s.users_per_bucket, s.candidates, s.grid, s.seed
+            "LearnSettings(holdout_fraction={:?}, users_per_bucket={}, candidates={}, grid={}, seed={}, half_life_secs={}, neighbours={}, shrinkage={})",
+            s.holdout_fraction,
+            s.users_per_bucket,
+            s.candidates,
+            s.grid,
+            s.seed,
+            axis(half_lives),
+            axis(s.hyper.neighbours.as_ref().map(|v| format!("{v:?}"))),
+            axis(s.hyper.shrinkage.as_ref().map(|v| format!("{v:?}"))),
         )
     }
 }
@@ -161,14 +204,47 @@ impl PyBlendReport {
             .collect()
     }
 
+    /// The chosen decay half-life in seconds (`None`: no decay): the engine's
+    /// `Config.half_life_secs`.
+    #[getter]
+    fn half_life_secs(&self) -> Option<f64> {
+        self.inner.half_life_secs
+    }
+
+    /// The chosen neighbourhood size: the engine's `Config.neighbours`.
+    #[getter]
+    fn neighbours(&self) -> usize {
+        self.inner.neighbours
+    }
+
+    /// The chosen similarity shrinkage: the engine's `Config.shrinkage`.
+    #[getter]
+    fn shrinkage(&self) -> f64 {
+        self.inner.shrinkage
+    }
+
+    /// Every hyperparameter point tried, in order, with its holdout NDCG@10.
+    #[getter]
+    fn grid(&self) -> Vec<PyGridPoint> {
+        self.inner
+            .grid
+            .iter()
+            .map(|p| PyGridPoint { inner: p.clone() })
+            .collect()
+    }
+
     fn __repr__(&self) -> String {
         let r = &self.inner;
         format!(
-            "BlendReport(components={:?}, cutoff={}, train_interactions={}, holdout_interactions={}, buckets=[{}])",
+            "BlendReport(components={:?}, cutoff={}, train_interactions={}, holdout_interactions={}, half_life_secs={}, neighbours={}, shrinkage={:?}, grid=<{} points>, buckets=[{}])",
             r.components,
             r.cutoff,
             r.train_interactions,
             r.holdout_interactions,
+            crate::repr::opt(&r.half_life_secs),
+            r.neighbours,
+            r.shrinkage,
+            r.grid.len(),
             r.buckets
                 .iter()
                 .map(|b| format!("{:?}", b.name))
@@ -234,6 +310,51 @@ impl PyBucketReport {
         format!(
             "BucketReport(name={:?}, users={}, weights={:?}, blend_ndcg={:?})",
             b.name, b.users, b.weights, b.blend_ndcg
+        )
+    }
+}
+
+/// One hyperparameter point a learned blend tried (`BlendReport.grid`).
+#[pyclass(frozen, eq, module = "craic._craic", name = "GridPoint")]
+#[derive(Clone, PartialEq)]
+pub struct PyGridPoint {
+    inner: core::GridPoint,
+}
+
+#[pymethods]
+impl PyGridPoint {
+    /// Decay half-life in seconds (`None`: no decay).
+    #[getter]
+    fn half_life_secs(&self) -> Option<f64> {
+        self.inner.half_life_secs
+    }
+
+    /// Neighbourhood size.
+    #[getter]
+    fn neighbours(&self) -> usize {
+        self.inner.neighbours
+    }
+
+    /// Similarity shrinkage.
+    #[getter]
+    fn shrinkage(&self) -> f64 {
+        self.inner.shrinkage
+    }
+
+    /// Holdout NDCG@10 of the blend learned at this point (on the search sample).
+    #[getter]
+    fn ndcg(&self) -> f64 {
+        self.inner.ndcg
+    }
+
+    fn __repr__(&self) -> String {
+        let p = &self.inner;
+        format!(
+            "GridPoint(half_life_secs={}, neighbours={}, shrinkage={:?}, ndcg={:?})",
+            crate::repr::opt(&p.half_life_secs),
+            p.neighbours,
+            p.shrinkage,
+            p.ndcg
         )
     }
 }

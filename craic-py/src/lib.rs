@@ -71,6 +71,7 @@ fn craic_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<blend::PyLearnSettings>()?;
     m.add_class::<blend::PyBlendReport>()?;
     m.add_class::<blend::PyBucketReport>()?;
+    m.add_class::<blend::PyGridPoint>()?;
     m.add_class::<engine::PyEngine>()?;
     m.add_class::<engine::PySnapshotMeta>()?;
     feeds::register(m)?;

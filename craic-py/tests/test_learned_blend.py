@@ -57,14 +57,56 @@ def test_the_report_matches_the_shared_fixture(fixture: dict[str, Any], learned:
         assert got.component_ndcg == pytest.approx(exp["component_ndcg"], abs=1e-12)
         assert math.isclose(got.blend_ndcg, exp["blend_ndcg"], abs_tol=1e-12)
         assert math.isclose(sum(got.weights), 1.0, abs_tol=1e-9)
+    assert (report.half_life_secs, report.neighbours, report.shrinkage) == (
+        want["half_life_secs"],
+        want["neighbours"],
+        want["shrinkage"],
+    )
+    assert len(report.grid) == len(want["grid"])
+    for point, exp in zip(report.grid, want["grid"]):
+        assert (point.half_life_secs, point.neighbours, point.shrinkage) == (
+            exp["half_life_secs"],
+            exp["neighbours"],
+            exp["shrinkage"],
+        )
+        assert math.isclose(point.ndcg, exp["ndcg"], abs_tol=1e-12)
     assert "BlendReport(" in repr(report) and "BucketReport(" in repr(report.buckets[0])
+    assert "GridPoint(" in repr(report.grid[0])
+
+
+def test_the_engine_serves_the_chosen_hyperparameters(learned: craic.Engine) -> None:
+    report = learned.blend_report()
+    assert report is not None
+    config = learned.config
+    assert (config.half_life_secs, config.neighbours, config.shrinkage) == (
+        report.half_life_secs,
+        report.neighbours,
+        report.shrinkage,
+    )
+    # The served configuration spells the grid out, so a retrain tries the same values.
+    blend = config.blend
+    assert isinstance(blend, craic.LearnSettings)
+    assert blend.neighbours == [50, 25, 100]
+    assert blend.shrinkage == [10.0, 0.0, 30.0]
+    assert blend.half_life_secs == [30 * 86400.0, None, 90 * 86400.0]
+
+
+def test_pinned_hyperparameters_are_honoured() -> None:
+    data = synthetic.generate("tiny")
+    settings = craic.LearnSettings(half_life_secs=[None], neighbours=[7], shrinkage=[0.0])
+    assert (settings.half_life_secs, settings.neighbours, settings.shrinkage) == ([None], [7], [0.0])
+    engine = craic.Engine.build(data.items, data.interactions, config=craic.Config(blend=settings))
+    report = engine.blend_report()
+    assert report is not None
+    assert [(p.half_life_secs, p.neighbours, p.shrinkage) for p in report.grid] == [(None, 7, 0.0)]
+    assert (engine.config.half_life_secs, engine.config.neighbours, engine.config.shrinkage) == (None, 7, 0.0)
 
 
 def test_the_report_survives_a_snapshot_and_pickle(learned: craic.Engine) -> None:
     loaded, _ = craic.Engine.from_snapshot(learned.to_snapshot())
     assert loaded.blend_report() == learned.blend_report()
     assert pickle.loads(pickle.dumps(learned)).blend_report() == learned.blend_report()
-    assert learned.config.blend == craic.LearnSettings()
+    assert loaded.config == learned.config
 
 
 def test_the_fixed_blend_reports_nothing() -> None:
@@ -82,13 +124,20 @@ def test_learn_settings_round_trip_and_are_bounded() -> None:
     assert "LearnSettings(holdout_fraction=0.3" in repr(craic.Config(blend=s))
     defaults = craic.LearnSettings()
     assert (defaults.holdout_fraction, defaults.users_per_bucket, defaults.grid) == (0.2, 1000, 10)
-    for bad in (
+    assert (defaults.half_life_secs, defaults.neighbours, defaults.shrinkage) == (None, None, None)
+    bad_settings: tuple[dict[str, Any], ...] = (
         {"holdout_fraction": 0.9},
         {"holdout_fraction": float("nan")},
         {"users_per_bucket": 0},
         {"candidates": 5},
         {"grid": 0},
-    ):
+        {"neighbours": []},
+        {"neighbours": [0]},
+        {"shrinkage": [float("nan")]},
+        {"half_life_secs": [0.0]},
+        {"shrinkage": [1.0] * 9},
+    )
+    for bad in bad_settings:
         with pytest.raises(craic.InvalidInputError) as err:
             craic.LearnSettings(**bad)
         assert err.value.kind == "invalid_config", bad

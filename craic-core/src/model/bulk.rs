@@ -75,6 +75,17 @@ impl Model {
         I: IntoIterator,
         I::Item: AsInteraction + Sync,
     {
+        self.bulk_load_with(interactions, true)
+    }
+
+    /// [`Model::bulk_load`]; with `lists` false every user's neighbour list is left empty (the
+    /// cap flags and the item lists are still built): the learned blend's holdout models
+    /// compute only the few user lists they score with.
+    pub(crate) fn bulk_load_with<I>(&mut self, interactions: I, lists: bool) -> Result<Applied>
+    where
+        I: IntoIterator,
+        I::Item: AsInteraction + Sync,
+    {
         let mut it = interactions.into_iter();
         let mut rows = Rows::with_capacity(it.size_hint().0);
         let mut decay = self.matrix.decay.clone();
@@ -119,7 +130,7 @@ impl Model {
         drop(chunk);
         self.exposure.fit(self.matrix.rows.len());
         if sequential {
-            return Ok(self.bulk_sequential(&rows));
+            return Ok(self.bulk_sequential(&rows, lists));
         }
         self.matrix.decay = decay;
         self.watermark = rows.t.iter().copied().max();
@@ -130,7 +141,7 @@ impl Model {
             self.observe_appeal(i, k, t);
         }
         let rows = self.split_impressions(rows);
-        let mut applied = self.bulk_fresh(rows);
+        let mut applied = self.bulk_fresh(rows, lists);
         applied.interactions = n;
         Ok(applied)
     }
@@ -156,7 +167,7 @@ impl Model {
     }
 
     /// The fast path into an empty model whose decay epoch stays put over `rows`.
-    fn bulk_fresh(&mut self, rows: Rows) -> Applied {
+    fn bulk_fresh(&mut self, rows: Rows, lists: bool) -> Applied {
         let n = rows.len();
         let users = self.matrix.rows.len();
 
@@ -215,7 +226,7 @@ impl Model {
                 *norm = row.norm();
             });
         drop((item, kind, t));
-        self.finish_bulk();
+        self.finish_bulk(lists);
         Applied {
             interactions: n,
             users_changed: users,
@@ -226,7 +237,7 @@ impl Model {
     }
 
     /// One interaction at a time into the parts (handles decay rebases and non-empty models).
-    fn bulk_sequential(&mut self, rows: &Rows) -> Applied {
+    fn bulk_sequential(&mut self, rows: &Rows, lists: bool) -> Applied {
         let (touched, _) = self.add_parts((0..rows.len()).map(|n| rows.get(n)));
         let mut users: Vec<u32> = touched.iter().map(|t| t.0).collect();
         users.dedup();
@@ -236,7 +247,7 @@ impl Model {
         for &u in &users {
             self.matrix.refresh_norm(u);
         }
-        self.finish_bulk();
+        self.finish_bulk(lists);
         Applied {
             interactions: rows.len(),
             users_changed: users.len(),
@@ -246,15 +257,22 @@ impl Model {
         }
     }
 
-    /// Columns, popularity and every neighbour list from the rows.
-    fn finish_bulk(&mut self) {
+    /// Columns, popularity and (with `lists`) every neighbour list from the rows.
+    fn finish_bulk(&mut self, lists: bool) {
         self.matrix.rebuild_columns();
         self.by_start = RowsByStart::build(&self.matrix, &self.catalog.starts);
         for i in 0..self.matrix.cols.len() as u32 {
             self.popularity.set(i, self.matrix.cols[i as usize].sum());
         }
         self.rebuild_artist_prior();
-        self.rebuild_neighbours();
+        if lists {
+            self.rebuild_neighbours();
+        } else {
+            // The item lists (if kept) are built: item-based scoring reads every item's.
+            self.refresh_caps_all();
+            self.neighbours.fit(self.matrix.rows.len());
+            self.rebuild_item_neighbours();
+        }
     }
 }
 

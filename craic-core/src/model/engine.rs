@@ -90,6 +90,12 @@ impl Engine {
             }
             crate::Blend::Fixed => None,
         };
+        let config = match (&config.blend, &learned) {
+            (crate::Blend::Learned(settings), Some(l)) => {
+                crate::model::learned_fit::served_config(&config, settings, l)
+            }
+            _ => config,
+        };
         let engine = Engine::build_plain(config, items, preferences, interactions)?;
         engine.write()?.learned = learned;
         engine.remove_known_items(removed)?;

@@ -17,6 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::error::{Error, Result};
+use crate::model::hyper::{GridPoint, HyperGrid};
 
 /// The components the learned blend weighs, in weight-vector order.
 pub const COMPONENTS: [&str; 5] = [
@@ -70,6 +71,10 @@ pub struct LearnSettings {
     pub grid: u32,
     /// Seed of the user sample.
     pub seed: u64,
+    /// The half-lives, neighbourhood sizes and shrinkages tried on the same holdout (the
+    /// default: values around the configuration's; one value per axis pins it). The engine is
+    /// built with the best; see [`crate::model::hyper`].
+    pub hyper: HyperGrid,
 }
 
 impl Default for LearnSettings {
@@ -80,6 +85,7 @@ impl Default for LearnSettings {
             candidates: 50,
             grid: 10,
             seed: 42,
+            hyper: HyperGrid::default(),
         }
     }
 }
@@ -107,7 +113,7 @@ impl Blend {
         if s.grid == 0 || s.grid > MAX_BLEND_GRID {
             return bad(&format!("grid must be in 1..={MAX_BLEND_GRID}"));
         }
-        Ok(())
+        s.hyper.validate()
     }
 }
 
@@ -143,6 +149,16 @@ pub struct BlendReport {
     pub holdout_interactions: usize,
     /// Per bucket: sample size, weights and NDCG.
     pub buckets: Vec<BucketReport>,
+    /// The chosen decay half-life in seconds (`None`: no decay), the engine's
+    /// `Config::half_life_secs`.
+    pub half_life_secs: Option<f64>,
+    /// The chosen neighbourhood size, the engine's `Config::neighbours`.
+    pub neighbours: usize,
+    /// The chosen similarity shrinkage, the engine's `Config::shrinkage`.
+    pub shrinkage: f64,
+    /// Every grid point tried, in the order tried, with its holdout NDCG@10; the chosen one is
+    /// the first with the best.
+    pub grid: Vec<GridPoint>,
 }
 
 /// The learned blend a model serves: the report and, per bucket, its weights.

@@ -21,7 +21,7 @@ const DEPTH: usize = 10;
 
 /// One held-out user: component values of their candidates, which are relevant, and the best
 /// DCG possible.
-struct Sample {
+pub(super) struct Sample {
     values: Vec<[f64; N]>,
     relevant: Vec<bool>,
     ideal: f64,
@@ -102,9 +102,14 @@ fn best(grid: &[[f64; N]], ndcg: &[f64]) -> ([f64; N], f64) {
 }
 
 /// An activity bucket: name and the (inclusive) range of positive history lengths.
-type Bounds = (&'static str, u32, Option<u32>);
+pub(super) type Bounds = (&'static str, u32, Option<u32>);
 
-/// Fits the blend on `log`; `None` when the log has no held-out slice to learn from.
+/// The held-out users scored, per bucket: (user, their relevant held-out items).
+pub(super) type Sampled<'a> = Vec<Vec<(&'a String, &'a Vec<String>)>>;
+
+/// Fits the blend on `log`, and tunes the hyperparameters of `settings.hyper` on the same
+/// holdout (`model::learned_tune`); `None` when the log has no held-out slice to learn from.
+/// The report names the chosen half-life, neighbourhood size and shrinkage.
 pub(crate) fn fit(
     config: &Config,
     settings: &LearnSettings,
@@ -117,7 +122,15 @@ pub(crate) fn fit(
     if split.train.is_empty() || split.test.is_empty() {
         return Ok(None);
     }
-    let (m, gone) = holdout_model(config, items, preferences, &split.train, removed)?;
+    let axes = settings.hyper.resolve(config);
+    let data = Holdout {
+        config,
+        items,
+        preferences,
+        train: &split.train,
+        removed,
+    };
+    let (m, gone) = data.model(axes.half_life_secs[0])?;
     // Light and heavy users split at the median history of users with one.
     let mut lengths: Vec<u32> = (0..m.users.len() as u32)
         .map(|u| m.matrix.positive_count(u) as u32)
@@ -135,10 +148,9 @@ pub(crate) fn fit(
         items.retain(|i| !gone.contains(i));
     }
     relevant.retain(|_, items| !items.is_empty());
-    let k = settings.candidates.min(config.max_k);
     // The item-based component only when the model keeps item lists.
     let active = if m.items.is_some() { N } else { N - 1 };
-    let mut per_bucket: Vec<Vec<Sample>> = Vec::new();
+    let mut sampled: Sampled = Vec::new();
     for (b, &(_, lo, hi)) in bounds.iter().enumerate() {
         let mut users: Vec<(&String, &Vec<String>)> = relevant
             .iter()
@@ -155,12 +167,18 @@ pub(crate) fn fit(
             users.swap(i, rng.below(i as u64 + 1) as usize);
         }
         users.truncate(settings.users_per_bucket);
-        let samples = users
-            .par_iter()
-            .map(|(user, rel)| sample(&m, user, rel, split.cutoff, k))
-            .collect::<Result<Vec<Sample>>>()?;
-        per_bucket.push(samples);
+        sampled.push(users);
     }
+    let search = crate::model::learned_tune::Search {
+        data: &data,
+        settings,
+        axes: &axes,
+        bounds: &bounds,
+        sampled: &sampled,
+        cutoff: split.cutoff,
+        active,
+    };
+    let (chosen, buckets, grid) = search.run(m)?;
     Ok(Some(LearnedBlend {
         report: BlendReport {
             components: COMPONENTS[..active]
@@ -170,46 +188,79 @@ pub(crate) fn fit(
             cutoff: split.cutoff,
             train_interactions: split.train.len(),
             holdout_interactions: split.test.len(),
-            buckets: bucket_reports(&bounds, &per_bucket, settings.grid, active),
+            buckets,
+            half_life_secs: chosen.half_life_secs,
+            neighbours: chosen.neighbours,
+            shrinkage: chosen.shrinkage,
+            grid,
         },
     }))
 }
 
-/// The model the holdout is scored with: the catalogue, the preferences and the training part
-/// of the log, the fixed blend, and `removed` (those in the catalogue, returned) removed —
-/// removed events are never served, so the holdout model never offers them and a held-out
-/// interaction with one is no evidence for or against any component.
-fn holdout_model(
+/// The configuration an engine with a learned blend serves: `config` with the hyperparameters
+/// `learned` chose, and its grid spelled out (so a retrain from the served configuration tries
+/// the same values, not values around the chosen ones).
+pub(crate) fn served_config(
     config: &Config,
-    items: &[Item],
-    preferences: &[(String, Preferences)],
-    train: &[Interaction],
-    removed: &[String],
-) -> Result<(Model, Vec<String>)> {
-    let mut m = Model::new(Config {
-        blend: Blend::Fixed,
+    settings: &LearnSettings,
+    learned: &LearnedBlend,
+) -> Config {
+    let r = &learned.report;
+    Config {
+        half_life_secs: r.half_life_secs,
+        neighbours: r.neighbours,
+        shrinkage: r.shrinkage,
+        blend: Blend::Learned(LearnSettings {
+            hyper: settings.hyper.spelled_out(config),
+            ..settings.clone()
+        }),
         ..config.clone()
-    })?;
-    m.upsert_items(items.to_vec())?;
-    for (user, prefs) in preferences {
-        m.set_preferences(user, prefs.clone())?;
     }
-    m.bulk_load(train)?;
-    let gone: Vec<String> = removed
-        .iter()
-        .filter(|id| m.catalog.ids.get(id).is_some())
-        .cloned()
-        .collect();
-    if !gone.is_empty() {
-        let ids: Vec<&str> = gone.iter().map(String::as_str).collect();
-        m.remove_items(&ids)?;
+}
+
+/// What every holdout model is built from.
+pub(super) struct Holdout<'a> {
+    pub config: &'a Config,
+    pub items: &'a [Item],
+    pub preferences: &'a [(String, Preferences)],
+    pub train: &'a [Interaction],
+    pub removed: &'a [String],
+}
+
+impl Holdout<'_> {
+    /// The model the holdout is scored with at decay `half_life_secs`: the catalogue, the
+    /// preferences and the training part of the log, the fixed blend, no neighbour lists (the
+    /// search computes the sampled users' own), and `removed` (those in the catalogue,
+    /// returned) removed — removed events are never served, so the holdout model never offers
+    /// them and a held-out interaction with one is no evidence for or against any component.
+    pub(super) fn model(&self, half_life_secs: Option<f64>) -> Result<(Model, Vec<String>)> {
+        let mut m = Model::new(Config {
+            blend: Blend::Fixed,
+            half_life_secs,
+            ..self.config.clone()
+        })?;
+        m.upsert_items(self.items.to_vec())?;
+        for (user, prefs) in self.preferences {
+            m.set_preferences(user, prefs.clone())?;
+        }
+        m.bulk_load_with(self.train, false)?;
+        let gone: Vec<String> = self
+            .removed
+            .iter()
+            .filter(|id| m.catalog.ids.get(id).is_some())
+            .cloned()
+            .collect();
+        if !gone.is_empty() {
+            let ids: Vec<&str> = gone.iter().map(String::as_str).collect();
+            m.remove_items(&ids)?;
+        }
+        Ok((m, gone))
     }
-    Ok((m, gone))
 }
 
 /// Per bucket, the grid point with the best holdout NDCG@10 (a bucket without users takes the
 /// pooled best) and each component's own NDCG.
-fn bucket_reports(
+pub(super) fn bucket_reports(
     bounds: &[Bounds],
     per_bucket: &[Vec<Sample>],
     grid: u32,
@@ -250,7 +301,13 @@ fn bucket_reports(
 }
 
 /// One held-out user's candidates (every single component's top `k`) and their values.
-fn sample(m: &Model, user: &str, relevant: &[String], now: i64, k: usize) -> Result<Sample> {
+pub(super) fn sample(
+    m: &Model,
+    user: &str,
+    relevant: &[String],
+    now: i64,
+    k: usize,
+) -> Result<Sample> {
     let mut items: Vec<u32> = Vec::new();
     let item_based = m.items.is_some().then_some(Strategy::ItemBased);
     let single = [

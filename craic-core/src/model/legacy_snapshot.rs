@@ -1,8 +1,10 @@
 //! Reading model snapshots of earlier layouts: `MOD2` (before impressions: no exposure, no
 //! exposure settings, which get their defaults), `MOD3` (before the appeal counts and the
-//! learned blend: none, the fixed blend) and `MOD4` (before item neighbours:
-//! `Config::item_neighbours` 0, no item lists). Kept apart so the current layout stays the
-//! plain serde derive of `Model`.
+//! learned blend: none, the fixed blend), `MOD4` (before item neighbours:
+//! `Config::item_neighbours` 0, no item lists) and `MOD5` (before the learned blend tuned its
+//! hyperparameters: from `MOD4` and `MOD5` a learned blend's grid is pinned to the
+//! configuration's values, and its report tried no grid point). Kept apart so the current
+//! layout stays the plain serde derive of `Model`.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +20,9 @@ use crate::data::pref_store::PrefStore;
 use crate::data::timeline::{RowsByStart, Timeline};
 use crate::model::config::{Config, FeatureWeights, KindSpec};
 use crate::model::error::Result;
-use crate::model::learned::{Blend, LearnedBlend};
+use crate::model::hyper::HyperGrid;
+use crate::model::item_updates::ItemLists;
+use crate::model::learned::{Blend, BlendReport, BucketReport, LearnSettings, LearnedBlend};
 use crate::model::model_snapshot::{In, SnapshotMeta};
 use crate::model::state::Model;
 use crate::scoring::artist_prior::ArtistPrior;
@@ -29,6 +33,7 @@ use crate::snapshot;
 
 /// `Config` as `MOD2` wrote it (field order matters: bincode is positional).
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 struct ConfigV2 {
     kinds: BTreeMap<String, KindSpec>,
     half_life_secs: Option<f64>,
@@ -50,6 +55,7 @@ struct ConfigV2 {
 /// `Config` as `MOD3` wrote it: `MOD2`'s fields, then the exposure settings (bincode writes a
 /// nested struct's fields in line, so this is the flat layout).
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 struct ConfigV3 {
     v2: ConfigV2,
     exposure_demotion: f64,
@@ -58,9 +64,86 @@ struct ConfigV3 {
 
 /// `Config` as `MOD4` wrote it: `MOD3`'s fields, then the blend.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 struct ConfigV4 {
     v3: ConfigV3,
-    blend: Blend,
+    blend: BlendV4,
+}
+
+/// `Config` as `MOD5` wrote it: `MOD4`'s fields, then the item neighbours.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct ConfigV5 {
+    v4: ConfigV4,
+    item_neighbours: usize,
+}
+
+/// `LearnSettings` as `MOD4` and `MOD5` wrote it (no hyperparameter grid).
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct LearnSettingsV4 {
+    holdout_fraction: f64,
+    users_per_bucket: usize,
+    candidates: usize,
+    grid: u32,
+    seed: u64,
+}
+
+/// `Blend` as `MOD4` and `MOD5` wrote it (bincode tags variants by index).
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+enum BlendV4 {
+    Fixed,
+    Learned(LearnSettingsV4),
+}
+
+/// `BlendReport` as `MOD4` and `MOD5` wrote it (no chosen hyperparameters, no grid).
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct BlendReportV4 {
+    components: Vec<String>,
+    cutoff: i64,
+    train_interactions: usize,
+    holdout_interactions: usize,
+    buckets: Vec<BucketReport>,
+}
+
+impl ConfigV4 {
+    /// The current configuration; a learned blend tunes nothing (its grid is pinned to the
+    /// configuration's values, which it was learned with).
+    fn upgrade(self) -> Config {
+        let mut c = self.v3.upgrade();
+        if let BlendV4::Learned(s) = self.blend {
+            c.blend = Blend::Learned(LearnSettings {
+                holdout_fraction: s.holdout_fraction,
+                users_per_bucket: s.users_per_bucket,
+                candidates: s.candidates,
+                grid: s.grid,
+                seed: s.seed,
+                hyper: HyperGrid::pinned(&c),
+            });
+        }
+        c
+    }
+}
+
+impl BlendReportV4 {
+    /// The current report: the hyperparameters of `config`, no grid point tried.
+    fn upgrade(self, config: &Config) -> LearnedBlend {
+        LearnedBlend {
+            report: BlendReport {
+                components: self.components,
+                cutoff: self.cutoff,
+                train_interactions: self.train_interactions,
+                holdout_interactions: self.holdout_interactions,
+                buckets: self.buckets,
+                half_life_secs: config.half_life_secs,
+                neighbours: config.neighbours,
+                shrinkage: config.shrinkage,
+                grid: Vec::new(),
+            },
+        }
+    }
 }
 
 impl ConfigV3 {
@@ -103,6 +186,7 @@ impl ConfigV2 {
 /// `Model` as `MOD2` wrote it (and `MOD3` up to its exposure), over the configuration `C` of
 /// that layout.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 struct ModelV2<C> {
     config: C,
     kinds: KindTable,
@@ -119,6 +203,7 @@ struct ModelV2<C> {
 
 /// `Model` as `MOD3` wrote it.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 struct ModelV3 {
     base: ModelV2<ConfigV3>,
     exposure: Exposure,
@@ -127,14 +212,27 @@ struct ModelV3 {
 /// `Model` as `MOD4` wrote it: `MOD3`'s fields (over its configuration), then the appeal
 /// counts and the learned blend.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 struct ModelV4 {
     base: ModelV2<ConfigV4>,
     exposure: Exposure,
     appeal: Appeal,
-    learned: Option<LearnedBlend>,
+    learned: Option<BlendReportV4>,
+}
+
+/// `Model` as `MOD5` wrote it: `MOD4`'s fields (over its configuration), then the item lists.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct ModelV5 {
+    base: ModelV2<ConfigV5>,
+    exposure: Exposure,
+    appeal: Appeal,
+    learned: Option<BlendReportV4>,
+    items: Option<ItemLists>,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 struct Old<M> {
     meta: SnapshotMeta,
     model: M,
@@ -203,16 +301,143 @@ pub(crate) fn decode_mod4(bytes: &[u8]) -> Result<In> {
         appeal,
         learned,
     } = model;
-    let to_config = |c: ConfigV4| Config {
-        blend: c.blend,
-        ..c.v3.upgrade()
-    };
+    let m = base.upgrade(ConfigV4::upgrade, Some(exposure));
     Ok(In {
         meta,
         model: Model {
             appeal,
-            learned,
-            ..base.upgrade(to_config, Some(exposure))
+            learned: learned.map(|r| r.upgrade(&m.config)),
+            ..m
         },
     })
+}
+
+/// Decodes a `MOD5` snapshot into the current model (a learned blend pinned to the
+/// configuration's hyperparameters, its report with the configuration's values and no grid).
+pub(crate) fn decode_mod5(bytes: &[u8]) -> Result<In> {
+    let Old { meta, model } = snapshot::decode_kind::<Old<ModelV5>>(*b"MOD5", bytes)?;
+    let ModelV5 {
+        base,
+        exposure,
+        appeal,
+        learned,
+        items,
+    } = model;
+    let to_config = |c: ConfigV5| Config {
+        item_neighbours: c.item_neighbours,
+        ..c.v4.upgrade()
+    };
+    let m = base.upgrade(to_config, Some(exposure));
+    Ok(In {
+        meta,
+        model: Model {
+            appeal,
+            learned: learned.map(|r| r.upgrade(&m.config)),
+            items,
+            ..m
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::engine::Engine;
+    use crate::synthetic::{Dataset, SyntheticConfig};
+    use crate::Request;
+
+    /// `m` as `MOD4` wrote it.
+    fn v4_of(m: &Model) -> ModelV4 {
+        let c = m.config.clone();
+        let blend = match &c.blend {
+            Blend::Fixed => BlendV4::Fixed,
+            Blend::Learned(s) => BlendV4::Learned(LearnSettingsV4 {
+                holdout_fraction: s.holdout_fraction,
+                users_per_bucket: s.users_per_bucket,
+                candidates: s.candidates,
+                grid: s.grid,
+                seed: s.seed,
+            }),
+        };
+        let v2 = ConfigV2 {
+            kinds: c.kinds,
+            half_life_secs: c.half_life_secs,
+            neighbours: c.neighbours,
+            neighbour_buffer: c.neighbour_buffer,
+            shrinkage: c.shrinkage,
+            min_overlap: c.min_overlap,
+            max_item_users: c.max_item_users,
+            exclude_saved: c.exclude_saved,
+            hybrid_k0: c.hybrid_k0,
+            hybrid_content_share: c.hybrid_content_share,
+            popularity_prior: c.popularity_prior,
+            artist_prior: c.artist_prior,
+            preference_weight: c.preference_weight,
+            max_k: c.max_k,
+            content_weights: c.content_weights,
+        };
+        let v3 = ConfigV3 {
+            v2,
+            exposure_demotion: c.exposure_demotion,
+            exposure_half_life_secs: c.exposure_half_life_secs,
+        };
+        let m = m.clone();
+        ModelV4 {
+            base: ModelV2 {
+                config: ConfigV4 { v3, blend },
+                kinds: m.kinds,
+                users: m.users,
+                catalog: m.catalog,
+                prefs: m.prefs,
+                matrix: m.matrix,
+                neighbours: m.neighbours,
+                capped: m.capped,
+                popularity: m.popularity,
+                watermark: m.watermark,
+                events: m.events,
+            },
+            exposure: m.exposure,
+            appeal: m.appeal,
+            learned: m.learned.map(|l| BlendReportV4 {
+                components: l.report.components,
+                cutoff: l.report.cutoff,
+                train_interactions: l.report.train_interactions,
+                holdout_interactions: l.report.holdout_interactions,
+                buckets: l.report.buckets,
+            }),
+        }
+    }
+
+    /// A learned engine saved before the hyperparameter grid loads with its blend pinned to
+    /// the configuration it was learned with, the same buckets, and serves the same.
+    #[test]
+    fn a_learned_mod4_snapshot_loads_pinned_to_its_configuration() {
+        let data = Dataset::generate(&SyntheticConfig::tiny());
+        let config = Config {
+            blend: Blend::Learned(LearnSettings::default()),
+            ..Config::default()
+        };
+        let e = Engine::build(data.items, &data.interactions, data.preferences, config).unwrap();
+        let old = Old {
+            meta: SnapshotMeta::default(),
+            model: v4_of(&e.read()),
+        };
+        let bytes = snapshot::encode_kind(*b"MOD4", &old).unwrap();
+        let (loaded, _) = Engine::from_snapshot(&bytes).unwrap();
+        let c = loaded.config();
+        assert_eq!(c.neighbours, e.config().neighbours);
+        let Blend::Learned(s) = &c.blend else {
+            panic!("a learned blend")
+        };
+        assert_eq!(s.hyper, HyperGrid::pinned(&c));
+        let (was, now) = (e.blend_report().unwrap(), loaded.blend_report().unwrap());
+        assert_eq!(now.buckets, was.buckets);
+        assert!(now.grid.is_empty());
+        assert_eq!((now.neighbours, now.shrinkage), (c.neighbours, c.shrinkage));
+        let t = data.interactions.iter().map(|x| x.timestamp).max().unwrap();
+        for user in data.interactions.iter().take(20).map(|x| &x.user_id) {
+            let req = Request::new(10).now(t);
+            assert_eq!(loaded.recommend(user, &req), e.recommend(user, &req));
+        }
+    }
 }

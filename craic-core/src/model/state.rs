@@ -423,7 +423,7 @@ impl Model {
             .collect()
     }
 
-    fn refresh_caps_all(&mut self) {
+    pub(crate) fn refresh_caps_all(&mut self) {
         let cap = self.config.max_item_users;
         for (flag, col) in self.capped.iter_mut().zip(&self.matrix.cols) {
             *flag = col.len() > cap;

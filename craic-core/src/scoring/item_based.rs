@@ -112,6 +112,10 @@ mod tests {
                 train_interactions: 0,
                 holdout_interactions: 0,
                 buckets: vec![bucket],
+                half_life_secs: m.config.half_life_secs,
+                neighbours: m.config.neighbours,
+                shrinkage: m.config.shrinkage,
+                grid: Vec::new(),
             },
         });
         let now = data.interactions.last().unwrap().timestamp;

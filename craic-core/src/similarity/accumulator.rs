@@ -41,7 +41,7 @@ struct Cursor {
 /// forwards). Users sharing fewer items than the minimum overlap (most co-occurring users
 /// share a single item) are never visited.
 #[derive(Debug, Clone, Default)]
-pub(super) struct PairAcc {
+pub(crate) struct PairAcc {
     /// Per user of the block: the running dot product and overlap (zero between blocks).
     dot: Vec<f64>,
     cnt: Vec<u32>,

@@ -33,6 +33,7 @@ mod top_k;
 
 use crate::data::sparse::SparseVec;
 
+pub(crate) use accumulator::PairAcc;
 pub(crate) use formula::{cosine, SimParams};
 pub(crate) use neighbours::Neighbours;
 

@@ -73,6 +73,34 @@ impl Neighbours {
         top.finish()
     }
 
+    /// `u`'s best `keep` neighbours under each of `shrinkages` (`p`'s other parameters), from
+    /// one scan: each is the list [`Neighbours::compute`] finds with that shrinkage, cut to
+    /// `keep` — so its first `k` are exactly the `k` a build with that shrinkage serves.
+    pub fn lists_for(
+        m: Side<'_>,
+        capped: &[bool],
+        p: &SimParams,
+        u: u32,
+        shrinkages: &[f64],
+        acc: &mut PairAcc,
+    ) -> Vec<Vec<Entry>> {
+        let nu = m.norms[u as usize];
+        let params: Vec<SimParams> = shrinkages
+            .iter()
+            .map(|&shrinkage| SimParams { shrinkage, ..*p })
+            .collect();
+        let mut tops: Vec<TopK> = params.iter().map(|q| TopK::new(q.keep)).collect();
+        acc.scan(m, capped, p.min_overlap, u, 0, u32::MAX, |v, dot, cnt| {
+            for (q, top) in params.iter().zip(&mut tops) {
+                let sim = cosine(dot, nu, m.norms[v as usize], cnt, q);
+                if sim > 0.0 {
+                    top.push((v, sim));
+                }
+            }
+        });
+        tops.into_iter().map(|t| t.finish().0).collect()
+    }
+
     /// Recomputes every list from scratch, in parallel.
     pub fn build(m: Side<'_>, capped: &[bool], p: &SimParams) -> Neighbours {
         let n = m.rows.len();

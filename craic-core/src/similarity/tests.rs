@@ -101,3 +101,62 @@ fn accumulator_is_clean_after_every_scan() {
     }
     FORCE_BLOCK.with(|f| f.set(0));
 }
+
+/// One scan's lists at several shrinkages, cut to `k`, are exactly the lists a build with each
+/// shrinkage serves (what the learned blend's hyperparameter search relies on).
+#[test]
+fn lists_for_several_shrinkages_equal_builds_at_each() {
+    for seed in 0..20 {
+        let mut rng = SplitMix64::new(seed);
+        let config = Config {
+            max_item_users: 2 + rng.below(8) as usize,
+            min_overlap: 1 + rng.below(2) as u32,
+            ..Config::default()
+        };
+        let mut model = Model::new(config).unwrap();
+        model
+            .upsert_items(
+                (0..12)
+                    .map(|n| Item::new(format!("e{n}"), 1_800_000_000))
+                    .collect(),
+            )
+            .unwrap();
+        let log: Vec<Interaction> = (0..150)
+            .map(|n| {
+                let kind = ["save", "click", "hide"][rng.below(3) as usize];
+                let (u, i) = (rng.below(30), rng.below(12));
+                Interaction::new(format!("u{u}"), format!("e{i}"), kind, 1_700_000_000 + n)
+            })
+            .collect();
+        model.bulk_load(&log).unwrap();
+        let shrinkages = [0.0, 2.0, 25.0];
+        let mut acc = PairAcc::default();
+        let p = model.sim_params();
+        let wide = super::SimParams { keep: 8, ..p };
+        for k in [1, 3, 8] {
+            let built: Vec<Neighbours> = shrinkages
+                .iter()
+                .map(|&shrinkage| {
+                    let q = super::SimParams {
+                        k,
+                        keep: k,
+                        shrinkage,
+                        ..p
+                    };
+                    Neighbours::build(model.matrix.users(), &model.capped, &q)
+                })
+                .collect();
+            for u in 0..model.matrix.rows.len() as u32 {
+                let (m, capped) = (model.matrix.users(), &model.capped);
+                let lists = Neighbours::lists_for(m, capped, &wide, u, &shrinkages, &mut acc);
+                for (list, built) in lists.iter().zip(&built) {
+                    assert_eq!(
+                        &list[..list.len().min(k)],
+                        built.served(u, k),
+                        "seed {seed}"
+                    );
+                }
+            }
+        }
+    }
+}

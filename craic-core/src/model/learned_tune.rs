@@ -1,0 +1,195 @@
+//! The learned blend's hyperparameter search (`model::hyper`): a coordinate search over the
+//! half-lives, then the neighbourhood sizes, then the shrinkages, each point scored by the blend
+//! it learns on the same sampled held-out users.
+//!
+//! Only the sampled users (at most three buckets of `users_per_bucket`) are scored, so no
+//! holdout model builds every user's neighbour list: each half-life gets one holdout model
+//! without lists, and per sampled user one scan finds its best neighbours at every shrinkage at
+//! once, kept to the largest neighbourhood size tried. A point installs the first `k` of those
+//! lists (exactly what a build with that `k` and shrinkage serves: the lists are ordered by
+//! similarity, then by user) and scores the users as the fit always has. Points are compared on
+//! the first quarter of each bucket's sample with a coarser weight simplex (steps of 1/5); the
+//! chosen one is then learned on all of it with the settings' simplex.
+
+use rayon::prelude::*;
+
+use crate::model::error::Result;
+use crate::model::hyper::{Axes, GridPoint};
+use crate::model::learned::{BucketReport, LearnSettings};
+use crate::model::learned_fit::{bucket_reports, sample, Bounds, Holdout, Sample, Sampled};
+use crate::model::state::Model;
+use crate::similarity::{Entry, Neighbours, PairAcc};
+
+/// The search's inputs (see [`crate::model::learned_fit::fit`]).
+pub(super) struct Search<'a> {
+    pub data: &'a Holdout<'a>,
+    pub settings: &'a LearnSettings,
+    pub axes: &'a Axes,
+    pub bounds: &'a [Bounds; 3],
+    pub sampled: &'a Sampled<'a>,
+    pub cutoff: i64,
+    /// Components weighed (the item-based one only with item lists).
+    pub active: usize,
+}
+
+/// Share of each bucket's sample the search scores its points on; the chosen point's blend is
+/// then learned on the whole sample. A quarter keeps a tuned build within 3 × a plain one at
+/// `medium` (`docs/performance.md`), and the prefix of one seeded shuffle keeps it
+/// deterministic.
+const SEARCH_SHARE: f64 = 0.25;
+
+/// Divisions of the weight simplex the search learns each point's blend on (at most; 56
+/// weight vectors instead of the default 286); the chosen point's blend is then learned on
+/// `LearnSettings::grid`.
+const SEARCH_GRID: u32 = 5;
+
+/// A holdout model at one half-life and, per sampled user (in bucket order), their list at
+/// each shrinkage of the axis.
+struct AtHalfLife {
+    half_life_secs: Option<f64>,
+    m: Model,
+    lists: Vec<Option<(u32, Vec<Vec<Entry>>)>>,
+}
+
+/// A point tried: its report entry and the buckets it learned.
+type Tried = (GridPoint, Vec<BucketReport>);
+
+impl Search<'_> {
+    /// Runs the search from `base`, the holdout model at the first half-life of the axis.
+    /// Returns the chosen point, its buckets (learned on the whole sample), and every point
+    /// tried in order (scored on the search sample, see [`SEARCH_SHARE`]).
+    pub fn run(&self, base: Model) -> Result<(GridPoint, Vec<BucketReport>, Vec<GridPoint>)> {
+        let a = self.axes;
+        let (k0, s0) = (a.neighbours[0], 0);
+        let mut at = self.at(a.half_life_secs[0], base);
+        let single = a.half_life_secs.len() + a.neighbours.len() + a.shrinkage.len() == 3;
+        if single {
+            let (point, buckets) =
+                self.score(&mut at, (k0, s0), self.sampled, self.settings.grid)?;
+            return Ok((point.clone(), buckets, vec![point]));
+        }
+        let few: Sampled = self
+            .sampled
+            .iter()
+            .map(|users| users[..users.len().min(self.search_users())].to_vec())
+            .collect();
+        let coarse = self.settings.grid.min(SEARCH_GRID);
+        let mut tried: Vec<GridPoint> = Vec::new();
+        let mut best = self.score(&mut at, (k0, s0), &few, coarse)?;
+        tried.push(best.0.clone());
+        for &h in &a.half_life_secs[1..] {
+            let mut other = self.at(h, self.data.model(h)?.0);
+            let got = self.score(&mut other, (k0, s0), &few, coarse)?;
+            tried.push(got.0.clone());
+            if better(&got, &best) {
+                (at, best) = (other, got);
+            }
+        }
+        for &k in &a.neighbours[1..] {
+            let got = self.score(&mut at, (k, s0), &few, coarse)?;
+            tried.push(got.0.clone());
+            if better(&got, &best) {
+                best = got;
+            }
+        }
+        let k = best.0.neighbours;
+        for s in 1..a.shrinkage.len() {
+            let got = self.score(&mut at, (k, s), &few, coarse)?;
+            tried.push(got.0.clone());
+            if better(&got, &best) {
+                best = got;
+            }
+        }
+        let s = a.shrinkage.iter().position(|&x| x == best.0.shrinkage);
+        let (_, buckets) = self.score(
+            &mut at,
+            (k, s.unwrap_or(0)),
+            self.sampled,
+            self.settings.grid,
+        )?;
+        Ok((best.0, buckets, tried))
+    }
+
+    /// Users per bucket the search scores a point on: the first [`SEARCH_SHARE`] of the
+    /// bucket's seeded sample (at least one).
+    fn search_users(&self) -> usize {
+        (self.settings.users_per_bucket as f64 * SEARCH_SHARE).ceil() as usize
+    }
+
+    /// The sampled users' lists on `m` at every shrinkage, kept to the largest `k` tried.
+    fn at(&self, half_life_secs: Option<f64>, m: Model) -> AtHalfLife {
+        let keep = self.axes.neighbours.iter().copied().max().unwrap_or(1);
+        let p = crate::similarity::SimParams {
+            k: keep,
+            keep,
+            ..m.sim_params()
+        };
+        let users: Vec<Option<u32>> = self
+            .sampled
+            .iter()
+            .flatten()
+            .map(|(user, _)| m.users.get(user))
+            .collect();
+        let lists = users
+            .par_iter()
+            .map_init(PairAcc::default, |acc, &u| {
+                u.map(|u| {
+                    let shrinkages = &self.axes.shrinkage;
+                    (
+                        u,
+                        Neighbours::lists_for(m.matrix.users(), &m.capped, &p, u, shrinkages, acc),
+                    )
+                })
+            })
+            .collect();
+        AtHalfLife {
+            half_life_secs,
+            m,
+            lists,
+        }
+    }
+
+    /// The blend learned at (`at`'s half-life, `k`, the `s`-th shrinkage) on `sampled` and
+    /// its NDCG over all of them.
+    fn score(
+        &self,
+        at: &mut AtHalfLife,
+        (k, s): (usize, usize),
+        sampled: &Sampled,
+        grid: u32,
+    ) -> Result<Tried> {
+        let shrinkage = self.axes.shrinkage[s];
+        for (u, lists) in at.lists.iter().flatten() {
+            let list = &lists[s];
+            at.m.neighbours.lists[*u as usize] = list[..list.len().min(k)].to_vec();
+        }
+        at.m.config.neighbours = k;
+        at.m.config.shrinkage = shrinkage;
+        let m = &at.m;
+        let depth = self.settings.candidates.min(m.config.max_k);
+        let per_bucket = sampled
+            .iter()
+            .map(|users| {
+                users
+                    .par_iter()
+                    .map(|(user, rel)| sample(m, user, rel, self.cutoff, depth))
+                    .collect::<Result<Vec<Sample>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let buckets = bucket_reports(self.bounds, &per_bucket, grid, self.active);
+        let users: usize = buckets.iter().map(|b| b.users).sum();
+        let total: f64 = buckets.iter().map(|b| b.blend_ndcg * b.users as f64).sum();
+        let point = GridPoint {
+            half_life_secs: at.half_life_secs,
+            neighbours: k,
+            shrinkage,
+            ndcg: if users > 0 { total / users as f64 } else { 0.0 },
+        };
+        Ok((point, buckets))
+    }
+}
+
+/// True when `a` scored strictly better than `b` (ties keep the point tried first).
+fn better(a: &Tried, b: &Tried) -> bool {
+    a.0.ndcg > b.0.ndcg
+}
