@@ -622,6 +622,8 @@ export interface BlendWeights {
   content: number
   /** Popularity share. */
   popularity: number
+  /** New-event appeal share (the learned blend only; else 0). */
+  appeal: number
   /** Item-based share (a learned blend with `itemNeighbours` > 0; else 0). */
   itemBased: number
 }

@@ -424,6 +424,8 @@ pub struct BlendWeights {
     pub content: f64,
     /// Popularity share.
     pub popularity: f64,
+    /// New-event appeal share (the learned blend only; else 0).
+    pub appeal: f64,
     /// Item-based share (a learned blend with `itemNeighbours` > 0; else 0).
     pub item_based: f64,
 }
@@ -434,6 +436,7 @@ impl From<core::BlendWeights> for BlendWeights {
             collaborative: b.collaborative,
             content: b.content,
             popularity: b.popularity,
+            appeal: b.appeal,
             item_based: b.item_based,
         }
     }

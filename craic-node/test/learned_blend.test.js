@@ -98,3 +98,19 @@ test('bad settings are typed errors', () => {
     assert.throws(() => new craic.Engine({ blend }), err => err instanceof craic.InvalidInputError && err.code === 'CRAIC_INVALID_CONFIG', JSON.stringify(blend))
   }
 })
+
+test("each user's weights are a bucket's, appeal included", async () => {
+  const engine = await learned()
+  const buckets = fixture.report.buckets.map((b) => b.weights)
+  assert.deepEqual(fixture.report.components, ['collaborative', 'content', 'popularity', 'appeal'])
+  const data = await craic.generate(fixture.preset, { seed: fixture.seed })
+  const users = [...new Set(data.interactions().map((x) => x.userId))]
+  const appeal = users.map((user) => {
+    const w = engine.blendWeights(user)
+    const got = [w.collaborative, w.content, w.popularity, w.appeal]
+    assert.ok(buckets.some((b) => b.every((x, i) => Math.abs(x - got[i]) <= 1e-12)), `${user}: ${got}`)
+    assert.equal(w.itemBased, 0)
+    return w.appeal
+  })
+  assert.ok(Math.max(...appeal) > 0, 'some bucket weighs appeal, and its users show it')
+})

@@ -178,6 +178,8 @@ pub struct PyBlendWeights {
     pub content: f64,
     /// Popularity share.
     pub popularity: f64,
+    /// New-event appeal share (the learned blend only; else 0).
+    pub appeal: f64,
     /// Item-based share (a learned blend with `item_neighbours` > 0; else 0).
     pub item_based: f64,
 }
@@ -188,6 +190,7 @@ impl From<core::BlendWeights> for PyBlendWeights {
             collaborative: b.collaborative,
             content: b.content,
             popularity: b.popularity,
+            appeal: b.appeal,
             item_based: b.item_based,
         }
     }
@@ -197,8 +200,9 @@ impl From<core::BlendWeights> for PyBlendWeights {
 impl PyBlendWeights {
     fn __repr__(&self) -> String {
         format!(
-            "BlendWeights(collaborative={:?}, content={:?}, popularity={:?}, item_based={:?})",
-            self.collaborative, self.content, self.popularity, self.item_based
+            "BlendWeights(collaborative={:?}, content={:?}, popularity={:?}, appeal={:?}, \
+             item_based={:?})",
+            self.collaborative, self.content, self.popularity, self.appeal, self.item_based
         )
     }
 }

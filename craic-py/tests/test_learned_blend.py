@@ -74,6 +74,23 @@ def test_the_report_matches_the_shared_fixture(fixture: dict[str, Any], learned:
     assert "GridPoint(" in repr(report.grid[0])
 
 
+def test_each_users_weights_are_a_buckets_appeal_included(
+    fixture: dict[str, Any], learned: craic.Engine
+) -> None:
+    buckets = [b["weights"] for b in fixture["report"]["buckets"]]
+    assert fixture["report"]["components"] == ["collaborative", "content", "popularity", "appeal"]
+    seen = []
+    for user in synthetic.generate(fixture["preset"], seed=fixture["seed"]).preferences:
+        w = learned.blend_weights(user)
+        got = [w.collaborative, w.content, w.popularity, w.appeal]
+        match = [b for b in buckets if got == pytest.approx(b, abs=1e-12)]
+        assert match, (user, got)
+        assert w.item_based == 0.0
+        seen.append(w.appeal)
+    assert max(seen) > 0.0, "some bucket weighs appeal, and its users show it"
+    assert "appeal=" in repr(learned.blend_weights("anyone"))
+
+
 def test_the_engine_serves_the_chosen_hyperparameters(learned: craic.Engine) -> None:
     report = learned.blend_report()
     assert report is not None
