@@ -5,7 +5,9 @@
 //! - **Arrow**, through the Arrow PyCapsule interface: any object with `__arrow_c_stream__` (a
 //!   pyarrow `Table` or `RecordBatchReader`, a polars `DataFrame`, a pandas `DataFrame`, ...) or
 //!   `__arrow_c_array__` (a pyarrow `RecordBatch`). Every record batch of a stream is read.
-//! - **A mapping of column name to numpy array** (a `dict`), read by [`mapping`]. For
+//! - **A mapping of column name to numpy array** (a `dict`), read by [`mapping`]; a string
+//!   column may be given dictionary-encoded as a pair `(codes, categories)` of an integer array
+//!   (negative = null) and the strings it indexes, read without a string per row. For
 //!   `preferences` a mapping is columnar only when its `"user_id"` value is not a `Preferences`
 //!   (otherwise it is the usual `{user_id: Preferences}`).
 //!
@@ -34,6 +36,7 @@
 //! (an unknown item, a timestamp out of range, ...) fail as they do for rows, with `.row`.
 
 mod arrays;
+mod codes;
 mod interactions;
 mod mapping;
 mod training;
@@ -190,6 +193,20 @@ impl ColumnError {
                 table.name(),
                 spec.name
             ),
+        }
+    }
+
+    /// A value of `spec`'s column in row `row` outside what it may hold: kind `out_of_range`
+    /// (e.g. a category code past the categories), whatever the column's `kind`.
+    fn out_of_range(
+        table: Table,
+        spec: &Spec,
+        row: usize,
+        problem: impl std::fmt::Display,
+    ) -> Self {
+        ColumnError {
+            kind: ErrorKind::OutOfRange,
+            ..ColumnError::value(table, spec, row, problem)
         }
     }
 

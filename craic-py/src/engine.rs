@@ -136,9 +136,11 @@ impl PyEngine {
     /// dict of column name to numpy array. Columns: `user_id`, `item_id`, `kind`, `timestamp`
     /// (interactions); `id`, `starts_at`, optional `city`, `venue`, `genres`, `artists`, `tags`
     /// (lists of str), `ends_at` (items); `user_id`, optional `genres`, `artists`, `cities`
-    /// (preferences). Strings may be dictionary-encoded; times are int64 unix seconds or Arrow
-    /// timestamps. A missing column or a wrong type raises `InvalidInputError` (kind
-    /// `invalid_config`); a null in a required column one with `.row` set.
+    /// (preferences). Strings may be dictionary-encoded (in a dict, as a tuple `(codes,
+    /// categories)`: an integer array, negative = null, and the strings it indexes); times are
+    /// int64 unix seconds or Arrow timestamps. A missing column or a wrong type raises
+    /// `InvalidInputError` (kind `invalid_config`); a null in a required column one with `.row`
+    /// set, as does a code past the categories (kind `out_of_range`).
     #[staticmethod]
     #[pyo3(signature = (items, interactions, *, preferences = None, config = None))]
     fn build(

@@ -117,7 +117,9 @@ class _ArrowArray(Protocol):
 
 # A table, read column by column without a Python object per row: an Arrow PyCapsule object
 # (pyarrow Table / RecordBatch / RecordBatchReader, polars or pandas DataFrame, ...) or a mapping
-# of column name to numpy array. Columns: see Engine.build.
+# of column name to numpy array, where a str column may be a (codes, categories) pair: an integer
+# array (negative = null) and the strings it indexes. Columns: see Engine.build. The values are
+# typed Any: a dict mixing arrays, pairs and lists of lists is inferred as dict[str, object].
 _Table = Union[_ArrowStream, _ArrowArray, Mapping[str, Any]]
 
 @final
@@ -474,9 +476,12 @@ class Engine:
         (int64 unix seconds or Arrow timestamp); items ``id``, ``starts_at``, optional
         ``city``, ``venue``, ``genres``, ``artists``, ``tags`` (lists of str), ``ends_at``;
         preferences ``user_id``, optional ``genres``, ``artists``, ``cities``. Strings may be
-        Utf8, LargeUtf8, Utf8View or dictionary-encoded. A missing column or a wrong type raises
+        Utf8, LargeUtf8, Utf8View or dictionary-encoded; in a dict of numpy arrays, a str column
+        may be dictionary-encoded as a tuple ``(codes, categories)`` (e.g. a pandas
+        ``Categorical``'s ``.codes`` and ``.categories``): an integer array, a negative code
+        being null, and the strings it indexes. A missing column or a wrong type raises
         ``InvalidInputError`` (kind ``invalid_config``); a null in a required column one with
-        ``.row`` set.
+        ``.row`` set, as does a code past the categories (kind ``out_of_range``).
         """
     @property
     def config(self) -> Config: ...

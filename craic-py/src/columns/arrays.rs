@@ -70,7 +70,7 @@ pub(super) enum Strs<'a> {
     /// case every row must be null).
     Dict {
         /// The keys, as indices into `values`.
-        keys: Vec<usize>,
+        keys: Keys<'a>,
         /// The null keys.
         nulls: Option<&'a NullBuffer>,
         /// The dictionary.
@@ -91,11 +91,13 @@ impl<'a> Strs<'a> {
             DataType::Dictionary(_, _) => {
                 let dict = array.as_any_dictionary_opt()?;
                 let values = Strs::of(dict.values().as_ref())?;
-                // `normalized_keys` requires a non-empty dictionary.
-                let keys = if dict.values().is_empty() {
-                    Vec::new()
+                let keys = if let Some(int32) = array.as_dictionary_opt::<Int32Type>() {
+                    Keys::Int32(int32.keys().values())
+                } else if dict.values().is_empty() {
+                    // `normalized_keys` requires a non-empty dictionary.
+                    Keys::Normalized(Vec::new())
                 } else {
-                    dict.normalized_keys()
+                    Keys::Normalized(dict.normalized_keys())
                 };
                 Some(Strs::Dict {
                     keys,
@@ -130,7 +132,7 @@ impl<'a> Strs<'a> {
                 if nulls.is_some_and(|n| n.is_null(i)) {
                     return None;
                 }
-                values.get(*keys.get(i)?)
+                values.get(keys.get(i)?)
             }
             Strs::Nulls => None,
         }
@@ -139,6 +141,24 @@ impl<'a> Strs<'a> {
     /// Row `i` as an owned string; `""` when null (callers check nulls first).
     pub(super) fn owned(&self, i: usize) -> String {
         self.get(i).unwrap_or_default().to_owned()
+    }
+}
+
+/// The keys of a dictionary column.
+pub(super) enum Keys<'a> {
+    /// `Int32` keys (pandas' and the numpy codes' usual type), read in place.
+    Int32(&'a [i32]),
+    /// Keys of any other type, copied as indices.
+    Normalized(Vec<usize>),
+}
+
+impl Keys<'_> {
+    /// Row `i`'s index into the values (`None` past the end or for a negative key).
+    fn get(&self, i: usize) -> Option<usize> {
+        match self {
+            Keys::Int32(keys) => usize::try_from(*keys.get(i)?).ok(),
+            Keys::Normalized(keys) => keys.get(i).copied(),
+        }
     }
 }
 

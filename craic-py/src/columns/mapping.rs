@@ -3,20 +3,29 @@
 //!
 //! String columns: numpy `str` (`<U`, read as UCS-4 code points), `bytes` (`S`, UTF-8),
 //! `StringDType` (converted to `<U` by numpy), or `object` arrays of `str` (`None` and NaN are
-//! null). Time columns: any signed integer (or unsigned up to 32 bits) of unix seconds, or
-//! `datetime64` of any unit (`NaT` is null); a rank column likewise any integer array. List columns: any sequence (e.g. an `object` array)
-//! of sequences of `str`, or `None`. A value that is not a numpy array is passed to
-//! `numpy.asarray` first (list columns excepted). Every column must have the same length.
+//! null). A string column may instead be dictionary-encoded, as a `tuple` `(codes, categories)`
+//! (what a pandas `Categorical` holds, as `.codes` and `.categories`): `codes` any integer array
+//! (a negative code is null, as pandas' -1), `categories` any string column above; row `i` is
+//! `categories[codes[i]]`, read with no string per row ([`super::codes`]); a code at or past
+//! `len(categories)` is `out_of_range` with `.row`. Time columns: any signed integer (or
+//! unsigned up to 32 bits) of unix seconds, or `datetime64` of any unit (`NaT` is null); a rank
+//! column likewise any integer array. List columns: any sequence (e.g. an `object` array) of
+//! sequences of `str`, or `None`. A value that is not a numpy array is passed to
+//! `numpy.asarray` first (list columns excepted). Every column must have the same length (a
+//! coded column's length is that of its codes).
 
 use std::sync::Arc;
 
 use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::{ArrayRef, Int64Array, RecordBatch};
-use numpy::{PyArrayDescrMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{
+    Element, PyArrayDescrMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyFloat, PyMapping, PyString};
+use pyo3::types::{PyBytes, PyFloat, PyMapping, PyString, PyTuple};
 
+use super::codes::{self, CodeError};
 use super::{ColumnError, Frame, Shape, Spec, Table};
 
 /// Reads the columns of `table` found in `mapping`.
@@ -37,7 +46,10 @@ pub(super) fn frame(mapping: &Bound<'_, PyMapping>, table: Table) -> PyResult<Fr
             spec,
         };
         let array = match spec.shape {
-            Shape::Str => column.strings(&value)?,
+            Shape::Str => match coded_pair(&value)? {
+                Some((codes, categories)) => column.coded(&codes, &categories)?,
+                None => column.strings(&value)?,
+            },
             Shape::Time | Shape::Rank => column.times(&value)?,
             Shape::StrList => column.lists(&value)?,
         };
@@ -120,6 +132,61 @@ impl<'py> Column<'_, 'py> {
             _ => return Err(self.type_error(format_args!("a numpy array of {dtype}"))),
         }
         Ok(Arc::new(out.finish()))
+    }
+
+    /// A str column given as `(codes, categories)`: a dictionary over the categories (read as
+    /// any str column is), keyed by the integer codes; a negative code is null.
+    fn coded(
+        &self,
+        codes: &Bound<'py, PyAny>,
+        categories: &Bound<'py, PyAny>,
+    ) -> PyResult<ArrayRef> {
+        let values = self.strings(categories)?;
+        let codes = self.array(codes, None)?;
+        let dtype = codes.dtype();
+        let (kind, size) = (dtype.kind(), dtype.itemsize());
+        let codes = if matches!(kind, b'i' | b'u') && dtype.is_native_byteorder() == Some(false) {
+            self.array(&codes, Some(&format!("={}{size}", char::from(kind))))?
+        } else {
+            codes
+        };
+        match (kind, size) {
+            (b'i', 1) => self.keys::<i8>(&codes, values),
+            (b'i', 2) => self.keys::<i16>(&codes, values),
+            (b'i', 4) => self.keys::<i32>(&codes, values),
+            (b'i', 8) => self.keys::<i64>(&codes, values),
+            (b'u', 1) => self.keys::<u8>(&codes, values),
+            (b'u', 2) => self.keys::<u16>(&codes, values),
+            (b'u', 4) => self.keys::<u32>(&codes, values),
+            (b'u', 8) => self.keys::<u64>(&codes, values),
+            _ => Err(self.type_error(format_args!(
+                "a pair whose codes are a numpy array of {dtype}"
+            ))),
+        }
+    }
+
+    /// The dictionary column of `codes` (an integer array of element type `T`) over `values`.
+    fn keys<T>(&self, codes: &Bound<'py, PyUntypedArray>, values: ArrayRef) -> PyResult<ArrayRef>
+    where
+        T: Element + Copy,
+        i128: From<T>,
+    {
+        let codes: PyReadonlyArray1<'_, T> = codes.extract()?;
+        let codes = codes
+            .as_slice()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        codes::dictionary(codes, values).map_err(|e| match e {
+            CodeError::OutOfRange {
+                row,
+                code,
+                categories,
+            } => {
+                let problem =
+                    format_args!("holds code {code}, outside the {categories} categories");
+                ColumnError::out_of_range(self.table, self.spec, row, problem).into_py()
+            }
+            CodeError::Arrow(message) => ColumnError::layout(self.table, message).into_py(),
+        })
     }
 
     /// A `<U{width}` array: UCS-4 code points, NUL-padded.
@@ -257,6 +324,25 @@ impl<'py> Column<'_, 'py> {
         }
         Ok(Arc::new(out.finish()))
     }
+}
+
+/// `value` as a `(codes, categories)` pair: a `tuple` of two whose first element is not a
+/// string or a missing value (a tuple of two strings is a column of two rows).
+fn coded_pair<'py>(
+    value: &Bound<'py, PyAny>,
+) -> PyResult<Option<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
+    let Ok(tuple) = value.cast::<PyTuple>() else {
+        return Ok(None);
+    };
+    if tuple.len() != 2 {
+        return Ok(None);
+    }
+    let codes = tuple.get_item(0)?;
+    if codes.is_instance_of::<PyString>() || codes.is_instance_of::<PyBytes>() || is_missing(&codes)
+    {
+        return Ok(None);
+    }
+    Ok(Some((codes, tuple.get_item(1)?)))
 }
 
 /// Whether `obj` is `None` or a float NaN (pandas' missing value).
