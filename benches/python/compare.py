@@ -103,7 +103,8 @@ def spawn(args: argparse.Namespace, worker: str, directory: Path, cutoff: int) -
         "--sklearn-dense-limit-gib", str(args.sklearn_dense_limit_gib),
         "--sklearn-chunk-mib", str(args.sklearn_chunk_mib), "--ease-max-items", str(args.ease_max_items),
     ]
-    cmd += ["--craic-input", args.craic_input, "--craic-blend", args.craic_blend,
+    cmd += ["--craic-input", args.craic_input, "--craic-catalogue", args.craic_catalogue,
+            "--craic-blend", args.craic_blend,
             "--craic-item-lists", str(args.craic_item_lists)]
     if args.exclude_seen:
         cmd.append("--exclude-seen")
@@ -282,8 +283,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="quick self-check (small sample, 3 ALS iterations, asserts, no results file)")
     p.add_argument("--methods", nargs="*", choices=["craic", *PEERS],
                    help="subset of methods (default: all)")
-    p.add_argument("--craic-input", default="pandas", choices=["pandas", "rows"],
-                   help="what craic's Engine.build gets: a pandas DataFrame (default) or row tuples")
+    p.add_argument("--craic-input", default="codes", choices=list(CRAIC_INPUTS),
+                   help="what craic's Engine.build gets: a dict of numpy codes and categories "
+                        "(default), a pandas DataFrame of categoricals, or row tuples")
+    p.add_argument("--craic-catalogue", default="columns", choices=["columns", "objects"],
+                   help="craic's items and preferences: dicts of columns (default) or Item / Preferences "
+                        "objects")
     p.add_argument("--craic-blend", default="fixed", choices=["fixed", "learned"],
                    help="craic's Config(blend=...): the fixed Hybrid blend (default) or the learned one")
     p.add_argument("--craic-item-lists", type=int, default=0,

@@ -1,12 +1,13 @@
-"""Times ``craic.Engine.build`` from compare.py's pandas DataFrame alone: wall and CPU seconds.
+"""Times ``craic.Engine.build`` from compare.py's columnar train input alone: wall and CPU seconds.
 
     python benches/python/compare.py --preset medium --seed 42 --generate-into /tmp/medium
-    python benches/python/fit_frame.py /tmp/medium      # then, to compare:
+    python benches/python/fit_frame.py /tmp/medium [codes|pandas] [columns|objects]   # then:
     SPLIT=0.2 ONLY=popularity ./target/release/examples/profile medium 100   # the `build:` line
 
-The DataFrame, items and preferences are made exactly as compare.py's craic worker makes them
-(the train split's interactions as categoricals, items and preferences as objects); only the
-build is timed. CPU is user + system seconds of every thread of this process, which other
+The input (``codes``, the default: a dict of numpy ``(codes, categories)`` columns; or
+``pandas``: a DataFrame of categoricals), items and preferences (``columns``, the default, or
+``objects``) are made exactly as compare.py's craic worker makes them (``--craic-input``,
+``--craic-catalogue``); only the build is timed. CPU is user + system seconds of every thread of this process, which other
 processes on a shared machine disturb less than wall time.
 """
 
@@ -26,11 +27,12 @@ def cpu_secs() -> float:
 def main() -> int:
     import craic
     from bench_data import load_data
-    from workers import craic_items_and_preferences, craic_train_input
+    from workers import craic_catalogue_columns, craic_items_and_preferences, craic_train_input
 
     data = load_data(Path(sys.argv[1]))
-    items, prefs = craic_items_and_preferences(data)
-    frame = craic_train_input(data, "pandas")
+    objects = len(sys.argv) > 3 and sys.argv[3] == "objects"
+    items, prefs = craic_items_and_preferences(data) if objects else craic_catalogue_columns(data)
+    frame = craic_train_input(data, sys.argv[2] if len(sys.argv) > 2 else "codes")
     cpu, wall = cpu_secs(), time.perf_counter()
     engine = craic.Engine.build(items, frame, preferences=prefs)
     print(f"fit: {time.perf_counter() - wall:.2f} s ({cpu_secs() - cpu:.2f} s CPU), "

@@ -28,16 +28,26 @@ CRAIC_STRATEGIES = ("popularity", "collaborative", "content", "hybrid")
 
 # What the craic worker builds its engine from (--craic-input).
 CRAIC_INPUTS = {
+    "codes": "a dict of numpy arrays ((codes, categories) id and kind columns)",
     "pandas": "a pandas DataFrame (categorical id and kind columns)",
     "rows": "(user, item, kind, timestamp) tuples",
 }
 
 
 def craic_train_input(data: Data, how: str) -> Any:
-    """The train interactions as ``Engine.build`` takes them: a pandas DataFrame whose id and kind
-    columns are categoricals over the codes (read through Arrow, no Python object per row), or
-    a list of row tuples (the row path)."""
+    """The train interactions as ``Engine.build`` takes them: a dict of numpy arrays whose id and
+    kind columns are ``(codes, categories)`` pairs (no pandas, no Python object per row), a
+    pandas DataFrame whose id and kind columns are categoricals over the same codes (read
+    through Arrow), or a list of row tuples (the row path)."""
     m = np.flatnonzero(data.train)
+    if how == "codes":
+        # int32 codes: half the int64 ones; each int64 temporary is freed before the next.
+        return {
+            "user_id": (data.user[m].astype(np.int32), data.user_ids),
+            "item_id": (data.item[m].astype(np.int32), data.item_ids),
+            "kind": (data.kind[m].astype(np.int32), data.kind_names),
+            "timestamp": data.timestamp[m],
+        }
     if how == "rows":
         return [
             (data.user_ids[u], data.item_ids[i], data.kind_names[k], t)
@@ -105,6 +115,45 @@ def craic_items_and_preferences(data: Data) -> tuple[list[Any], dict[str, Any]]:
     return items, prefs
 
 
+def craic_catalogue_columns(data: Data) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The catalogue and the stated preferences as dicts of columns (``--craic-catalogue
+    columns``): ids and the item ids' order are the codes' (``data.item_ids``), cities and venues
+    ``(codes, categories)`` pairs, each list a tuple of interned strings (an empty one ``None``,
+    which the binding reads as empty), so no object is made per row beyond the lists."""
+    words: dict[str, str] = {}
+
+    def split(field: str) -> tuple[str, ...] | None:
+        return tuple(words.setdefault(w, w) for w in field.split("|") if w) or None
+
+    def coded(values: list[str]) -> tuple[npt.NDArray[np.int32], list[str]]:
+        index: dict[str, int] = {}
+        codes = np.fromiter((index.setdefault(v, len(index)) for v in values), np.int32, len(values))
+        return codes, list(index)
+
+    cols: dict[str, list[Any]] = {k: [] for k in ("city", "venue", "genres", "artists", "ends_at", "tags")}
+    with open(data.directory / "items.csv", newline="") as f:
+        for n, r in enumerate(csv.DictReader(f)):
+            assert r["item_id"] == data.item_ids[n], "items.csv is in the codes' order"
+            for k in ("city", "venue"):
+                cols[k].append(r[k])
+            for k in ("genres", "artists", "tags"):
+                cols[k].append(split(r[k]))
+            cols["ends_at"].append(int(r["ends_at"]) if r["ends_at"] else -1)
+    ends = np.asarray(cols.pop("ends_at"), dtype=np.int64)
+    items = {
+        **cols, "id": data.item_ids, "starts_at": data.starts_at,
+        "city": coded(cols["city"]), "venue": coded(cols["venue"]),
+        "ends_at": np.where(ends < 0, np.datetime64("NaT"), ends.astype("datetime64[s]")),
+    }
+    prefs: dict[str, list[Any]] = {k: [] for k in ("user_id", "genres", "artists", "cities")}
+    with open(data.directory / "preferences.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            prefs["user_id"].append(r["user_id"])
+            for k in ("genres", "artists", "cities"):
+                prefs[k].append(split(r[k]))
+    return items, prefs
+
+
 def craic_batch(
     engine: Any, ctx: Context, strategy: str, extra_excl: dict[int, list[str]] | None
 ) -> tuple[dict[int, list[int]], float]:
@@ -137,7 +186,10 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
     import craic
 
     data = ctx.data
-    items, prefs = craic_items_and_preferences(data)
+    if args.craic_catalogue == "columns":
+        items, prefs = craic_catalogue_columns(data)
+    else:
+        items, prefs = craic_items_and_preferences(data)
     rss_step("craic", "loading the items and preferences")
     train = craic_train_input(data, args.craic_input)
     before_build = rss_step("craic", "making the train input")
@@ -181,7 +233,8 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
         peak = peak_rss_mb()  # ru_maxrss only grows: the last strategy's is the worker's peak
         out.append(finish_row(
             ctx, f"craic {strategy}", fit_s, lat, batch_s, lists, peak,
-            notes=f"one Engine.build from {CRAIC_INPUTS[args.craic_input]} ({craic_config_note(args)}) "
+            notes=f"one Engine.build from {CRAIC_INPUTS[args.craic_input]}, items and preferences "
+                  f"as {args.craic_catalogue} ({craic_config_note(args)}) "
                   f"serves every strategy; the built engine adds {engine_mb:.0f} MB to the RSS",
             crate_evaluate_ndcg=None, engine_rss_mb=engine_mb,
             threads=f"rayon: {os.environ.get('RAYON_NUM_THREADS', 'all')} of {os.cpu_count()} cores",
