@@ -1108,7 +1108,7 @@ export interface LearnSettings {
   seed?: number
   /**
    * Decay half-lives tried, in seconds (`null` in the array: no decay). Default: the
-   * config's, none and three times it. One value pins it.
+   * config's and three times it (none and 90 days without decay). One value pins it.
    */
   halfLifeSecs?: Array<number | undefined | null>
   /** Neighbourhood sizes tried. Default: the config's `k`, `k / 2` and `2k`. */

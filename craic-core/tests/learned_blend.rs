@@ -42,7 +42,7 @@ fn learned() -> Config {
 }
 
 /// The learned blend with the default configuration's hyperparameters pinned (the worlds
-/// guard is on the blend; tuning them is `learned_tuning.rs`, and seven grid points per world
+/// guard is on the blend; tuning them is `learned_tuning.rs`, and six grid points per world
 /// would make this test several times slower in a debug build).
 fn learned_pinned() -> Config {
     Config {

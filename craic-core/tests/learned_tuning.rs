@@ -62,7 +62,7 @@ fn the_search_picks_a_clearly_better_neighbourhood() {
     assert_eq!(e.config().neighbours, 50);
 }
 
-/// The default grid: seven points (a coordinate search from the configuration's values), the
+/// The default grid: six points (a coordinate search from the configuration's values), the
 /// chosen one the first best, served and recorded in the configuration with the grid spelled
 /// out; a rebuild from the served configuration chooses the same.
 #[test]
@@ -71,7 +71,7 @@ fn the_default_grid_is_searched_reported_served_and_stable() {
     let config = learned(HyperGrid::default());
     let e = build(&data, config.clone());
     let r = report(&e);
-    assert_eq!(r.grid.len(), 7);
+    assert_eq!(r.grid.len(), 6);
     let d = Config::default();
     let first = &r.grid[0];
     assert_eq!(
@@ -102,7 +102,7 @@ fn the_default_grid_is_searched_reported_served_and_stable() {
     let axes = &s.hyper;
     assert_eq!(axes.neighbours.as_deref(), Some(&[50, 25, 100][..]));
     assert_eq!(axes.shrinkage.as_deref(), Some(&[10.0, 0.0, 30.0][..]));
-    assert_eq!(axes.half_life_secs.as_ref().map(Vec::len), Some(3));
+    assert_eq!(axes.half_life_secs.as_ref().map(Vec::len), Some(2));
 
     // Deterministic, and a retrain from the served configuration tries the same grid.
     assert_eq!(report(&build(&data, config)), r);

@@ -24,7 +24,7 @@ options! {
         /// Seed of the user sample (default 42; a whole number up to 2^53).
         pub seed: [Option<f64>],
         /// Decay half-lives tried, in seconds (`null` in the array: no decay). Default: the
-        /// config's, none and three times it. One value pins it.
+        /// config's and three times it (none and 90 days without decay). One value pins it.
         pub half_life_secs: [Option<Vec<Option<f64>>>],
         /// Neighbourhood sizes tried. Default: the config's `k`, `k / 2` and `2k`.
         pub neighbours: [Option<Vec<f64>>],

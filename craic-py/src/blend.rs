@@ -96,7 +96,7 @@ impl PyLearnSettings {
     }
 
     /// Decay half-lives tried, in seconds (`None` in the list: no decay); `None`: the
-    /// configuration's, none and three times it. One value pins it.
+    /// configuration's and three times it (none and 90 days without decay). One value pins it.
     #[getter]
     fn half_life_secs(&self) -> Option<Vec<Option<f64>>> {
         self.inner.hyper.half_life_secs.clone()

@@ -105,7 +105,7 @@ def test_the_engine_serves_the_chosen_hyperparameters(learned: craic.Engine) -> 
     assert isinstance(blend, craic.LearnSettings)
     assert blend.neighbours == [50, 25, 100]
     assert blend.shrinkage == [10.0, 0.0, 30.0]
-    assert blend.half_life_secs == [30 * 86400.0, None, 90 * 86400.0]
+    assert blend.half_life_secs == [30 * 86400.0, 90 * 86400.0]
 
 
 def test_pinned_hyperparameters_are_honoured() -> None:

@@ -6,7 +6,7 @@
 //! axis. The search (`model::learned_fit`) is a coordinate search from the configuration's
 //! values: the half-lives first (each needs a re-weighted holdout matrix), then the
 //! neighbourhood sizes at the best half-life, then the shrinkages at the best of both — at most
-//! `1 + Σ (values − 1)` points, 7 for the default grid, compared on a quarter of the sampled
+//! `1 + Σ (values − 1)` points, 6 for the default grid, compared on a quarter of the sampled
 //! users and a coarser weight simplex; the chosen point's blend is then learned on all of them
 //! with the settings' simplex.
 
@@ -25,9 +25,10 @@ const DAY: f64 = 86_400.0;
 /// The values the learned blend tries for each hyperparameter (see the module docs).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HyperGrid {
-    /// Decay half-lives in seconds (`None` in the list: no decay). `None`: the configuration's,
-    /// no decay and three times the configuration's (without decay in the configuration:
-    /// none, 30 and 90 days).
+    /// Decay half-lives in seconds (`None` in the list: no decay). `None`: the configuration's
+    /// and three times it (without decay in the configuration: none and 90 days). Two values,
+    /// not three: each extra half-life costs a holdout model, which is what keeps a tuned build
+    /// within 3 × a plain one (`docs/performance.md`).
     pub half_life_secs: Option<Vec<Option<f64>>>,
     /// Neighbourhood sizes. `None`: the configuration's `k`, `k / 2` and `2k` (within
     /// `1..=`[`MAX_NEIGHBOURS`]).
@@ -71,8 +72,8 @@ impl HyperGrid {
     pub(crate) fn resolve(&self, config: &Config) -> Axes {
         let half_life_secs = self.half_life_secs.clone().unwrap_or_else(|| {
             distinct(match config.half_life_secs {
-                Some(h) => [Some(h), None, Some(3.0 * h)],
-                None => [None, Some(30.0 * DAY), Some(90.0 * DAY)],
+                Some(h) => [Some(h), Some(3.0 * h)],
+                None => [None, Some(90.0 * DAY)],
             })
         });
         let neighbours = self.neighbours.clone().unwrap_or_else(|| {
@@ -161,7 +162,7 @@ mod tests {
     fn the_default_axes_start_at_the_configuration_and_stay_in_range() {
         let c = Config::default();
         let a = HyperGrid::default().resolve(&c);
-        assert_eq!(a.half_life_secs, [Some(30.0 * DAY), None, Some(90.0 * DAY)]);
+        assert_eq!(a.half_life_secs, [Some(30.0 * DAY), Some(90.0 * DAY)]);
         assert_eq!(a.neighbours, [50, 25, 100]);
         assert_eq!(a.shrinkage, [10.0, 0.0, 30.0]);
         let edge = Config {
@@ -171,7 +172,7 @@ mod tests {
             ..Config::default()
         };
         let a = HyperGrid::default().resolve(&edge);
-        assert_eq!(a.half_life_secs, [None, Some(30.0 * DAY), Some(90.0 * DAY)]);
+        assert_eq!(a.half_life_secs, [None, Some(90.0 * DAY)]);
         assert_eq!(a.neighbours, [1, 2]);
         assert_eq!(a.shrinkage, [0.0, 10.0, 30.0]);
         let pinned = HyperGrid::pinned(&c).resolve(&edge);

@@ -33,8 +33,48 @@ fn gain(rank: usize) -> f64 {
 
 impl Sample {
     /// NDCG@10 of ranking the candidates by `w · values` (positive totals only, best first,
-    /// ties to the earlier candidate).
-    fn ndcg(&self, w: &[f64; N], buf: &mut Vec<(f64, u32)>) -> f64 {
+    /// ties to the earlier candidate). Only the relevant candidates' ranks matter, so each is
+    /// counted — the candidates ahead of it, stopping at [`DEPTH`] — rather than sorting
+    /// every candidate: the same value as [`Sample::ndcg_by_sorting`], several times faster
+    /// (this is the inner loop of the weight grid).
+    fn ndcg(&self, w: &[f64; N], totals: &mut Vec<f64>) -> f64 {
+        totals.clear();
+        totals.extend(
+            self.values
+                .iter()
+                .map(|v| v.iter().zip(w).map(|(a, b)| a * b).sum::<f64>()),
+        );
+        // The ranks of the relevant candidates in the top DEPTH (distinct, so at most DEPTH),
+        // summed best first as the sorting reference does, so the two agree to the bit.
+        let (mut ranks, mut hits) = ([0usize; DEPTH], 0);
+        for (r, &t) in totals.iter().enumerate() {
+            if !self.relevant[r] || t <= 0.0 {
+                continue;
+            }
+            // Ahead of candidate r: a higher total, or the same total earlier.
+            let mut ahead = 0;
+            for (n, &x) in totals.iter().enumerate() {
+                if x > t || (x == t && n < r) {
+                    ahead += 1;
+                    if ahead == DEPTH {
+                        break;
+                    }
+                }
+            }
+            if ahead < DEPTH {
+                ranks[hits] = ahead;
+                hits += 1;
+            }
+        }
+        let ranks = &mut ranks[..hits];
+        ranks.sort_unstable();
+        let dcg: f64 = ranks.iter().map(|&r| gain(r)).sum();
+        dcg / self.ideal
+    }
+
+    /// [`Sample::ndcg`] by ranking every candidate (the reference its tests compare with).
+    #[cfg(test)]
+    fn ndcg_by_sorting(&self, w: &[f64; N], buf: &mut Vec<(f64, u32)>) -> f64 {
         buf.clear();
         for (n, v) in self.values.iter().enumerate() {
             let t: f64 = v.iter().zip(w).map(|(a, b)| a * b).sum();
@@ -267,18 +307,20 @@ pub(super) fn bucket_reports(
     active: usize,
 ) -> Vec<BucketReport> {
     let grid = simplex(grid, active);
-    let pooled: Vec<&Sample> = per_bucket.iter().flatten().collect();
-    let (pooled_w, _) = best(&grid, &grid_ndcg(&pooled, &grid));
+    // The pooled best only matters to a bucket without users (not computed otherwise: it
+    // costs as much as every bucket's own search).
+    let pooled_w = per_bucket.iter().any(Vec::is_empty).then(|| {
+        let pooled: Vec<&Sample> = per_bucket.iter().flatten().collect();
+        best(&grid, &grid_ndcg(&pooled, &grid)).0
+    });
     bounds
         .iter()
         .zip(per_bucket)
         .map(|(&(name, lo, hi), samples)| {
             let samples: Vec<&Sample> = samples.iter().collect();
-            let ndcg = grid_ndcg(&samples, &grid);
-            let (w, blend_ndcg) = if samples.is_empty() {
-                (pooled_w, 0.0)
-            } else {
-                best(&grid, &ndcg)
+            let (w, blend_ndcg) = match pooled_w {
+                Some(w) if samples.is_empty() => (w, 0.0),
+                _ => best(&grid, &grid_ndcg(&samples, &grid)),
             };
             let component_ndcg = (0..active)
                 .map(|j| {
@@ -378,6 +420,32 @@ mod tests {
         assert_eq!(users(&["x".to_owned()]), 0);
         // An unknown removed id changes nothing.
         assert_eq!(users(&["gone".to_owned()]), users(&[]));
+    }
+
+    /// The counting NDCG equals the sorting one on random samples, ties and non-positive
+    /// totals included (values drawn from a few levels so ties are common).
+    #[test]
+    fn ndcg_by_counting_equals_ndcg_by_sorting() {
+        let mut rng = SplitMix64::new(7);
+        let (mut totals, mut buf) = (Vec::new(), Vec::new());
+        for _ in 0..500 {
+            let n = 1 + rng.below(40) as usize;
+            let level = |rng: &mut SplitMix64| rng.below(5) as f64 / 4.0 - 0.25;
+            let values: Vec<[f64; N]> = (0..n)
+                .map(|_| std::array::from_fn(|_| level(&mut rng)))
+                .collect();
+            let relevant: Vec<bool> = (0..n).map(|_| rng.below(3) == 0).collect();
+            let hits = relevant.iter().filter(|&&r| r).count().max(1);
+            let s = Sample {
+                values,
+                relevant,
+                ideal: (0..hits.min(DEPTH)).map(gain).sum(),
+            };
+            for _ in 0..5 {
+                let w: [f64; N] = std::array::from_fn(|_| level(&mut rng) + 0.25);
+                assert_eq!(s.ndcg(&w, &mut totals), s.ndcg_by_sorting(&w, &mut buf));
+            }
+        }
     }
 
     #[test]
