@@ -83,7 +83,16 @@ def test_each_users_weights_are_a_buckets_appeal_included(
     for user in synthetic.generate(fixture["preset"], seed=fixture["seed"]).preferences:
         w = learned.blend_weights(user)
         got = [w.collaborative, w.content, w.popularity, w.appeal]
-        match = [b for b in buckets if got == pytest.approx(b, abs=1e-12)]
+        # A bucket's weights, but collaborative is 0 for a user without neighbours and content
+        # for one without a profile (as the core serves them).
+        match = [
+            b
+            for b in buckets
+            if all(
+                g == pytest.approx(x, abs=1e-12) or (j < 2 and g == 0.0)
+                for j, (g, x) in enumerate(zip(got, b))
+            )
+        ]
         assert match, (user, got)
         assert w.item_based == 0.0
         seen.append(w.appeal)

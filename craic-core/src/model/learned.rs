@@ -6,7 +6,9 @@
 //! every service retrain): the latest `holdout_fraction` of the log is held out by time, a model
 //! is built on the rest, a seeded sample of held-out users is scored by every component on the
 //! union of the components' top candidates, and a simplex grid search picks per bucket the
-//! weights maximising NDCG@10 on that sample (`model::learned_fit`). Serving then reads three
+//! weights maximising NDCG@10 on that sample (`model::learned_fit`; a relevant event nobody had
+//! engaged with before the cut weighs so that new and known events count the same in all).
+//! Serving then reads three
 //! precomputed weight vectors: the request path does no more work than the fixed blend.
 //!
 //! The blend is over a list of components ([`COMPONENTS`]): a new component is one more entry
@@ -130,9 +132,10 @@ pub struct BucketReport {
     pub users: usize,
     /// The chosen weight of each component, in [`COMPONENTS`] order (they sum to 1).
     pub weights: Vec<f64>,
-    /// Holdout NDCG@10 of each component alone, in [`COMPONENTS`] order.
+    /// Holdout NDCG@10 of each component alone, in [`COMPONENTS`] order (new and known
+    /// relevant events balanced, as the fit weighs them).
     pub component_ndcg: Vec<f64>,
-    /// Holdout NDCG@10 of the chosen blend.
+    /// Holdout NDCG@10 of the chosen blend (on the same balanced scale).
     pub blend_ndcg: f64,
 }
 
