@@ -614,7 +614,7 @@ export interface BlendReport {
   grid: Array<GridPoint>
 }
 
-/** Shares of each component in a user's hybrid score (they sum to 1). */
+/** Shares of each component in a user's hybrid score (they sum to 1, less with the learned blend when a component the user lacks weighs 0). */
 export interface BlendWeights {
   /** Collaborative share. */
   collaborative: number

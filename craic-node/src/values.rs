@@ -415,7 +415,7 @@ impl From<core::Stats> for Stats {
     }
 }
 
-/// Shares of each component in a user's hybrid score (they sum to 1).
+/// Shares of each component in a user's hybrid score (they sum to 1, less with the learned blend when a component the user lacks weighs 0).
 #[napi(object)]
 pub struct BlendWeights {
     /// Collaborative share.

@@ -168,7 +168,8 @@ impl PyStats {
     }
 }
 
-/// Shares of each component in a user's Hybrid score (they sum to 1).
+/// Shares of each component in a user's Hybrid score (they sum to 1, less with the learned
+/// blend when a component the user lacks weighs 0).
 #[pyclass(frozen, eq, get_all, module = "craic._craic", name = "BlendWeights")]
 #[derive(Clone, PartialEq)]
 pub struct PyBlendWeights {

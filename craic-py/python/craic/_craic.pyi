@@ -441,7 +441,11 @@ class Stats:
 
 @final
 class BlendWeights:
-    """Shares of each component in a user's Hybrid score (they sum to 1)."""
+    """Shares of each component in a user's Hybrid score.
+
+    They sum to 1, or to less with the learned blend when a component the user lacks
+    (collaborative without neighbours, content without a profile) weighs 0.
+    """
 
     @property
     def collaborative(self) -> float: ...
