@@ -16,7 +16,8 @@ use rayon::prelude::*;
 use crate::model::error::Result;
 use crate::model::hyper::{Axes, GridPoint};
 use crate::model::learned::{BucketReport, LearnSettings};
-use crate::model::learned_fit::{bucket_reports, sample, Bounds, Holdout, Sample, Sampled};
+use crate::model::learned_fit::{sample, Bounds, Holdout, Sampled};
+use crate::model::learned_weights::{bucket_reports, Sample};
 use crate::model::state::Model;
 use crate::similarity::{Entry, Neighbours, PairAcc};
 

@@ -12,6 +12,7 @@ pub(crate) mod item_updates;
 pub mod learned;
 mod learned_fit;
 mod learned_tune;
+mod learned_weights;
 pub mod legacy_snapshot;
 pub mod limits;
 pub mod model_snapshot;
