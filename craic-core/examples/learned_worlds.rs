@@ -25,6 +25,11 @@ fn env_on(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| v == "1")
 }
 
+/// The environment variable `name`, parsed (`None` when unset or unparsable).
+fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|s| s.parse().ok())
+}
+
 fn base(size: &str, seed: u64) -> Result<SyntheticConfig, Box<dyn std::error::Error>> {
     let cfg = match size {
         "test" => SyntheticConfig {
@@ -40,10 +45,7 @@ fn base(size: &str, seed: u64) -> Result<SyntheticConfig, Box<dyn std::error::Er
 
 fn learned_config() -> Config {
     let mut config = Config::default();
-    if let Some(k) = std::env::var("ITEM_LISTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-    {
+    if let Some(k) = env("ITEM_LISTS") {
         config.item_neighbours = k;
     }
     let hyper = if env_on("TUNED") {
@@ -53,10 +55,7 @@ fn learned_config() -> Config {
     };
     config.blend = Blend::Learned(LearnSettings {
         hyper,
-        holdout_fraction: std::env::var("HOLDOUT")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0.2),
+        holdout_fraction: env("HOLDOUT").unwrap_or(0.2),
         ..LearnSettings::default()
     });
     config
@@ -86,10 +85,7 @@ fn fixed_hybrid() -> Method {
 /// The trial on `cfg`, or with `PREFIX=0.8` on the first 80 % of its log (so the test period
 /// is the learned blend's holdout).
 fn trial(world: &str, cfg: &SyntheticConfig) -> Result<Trial, Box<dyn std::error::Error>> {
-    let prefix: f64 = std::env::var("PREFIX")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
+    let prefix: f64 = env("PREFIX").unwrap_or(1.0);
     if prefix >= 1.0 {
         return Ok(Trial::from_config(world, cfg, learned_config())?);
     }
@@ -97,22 +93,7 @@ fn trial(world: &str, cfg: &SyntheticConfig) -> Result<Trial, Box<dyn std::error
     data.interactions.sort_by_key(|x| x.timestamp);
     data.interactions
         .truncate((data.interactions.len() as f64 * prefix) as usize);
-    let split = craic_core::evaluation::time_split(&data.interactions, 0.2);
-    let relevant = craic_core::evaluation::Relevance::default().relevant_items(&split.test);
-    let engine = Engine::build(
-        data.items.clone(),
-        &split.train,
-        data.preferences.clone(),
-        learned_config(),
-    )?;
-    Ok(Trial {
-        world: world.into(),
-        seed: cfg.seed,
-        data,
-        split,
-        relevant,
-        engine: std::sync::Arc::new(engine),
-    })
+    Ok(Trial::from_data(world, cfg.seed, data, learned_config())?)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

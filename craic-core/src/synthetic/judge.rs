@@ -60,7 +60,17 @@ impl Trial {
     /// The world generated from `cfg` (named `world` in reports), split, with an engine built
     /// with `config` on the training part.
     pub fn from_config(world: &str, cfg: &SyntheticConfig, config: Config) -> crate::Result<Trial> {
-        let data = Dataset::generate(cfg);
+        Trial::from_data(world, cfg.seed, Dataset::generate(cfg), config)
+    }
+
+    /// `data` (generated with `seed`, named `world` in reports), split, with an engine built
+    /// with `config` on the training part — e.g. a generated world cut short.
+    pub fn from_data(
+        world: &str,
+        seed: u64,
+        data: Dataset,
+        config: Config,
+    ) -> crate::Result<Trial> {
         let split = time_split(&data.interactions, TEST_FRACTION);
         let relevant = Relevance::default().relevant_items(&split.test);
         let engine = Engine::build(
@@ -71,7 +81,7 @@ impl Trial {
         )?;
         Ok(Trial {
             world: world.to_string(),
-            seed: cfg.seed,
+            seed,
             data,
             split,
             relevant,
