@@ -123,10 +123,7 @@ fn golden_snapshot_v1_still_decodes_to_the_expected_model() {
         }
     );
     assert_same(&loaded, &golden_engine());
-    // Saved again, it is written in the current layout and loads back the same.
-    let again = loaded.to_snapshot(&m).unwrap();
-    assert_eq!(&again[12..16], b"MOD6");
-    assert_same(&Engine::from_snapshot(&again).unwrap().0, &golden_engine());
+    resaves_in_the_current_layout(&loaded, &m, &golden_engine());
 }
 
 /// Before the appeal counts and the learned blend: the previous layout still loads, with the
@@ -141,12 +138,7 @@ fn golden_snapshot_v2_still_decodes_to_the_expected_model() {
     assert_eq!(loaded.config().blend, craic_core::Blend::Fixed);
     // No appeal counts were stored: every appeal reads 0 until new interactions arrive.
     assert_eq!(loaded.appeal("rave", NOW), Some(0.0));
-    let again = loaded.to_snapshot(&m).unwrap();
-    assert_eq!(&again[12..16], b"MOD6");
-    assert_same(
-        &Engine::from_snapshot(&again).unwrap().0,
-        &golden_engine_v2(),
-    );
+    resaves_in_the_current_layout(&loaded, &m, &golden_engine_v2());
 }
 
 /// Before item neighbours: the previous layout still loads, with no item lists (and
@@ -162,12 +154,7 @@ fn golden_snapshot_v3_still_decodes_to_the_expected_model() {
     let item_based = Request::new(5).strategy(Strategy::ItemBased).now(NOW);
     let err = loaded.recommend("ana", &item_based).unwrap_err();
     assert_eq!(err.kind(), craic_core::ErrorKind::InvalidConfig);
-    let again = loaded.to_snapshot(&m).unwrap();
-    assert_eq!(&again[12..16], b"MOD6");
-    assert_same(
-        &Engine::from_snapshot(&again).unwrap().0,
-        &golden_engine_v2(),
-    );
+    resaves_in_the_current_layout(&loaded, &m, &golden_engine_v2());
 }
 
 /// Before the learned blend's hyperparameter grid: the previous layout still loads and serves
@@ -182,9 +169,14 @@ fn golden_snapshot_v4_still_decodes_to_the_expected_model() {
         loaded.item_neighbours("rave"),
         expected.item_neighbours("rave")
     );
-    let again = loaded.to_snapshot(&m).unwrap();
+    resaves_in_the_current_layout(&loaded, &m, &expected);
+}
+
+/// Saved again, an old snapshot is written in the current layout and loads back the same.
+fn resaves_in_the_current_layout(loaded: &Engine, m: &SnapshotMeta, expected: &Engine) {
+    let again = loaded.to_snapshot(m).unwrap();
     assert_eq!(&again[12..16], b"MOD6");
-    assert_same(&Engine::from_snapshot(&again).unwrap().0, &expected);
+    assert_same(&Engine::from_snapshot(&again).unwrap().0, expected);
 }
 
 fn assert_same(loaded: &Engine, expected: &Engine) {
