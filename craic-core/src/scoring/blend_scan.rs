@@ -44,6 +44,22 @@ impl Prior {
             Prior::Pow(e) => base.max(f64::MIN_POSITIVE).powf(e),
         }
     }
+
+    /// At least [`Prior::apply`] of any `base ≥ 0`, without a square root or `powf`: the
+    /// tangent at 1 (`1 + γ (base − 1)`, above a concave power for γ ∈ [0, 1]), widened by a
+    /// relative 1e-9 so that rounding cannot put it below the exact value. Unbounded for other
+    /// exponents, where it filters nothing.
+    #[inline]
+    pub(crate) fn upper(self, base: f64) -> f64 {
+        const WIDEN: f64 = 1.0 + 1e-9;
+        match self {
+            Prior::Linear => base,
+            Prior::Flat => 1.0,
+            Prior::Sqrt => (0.5 + 0.5 * base) * WIDEN,
+            Prior::Pow(e) if (0.0..=1.0).contains(&e) => (1.0 - e + e * base) * WIDEN,
+            Prior::Pow(_) => f64::INFINITY,
+        }
+    }
 }
 
 /// How one request blends the three components (each normalised by its maximum).
@@ -116,15 +132,71 @@ impl BandVisitor for DenseScan<'_> {
         // Each prior is non-decreasing, so its value at a bound is a bound. One loop per shape,
         // so the common ones compile without a call to `powf`.
         match b.prior {
-            Prior::Linear => self.run(items, chunk_max, band, |x| Prior::Linear.apply(x)),
-            Prior::Flat => self.run(items, chunk_max, band, |x| Prior::Flat.apply(x)),
-            Prior::Sqrt => self.run(items, chunk_max, band, |x| Prior::Sqrt.apply(x)),
-            p @ Prior::Pow(_) => self.run(items, chunk_max, band, move |x| p.apply(x)),
+            Prior::Linear => self.run(
+                items,
+                chunk_max,
+                band,
+                |x| Prior::Linear.apply(x),
+                |x| Prior::Linear.upper(x),
+            ),
+            Prior::Flat => self.run(
+                items,
+                chunk_max,
+                band,
+                |x| Prior::Flat.apply(x),
+                |x| Prior::Flat.upper(x),
+            ),
+            Prior::Sqrt => self.run(
+                items,
+                chunk_max,
+                band,
+                |x| Prior::Sqrt.apply(x),
+                |x| Prior::Sqrt.upper(x),
+            ),
+            p @ Prior::Pow(_) => self.run(
+                items,
+                chunk_max,
+                band,
+                move |x| p.apply(x),
+                move |x| p.upper(x),
+            ),
         }
     }
 }
 
 impl DenseScan<'_> {
+    /// Per chunk of [`CHUNK`] items, a bound on its items' totals (its best content score with
+    /// its best possible popularity and artist prior) and its number, best bound first, the
+    /// chunks already under `floor` left out.
+    fn chunk_bounds<B: Band>(
+        &self,
+        n: usize,
+        chunk_max: &[f64],
+        band: B,
+        prior: &impl Fn(f64) -> f64,
+        floor: f64,
+    ) -> Vec<(f64, usize)> {
+        let b = self.blend;
+        let (_, artist_max) = self.artist;
+        let mut bounds: Vec<(f64, usize)> = chunk_max
+            .iter()
+            .zip(artist_max)
+            .enumerate()
+            .map(|(c, (&max_score, &max_artist))| {
+                let start = c * CHUNK;
+                let best_ct = max_or_zero(&self.content[start..(start + CHUNK).min(n)]);
+                let pop = band.bound(max_score);
+                let ct = (best_ct * b.inv_max_ct).max(0.0);
+                let base = b.base(pop, max_artist);
+                let bound = (b.w.content + b.backing) * ct * prior(base) + b.w.popularity * pop;
+                (bound, c)
+            })
+            .filter(|x| x.0 >= floor)
+            .collect();
+        bounds.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        bounds
+    }
+
     /// The same totals as [`Blend::parts`] summed (collaborative score 0, so the collaborative
     /// part is the content backing), without branches
     /// except the rare one into the top k.
@@ -135,35 +207,42 @@ impl DenseScan<'_> {
         chunk_max: &[f64],
         band: B,
         prior: impl Fn(f64) -> f64,
+        upper: impl Fn(f64) -> f64,
     ) {
         let b = self.blend;
+        // In locals, so that the loop keeps them in registers.
+        let (content_w, pop_w, inv_max_ct) =
+            (b.w.content + b.backing, b.w.popularity, b.inv_max_ct);
+        let artist_scale = b.artist;
+        let (artist, _) = self.artist;
+        // Best bound first: the bar rises fastest that way, and the scan ends at the first
+        // chunk whose bound is under it (no item of it, or of any later one, can beat the bar).
+        let bounds = self.chunk_bounds(items.len(), chunk_max, band, &prior, self.top.floor);
         let top = self.top;
-        let (artist, artist_max) = self.artist;
-        let chunks = items.chunks(CHUNK).zip(chunk_max.iter().zip(artist_max));
-        for (n, (chunk, (&max_score, &max_artist))) in chunks.enumerate() {
+        for (bound, n) in bounds {
+            if bound < top.floor {
+                break;
+            }
             let start = n * CHUNK;
-            let end = start + chunk.len();
+            let end = (start + CHUNK).min(items.len());
+            let chunk = &items[start..end];
             let content = &self.content[start..end];
             let artist = &artist[start..end];
-            // No item of the chunk can beat the bar if even its best content score with its
-            // best possible popularity cannot: skip the chunk.
-            let best_ct = max_or_zero(content);
-            let pop = band.bound(max_score);
-            let ct = (best_ct * b.inv_max_ct).max(0.0);
-            let base = b.base(pop, max_artist);
-            let bound = (b.w.content + b.backing) * ct * prior(base) + b.w.popularity * pop;
-            if bound < top.floor {
-                continue;
-            }
             let rows = chunk
                 .iter()
                 .zip(content.iter().zip(artist))
                 .zip(self.skip[start..end].iter().zip(&self.blocked[start..end]));
             for (p, ((&(score, city), (&c, &a)), (&skip, &blocked))) in rows.enumerate() {
                 let pop = band.local(score, city);
-                let ct = (c * b.inv_max_ct).max(0.0);
-                let base = b.base(pop, a);
-                let total = (b.w.content + b.backing) * ct * prior(base) + b.w.popularity * pop;
+                let ct = (c * inv_max_ct).max(0.0);
+                let base = pop.max(artist_scale * a); // `Blend::base`
+                let (weighted_ct, weighted_pop) = (content_w * ct, pop_w * pop);
+                // Most items fall below the bar even with the prior's cheap upper bound: the
+                // exact prior (a square root, or `powf`) is taken only for the others.
+                if weighted_ct * upper(base) + weighted_pop < top.floor {
+                    continue;
+                }
+                let total = weighted_ct * prior(base) + weighted_pop;
                 if total > 0.0
                     && total >= top.floor
                     && !(skip | blocked)
@@ -246,4 +325,110 @@ pub struct BlendWeights {
 /// Best first: higher score, then lower index.
 pub(crate) fn by_score(a: &(u32, f64), b: &(u32, f64)) -> Ordering {
     b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::scoring::popularity::LocalContext;
+
+    /// One upcoming item: (popularity score, city, content score, artist prior, skip, blocked).
+    type Row = (f64, u32, f64, f64, bool, bool);
+
+    fn row() -> impl Strategy<Value = Row> {
+        let maybe_zero = prop_oneof![Just(0.0), 0.0..1.0f64];
+        (
+            0.0..10.0f64,
+            0..3u32,
+            maybe_zero,
+            0.0..1.0f64,
+            any::<bool>(),
+            prop::bool::weighted(0.1),
+        )
+    }
+
+    fn prior() -> impl Strategy<Value = Prior> {
+        prop_oneof![
+            Just(Prior::Linear),
+            Just(Prior::Flat),
+            Just(Prior::Sqrt),
+            Just(Prior::Pow(0.3)),
+            Just(Prior::Pow(1.7)),
+        ]
+    }
+
+    /// Every eligible row scored with the scan's formula, the best `k` kept.
+    fn brute_force(
+        rows: &[Row],
+        b: &Blend,
+        band: &LocalContext,
+        k: usize,
+        city: Option<u32>,
+    ) -> Vec<(u32, f64)> {
+        let mut all: Vec<(u32, f64)> = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !(r.4 | r.5) && city.is_none_or(|c| c == r.1))
+            .map(|(p, &(score, c, ct, a, _, _))| {
+                let pop = band.local(score, c);
+                let ct = (ct * b.inv_max_ct).max(0.0);
+                let total = (b.w.content + b.backing) * ct * b.prior.apply(b.base(pop, a))
+                    + b.w.popularity * pop;
+                (1000 + p as u32, total)
+            })
+            .filter(|x| x.1 > 0.0)
+            .collect();
+        all.sort_unstable_by(by_score);
+        all.truncate(k);
+        all
+    }
+
+    proptest! {
+        /// The chunk order, the chunk bounds and the prior's cheap upper bound only skip work:
+        /// the scan keeps exactly the best `k` items by the blend's total.
+        #[test]
+        fn the_dense_scan_keeps_exactly_the_best_k(
+            rows in prop::collection::vec(row(), 0..300),
+            prior in prior(),
+            weights in (0.0..1.0f64, 0.0..1.0f64, 0.0..0.5f64, 0.0..2.0f64),
+            cities in prop::collection::vec((0..3u32, 0.05..1.0f64), 0..3),
+            city in prop::option::of(0..3u32),
+            k in 1..60usize,
+        ) {
+            let (content, popularity, backing, artist) = weights;
+            let blend = Blend {
+                w: BlendWeights { collaborative: 0.0, content, popularity, appeal: 0.0, item_based: 0.0 },
+                inv_max_ct: 1.0,
+                inv_max_cf: 0.0,
+                inv_max_ib: 0.0,
+                prior,
+                backing,
+                artist,
+            };
+            let band = LocalContext::from_inverses(0.1, cities);
+            let items: Vec<(f64, u32)> = rows.iter().map(|r| (r.0, r.1)).collect();
+            let chunk_max: Vec<f64> = items.chunks(CHUNK).map(|c| c.iter().map(|x| x.0).fold(0.0, f64::max)).collect();
+            let artists: Vec<f64> = rows.iter().map(|r| r.3).collect();
+            let artist_max: Vec<f64> = artists.chunks(CHUNK).map(max_or_zero).collect();
+            let content_scores: Vec<f64> = rows.iter().map(|r| r.2).collect();
+            let skip: Vec<bool> = rows.iter().map(|r| r.4).collect();
+            let blocked: Vec<bool> = rows.iter().map(|r| r.5).collect();
+            let order: Vec<u32> = (0..rows.len() as u32).map(|p| 1000 + p).collect();
+            let mut top = TopK::new(k);
+            DenseScan {
+                blend: &blend,
+                content: &content_scores,
+                artist: (&artists, &artist_max),
+                skip: &skip,
+                blocked: &blocked,
+                order: &order,
+                city,
+                top: &mut top,
+            }
+            .visit(&items, &chunk_max, &band);
+            prop_assert_eq!(top.into_sorted(), brute_force(&rows, &blend, &band, k, city));
+        }
+    }
 }

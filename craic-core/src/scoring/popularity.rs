@@ -320,6 +320,10 @@ impl Band for &LocalContext {
 
     #[inline]
     fn bound(self, max_score: f64) -> f64 {
+        if self.cities.is_empty() {
+            // Without cities every item is scaled overall, as in `local` (not the away band).
+            return scaled(max_score, self.inv_global_max);
+        }
         self.cities
             .iter()
             .map(|&(_, inv_home)| home_band(max_score, inv_home))
@@ -334,6 +338,17 @@ pub(crate) struct LocalContext {
     inv_global_max: f64,
     /// (city, 1 / the top score in the city).
     cities: Vec<(u32, f64)>,
+}
+
+#[cfg(test)]
+impl LocalContext {
+    /// A context from its inverse maxima (tests of the scans that take one).
+    pub(crate) fn from_inverses(inv_global_max: f64, cities: Vec<(u32, f64)>) -> LocalContext {
+        LocalContext {
+            inv_global_max,
+            cities,
+        }
+    }
 }
 
 /// 1 / max, or 0 when there is no positive maximum.
