@@ -30,10 +30,10 @@ options! {
         pub neighbours: [Option<Vec<f64>>],
         /// Similarity shrinkages tried. Default: the config's, 0 and three times it.
         pub shrinkage: [Option<Vec<f64>>],
-        /// Popularity discounts β of the collaborative component tried (its score of an event
-        /// with `n` users times `(1 + n) ** -β`, each in [0, 2]). Default: 0, 0.3 and 0.6. The
-        /// learned blend's own: the config has no β, and the collaborative strategy never
-        /// discounts.
+        /// Popularity discounts β of the collaborative and item-based components tried (their
+        /// scores of an event with `n` users times `(1 + n) ** -β`, each in [0, 2]). Default: 0,
+        /// 0.3 and 0.6. The learned blend's own: the config has no β, and the collaborative and
+        /// item-based strategies never discount.
         pub discount: [Option<Vec<f64>>],
     }
 }
@@ -144,7 +144,7 @@ pub struct BlendReport {
     pub neighbours: u32,
     /// The chosen similarity shrinkage: the engine's `config.shrinkage`.
     pub shrinkage: f64,
-    /// The chosen popularity discount β of the collaborative component (0: none).
+    /// The chosen popularity discount β of the collaborative and item-based components (0: none).
     pub discount: f64,
     /// Every hyperparameter point tried, in order, with its holdout NDCG@10.
     pub grid: Vec<GridPoint>,
@@ -159,7 +159,7 @@ pub struct GridPoint {
     pub neighbours: u32,
     /// Similarity shrinkage.
     pub shrinkage: f64,
-    /// Popularity discount β of the collaborative component.
+    /// Popularity discount β of the collaborative and item-based components.
     pub discount: f64,
     /// Holdout NDCG@10 of the blend learned at this point (on the search sample).
     pub ndcg: f64,

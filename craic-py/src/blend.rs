@@ -117,9 +117,10 @@ impl PyLearnSettings {
         self.inner.hyper.shrinkage.clone()
     }
 
-    /// Popularity discounts β of the collaborative component tried (its score of an event
-    /// with `n` users times `(1 + n) ** -β`, each in [0, 2]); `None`: 0, 0.3 and 0.6. The
-    /// learned blend's own: `Config` has no β, and the collaborative strategy never discounts.
+    /// Popularity discounts β of the collaborative and item-based components tried (their
+    /// scores of an event with `n` users times `(1 + n) ** -β`, each in [0, 2]); `None`: 0, 0.3
+    /// and 0.6. The learned blend's own: `Config` has no β, and the collaborative and
+    /// item_based strategies never discount.
     #[getter]
     fn discount(&self) -> Option<Vec<f64>> {
         self.inner.hyper.discount.clone()
@@ -235,7 +236,7 @@ impl PyBlendReport {
         self.inner.shrinkage
     }
 
-    /// The chosen popularity discount β of the collaborative component (0: none).
+    /// The chosen popularity discount β of the collaborative and item-based components (0: none).
     #[getter]
     fn discount(&self) -> f64 {
         self.inner.discount
@@ -360,7 +361,7 @@ impl PyGridPoint {
         self.inner.shrinkage
     }
 
-    /// Popularity discount β of the collaborative component.
+    /// Popularity discount β of the collaborative and item-based components.
     #[getter]
     fn discount(&self) -> f64 {
         self.inner.discount

@@ -1,6 +1,6 @@
 //! The hyperparameters the learned blend tunes on its holdout — the decay half-life, the
 //! neighbourhood size, the similarity shrinkage and the popularity discount β of its
-//! collaborative component — and the grid it tries them on.
+//! collaborative and item-based components — and the grid it tries them on.
 //!
 //! Each axis of a [`HyperGrid`] is either `None` (the default values around the
 //! configuration's, see [`HyperGrid::resolve`]) or the exact values to try; one value pins the
@@ -8,13 +8,13 @@
 //! values: the half-lives first (each needs a re-weighted holdout matrix), then the
 //! neighbourhood sizes at the best half-life, then the shrinkages at the best of both, then the
 //! discounts at the best of all three (each only re-scores the sampled users: the discount
-//! multiplies their collaborative scores, `scoring::discount`) — at most `1 + Σ (values − 1)`
+//! multiplies their collaborative and item-based scores, `scoring::discount`) — at most `1 + Σ (values − 1)`
 //! points, 8 for the default grid, compared on a quarter of the sampled users and a coarser
 //! weight simplex; the chosen point's blend is then learned on all of them with the settings'
 //! simplex.
 //!
 //! The discount is the learned blend's alone: the configuration has no β (the Collaborative
-//! strategy and the fixed blend never discount), so its default axis is
+//! and ItemBased strategies and the fixed blend never discount), so its default axis is
 //! [`DEFAULT_DISCOUNTS`] whatever the configuration, and [`HyperGrid::pinned`] pins it to 0.
 
 use serde::{Deserialize, Serialize};
@@ -49,8 +49,8 @@ pub struct HyperGrid {
     /// Similarity shrinkages. `None`: the configuration's `λ`, 0 and `3λ` (with `λ = 0`: 0,
     /// 10 and 30).
     pub shrinkage: Option<Vec<f64>>,
-    /// Popularity discounts β of the collaborative component (its score of an event with `n`
-    /// users times `(1 + n)^-β`), each in `[0, `[`MAX_DISCOUNT`]`]`. `None`:
+    /// Popularity discounts β of the collaborative and item-based components (their scores of
+    /// an event with `n` users times `(1 + n)^-β`), each in `[0, `[`MAX_DISCOUNT`]`]`. `None`:
     /// [`DEFAULT_DISCOUNTS`].
     pub discount: Option<Vec<f64>>,
 }
@@ -177,7 +177,7 @@ pub struct GridPoint {
     pub neighbours: usize,
     /// Similarity shrinkage.
     pub shrinkage: f64,
-    /// Popularity discount β of the collaborative component.
+    /// Popularity discount β of the collaborative and item-based components.
     pub discount: f64,
     /// Holdout NDCG@10 of the blend learned at this point: each user of the search sample (the
     /// first quarter of each bucket's sample; all of it when nothing is tuned) ranked with

@@ -160,9 +160,10 @@ pub struct BlendReport {
     pub neighbours: usize,
     /// The chosen similarity shrinkage, the engine's `Config::shrinkage`.
     pub shrinkage: f64,
-    /// The chosen popularity discount β: the Hybrid's collaborative score of an event with `n`
-    /// users is multiplied by `(1 + n)^-β` (0: none; see `scoring::discount`). The learned
-    /// blend's own: the configuration has none, the Collaborative strategy never discounts.
+    /// The chosen popularity discount β: the Hybrid's collaborative and item-based scores of
+    /// an event with `n` users are multiplied by `(1 + n)^-β` (0: none; see
+    /// `scoring::discount`). The learned blend's own: the configuration has none, the
+    /// Collaborative and ItemBased strategies never discount.
     pub discount: f64,
     /// Every grid point tried, in the order tried, with its holdout NDCG@10; the chosen one is
     /// the first with the best.

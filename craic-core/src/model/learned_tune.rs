@@ -8,7 +8,7 @@
 //! once, kept to the largest neighbourhood size tried. A point installs the first `k` of those
 //! lists (exactly what a build with that `k` and shrinkage serves: the lists are ordered by
 //! similarity, then by user) and its discount table, and scores the users as the fit always
-//! has (a discount only changes their collaborative values). Points are compared on
+//! has (a discount only changes their collaborative and item-based values). Points are compared on
 //! the first quarter of each bucket's sample with a coarser weight simplex (steps of 1/5); the
 //! chosen one is then learned on all of it with the settings' simplex.
 

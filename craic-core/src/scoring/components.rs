@@ -9,8 +9,8 @@ use crate::scoring::scratch::{Cleared, SCRATCH};
 
 impl Model {
     /// Per candidate item, its component values in [`crate::model::learned::COMPONENTS`]
-    /// order, for user `u` at `now`: collaborative (popularity-discounted by the model's
-    /// discount) and content normalised by their best upcoming score (content times its
+    /// order, for user `u` at `now`: collaborative and item-based (popularity-discounted by
+    /// the model's discount) and content normalised by their best upcoming score (content times its
     /// popularity prior), local popularity, and appeal
     /// normalised by the best among the candidates. Each value is what the learned blend's
     /// weight multiplies when serving.

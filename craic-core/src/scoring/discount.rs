@@ -1,8 +1,9 @@
-//! The learned blend's popularity discount: the Hybrid's collaborative scores of an event `i`
-//! multiplied by `(1 + n_i)^-β`, `n_i` the users with a cell in its column (what RP3beta
-//! divides by). β is a hyperparameter of the learned blend only (chosen on its holdout,
-//! `model::hyper`; stored in its report): the Collaborative strategy and the fixed blend never
-//! discount.
+//! The learned blend's popularity discount: the Hybrid's collaborative and item-based scores
+//! of an event `i` multiplied by `(1 + n_i)^-β`, `n_i` the users with a cell in its column
+//! (RP3beta divides by a power of the same count). β is a hyperparameter of the learned blend
+//! only (chosen on its holdout, `model::hyper`; stored in its report): the Collaborative and
+//! ItemBased strategies and the fixed blend never discount. Both components, because on the
+//! worlds discounting both beat discounting collaborative alone (`docs/evaluation.md`).
 //!
 //! No power is taken per request: the factors are kept by column length, `factors[n] = (1 +
 //! n)^-β` for every `n` up to the longest column, extended by every write that lengthens a
@@ -62,15 +63,17 @@ impl Discount {
             .unwrap_or_else(|| factor(self.beta, n))
     }
 
-    /// Multiplies the collaborative score of every position with evidence in `s` by its
-    /// event's factor (`order`: the event at each timeline position; `cols`: the columns).
+    /// Multiplies the collaborative and item-based scores of every position with evidence in
+    /// `s` by its event's factor (`order`: the event at each timeline position; `cols`: the
+    /// columns).
     pub fn apply(&self, s: &mut Scratch, order: &[u32], cols: &[SparseVec]) {
         if !self.is_active() {
             return;
         }
         for &p in &s.cf_list {
-            let i = order[p as usize] as usize;
-            s.cf[p as usize] *= self.of(cols[i].len());
+            let f = self.of(cols[order[p as usize] as usize].len());
+            s.cf[p as usize] *= f;
+            s.ib[p as usize] *= f;
         }
     }
 

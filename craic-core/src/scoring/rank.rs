@@ -125,7 +125,7 @@ impl Model {
         }
     }
 
-    /// Fills the scratch: collaborative (the Hybrid's discounted) and content scores of the
+    /// Fills the scratch: collaborative and item-based (the learned Hybrid's discounted) and content scores of the
     /// upcoming items, the blocked
     /// (excluded) positions and the demoted candidates.
     fn score_components(&self, plan: &Plan<'_>, s: &mut Scratch) {
