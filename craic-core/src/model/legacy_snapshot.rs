@@ -429,12 +429,20 @@ mod tests {
     }
 
     /// A learned engine saved before the hyperparameter grid loads with its blend pinned to
-    /// the configuration it was learned with, the same buckets, and serves the same.
+    /// the configuration it was learned with, the same buckets, and serves the same (an engine
+    /// of that time never discounted, so this one is learned without discount).
     #[test]
     fn a_learned_mod4_snapshot_loads_pinned_to_its_configuration() {
         let data = Dataset::generate(&SyntheticConfig::tiny());
+        let settings = LearnSettings {
+            hyper: HyperGrid {
+                discount: Some(vec![0.0]),
+                ..HyperGrid::default()
+            },
+            ..LearnSettings::default()
+        };
         let config = Config {
-            blend: Blend::Learned(LearnSettings::default()),
+            blend: Blend::Learned(settings),
             ..Config::default()
         };
         let e = Engine::build(data.items, &data.interactions, data.preferences, config).unwrap();
