@@ -58,13 +58,8 @@ struct AtHalfLife {
 type Tried = (GridPoint, Vec<BucketReport>);
 
 /// A point of the grid at one half-life: the positions of its neighbourhood size, shrinkage
-/// and discount on their axes.
-#[derive(Debug, Clone, Copy)]
-struct Point {
-    k: usize,
-    s: usize,
-    d: usize,
-}
+/// and discount on their axes, in that order.
+type Point = [usize; 3];
 
 impl Search<'_> {
     /// Runs the search from `base`, the holdout model at the first half-life of the axis.
@@ -73,14 +68,9 @@ impl Search<'_> {
     pub fn run(&self, base: Model) -> Result<(GridPoint, Vec<BucketReport>, Vec<GridPoint>)> {
         let a = self.axes;
         let mut at = self.at(a.half_life_secs[0], base);
-        let first = Point { k: 0, s: 0, d: 0 };
-        let lens = [
-            a.half_life_secs.len(),
-            a.neighbours.len(),
-            a.shrinkage.len(),
-            a.discount.len(),
-        ];
-        if lens.iter().sum::<usize>() == lens.len() {
+        let first: Point = [0; 3];
+        let lens = [a.neighbours.len(), a.shrinkage.len(), a.discount.len()];
+        if a.half_life_secs.len() + lens.iter().sum::<usize>() == 4 {
             let (point, buckets) = self.score(&mut at, first, self.sampled, self.settings.grid)?;
             return Ok((point.clone(), buckets, vec![point]));
         }
@@ -102,15 +92,11 @@ impl Search<'_> {
             }
         }
         // Then one axis at a time from the best point so far.
-        let steps: [(usize, fn(Point, usize) -> Point); 3] = [
-            (a.neighbours.len(), |p, n| Point { k: n, ..p }),
-            (a.shrinkage.len(), |p, n| Point { s: n, ..p }),
-            (a.discount.len(), |p, n| Point { d: n, ..p }),
-        ];
-        for (len, step) in steps {
+        for (axis, len) in lens.into_iter().enumerate() {
             let from = best.0;
             for n in 1..len {
-                let p = step(from, n);
+                let mut p = from;
+                p[axis] = n;
                 let got = self.score(&mut at, p, &few, coarse)?;
                 tried.push(got.0.clone());
                 if better(&got, &best.1) {
@@ -165,9 +151,9 @@ impl Search<'_> {
     /// of them.
     fn score(&self, at: &mut AtHalfLife, p: Point, sampled: &Sampled, grid: u32) -> Result<Tried> {
         let a = self.axes;
-        let (k, shrinkage, discount) = (a.neighbours[p.k], a.shrinkage[p.s], a.discount[p.d]);
+        let (k, shrinkage, discount) = (a.neighbours[p[0]], a.shrinkage[p[1]], a.discount[p[2]]);
         for (u, lists) in at.lists.iter().flatten() {
-            let list = &lists[p.s];
+            let list = &lists[p[1]];
             at.m.neighbours.lists[*u as usize] = list[..list.len().min(k)].to_vec();
         }
         at.m.config.neighbours = k;
