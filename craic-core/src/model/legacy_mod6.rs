@@ -10,8 +10,8 @@ use crate::model::config::Config;
 use crate::model::error::Result;
 use crate::model::hyper::{GridPoint, HyperGrid};
 use crate::model::item_updates::ItemLists;
-use crate::model::learned::{Blend, BlendReport, BucketReport, LearnSettings, LearnedBlend};
-use crate::model::legacy_snapshot::{ConfigV3, ModelV2, Old};
+use crate::model::learned::{Blend, LearnedBlend};
+use crate::model::legacy_snapshot::{BlendReportV4, ConfigV3, LearnSettingsV4, ModelV2, Old};
 use crate::model::model_snapshot::In;
 use crate::model::state::Model;
 use crate::snapshot;
@@ -25,15 +25,12 @@ struct HyperGridV6 {
     shrinkage: Option<Vec<f64>>,
 }
 
-/// `LearnSettings` as `MOD6` wrote it.
+/// `LearnSettings` as `MOD6` wrote it: `MOD4`'s, then the grid (bincode writes a nested
+/// struct's fields in line).
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
 struct LearnSettingsV6 {
-    holdout_fraction: f64,
-    users_per_bucket: usize,
-    candidates: usize,
-    grid: u32,
-    seed: u64,
+    v4: LearnSettingsV4,
     hyper: HyperGridV6,
 }
 
@@ -64,15 +61,12 @@ struct GridPointV6 {
     ndcg: f64,
 }
 
-/// `BlendReport` as `MOD6` wrote it (no chosen discount).
+/// `BlendReport` as `MOD6` wrote it: `MOD4`'s, then the chosen values (no discount) and the
+/// grid.
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
 struct BlendReportV6 {
-    components: Vec<String>,
-    cutoff: i64,
-    train_interactions: usize,
-    holdout_interactions: usize,
-    buckets: Vec<BucketReport>,
+    v4: BlendReportV4,
     half_life_secs: Option<f64>,
     neighbours: usize,
     shrinkage: f64,
@@ -95,19 +89,12 @@ impl ConfigV6 {
     fn upgrade(self) -> Config {
         let blend = match self.blend {
             BlendV6::Fixed => Blend::Fixed,
-            BlendV6::Learned(s) => Blend::Learned(LearnSettings {
-                holdout_fraction: s.holdout_fraction,
-                users_per_bucket: s.users_per_bucket,
-                candidates: s.candidates,
-                grid: s.grid,
-                seed: s.seed,
-                hyper: HyperGrid {
-                    half_life_secs: s.hyper.half_life_secs,
-                    neighbours: s.hyper.neighbours,
-                    shrinkage: s.hyper.shrinkage,
-                    discount: Some(vec![0.0]),
-                },
-            }),
+            BlendV6::Learned(s) => Blend::Learned(s.v4.upgrade(HyperGrid {
+                half_life_secs: s.hyper.half_life_secs,
+                neighbours: s.hyper.neighbours,
+                shrinkage: s.hyper.shrinkage,
+                discount: Some(vec![0.0]),
+            })),
         };
         Config {
             blend,
@@ -120,30 +107,26 @@ impl ConfigV6 {
 impl BlendReportV6 {
     /// The current report: no discount chosen or tried.
     fn upgrade(self) -> LearnedBlend {
-        let grid = self
-            .grid
-            .into_iter()
-            .map(|p| GridPoint {
-                half_life_secs: p.half_life_secs,
-                neighbours: p.neighbours,
-                shrinkage: p.shrinkage,
-                discount: 0.0,
-                ndcg: p.ndcg,
-            })
-            .collect();
-        LearnedBlend {
-            report: BlendReport {
-                components: self.components,
-                cutoff: self.cutoff,
-                train_interactions: self.train_interactions,
-                holdout_interactions: self.holdout_interactions,
-                buckets: self.buckets,
-                half_life_secs: self.half_life_secs,
-                neighbours: self.neighbours,
-                shrinkage: self.shrinkage,
-                discount: 0.0,
-                grid,
-            },
+        let grid = self.grid.into_iter().map(GridPointV6::upgrade).collect();
+        let chosen = GridPointV6 {
+            half_life_secs: self.half_life_secs,
+            neighbours: self.neighbours,
+            shrinkage: self.shrinkage,
+            ndcg: 0.0,
+        };
+        self.v4.with(&chosen.upgrade(), grid)
+    }
+}
+
+impl GridPointV6 {
+    /// The current point, at no discount.
+    fn upgrade(self) -> GridPoint {
+        GridPoint {
+            half_life_secs: self.half_life_secs,
+            neighbours: self.neighbours,
+            shrinkage: self.shrinkage,
+            discount: 0.0,
+            ndcg: self.ndcg,
         }
     }
 }
@@ -174,7 +157,8 @@ pub(crate) fn decode_mod6(bytes: &[u8]) -> Result<In> {
 mod tests {
     use super::*;
     use crate::model::engine::Engine;
-    use crate::model::legacy_snapshot::{base_of, v3_of};
+    use crate::model::learned::LearnSettings;
+    use crate::model::legacy_snapshot::{base_of, report_v4_of, settings_v4_of, v3_of};
     use crate::model::model_snapshot::SnapshotMeta;
     use crate::synthetic::{Dataset, SyntheticConfig};
     use crate::Request;
@@ -184,11 +168,7 @@ mod tests {
         let blend = match &m.config.blend {
             Blend::Fixed => BlendV6::Fixed,
             Blend::Learned(s) => BlendV6::Learned(LearnSettingsV6 {
-                holdout_fraction: s.holdout_fraction,
-                users_per_bucket: s.users_per_bucket,
-                candidates: s.candidates,
-                grid: s.grid,
-                seed: s.seed,
+                v4: settings_v4_of(s),
                 hyper: HyperGridV6 {
                     half_life_secs: s.hyper.half_life_secs.clone(),
                     neighbours: s.hyper.neighbours.clone(),
@@ -203,22 +183,18 @@ mod tests {
         };
         let learned = m.learned.clone().map(|l| {
             let r = l.report;
-            let grid = r.grid.into_iter().map(|p| GridPointV6 {
+            let grid = r.grid.iter().map(|p| GridPointV6 {
                 half_life_secs: p.half_life_secs,
                 neighbours: p.neighbours,
                 shrinkage: p.shrinkage,
                 ndcg: p.ndcg,
             });
             BlendReportV6 {
-                components: r.components,
-                cutoff: r.cutoff,
-                train_interactions: r.train_interactions,
-                holdout_interactions: r.holdout_interactions,
-                buckets: r.buckets,
                 half_life_secs: r.half_life_secs,
                 neighbours: r.neighbours,
                 shrinkage: r.shrinkage,
                 grid: grid.collect(),
+                v4: report_v4_of(r),
             }
         });
         ModelV6 {

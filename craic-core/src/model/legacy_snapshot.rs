@@ -21,7 +21,7 @@ use crate::data::pref_store::PrefStore;
 use crate::data::timeline::{RowsByStart, Timeline};
 use crate::model::config::{Config, FeatureWeights, KindSpec};
 use crate::model::error::Result;
-use crate::model::hyper::HyperGrid;
+use crate::model::hyper::{GridPoint, HyperGrid};
 use crate::model::item_updates::ItemLists;
 use crate::model::learned::{Blend, BlendReport, BucketReport, LearnSettings, LearnedBlend};
 use crate::model::model_snapshot::{In, SnapshotMeta};
@@ -83,7 +83,7 @@ struct ConfigV5 {
 /// `LearnSettings` as `MOD4` and `MOD5` wrote it (no hyperparameter grid).
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
-struct LearnSettingsV4 {
+pub(super) struct LearnSettingsV4 {
     holdout_fraction: f64,
     users_per_bucket: usize,
     candidates: usize,
@@ -102,7 +102,7 @@ enum BlendV4 {
 /// `BlendReport` as `MOD4` and `MOD5` wrote it (no chosen hyperparameters, no grid).
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
-struct BlendReportV4 {
+pub(super) struct BlendReportV4 {
     components: Vec<String>,
     cutoff: i64,
     train_interactions: usize,
@@ -116,22 +116,41 @@ impl ConfigV4 {
     fn upgrade(self) -> Config {
         let mut c = self.v3.upgrade();
         if let BlendV4::Learned(s) = self.blend {
-            c.blend = Blend::Learned(LearnSettings {
-                holdout_fraction: s.holdout_fraction,
-                users_per_bucket: s.users_per_bucket,
-                candidates: s.candidates,
-                grid: s.grid,
-                seed: s.seed,
-                hyper: HyperGrid::pinned(&c),
-            });
+            c.blend = Blend::Learned(s.upgrade(HyperGrid::pinned(&c)));
         }
         c
+    }
+}
+
+impl LearnSettingsV4 {
+    /// The current settings, with the grid `hyper`.
+    pub(super) fn upgrade(self, hyper: HyperGrid) -> LearnSettings {
+        LearnSettings {
+            holdout_fraction: self.holdout_fraction,
+            users_per_bucket: self.users_per_bucket,
+            candidates: self.candidates,
+            grid: self.grid,
+            seed: self.seed,
+            hyper,
+        }
     }
 }
 
 impl BlendReportV4 {
     /// The current report: the hyperparameters of `config`, no grid point tried.
     fn upgrade(self, config: &Config) -> LearnedBlend {
+        let chosen = GridPoint {
+            half_life_secs: config.half_life_secs,
+            neighbours: config.neighbours,
+            shrinkage: config.shrinkage,
+            discount: 0.0,
+            ndcg: 0.0,
+        };
+        self.with(&chosen, Vec::new())
+    }
+
+    /// The current report: the hyperparameters of `chosen` (its NDCG aside), `grid` tried.
+    pub(super) fn with(self, chosen: &GridPoint, grid: Vec<GridPoint>) -> LearnedBlend {
         LearnedBlend {
             report: BlendReport {
                 components: self.components,
@@ -139,11 +158,11 @@ impl BlendReportV4 {
                 train_interactions: self.train_interactions,
                 holdout_interactions: self.holdout_interactions,
                 buckets: self.buckets,
-                half_life_secs: config.half_life_secs,
-                neighbours: config.neighbours,
-                shrinkage: config.shrinkage,
-                discount: 0.0,
-                grid: Vec::new(),
+                half_life_secs: chosen.half_life_secs,
+                neighbours: chosen.neighbours,
+                shrinkage: chosen.shrinkage,
+                discount: chosen.discount,
+                grid,
             },
         }
     }
@@ -375,6 +394,30 @@ pub(super) fn v3_of(c: &Config) -> ConfigV3 {
     }
 }
 
+/// `s` as `MOD4` wrote it.
+#[cfg(test)]
+pub(super) fn settings_v4_of(s: &LearnSettings) -> LearnSettingsV4 {
+    LearnSettingsV4 {
+        holdout_fraction: s.holdout_fraction,
+        users_per_bucket: s.users_per_bucket,
+        candidates: s.candidates,
+        grid: s.grid,
+        seed: s.seed,
+    }
+}
+
+/// `r` as `MOD4` wrote it.
+#[cfg(test)]
+pub(super) fn report_v4_of(r: BlendReport) -> BlendReportV4 {
+    BlendReportV4 {
+        components: r.components,
+        cutoff: r.cutoff,
+        train_interactions: r.train_interactions,
+        holdout_interactions: r.holdout_interactions,
+        buckets: r.buckets,
+    }
+}
+
 /// The fields `m` shares with `MOD2`, over the configuration `config` of an earlier layout.
 #[cfg(test)]
 pub(super) fn base_of<C>(m: Model, config: C) -> ModelV2<C> {
@@ -404,27 +447,14 @@ mod tests {
     fn v4_of(m: &Model) -> ModelV4 {
         let blend = match &m.config.blend {
             Blend::Fixed => BlendV4::Fixed,
-            Blend::Learned(s) => BlendV4::Learned(LearnSettingsV4 {
-                holdout_fraction: s.holdout_fraction,
-                users_per_bucket: s.users_per_bucket,
-                candidates: s.candidates,
-                grid: s.grid,
-                seed: s.seed,
-            }),
+            Blend::Learned(s) => BlendV4::Learned(settings_v4_of(s)),
         };
         let v3 = v3_of(&m.config);
-        let m = m.clone();
         ModelV4 {
             exposure: m.exposure.clone(),
             appeal: m.appeal.clone(),
-            learned: m.learned.clone().map(|l| BlendReportV4 {
-                components: l.report.components,
-                cutoff: l.report.cutoff,
-                train_interactions: l.report.train_interactions,
-                holdout_interactions: l.report.holdout_interactions,
-                buckets: l.report.buckets,
-            }),
-            base: base_of(m, ConfigV4 { v3, blend }),
+            learned: m.learned.clone().map(|l| report_v4_of(l.report)),
+            base: base_of(m.clone(), ConfigV4 { v3, blend }),
         }
     }
 
