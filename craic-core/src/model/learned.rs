@@ -75,8 +75,8 @@ pub struct LearnSettings {
     pub seed: u64,
     /// The half-lives, neighbourhood sizes, shrinkages and popularity discounts tried on the
     /// same holdout (the default: values around the configuration's, and
-    /// [`crate::model::hyper::DEFAULT_DISCOUNTS`]; one value per axis pins it). The engine is
-    /// built with the best; see [`crate::model::hyper`].
+    /// [`crate::DEFAULT_DISCOUNTS`]; one value per axis pins it). The engine is
+    /// built with the best; see [`HyperGrid`].
     pub hyper: HyperGrid,
 }
 
