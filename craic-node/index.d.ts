@@ -610,6 +610,8 @@ export interface BlendReport {
   neighbours: number
   /** The chosen similarity shrinkage: the engine's `config.shrinkage`. */
   shrinkage: number
+  /** The chosen popularity discount β of the collaborative and item-based components (0: none). */
+  discount: number
   /** Every hyperparameter point tried, in order, with its holdout NDCG@10. */
   grid: Array<GridPoint>
 }
@@ -958,6 +960,8 @@ export interface GridPoint {
   neighbours: number
   /** Similarity shrinkage. */
   shrinkage: number
+  /** Popularity discount β of the collaborative and item-based components. */
+  discount: number
   /** Holdout NDCG@10 of the blend learned at this point (on the search sample). */
   ndcg: number
 }
@@ -1115,6 +1119,13 @@ export interface LearnSettings {
   neighbours?: Array<number>
   /** Similarity shrinkages tried. Default: the config's, 0 and three times it. */
   shrinkage?: Array<number>
+  /**
+   * Popularity discounts β of the collaborative and item-based components tried (their
+   * scores of an event with `n` users times `(1 + n) ** -β`, each in [0, 2]). Default: 0,
+   * 0.3 and 0.6. The learned blend's own: the config has no β, and the collaborative and
+   * item-based strategies never discount.
+   */
+  discount?: Array<number>
 }
 
 /** An engine built from a store, the cursor to tail from, and what was skipped. */

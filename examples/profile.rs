@@ -12,7 +12,8 @@
 //! request for variety with that trade-off and at most 1 event per artist, 2 per venue.
 //! `BLEND=learned` builds with the learned Hybrid blend (the build then includes learning it and
 //! tuning its hyperparameters on the default grid, each point printed); `BLEND=learned-pinned`
-//! learns it with the configuration's hyperparameters pinned (no tuning).
+//! learns it with the configuration's hyperparameters pinned (no tuning). With either,
+//! `DISCOUNT=0` (or `DISCOUNT=0.6`, `DISCOUNT=0,0.6`) sets the popularity discounts tried.
 //! `ITEM_NEIGHBOURS=50` keeps that many item neighbours per event (the opt-in item lists: the
 //! build and records then maintain them) and times the `item_based` strategy too.
 
@@ -118,21 +119,28 @@ fn build(data: &Dataset) -> Result<(Engine, i64), craic::Error> {
     );
     for p in engine.blend_report().iter().flat_map(|r| &r.grid) {
         println!(
-            "grid: half-life {:?} s, k {}, shrinkage {}: holdout NDCG@10 {:.4}",
-            p.half_life_secs, p.neighbours, p.shrinkage, p.ndcg
+            "grid: half-life {:?} s, k {}, shrinkage {}, discount {}: holdout NDCG@10 {:.4}",
+            p.half_life_secs, p.neighbours, p.shrinkage, p.discount, p.ndcg
         );
     }
     Ok((engine, now))
 }
 
 /// `BLEND=learned`: the learned blend, tuned on the default grid; `BLEND=learned-pinned`: learned
-/// with `config`'s hyperparameters pinned; else the fixed blend.
+/// with `config`'s hyperparameters pinned; else the fixed blend. `DISCOUNT`: the discounts tried.
 fn blend_from_env(config: &Config) -> craic::Blend {
-    let hyper = match std::env::var("BLEND").as_deref() {
+    let mut hyper = match std::env::var("BLEND").as_deref() {
         Ok("learned") => craic::HyperGrid::default(),
         Ok("learned-pinned") => craic::HyperGrid::pinned(config),
         _ => return craic::Blend::Fixed,
     };
+    if let Ok(list) = std::env::var("DISCOUNT") {
+        hyper.discount = Some(
+            list.split(',')
+                .filter_map(|x| x.trim().parse().ok())
+                .collect(),
+        );
+    }
     craic::Blend::Learned(craic::LearnSettings {
         hyper,
         ..craic::LearnSettings::default()

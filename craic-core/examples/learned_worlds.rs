@@ -9,7 +9,8 @@
 //! 400 events, 30 000 interactions, the default) or a preset (`small`); `seeds` a
 //! comma-separated list (default `1,2,3`); `worlds` a comma-separated list (default: every
 //! world). Environment: `TUNED=1` tunes the hyperparameters (default: pinned, as the test),
-//! `ITEM_LISTS=50` keeps item lists (the item-based component), `HOLDOUT=0.3` the held-out
+//! `ITEM_LISTS=50` keeps item lists (the item-based component), `DISCOUNT=0,0.6` the
+//! popularity discounts β tried (default: 0 pinned, the default axis tuned), `HOLDOUT=0.3` the held-out
 //! share, `WEIGHTS=1` prints each bucket's chosen weights and holdout NDCG, `ORACLE=1` those
 //! of a blend fitted on the whole log (its holdout is the test period), `NEWSHARE=1` the share
 //! of relevant test events nobody had engaged with before the cut, `PREFIX=0.8` runs on the
@@ -48,11 +49,18 @@ fn learned_config() -> Config {
     if let Some(k) = env("ITEM_LISTS") {
         config.item_neighbours = k;
     }
-    let hyper = if env_on("TUNED") {
+    let mut hyper = if env_on("TUNED") {
         HyperGrid::default()
     } else {
         HyperGrid::pinned(&config)
     };
+    if let Ok(list) = std::env::var("DISCOUNT") {
+        hyper.discount = Some(
+            list.split(',')
+                .filter_map(|x| x.trim().parse().ok())
+                .collect(),
+        );
+    }
     config.blend = Blend::Learned(LearnSettings {
         hyper,
         holdout_fraction: env("HOLDOUT").unwrap_or(0.2),
@@ -190,6 +198,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 fn print_weights(engine: &Engine) {
     if let Some(report) = engine.blend_report() {
+        println!(
+            "    chosen: half-life {:?}, neighbours {}, shrinkage {}, discount {}",
+            report.half_life_secs, report.neighbours, report.shrinkage, report.discount
+        );
         for b in &report.buckets {
             println!(
                 "    {:<5} users {:>4}: weights {:.2?}, component NDCG {:.4?}, blend {:.4}",

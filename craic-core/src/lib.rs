@@ -55,7 +55,7 @@ pub use data::training::TrainingData;
 pub use model::config::{Config, Effect, FeatureWeights, KindSpec};
 pub use model::engine::{impressions_to_interactions, Engine};
 pub use model::error::{Error, ErrorKind, Result, SnapshotProblem};
-pub use model::hyper::{GridPoint, HyperGrid, MAX_GRID_VALUES};
+pub use model::hyper::{GridPoint, HyperGrid, DEFAULT_DISCOUNTS, MAX_DISCOUNT, MAX_GRID_VALUES};
 pub use model::inspect::Stats;
 pub use model::learned::{
     Blend, BlendReport, BucketReport, LearnSettings, COMPONENTS, MAX_BLEND_CANDIDATES,

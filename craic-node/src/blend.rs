@@ -30,6 +30,11 @@ options! {
         pub neighbours: [Option<Vec<f64>>],
         /// Similarity shrinkages tried. Default: the config's, 0 and three times it.
         pub shrinkage: [Option<Vec<f64>>],
+        /// Popularity discounts β of the collaborative and item-based components tried (their
+        /// scores of an event with `n` users times `(1 + n) ** -β`, each in [0, 2]). Default: 0,
+        /// 0.3 and 0.6. The learned blend's own: the config has no β, and the collaborative and
+        /// item-based strategies never discount.
+        pub discount: [Option<Vec<f64>>],
     }
 }
 
@@ -72,6 +77,7 @@ pub(crate) fn blend(v: Option<Either<String, LearnSettings>>) -> Fallible<core::
                         })
                         .transpose()?,
                     shrinkage: s.shrinkage,
+                    discount: s.discount,
                 },
             }))
         }
@@ -94,6 +100,7 @@ pub(crate) fn blend_value(b: core::Blend) -> Either<String, LearnSettings> {
                 .neighbours
                 .map(|v| v.into_iter().map(|k| k as f64).collect()),
             shrinkage: s.hyper.shrinkage,
+            discount: s.hyper.discount,
         }),
     }
 }
@@ -137,6 +144,8 @@ pub struct BlendReport {
     pub neighbours: u32,
     /// The chosen similarity shrinkage: the engine's `config.shrinkage`.
     pub shrinkage: f64,
+    /// The chosen popularity discount β of the collaborative and item-based components (0: none).
+    pub discount: f64,
     /// Every hyperparameter point tried, in order, with its holdout NDCG@10.
     pub grid: Vec<GridPoint>,
 }
@@ -150,6 +159,8 @@ pub struct GridPoint {
     pub neighbours: u32,
     /// Similarity shrinkage.
     pub shrinkage: f64,
+    /// Popularity discount β of the collaborative and item-based components.
+    pub discount: f64,
     /// Holdout NDCG@10 of the blend learned at this point (on the search sample).
     pub ndcg: f64,
 }
@@ -182,6 +193,7 @@ impl From<core::BlendReport> for BlendReport {
             half_life_secs: r.half_life_secs,
             neighbours: u32_of(r.neighbours),
             shrinkage: r.shrinkage,
+            discount: r.discount,
             grid: r
                 .grid
                 .into_iter()
@@ -189,6 +201,7 @@ impl From<core::BlendReport> for BlendReport {
                     half_life_secs: p.half_life_secs,
                     neighbours: u32_of(p.neighbours),
                     shrinkage: p.shrinkage,
+                    discount: p.discount,
                     ndcg: p.ndcg,
                 })
                 .collect(),

@@ -36,13 +36,13 @@ test('the report matches the shared fixture and survives a snapshot', async () =
     close(got.componentNdcg, exp.component_ndcg)
     close([got.blendNdcg], [exp.blend_ndcg])
   })
-  assert.deepEqual([report.halfLifeSecs ?? null, report.neighbours, report.shrinkage],
-    [want.half_life_secs, want.neighbours, want.shrinkage])
+  assert.deepEqual([report.halfLifeSecs ?? null, report.neighbours, report.shrinkage, report.discount],
+    [want.half_life_secs, want.neighbours, want.shrinkage, want.discount])
   assert.equal(report.grid.length, want.grid.length)
   report.grid.forEach((got, i) => {
     const exp = want.grid[i]
-    assert.deepEqual([got.halfLifeSecs ?? null, got.neighbours, got.shrinkage],
-      [exp.half_life_secs, exp.neighbours, exp.shrinkage])
+    assert.deepEqual([got.halfLifeSecs ?? null, got.neighbours, got.shrinkage, got.discount],
+      [exp.half_life_secs, exp.neighbours, exp.shrinkage, exp.discount])
     close([got.ndcg], [exp.ndcg])
   })
   const loaded = await craic.Engine.fromSnapshot(await engine.toSnapshot())
@@ -56,12 +56,15 @@ test('the report matches the shared fixture and survives a snapshot', async () =
   assert.deepEqual(config.blend.neighbours, [50, 25, 100])
   assert.deepEqual(config.blend.shrinkage, [10, 0, 30])
   assert.deepEqual(config.blend.halfLifeSecs, [30 * 86400, 90 * 86400])
+  assert.deepEqual(config.blend.discount, [0, 0.3, 0.6])
 })
 
 test('pinned hyperparameters are honoured', async () => {
-  const engine = await learned({ blend: { halfLifeSecs: [null], neighbours: [7], shrinkage: [0] } })
+  const engine = await learned({ blend: { halfLifeSecs: [null], neighbours: [7], shrinkage: [0], discount: [0.5] } })
   const report = engine.blendReport()
-  assert.deepEqual(report.grid.map(p => [p.halfLifeSecs ?? null, p.neighbours, p.shrinkage]), [[null, 7, 0]])
+  assert.deepEqual(report.grid.map(p => [p.halfLifeSecs ?? null, p.neighbours, p.shrinkage, p.discount]), [[null, 7, 0, 0.5]])
+  assert.equal(report.discount, 0.5)
+  assert.deepEqual(engine.config().blend.discount, [0.5])
   const config = engine.config()
   assert.deepEqual([config.halfLifeSecs ?? null, config.neighbours, config.shrinkage], [null, 7, 0])
 })
@@ -92,7 +95,11 @@ test('bad settings are typed errors', () => {
     { neighbours: [2.5] },
     { shrinkage: [NaN] },
     { halfLifeSecs: [0] },
-    { shrinkage: Array(9).fill(1) }
+    { shrinkage: Array(9).fill(1) },
+    { discount: [] },
+    { discount: [-0.1] },
+    { discount: [2.5] },
+    { discount: [NaN] }
   ]
   for (const blend of bad) {
     assert.throws(() => new craic.Engine({ blend }), err => err instanceof craic.InvalidInputError && err.code === 'CRAIC_INVALID_CONFIG', JSON.stringify(blend))

@@ -35,6 +35,7 @@ impl PyLearnSettings {
         half_life_secs = None,
         neighbours = None,
         shrinkage = None,
+        discount = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -46,6 +47,7 @@ impl PyLearnSettings {
         half_life_secs: Option<Vec<Option<f64>>>,
         neighbours: Option<Vec<Count<usize>>>,
         shrinkage: Option<Vec<f64>>,
+        discount: Option<Vec<f64>>,
     ) -> PyResult<Self> {
         let inner = core::LearnSettings {
             holdout_fraction,
@@ -57,6 +59,7 @@ impl PyLearnSettings {
                 half_life_secs,
                 neighbours: neighbours.map(|v| v.into_iter().map(Count::get).collect()),
                 shrinkage,
+                discount,
             },
         };
         core::Blend::Learned(inner.clone())
@@ -114,6 +117,15 @@ impl PyLearnSettings {
         self.inner.hyper.shrinkage.clone()
     }
 
+    /// Popularity discounts β of the collaborative and item-based components tried (their
+    /// scores of an event with `n` users times `(1 + n) ** -β`, each in [0, 2]); `None`: 0, 0.3
+    /// and 0.6. The learned blend's own: `Config` has no β, and the collaborative and
+    /// item_based strategies never discount.
+    #[getter]
+    fn discount(&self) -> Option<Vec<f64>> {
+        self.inner.hyper.discount.clone()
+    }
+
     pub(crate) fn __repr__(&self) -> String {
         let s = &self.inner;
         let axis = |v: Option<String>| v.unwrap_or_else(|| "None".to_owned());
@@ -122,7 +134,7 @@ impl PyLearnSettings {
             format!("[{}]", each.join(", "))
         });
         format!(
-            "LearnSettings(holdout_fraction={:?}, users_per_bucket={}, candidates={}, grid={}, seed={}, half_life_secs={}, neighbours={}, shrinkage={})",
+            "LearnSettings(holdout_fraction={:?}, users_per_bucket={}, candidates={}, grid={}, seed={}, half_life_secs={}, neighbours={}, shrinkage={}, discount={})",
             s.holdout_fraction,
             s.users_per_bucket,
             s.candidates,
@@ -131,6 +143,7 @@ impl PyLearnSettings {
             axis(half_lives),
             axis(s.hyper.neighbours.as_ref().map(|v| format!("{v:?}"))),
             axis(s.hyper.shrinkage.as_ref().map(|v| format!("{v:?}"))),
+            axis(s.hyper.discount.as_ref().map(|v| format!("{v:?}"))),
         )
     }
 }
@@ -223,6 +236,12 @@ impl PyBlendReport {
         self.inner.shrinkage
     }
 
+    /// The chosen popularity discount β of the collaborative and item-based components (0: none).
+    #[getter]
+    fn discount(&self) -> f64 {
+        self.inner.discount
+    }
+
     /// Every hyperparameter point tried, in order, with its holdout NDCG@10.
     #[getter]
     fn grid(&self) -> Vec<PyGridPoint> {
@@ -236,7 +255,7 @@ impl PyBlendReport {
     fn __repr__(&self) -> String {
         let r = &self.inner;
         format!(
-            "BlendReport(components={:?}, cutoff={}, train_interactions={}, holdout_interactions={}, half_life_secs={}, neighbours={}, shrinkage={:?}, grid=<{} points>, buckets=[{}])",
+            "BlendReport(components={:?}, cutoff={}, train_interactions={}, holdout_interactions={}, half_life_secs={}, neighbours={}, shrinkage={:?}, discount={:?}, grid=<{} points>, buckets=[{}])",
             r.components,
             r.cutoff,
             r.train_interactions,
@@ -244,6 +263,7 @@ impl PyBlendReport {
             crate::repr::opt(&r.half_life_secs),
             r.neighbours,
             r.shrinkage,
+            r.discount,
             r.grid.len(),
             r.buckets
                 .iter()
@@ -341,6 +361,12 @@ impl PyGridPoint {
         self.inner.shrinkage
     }
 
+    /// Popularity discount β of the collaborative and item-based components.
+    #[getter]
+    fn discount(&self) -> f64 {
+        self.inner.discount
+    }
+
     /// Holdout NDCG@10 of the blend learned at this point (on the search sample).
     #[getter]
     fn ndcg(&self) -> f64 {
@@ -350,10 +376,11 @@ impl PyGridPoint {
     fn __repr__(&self) -> String {
         let p = &self.inner;
         format!(
-            "GridPoint(half_life_secs={}, neighbours={}, shrinkage={:?}, ndcg={:?})",
+            "GridPoint(half_life_secs={}, neighbours={}, shrinkage={:?}, discount={:?}, ndcg={:?})",
             crate::repr::opt(&p.half_life_secs),
             p.neighbours,
             p.shrinkage,
+            p.discount,
             p.ndcg
         )
     }

@@ -57,17 +57,19 @@ def test_the_report_matches_the_shared_fixture(fixture: dict[str, Any], learned:
         assert got.component_ndcg == pytest.approx(exp["component_ndcg"], abs=1e-12)
         assert math.isclose(got.blend_ndcg, exp["blend_ndcg"], abs_tol=1e-12)
         assert math.isclose(sum(got.weights), 1.0, abs_tol=1e-9)
-    assert (report.half_life_secs, report.neighbours, report.shrinkage) == (
+    assert (report.half_life_secs, report.neighbours, report.shrinkage, report.discount) == (
         want["half_life_secs"],
         want["neighbours"],
         want["shrinkage"],
+        want["discount"],
     )
     assert len(report.grid) == len(want["grid"])
     for point, exp in zip(report.grid, want["grid"]):
-        assert (point.half_life_secs, point.neighbours, point.shrinkage) == (
+        assert (point.half_life_secs, point.neighbours, point.shrinkage, point.discount) == (
             exp["half_life_secs"],
             exp["neighbours"],
             exp["shrinkage"],
+            exp["discount"],
         )
         assert math.isclose(point.ndcg, exp["ndcg"], abs_tol=1e-12)
     assert "BlendReport(" in repr(report) and "BucketReport(" in repr(report.buckets[0])
@@ -115,16 +117,24 @@ def test_the_engine_serves_the_chosen_hyperparameters(learned: craic.Engine) -> 
     assert blend.neighbours == [50, 25, 100]
     assert blend.shrinkage == [10.0, 0.0, 30.0]
     assert blend.half_life_secs == [30 * 86400.0, 90 * 86400.0]
+    assert blend.discount == [0.0, 0.3, 0.6]
 
 
 def test_pinned_hyperparameters_are_honoured() -> None:
     data = synthetic.generate("tiny")
-    settings = craic.LearnSettings(half_life_secs=[None], neighbours=[7], shrinkage=[0.0])
-    assert (settings.half_life_secs, settings.neighbours, settings.shrinkage) == ([None], [7], [0.0])
+    settings = craic.LearnSettings(half_life_secs=[None], neighbours=[7], shrinkage=[0.0], discount=[0.5])
+    assert (settings.half_life_secs, settings.neighbours, settings.shrinkage, settings.discount) == (
+        [None],
+        [7],
+        [0.0],
+        [0.5],
+    )
+    assert "discount=[0.5]" in repr(settings)
     engine = craic.Engine.build(data.items, data.interactions, config=craic.Config(blend=settings))
     report = engine.blend_report()
     assert report is not None
-    assert [(p.half_life_secs, p.neighbours, p.shrinkage) for p in report.grid] == [(None, 7, 0.0)]
+    assert [(p.half_life_secs, p.neighbours, p.shrinkage, p.discount) for p in report.grid] == [(None, 7, 0.0, 0.5)]
+    assert report.discount == 0.5
     assert (engine.config.half_life_secs, engine.config.neighbours, engine.config.shrinkage) == (None, 7, 0.0)
 
 
@@ -150,7 +160,12 @@ def test_learn_settings_round_trip_and_are_bounded() -> None:
     assert "LearnSettings(holdout_fraction=0.3" in repr(craic.Config(blend=s))
     defaults = craic.LearnSettings()
     assert (defaults.holdout_fraction, defaults.users_per_bucket, defaults.grid) == (0.2, 1000, 10)
-    assert (defaults.half_life_secs, defaults.neighbours, defaults.shrinkage) == (None, None, None)
+    assert (defaults.half_life_secs, defaults.neighbours, defaults.shrinkage, defaults.discount) == (
+        None,
+        None,
+        None,
+        None,
+    )
     bad_settings: tuple[dict[str, Any], ...] = (
         {"holdout_fraction": 0.9},
         {"holdout_fraction": float("nan")},
@@ -162,6 +177,10 @@ def test_learn_settings_round_trip_and_are_bounded() -> None:
         {"shrinkage": [float("nan")]},
         {"half_life_secs": [0.0]},
         {"shrinkage": [1.0] * 9},
+        {"discount": []},
+        {"discount": [-0.1]},
+        {"discount": [2.5]},
+        {"discount": [float("nan")]},
     )
     for bad in bad_settings:
         with pytest.raises(craic.InvalidInputError) as err:

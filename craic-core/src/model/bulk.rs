@@ -264,6 +264,7 @@ impl Model {
         for i in 0..self.matrix.cols.len() as u32 {
             self.popularity.set(i, self.matrix.cols[i as usize].sum());
         }
+        self.refresh_discount();
         self.rebuild_artist_prior();
         if lists {
             self.rebuild_neighbours();

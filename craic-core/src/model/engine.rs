@@ -97,7 +97,7 @@ impl Engine {
             _ => config,
         };
         let engine = Engine::build_plain(config, items, preferences, interactions)?;
-        engine.write()?.learned = learned;
+        engine.write()?.set_learned(learned);
         engine.remove_known_items(removed)?;
         Ok(engine)
     }

@@ -1,14 +1,21 @@
 //! The hyperparameters the learned blend tunes on its holdout — the decay half-life, the
-//! neighbourhood size and the similarity shrinkage — and the grid it tries them on.
+//! neighbourhood size, the similarity shrinkage and the popularity discount β of its
+//! collaborative and item-based components — and the grid it tries them on.
 //!
 //! Each axis of a [`HyperGrid`] is either `None` (the default values around the
 //! configuration's, see [`HyperGrid::resolve`]) or the exact values to try; one value pins the
 //! axis. The search (`model::learned_fit`) is a coordinate search from the configuration's
 //! values: the half-lives first (each needs a re-weighted holdout matrix), then the
-//! neighbourhood sizes at the best half-life, then the shrinkages at the best of both — at most
-//! `1 + Σ (values − 1)` points, 6 for the default grid, compared on a quarter of the sampled
-//! users and a coarser weight simplex; the chosen point's blend is then learned on all of them
-//! with the settings' simplex.
+//! neighbourhood sizes at the best half-life, then the shrinkages at the best of both, then the
+//! discounts at the best of all three (each only re-scores the sampled users: the discount
+//! multiplies their collaborative and item-based scores, `scoring::discount`) — at most `1 + Σ (values − 1)`
+//! points, 8 for the default grid, compared on a quarter of the sampled users and a coarser
+//! weight simplex; the chosen point's blend is then learned on all of them with the settings'
+//! simplex.
+//!
+//! The discount is the learned blend's alone: the configuration has no β (the Collaborative
+//! and ItemBased strategies and the fixed blend never discount), so its default axis is
+//! [`DEFAULT_DISCOUNTS`] whatever the configuration, and [`HyperGrid::pinned`] pins it to 0.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +28,12 @@ pub const MAX_GRID_VALUES: usize = 8;
 
 /// One day, in seconds.
 const DAY: f64 = 86_400.0;
+
+/// The popularity discounts β tried when the axis is left to its default: none first.
+pub const DEFAULT_DISCOUNTS: [f64; 3] = [0.0, 0.3, 0.6];
+
+/// Largest popularity discount β an axis may list.
+pub const MAX_DISCOUNT: f64 = 2.0;
 
 /// The values the learned blend tries for each hyperparameter (see the module docs).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -36,6 +49,10 @@ pub struct HyperGrid {
     /// Similarity shrinkages. `None`: the configuration's `λ`, 0 and `3λ` (with `λ = 0`: 0,
     /// 10 and 30).
     pub shrinkage: Option<Vec<f64>>,
+    /// Popularity discounts β of the collaborative and item-based components (their scores of
+    /// an event with `n` users times `(1 + n)^-β`), each in `[0, `[`MAX_DISCOUNT`]`]`. `None`:
+    /// [`DEFAULT_DISCOUNTS`].
+    pub discount: Option<Vec<f64>>,
 }
 
 /// The grid with every axis spelled out, the configuration's value of an axis first when the
@@ -45,6 +62,7 @@ pub(crate) struct Axes {
     pub half_life_secs: Vec<Option<f64>>,
     pub neighbours: Vec<usize>,
     pub shrinkage: Vec<f64>,
+    pub discount: Vec<f64>,
 }
 
 /// `values` without repeats, first occurrence kept.
@@ -59,12 +77,14 @@ fn distinct<T: PartialEq + Copy>(values: impl IntoIterator<Item = T>) -> Vec<T> 
 }
 
 impl HyperGrid {
-    /// Every axis pinned to the configuration's value: the blend is learned, nothing tuned.
+    /// Every axis pinned to the configuration's value and the discount to none (the
+    /// configuration has no β): the blend is learned, nothing tuned.
     pub fn pinned(config: &Config) -> HyperGrid {
         HyperGrid {
             half_life_secs: Some(vec![config.half_life_secs]),
             neighbours: Some(vec![config.neighbours]),
             shrinkage: Some(vec![config.shrinkage]),
+            discount: Some(vec![0.0]),
         }
     }
 
@@ -88,10 +108,15 @@ impl HyperGrid {
                 [0.0, 10.0, 30.0]
             })
         });
+        let discount = self
+            .discount
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DISCOUNTS.to_vec());
         Axes {
             half_life_secs,
             neighbours,
             shrinkage,
+            discount,
         }
     }
 
@@ -103,12 +128,13 @@ impl HyperGrid {
             half_life_secs: Some(a.half_life_secs),
             neighbours: Some(a.neighbours),
             shrinkage: Some(a.shrinkage),
+            discount: Some(a.discount),
         }
     }
 
     /// Checks every listed value: each axis lists 1 to [`MAX_GRID_VALUES`] values, half-lives
     /// are finite and positive, neighbourhood sizes in `1..=`[`MAX_NEIGHBOURS`], shrinkages
-    /// finite and ≥ 0.
+    /// finite and ≥ 0, discounts in `[0, `[`MAX_DISCOUNT`]`]`.
     pub fn validate(&self) -> Result<()> {
         let bad = |what: &str| Err(Error::InvalidConfig(format!("blend.hyper: {what}")));
         let count = |what: &str, n: Option<usize>| match n {
@@ -121,6 +147,7 @@ impl HyperGrid {
         count("half_life_secs", self.half_life_secs.as_ref().map(Vec::len))?;
         count("neighbours", self.neighbours.as_ref().map(Vec::len))?;
         count("shrinkage", self.shrinkage.as_ref().map(Vec::len))?;
+        count("discount", self.discount.as_ref().map(Vec::len))?;
         let hl = self.half_life_secs.iter().flatten().flatten();
         if hl.clone().any(|h| !(h.is_finite() && *h > 0.0)) {
             return bad("half-lives must be finite and positive");
@@ -132,6 +159,10 @@ impl HyperGrid {
         let s = self.shrinkage.iter().flatten();
         if s.clone().any(|s| !(s.is_finite() && *s >= 0.0)) {
             return bad("shrinkages must be finite and at least 0");
+        }
+        let d = self.discount.iter().flatten();
+        if d.clone().any(|d| !(0.0..=MAX_DISCOUNT).contains(d)) {
+            return bad(&format!("discounts must be in [0, {MAX_DISCOUNT}]"));
         }
         Ok(())
     }
@@ -146,6 +177,8 @@ pub struct GridPoint {
     pub neighbours: usize,
     /// Similarity shrinkage.
     pub shrinkage: f64,
+    /// Popularity discount β of the collaborative and item-based components.
+    pub discount: f64,
     /// Holdout NDCG@10 of the blend learned at this point: each user of the search sample (the
     /// first quarter of each bucket's sample; all of it when nothing is tuned) ranked with
     /// their bucket's best weights on a simplex of steps of 1/5 (at most), averaged over those
@@ -165,6 +198,7 @@ mod tests {
         assert_eq!(a.half_life_secs, [Some(30.0 * DAY), Some(90.0 * DAY)]);
         assert_eq!(a.neighbours, [50, 25, 100]);
         assert_eq!(a.shrinkage, [10.0, 0.0, 30.0]);
+        assert_eq!(a.discount, DEFAULT_DISCOUNTS);
         let edge = Config {
             half_life_secs: None,
             neighbours: 1,
@@ -175,8 +209,10 @@ mod tests {
         assert_eq!(a.half_life_secs, [None, Some(90.0 * DAY)]);
         assert_eq!(a.neighbours, [1, 2]);
         assert_eq!(a.shrinkage, [0.0, 10.0, 30.0]);
+        assert_eq!(a.discount, DEFAULT_DISCOUNTS);
         let pinned = HyperGrid::pinned(&c).resolve(&edge);
         assert_eq!(pinned.neighbours, [50]);
+        assert_eq!(pinned.discount, [0.0]);
     }
 
     #[test]
@@ -212,6 +248,22 @@ mod tests {
             },
             HyperGrid {
                 shrinkage: Some(vec![f64::INFINITY]),
+                ..HyperGrid::default()
+            },
+            HyperGrid {
+                discount: Some(vec![]),
+                ..HyperGrid::default()
+            },
+            HyperGrid {
+                discount: Some(vec![-0.1]),
+                ..HyperGrid::default()
+            },
+            HyperGrid {
+                discount: Some(vec![0.5, f64::NAN]),
+                ..HyperGrid::default()
+            },
+            HyperGrid {
+                discount: Some(vec![MAX_DISCOUNT + 0.5]),
                 ..HyperGrid::default()
             },
         ];

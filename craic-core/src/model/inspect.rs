@@ -178,6 +178,9 @@ impl Engine {
         if !m.matrix.col_norms_consistent() {
             return inconsistent("column norms out of step with the matrix");
         }
+        if !m.discount_consistent() {
+            return inconsistent("popularity discounts out of step with the columns");
+        }
         let fresh = Neighbours::build(m.matrix.users(), &m.capped, &m.sim_params());
         let k = m.config.neighbours;
         for u in 0..m.users.len() as u32 {

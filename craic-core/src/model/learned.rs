@@ -73,9 +73,10 @@ pub struct LearnSettings {
     pub grid: u32,
     /// Seed of the user sample.
     pub seed: u64,
-    /// The half-lives, neighbourhood sizes and shrinkages tried on the same holdout (the
-    /// default: values around the configuration's; one value per axis pins it). The engine is
-    /// built with the best; see [`crate::model::hyper`].
+    /// The half-lives, neighbourhood sizes, shrinkages and popularity discounts tried on the
+    /// same holdout (the default: values around the configuration's, and
+    /// [`crate::DEFAULT_DISCOUNTS`]; one value per axis pins it). The engine is
+    /// built with the best; see [`HyperGrid`].
     pub hyper: HyperGrid,
 }
 
@@ -159,6 +160,11 @@ pub struct BlendReport {
     pub neighbours: usize,
     /// The chosen similarity shrinkage, the engine's `Config::shrinkage`.
     pub shrinkage: f64,
+    /// The chosen popularity discount β: the Hybrid's collaborative and item-based scores of
+    /// an event with `n` users are multiplied by `(1 + n)^-β` (0: none; see
+    /// `scoring::discount`). The learned blend's own: the configuration has none, the
+    /// Collaborative and ItemBased strategies never discount.
+    pub discount: f64,
     /// Every grid point tried, in the order tried, with its holdout NDCG@10; the chosen one is
     /// the first with the best.
     pub grid: Vec<GridPoint>,

@@ -22,7 +22,7 @@ pub(super) type Sampled<'a> = Vec<Vec<(&'a String, &'a Vec<String>)>>;
 
 /// Fits the blend on `log`, and tunes the hyperparameters of `settings.hyper` on the same
 /// holdout (`model::learned_tune`); `None` when the log has no held-out slice to learn from.
-/// The report names the chosen half-life, neighbourhood size and shrinkage.
+/// The report names the chosen half-life, neighbourhood size, shrinkage and discount.
 pub(crate) fn fit(
     config: &Config,
     settings: &LearnSettings,
@@ -105,6 +105,7 @@ pub(crate) fn fit(
             half_life_secs: chosen.half_life_secs,
             neighbours: chosen.neighbours,
             shrinkage: chosen.shrinkage,
+            discount: chosen.discount,
             grid,
         },
     }))

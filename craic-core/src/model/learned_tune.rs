@@ -1,13 +1,14 @@
 //! The learned blend's hyperparameter search (`model::hyper`): a coordinate search over the
-//! half-lives, then the neighbourhood sizes, then the shrinkages, each point scored by the blend
-//! it learns on the same sampled held-out users.
+//! half-lives, then the neighbourhood sizes, then the shrinkages, then the popularity
+//! discounts, each point scored by the blend it learns on the same sampled held-out users.
 //!
 //! Only the sampled users (at most three buckets of `users_per_bucket`) are scored, so no
 //! holdout model builds every user's neighbour list: each half-life gets one holdout model
 //! without lists, and per sampled user one scan finds its best neighbours at every shrinkage at
 //! once, kept to the largest neighbourhood size tried. A point installs the first `k` of those
 //! lists (exactly what a build with that `k` and shrinkage serves: the lists are ordered by
-//! similarity, then by user) and scores the users as the fit always has. Points are compared on
+//! similarity, then by user) and its discount table, and scores the users as the fit always
+//! has (a discount only changes their collaborative and item-based values). Points are compared on
 //! the first quarter of each bucket's sample with a coarser weight simplex (steps of 1/5); the
 //! chosen one is then learned on all of it with the settings' simplex.
 
@@ -19,6 +20,7 @@ use crate::model::learned::{BucketReport, LearnSettings};
 use crate::model::learned_fit::{sample, Bounds, Holdout, Sampled};
 use crate::model::learned_weights::{bucket_reports, Sample};
 use crate::model::state::Model;
+use crate::scoring::discount::Discount;
 use crate::similarity::{Entry, Neighbours, PairAcc};
 
 /// The search's inputs (see [`crate::model::learned_fit::fit`]).
@@ -55,18 +57,21 @@ struct AtHalfLife {
 /// A point tried: its report entry and the buckets it learned.
 type Tried = (GridPoint, Vec<BucketReport>);
 
+/// A point of the grid at one half-life: the positions of its neighbourhood size, shrinkage
+/// and discount on their axes, in that order.
+type Point = [usize; 3];
+
 impl Search<'_> {
     /// Runs the search from `base`, the holdout model at the first half-life of the axis.
     /// Returns the chosen point, its buckets (learned on the whole sample), and every point
     /// tried in order (scored on the search sample, see [`SEARCH_SHARE`]).
     pub fn run(&self, base: Model) -> Result<(GridPoint, Vec<BucketReport>, Vec<GridPoint>)> {
         let a = self.axes;
-        let (k0, s0) = (a.neighbours[0], 0);
         let mut at = self.at(a.half_life_secs[0], base);
-        let single = a.half_life_secs.len() + a.neighbours.len() + a.shrinkage.len() == 3;
-        if single {
-            let (point, buckets) =
-                self.score(&mut at, (k0, s0), self.sampled, self.settings.grid)?;
+        let first: Point = [0; 3];
+        let lens = [a.neighbours.len(), a.shrinkage.len(), a.discount.len()];
+        if a.half_life_secs.len() + lens.iter().sum::<usize>() == 4 {
+            let (point, buckets) = self.score(&mut at, first, self.sampled, self.settings.grid)?;
             return Ok((point.clone(), buckets, vec![point]));
         }
         let few: Sampled = self
@@ -76,39 +81,31 @@ impl Search<'_> {
             .collect();
         let coarse = self.settings.grid.min(SEARCH_GRID);
         let mut tried: Vec<GridPoint> = Vec::new();
-        let mut best = self.score(&mut at, (k0, s0), &few, coarse)?;
-        tried.push(best.0.clone());
+        let mut best = (first, self.score(&mut at, first, &few, coarse)?);
+        tried.push(best.1 .0.clone());
         for &h in &a.half_life_secs[1..] {
             let mut other = self.at(h, self.data.model(h)?.0);
-            let got = self.score(&mut other, (k0, s0), &few, coarse)?;
+            let got = self.score(&mut other, first, &few, coarse)?;
             tried.push(got.0.clone());
-            if better(&got, &best) {
-                (at, best) = (other, got);
+            if better(&got, &best.1) {
+                (at, best.1) = (other, got);
             }
         }
-        for &k in &a.neighbours[1..] {
-            let got = self.score(&mut at, (k, s0), &few, coarse)?;
-            tried.push(got.0.clone());
-            if better(&got, &best) {
-                best = got;
+        // Then one axis at a time from the best point so far.
+        for (axis, len) in lens.into_iter().enumerate() {
+            let from = best.0;
+            for n in 1..len {
+                let mut p = from;
+                p[axis] = n;
+                let got = self.score(&mut at, p, &few, coarse)?;
+                tried.push(got.0.clone());
+                if better(&got, &best.1) {
+                    best = (p, got);
+                }
             }
         }
-        let k = best.0.neighbours;
-        for s in 1..a.shrinkage.len() {
-            let got = self.score(&mut at, (k, s), &few, coarse)?;
-            tried.push(got.0.clone());
-            if better(&got, &best) {
-                best = got;
-            }
-        }
-        let s = a.shrinkage.iter().position(|&x| x == best.0.shrinkage);
-        let (_, buckets) = self.score(
-            &mut at,
-            (k, s.unwrap_or(0)),
-            self.sampled,
-            self.settings.grid,
-        )?;
-        Ok((best.0, buckets, tried))
+        let (_, buckets) = self.score(&mut at, best.0, self.sampled, self.settings.grid)?;
+        Ok((best.1 .0, buckets, tried))
     }
 
     /// Users per bucket the search scores a point on: the first [`SEARCH_SHARE`] of the
@@ -150,22 +147,18 @@ impl Search<'_> {
         }
     }
 
-    /// The blend learned at (`at`'s half-life, `k`, the `s`-th shrinkage) on `sampled` and
-    /// its NDCG over all of them.
-    fn score(
-        &self,
-        at: &mut AtHalfLife,
-        (k, s): (usize, usize),
-        sampled: &Sampled,
-        grid: u32,
-    ) -> Result<Tried> {
-        let shrinkage = self.axes.shrinkage[s];
+    /// The blend learned at `at`'s half-life and point `p` on `sampled`, and its NDCG over all
+    /// of them.
+    fn score(&self, at: &mut AtHalfLife, p: Point, sampled: &Sampled, grid: u32) -> Result<Tried> {
+        let a = self.axes;
+        let (k, shrinkage, discount) = (a.neighbours[p[0]], a.shrinkage[p[1]], a.discount[p[2]]);
         for (u, lists) in at.lists.iter().flatten() {
-            let list = &lists[s];
+            let list = &lists[p[1]];
             at.m.neighbours.lists[*u as usize] = list[..list.len().min(k)].to_vec();
         }
         at.m.config.neighbours = k;
         at.m.config.shrinkage = shrinkage;
+        at.m.discount = Discount::new(discount, &at.m.matrix.cols);
         let m = &at.m;
         let depth = self.settings.candidates.min(m.config.max_k);
         let per_bucket = sampled
@@ -184,6 +177,7 @@ impl Search<'_> {
             half_life_secs: at.half_life_secs,
             neighbours: k,
             shrinkage,
+            discount,
             ndcg: if users > 0 { total / users as f64 } else { 0.0 },
         };
         Ok((point, buckets))

@@ -3,8 +3,9 @@
 //! learned blend: none, the fixed blend), `MOD4` (before item neighbours:
 //! `Config::item_neighbours` 0, no item lists) and `MOD5` (before the learned blend tuned its
 //! hyperparameters: from `MOD4` and `MOD5` a learned blend's grid is pinned to the
-//! configuration's values, and its report tried no grid point). Kept apart so the current
-//! layout stays the plain serde derive of `Model`.
+//! configuration's values, and its report tried no grid point). `MOD6` (before the popularity
+//! discount) is read by `model::legacy_mod6`. Kept apart so the current layout stays the plain
+//! serde derive of `Model`.
 
 use std::collections::BTreeMap;
 
@@ -20,13 +21,14 @@ use crate::data::pref_store::PrefStore;
 use crate::data::timeline::{RowsByStart, Timeline};
 use crate::model::config::{Config, FeatureWeights, KindSpec};
 use crate::model::error::Result;
-use crate::model::hyper::HyperGrid;
+use crate::model::hyper::{GridPoint, HyperGrid};
 use crate::model::item_updates::ItemLists;
 use crate::model::learned::{Blend, BlendReport, BucketReport, LearnSettings, LearnedBlend};
 use crate::model::model_snapshot::{In, SnapshotMeta};
 use crate::model::state::Model;
 use crate::scoring::artist_prior::ArtistPrior;
 use crate::scoring::content::ContentIndex;
+use crate::scoring::discount::Discount;
 use crate::scoring::popularity::Popularity;
 use crate::similarity::Neighbours;
 use crate::snapshot;
@@ -56,7 +58,7 @@ struct ConfigV2 {
 /// nested struct's fields in line, so this is the flat layout).
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
-struct ConfigV3 {
+pub(super) struct ConfigV3 {
     v2: ConfigV2,
     exposure_demotion: f64,
     exposure_half_life_secs: f64,
@@ -81,7 +83,7 @@ struct ConfigV5 {
 /// `LearnSettings` as `MOD4` and `MOD5` wrote it (no hyperparameter grid).
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
-struct LearnSettingsV4 {
+pub(super) struct LearnSettingsV4 {
     holdout_fraction: f64,
     users_per_bucket: usize,
     candidates: usize,
@@ -100,7 +102,7 @@ enum BlendV4 {
 /// `BlendReport` as `MOD4` and `MOD5` wrote it (no chosen hyperparameters, no grid).
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
-struct BlendReportV4 {
+pub(super) struct BlendReportV4 {
     components: Vec<String>,
     cutoff: i64,
     train_interactions: usize,
@@ -114,22 +116,41 @@ impl ConfigV4 {
     fn upgrade(self) -> Config {
         let mut c = self.v3.upgrade();
         if let BlendV4::Learned(s) = self.blend {
-            c.blend = Blend::Learned(LearnSettings {
-                holdout_fraction: s.holdout_fraction,
-                users_per_bucket: s.users_per_bucket,
-                candidates: s.candidates,
-                grid: s.grid,
-                seed: s.seed,
-                hyper: HyperGrid::pinned(&c),
-            });
+            c.blend = Blend::Learned(s.upgrade(HyperGrid::pinned(&c)));
         }
         c
+    }
+}
+
+impl LearnSettingsV4 {
+    /// The current settings, with the grid `hyper`.
+    pub(super) fn upgrade(self, hyper: HyperGrid) -> LearnSettings {
+        LearnSettings {
+            holdout_fraction: self.holdout_fraction,
+            users_per_bucket: self.users_per_bucket,
+            candidates: self.candidates,
+            grid: self.grid,
+            seed: self.seed,
+            hyper,
+        }
     }
 }
 
 impl BlendReportV4 {
     /// The current report: the hyperparameters of `config`, no grid point tried.
     fn upgrade(self, config: &Config) -> LearnedBlend {
+        let chosen = GridPoint {
+            half_life_secs: config.half_life_secs,
+            neighbours: config.neighbours,
+            shrinkage: config.shrinkage,
+            discount: 0.0,
+            ndcg: 0.0,
+        };
+        self.with(&chosen, Vec::new())
+    }
+
+    /// The current report: the hyperparameters of `chosen` (its NDCG aside), `grid` tried.
+    pub(super) fn with(self, chosen: &GridPoint, grid: Vec<GridPoint>) -> LearnedBlend {
         LearnedBlend {
             report: BlendReport {
                 components: self.components,
@@ -137,10 +158,11 @@ impl BlendReportV4 {
                 train_interactions: self.train_interactions,
                 holdout_interactions: self.holdout_interactions,
                 buckets: self.buckets,
-                half_life_secs: config.half_life_secs,
-                neighbours: config.neighbours,
-                shrinkage: config.shrinkage,
-                grid: Vec::new(),
+                half_life_secs: chosen.half_life_secs,
+                neighbours: chosen.neighbours,
+                shrinkage: chosen.shrinkage,
+                discount: chosen.discount,
+                grid,
             },
         }
     }
@@ -148,7 +170,7 @@ impl BlendReportV4 {
 
 impl ConfigV3 {
     /// The current configuration: `MOD2`'s upgraded, with the exposure settings.
-    fn upgrade(self) -> Config {
+    pub(super) fn upgrade(self) -> Config {
         Config {
             exposure_demotion: self.exposure_demotion,
             exposure_half_life_secs: self.exposure_half_life_secs,
@@ -187,7 +209,7 @@ impl ConfigV2 {
 /// that layout.
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
-struct ModelV2<C> {
+pub(super) struct ModelV2<C> {
     config: C,
     kinds: KindTable,
     users: Interner,
@@ -233,15 +255,19 @@ struct ModelV5 {
 
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
-struct Old<M> {
-    meta: SnapshotMeta,
-    model: M,
+pub(super) struct Old<M> {
+    pub meta: SnapshotMeta,
+    pub model: M,
 }
 
 impl<C> ModelV2<C> {
     /// The current model with the configuration `to_config` makes of this layout's and
     /// `exposure` (none recorded when `None`); no appeal counts, the fixed blend.
-    fn upgrade(self, to_config: impl FnOnce(C) -> Config, exposure: Option<Exposure>) -> Model {
+    pub(super) fn upgrade(
+        self,
+        to_config: impl FnOnce(C) -> Config,
+        exposure: Option<Exposure>,
+    ) -> Model {
         let m = self;
         let config = to_config(m.config);
         let exposure = exposure.unwrap_or_else(|| {
@@ -269,6 +295,7 @@ impl<C> ModelV2<C> {
             timeline: Timeline::default(),
             by_start: RowsByStart::default(),
             artist_prior: ArtistPrior::default(),
+            discount: Discount::default(),
         }
     }
 }
@@ -339,6 +366,76 @@ pub(crate) fn decode_mod5(bytes: &[u8]) -> Result<In> {
     })
 }
 
+/// `c` as `MOD3` wrote it (the tests write snapshots of the earlier layouts).
+#[cfg(test)]
+pub(super) fn v3_of(c: &Config) -> ConfigV3 {
+    let c = c.clone();
+    let v2 = ConfigV2 {
+        kinds: c.kinds,
+        half_life_secs: c.half_life_secs,
+        neighbours: c.neighbours,
+        neighbour_buffer: c.neighbour_buffer,
+        shrinkage: c.shrinkage,
+        min_overlap: c.min_overlap,
+        max_item_users: c.max_item_users,
+        exclude_saved: c.exclude_saved,
+        hybrid_k0: c.hybrid_k0,
+        hybrid_content_share: c.hybrid_content_share,
+        popularity_prior: c.popularity_prior,
+        artist_prior: c.artist_prior,
+        preference_weight: c.preference_weight,
+        max_k: c.max_k,
+        content_weights: c.content_weights,
+    };
+    ConfigV3 {
+        v2,
+        exposure_demotion: c.exposure_demotion,
+        exposure_half_life_secs: c.exposure_half_life_secs,
+    }
+}
+
+/// `s` as `MOD4` wrote it.
+#[cfg(test)]
+pub(super) fn settings_v4_of(s: &LearnSettings) -> LearnSettingsV4 {
+    LearnSettingsV4 {
+        holdout_fraction: s.holdout_fraction,
+        users_per_bucket: s.users_per_bucket,
+        candidates: s.candidates,
+        grid: s.grid,
+        seed: s.seed,
+    }
+}
+
+/// `r` as `MOD4` wrote it.
+#[cfg(test)]
+pub(super) fn report_v4_of(r: BlendReport) -> BlendReportV4 {
+    BlendReportV4 {
+        components: r.components,
+        cutoff: r.cutoff,
+        train_interactions: r.train_interactions,
+        holdout_interactions: r.holdout_interactions,
+        buckets: r.buckets,
+    }
+}
+
+/// The fields `m` shares with `MOD2`, over the configuration `config` of an earlier layout.
+#[cfg(test)]
+pub(super) fn base_of<C>(m: Model, config: C) -> ModelV2<C> {
+    ModelV2 {
+        config,
+        kinds: m.kinds,
+        users: m.users,
+        catalog: m.catalog,
+        prefs: m.prefs,
+        matrix: m.matrix,
+        neighbours: m.neighbours,
+        capped: m.capped,
+        popularity: m.popularity,
+        watermark: m.watermark,
+        events: m.events,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,73 +445,34 @@ mod tests {
 
     /// `m` as `MOD4` wrote it.
     fn v4_of(m: &Model) -> ModelV4 {
-        let c = m.config.clone();
-        let blend = match &c.blend {
+        let blend = match &m.config.blend {
             Blend::Fixed => BlendV4::Fixed,
-            Blend::Learned(s) => BlendV4::Learned(LearnSettingsV4 {
-                holdout_fraction: s.holdout_fraction,
-                users_per_bucket: s.users_per_bucket,
-                candidates: s.candidates,
-                grid: s.grid,
-                seed: s.seed,
-            }),
+            Blend::Learned(s) => BlendV4::Learned(settings_v4_of(s)),
         };
-        let v2 = ConfigV2 {
-            kinds: c.kinds,
-            half_life_secs: c.half_life_secs,
-            neighbours: c.neighbours,
-            neighbour_buffer: c.neighbour_buffer,
-            shrinkage: c.shrinkage,
-            min_overlap: c.min_overlap,
-            max_item_users: c.max_item_users,
-            exclude_saved: c.exclude_saved,
-            hybrid_k0: c.hybrid_k0,
-            hybrid_content_share: c.hybrid_content_share,
-            popularity_prior: c.popularity_prior,
-            artist_prior: c.artist_prior,
-            preference_weight: c.preference_weight,
-            max_k: c.max_k,
-            content_weights: c.content_weights,
-        };
-        let v3 = ConfigV3 {
-            v2,
-            exposure_demotion: c.exposure_demotion,
-            exposure_half_life_secs: c.exposure_half_life_secs,
-        };
-        let m = m.clone();
+        let v3 = v3_of(&m.config);
         ModelV4 {
-            base: ModelV2 {
-                config: ConfigV4 { v3, blend },
-                kinds: m.kinds,
-                users: m.users,
-                catalog: m.catalog,
-                prefs: m.prefs,
-                matrix: m.matrix,
-                neighbours: m.neighbours,
-                capped: m.capped,
-                popularity: m.popularity,
-                watermark: m.watermark,
-                events: m.events,
-            },
-            exposure: m.exposure,
-            appeal: m.appeal,
-            learned: m.learned.map(|l| BlendReportV4 {
-                components: l.report.components,
-                cutoff: l.report.cutoff,
-                train_interactions: l.report.train_interactions,
-                holdout_interactions: l.report.holdout_interactions,
-                buckets: l.report.buckets,
-            }),
+            exposure: m.exposure.clone(),
+            appeal: m.appeal.clone(),
+            learned: m.learned.clone().map(|l| report_v4_of(l.report)),
+            base: base_of(m.clone(), ConfigV4 { v3, blend }),
         }
     }
 
     /// A learned engine saved before the hyperparameter grid loads with its blend pinned to
-    /// the configuration it was learned with, the same buckets, and serves the same.
+    /// the configuration it was learned with, the same buckets, and serves the same (an engine
+    /// of that time never discounted, so this one is learned without discount).
     #[test]
     fn a_learned_mod4_snapshot_loads_pinned_to_its_configuration() {
         let data = Dataset::generate(&SyntheticConfig::tiny());
+        let settings = LearnSettings {
+            hyper: HyperGrid {
+                discount: Some(vec![0.0]),
+                ..HyperGrid::default()
+            },
+            ..LearnSettings::default()
+        };
         let config = Config {
-            blend: Blend::Learned(LearnSettings::default()),
+            blend: Blend::Learned(settings),
             ..Config::default()
         };
         let e = Engine::build(data.items, &data.interactions, data.preferences, config).unwrap();

@@ -13,6 +13,7 @@ pub mod learned;
 mod learned_fit;
 mod learned_tune;
 mod learned_weights;
+mod legacy_mod6;
 pub mod legacy_snapshot;
 pub mod limits;
 pub mod model_snapshot;

@@ -1,15 +1,17 @@
 //! Versioned model snapshots: an [`Engine`]'s whole state plus metadata, in the checksummed
-//! container of [`crate::snapshot`] (kind tag `MOD6`).
+//! container of [`crate::snapshot`] (kind tag `MOD7`).
 //!
 //! The kind tag names the payload's layout: `MOD2` added `Config::artist_prior`; `MOD3` added
 //! the exposure (impressions) and `Config::exposure_demotion` / `exposure_half_life_secs`;
 //! `MOD4` the new-event appeal counts, `Config::blend` and the learned blend with its report;
 //! `MOD5` `Config::item_neighbours` and the item–item neighbour lists (absent, one byte, when
 //! the configuration keeps none); `MOD6` the learned blend's hyperparameter grid
-//! (`LearnSettings::hyper`) and the chosen values and grid scores in its report. `MOD2`–`MOD5`
-//! snapshots still load (with no impressions and the default exposure settings, resp. no appeal
-//! counts and the fixed blend, resp. no item lists, resp. a learned blend pinned to the
-//! configuration's hyperparameters) and are written back as `MOD6`. A snapshot of the earliest
+//! (`LearnSettings::hyper`) and the chosen values and grid scores in its report; `MOD7` the
+//! learned blend's popularity discount (`HyperGrid::discount`, the report's chosen β and each
+//! grid point's). `MOD2`–`MOD6` snapshots still load (with no impressions and the default
+//! exposure settings, resp. no appeal counts and the fixed blend, resp. no item lists, resp. a
+//! learned blend pinned to the configuration's hyperparameters, resp. a learned blend without
+//! discount, its discount axis pinned to 0) and are written back as `MOD7`. A snapshot of the earliest
 //! layout (`MODL`) is refused as
 //! [`SnapshotProblem::Foreign`] rather than misread (bincode is not self-describing); rebuild and
 //! save again.
@@ -31,7 +33,7 @@ use crate::model::state::Model;
 use crate::snapshot;
 
 /// Kind tag of model snapshots in the container header.
-pub const MODEL_KIND: [u8; 4] = *b"MOD6";
+pub const MODEL_KIND: [u8; 4] = *b"MOD7";
 
 /// Describes a snapshot: which model version it is and what it contains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -65,6 +67,7 @@ const MOD2: [u8; 4] = *b"MOD2";
 const MOD3: [u8; 4] = *b"MOD3";
 const MOD4: [u8; 4] = *b"MOD4";
 const MOD5: [u8; 4] = *b"MOD5";
+const MOD6: [u8; 4] = *b"MOD6";
 
 fn corrupt(detail: impl Into<String>) -> Error {
     Error::Snapshot {
@@ -96,6 +99,7 @@ impl Engine {
             MOD3 => crate::model::legacy_snapshot::decode_mod3(bytes)?,
             MOD4 => crate::model::legacy_snapshot::decode_mod4(bytes)?,
             MOD5 => crate::model::legacy_snapshot::decode_mod5(bytes)?,
+            MOD6 => crate::model::legacy_mod6::decode_mod6(bytes)?,
             _ => snapshot::decode_kind(MODEL_KIND, bytes)?,
         };
         model.check().map_err(corrupt)?;

@@ -18,6 +18,7 @@ use crate::model::item_updates::ItemLists;
 use crate::model::learned::LearnedBlend;
 use crate::scoring::artist_prior::ArtistPrior;
 use crate::scoring::content::ContentIndex;
+use crate::scoring::discount::Discount;
 use crate::scoring::popularity::Popularity;
 use crate::similarity::{Neighbours, SimParams};
 
@@ -71,6 +72,10 @@ pub(crate) struct Model {
     pub by_start: RowsByStart,
     #[serde(skip)]
     pub artist_prior: ArtistPrior,
+    /// The learned blend's popularity discount (derived from its report's β: rebuilt on load
+    /// and when a blend is installed, extended by every write; see `scoring::discount`).
+    #[serde(skip)]
+    pub discount: Discount,
 }
 
 /// A validated interaction, resolved to indices (the user may still be new).
@@ -104,6 +109,7 @@ impl Model {
             timeline: Timeline::default(),
             by_start: RowsByStart::default(),
             artist_prior: ArtistPrior::default(),
+            discount: Discount::default(),
         })
     }
 
@@ -117,6 +123,25 @@ impl Model {
         self.restore_item_neighbours();
         self.reindex_catalog();
         self.by_start = RowsByStart::build(&self.matrix, &self.catalog.starts);
+        self.refresh_discount();
+    }
+
+    /// Installs the learned blend `learned` (`None`: the fixed blend) and its discount.
+    pub fn set_learned(&mut self, learned: Option<LearnedBlend>) {
+        self.learned = learned;
+        self.refresh_discount();
+    }
+
+    /// The discount table of the learned blend's β (none with the fixed blend), rebuilt.
+    pub(crate) fn refresh_discount(&mut self) {
+        let beta = self.learned.as_ref().map_or(0.0, |l| l.report.discount);
+        self.discount = Discount::new(beta, &self.matrix.cols);
+    }
+
+    /// True when the discount table is the learned blend's and covers every column.
+    pub fn discount_consistent(&self) -> bool {
+        let beta = self.learned.as_ref().map_or(0.0, |l| l.report.discount);
+        self.discount.consistent(beta, &self.matrix.cols)
     }
 
     /// True when the rows kept in start order equal ones rebuilt from the matrix.
@@ -310,6 +335,7 @@ impl Model {
         for &i in &items {
             self.matrix.refresh_col_norm(i);
             self.popularity.set(i, self.matrix.cols[i as usize].sum());
+            self.discount.cover(self.matrix.cols[i as usize].len());
         }
         if rebased {
             self.rebuild_artist_prior();

@@ -9,8 +9,9 @@ use crate::scoring::scratch::{Cleared, SCRATCH};
 
 impl Model {
     /// Per candidate item, its component values in [`crate::model::learned::COMPONENTS`]
-    /// order, for user `u` at `now`: collaborative and content normalised by their best
-    /// upcoming score (content times its popularity prior), local popularity, and appeal
+    /// order, for user `u` at `now`: collaborative and item-based (popularity-discounted by
+    /// the model's discount) and content normalised by their best upcoming score (content times its
+    /// popularity prior), local popularity, and appeal
     /// normalised by the best among the candidates. Each value is what the learned blend's
     /// weight multiplies when serving.
     pub(crate) fn component_values(
@@ -33,6 +34,8 @@ impl Model {
             s.fit(n_up);
             self.collaborative_scores(u, n_up, s);
             self.item_based_scores(u, n_up, s);
+            self.discount
+                .apply(s, &self.timeline.order, &self.matrix.cols);
             s.content[..n_up].fill(0.0);
             if !profile.is_empty() {
                 self.content

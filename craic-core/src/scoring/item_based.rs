@@ -115,6 +115,7 @@ mod tests {
                 half_life_secs: m.config.half_life_secs,
                 neighbours: m.config.neighbours,
                 shrinkage: m.config.shrinkage,
+                discount: 0.0,
                 grid: Vec::new(),
             },
         });

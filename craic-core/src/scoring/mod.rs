@@ -6,6 +6,7 @@ pub mod artist_prior;
 mod blend_scan;
 mod components;
 pub mod content;
+pub(crate) mod discount;
 mod item_based;
 pub mod lanes;
 pub mod popularity;

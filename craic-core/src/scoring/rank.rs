@@ -125,7 +125,8 @@ impl Model {
         }
     }
 
-    /// Fills the scratch: collaborative and content scores of the upcoming items, the blocked
+    /// Fills the scratch: collaborative and item-based (the learned Hybrid's discounted) and content scores of the
+    /// upcoming items, the blocked
     /// (excluded) positions and the demoted candidates.
     fn score_components(&self, plan: &Plan<'_>, s: &mut Scratch) {
         let n_up = plan.n_up;
@@ -135,6 +136,11 @@ impl Model {
         }
         if plan.w.item_based > 0.0 {
             self.item_based_scores(plan.u, n_up, s);
+        }
+        if plan.req.strategy == Strategy::Hybrid {
+            // The learned blend's popularity discount (none with the fixed blend).
+            self.discount
+                .apply(s, &self.timeline.order, &self.matrix.cols);
         }
         if plan.w.content > 0.0 {
             s.content[..n_up].fill(0.0);
