@@ -1,7 +1,8 @@
 //! Fitting the learned blend ([`crate::model::learned`]): hold out the latest slice of the log,
 //! build on the rest, score a seeded sample of held-out users' candidates with every component
-//! ([`sample`]), and search the weight simplex per activity bucket for the best NDCG@10
-//! (`model::learned_weights`), tuning the hyperparameters on the way (`model::learned_tune`).
+//! ([`sample`]), and search the weight simplex per activity bucket for the surest NDCG@10 gain
+//! (`model::learned_weights`, `model::learned_choice`), tuning the hyperparameters on the way
+//! (`model::learned_tune`).
 
 use crate::data::interaction::Interaction;
 use crate::data::item::{Item, Preferences};

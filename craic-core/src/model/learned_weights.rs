@@ -1,7 +1,8 @@
 //! The learned blend's weight search: a held-out user's candidates with every component's
 //! value ([`Sample`]), the NDCG@10 of ranking them under one weight vector (new events weighed
 //! against known ones, [`new_event_gain`]), and the per-bucket search of the weight simplex
-//! ([`bucket_reports`]). What is held out and who is sampled is `model::learned_fit`.
+//! ([`bucket_reports`]; which point a bucket takes is `model::learned_choice`). What is held out
+//! and who is sampled is `model::learned_fit`.
 
 use rayon::prelude::*;
 
