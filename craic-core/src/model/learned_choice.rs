@@ -100,14 +100,15 @@ fn judged(
 }
 
 /// The weight vector of `grid` (vertices first, in component order) a bucket with `samples`
-/// (not empty) takes, and its mean NDCG: the largest lower bound of the gain over the best of
-/// the first `active` vertices, that vertex when no bound is above 0; ties to the first.
+/// (not empty) takes, its mean NDCG, and the best mean NDCG of any vector: the largest lower
+/// bound of the gain over the best of the first `active` vertices, that vertex when no bound is
+/// above 0; ties to the first.
 pub(super) fn choose(
     grid: &[[f64; N]],
     samples: &[&Sample],
     new_gain: f64,
     active: usize,
-) -> ([f64; N], f64) {
+) -> ([f64; N], f64, f64) {
     let corners = grid_ndcg(samples, &grid[..active], new_gain);
     let mut c = 0;
     for (j, &x) in corners.iter().enumerate() {
@@ -135,7 +136,8 @@ pub(super) fn choose(
             at = n;
         }
     }
-    (grid[at], bounds[at].0)
+    let best = bounds.iter().map(|b| b.0).fold(f64::MIN, f64::max);
+    (grid[at], bounds[at].0, best)
 }
 
 #[cfg(test)]
@@ -199,7 +201,8 @@ mod tests {
     fn a_gain_spread_over_many_events_is_taken() {
         let samples = users(|i| i as u8);
         let refs: Vec<&Sample> = samples.iter().collect();
-        let (w, ndcg) = choose(&grid(), &refs, 1.0, 2);
+        let (w, ndcg, best) = choose(&grid(), &refs, 1.0, 2);
+        assert_eq!(ndcg, best);
         assert_eq!(w, v(0.5, 0.5));
         // The first component alone: 10 × 0.63 + 90 × 0.356; the blend gains 0.016.
         let alone = grid_ndcg(&refs, &grid()[..1], 1.0)[0];
@@ -237,7 +240,9 @@ mod tests {
     #[test]
     fn one_user_is_no_evidence_for_a_blend() {
         let samples = users(|i| i as u8);
-        let (w, ndcg) = choose(&grid(), &[&samples[0]], 1.0, 2);
+        let (w, ndcg, best) = choose(&grid(), &[&samples[0]], 1.0, 2);
+        // The blend ranks it first: best, but no evidence.
+        assert_eq!(best, 1.0);
         // Either vertex ranks the relevant event second; the first is taken.
         assert_eq!(w, v(1.0, 0.0));
         assert!(ndcg < 1.0);

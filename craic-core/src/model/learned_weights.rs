@@ -205,13 +205,14 @@ pub(super) fn grid_ndcg(samples: &[&Sample], grid: &[[f64; N]], new_gain: f64) -
 
 /// Per bucket, the grid point whose holdout NDCG@10 gain over the best single component is
 /// surest (`model::learned_choice`; a bucket without users takes the pooled choice) and each
-/// component's own NDCG.
+/// component's own NDCG; with each report, the bucket's best NDCG over the grid (what the
+/// hyperparameter search compares its points by, `model::learned_tune`; 0 without users).
 pub(super) fn bucket_reports(
     bounds: &[Bounds],
     per_bucket: &[Vec<Sample>],
     grid: u32,
     active: usize,
-) -> Vec<BucketReport> {
+) -> Vec<(BucketReport, f64)> {
     let grid = simplex(grid, active);
     let pooled: Vec<&Sample> = per_bucket.iter().flatten().collect();
     let new_gain = new_event_gain(&pooled);
@@ -226,8 +227,8 @@ pub(super) fn bucket_reports(
         .zip(per_bucket)
         .map(|(&(name, lo, hi), samples)| {
             let samples: Vec<&Sample> = samples.iter().collect();
-            let (w, blend_ndcg) = match pooled_w {
-                Some(w) if samples.is_empty() => (w, 0.0),
+            let (w, blend_ndcg, best) = match pooled_w {
+                Some(w) if samples.is_empty() => (w, 0.0, 0.0),
                 _ => choose(&grid, &samples, new_gain, active),
             };
             let component_ndcg = (0..active)
@@ -237,7 +238,7 @@ pub(super) fn bucket_reports(
                     grid_ndcg(&samples, &[e], new_gain)[0]
                 })
                 .collect();
-            BucketReport {
+            let report = BucketReport {
                 name: name.to_owned(),
                 min_history: lo,
                 max_history: hi,
@@ -245,7 +246,8 @@ pub(super) fn bucket_reports(
                 weights: w[..active].to_vec(),
                 component_ndcg,
                 blend_ndcg,
-            }
+            };
+            (report, best)
         })
         .collect()
 }
