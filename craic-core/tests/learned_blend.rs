@@ -23,14 +23,10 @@ fn base(seed: u64) -> SyntheticConfig {
     .with_seed(seed)
 }
 
-/// The named worlds (`SyntheticConfig::WORLDS`) on the small base, but `long-histories`: there
-/// (a few hundred users) the learned blend still falls below content alone on seeds 1 and 3
-/// (0.95 and 0.96 ×, up from 0.84 and 0.89 × before the fit balanced new and known events; see
-/// `docs/evaluation.md`), a known gap, which is why the fixed blend stays the default.
+/// The named worlds (`SyntheticConfig::WORLDS`) on the small base.
 fn worlds(seed: u64) -> Vec<(&'static str, SyntheticConfig)> {
     SyntheticConfig::WORLDS
         .iter()
-        .filter(|&&name| name != "long-histories")
         .map(|&name| (name, base(seed).in_world(name).unwrap()))
         .collect()
 }

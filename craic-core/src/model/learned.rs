@@ -6,8 +6,10 @@
 //! every service retrain): the latest `holdout_fraction` of the log is held out by time, a model
 //! is built on the rest, a seeded sample of held-out users is scored by every component on the
 //! union of the components' top candidates, and a simplex grid search picks per bucket the
-//! weights maximising NDCG@10 on that sample (`model::learned_fit`; a relevant event nobody had
-//! engaged with before the cut weighs so that new and known events count the same in all).
+//! weights whose NDCG@10 gain over the best single component on that sample is surest (the
+//! largest lower confidence bound, `model::learned_choice`; `model::learned_fit`; a relevant
+//! event nobody had engaged with before the cut weighs so that new and known events count the
+//! same in all).
 //! Serving then reads three
 //! precomputed weight vectors: the request path does no more work than the fixed blend.
 //!

@@ -1,7 +1,8 @@
 //! Fitting the learned blend ([`crate::model::learned`]): hold out the latest slice of the log,
 //! build on the rest, score a seeded sample of held-out users' candidates with every component
-//! ([`sample`]), and search the weight simplex per activity bucket for the best NDCG@10
-//! (`model::learned_weights`), tuning the hyperparameters on the way (`model::learned_tune`).
+//! ([`sample`]), and search the weight simplex per activity bucket for the surest NDCG@10 gain
+//! (`model::learned_weights`, `model::learned_choice`), tuning the hyperparameters on the way
+//! (`model::learned_tune`).
 
 use crate::data::interaction::Interaction;
 use crate::data::item::{Item, Preferences};
@@ -9,6 +10,7 @@ use crate::evaluation::{time_split, Relevance};
 use crate::model::config::Config;
 use crate::model::error::Result;
 use crate::model::learned::{Blend, BlendReport, LearnSettings, LearnedBlend, COMPONENTS, N};
+use crate::model::learned_choice::{group_of, GROUPS};
 use crate::model::learned_weights::{Relevant, Sample};
 use crate::model::state::Model;
 use crate::rng::SplitMix64;
@@ -213,14 +215,26 @@ pub(super) fn sample(
         .map(|i| (i, kind(i)))
         .collect();
     let known = rel.iter().filter(|x| x.1 == Relevant::Known).count();
+    // Per event group, known and new; events outside the catalogue fall in the first.
+    let mut by_group = [(0, 0); GROUPS];
+    by_group[0].1 = relevant.len() - rel.len();
+    for &(i, k) in &rel {
+        let g = &mut by_group[group_of(i) as usize];
+        match k {
+            Relevant::Known => g.0 += 1,
+            _ => g.1 += 1,
+        }
+    }
     Ok(Sample {
         values,
         relevant: items
             .iter()
             .map(|i| rel.iter().find(|x| x.0 == *i).map_or(Relevant::No, |x| x.1))
             .collect(),
+        group: items.iter().map(|&i| group_of(i)).collect(),
         known,
         new: relevant.len() - known,
+        by_group,
     })
 }
 

@@ -170,9 +170,12 @@ impl Search<'_> {
                     .collect::<Result<Vec<Sample>>>()
             })
             .collect::<Result<Vec<_>>>()?;
-        let buckets = bucket_reports(self.bounds, &per_bucket, grid, self.active);
-        let users: usize = buckets.iter().map(|b| b.users).sum();
-        let total: f64 = buckets.iter().map(|b| b.blend_ndcg * b.users as f64).sum();
+        // Points are compared by each bucket's best blend, as the noise of the holdout is the
+        // same for all of them; the served weights are the noise-aware choice.
+        let learned = bucket_reports(self.bounds, &per_bucket, grid, self.active);
+        let users: usize = learned.iter().map(|(b, _)| b.users).sum();
+        let total: f64 = learned.iter().map(|(b, best)| best * b.users as f64).sum();
+        let buckets: Vec<BucketReport> = learned.into_iter().map(|(b, _)| b).collect();
         let point = GridPoint {
             half_life_secs: at.half_life_secs,
             neighbours: k,

@@ -1,23 +1,29 @@
 //! The learned blend's weight search: a held-out user's candidates with every component's
 //! value ([`Sample`]), the NDCG@10 of ranking them under one weight vector (new events weighed
 //! against known ones, [`new_event_gain`]), and the per-bucket search of the weight simplex
-//! ([`bucket_reports`]). What is held out and who is sampled is `model::learned_fit`.
+//! ([`bucket_reports`]; which point a bucket takes is `model::learned_choice`). What is held out
+//! and who is sampled is `model::learned_fit`.
 
 use rayon::prelude::*;
 
 use crate::model::learned::{BucketReport, N};
+use crate::model::learned_choice::{choose, GROUPS};
 use crate::model::learned_fit::Bounds;
 
 /// Ranks are judged at this depth.
 pub(super) const DEPTH: usize = 10;
 
 /// One held-out user: component values of their candidates, which are relevant (and whether
-/// each was new at the cut), and how many relevant events were known and new at the cut.
+/// each was new at the cut), each candidate's item group, and how many relevant events were
+/// known and new at the cut, in all and per item group (`model::learned_choice`).
 pub(super) struct Sample {
     pub values: Vec<[f64; N]>,
     pub relevant: Vec<Relevant>,
+    pub group: Vec<u8>,
     pub known: usize,
     pub new: usize,
+    /// Per item group, (known, new) relevant events.
+    pub by_group: [(usize, usize); GROUPS],
 }
 
 /// Whether a candidate is relevant, and if so whether anyone had engaged with it before the cut.
@@ -39,7 +45,19 @@ impl Sample {
     /// matter, so each is counted — the candidates ahead of it, stopping at [`DEPTH`] — rather
     /// than sorting every candidate: the same value as [`Sample::ndcg_by_sorting`], several
     /// times faster (this is the inner loop of the weight grid).
-    fn ndcg(&self, w: &[f64; N], new_gain: f64, totals: &mut Vec<f64>) -> f64 {
+    pub(super) fn ndcg(&self, w: &[f64; N], new_gain: f64, totals: &mut Vec<f64>) -> f64 {
+        self.dcg(w, new_gain, totals).0 / self.ideal(new_gain)
+    }
+
+    /// The DCG of [`Sample::ndcg`] (before dividing by the ideal), in all and per item group
+    /// of the relevant candidates (the DCG without a group's events is the total less the
+    /// group's: dropping relevance moves no candidate).
+    pub(super) fn dcg(
+        &self,
+        w: &[f64; N],
+        new_gain: f64,
+        totals: &mut Vec<f64>,
+    ) -> (f64, [f64; GROUPS]) {
         totals.clear();
         totals.extend(
             self.values
@@ -49,7 +67,7 @@ impl Sample {
         // The ranks of the relevant candidates in the top DEPTH (distinct, so at most DEPTH)
         // with their values, summed best first as the sorting reference does, so the two
         // agree to the bit.
-        let (mut ranks, mut hits) = ([(0usize, 0.0f64); DEPTH], 0);
+        let (mut ranks, mut hits) = ([(0usize, 0.0f64, 0u8); DEPTH], 0);
         for (r, &t) in totals.iter().enumerate() {
             let value = match self.relevant[r] {
                 Relevant::No => continue,
@@ -70,14 +88,18 @@ impl Sample {
                 }
             }
             if ahead < DEPTH {
-                ranks[hits] = (ahead, value);
+                ranks[hits] = (ahead, value, self.group[r]);
                 hits += 1;
             }
         }
         let ranks = &mut ranks[..hits];
         ranks.sort_unstable_by_key(|x| x.0);
-        let dcg: f64 = ranks.iter().map(|&(r, v)| gain(r) * v).sum();
-        dcg / self.ideal(new_gain)
+        let (mut dcg, mut by_group) = (0.0, [0.0; GROUPS]);
+        for &(r, v, g) in ranks.iter() {
+            dcg += gain(r) * v;
+            by_group[g as usize] += gain(r) * v;
+        }
+        (dcg, by_group)
     }
 
     /// [`Sample::ndcg`] by ranking every candidate (the reference its tests compare with).
@@ -110,16 +132,21 @@ impl Sample {
     }
 
     /// The best DCG possible: the higher-valued kind of relevant event first.
-    fn ideal(&self, new_gain: f64) -> f64 {
-        let (first, second) = if new_gain >= 1.0 {
-            ((self.new, new_gain), (self.known, 1.0))
-        } else {
-            ((self.known, 1.0), (self.new, new_gain))
-        };
-        (0..(first.0 + second.0).min(DEPTH))
-            .map(|r| gain(r) * if r < first.0 { first.1 } else { second.1 })
-            .sum()
+    pub(super) fn ideal(&self, new_gain: f64) -> f64 {
+        ideal_dcg(self.known, self.new, new_gain)
     }
+}
+
+/// The best DCG of `known` and `new` relevant events, the higher-valued kind first.
+pub(super) fn ideal_dcg(known: usize, new: usize, new_gain: f64) -> f64 {
+    let (first, second) = if new_gain >= 1.0 {
+        ((new, new_gain), (known, 1.0))
+    } else {
+        ((known, 1.0), (new, new_gain))
+    };
+    (0..(first.0 + second.0).min(DEPTH))
+        .map(|r| gain(r) * if r < first.0 { first.1 } else { second.1 })
+        .sum()
 }
 
 /// The most a relevant event new at the cut counts over a known one.
@@ -146,7 +173,7 @@ pub(super) fn new_event_gain(samples: &[&Sample]) -> f64 {
 
 /// Every weight vector whose entries are multiples of `1 / grid` summing to 1, vertices first;
 /// the components from `active` on weigh 0.
-fn simplex(grid: u32, active: usize) -> Vec<[f64; N]> {
+pub(super) fn simplex(grid: u32, active: usize) -> Vec<[f64; N]> {
     fn rec(left: u32, at: usize, cur: &mut [u32; N], out: &mut Vec<[u32; N]>, active: usize) {
         if at == active - 1 {
             cur[at] = left;
@@ -167,7 +194,7 @@ fn simplex(grid: u32, active: usize) -> Vec<[f64; N]> {
 }
 
 /// Mean NDCG of every weight vector over `samples`, in parallel.
-fn grid_ndcg(samples: &[&Sample], grid: &[[f64; N]], new_gain: f64) -> Vec<f64> {
+pub(super) fn grid_ndcg(samples: &[&Sample], grid: &[[f64; N]], new_gain: f64) -> Vec<f64> {
     grid.par_iter()
         .map_init(Vec::new, |buf, w| {
             let sum: f64 = samples.iter().map(|s| s.ndcg(w, new_gain, buf)).sum();
@@ -176,25 +203,16 @@ fn grid_ndcg(samples: &[&Sample], grid: &[[f64; N]], new_gain: f64) -> Vec<f64> 
         .collect()
 }
 
-/// The first weight vector with the best NDCG.
-fn best(grid: &[[f64; N]], ndcg: &[f64]) -> ([f64; N], f64) {
-    let mut at = 0;
-    for (n, &x) in ndcg.iter().enumerate() {
-        if x > ndcg[at] {
-            at = n;
-        }
-    }
-    (grid[at], ndcg.get(at).copied().unwrap_or(0.0))
-}
-
-/// Per bucket, the grid point with the best holdout NDCG@10 (a bucket without users takes the
-/// pooled best) and each component's own NDCG.
+/// Per bucket, the grid point whose holdout NDCG@10 gain over the best single component is
+/// surest (`model::learned_choice`; a bucket without users takes the pooled choice) and each
+/// component's own NDCG; with each report, the bucket's best NDCG over the grid (what the
+/// hyperparameter search compares its points by, `model::learned_tune`; 0 without users).
 pub(super) fn bucket_reports(
     bounds: &[Bounds],
     per_bucket: &[Vec<Sample>],
     grid: u32,
     active: usize,
-) -> Vec<BucketReport> {
+) -> Vec<(BucketReport, f64)> {
     let grid = simplex(grid, active);
     let pooled: Vec<&Sample> = per_bucket.iter().flatten().collect();
     let new_gain = new_event_gain(&pooled);
@@ -203,15 +221,15 @@ pub(super) fn bucket_reports(
     let pooled_w = per_bucket
         .iter()
         .any(Vec::is_empty)
-        .then(|| best(&grid, &grid_ndcg(&pooled, &grid, new_gain)).0);
+        .then(|| choose(&grid, &pooled, new_gain, active).0);
     bounds
         .iter()
         .zip(per_bucket)
         .map(|(&(name, lo, hi), samples)| {
             let samples: Vec<&Sample> = samples.iter().collect();
-            let (w, blend_ndcg) = match pooled_w {
-                Some(w) if samples.is_empty() => (w, 0.0),
-                _ => best(&grid, &grid_ndcg(&samples, &grid, new_gain)),
+            let (w, blend_ndcg, best) = match pooled_w {
+                Some(w) if samples.is_empty() => (w, 0.0, 0.0),
+                _ => choose(&grid, &samples, new_gain, active),
             };
             let component_ndcg = (0..active)
                 .map(|j| {
@@ -220,7 +238,7 @@ pub(super) fn bucket_reports(
                     grid_ndcg(&samples, &[e], new_gain)[0]
                 })
                 .collect();
-            BucketReport {
+            let report = BucketReport {
                 name: name.to_owned(),
                 min_history: lo,
                 max_history: hi,
@@ -228,7 +246,8 @@ pub(super) fn bucket_reports(
                 weights: w[..active].to_vec(),
                 component_ndcg,
                 blend_ndcg,
-            }
+            };
+            (report, best)
         })
         .collect()
 }
@@ -238,6 +257,13 @@ mod tests {
     use super::*;
     use crate::rng::SplitMix64;
     use proptest::prelude::*;
+
+    /// Per event group, `known` and `new` relevant events all in the first group.
+    fn in_group_zero(known: usize, new: usize) -> [(usize, usize); GROUPS] {
+        let mut g = [(0, 0); GROUPS];
+        g[0] = (known, new);
+        g
+    }
 
     /// A user with `known` and `new` relevant events, two candidates: a known relevant one
     /// scored by the first component, a new relevant one by the second.
@@ -249,8 +275,10 @@ mod tests {
         Sample {
             values: vec![a, b],
             relevant: vec![Relevant::Known, Relevant::New],
+            group: vec![0, 1],
             known,
             new,
+            by_group: in_group_zero(known, new),
         }
     }
 
@@ -299,10 +327,13 @@ mod tests {
                 .map(|c| [Relevant::No, Relevant::Known, Relevant::New][c.1 as usize])
                 .collect();
             let count = |r| relevant.iter().filter(|&&x| x == r).count();
+            let (known, new) = (count(Relevant::Known) + extra.0, count(Relevant::New) + extra.1);
             let s = Sample {
                 values: cands.iter().map(|c| c.0).collect(),
-                known: count(Relevant::Known) + extra.0,
-                new: count(Relevant::New) + extra.1,
+                group: vec![0; cands.len()],
+                known,
+                new,
+                by_group: in_group_zero(known, new),
                 relevant,
             };
             if s.known + s.new > 0 {
@@ -337,10 +368,12 @@ mod tests {
                 continue; // a sampled user always has a relevant event
             }
             let s = Sample {
+                group: (0..n).map(|_| rng.below(GROUPS as u64) as u8).collect(),
                 values,
                 relevant,
                 known,
                 new,
+                by_group: in_group_zero(known, new),
             };
             for _ in 0..5 {
                 let w: [f64; N] = std::array::from_fn(|_| level(&mut rng) + 0.25);
@@ -349,6 +382,9 @@ mod tests {
                     s.ndcg(&w, new_gain, &mut totals),
                     s.ndcg_by_sorting(&w, new_gain, &mut buf)
                 );
+                // The groups' DCGs add up to the whole.
+                let (dcg, by_group) = s.dcg(&w, new_gain, &mut totals);
+                assert!((by_group.iter().sum::<f64>() - dcg).abs() < 1e-12);
             }
         }
     }

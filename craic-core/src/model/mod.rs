@@ -10,6 +10,7 @@ pub mod hyper;
 pub mod inspect;
 pub(crate) mod item_updates;
 pub mod learned;
+mod learned_choice;
 mod learned_fit;
 mod learned_tune;
 mod learned_weights;
