@@ -31,6 +31,11 @@ fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
     std::env::var(name).ok().and_then(|s| s.parse().ok())
 }
 
+/// The distinct ids among `ids`.
+fn distinct<'a>(ids: impl Iterator<Item = &'a str>) -> std::collections::HashSet<&'a str> {
+    ids.collect()
+}
+
 fn base(size: &str, seed: u64) -> Result<SyntheticConfig, Box<dyn std::error::Error>> {
     let cfg = match size {
         "test" => SyntheticConfig {
@@ -150,12 +155,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 s[4] / best
             );
             if env_on("NEWSHARE") {
-                let seen: std::collections::HashSet<&str> = trial
-                    .split
-                    .train
-                    .iter()
-                    .map(|x| x.item_id.as_str())
-                    .collect();
+                let train = &trial.split.train;
+                let seen = distinct(train.iter().map(|x| x.item_id.as_str()));
                 let (mut new, mut all) = (0, 0);
                 for items in trial.relevant.values() {
                     for i in items {
@@ -163,12 +164,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         new += usize::from(!seen.contains(i.as_str()));
                     }
                 }
-                let users: std::collections::HashSet<&str> = trial
-                    .split
-                    .train
-                    .iter()
-                    .map(|x| x.user_id.as_str())
-                    .collect();
+                let users = distinct(train.iter().map(|x| x.user_id.as_str()));
                 println!("    relevant pairs {all}, with items new at the cut {new} ({:.3}); train users {}, test users {}", new as f64 / all as f64, users.len(), trial.relevant.len());
             }
             if env_on("WEIGHTS") {

@@ -125,9 +125,9 @@ impl Model {
         }
     }
 
-    /// Fills the scratch: collaborative and item-based (the learned Hybrid's discounted) and content scores of the
-    /// upcoming items, the blocked
-    /// (excluded) positions and the demoted candidates.
+    /// Fills the scratch: collaborative, item-based (discounted for the learned Hybrid) and
+    /// content scores of the upcoming items, the blocked (excluded) positions and the demoted
+    /// candidates.
     fn score_components(&self, plan: &Plan<'_>, s: &mut Scratch) {
         let n_up = plan.n_up;
         s.fit(n_up);
