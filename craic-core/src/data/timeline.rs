@@ -14,7 +14,7 @@ use crate::data::matrix::Matrix;
 
 /// Timeline positions per chunk in the read path's dense scan: a chunk whose best possible
 /// score cannot make the top k is skipped whole.
-pub(crate) const CHUNK: usize = 64;
+pub(crate) const CHUNK: usize = 32;
 
 /// Position of an item that is not on the timeline (removed).
 pub(crate) const OFF_TIMELINE: u32 = u32::MAX;

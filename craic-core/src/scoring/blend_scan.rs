@@ -228,30 +228,46 @@ impl DenseScan<'_> {
             let chunk = &items[start..end];
             let content = &self.content[start..end];
             let artist = &artist[start..end];
-            let rows = chunk
-                .iter()
-                .zip(content.iter().zip(artist))
-                .zip(self.skip[start..end].iter().zip(&self.blocked[start..end]));
-            for (p, ((&(score, city), (&c, &a)), (&skip, &blocked))) in rows.enumerate() {
+            // First every item's cheap bound, in a loop without branches that the compiler
+            // can vectorise; then the exact total of the few whose bound reaches the bar.
+            let mut cheap = [0.0f64; CHUNK];
+            let rows = chunk.iter().zip(content.iter().zip(artist));
+            for (u, (&(score, city), (&c, &a))) in cheap.iter_mut().zip(rows) {
                 let pop = band.local(score, city);
-                let ct = (c * inv_max_ct).max(0.0);
-                let base = pop.max(artist_scale * a); // `Blend::base`
-                let (weighted_ct, weighted_pop) = (content_w * ct, pop_w * pop);
-                // Most items fall below the bar even with the prior's cheap upper bound: the
-                // exact prior (a square root, or `powf`) is taken only for the others.
-                if weighted_ct * upper(base) + weighted_pop < top.floor {
+                let ct = larger(c * inv_max_ct, 0.0);
+                let base = larger(pop, artist_scale * a);
+                *u = content_w * ct * upper(base) + pop_w * pop;
+            }
+            for (p, &u) in cheap[..chunk.len()].iter().enumerate() {
+                if u < top.floor {
                     continue;
                 }
-                let total = weighted_ct * prior(base) + weighted_pop;
+                let (score, city) = chunk[p];
+                let pop = band.local(score, city);
+                let ct = (content[p] * inv_max_ct).max(0.0);
+                let base = pop.max(artist_scale * artist[p]); // `Blend::base`
+                let total = content_w * ct * prior(base) + pop_w * pop;
+                let q = start + p;
                 if total > 0.0
                     && total >= top.floor
-                    && !(skip | blocked)
+                    && !(self.skip[q] | self.blocked[q])
                     && self.city.is_none_or(|x| x == city)
                 {
-                    top.push_positive(self.order[start + p], total);
+                    top.push_positive(self.order[q], total);
                 }
             }
         }
+    }
+}
+
+/// The larger of two numbers that are not NaN, as one instruction (`f64::max` also orders
+/// NaN, which costs a compare and a blend per call).
+#[inline(always)]
+fn larger(x: f64, y: f64) -> f64 {
+    if x > y {
+        x
+    } else {
+        y
     }
 }
 
