@@ -66,20 +66,7 @@ pub struct Split {
 /// 0 (or NaN, or an empty input) puts everything in train with `cutoff == i64::MAX`; a fraction of
 /// 1 or more puts everything in test with `cutoff` = the earliest timestamp.
 pub fn time_split(interactions: &[Interaction], test_fraction: f64) -> Split {
-    let n = interactions.len();
-    let fraction = if test_fraction.is_nan() {
-        0.0
-    } else {
-        test_fraction.clamp(0.0, 1.0)
-    };
-    let test_len = ((n as f64) * fraction).round() as usize;
-    let cutoff = if n == 0 || test_len == 0 {
-        i64::MAX
-    } else {
-        let mut ts: Vec<i64> = interactions.iter().map(|i| i.timestamp).collect();
-        let idx = n - test_len.min(n);
-        *ts.select_nth_unstable(idx).1
-    };
+    let cutoff = split_cutoff(interactions, test_fraction);
     let (test, train) = interactions
         .iter()
         .cloned()
@@ -89,6 +76,24 @@ pub fn time_split(interactions: &[Interaction], test_fraction: f64) -> Split {
         test,
         cutoff,
     }
+}
+
+/// The cutoff of [`time_split`]: the earliest timestamp of the latest `test_fraction` of the
+/// log (`i64::MAX` when nothing is held out).
+pub(crate) fn split_cutoff(interactions: &[Interaction], test_fraction: f64) -> i64 {
+    let n = interactions.len();
+    let fraction = if test_fraction.is_nan() {
+        0.0
+    } else {
+        test_fraction.clamp(0.0, 1.0)
+    };
+    let test_len = ((n as f64) * fraction).round() as usize;
+    if n == 0 || test_len == 0 {
+        return i64::MAX;
+    }
+    let mut ts: Vec<i64> = interactions.iter().map(|i| i.timestamp).collect();
+    let idx = n - test_len.min(n);
+    *ts.select_nth_unstable(idx).1
 }
 
 /// Which interaction kinds make an item relevant for a user in the test period.
@@ -114,8 +119,16 @@ impl Relevance {
     /// Impressions (kind `impression`) are never engagement: they count neither way, whatever
     /// the kinds listed.
     pub fn relevant_items(&self, test: &[Interaction]) -> BTreeMap<String, Vec<String>> {
+        self.relevant_of(test)
+    }
+
+    /// [`Relevance::relevant_items`] of borrowed interactions.
+    pub(crate) fn relevant_of<'a>(
+        &self,
+        test: impl IntoIterator<Item = &'a Interaction>,
+    ) -> BTreeMap<String, Vec<String>> {
         let mut per_user: HashMap<&str, (HashSet<&str>, HashSet<&str>)> = HashMap::new();
-        for i in test.iter().filter(|i| i.kind != IMPRESSION) {
+        for i in test.into_iter().filter(|i| i.kind != IMPRESSION) {
             let positive = self.positive.contains(&i.kind);
             let negative = self.negative.contains(&i.kind);
             if positive || negative {

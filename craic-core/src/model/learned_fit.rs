@@ -6,7 +6,7 @@
 
 use crate::data::interaction::Interaction;
 use crate::data::item::{Item, Preferences};
-use crate::evaluation::{time_split, Relevance};
+use crate::evaluation::{split_cutoff, Relevance};
 use crate::model::config::Config;
 use crate::model::error::Result;
 use crate::model::learned::{Blend, BlendReport, LearnSettings, LearnedBlend, COMPONENTS, N};
@@ -33,8 +33,12 @@ pub(crate) fn fit(
     log: &[Interaction],
     removed: &[String],
 ) -> Result<Option<LearnedBlend>> {
-    let split = time_split(log, settings.holdout_fraction);
-    if split.train.is_empty() || split.test.is_empty() {
+    // The split borrows the log: a copy of it would be most of the learned build's extra
+    // memory.
+    let cutoff = split_cutoff(log, settings.holdout_fraction);
+    let (test, train): (Vec<&Interaction>, Vec<&Interaction>) =
+        log.iter().partition(|i| i.timestamp >= cutoff);
+    if train.is_empty() || test.is_empty() {
         return Ok(None);
     }
     let axes = settings.hyper.resolve(config);
@@ -42,7 +46,7 @@ pub(crate) fn fit(
         config,
         items,
         preferences,
-        train: &split.train,
+        train: &train,
         removed,
     };
     let (m, gone) = data.model(axes.half_life_secs[0])?;
@@ -58,7 +62,7 @@ pub(crate) fn fit(
         ("light", 1, Some(median)),
         ("heavy", median + 1, None),
     ];
-    let mut relevant = Relevance::default().relevant_items(&split.test);
+    let mut relevant = Relevance::default().relevant_of(test.iter().copied());
     for items in relevant.values_mut() {
         items.retain(|i| !gone.contains(i));
     }
@@ -90,7 +94,7 @@ pub(crate) fn fit(
         axes: &axes,
         bounds: &bounds,
         sampled: &sampled,
-        cutoff: split.cutoff,
+        cutoff,
         active,
     };
     let (chosen, buckets, grid) = search.run(m)?;
@@ -100,9 +104,9 @@ pub(crate) fn fit(
                 .iter()
                 .map(|c| (*c).to_owned())
                 .collect(),
-            cutoff: split.cutoff,
-            train_interactions: split.train.len(),
-            holdout_interactions: split.test.len(),
+            cutoff,
+            train_interactions: train.len(),
+            holdout_interactions: test.len(),
             buckets,
             half_life_secs: chosen.half_life_secs,
             neighbours: chosen.neighbours,
@@ -139,7 +143,7 @@ pub(super) struct Holdout<'a> {
     pub config: &'a Config,
     pub items: &'a [Item],
     pub preferences: &'a [(String, Preferences)],
-    pub train: &'a [Interaction],
+    pub train: &'a [&'a Interaction],
     pub removed: &'a [String],
 }
 
@@ -159,7 +163,7 @@ impl Holdout<'_> {
         for (user, prefs) in self.preferences {
             m.set_preferences(user, prefs.clone())?;
         }
-        m.bulk_load_with(self.train, false)?;
+        m.bulk_load_with(self.train.iter().copied(), false)?;
         let gone: Vec<String> = self
             .removed
             .iter()
