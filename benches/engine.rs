@@ -65,7 +65,13 @@ fn build(c: &mut Criterion) {
     let mut group = c.benchmark_group("build");
     // ~65 ms a build: 100 flat samples need more than the default 5 s.
     group.measurement_time(Duration::from_secs(10));
-    bench_build(&mut group, "small", small, &Config::default());
+    // The plain build (the fixed blend): a learned build adds its holdout search, timed by the
+    // `profile` example (`BLEND=learned`, docs/performance.md).
+    let plain = Config {
+        blend: craic::Blend::Fixed,
+        ..Config::default()
+    };
+    bench_build(&mut group, "small", small, &plain);
 
     if common::is_medium(preset) {
         let medium = common::large_dataset();
@@ -74,7 +80,7 @@ fn build(c: &mut Criterion) {
             .sampling_mode(SamplingMode::Flat)
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(80));
-        bench_build(&mut group, "medium", medium, &Config::default());
+        bench_build(&mut group, "medium", medium, &plain);
     }
     group.finish();
 }

@@ -150,7 +150,8 @@ export declare class Engine {
   similarItems(itemId: string, options?: SimilarOptions): Array<Recommendation>
   /**
    * What the learned blend chose at the last build and how each component scored on its
-   * holdout (`null` with the fixed blend, or when the log was too short to hold any out).
+   * holdout (`null` with the fixed blend, or when the holdout was too
+   * small to learn from: fewer than `MIN_HOLDOUT_USERS` (100) users).
    */
   blendReport(): BlendReport | null
   /** A user's neighbours, most similar first (empty if unknown). */
@@ -728,8 +729,9 @@ export interface Config {
   /** Half-life in seconds of one showing in the demotion count (default 3 days). */
   exposureHalfLifeSecs?: number
   /**
-   * How the hybrid blends its components: `'fixed'` (default), `'learned'` (learned at
-   * every build and retrain with default settings) or the `LearnSettings` to learn with.
+   * How the hybrid blends its components: `'learned'` (the default: learned at every
+   * build and retrain with default settings; the fixed blend serves while the holdout has
+   * fewer than 100 users), the `LearnSettings` to learn with, or `'fixed'`.
    */
   blend?: string | LearnSettings
   /**

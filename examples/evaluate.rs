@@ -6,8 +6,8 @@
 //!
 //! Environment overrides, to compare values: `SEED=7` (the generator's seed, default 42),
 //! `MAX_ITEM_USERS=300` (the similarity cost guard), `POPULARITY_PRIOR=1.0` and
-//! `ARTIST_PRIOR=0` (the content score's priors), `BLEND=learned` (the learned Hybrid blend,
-//! whose report is printed), `WORLD=long-histories` (a named world, see
+//! `ARTIST_PRIOR=0` (the content score's priors), `BLEND=fixed` (the fixed Hybrid blend instead
+//! of the default learned one, whose report is printed), `WORLD=long-histories` (a named world, see
 //! `SyntheticConfig::WORLDS`).
 
 use std::collections::BTreeMap;
@@ -97,8 +97,8 @@ fn config_from_env() -> Config {
     if let Some(weight) = env("ARTIST_PRIOR") {
         config.artist_prior = weight;
     }
-    if env::<String>("BLEND").as_deref() == Some("learned") {
-        config.blend = craic::Blend::Learned(craic::LearnSettings::default());
+    if env::<String>("BLEND").as_deref() == Some("fixed") {
+        config.blend = craic::Blend::Fixed;
     }
     config
 }

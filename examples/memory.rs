@@ -154,7 +154,11 @@ fn build(dir: &Path) -> Result<(), Error> {
         items,
         std::iter::from_fn(move || stream.next()),
         preferences,
-        Config::default(),
+        // The fixed blend streams the log (a learned one keeps every row to learn from).
+        Config {
+            blend: craic::Blend::Fixed,
+            ..Config::default()
+        },
     )
     .map_err(|e| match e.row() {
         // Row n of the stream is line n + 2 of the file (after the header).

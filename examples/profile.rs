@@ -10,9 +10,11 @@
 //! After the strategies it times `similar_items` (k = 10) for as many items as users.
 //! `MAX_ITEM_USERS=500` overrides the similarity cost guard. `DIVERSITY=0.3` re-ranks every
 //! request for variety with that trade-off and at most 1 event per artist, 2 per venue.
-//! `BLEND=learned` builds with the learned Hybrid blend (the build then includes learning it and
-//! tuning its hyperparameters on the default grid, each point printed); `BLEND=learned-pinned`
-//! learns it with the configuration's hyperparameters pinned (no tuning). With either,
+//! Without `BLEND` the engine serves the fixed Hybrid blend (what every latency figure before
+//! the learned blend became the default was measured with); `BLEND=learned` builds with the
+//! learned blend, the library's default (the build then includes learning it and tuning its
+//! hyperparameters on the default grid, each point printed); `BLEND=learned-pinned` learns it
+//! with the configuration's hyperparameters pinned (no tuning). With either,
 //! `DISCOUNT=0` (or `DISCOUNT=0.6`, `DISCOUNT=0,0.6`) sets the popularity discounts tried.
 //! `ITEM_NEIGHBOURS=50` keeps that many item neighbours per event (the opt-in item lists: the
 //! build and records then maintain them) and times the `item_based` strategy too.

@@ -9,7 +9,7 @@ use craic::service::{
     ServiceOptions, ServiceResult, TrainingData, TrainingSource,
 };
 use craic::synthetic::Dataset;
-use craic::{Config, ErrorKind, Interaction, Request, Strategy};
+use craic::{Blend, Config, ErrorKind, Interaction, Request, Strategy};
 
 mod service_common;
 use service_common::{active_user, counter, now, service, tiny};
@@ -128,6 +128,7 @@ fn retrain_rejected_by_the_gate() {
         neighbours: 1,
         hybrid_k0: 1e12,
         hybrid_content_share: 0.0,
+        blend: Blend::Fixed,
         ..Config::default()
     };
     let out = svc.retrain_with(bad).unwrap().wait().unwrap();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use craic::experiments::{Experiment, Treatment};
 use craic::service::{InMemorySource, Service, ServiceErrorKind, ServiceOptions, TrainingSource};
 use craic::synthetic::Dataset;
-use craic::{Config, Engine, ErrorKind, Interaction, Request, Strategy, TrainingData};
+use craic::{Blend, Config, Engine, ErrorKind, Interaction, Request, Strategy, TrainingData};
 use craic_store::BlockingStore;
 use store_common::{lenient, seed, tiny, users, TempDb};
 
@@ -23,9 +23,11 @@ fn uncached() -> ServiceOptions {
     }
 }
 
+/// `n` neighbours with the fixed blend (a learned blend would tune the neighbourhood size).
 fn neighbours(n: usize) -> Config {
     Config {
         neighbours: n,
+        blend: Blend::Fixed,
         ..Config::default()
     }
 }

@@ -4,9 +4,9 @@
 mod store_common;
 
 use craic::service::{Service, TrainingData};
-use craic::{Config, Interaction, Request, Strategy};
+use craic::{Interaction, Request, Strategy};
 use craic_store::Cursor;
-use store_common::{lenient, lists, seed, tiny, Backend};
+use store_common::{fixed, lenient, lists, seed, tiny, Backend};
 
 /// Two services on one store: one ingests, the other tails; both serve the same lists, and a
 /// model published by one is hot-swapped into the other.
@@ -91,7 +91,7 @@ fn resent_interactions_are_applied_once(backend: Backend) {
         interactions: data.interactions[..1_150].to_vec(),
         removed: Vec::new(),
     };
-    let reference = Service::build(Config::default(), once, lenient(0.5)).unwrap();
+    let reference = Service::build(fixed(), once, lenient(0.5)).unwrap();
     for svc in [&a, &b] {
         assert_eq!(svc.engine().stats(), reference.engine().stats());
         assert_eq!(lists(svc, &data, at), lists(&reference, &data, at));

@@ -289,8 +289,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--craic-catalogue", default="columns", choices=["columns", "objects"],
                    help="craic's items and preferences: dicts of columns (default) or Item / Preferences "
                         "objects")
-    p.add_argument("--craic-blend", default="fixed", choices=["fixed", "learned"],
-                   help="craic's Config(blend=...): the fixed Hybrid blend (default) or the learned one")
+    p.add_argument("--craic-blend", default="learned", choices=["fixed", "learned"],
+                   help="craic's Config(blend=...): the learned Hybrid blend (default, the library's "
+                        "default) or the fixed one (what the figures before 2026-12-05 without this "
+                        "flag used)")
     p.add_argument("--craic-item-lists", type=int, default=0,
                    help="craic's Config(item_neighbours=...): 0 (default) keeps no item lists; "
                         "N > 0 keeps N per event and adds the item_based strategy")

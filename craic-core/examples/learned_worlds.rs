@@ -81,7 +81,10 @@ fn fixed_hybrid() -> Method {
             trial.data.items.clone(),
             &trial.split.train,
             trial.data.preferences.clone(),
-            Config::default(),
+            Config {
+                blend: Blend::Fixed,
+                ..Config::default()
+            },
         )?;
         let req = Request::new(10)
             .strategy(Strategy::Hybrid)

@@ -43,7 +43,7 @@ use std::fmt;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::interaction::{Interaction, CLICK, HIDE, IMPRESSION, SAVE};
+use crate::data::interaction::{Interaction, InteractionRef, CLICK, HIDE, IMPRESSION, SAVE};
 
 pub mod lists;
 pub use lists::{list_metrics, CatalogueInfo, ListMetrics};
@@ -66,7 +66,10 @@ pub struct Split {
 /// 0 (or NaN, or an empty input) puts everything in train with `cutoff == i64::MAX`; a fraction of
 /// 1 or more puts everything in test with `cutoff` = the earliest timestamp.
 pub fn time_split(interactions: &[Interaction], test_fraction: f64) -> Split {
-    let cutoff = split_cutoff(interactions, test_fraction);
+    let cutoff = split_cutoff(
+        interactions.iter().map(|i| i.timestamp).collect(),
+        test_fraction,
+    );
     let (test, train) = interactions
         .iter()
         .cloned()
@@ -78,10 +81,10 @@ pub fn time_split(interactions: &[Interaction], test_fraction: f64) -> Split {
     }
 }
 
-/// The cutoff of [`time_split`]: the earliest timestamp of the latest `test_fraction` of the
-/// log (`i64::MAX` when nothing is held out).
-pub(crate) fn split_cutoff(interactions: &[Interaction], test_fraction: f64) -> i64 {
-    let n = interactions.len();
+/// The cutoff of [`time_split`] of a log with timestamps `ts`: the earliest timestamp of the
+/// latest `test_fraction` of the log (`i64::MAX` when nothing is held out).
+pub(crate) fn split_cutoff(mut ts: Vec<i64>, test_fraction: f64) -> i64 {
+    let n = ts.len();
     let fraction = if test_fraction.is_nan() {
         0.0
     } else {
@@ -91,7 +94,6 @@ pub(crate) fn split_cutoff(interactions: &[Interaction], test_fraction: f64) -> 
     if n == 0 || test_len == 0 {
         return i64::MAX;
     }
-    let mut ts: Vec<i64> = interactions.iter().map(|i| i.timestamp).collect();
     let idx = n - test_len.min(n);
     *ts.select_nth_unstable(idx).1
 }
@@ -119,25 +121,25 @@ impl Relevance {
     /// Impressions (kind `impression`) are never engagement: they count neither way, whatever
     /// the kinds listed.
     pub fn relevant_items(&self, test: &[Interaction]) -> BTreeMap<String, Vec<String>> {
-        self.relevant_of(test)
+        self.relevant_of(test.iter().map(Interaction::view))
     }
 
-    /// [`Relevance::relevant_items`] of borrowed interactions.
+    /// [`Relevance::relevant_items`] of borrowed rows.
     pub(crate) fn relevant_of<'a>(
         &self,
-        test: impl IntoIterator<Item = &'a Interaction>,
+        test: impl IntoIterator<Item = InteractionRef<'a>>,
     ) -> BTreeMap<String, Vec<String>> {
         let mut per_user: HashMap<&str, (HashSet<&str>, HashSet<&str>)> = HashMap::new();
         for i in test.into_iter().filter(|i| i.kind != IMPRESSION) {
-            let positive = self.positive.contains(&i.kind);
-            let negative = self.negative.contains(&i.kind);
+            let positive = self.positive.iter().any(|k| k == i.kind);
+            let negative = self.negative.iter().any(|k| k == i.kind);
             if positive || negative {
-                let entry = per_user.entry(&i.user_id).or_default();
+                let entry = per_user.entry(i.user_id).or_default();
                 if negative {
-                    entry.1.insert(&i.item_id);
+                    entry.1.insert(i.item_id);
                 }
                 if positive {
-                    entry.0.insert(&i.item_id);
+                    entry.0.insert(i.item_id);
                 }
             }
         }

@@ -18,7 +18,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
-use craic_core::{Config, Engine, Impression, Preferences, Request, SnapshotMeta, Strategy};
+use craic_core::{Blend, Config, Engine, Impression, Preferences, Request, SnapshotMeta, Strategy};
 
 fn golden_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../testdata/golden/{name}"))
@@ -38,7 +38,16 @@ fn meta() -> SnapshotMeta {
 /// The fixture engine, with stated preferences for enough users that a hash-ordered map
 /// would come out in a different order from one build to the next.
 fn golden_engine() -> Engine {
-    golden_engine_with(Config::default())
+    golden_engine_with(fixed())
+}
+
+/// The default configuration with the fixed blend, as every golden file was written (the
+/// default was the fixed blend then).
+fn fixed() -> Config {
+    Config {
+        blend: Blend::Fixed,
+        ..Config::default()
+    }
 }
 
 fn golden_engine_with(config: Config) -> Engine {
@@ -82,7 +91,7 @@ fn golden_engine_v2() -> Engine {
 fn golden_engine_v3() -> Engine {
     impressions_on(golden_engine_with(Config {
         item_neighbours: 3,
-        ..Config::default()
+        ..fixed()
     }))
 }
 

@@ -192,14 +192,15 @@ fn the_learned_blend_weighs_item_based_when_lists_are_on() {
         .map(|n| Item::new(format!("e{n}"), t0 + 10_000_000))
         .collect();
     let mut log = Vec::new();
-    for u in 0..60i64 {
+    // Enough users that the holdout (each one's last save) has `MIN_HOLDOUT_USERS`.
+    for u in 0..600i64 {
         for step in 0..4i64 {
             let item = format!("e{}", (u + step * (1 + u % 3)) % 12);
             log.push(Interaction::new(
                 format!("u{u}"),
                 item,
                 "save",
-                t0 + 100 * step + u,
+                t0 + 1_000 * step + u,
             ));
         }
     }

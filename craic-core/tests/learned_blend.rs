@@ -2,7 +2,7 @@
 //! signal or another is missing, over several seeds, the learned hybrid ranks held-out
 //! behaviour at least 0.98 × as well as its best single component and better than popularity.
 //! It is deterministic, survives a snapshot, and an engine without it serves the fixed blend.
-//! (The fixed blend's own guard on the default world is `quality.rs`: it stays the default.)
+//! (It is the default blend; `quality.rs` guards the default engine on the default world.)
 //!
 //! The figures are printed (`--nocapture`) and recorded in `docs/evaluation.md`.
 
@@ -139,7 +139,10 @@ fn the_learned_blend_is_deterministic_reported_and_survives_a_snapshot() {
         data.items.clone(),
         &data.interactions,
         vec![],
-        Config::default(),
+        Config {
+            blend: Blend::Fixed,
+            ..Config::default()
+        },
     );
     assert!(fixed.unwrap().blend_report().is_none());
 }

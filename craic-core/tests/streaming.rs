@@ -2,7 +2,7 @@
 //! the stream fails the build with its kind and index.
 
 use craic_core::synthetic::{Dataset, SyntheticConfig};
-use craic_core::{Config, Engine, ErrorKind, Interaction, Request, SnapshotMeta, Strategy};
+use craic_core::{Blend, Config, Engine, ErrorKind, Interaction, Request, SnapshotMeta, Strategy};
 
 /// More interactions than one validation chunk (65 536), so rows cross chunk boundaries.
 fn data() -> Dataset {
@@ -101,35 +101,43 @@ fn a_bad_row_mid_stream_fails_the_build_with_its_kind_and_index() {
             ErrorKind::InvalidTimestamp,
         ),
     ];
-    // In the first chunk, in a later one, and as the very last row.
-    for at in [3, 100_003, 150_000] {
-        for (bad, kind) in &cases {
-            let mut log = data.interactions.clone();
-            log.insert(at, bad.clone());
-            let mut read = 0usize;
-            let mut rows = log.into_iter();
-            let stream = std::iter::from_fn(|| {
-                read += 1;
-                rows.next()
-            });
-            let err = Engine::build_from_iter(
-                data.items.clone(),
-                stream,
-                data.preferences.clone(),
-                Config::default(),
-            )
-            .unwrap_err();
-            assert_eq!((err.kind(), err.row()), (*kind, Some(at)), "{err}");
-            assert!(
-                read <= at + 1 + 65_536,
-                "stops reading soon after the bad row"
-            );
-            // `build` on a slice reports the same.
-            let mut log = data.interactions.clone();
-            log.insert(at, bad.clone());
-            let err =
-                Engine::build(data.items.clone(), &log, vec![], Config::default()).unwrap_err();
-            assert_eq!((err.kind(), err.row()), (*kind, Some(at)));
+    let fixed = Config {
+        blend: Blend::Fixed,
+        ..Config::default()
+    };
+    // In the first chunk, in a later one, and as the very last row; with the fixed blend
+    // (streamed) and the learned one (the default: rows kept, checked before learning).
+    for config in [fixed, Config::default()] {
+        let streamed = config.blend == Blend::Fixed;
+        for at in [3, 100_003, 150_000] {
+            for (bad, kind) in &cases {
+                let mut log = data.interactions.clone();
+                log.insert(at, bad.clone());
+                let mut read = 0usize;
+                let mut rows = log.into_iter();
+                let stream = std::iter::from_fn(|| {
+                    read += 1;
+                    rows.next()
+                });
+                let err = Engine::build_from_iter(
+                    data.items.clone(),
+                    stream,
+                    data.preferences.clone(),
+                    config.clone(),
+                )
+                .unwrap_err();
+                assert_eq!((err.kind(), err.row()), (*kind, Some(at)), "{err}");
+                assert!(
+                    !streamed || read <= at + 1 + 65_536,
+                    "stops reading soon after the bad row"
+                );
+                // `build` on a slice reports the same.
+                let mut log = data.interactions.clone();
+                log.insert(at, bad.clone());
+                let err =
+                    Engine::build(data.items.clone(), &log, vec![], config.clone()).unwrap_err();
+                assert_eq!((err.kind(), err.row()), (*kind, Some(at)));
+            }
         }
     }
 }

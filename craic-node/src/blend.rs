@@ -46,7 +46,7 @@ pub(crate) fn blend(v: Option<Either<String, LearnSettings>>) -> Fallible<core::
         })
     };
     match v {
-        None => Ok(core::Blend::Fixed),
+        None => Ok(core::Config::default().blend),
         Some(Either::A(name)) => match name.as_str() {
             "fixed" => Ok(core::Blend::Fixed),
             "learned" => Ok(core::Blend::Learned(core::LearnSettings::default())),

@@ -367,7 +367,8 @@ impl Engine {
     }
 
     /// What the learned blend chose at the last build and how each component scored on its
-    /// holdout (`null` with the fixed blend, or when the log was too short to hold any out).
+    /// holdout (`null` with the fixed blend, or when the holdout was too
+    /// small to learn from: fewer than `MIN_HOLDOUT_USERS` (100) users).
     #[napi(catch_unwind)]
     pub fn blend_report(&self) -> Option<crate::blend::BlendReport> {
         self.inner.blend_report().map(Into::into)

@@ -492,8 +492,9 @@ options! {
         pub exposure_demotion: [Option<f64>],
         /// Half-life in seconds of one showing in the demotion count (default 3 days).
         pub exposure_half_life_secs: [Option<f64>],
-        /// How the hybrid blends its components: `'fixed'` (default), `'learned'` (learned at
-        /// every build and retrain with default settings) or the `LearnSettings` to learn with.
+        /// How the hybrid blends its components: `'learned'` (the default: learned at every
+        /// build and retrain with default settings; the fixed blend serves while the holdout has
+        /// fewer than 100 users), the `LearnSettings` to learn with, or `'fixed'`.
         pub blend: [Option<Either<String, crate::blend::LearnSettings>>],
         /// Neighbours kept per item for the `"item_based"` strategy (0, the default: no item
         /// lists).

@@ -260,8 +260,9 @@ test('experiments: a variant with a config is served from an engine of its own',
   const data = await craic.generate('tiny')
   const now = data.config.start + data.config.days * 86_400
   const exp = new craic.Experiment('neighbours', [
-    { name: 'few', weight: 0.5, strategy: 'hybrid', config: { neighbours: 2 } },
-    { name: 'many', weight: 0.5, strategy: 'hybrid', config: { neighbours: 200 } }
+    // The fixed blend: a learned one would tune the neighbourhood size.
+    { name: 'few', weight: 0.5, strategy: 'hybrid', config: { neighbours: 2, blend: 'fixed' } },
+    { name: 'many', weight: 0.5, strategy: 'hybrid', config: { neighbours: 200, blend: 'fixed' } }
   ])
   assert.equal(exp.variants[0].config.neighbours, 2)
   assert.equal(exp.variants[1].config.neighbours, 200)

@@ -50,10 +50,22 @@ test('item_based without item lists is a typed error', async () => {
 })
 
 test('the learned blend weighs item_based when item lists are on', async () => {
-  const on = await craic.Engine.build(items, interactions, { config: { ...config, blend: 'learned' } })
+  // Enough users that the holdout (each one's last save) has MIN_HOLDOUT_USERS (as in Rust).
+  const t0 = 1_700_000_000
+  const events = [...Array(12).keys()].map(n => ({ id: `e${n}`, startsAt: t0 + 10_000_000 }))
+  const log = []
+  for (let u = 0; u < 600; u++) {
+    for (let s = 0; s < 4; s++) {
+      log.push({ userId: `u${u}`, itemId: `e${(u + s * (1 + u % 3)) % 12}`, kind: 'save', timestamp: t0 + 1_000 * s + u })
+    }
+  }
+  const on = await craic.Engine.build(events, log, { config: { itemNeighbours: 5 } })
   assert.deepEqual(on.blendReport().components, ['collaborative', 'content', 'popularity', 'appeal', 'item_based'])
-  assert.ok(on.blendWeights('fan').itemBased >= 0)
-  const off = await craic.Engine.build(items, interactions, { config: { blend: 'learned' } })
+  assert.ok(on.blendWeights('u1').itemBased >= 0)
+  const off = await craic.Engine.build(events, log)
   assert.ok(!off.blendReport().components.includes('item_based'))
-  assert.equal(off.blendWeights('fan').itemBased, 0)
+  assert.equal(off.blendWeights('u1').itemBased, 0)
+  // A log too young to learn from (the shared fixture's few users) serves the fixed blend.
+  const young = await craic.Engine.build(items, interactions, { config: { ...config, blend: 'learned' } })
+  assert.equal(young.blendReport(), null)
 })

@@ -69,9 +69,12 @@ test('pinned hyperparameters are honoured', async () => {
   assert.deepEqual([config.halfLifeSecs ?? null, config.neighbours, config.shrinkage], [null, 7, 0])
 })
 
-test('the fixed blend reports nothing; settings round-trip', async () => {
+test('the default blend is learned, the fixed one reports nothing; settings round-trip', async () => {
   const data = await craic.generate('tiny')
-  const fixed = await craic.Engine.build(data.items(), data.interactions())
+  const byDefault = await craic.Engine.build(data.items(), data.interactions())
+  assert.notEqual(byDefault.blendReport(), null)
+  assert.deepEqual(new craic.Engine().config().blend, new craic.Engine({ blend: 'learned' }).config().blend)
+  const fixed = await craic.Engine.build(data.items(), data.interactions(), { config: { blend: 'fixed' } })
   assert.equal(fixed.blendReport(), null)
   assert.equal(fixed.config().blend, 'fixed')
   const settings = { holdoutFraction: 0.3, usersPerBucket: 50, candidates: 20, grid: 5, seed: 7 }

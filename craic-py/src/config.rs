@@ -94,7 +94,7 @@ impl PyConfig {
             max_k: max_k.get(),
             exposure_demotion,
             exposure_half_life_secs,
-            blend: blend.map_or(Ok(core::Blend::Fixed), crate::blend::blend_arg)?,
+            blend: blend.map_or_else(|| Ok(DEFAULT.blend.clone()), crate::blend::blend_arg)?,
             item_neighbours: item_neighbours.get(),
             ..DEFAULT.clone()
         };
@@ -227,8 +227,9 @@ impl PyConfig {
         self.inner.item_neighbours
     }
 
-    /// How the Hybrid strategy blends its components: `"fixed"` (the default) or the
-    /// `LearnSettings` of a blend learned at every build and retrain.
+    /// How the Hybrid strategy blends its components: the `LearnSettings` of a blend learned
+    /// at every build and retrain (the default, `LearnSettings()`; the fixed blend serves while
+    /// the holdout has fewer than `MIN_HOLDOUT_USERS` users), or `"fixed"`.
     #[getter]
     fn blend(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         crate::blend::blend_value(py, &self.inner.blend)

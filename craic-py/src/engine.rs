@@ -356,7 +356,8 @@ impl PyEngine {
     }
 
     /// What the learned blend chose at the last build and how each component scored on its
-    /// holdout (`None` with the fixed blend, or when the log was too short to hold any out).
+    /// holdout (`None` with the fixed blend, or when the holdout was too
+    /// small to learn from: fewer than `MIN_HOLDOUT_USERS` (100) users).
     fn blend_report(&self, py: Python<'_>) -> Option<crate::blend::PyBlendReport> {
         py.detach(|| self.inner.blend_report())
             .map(|inner| crate::blend::PyBlendReport { inner })

@@ -19,8 +19,9 @@ def experiment() -> Experiment:
     return Experiment(
         "neighbours",
         [
-            Variant("few", 0.5, "hybrid", config=craic.Config(neighbours=2)),
-            Variant("many", 0.5, "hybrid", config=craic.Config(neighbours=200)),
+            # The fixed blend: a learned one would tune the neighbourhood size.
+            Variant("few", 0.5, "hybrid", config=craic.Config(neighbours=2, blend="fixed")),
+            Variant("many", 0.5, "hybrid", config=craic.Config(neighbours=200, blend="fixed")),
         ],
     )
 
@@ -36,7 +37,7 @@ def reference(data: synthetic.Dataset, config: craic.Config) -> craic.Engine:
 def test_variant_carries_a_config() -> None:
     exp = experiment()
     few, many = exp.variants
-    assert few.config == craic.Config(neighbours=2)
+    assert few.config == craic.Config(neighbours=2, blend="fixed")
     assert many.config is not None and many.config.neighbours == 200
     assert few.strategy == craic.Strategy.HYBRID
     plain = Experiment("plain", [("a", 0.5, "popularity"), Variant("b", 0.5, "hybrid")])

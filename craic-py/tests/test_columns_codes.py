@@ -76,10 +76,17 @@ def test_codes_in_a_service_and_record(dataset: synthetic.Dataset) -> None:
     table = {**cols, "user_id": (user_codes, users), "kind": (kind_codes, kinds)}
     first = {k: (v[0][:half], v[1]) if isinstance(v, tuple) else v[:half] for k, v in table.items()}
     rest = {k: (v[0][half:], v[1]) if isinstance(v, tuple) else v[half:] for k, v in table.items()}
-    svc = craic.Service(items=dataset.items, interactions=first, preferences=dataset.preferences)
+    # The fixed blend: a learned one is fitted at build on the log as it then was.
+    fixed = craic.Config(blend="fixed")
+    svc = craic.Service(
+        items=dataset.items, interactions=first, preferences=dataset.preferences, config=fixed
+    )
     svc.record(rest)
     ref = craic.Service(
-        items=dataset.items, interactions=dataset.interactions, preferences=dataset.preferences
+        items=dataset.items,
+        interactions=dataset.interactions,
+        preferences=dataset.preferences,
+        config=fixed,
     )
     now = max(cols["timestamp"])
     assert svc.stats() == ref.stats()

@@ -81,16 +81,37 @@ def test_off_is_a_typed_error(data: dict[str, Any]) -> None:
     assert craic.Strategy.ITEM_BASED.value == "item_based"
 
 
-def test_learned_blend_weighs_item_based_when_on(data: dict[str, Any]) -> None:
-    on = build(data, craic.Config(**data["config"], blend="learned"))
+def test_learned_blend_weighs_item_based_when_on() -> None:
+    # Enough users that the holdout (each one's last save) has MIN_HOLDOUT_USERS (as in Rust).
+    t0 = 1_700_000_000
+    items = [craic.Item(id=f"e{n}", starts_at=t0 + 10_000_000) for n in range(12)]
+    log = [
+        {
+            "user_id": f"u{u}",
+            "item_id": f"e{(u + s * (1 + u % 3)) % 12}",
+            "kind": "save",
+            "timestamp": t0 + 1_000 * s + u,
+        }
+        for u in range(600)
+        for s in range(4)
+    ]
+    on = craic.Engine.build(items, log, config=craic.Config(item_neighbours=5))
     report = on.blend_report()
     assert report is not None
     assert report.components == ["collaborative", "content", "popularity", "appeal", "item_based"]
-    assert on.blend_weights("fan").item_based >= 0.0
-    off = build(data, craic.Config(blend="learned"))
+    assert on.blend_weights("u1").item_based >= 0.0
+    off = craic.Engine.build(items, log)
     off_report = off.blend_report()
     assert off_report is not None and "item_based" not in off_report.components
-    assert off.blend_weights("fan").item_based == 0.0
+    assert off.blend_weights("u1").item_based == 0.0
+    # A log too young to learn from (the shared fixture's few users) serves the fixed blend.
+    young = build(data_fixture(), craic.Config(item_neighbours=3, blend="learned"))
+    assert young.blend_report() is None
+
+
+def data_fixture() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(FIXTURE.read_text())
+    return loaded
 
 
 def test_pickle_keeps_the_item_lists(data: dict[str, Any], engine: craic.Engine) -> None:

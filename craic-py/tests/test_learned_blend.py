@@ -145,12 +145,17 @@ def test_the_report_survives_a_snapshot_and_pickle(learned: craic.Engine) -> Non
     assert loaded.config == learned.config
 
 
-def test_the_fixed_blend_reports_nothing() -> None:
+def test_the_default_blend_is_learned_and_the_fixed_one_reports_nothing() -> None:
     data = synthetic.generate("tiny")
-    engine = craic.Engine.build(data.items, data.interactions)
+    default = craic.Engine.build(data.items, data.interactions)
+    assert default.blend_report() is not None
+    assert craic.Config().blend == craic.Config(blend="learned").blend
+    # The served configuration spells out the grid it searched.
+    assert isinstance(default.config.blend, craic.LearnSettings)
+    engine = craic.Engine.build(data.items, data.interactions, config=craic.Config(blend="fixed"))
     assert engine.blend_report() is None
     assert engine.config.blend == "fixed"
-    assert craic.Config(blend="fixed") == craic.Config()
+    assert craic.Config(blend="learned") == craic.Config() != craic.Config(blend="fixed")
 
 
 def test_learn_settings_round_trip_and_are_bounded() -> None:

@@ -95,7 +95,17 @@ impl Backend {
 
     /// A service on a new connection to the store.
     pub fn service(&self, options: ServiceOptions) -> Service {
-        Service::open(self.store(), craic::Config::default(), options).unwrap()
+        Service::open(self.store(), fixed(), options).unwrap()
+    }
+}
+
+/// The default configuration with the fixed blend: these services replicate and replay a log,
+/// and a learned blend is fitted at each build on the log as it then was (so two services
+/// built at different points of the log blend differently until their next retrain).
+pub fn fixed() -> craic::Config {
+    craic::Config {
+        blend: craic::Blend::Fixed,
+        ..craic::Config::default()
     }
 }
 

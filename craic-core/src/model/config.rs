@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::interaction::{CLICK, HIDE, IMPRESSION, SAVE, UNSAVE};
 use crate::limits::{MAX_ITEM_NEIGHBOURS, MAX_K, MAX_KINDS, MAX_NEIGHBOURS, MAX_NEIGHBOUR_BUFFER};
 use crate::model::error::{Error, Result};
-use crate::model::learned::Blend;
+use crate::model::learned::{Blend, LearnSettings};
 
 /// What an interaction kind does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,9 +170,11 @@ pub struct Config {
     /// Memory of exposure: the half-life, in seconds, of one showing's weight in the demotion
     /// count (finite, > 0). A demoted item recovers as its showings age.
     pub exposure_half_life_secs: f64,
-    /// How the Hybrid strategy blends its components: the fixed blend above, or weights learned
-    /// per activity bucket on a held-out slice of the training log at every build
-    /// ([`Blend::Learned`]; see [`crate::Engine::blend_report`]).
+    /// How the Hybrid strategy blends its components: weights learned per activity bucket on a
+    /// held-out slice of the training log at every build ([`Blend::Learned`], the default; see
+    /// [`crate::Engine::blend_report`]), or the fixed blend above ([`Blend::Fixed`]). A learned
+    /// blend whose holdout has fewer than [`crate::MIN_HOLDOUT_USERS`] users serves the fixed
+    /// blend until a retrain has more (`blend_report()` is then `None`).
     pub blend: Blend,
     /// Neighbours kept per item for the item-based component (top-k by shrunk cosine over the
     /// items' users, with the users' `shrinkage`, `min_overlap` and `neighbour_buffer`), in
@@ -237,7 +239,7 @@ impl Default for Config {
             content_weights: FeatureWeights::default(),
             exposure_demotion: 0.5,
             exposure_half_life_secs: 3.0 * 86_400.0,
-            blend: Blend::Fixed,
+            blend: Blend::Learned(LearnSettings::default()),
             item_neighbours: 0,
         }
     }

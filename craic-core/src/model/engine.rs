@@ -53,7 +53,7 @@ impl Engine {
     /// Builds an engine in one go: catalogue, preferences, then every interaction into the matrix
     /// followed by one parallel build of all neighbour lists. Same result as recording the
     /// interactions one by one, much faster. [`Engine::build_from_iter`] does the same from a
-    /// stream, without needing every interaction in memory.
+    /// stream (with the fixed blend, without needing every interaction in memory).
     ///
     /// The arguments come in the order of the bindings' `Engine.build(items, interactions,
     /// preferences=..., config=...)` (Python) and `Engine.build(items, interactions,
@@ -69,9 +69,9 @@ impl Engine {
 
     /// [`Engine::build`], then the known ones of `removed` removed; a learned blend is fitted
     /// with them removed as well (what [`Engine::from_training`] builds).
-    pub(crate) fn build_removing(
+    pub(crate) fn build_removing<T: AsInteraction + Sync>(
         items: Vec<Item>,
-        interactions: &[Interaction],
+        interactions: &[T],
         preferences: Vec<(String, Preferences)>,
         config: Config,
         removed: &[String],
@@ -96,7 +96,7 @@ impl Engine {
             }
             _ => config,
         };
-        let engine = Engine::build_plain(config, items, preferences, interactions)?;
+        let engine = Engine::build_plain(config, items, preferences, interactions.iter())?;
         engine.write()?.set_learned(learned);
         engine.remove_known_items(removed)?;
         Ok(engine)
@@ -107,13 +107,16 @@ impl Engine {
     /// whose ids are borrowed in place (no `String` per id: what the bindings read columns
     /// with) — consumed once, in order.
     ///
-    /// Only a compact form of each row is kept while loading (user and item indices, kind and
-    /// timestamp: 17 bytes), never the strings, so the caller never needs the whole log in
-    /// memory. Every row is validated: the first bad one fails the build with an
-    /// [`Error::InvalidRow`] giving its zero-based index in the stream and the same kind as
-    /// [`Engine::record`] would report, and no engine is built (reading stops within 65 536
-    /// rows of it; rows are validated 65 536 at a time, in parallel). Gives exactly the engine
-    /// `build` gives on the same interactions.
+    /// With the fixed blend ([`crate::Blend::Fixed`]) only a compact form of each row is kept
+    /// while loading (user and item indices, kind and timestamp: 17 bytes), never the strings,
+    /// so the caller never needs the whole log in memory. A learned blend (the default) reads
+    /// the log twice — the holdout, then everything — so the rows are kept as the iterator
+    /// yields them (borrowed rows stay borrowed, owned ones are held): to stream a log larger
+    /// than memory, build with the fixed blend. Every row is validated: the first bad one fails
+    /// the build with an [`Error::InvalidRow`] giving its zero-based index in the stream and the
+    /// same kind as [`Engine::record`] would report, and no engine is built (with the fixed
+    /// blend reading stops within 65 536 rows of it; rows are validated 65 536 at a time, in
+    /// parallel). Gives exactly the engine `build` gives on the same interactions.
     ///
     /// ```
     /// use craic_core::{Config, Engine, ErrorKind, Interaction, Item, Request};
@@ -145,12 +148,10 @@ impl Engine {
         I::Item: AsInteraction + Sync,
     {
         if matches!(config.blend, crate::Blend::Learned(_)) {
-            // Learning reads the log twice (holdout, then everything): it is collected.
-            let log: Vec<Interaction> = interactions
-                .into_iter()
-                .map(|x| x.as_interaction().to_interaction())
-                .collect();
-            return Engine::build(items, &log, preferences, config);
+            // Learning reads the log twice (holdout, then everything): the rows are kept as
+            // the stream gives them (borrowed rows stay borrowed).
+            let log: Vec<I::Item> = interactions.into_iter().collect();
+            return Engine::build_removing(items, &log, preferences, config, &[]);
         }
         Engine::build_plain(config, items, preferences, interactions)
     }

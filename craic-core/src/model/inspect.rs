@@ -69,8 +69,9 @@ impl Engine {
         m.blend_weights(u, has_profile)
     }
 
-    /// What the learned blend chose at build and how it scored on its holdout; `None` with the
-    /// fixed blend (also for an engine loaded from a snapshot written before learned blends).
+    /// What the learned blend chose at build and how it scored on its holdout; `None` when the
+    /// fixed blend serves: configured, a holdout with fewer than [`crate::MIN_HOLDOUT_USERS`]
+    /// users, or an engine loaded from a snapshot written before learned blends.
     pub fn blend_report(&self) -> Option<crate::BlendReport> {
         self.read().learned.as_ref().map(|l| l.report.clone())
     }

@@ -48,6 +48,12 @@ pub(crate) mod slot {
 pub const MAX_BLEND_USERS: usize = 20_000;
 /// Largest number of candidates per component and user.
 pub const MAX_BLEND_CANDIDATES: usize = 500;
+/// Fewest held-out users (with a relevant event) a blend is learned from; with fewer, the
+/// engine serves the fixed blend (a young platform's log: a handful of users' next events cannot
+/// tell one weight vector from another, and the fixed blend keeps the cold-start contract —
+/// stated preferences first, then history).
+pub const MIN_HOLDOUT_USERS: usize = 100;
+
 /// Largest number of grid divisions of the weight simplex.
 pub const MAX_BLEND_GRID: u32 = 20;
 

@@ -4,12 +4,16 @@
 //! (`model::learned_weights`, `model::learned_choice`), tuning the hyperparameters on the way
 //! (`model::learned_tune`).
 
-use crate::data::interaction::Interaction;
+use rayon::prelude::*;
+
+use crate::data::interaction::AsInteraction;
 use crate::data::item::{Item, Preferences};
 use crate::evaluation::{split_cutoff, Relevance};
 use crate::model::config::Config;
 use crate::model::error::Result;
-use crate::model::learned::{Blend, BlendReport, LearnSettings, LearnedBlend, COMPONENTS, N};
+use crate::model::learned::{
+    Blend, BlendReport, LearnSettings, LearnedBlend, COMPONENTS, MIN_HOLDOUT_USERS, N,
+};
 use crate::model::learned_choice::{group_of, GROUPS};
 use crate::model::learned_weights::{Relevant, Sample};
 use crate::model::state::Model;
@@ -19,25 +23,33 @@ use crate::scoring::request::{Request, Strategy};
 /// An activity bucket: name and the (inclusive) range of positive history lengths.
 pub(super) type Bounds = (&'static str, u32, Option<u32>);
 
+/// A row of the log, whatever its type.
+pub(super) type Row<'a> = &'a (dyn AsInteraction + Sync);
+
 /// The held-out users scored, per bucket: (user, their relevant held-out items).
 pub(super) type Sampled<'a> = Vec<Vec<(&'a String, &'a Vec<String>)>>;
 
 /// Fits the blend on `log`, and tunes the hyperparameters of `settings.hyper` on the same
-/// holdout (`model::learned_tune`); `None` when the log has no held-out slice to learn from.
+/// holdout (`model::learned_tune`); `None` when the log has no held-out slice to learn from,
+/// or one with fewer than [`MIN_HOLDOUT_USERS`] users.
 /// The report names the chosen half-life, neighbourhood size, shrinkage and discount.
-pub(crate) fn fit(
+pub(crate) fn fit<T: AsInteraction + Sync>(
     config: &Config,
     settings: &LearnSettings,
     items: &[Item],
     preferences: &[(String, Preferences)],
-    log: &[Interaction],
+    log: &[T],
     removed: &[String],
 ) -> Result<Option<LearnedBlend>> {
+    check_rows(config, items, preferences, log)?;
     // The split borrows the log: a copy of it would be most of the learned build's extra
     // memory.
-    let cutoff = split_cutoff(log, settings.holdout_fraction);
-    let (test, train): (Vec<&Interaction>, Vec<&Interaction>) =
-        log.iter().partition(|i| i.timestamp >= cutoff);
+    let ts = log.iter().map(|x| x.as_interaction().timestamp).collect();
+    let cutoff = split_cutoff(ts, settings.holdout_fraction);
+    let (test, train): (Vec<Row>, Vec<Row>) = log
+        .iter()
+        .map(|x| x as Row)
+        .partition(|x| x.as_interaction().timestamp >= cutoff);
     if train.is_empty() || test.is_empty() {
         return Ok(None);
     }
@@ -62,11 +74,15 @@ pub(crate) fn fit(
         ("light", 1, Some(median)),
         ("heavy", median + 1, None),
     ];
-    let mut relevant = Relevance::default().relevant_of(test.iter().copied());
+    let mut relevant = Relevance::default().relevant_of(test.iter().map(|x| x.as_interaction()));
     for items in relevant.values_mut() {
         items.retain(|i| !gone.contains(i));
     }
     relevant.retain(|_, items| !items.is_empty());
+    if relevant.len() < MIN_HOLDOUT_USERS {
+        // Too few to tell one blend from another: the fixed blend serves.
+        return Ok(None);
+    }
     // The item-based component only when the model keeps item lists.
     let active = if m.items.is_some() { N } else { N - 1 };
     let mut sampled: Sampled = Vec::new();
@@ -117,6 +133,36 @@ pub(crate) fn fit(
     }))
 }
 
+/// Fails as the plain build would on the first bad preference or row of `log` (with its index
+/// there), before anything is learned: the holdout models see only part of the log.
+fn check_rows<T: AsInteraction + Sync>(
+    config: &Config,
+    items: &[Item],
+    preferences: &[(String, Preferences)],
+    log: &[T],
+) -> Result<()> {
+    let mut m = Model::new(Config {
+        blend: Blend::Fixed,
+        ..config.clone()
+    })?;
+    m.upsert_items(items.to_vec())?;
+    for (n, (user, prefs)) in preferences.iter().enumerate() {
+        m.set_preferences(user, prefs.clone())
+            .map_err(|e| e.in_row(n))?;
+    }
+    let bad = log
+        .par_iter()
+        .enumerate()
+        .find_first(|(_, x)| m.resolve_view(x.as_interaction()).is_err());
+    match bad {
+        Some((n, x)) => match m.resolve_view(x.as_interaction()) {
+            Err(e) => Err(e.in_row(n)),
+            Ok(_) => Ok(()),
+        },
+        None => Ok(()),
+    }
+}
+
 /// The configuration an engine with a learned blend serves: `config` with the hyperparameters
 /// `learned` chose, and its grid spelled out (so a retrain from the served configuration tries
 /// the same values, not values around the chosen ones).
@@ -143,7 +189,7 @@ pub(super) struct Holdout<'a> {
     pub config: &'a Config,
     pub items: &'a [Item],
     pub preferences: &'a [(String, Preferences)],
-    pub train: &'a [&'a Interaction],
+    pub train: &'a [Row<'a>],
     pub removed: &'a [String],
 }
 
@@ -245,6 +291,7 @@ pub(super) fn sample(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::interaction::Interaction;
 
     /// Before: the holdout model ignored removed events, so users whose held-out interactions
     /// were all with a removed event were scored (on an event nobody can be served).
@@ -256,13 +303,13 @@ mod tests {
             .map(|id| Item::new(*id, t0 + 10_000_000))
             .collect();
         let mut log = Vec::new();
-        for u in 0..40 {
+        for u in 0..400 {
             let user = format!("u{u}");
             log.push(Interaction::new(&user, "a", "save", t0 + u));
             log.push(Interaction::new(&user, "b", "click", t0 + 100 + u));
         }
         // The latest fifth of the log: saves of x only.
-        for u in 0..20 {
+        for u in 0..200 {
             log.push(Interaction::new(
                 format!("u{u}"),
                 "x",

@@ -14,8 +14,8 @@ use crate::scoring::request::{Recommendation, Request, Strategy};
 use crate::scoring::rerank::Diversify;
 use crate::scoring::scratch::Scratch;
 
-/// With a learned blend that weighs appeal, the blended top items re-ranked with it are
-/// chosen from at least this many.
+/// With a learned blend that weighs appeal, the best this many by blended score are re-ranked
+/// with it (the rest keep their blended score).
 const APPEAL_POOL: usize = 50;
 
 /// What one request is ranked with, fixed before any item is scored.
@@ -72,10 +72,20 @@ impl Model {
             exposure::demoted(&e.demote, i, parts)
         };
         let mut scored = self.candidates(&plan, &blend, &local, &blended, s);
-        let appeal_scale = self.appeal_scale(plan.w, &scored, e.now);
+        // Appeal re-ranks the best `APPEAL_POOL` by blended score, whatever `k`: an item's
+        // score, and so every list's order, is the same for every `k` (a shorter list is a
+        // prefix of a longer one).
+        let mut pool: Vec<u32> = Vec::new();
+        if plan.w.appeal > 0.0 {
+            pool.extend(scored.iter().take(APPEAL_POOL).map(|x| x.0));
+            pool.sort_unstable();
+        }
+        let appeal_scale = self.appeal_scale(plan.w, &pool, e.now);
         let score = |i: u32, s: &Scratch| -> [f64; 4] {
             let mut parts = blended(i, s);
-            parts[2] += appeal_scale * self.appeal.rate(i, e.now);
+            if appeal_scale > 0.0 && pool.binary_search(&i).is_ok() {
+                parts[2] += appeal_scale * self.appeal.rate(i, e.now);
+            }
             parts
         };
         if appeal_scale > 0.0 {
@@ -231,12 +241,12 @@ impl Model {
     }
 
     /// The learned blend's appeal weight per unit of appeal: its weight over the best appeal
-    /// among the candidates (0 without an appeal part).
-    fn appeal_scale(&self, w: BlendWeights, scored: &[(u32, f64)], now: i64) -> f64 {
+    /// in the pool (0 without an appeal part).
+    fn appeal_scale(&self, w: BlendWeights, pool: &[u32], now: i64) -> f64 {
         if w.appeal > 0.0 {
-            let best = scored
+            let best = pool
                 .iter()
-                .map(|x| self.appeal.rate(x.0, now))
+                .map(|&i| self.appeal.rate(i, now))
                 .fold(0.0, f64::max);
             if best > 0.0 {
                 w.appeal / best
