@@ -9,7 +9,8 @@
 use craic_core::synthetic::judge::{judge, Method, Trial};
 use craic_core::synthetic::{Dataset, SyntheticConfig};
 use craic_core::{
-    Blend, Config, Engine, ErrorKind, HyperGrid, LearnSettings, Request, SnapshotMeta, Strategy,
+    Blend, Config, Engine, ErrorKind, HyperGrid, Interaction, Item, LearnSettings, Request,
+    SnapshotMeta, Strategy, MIN_HOLDOUT_USERS,
 };
 
 /// A world small enough for a debug build.
@@ -145,6 +146,81 @@ fn the_learned_blend_is_deterministic_reported_and_survives_a_snapshot() {
         },
     );
     assert!(fixed.unwrap().blend_report().is_none());
+}
+
+/// A shorter list is a prefix of a longer one, with the same scores: appeal re-ranks the best 50
+/// by blended score whatever `k` (it used to re-rank the whole list when `k` > 50, so an item's
+/// score depended on `k`).
+#[test]
+fn the_learned_hybrid_gives_the_same_scores_for_every_k() {
+    let data = Dataset::generate(&SyntheticConfig::tiny());
+    let engine = Engine::build(
+        data.items.clone(),
+        &data.interactions,
+        data.preferences.clone(),
+        Config::default(),
+    )
+    .unwrap();
+    let report = engine.blend_report().expect("the default blend is learned");
+    assert!(
+        report.buckets.iter().any(|b| b.weights[3] > 0.0),
+        "{report:?}"
+    );
+    // Early in the log, so that most events are upcoming and lists run past the pool of 50;
+    // users without history (the bucket whose weights have appeal here) and some with.
+    let now = data.interactions.iter().map(|x| x.timestamp).min().unwrap() + 86_400;
+    let mut users: Vec<&String> = data.interactions.iter().map(|x| &x.user_id).collect();
+    users.sort();
+    users.dedup();
+    users.truncate(20);
+    let stated: Vec<String> = data.preferences.iter().map(|p| p.0.clone()).collect();
+    let nobody = ["nobody".to_owned()];
+    users.extend(stated.iter().chain(&nobody));
+    let mut past_the_pool = 0;
+    for user in users {
+        let long = engine.recommend(user, &Request::new(70).now(now)).unwrap();
+        past_the_pool += usize::from(long.len() > 50);
+        for k in [1, 10, 50] {
+            let short = engine.recommend(user, &Request::new(k).now(now)).unwrap();
+            assert_eq!(short[..], long[..k.min(long.len())], "{user} k = {k}");
+        }
+    }
+    assert!(past_the_pool > 10, "{past_the_pool}");
+}
+
+/// A log too young to learn from (fewer than `MIN_HOLDOUT_USERS` held-out users) serves the
+/// fixed blend: no report, and the lists and shares of an engine configured with it.
+#[test]
+fn a_young_log_serves_the_fixed_blend() {
+    let t0 = 1_700_000_000;
+    let items: Vec<Item> = (0..8)
+        .map(|n| Item::new(format!("e{n}"), t0 + 10_000_000).genres([["techno", "folk"][n % 2]]))
+        .collect();
+    let log: Vec<Interaction> = (0..40i64)
+        .flat_map(|u| {
+            (0..3i64).map(move |s| {
+                let item = format!("e{}", (u + s) % 8);
+                Interaction::new(format!("u{u}"), item, "save", t0 + 1_000 * s + u)
+            })
+        })
+        .collect();
+    let learned = Engine::build(items.clone(), &log, vec![], Config::default()).unwrap();
+    assert!(learned.blend_report().is_none());
+    let fixed = Config {
+        blend: Blend::Fixed,
+        ..Config::default()
+    };
+    let fixed = Engine::build(items, &log, vec![], fixed).unwrap();
+    let req = Request::new(5).now(t0 + 5_000).explain(true);
+    for u in 0..40 {
+        let user = format!("u{u}");
+        assert_eq!(
+            learned.recommend(&user, &req).unwrap(),
+            fixed.recommend(&user, &req).unwrap()
+        );
+        assert_eq!(learned.blend_weights(&user), fixed.blend_weights(&user));
+    }
+    assert!(MIN_HOLDOUT_USERS > 40 / 5);
 }
 
 #[test]
