@@ -17,7 +17,7 @@
 
 use std::collections::HashSet;
 
-use craic_core::{Config, Engine, Interaction, Preferences};
+use craic_core::{Config, Engine, Interaction, Preferences, TrainingData};
 
 use crate::error::{MalformedRow, Result, StoreError};
 use crate::store::Store;
@@ -50,8 +50,10 @@ pub struct Tailed {
     pub skipped: Vec<MalformedRow>,
 }
 
-/// Builds an engine from everything in the store with the core's bulk build: the catalogue
-/// (removed events kept, and removed after the build), the preferences and the whole log. Skips and reports malformed rows (module docs).
+/// Builds an engine from everything in the store with the core's bulk build
+/// ([`Engine::from_training`]): the catalogue (removed events kept, and removed after the
+/// build; a learned blend is fitted with them removed), the preferences and the whole log.
+/// Skips and reports malformed rows (module docs).
 pub async fn load_engine(store: &dyn Store, config: Config) -> Result<Loaded> {
     config.validate()?;
     let mut skipped = Vec::new();
@@ -80,10 +82,15 @@ pub async fn load_engine(store: &dyn Store, config: Config) -> Result<Loaded> {
     let interactions = log.len() as u64;
     let removed = store.removed_items().await?;
     let engine = tokio::task::spawn_blocking(move || {
-        let engine = Engine::build_from_iter(items, log, preferences, config)?;
-        // Removed events stay in the catalogue (their interactions count), never recommended.
-        engine.remove_known_items(&removed)?;
-        Ok::<_, craic_core::Error>(engine)
+        // Removed events stay in the catalogue (their interactions count), never recommended;
+        // a learned blend is fitted with them removed (neither offered nor relevant there).
+        let data = TrainingData {
+            items,
+            preferences,
+            interactions: log,
+            removed,
+        };
+        Engine::from_training(config, &data, &data.interactions)
     })
     .await
     .map_err(crate::error::join_error)??;

@@ -27,6 +27,7 @@ macro_rules! suite {
         $crate::suite!(@tests $make;
             idempotent_reappend, cursor_paging, hostile_strings, malformed_rows,
             model_registry, experiments, experiment_definitions_round_trip, retrain_history, load_then_tail_equals_load_at_end,
+            a_load_fits_the_learned_blend_without_removed_events,
             bad_input_is_typed, tail_fetches_new_events, concurrent_appends_are_tailed_without_gaps,
             repeated_ids_in_one_write_keep_the_last, malformed_events_are_reported_by_row_id,
             catalogue_changes_are_a_feed, removed_events_stay_in_the_catalogue_and_the_feed,

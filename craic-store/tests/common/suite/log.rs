@@ -1,6 +1,6 @@
 //! The interaction log: idempotency, cursors and paging, tailing, concurrent writers.
 
-use craic_core::{Blend, Config, Engine, Interaction, Request};
+use craic_core::{Blend, Config, Engine, Interaction, Request, TrainingData};
 use craic_store::{load_engine, tail, Cursor, LogEntry, StoreErrorKind};
 
 use crate::common::data::{gig, tiny, x};
@@ -180,6 +180,53 @@ pub async fn load_then_tail_equals_load_at_end(f: &impl Fixture) {
     assert!(late.skipped.is_empty() && tailed.skipped.is_empty());
     let users: Vec<String> = data.preferences.iter().map(|p| p.0.clone()).collect();
     assert_same_model(&early.engine, &late.engine, &users);
+}
+
+/// A load builds what `Engine::from_training` builds from the same data, removed events
+/// included: with the (default) learned blend, fitted with them removed.
+pub async fn a_load_fits_the_learned_blend_without_removed_events(f: &impl Fixture) {
+    let s = f.store();
+    let data = tiny();
+    s.upsert_items(&data.items).await.unwrap();
+    s.set_preferences(&data.preferences).await.unwrap();
+    let entries: Vec<LogEntry> = data
+        .interactions
+        .iter()
+        .cloned()
+        .map(LogEntry::new)
+        .collect();
+    s.append(&entries).await.unwrap();
+    // The events most engaged with in the latest fifth of the log: removing them changes the
+    // holdout.
+    let latest = &data.interactions[data.interactions.len() * 4 / 5..];
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for i in latest {
+        *counts.entry(i.item_id.as_str()).or_default() += 1;
+    }
+    let mut by_count: Vec<(&str, usize)> = counts.into_iter().collect();
+    by_count.sort_by_key(|x| std::cmp::Reverse(x.1));
+    let removed: Vec<String> = by_count.iter().take(3).map(|x| x.0.to_owned()).collect();
+    s.remove_items(&removed).await.unwrap();
+    let loaded = load_engine(s, Config::default()).await.unwrap();
+    // The store returns the catalogue and the preferences by id, and the order of
+    // floating-point sums follows it.
+    let mut items = data.items.clone();
+    items.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut preferences = data.preferences.clone();
+    preferences.sort_by(|a, b| a.0.cmp(&b.0));
+    let training = TrainingData {
+        items: items.clone(),
+        preferences: preferences.clone(),
+        interactions: data.interactions.clone(),
+        removed: removed.clone(),
+    };
+    let reference =
+        Engine::from_training(Config::default(), &training, &training.interactions).unwrap();
+    let report = loaded.engine.blend_report().expect("a learned blend");
+    assert_eq!(Some(report), reference.blend_report());
+    let unremoved =
+        Engine::build(items, &data.interactions, preferences, Config::default()).unwrap();
+    assert_ne!(loaded.engine.blend_report(), unremoved.blend_report());
 }
 
 /// Same stats, recommendations and neighbours for every user, bit for bit (tolerance 0): a
