@@ -46,6 +46,12 @@ const SEARCH_SHARE: f64 = 0.25;
 /// `LearnSettings::grid`.
 const SEARCH_GRID: u32 = 5;
 
+/// Relative holdout NDCG gain a larger neighbourhood size must bring over the best point so
+/// far to be chosen: every user keeps `k` neighbours, so `2k` costs that memory again, and at
+/// `medium` the default grid's `2k` gained 0.1 % (`docs/performance.md`, the learned default's
+/// memory).
+const LARGER_K_GAIN: f64 = 0.01;
+
 /// A holdout model at one half-life and, per sampled user (in bucket order), their list at
 /// each shrinkage of the axis.
 struct AtHalfLife {
@@ -99,7 +105,10 @@ impl Search<'_> {
                 p[axis] = n;
                 let got = self.score(&mut at, p, &few, coarse)?;
                 tried.push(got.0.clone());
-                if better(&got, &best.1) {
+                // Every user keeps `k` neighbours: a larger `k` must be worth its memory.
+                let larger = axis == 0 && a.neighbours[n] > a.neighbours[best.0[0]];
+                let bar = if larger { 1.0 + LARGER_K_GAIN } else { 1.0 };
+                if got.0.ndcg > bar * best.1 .0.ndcg {
                     best = (p, got);
                 }
             }
