@@ -229,7 +229,7 @@ impl PyConfig {
 
     /// How the Hybrid strategy blends its components: the `LearnSettings` of a blend learned
     /// at every build and retrain (the default, `LearnSettings()`; the fixed blend serves while
-    /// the holdout has fewer than `MIN_HOLDOUT_USERS` users), or `"fixed"`.
+    /// the holdout has fewer than 100 users, the core's `MIN_HOLDOUT_USERS`), or `"fixed"`.
     #[getter]
     fn blend(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         crate::blend::blend_value(py, &self.inner.blend)
