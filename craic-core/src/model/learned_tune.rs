@@ -89,14 +89,23 @@ impl Search<'_> {
         let mut tried: Vec<GridPoint> = Vec::new();
         let mut best = (first, self.score(&mut at, first, &few, coarse)?);
         tried.push(best.1 .0.clone());
+        // One holdout model alive at a time (each is most of a learned build's extra memory):
+        // the best so far is dropped before the next is built, and rebuilt if it stays best.
+        let mut kept = Some(at);
+        let mut best_h = a.half_life_secs[0];
         for &h in &a.half_life_secs[1..] {
+            kept = None;
             let mut other = self.at(h, self.data.model(h)?.0);
             let got = self.score(&mut other, first, &few, coarse)?;
             tried.push(got.0.clone());
             if better(&got, &best.1) {
-                (at, best.1) = (other, got);
+                (kept, best.1, best_h) = (Some(other), got, h);
             }
         }
+        let mut at = match kept {
+            Some(at) => at,
+            None => self.at(best_h, self.data.model(best_h)?.0),
+        };
         // Then one axis at a time from the best point so far.
         for (axis, len) in lens.into_iter().enumerate() {
             let from = best.0;
