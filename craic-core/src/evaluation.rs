@@ -43,7 +43,7 @@ use std::fmt;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::interaction::{Interaction, InteractionRef, CLICK, HIDE, IMPRESSION, SAVE};
+use crate::data::interaction::{AsInteraction, Interaction, CLICK, HIDE, IMPRESSION, SAVE};
 
 pub mod lists;
 pub use lists::{list_metrics, CatalogueInfo, ListMetrics};
@@ -66,10 +66,8 @@ pub struct Split {
 /// 0 (or NaN, or an empty input) puts everything in train with `cutoff == i64::MAX`; a fraction of
 /// 1 or more puts everything in test with `cutoff` = the earliest timestamp.
 pub fn time_split(interactions: &[Interaction], test_fraction: f64) -> Split {
-    let cutoff = split_cutoff(
-        interactions.iter().map(|i| i.timestamp).collect(),
-        test_fraction,
-    );
+    let mut ts: Vec<i64> = interactions.iter().map(|i| i.timestamp).collect();
+    let cutoff = split_cutoff(&mut ts, test_fraction);
     let (test, train) = interactions
         .iter()
         .cloned()
@@ -81,9 +79,9 @@ pub fn time_split(interactions: &[Interaction], test_fraction: f64) -> Split {
     }
 }
 
-/// The cutoff of [`time_split`] of a log with timestamps `ts`: the earliest timestamp of the
-/// latest `test_fraction` of the log (`i64::MAX` when nothing is held out).
-pub(crate) fn split_cutoff(mut ts: Vec<i64>, test_fraction: f64) -> i64 {
+/// The cutoff of [`time_split`] of a log with timestamps `ts` (reordered): the earliest
+/// timestamp of the latest `test_fraction` of the log (`i64::MAX` when nothing is held out).
+pub(crate) fn split_cutoff(ts: &mut [i64], test_fraction: f64) -> i64 {
     let n = ts.len();
     let fraction = if test_fraction.is_nan() {
         0.0
@@ -121,37 +119,44 @@ impl Relevance {
     /// Impressions (kind `impression`) are never engagement: they count neither way, whatever
     /// the kinds listed.
     pub fn relevant_items(&self, test: &[Interaction]) -> BTreeMap<String, Vec<String>> {
-        self.relevant_of(test.iter().map(Interaction::view))
+        self.relevant_of_rows(test)
     }
 
-    /// [`Relevance::relevant_items`] of borrowed rows.
-    pub(crate) fn relevant_of<'a>(
+    /// [`Relevance::relevant_items`] of rows of any type (their ids copied).
+    pub(crate) fn relevant_of_rows<R: AsInteraction>(
         &self,
-        test: impl IntoIterator<Item = InteractionRef<'a>>,
+        test: impl IntoIterator<Item = R>,
     ) -> BTreeMap<String, Vec<String>> {
-        let mut per_user: HashMap<&str, (HashSet<&str>, HashSet<&str>)> = HashMap::new();
-        for i in test.into_iter().filter(|i| i.kind != IMPRESSION) {
+        let mut per_user: HashMap<String, (HashSet<String>, HashSet<String>)> = HashMap::new();
+        for row in test {
+            let i = row.as_interaction();
+            if i.kind == IMPRESSION {
+                continue;
+            }
             let positive = self.positive.iter().any(|k| k == i.kind);
             let negative = self.negative.iter().any(|k| k == i.kind);
-            if positive || negative {
-                let entry = per_user.entry(i.user_id).or_default();
-                if negative {
-                    entry.1.insert(i.item_id);
-                }
-                if positive {
-                    entry.0.insert(i.item_id);
+            if !(positive || negative) {
+                continue;
+            }
+            // Ids are copied once per user and item, not per row.
+            if !per_user.contains_key(i.user_id) {
+                per_user.insert(i.user_id.to_owned(), Default::default());
+            }
+            let Some((pos, neg)) = per_user.get_mut(i.user_id) else {
+                continue;
+            };
+            for (set, on) in [(neg, negative), (pos, positive)] {
+                if on && !set.contains(i.item_id) {
+                    set.insert(i.item_id.to_owned());
                 }
             }
         }
         per_user
             .into_iter()
             .filter_map(|(user, (pos, neg))| {
-                let mut items: Vec<String> = pos
-                    .difference(&neg)
-                    .map(|s| s.to_string())
-                    .collect::<Vec<_>>();
+                let mut items: Vec<String> = pos.difference(&neg).cloned().collect();
                 items.sort_unstable();
-                (!items.is_empty()).then(|| (user.to_string(), items))
+                (!items.is_empty()).then_some((user, items))
             })
             .collect()
     }

@@ -62,6 +62,22 @@ fn build_from_iter_equals_build() {
     )
     .unwrap();
     same_engine(&reference, &borrowed, now);
+    // A log read again rather than kept (the default, learned blend reads it a few times).
+    let reads = std::sync::atomic::AtomicUsize::new(0);
+    let reread = Engine::build_from_reader(
+        data.items.clone(),
+        || {
+            reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            data.interactions.iter()
+        },
+        data.preferences.clone(),
+        Config::default(),
+    )
+    .unwrap();
+    same_engine(&reference, &reread, now);
+    assert_eq!(reread.blend_report(), reference.blend_report());
+    assert!(reference.blend_report().is_some());
+    assert!(reads.into_inner() > 1);
 
     // Without preferences (a hash map, in no fixed order) the whole state serialises to the
     // same bytes.
@@ -131,11 +147,19 @@ fn a_bad_row_mid_stream_fails_the_build_with_its_kind_and_index() {
                     !streamed || read <= at + 1 + 65_536,
                     "stops reading soon after the bad row"
                 );
-                // `build` on a slice reports the same.
+                // `build` on a slice and `build_from_reader` report the same.
                 let mut log = data.interactions.clone();
                 log.insert(at, bad.clone());
                 let err =
                     Engine::build(data.items.clone(), &log, vec![], config.clone()).unwrap_err();
+                assert_eq!((err.kind(), err.row()), (*kind, Some(at)));
+                let err = Engine::build_from_reader(
+                    data.items.clone(),
+                    || log.iter(),
+                    vec![],
+                    config.clone(),
+                )
+                .unwrap_err();
                 assert_eq!((err.kind(), err.row()), (*kind, Some(at)));
             }
         }

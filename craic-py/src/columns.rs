@@ -561,7 +561,7 @@ pub(crate) fn interactions_of(py: Python<'_>, frame: Frame) -> PyResult<Vec<core
     py.detach(|| {
         frame
             .interaction_rows()
-            .map(|rows| rows.map(|r| r.to_interaction()).collect())
+            .map(|views| views.rows().map(|r| r.to_interaction()).collect())
     })
     .map_err(ColumnError::into_py)
 }

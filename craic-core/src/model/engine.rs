@@ -12,6 +12,7 @@ use crate::data::item::{Item, Preferences};
 use crate::limits::{at_most, MAX_BATCH, MAX_RECOMMEND_MANY_RESULTS};
 use crate::model::config::Config;
 use crate::model::error::{Error, Result};
+use crate::model::learned_fit::{FnReader, LogReader};
 use crate::model::state::{Applied, Model};
 use crate::scoring::request::{Recommendation, Request};
 
@@ -69,9 +70,9 @@ impl Engine {
 
     /// [`Engine::build`], then the known ones of `removed` removed; a learned blend is fitted
     /// with them removed as well (what [`Engine::from_training`] builds).
-    pub(crate) fn build_removing<T: AsInteraction + Sync>(
+    pub(crate) fn build_removing<L: LogReader + Sync>(
         items: Vec<Item>,
-        interactions: &[T],
+        interactions: L,
         preferences: Vec<(String, Preferences)>,
         config: Config,
         removed: &[String],
@@ -84,7 +85,7 @@ impl Engine {
                     settings,
                     &items,
                     &preferences,
-                    interactions,
+                    &interactions,
                     removed,
                 )?
             }
@@ -96,7 +97,7 @@ impl Engine {
             }
             _ => config,
         };
-        let engine = Engine::build_plain(config, items, preferences, interactions.iter())?;
+        let engine = Engine::build_plain(config, items, preferences, interactions.read())?;
         engine.write()?.set_learned(learned);
         engine.remove_known_items(removed)?;
         Ok(engine)
@@ -151,9 +152,31 @@ impl Engine {
             // Learning reads the log twice (holdout, then everything): the rows are kept as
             // the stream gives them (borrowed rows stay borrowed).
             let log: Vec<I::Item> = interactions.into_iter().collect();
-            return Engine::build_removing(items, &log, preferences, config, &[]);
+            return Engine::build_removing(items, log.as_slice(), preferences, config, &[]);
         }
         Engine::build_plain(config, items, preferences, interactions)
+    }
+
+    /// [`Engine::build_from_iter`] from a log the build may read more than once: each call of
+    /// `read` gives the rows from the first, the same rows in the same order every time. With
+    /// the fixed blend it is called once, as `build_from_iter` reads its stream; a learned blend
+    /// reads the log a few times (the rows checked, the cut found, each holdout model, the
+    /// held-out relevant events, the engine) instead of keeping it — for a caller whose rows are
+    /// cheap to produce again, such as columns already in memory (the Python binding's
+    /// DataFrame builds). Gives exactly the engine `build` gives on the same rows, and reports a
+    /// bad row the same way, with its index.
+    pub fn build_from_reader<F, I>(
+        items: Vec<Item>,
+        read: F,
+        preferences: Vec<(String, Preferences)>,
+        config: Config,
+    ) -> Result<Engine>
+    where
+        F: Fn() -> I + Sync,
+        I: Iterator,
+        I::Item: AsInteraction + Sync,
+    {
+        Engine::build_removing(items, FnReader(read), preferences, config, &[])
     }
 
     /// The build without learning a blend.

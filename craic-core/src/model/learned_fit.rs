@@ -23,8 +23,40 @@ use crate::scoring::request::{Request, Strategy};
 /// An activity bucket: name and the (inclusive) range of positive history lengths.
 pub(super) type Bounds = (&'static str, u32, Option<u32>);
 
-/// A row of the log, whatever its type.
-pub(super) type Row<'a> = &'a (dyn AsInteraction + Sync);
+/// A log the fit reads more than once (checking the rows, finding the cut, each holdout model,
+/// the relevant items) instead of keeping it: a slice, or rows a caller can produce again
+/// ([`crate::Engine::build_from_reader`]). Every read yields the same rows in the same order.
+pub(crate) trait LogReader {
+    /// A row.
+    type Row: AsInteraction + Sync;
+    /// The rows, from the first.
+    fn read(&self) -> impl Iterator<Item = Self::Row>;
+}
+
+impl<'a, T: AsInteraction + Sync> LogReader for &'a [T] {
+    type Row = &'a T;
+    fn read(&self) -> impl Iterator<Item = &'a T> {
+        self.iter()
+    }
+}
+
+/// A [`LogReader`] calling a function for every read.
+pub(crate) struct FnReader<F>(pub F);
+
+impl<F, I> LogReader for FnReader<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: AsInteraction + Sync,
+{
+    type Row = I::Item;
+    fn read(&self) -> impl Iterator<Item = I::Item> {
+        (self.0)()
+    }
+}
+
+/// Loads the training part of the log into a holdout model.
+type LoadTrain<'a> = &'a (dyn Fn(&mut Model) -> Result<()> + Sync);
 
 /// The held-out users scored, per bucket: (user, their relevant held-out items).
 pub(super) type Sampled<'a> = Vec<Vec<(&'a String, &'a Vec<String>)>>;
@@ -33,32 +65,32 @@ pub(super) type Sampled<'a> = Vec<Vec<(&'a String, &'a Vec<String>)>>;
 /// holdout (`model::learned_tune`); `None` when the log has no held-out slice to learn from,
 /// or one with fewer than [`MIN_HOLDOUT_USERS`] users.
 /// The report names the chosen half-life, neighbourhood size, shrinkage and discount.
-pub(crate) fn fit<T: AsInteraction + Sync>(
+pub(crate) fn fit<L: LogReader + Sync>(
     config: &Config,
     settings: &LearnSettings,
     items: &[Item],
     preferences: &[(String, Preferences)],
-    log: &[T],
+    log: &L,
     removed: &[String],
 ) -> Result<Option<LearnedBlend>> {
-    check_rows(config, items, preferences, log)?;
-    // The split borrows the log: a copy of it would be most of the learned build's extra
-    // memory.
-    let ts = log.iter().map(|x| x.as_interaction().timestamp).collect();
-    let cutoff = split_cutoff(ts, settings.holdout_fraction);
-    let (test, train): (Vec<Row>, Vec<Row>) = log
-        .iter()
-        .map(|x| x as Row)
-        .partition(|x| x.as_interaction().timestamp >= cutoff);
-    if train.is_empty() || test.is_empty() {
+    // The log is read again where it is needed, never copied: a copy would be most of the
+    // learned build's extra memory.
+    let mut ts = check_rows(config, items, preferences, log)?;
+    let cutoff = split_cutoff(&mut ts, settings.holdout_fraction);
+    let before = |x: &L::Row| x.as_interaction().timestamp < cutoff;
+    let train_len = ts.iter().filter(|&&t| t < cutoff).count();
+    let test_len = ts.len() - train_len;
+    drop(ts);
+    if train_len == 0 || test_len == 0 {
         return Ok(None);
     }
     let axes = settings.hyper.resolve(config);
+    let load_train = |m: &mut Model| m.bulk_load_with(log.read().filter(before), false).map(drop);
     let data = Holdout {
         config,
         items,
         preferences,
-        train: &train,
+        load_train: &load_train,
         removed,
     };
     let (m, gone) = data.model(axes.half_life_secs[0])?;
@@ -74,7 +106,7 @@ pub(crate) fn fit<T: AsInteraction + Sync>(
         ("light", 1, Some(median)),
         ("heavy", median + 1, None),
     ];
-    let mut relevant = Relevance::default().relevant_of(test.iter().map(|x| x.as_interaction()));
+    let mut relevant = Relevance::default().relevant_of_rows(log.read().filter(|x| !before(x)));
     for items in relevant.values_mut() {
         items.retain(|i| !gone.contains(i));
     }
@@ -121,8 +153,8 @@ pub(crate) fn fit<T: AsInteraction + Sync>(
                 .map(|c| (*c).to_owned())
                 .collect(),
             cutoff,
-            train_interactions: train.len(),
-            holdout_interactions: test.len(),
+            train_interactions: train_len,
+            holdout_interactions: test_len,
             buckets,
             half_life_secs: chosen.half_life_secs,
             neighbours: chosen.neighbours,
@@ -134,13 +166,14 @@ pub(crate) fn fit<T: AsInteraction + Sync>(
 }
 
 /// Fails as the plain build would on the first bad preference or row of `log` (with its index
-/// there), before anything is learned: the holdout models see only part of the log.
-fn check_rows<T: AsInteraction + Sync>(
+/// there), before anything is learned: the holdout models see only part of the log. Returns
+/// the rows' timestamps.
+fn check_rows<L: LogReader>(
     config: &Config,
     items: &[Item],
     preferences: &[(String, Preferences)],
-    log: &[T],
-) -> Result<()> {
+    log: &L,
+) -> Result<Vec<i64>> {
     let mut m = Model::new(Config {
         blend: Blend::Fixed,
         ..config.clone()
@@ -150,18 +183,31 @@ fn check_rows<T: AsInteraction + Sync>(
         m.set_preferences(user, prefs.clone())
             .map_err(|e| e.in_row(n))?;
     }
-    let bad = log
-        .par_iter()
-        .enumerate()
-        .find_first(|(_, x)| m.resolve_view(x.as_interaction()).is_err());
-    match bad {
-        Some((n, x)) => match m.resolve_view(x.as_interaction()) {
-            Err(e) => Err(e.in_row(n)),
-            Ok(_) => Ok(()),
-        },
-        None => Ok(()),
+    // In chunks, each checked in parallel: the first bad row of the first chunk with one.
+    let mut rows = log.read();
+    let mut chunk: Vec<L::Row> = Vec::with_capacity(CHECK_CHUNK);
+    let mut ts = Vec::new();
+    let mut offset = 0;
+    loop {
+        chunk.clear();
+        chunk.extend(rows.by_ref().take(CHECK_CHUNK));
+        if chunk.is_empty() {
+            return Ok(ts);
+        }
+        let bad = chunk
+            .par_iter()
+            .enumerate()
+            .find_map_first(|(n, x)| m.resolve_view(x.as_interaction()).err().map(|e| (n, e)));
+        if let Some((n, e)) = bad {
+            return Err(e.in_row(offset + n));
+        }
+        ts.extend(chunk.iter().map(|x| x.as_interaction().timestamp));
+        offset += chunk.len();
     }
 }
+
+/// Rows checked at a time.
+const CHECK_CHUNK: usize = 1 << 16;
 
 /// The configuration an engine with a learned blend serves: `config` with the hyperparameters
 /// `learned` chose, and its grid spelled out (so a retrain from the served configuration tries
@@ -189,7 +235,8 @@ pub(super) struct Holdout<'a> {
     pub config: &'a Config,
     pub items: &'a [Item],
     pub preferences: &'a [(String, Preferences)],
-    pub train: &'a [Row<'a>],
+    /// Loads the training part of the log.
+    pub load_train: LoadTrain<'a>,
     pub removed: &'a [String],
 }
 
@@ -209,7 +256,7 @@ impl Holdout<'_> {
         for (user, prefs) in self.preferences {
             m.set_preferences(user, prefs.clone())?;
         }
-        m.bulk_load_with(self.train.iter().copied(), false)?;
+        (self.load_train)(&mut m)?;
         let gone: Vec<String> = self
             .removed
             .iter()
@@ -320,7 +367,7 @@ mod tests {
         let config = Config::default();
         let settings = LearnSettings::default();
         let users = |removed: &[String]| {
-            let fitted = fit(&config, &settings, &items, &[], &log, removed).unwrap();
+            let fitted = fit(&config, &settings, &items, &[], &log.as_slice(), removed).unwrap();
             fitted.map_or(0, |l| {
                 l.report.buckets.iter().map(|b| b.users).sum::<usize>()
             })

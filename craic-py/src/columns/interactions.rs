@@ -37,16 +37,35 @@ impl<'f> View<'f> {
     }
 }
 
-/// The interactions of a frame, in order (see the module docs).
-pub(crate) struct Rows<'f> {
+/// The interaction columns of a frame, checked, ready to be read as rows as many times as a
+/// build needs ([`RowViews::rows`]; a learned blend reads them a few times rather than keeping
+/// them).
+pub(crate) struct RowViews<'f> {
     views: Vec<View<'f>>,
+    len: usize,
+}
+
+impl<'f> RowViews<'f> {
+    /// The interactions, in order, from the first (see the module docs).
+    pub(crate) fn rows(&self) -> Rows<'_, 'f> {
+        Rows {
+            views: &self.views,
+            next: (0, 0),
+            remaining: self.len,
+        }
+    }
+}
+
+/// The interactions of a frame, in order (see the module docs).
+pub(crate) struct Rows<'v, 'f> {
+    views: &'v [View<'f>],
     /// The next row: batch and row within it.
     next: (usize, usize),
     /// Rows not yet handed over.
     remaining: usize,
 }
 
-impl<'f> Iterator for Rows<'f> {
+impl<'f> Iterator for Rows<'_, 'f> {
     type Item = core::InteractionRef<'f>;
 
     fn next(&mut self) -> Option<core::InteractionRef<'f>> {
@@ -70,7 +89,7 @@ impl<'f> Iterator for Rows<'f> {
 impl Frame {
     /// The interactions, in order, read in place as the caller consumes them (the columns are
     /// checked first).
-    pub(crate) fn interaction_rows(&self) -> Result<Rows<'_>, ColumnError> {
+    pub(crate) fn interaction_rows(&self) -> Result<RowViews<'_>, ColumnError> {
         let [user, item, kind, time, rank] = &INTERACTIONS;
         let (u, i, k, t, r) = (
             self.required(user)?,
@@ -92,10 +111,9 @@ impl Frame {
                 })
             })
             .collect::<Result<Vec<_>, ColumnError>>()?;
-        Ok(Rows {
-            remaining: views.iter().map(|v| v.len).sum(),
+        Ok(RowViews {
+            len: views.iter().map(|v| v.len).sum(),
             views,
-            next: (0, 0),
         })
     }
 }

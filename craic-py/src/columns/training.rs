@@ -94,8 +94,9 @@ impl Training {
         let built = match self.interactions {
             Source::Rows(rows) => core::Engine::build(items, &rows, preferences, config),
             Source::Columns(frame) => {
-                let rows = frame.interaction_rows()?;
-                core::Engine::build_from_iter(items, rows, preferences, config)
+                // Read again rather than kept when the blend is learned.
+                let views = frame.interaction_rows()?;
+                core::Engine::build_from_reader(items, || views.rows(), preferences, config)
             }
         };
         built.map_err(InputError::Core)
@@ -106,9 +107,12 @@ impl Training {
         Ok(svc::TrainingData {
             items: self.items.resolve(Frame::items)?,
             preferences: self.preferences.resolve(Frame::preferences)?,
-            interactions: self
-                .interactions
-                .resolve(|f| Ok(f.interaction_rows()?.map(|r| r.to_interaction()).collect()))?,
+            interactions: self.interactions.resolve(|f| {
+                Ok(f.interaction_rows()?
+                    .rows()
+                    .map(|r| r.to_interaction())
+                    .collect())
+            })?,
             removed: Vec::new(),
         })
     }
