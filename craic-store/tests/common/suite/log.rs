@@ -1,7 +1,8 @@
 //! The interaction log: idempotency, cursors and paging, tailing, concurrent writers.
 
+use craic_core::synthetic::Dataset;
 use craic_core::{Blend, Config, Engine, Interaction, Request, TrainingData};
-use craic_store::{load_engine, tail, Cursor, LogEntry, StoreErrorKind};
+use craic_store::{load_engine, tail, Cursor, LogEntry, Store, StoreErrorKind};
 
 use crate::common::data::{gig, tiny, x};
 use crate::common::Fixture;
@@ -149,18 +150,24 @@ pub async fn concurrent_appends_are_tailed_without_gaps(f: &impl Fixture) {
     assert_eq!(all, seen, "the tail saw the log in cursor order");
 }
 
-/// Loading once, then tailing the rest, gives the model loading everything at the end gives.
-pub async fn load_then_tail_equals_load_at_end(f: &impl Fixture) {
-    let s = f.store();
+/// The `tiny` dataset's catalogue and preferences stored, and its log as entries to append.
+async fn tiny_catalogue(s: &dyn Store) -> (Dataset, Vec<LogEntry>) {
     let data = tiny();
     s.upsert_items(&data.items).await.unwrap();
     s.set_preferences(&data.preferences).await.unwrap();
-    let entries: Vec<LogEntry> = data
+    let entries = data
         .interactions
         .iter()
         .cloned()
         .map(LogEntry::new)
         .collect();
+    (data, entries)
+}
+
+/// Loading once, then tailing the rest, gives the model loading everything at the end gives.
+pub async fn load_then_tail_equals_load_at_end(f: &impl Fixture) {
+    let s = f.store();
+    let (data, entries) = tiny_catalogue(s).await;
     let (a, b) = entries.split_at(entries.len() * 2 / 3);
     s.append(a).await.unwrap();
     // The fixed blend: a learned one is fitted at load (on the log as it then was) and kept
@@ -186,15 +193,7 @@ pub async fn load_then_tail_equals_load_at_end(f: &impl Fixture) {
 /// included: with the (default) learned blend, fitted with them removed.
 pub async fn a_load_fits_the_learned_blend_without_removed_events(f: &impl Fixture) {
     let s = f.store();
-    let data = tiny();
-    s.upsert_items(&data.items).await.unwrap();
-    s.set_preferences(&data.preferences).await.unwrap();
-    let entries: Vec<LogEntry> = data
-        .interactions
-        .iter()
-        .cloned()
-        .map(LogEntry::new)
-        .collect();
+    let (data, entries) = tiny_catalogue(s).await;
     s.append(&entries).await.unwrap();
     // The events most engaged with in the latest fifth of the log: removing them changes the
     // holdout.
