@@ -1,6 +1,7 @@
 //! The engine and its state: configuration, the model and every write to it, bulk loading,
 //! model snapshots, errors and the limits on caller-supplied counts.
 
+mod build;
 pub mod bulk;
 pub mod config;
 pub mod engine;
