@@ -75,7 +75,11 @@ pub(crate) fn fit<L: LogReader + Sync>(
 ) -> Result<Option<LearnedBlend>> {
     // The log is read again where it is needed, never copied: a copy would be most of the
     // learned build's extra memory.
-    let mut ts = check_rows(config, items, preferences, log)?;
+    let axes = settings.hyper.resolve(config);
+    // The first holdout model's catalogue and preferences check the rows before anything is
+    // loaded.
+    let first = base_model(config, items, preferences, axes.half_life_secs[0])?;
+    let mut ts = check_rows(&first, log)?;
     let cutoff = split_cutoff(&mut ts, settings.holdout_fraction);
     let before = |x: &L::Row| x.as_interaction().timestamp < cutoff;
     let train_len = ts.iter().filter(|&&t| t < cutoff).count();
@@ -84,7 +88,6 @@ pub(crate) fn fit<L: LogReader + Sync>(
     if train_len == 0 || test_len == 0 {
         return Ok(None);
     }
-    let axes = settings.hyper.resolve(config);
     let load_train = |m: &mut Model| m.bulk_load_with(log.read().filter(before), false).map(drop);
     let data = Holdout {
         config,
@@ -93,7 +96,7 @@ pub(crate) fn fit<L: LogReader + Sync>(
         load_train: &load_train,
         removed,
     };
-    let (m, gone) = data.model(axes.half_life_secs[0])?;
+    let (m, gone) = data.fill(first)?;
     // Light and heavy users split at the median history of users with one.
     let mut lengths: Vec<u32> = (0..m.users.len() as u32)
         .map(|u| m.matrix.positive_count(u) as u32)
@@ -165,24 +168,10 @@ pub(crate) fn fit<L: LogReader + Sync>(
     }))
 }
 
-/// Fails as the plain build would on the first bad preference or row of `log` (with its index
-/// there), before anything is learned: the holdout models see only part of the log. Returns
-/// the rows' timestamps.
-fn check_rows<L: LogReader>(
-    config: &Config,
-    items: &[Item],
-    preferences: &[(String, Preferences)],
-    log: &L,
-) -> Result<Vec<i64>> {
-    let mut m = Model::new(Config {
-        blend: Blend::Fixed,
-        ..config.clone()
-    })?;
-    m.upsert_items(items.to_vec())?;
-    for (n, (user, prefs)) in preferences.iter().enumerate() {
-        m.set_preferences(user, prefs.clone())
-            .map_err(|e| e.in_row(n))?;
-    }
+/// Fails as the plain build would on the first bad row of `log` (with its index there), before
+/// anything is learned: the holdout models see only part of the log. `m` holds the catalogue
+/// and the kinds. Returns the rows' timestamps.
+fn check_rows<L: LogReader>(m: &Model, log: &L) -> Result<Vec<i64>> {
     // In chunks, each checked in parallel: the first bad row of the first chunk with one.
     let mut rows = log.read();
     let mut chunk: Vec<L::Row> = Vec::with_capacity(CHECK_CHUNK);
@@ -230,6 +219,27 @@ pub(crate) fn served_config(
     }
 }
 
+/// A holdout model's catalogue and preferences at decay `half_life_secs`, with the fixed blend;
+/// a bad preference fails with its index, as in the plain build.
+fn base_model(
+    config: &Config,
+    items: &[Item],
+    preferences: &[(String, Preferences)],
+    half_life_secs: Option<f64>,
+) -> Result<Model> {
+    let mut m = Model::new(Config {
+        blend: Blend::Fixed,
+        half_life_secs,
+        ..config.clone()
+    })?;
+    m.upsert_items(items.to_vec())?;
+    for (n, (user, prefs)) in preferences.iter().enumerate() {
+        m.set_preferences(user, prefs.clone())
+            .map_err(|e| e.in_row(n))?;
+    }
+    Ok(m)
+}
+
 /// What every holdout model is built from.
 pub(super) struct Holdout<'a> {
     pub config: &'a Config,
@@ -247,15 +257,13 @@ impl Holdout<'_> {
     /// returned) removed — removed events are never served, so the holdout model never offers
     /// them and a held-out interaction with one is no evidence for or against any component.
     pub(super) fn model(&self, half_life_secs: Option<f64>) -> Result<(Model, Vec<String>)> {
-        let mut m = Model::new(Config {
-            blend: Blend::Fixed,
-            half_life_secs,
-            ..self.config.clone()
-        })?;
-        m.upsert_items(self.items.to_vec())?;
-        for (user, prefs) in self.preferences {
-            m.set_preferences(user, prefs.clone())?;
-        }
+        let m = base_model(self.config, self.items, self.preferences, half_life_secs)?;
+        self.fill(m)
+    }
+
+    /// [`Holdout::model`] from its catalogue and preferences: the training part loaded and the
+    /// removed events removed.
+    fn fill(&self, mut m: Model) -> Result<(Model, Vec<String>)> {
         (self.load_train)(&mut m)?;
         let gone: Vec<String> = self
             .removed

@@ -98,7 +98,7 @@ impl Search<'_> {
             let mut other = self.at(h, self.data.model(h)?.0);
             let got = self.score(&mut other, first, &few, coarse)?;
             tried.push(got.0.clone());
-            if better(&got, &best.1) {
+            if better(&got, &best.1, 1.0) {
                 (kept, best.1, best_h) = (Some(other), got, h);
             }
         }
@@ -117,7 +117,7 @@ impl Search<'_> {
                 // Every user keeps `k` neighbours: a larger `k` must be worth its memory.
                 let larger = axis == 0 && a.neighbours[n] > a.neighbours[best.0[0]];
                 let bar = if larger { 1.0 + LARGER_K_GAIN } else { 1.0 };
-                if got.0.ndcg > bar * best.1 .0.ndcg {
+                if better(&got, &best.1, bar) {
                     best = (p, got);
                 }
             }
@@ -205,7 +205,7 @@ impl Search<'_> {
     }
 }
 
-/// True when `a` scored strictly better than `b` (ties keep the point tried first).
-fn better(a: &Tried, b: &Tried) -> bool {
-    a.0.ndcg > b.0.ndcg
+/// True when `a` scored strictly better than `bar` × `b` (ties keep the point tried first).
+fn better(a: &Tried, b: &Tried, bar: f64) -> bool {
+    a.0.ndcg > bar * b.0.ndcg
 }
