@@ -5,11 +5,13 @@ scored with."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -108,11 +110,41 @@ def encode_csv(directory: Path) -> None:
     )
 
 
+def per_user_latest(user: IntArray, order_key: IntArray, test_fraction: float) -> npt.NDArray[np.bool_]:
+    """Train mask of the per-user split: each user's latest ``round(f * n_u)`` interactions (in
+    ``order_key`` order, ties by position) are test, the rest train."""
+    order = np.lexsort((np.arange(len(user)), order_key, user))
+    counts = np.bincount(user)
+    test_len = np.floor(counts * test_fraction + 0.5).astype(np.int64)  # Rust's f64::round
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    rank = np.arange(len(user)) - np.repeat(starts, counts)  # position within the user, by time
+    train = np.empty(len(user), dtype=bool)
+    train[order] = rank < np.repeat(counts - test_len, counts)
+    return train
+
+
+def split_rule(directory: Path) -> dict[str, Any] | None:
+    """The dataset's own split (``split.json``, written by real_data.py), or None for craic's
+    global time split."""
+    path = directory / "split.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def load_data(directory: Path) -> Data:
-    """Loads the codes :func:`encode_csv` wrote and applies the time split."""
+    """Loads the codes :func:`encode_csv` wrote and applies the split: craic's global time split,
+    or the per-user one a real dataset's ``split.json`` names (then the cutoff is its "now", after
+    every interaction)."""
+    rule = split_rule(directory)
     with np.load(directory / CODES_FILE) as z:
         ts = z["timestamp"]
-        cutoff = time_split_cutoff(ts, TEST_FRACTION)
+        if rule is None:
+            cutoff = time_split_cutoff(ts, TEST_FRACTION)
+            train = ts < cutoff
+        elif rule["split"] == "per-user-latest":
+            cutoff = int(rule["now"])
+            train = per_user_latest(z["user"], ts, TEST_FRACTION)
+        else:
+            raise SystemExit(f"{directory}/split.json: unknown split {rule['split']!r}")
         return Data(
             directory=directory,
             item_ids=z["item_ids"].tolist(),
@@ -124,7 +156,7 @@ def load_data(directory: Path) -> Data:
             kind=z["kind"],
             timestamp=ts,
             cutoff=cutoff,
-            train=ts < cutoff,
+            train=train,
         )
 
 

@@ -79,12 +79,39 @@ def write_dataset(preset: str, seed: int, directory: Path, world: str) -> dict[s
     return info
 
 
+def describe_dataset(directory: Path) -> dict[str, Any]:
+    """A real dataset real_data.py wrote: its codes, its own split, and craic's relevance counts
+    over that split's test rows for the workers to be checked against."""
+    import craic
+    from bench_data import load_data, split_rule
+
+    t0 = time.perf_counter()
+    encode_csv(directory)
+    data = load_data(directory)
+    test = ~data.train
+    rows = [(data.user_ids[u], data.item_ids[i], data.kind_names[k], t)
+            for u, i, k, t in zip(data.user[test].tolist(), data.item[test].tolist(),
+                                  data.kind[test].tolist(), data.timestamp[test].tolist())]
+    rel = craic.evaluation.relevant_items(rows)
+    rule = split_rule(directory) or {}
+    return {
+        "config": {k: rule.get(k) for k in ("name", "slug", "users", "items", "interactions")},
+        "cutoff": data.cutoff,
+        "train": int(data.train.sum()),
+        "eval_users": len(rel),
+        "relevant_pairs": sum(len(v) for v in rel.values()),
+        "generate_s": time.perf_counter() - t0,
+    }
+
+
 def generate_in_subprocess(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
     """Runs :func:`write_dataset` in a child process. On Linux a process's ``ru_maxrss`` starts
     from its parent's RSS at fork/exec time, so the driver must stay small for the workers'
     peak RSS to be their own: the dataset never lives in the driver."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--generate-into", str(directory),
            "--preset", args.preset, "--seed", str(args.seed), "--world", args.world]
+    if args.dataset:
+        cmd.append("--describe")
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"generating the dataset failed with exit code {proc.returncode}")
@@ -129,16 +156,23 @@ def render(args: argparse.Namespace, info: dict[str, Any], results: list[dict[st
     rows = [r for res in results for r in res["rows"]]
     s = results[0]["summary"] if results else {}
     cfg = info["config"]
+    if args.dataset:
+        title = f"# craic vs peers — {cfg['name']}"
+        source = (f"{cfg['name']}, from `{args.dataset}`); per-user split: each user's latest "
+                  f"{TEST_FRACTION:.0%} held out, \"now\" {s.get('cutoff')} (after every interaction)")
+    else:
+        title = f"# craic vs peers — preset `{args.preset}`, world `{args.world}`, seed {args.seed}"
+        source = (f"craic.synthetic `{args.preset}`, world `{args.world}`); time split at "
+                  f"{TEST_FRACTION:.0%}: cutoff {s.get('cutoff')}")
     lines = [
-        f"# craic vs peers — preset `{args.preset}`, world `{args.world}`, seed {args.seed}",
+        title,
         "",
         f"Command: `python benches/python/compare.py {args.command_line}`  ",
         f"Machine: {os.cpu_count()} cores, {_mem_gib():.0f} GiB RAM, {platform.platform()}, "
         f"Python {platform.python_version()}; load average at start {args.load_at_start}  ",
         f"Data: {cfg['users']:,} users, {cfg['items']:,} events, {cfg['interactions']:,} interactions "
-        f"(craic.synthetic `{args.preset}`, world `{args.world}`); time split at {TEST_FRACTION:.0%}: cutoff {s.get('cutoff')}, "
-        f"{s.get('train', 0):,} train interactions, {s.get('upcoming_items', 0):,} events start after "
-        f"the cutoff  ",
+        f"({source}, {s.get('train', 0):,} train interactions, {s.get('upcoming_items', 0):,} "
+        f"events start after the cutoff  ",
         f"Evaluated: {s.get('eval_users', 0):,} test users with a relevant item "
         f"({s.get('warm_eval_users', 0):,} with train history), {s.get('relevant_pairs', 0):,} "
         f"relevant (user, event) pairs; latency over {s.get('latency_users', 0):,} random of them  ",
@@ -226,9 +260,10 @@ def run_driver(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]]]:
     args.load_at_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
     methods = list(args.methods) if args.methods else ["craic", *PEERS]
     with tempfile.TemporaryDirectory(prefix="craic-bench-") as tmp:
-        directory = Path(args.data_dir) if args.data_dir else Path(tmp)
+        directory = Path(args.dataset or args.data_dir or tmp)
         directory.mkdir(parents=True, exist_ok=True)
-        print(f"generating preset {args.preset!r} (seed {args.seed}) into {directory}", file=sys.stderr)
+        print(f"reading {directory}" if args.dataset else
+              f"generating preset {args.preset!r} (seed {args.seed}) into {directory}", file=sys.stderr)
         info = generate_in_subprocess(args, directory)
         driver_rss = peak_rss_mb()
         results: list[dict[str, Any]] = []
@@ -263,7 +298,8 @@ def run_driver(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]]]:
     if out is None and not args.smoke:
         suffix = "-exclude-seen" if args.exclude_seen else ""
         suffix += "" if args.world == "default" else f"-{args.world}"
-        out = str(HERE / f"results-{args.preset}{suffix}.md")
+        name = info["config"]["slug"] if args.dataset else args.preset
+        out = str(HERE / f"results-{name}{suffix}.md")
     if out:
         Path(out).write_text(table)
         print(f"saved {out}", file=sys.stderr)
@@ -299,6 +335,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--exclude-seen", action="store_true",
                    help="exclude every train-interacted event (not only saved/hidden) for all methods")
     p.add_argument("--data-dir", help="write the CSVs here and keep them (default: a temp dir)")
+    p.add_argument("--dataset", help="a real dataset real_data.py wrote (its folder) instead of "
+                                     "the generator's; judged with the split its split.json names")
     p.add_argument("--out", help="results Markdown path (default benches/python/results-<preset>.md)")
     p.add_argument("--als-iterations", type=int, default=15)
     p.add_argument("--als-alpha", type=float, default=1.0)
@@ -318,6 +356,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--data", help=argparse.SUPPRESS)
     p.add_argument("--expect-cutoff", type=int, help=argparse.SUPPRESS)
     p.add_argument("--generate-into", help=argparse.SUPPRESS)
+    p.add_argument("--describe", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -328,10 +367,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_worker(args)
         return 0
     if args.generate_into:
-        info = write_dataset(args.preset, args.seed, Path(args.generate_into), args.world)
+        info = (describe_dataset(Path(args.generate_into)) if args.describe else
+                write_dataset(args.preset, args.seed, Path(args.generate_into), args.world))
         print("RESULT " + json.dumps(info))
         return 0
     if args.world == "all":
+        if args.dataset:
+            raise SystemExit("--world all runs the generator's worlds; a --dataset is one world")
         return run_worlds(args)
     run_driver(args)
     return 0

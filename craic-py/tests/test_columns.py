@@ -212,6 +212,16 @@ def test_optional_columns_and_nulls_mean_defaults() -> None:
     assert craic.Engine.build(frame, []).item("a") == craic.Item("a", 2_000_000_000)
 
 
+def test_empty_columns_of_any_dtype_are_empty() -> None:
+    # `[]` in a dict of columns becomes a float64 numpy array: nobody stated a preference, and no
+    # interaction yet, is not a type error.
+    items = {"id": ["a"], "starts_at": [2_000_000_000]}
+    empty = {"user_id": [], "item_id": [], "kind": [], "timestamp": []}
+    engine = craic.Engine.build(items, empty, preferences={"user_id": [], "genres": []})
+    assert engine.stats().interactions == 0
+    assert [r.item_id for r in engine.recommend("new", now=1_700_000_000)] == ["a"]
+
+
 def test_sliced_table(dataset: synthetic.Dataset) -> None:
     table = pa.table(interaction_columns(dataset)).slice(100, 700)
     rows = dataset.interactions[100:800]

@@ -117,6 +117,10 @@ impl<'py> Column<'_, 'py> {
         let array = self.array(value, None)?;
         let dtype = array.dtype();
         let mut out = StringBuilder::with_capacity(array.len(), 0);
+        if array.len() == 0 {
+            // `[]` becomes a float64 array: an empty column of any dtype is an empty column.
+            return Ok(Arc::new(out.finish()));
+        }
         match dtype.kind() {
             b'U' => {
                 let width = dtype.itemsize() / 4;
@@ -271,6 +275,9 @@ impl<'py> Column<'_, 'py> {
         let dtype = array.dtype();
         let (kind, size) = (dtype.kind(), dtype.itemsize());
         let datetime = kind == b'M';
+        if array.len() == 0 {
+            return Ok(Arc::new(Int64Array::from(Vec::<i64>::new())));
+        }
         let seconds = match kind {
             b'i' => array.call_method1("astype", ("int64",))?,
             b'u' if size <= 4 => array.call_method1("astype", ("int64",))?,
