@@ -59,7 +59,7 @@ pub use model::hyper::{GridPoint, HyperGrid, DEFAULT_DISCOUNTS, MAX_DISCOUNT, MA
 pub use model::inspect::Stats;
 pub use model::learned::{
     Blend, BlendReport, BucketReport, LearnSettings, COMPONENTS, MAX_BLEND_CANDIDATES,
-    MAX_BLEND_GRID, MAX_BLEND_USERS, MIN_HOLDOUT_USERS,
+    MAX_BLEND_GRID, MAX_BLEND_USERS, MIN_HOLDOUT_USERS, MIN_WARM_USERS,
 };
 pub use model::model_snapshot::{SnapshotMeta, MODEL_KIND};
 pub use model::state::Applied;

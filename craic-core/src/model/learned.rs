@@ -53,6 +53,11 @@ pub const MAX_BLEND_CANDIDATES: usize = 500;
 /// tell one weight vector from another, and the fixed blend keeps the cold-start contract —
 /// stated preferences first, then history).
 pub const MIN_HOLDOUT_USERS: usize = 100;
+/// Fewest held-out users with a history (the light and heavy buckets together) the latest slice
+/// of the log must hold for the blend to be learned from it alone; with fewer, the latest rows
+/// of returning users before the cut are held out too, so the weights served to users with a
+/// history are learned on such users (`model::learned_returning`).
+pub const MIN_WARM_USERS: usize = 100;
 
 /// Largest number of grid divisions of the weight simplex.
 pub const MAX_BLEND_GRID: u32 = 20;

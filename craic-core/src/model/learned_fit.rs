@@ -4,6 +4,8 @@
 //! (`model::learned_weights`, `model::learned_choice`), tuning the hyperparameters on the way
 //! (`model::learned_tune`).
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 
 use crate::data::interaction::AsInteraction;
@@ -12,9 +14,11 @@ use crate::evaluation::{split_cutoff, Relevance};
 use crate::model::config::Config;
 use crate::model::error::Result;
 use crate::model::learned::{
-    Blend, BlendReport, LearnSettings, LearnedBlend, COMPONENTS, MIN_HOLDOUT_USERS, N,
+    Blend, BlendReport, LearnSettings, LearnedBlend, COMPONENTS, MIN_HOLDOUT_USERS, MIN_WARM_USERS,
+    N,
 };
 use crate::model::learned_choice::{group_of, GROUPS};
+use crate::model::learned_returning::Returning;
 use crate::model::learned_weights::{Relevant, Sample};
 use crate::model::state::Model;
 use crate::rng::SplitMix64;
@@ -58,8 +62,9 @@ where
 /// Loads the training part of the log into a holdout model.
 type LoadTrain<'a> = &'a (dyn Fn(&mut Model) -> Result<()> + Sync);
 
-/// The held-out users scored, per bucket: (user, their relevant held-out items).
-pub(super) type Sampled<'a> = Vec<Vec<(&'a String, &'a Vec<String>)>>;
+/// The held-out users scored, per bucket: (user, their relevant held-out items, when they are
+/// scored — the cut, or a returning user's own, `model::learned_returning`).
+pub(super) type Sampled<'a> = Vec<Vec<(&'a String, &'a Vec<String>, i64)>>;
 
 /// Fits the blend on `log`, and tunes the hyperparameters of `settings.hyper` on the same
 /// holdout (`model::learned_tune`); `None` when the log has no held-out slice to learn from,
@@ -82,13 +87,23 @@ pub(crate) fn fit<L: LogReader + Sync>(
     let mut ts = check_rows(&first, log)?;
     let cutoff = split_cutoff(&mut ts, settings.holdout_fraction);
     let before = |x: &L::Row| x.as_interaction().timestamp < cutoff;
-    let train_len = ts.iter().filter(|&&t| t < cutoff).count();
-    let test_len = ts.len() - train_len;
+    let mut train_len = ts.iter().filter(|&&t| t < cutoff).count();
+    let mut test_len = ts.len() - train_len;
     drop(ts);
     if train_len == 0 || test_len == 0 {
         return Ok(None);
     }
-    let load_train = |m: &mut Model| m.bulk_load_with(log.read().filter(before), false).map(drop);
+    // Returning users' own held-out rows, once chosen (`model::learned_returning`), are left out
+    // of every holdout model built after.
+    let returning: OnceLock<Returning> = OnceLock::new();
+    let train = |x: &L::Row| {
+        let i = x.as_interaction();
+        i.timestamp < cutoff
+            && returning
+                .get()
+                .is_none_or(|r| !r.held_out(i.user_id, i.timestamp))
+    };
+    let load_train = |m: &mut Model| m.bulk_load_with(log.read().filter(train), false).map(drop);
     let data = Holdout {
         config,
         items,
@@ -96,7 +111,43 @@ pub(crate) fn fit<L: LogReader + Sync>(
         load_train: &load_train,
         removed,
     };
-    let (m, gone) = data.fill(first)?;
+    let (mut m, mut gone) = data.fill(first)?;
+    let mut relevant = Relevance::default().relevant_of_rows(log.read().filter(|x| !before(x)));
+    for items in relevant.values_mut() {
+        items.retain(|i| !gone.contains(i));
+    }
+    relevant.retain(|_, items| !items.is_empty());
+    if relevant.len() < MIN_HOLDOUT_USERS {
+        // Too few to tell one blend from another: the fixed blend serves.
+        return Ok(None);
+    }
+    let warm = relevant
+        .keys()
+        .filter(|u| {
+            m.users
+                .get(u)
+                .is_some_and(|u| m.matrix.positive_count(u) > 0)
+        })
+        .count();
+    if warm < MIN_WARM_USERS {
+        let want = 2 * settings.users_per_bucket;
+        let r = Returning::pick(
+            &m,
+            log,
+            cutoff,
+            &relevant,
+            settings.holdout_fraction,
+            want,
+            settings.seed,
+        );
+        if r.len() > 0 {
+            let (theirs, rows) = r.relevant(log, cutoff, &gone);
+            relevant.extend(theirs);
+            (train_len, test_len) = (train_len - rows, test_len + rows);
+            let _ = returning.set(r);
+            (m, gone) = data.model(axes.half_life_secs[0])?;
+        }
+    }
     // Light and heavy users split at the median history of users with one.
     let mut lengths: Vec<u32> = (0..m.users.len() as u32)
         .map(|u| m.matrix.positive_count(u) as u32)
@@ -109,22 +160,16 @@ pub(crate) fn fit<L: LogReader + Sync>(
         ("light", 1, Some(median)),
         ("heavy", median + 1, None),
     ];
-    let mut relevant = Relevance::default().relevant_of_rows(log.read().filter(|x| !before(x)));
-    for items in relevant.values_mut() {
-        items.retain(|i| !gone.contains(i));
-    }
-    relevant.retain(|_, items| !items.is_empty());
-    if relevant.len() < MIN_HOLDOUT_USERS {
-        // Too few to tell one blend from another: the fixed blend serves.
-        return Ok(None);
-    }
+    drop(gone);
     // The item-based component only when the model keeps item lists.
     let active = if m.items.is_some() { N } else { N - 1 };
+    let now_of = |u: &str| returning.get().and_then(|r| r.now_of(u)).unwrap_or(cutoff);
     let mut sampled: Sampled = Vec::new();
     for (b, &(_, lo, hi)) in bounds.iter().enumerate() {
-        let mut users: Vec<(&String, &Vec<String>)> = relevant
+        let mut users: Vec<(&String, &Vec<String>, i64)> = relevant
             .iter()
-            .filter(|(u, _)| {
+            .map(|(u, items)| (u, items, now_of(u)))
+            .filter(|(u, _, _)| {
                 let n = m
                     .users
                     .get(u)
@@ -145,7 +190,6 @@ pub(crate) fn fit<L: LogReader + Sync>(
         axes: &axes,
         bounds: &bounds,
         sampled: &sampled,
-        cutoff,
         active,
     };
     let (chosen, buckets, grid) = search.run(m)?;

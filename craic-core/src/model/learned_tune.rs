@@ -30,7 +30,6 @@ pub(super) struct Search<'a> {
     pub axes: &'a Axes,
     pub bounds: &'a [Bounds; 3],
     pub sampled: &'a Sampled<'a>,
-    pub cutoff: i64,
     /// Components weighed (the item-based one only with item lists).
     pub active: usize,
 }
@@ -144,7 +143,7 @@ impl Search<'_> {
             .sampled
             .iter()
             .flatten()
-            .map(|(user, _)| m.users.get(user))
+            .map(|(user, _, _)| m.users.get(user))
             .collect();
         let lists = users
             .par_iter()
@@ -184,7 +183,7 @@ impl Search<'_> {
             .map(|users| {
                 users
                     .par_iter()
-                    .map(|(user, rel)| sample(m, user, rel, self.cutoff, depth))
+                    .map(|&(user, rel, now)| sample(m, user, rel, now, depth))
                     .collect::<Result<Vec<Sample>>>()
             })
             .collect::<Result<Vec<_>>>()?;

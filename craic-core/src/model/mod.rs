@@ -13,6 +13,7 @@ pub(crate) mod item_updates;
 pub mod learned;
 mod learned_choice;
 mod learned_fit;
+mod learned_returning;
 mod learned_tune;
 mod learned_weights;
 mod legacy_mod6;
