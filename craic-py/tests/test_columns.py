@@ -216,7 +216,7 @@ def test_empty_columns_of_any_dtype_are_empty() -> None:
     # `[]` in a dict of columns becomes a float64 numpy array: nobody stated a preference, and no
     # interaction yet, is not a type error.
     items = {"id": ["a"], "starts_at": [2_000_000_000]}
-    empty = {"user_id": [], "item_id": [], "kind": [], "timestamp": []}
+    empty: dict[str, list[Any]] = {"user_id": [], "item_id": [], "kind": [], "timestamp": []}
     engine = craic.Engine.build(items, empty, preferences={"user_id": [], "genres": []})
     assert engine.stats().interactions == 0
     assert [r.item_id for r in engine.recommend("new", now=1_700_000_000)] == ["a"]
