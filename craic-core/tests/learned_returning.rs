@@ -1,7 +1,9 @@
 //! The learned blend on a log where each user's activity is one burst (a ratings site, a
 //! launch month): the latest slice by time holds almost only newcomers, so the fit also holds
 //! out returning users' own latest rows, and the weights served to users with a history are
-//! learned on such users (`MIN_WARM_USERS`; docs/how-it-works.md).
+//! learned on such users (`MIN_WARM_USERS`; docs/how-it-works.md). The report is a shared
+//! fixture (`testdata/learned_returning.json`) the Python and Node tests rebuild from the same
+//! recipe.
 
 use craic_core::{Config, Engine, Interaction, Item, Request, MIN_WARM_USERS};
 
@@ -94,4 +96,27 @@ fn a_returning_user_is_served_their_own_group_first() {
             "{user}: {hybrid:?}"
         );
     }
+}
+
+/// The report of the burst log is `testdata/learned_returning.json`; the Python and Node tests
+/// build the same log from its recipe and check the same report. `CRAIC_WRITE_FIXTURE=1`
+/// rewrites the file (after an intended change of the fit).
+#[test]
+fn the_burst_report_matches_the_shared_fixture() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/learned_returning.json"
+    );
+    let (items, log) = bursts();
+    let engine = Engine::build(items, &log, vec![], Config::default()).unwrap();
+    let got = serde_json::json!({
+        "description": "Engine.build with the default Config on a log of bursts (craic-core/tests/learned_returning.rs, craic-py/tests/test_learned_returning.py, craic-node/test/learned_returning.test.js): items e0..e59, each starting at t0 + 100 days; user u (0..800) arrives at t0 + 3600 u and saves e{2 ((13 u + 7 s) % 30) + u % 2} at t0 + 3600 u + 120 s for s in 0..10, then hides e{2 (u % 30) + 1 - u % 2} at t0 + 3600 u + 1200; rows in that order. The latest fifth holds no user with a history, so returning users fill the warm buckets.",
+        "recipe": {"t0": T0, "users": USERS, "items": ITEMS},
+        "report": engine.blend_report().expect("a learned blend"),
+    });
+    let text = serde_json::to_string_pretty(&got).unwrap() + "\n";
+    if std::env::var_os("CRAIC_WRITE_FIXTURE").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    assert_eq!(text, std::fs::read_to_string(path).unwrap());
 }

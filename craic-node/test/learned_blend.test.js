@@ -20,10 +20,8 @@ function close (a, b) {
   a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= 1e-12, `${x} != ${b[i]}`))
 }
 
-test('the report matches the shared fixture and survives a snapshot', async () => {
-  const engine = await learned()
-  const report = engine.blendReport()
-  const want = fixture.report
+// `report` is the fixture's `want`, every float to 1e-12.
+function assertMatches (report, want) {
   assert.deepEqual(report.components, want.components)
   assert.deepEqual([report.cutoff, report.trainInteractions, report.holdoutInteractions],
     [want.cutoff, want.train_interactions, want.holdout_interactions])
@@ -45,6 +43,13 @@ test('the report matches the shared fixture and survives a snapshot', async () =
       [exp.half_life_secs, exp.neighbours, exp.shrinkage, exp.discount])
     close([got.ndcg], [exp.ndcg])
   })
+}
+
+test('the report matches the shared fixture and survives a snapshot', async () => {
+  const engine = await learned()
+  const report = engine.blendReport()
+  const want = fixture.report
+  assertMatches(report, want)
   const loaded = await craic.Engine.fromSnapshot(await engine.toSnapshot())
   assert.deepEqual(loaded.engine.blendReport(), report)
   assert.deepEqual(loaded.engine.config(), engine.config())
@@ -57,6 +62,30 @@ test('the report matches the shared fixture and survives a snapshot', async () =
   assert.deepEqual(config.blend.shrinkage, [10, 0, 30])
   assert.deepEqual(config.blend.halfLifeSecs, [30 * 86400, 90 * 86400])
   assert.deepEqual(config.blend.discount, [0, 0.3, 0.6])
+})
+
+// The log of bursts of testdata/learned_returning.json's recipe (as in Rust and Python).
+function burstLog ({ t0, users, items }) {
+  const catalogue = Array.from({ length: items }, (_, n) => ({ id: `e${n}`, startsAt: t0 + 100 * 86400 }))
+  const log = []
+  const half = items / 2
+  for (let u = 0; u < users; u++) {
+    const [start, group] = [t0 + 3600 * u, u % 2]
+    for (let s = 0; s < 10; s++) {
+      const itemId = `e${2 * ((u * 13 + s * 7) % half) + group}`
+      log.push({ userId: `u${u}`, itemId, kind: 'save', timestamp: start + 120 * s })
+    }
+    log.push({ userId: `u${u}`, itemId: `e${2 * (u % half) + 1 - group}`, kind: 'hide', timestamp: start + 1200 })
+  }
+  return [catalogue, log]
+}
+
+test('a log of bursts matches its shared fixture (returning users fill the warm buckets)', async () => {
+  const bursts = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'testdata', 'learned_returning.json'), 'utf8'))
+  const [items, log] = burstLog(bursts.recipe)
+  const report = (await craic.Engine.build(items, log)).blendReport()
+  assertMatches(report, bursts.report)
+  assert.ok(report.buckets[1].users + report.buckets[2].users >= 100) // MIN_WARM_USERS
 })
 
 test('pinned hyperparameters are honoured', async () => {

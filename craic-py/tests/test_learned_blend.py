@@ -38,7 +38,36 @@ def learned(fixture: dict[str, Any]) -> craic.Engine:
 def test_the_report_matches_the_shared_fixture(fixture: dict[str, Any], learned: craic.Engine) -> None:
     report = learned.blend_report()
     assert report is not None
-    want = fixture["report"]
+    assert_matches(report, fixture["report"])
+    assert "BlendReport(" in repr(report) and "BucketReport(" in repr(report.buckets[0])
+    assert "GridPoint(" in repr(report.grid[0])
+
+
+def burst_log(t0: int, users: int, items: int) -> tuple[list[craic.Item], list[tuple[str, str, str, int]]]:
+    """The log of bursts of testdata/learned_returning.json's recipe (as in Rust and Node)."""
+    catalogue = [craic.Item(f"e{n}", t0 + 100 * 86_400) for n in range(items)]
+    log: list[tuple[str, str, str, int]] = []
+    half = items // 2
+    for u in range(users):
+        start, group = t0 + 3_600 * u, u % 2
+        for s in range(10):
+            log.append((f"u{u}", f"e{2 * ((u * 13 + s * 7) % half) + group}", "save", start + 120 * s))
+        log.append((f"u{u}", f"e{2 * (u % half) + 1 - group}", "hide", start + 1_200))
+    return catalogue, log
+
+
+def test_a_log_of_bursts_matches_its_shared_fixture() -> None:
+    # Each user's activity is one burst: the warm buckets are learned from returning users.
+    fixture = json.loads((FIXTURE.parent / "learned_returning.json").read_text())
+    items, log = burst_log(**fixture["recipe"])
+    report = craic.Engine.build(items, log).blend_report()
+    assert report is not None
+    assert_matches(report, fixture["report"])
+    assert sum(b.users for b in report.buckets[1:]) >= 100  # MIN_WARM_USERS
+
+
+def assert_matches(report: craic.BlendReport, want: dict[str, Any]) -> None:
+    """`report` is the fixture's `want`, every float to 1e-12."""
     assert report.components == want["components"]
     assert (report.cutoff, report.train_interactions, report.holdout_interactions) == (
         want["cutoff"],
@@ -72,8 +101,6 @@ def test_the_report_matches_the_shared_fixture(fixture: dict[str, Any], learned:
             exp["discount"],
         )
         assert math.isclose(point.ndcg, exp["ndcg"], abs_tol=1e-12)
-    assert "BlendReport(" in repr(report) and "BucketReport(" in repr(report.buckets[0])
-    assert "GridPoint(" in repr(report.grid[0])
 
 
 def test_each_users_weights_are_a_buckets_appeal_included(
