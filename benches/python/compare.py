@@ -132,7 +132,7 @@ def spawn(args: argparse.Namespace, worker: str, directory: Path, cutoff: int) -
     ]
     cmd += ["--craic-input", args.craic_input, "--craic-catalogue", args.craic_catalogue,
             "--craic-blend", args.craic_blend,
-            "--craic-item-lists", str(args.craic_item_lists)]
+            "--craic-item-lists", str(args.craic_item_lists), "--craic-now", args.craic_now]
     if args.exclude_seen:
         cmd.append("--exclude-seen")
     env = {**os.environ, **THREAD_ENV}
@@ -298,6 +298,7 @@ def run_driver(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]]]:
     if out is None and not args.smoke:
         suffix = "-exclude-seen" if args.exclude_seen else ""
         suffix += "" if args.world == "default" else f"-{args.world}"
+        suffix += "-own-time" if args.craic_now == "own" else ""
         name = info["config"]["slug"] if args.dataset else args.preset
         out = str(HERE / f"results-{name}{suffix}.md")
     if out:
@@ -332,6 +333,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--craic-item-lists", type=int, default=0,
                    help="craic's Config(item_neighbours=...): 0 (default) keeps no item lists; "
                         "N > 0 keeps N per event and adds the item_based strategy")
+    p.add_argument("--craic-now", default="cutoff", choices=["cutoff", "own"],
+                   help="when craic is asked: at the cutoff (default; with --dataset, after every "
+                        "interaction), or, with a --dataset's per-user split, as of each user's "
+                        "first held-out interaction (own); the peers are time-agnostic")
     p.add_argument("--exclude-seen", action="store_true",
                    help="exclude every train-interacted event (not only saved/hidden) for all methods")
     p.add_argument("--data-dir", help="write the CSVs here and keep them (default: a temp dir)")
@@ -371,6 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 write_dataset(args.preset, args.seed, Path(args.generate_into), args.world))
         print("RESULT " + json.dumps(info))
         return 0
+    if args.craic_now == "own" and not args.dataset:
+        raise SystemExit("--craic-now own needs a --dataset with a per-user split")
     if args.world == "all":
         if args.dataset:
             raise SystemExit("--world all runs the generator's worlds; a --dataset is one world")

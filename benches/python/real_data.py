@@ -10,8 +10,12 @@ unpacked ``ml-100k`` folder (``u.data``, ``u.item``, ``u.genre``).
     python benches/python/compare.py --dataset /tmp/ml-100k-craic --exclude-seen \
         --methods craic ease rp3beta als-grid cosine-grid sklearn-useruser
 
-The mapping is the issue's: ratings 4-5 are saves, 3 clicks, 1-2 hides; a film carries its
-genres only (no city, venue or artist). Films are not events that end: every film starts a year
+MovieLens latest-small (610 users, 9,742 films, 100,836 half-star ratings over 22 years) is the
+second: point ``--source`` at an unpacked ``ml-latest-small`` folder (``ratings.csv``,
+``movies.csv``); the folder's files say which it is.
+
+The mapping is the issue's: ratings 4-5 are saves, 3 (and 3.5) clicks, lower ones hides; a film
+carries its genres only (no city, venue or artist). Films are not events that end: every film starts a year
 after the last rating, so none is ever past, and "now" for the split and for every method is one
 second after the last rating. The split holds out each user's latest 20 % of ratings (rounded,
 ties in time broken by the film's id), which is what ``split.json`` tells ``bench_data``.
@@ -63,9 +67,48 @@ def read_movielens_100k(source: Path) -> tuple[list[tuple[str, str, str, int]], 
     return rows, films
 
 
+def kind_of_stars(stars: float) -> str:
+    """The issue's mapping on a half-star scale: 4 and up save, 3 and 3.5 click, below hide."""
+    return "save" if stars >= 4.0 else "click" if stars >= 3.0 else "hide"
+
+
+def read_movielens_latest_small(source: Path) -> tuple[list[tuple[str, str, str, int]], list[tuple[str, list[str]]]]:
+    """MovieLens latest-small (``ratings.csv``, ``movies.csv``: 610 users, 9,742 films, 100,836
+    half-star ratings from 1996 to 2018); "(no genres listed)" is no genre."""
+    films = []
+    with open(source / "movies.csv", newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            genres = [g for g in r["genres"].split("|") if g and g != "(no genres listed)"]
+            films.append((f"m{r['movieId']}", genres))
+    with open(source / "ratings.csv", newline="") as f:
+        rows = [(f"u{r['userId']}", f"m{r['movieId']}", kind_of_stars(float(r["rating"])), int(r["timestamp"]))
+                for r in csv.DictReader(f)]
+    if len(rows) != 100_836:
+        raise SystemExit(f"{source}/ratings.csv: {len(rows):,} ratings, latest-small has 100,836")
+    return rows, films
+
+
+DATASETS = {
+    # name: (reader, display name, files that tell it apart)
+    "movielens-100k": (read_movielens_100k, "MovieLens 100K", ("u.data", "u.item", "u.genre")),
+    "movielens-latest-small": (read_movielens_latest_small, "MovieLens latest-small", ("ratings.csv", "movies.csv")),
+}
+
+
+def detect(source: Path) -> str:
+    """Which dataset ``source`` holds, by its files."""
+    for slug, (_, _, files) in DATASETS.items():
+        if all((source / f).exists() for f in files):
+            return slug
+    raise SystemExit(f"{source}: neither an ml-100k folder (u.data, u.item, u.genre) nor an "
+                     "ml-latest-small one (ratings.csv, movies.csv)")
+
+
 def write_dataset(source: Path, into: Path) -> dict[str, object]:
     """Writes items.csv, preferences.csv (nobody stated any), interactions.csv and split.json."""
-    rows, films = read_movielens_100k(source)
+    slug = detect(source)
+    read, name, _ = DATASETS[slug]
+    rows, films = read(source)
     now = max(t for *_, t in rows) + 1
     into.mkdir(parents=True, exist_ok=True)
     with open(into / "items.csv", "w", newline="") as f:
@@ -81,8 +124,8 @@ def write_dataset(source: Path, into: Path) -> dict[str, object]:
         w.writerow(["user_id", "item_id", "kind", "timestamp"])
         w.writerows(rows)
     info = {
-        "name": "MovieLens 100K",
-        "slug": "movielens-100k",
+        "name": name,
+        "slug": slug,
         "split": PER_USER,
         "now": now,
         "users": len({r[0] for r in rows}),
@@ -95,7 +138,8 @@ def write_dataset(source: Path, into: Path) -> dict[str, object]:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--source", required=True, help="an unpacked ml-100k folder (u.data, u.item, u.genre)")
+    p.add_argument("--source", required=True, help="an unpacked ml-100k folder (u.data, u.item, u.genre) "
+                                                   "or ml-latest-small folder (ratings.csv, movies.csv)")
     p.add_argument("--into", required=True, help="where compare.py's CSVs and split.json go")
     args = p.parse_args()
     info = write_dataset(Path(args.source), Path(args.into))

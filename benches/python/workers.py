@@ -82,7 +82,8 @@ def craic_strategies(args: argparse.Namespace) -> tuple[str, ...]:
 def craic_config_note(args: argparse.Namespace) -> str:
     """The worker's ``Config`` in words, for the notes column."""
     lists = f"{args.craic_item_lists} item neighbours" if args.craic_item_lists else "no item lists"
-    return f"{args.craic_blend} blend, {lists}"
+    when = "; asked as of each user's first held-out interaction" if args.craic_now == "own" else ""
+    return f"{args.craic_blend} blend, {lists}{when}"
 
 
 def craic_items_and_preferences(data: Data) -> tuple[list[Any], dict[str, Any]]:
@@ -155,7 +156,8 @@ def craic_catalogue_columns(data: Data) -> tuple[dict[str, Any], dict[str, Any]]
 
 
 def craic_batch(
-    engine: Any, ctx: Context, strategy: str, extra_excl: dict[int, list[str]] | None
+    engine: Any, ctx: Context, strategy: str, extra_excl: dict[int, list[str]] | None,
+    now_of: dict[int, int] | None = None,
 ) -> tuple[dict[int, list[int]], float]:
     """Every evaluated user's top-K as item index lists (the form the peers' lists take), and
     the seconds spent in craic's calls: ``recommend_many`` over chunks of
@@ -170,8 +172,9 @@ def craic_batch(
         chunk = users[start : start + CRAIC_BATCH_CHUNK]
         names = [data.user_ids[u] for u in chunk]
         t0 = time.perf_counter()
-        if extra_excl is not None:
-            recs = [engine.recommend(n, k=K, strategy=strategy, now=data.cutoff, exclude=extra_excl[u])
+        if extra_excl is not None or now_of is not None:
+            recs = [engine.recommend(n, k=K, strategy=strategy, now=(now_of or {}).get(u, data.cutoff),
+                                     exclude=(extra_excl or {}).get(u, ()))
                     for n, u in zip(names, chunk)]
         else:
             recs = engine.recommend_many(names, k=K, strategy=strategy, now=data.cutoff)
@@ -213,6 +216,15 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
         extra_excl = {u: [data.item_ids[i] for i in b.indices[b.indptr[u] : b.indptr[u + 1]]]
                       for u in ctx.eval_users}
 
+    # --craic-now own (a per-user split): each user is asked as of their first held-out
+    # interaction instead of the end of the log.
+    now_of: dict[int, int] | None = None
+    if args.craic_now == "own":
+        test = ~data.train
+        now_of = {}
+        for u, t in zip(data.user[test].tolist(), data.timestamp[test].tolist()):
+            now_of[u] = min(now_of.get(u, t), t)
+
     # One strategy at a time, like one peer per process: its lists are scored and dropped before
     # the next strategy runs (only CRAIC_CHECK_USERS users' lists are kept for the cross-check).
     out: list[Row] = []
@@ -222,13 +234,13 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
 
         def one(u: int, s: str = strategy) -> object:
             return engine.recommend(
-                data.user_ids[u], k=K, strategy=s, now=data.cutoff,
+                data.user_ids[u], k=K, strategy=s, now=(now_of or {}).get(u, data.cutoff),
                 exclude=extra_excl.get(u, ()) if extra_excl else (),
             )
 
         lat = latencies_us(one, ctx.sample)
         rss_step("craic", f"{strategy} latency")
-        lists, batch_s = craic_batch(engine, ctx, strategy, extra_excl)
+        lists, batch_s = craic_batch(engine, ctx, strategy, extra_excl, now_of)
         rss_step("craic", f"{strategy} batch")
         peak = peak_rss_mb()  # ru_maxrss only grows: the last strategy's is the worker's peak
         out.append(finish_row(
@@ -243,16 +255,17 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
         del lists
     for row in out:  # every row reports the worker's peak, taken before the cross-checks
         row.peak_rss_mb = peak
-    craic_cross_checks(engine, ctx, out, checked, args.exclude_seen)
+    craic_cross_checks(engine, ctx, out, checked, args.exclude_seen or now_of is not None)
     return out
 
 
 def craic_cross_checks(
     engine: Any, ctx: Context, rows: list[Row], checked: dict[str, dict[int, list[int]]],
-    exclude_seen: bool,
+    per_user: bool,
 ) -> None:
     """Checks against the crate's own evaluation (same relevance rule, same metric): per-user
-    scores of the kept lists, and ``craic.evaluation.evaluate``'s NDCG against each row's."""
+    scores of the kept lists, and ``craic.evaluation.evaluate``'s NDCG against each row's
+    (unless ``per_user``: exclusions or times per user, which ``evaluate`` does not take)."""
     import craic
 
     data = ctx.data
@@ -273,7 +286,7 @@ def craic_cross_checks(
             s = craic.evaluation.score_user(rec_ids, rel_ids, K)
             ours = ndcg_recall_at_k(rec, ctx.relevant[u], K)
             assert abs(s.ndcg - ours[0]) < 1e-9 and abs(s.recall - ours[1]) < 1e-9, (u, s, ours)
-        if exclude_seen:
+        if per_user:
             continue
         crate_ndcg = craic.evaluation.evaluate(
             engine, test_rows, k=K, strategy=strategy, now=data.cutoff
