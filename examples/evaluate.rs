@@ -113,6 +113,19 @@ fn print_blend_report(engine: &Engine) {
                 b.name, b.users, b.weights, b.component_ndcg, b.blend_ndcg
             );
         }
+        println!("  hyperparameters tried (half-life days, k, shrinkage, discount: holdout NDCG):");
+        for g in &report.grid {
+            let days = g.half_life_secs.map(|s| s / 86_400.0);
+            println!(
+                "    {days:?} {} {} {}: {:.5}",
+                g.neighbours, g.shrinkage, g.discount, g.ndcg
+            );
+        }
+        let days = report.half_life_secs.map(|s| s / 86_400.0);
+        println!(
+            "  chosen: {days:?} {} {} {}",
+            report.neighbours, report.shrinkage, report.discount
+        );
     }
 }
 
