@@ -72,7 +72,7 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut tiny, mut report_path, mut feeds) = (false, PathBuf::from("report.html"), None);
-    let mut store_url = None;
+    let (mut store_url, mut seed) = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -84,8 +84,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ))
             }
             "--store" => store_url = Some(args.next().ok_or("--store needs a URL")?),
+            "--seed" => {
+                let n = args.next().ok_or("--seed needs a number")?;
+                seed = Some(n.parse::<u64>().map_err(|_| format!("--seed {n:?}: not a number"))?)
+            }
             "-h" | "--help" => {
-                println!("usage: demo [--tiny] [--out PATH] [--feeds DIR] [--store URL]");
+                println!("usage: demo [--tiny] [--out PATH] [--feeds DIR] [--store URL] [--seed N]");
+                println!("--seed: another synthetic city and other visits (default: the city's seed)");
                 println!("sample feed pages: {}", feeds::sample_dir().display());
                 return Ok(());
             }
@@ -101,6 +106,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     };
     options.store_url = store_url;
+    if let Some(seed) = seed {
+        options.synthetic.seed = seed;
+    }
     options.progress = std::io::stdout().is_terminal();
     let stdout = std::io::stdout();
     run::run(&options, &mut stdout.lock())?;
