@@ -86,11 +86,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--store" => store_url = Some(args.next().ok_or("--store needs a URL")?),
             "--seed" => {
                 let n = args.next().ok_or("--seed needs a number")?;
-                seed = Some(n.parse::<u64>().map_err(|_| format!("--seed {n:?}: not a number"))?)
+                seed = Some(
+                    n.parse::<u64>()
+                        .map_err(|_| format!("--seed {n:?}: not a number"))?,
+                )
             }
             "-h" | "--help" => {
-                println!("usage: demo [--tiny] [--out PATH] [--feeds DIR] [--store URL] [--seed N]");
-                println!("--seed: another synthetic city and other visits (default: the city's seed)");
+                println!(
+                    "usage: demo [--tiny] [--out PATH] [--feeds DIR] [--store URL] [--seed N]"
+                );
+                println!(
+                    "--seed: another synthetic city and other visits (default: the city's seed)"
+                );
                 println!("sample feed pages: {}", feeds::sample_dir().display());
                 return Ok(());
             }
