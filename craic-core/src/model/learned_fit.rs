@@ -18,7 +18,7 @@ use crate::model::learned::{
     N,
 };
 use crate::model::learned_choice::{group_of, GROUPS};
-use crate::model::learned_returning::Returning;
+use crate::model::learned_returning::{warm_users, Returning};
 use crate::model::learned_weights::{Relevant, Sample};
 use crate::model::state::Model;
 use crate::rng::SplitMix64;
@@ -121,25 +121,8 @@ pub(crate) fn fit<L: LogReader + Sync>(
         // Too few to tell one blend from another: the fixed blend serves.
         return Ok(None);
     }
-    let warm = relevant
-        .keys()
-        .filter(|u| {
-            m.users
-                .get(u)
-                .is_some_and(|u| m.matrix.positive_count(u) > 0)
-        })
-        .count();
-    if warm < MIN_WARM_USERS {
-        let want = 2 * settings.users_per_bucket;
-        let r = Returning::pick(
-            &m,
-            log,
-            cutoff,
-            &relevant,
-            settings.holdout_fraction,
-            want,
-            settings.seed,
-        );
+    if warm_users(&m, &relevant) < MIN_WARM_USERS {
+        let r = Returning::pick(&m, log, cutoff, &relevant, settings);
         if r.len() > 0 {
             let (theirs, rows) = r.relevant(log, cutoff, &gone);
             relevant.extend(theirs);

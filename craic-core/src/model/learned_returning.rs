@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::data::interaction::AsInteraction;
 use crate::evaluation::{split_cutoff, Relevance};
+use crate::model::learned::LearnSettings;
 use crate::model::learned_fit::LogReader;
 use crate::model::state::Model;
 use crate::rng::SplitMix64;
@@ -51,20 +52,21 @@ impl Returning {
         self.since.len()
     }
 
-    /// Picks up to `want` returning users (seeded by `seed`) among the users of `m` (built on
-    /// the log before `cutoff`) with at least [`MIN_OWN_HISTORY`] positive items and no
-    /// relevant event in the latest slice (`relevant`), and holds out the latest `fraction` of
-    /// each one's rows before the cut (by [`split_cutoff`]: ties in time go to the holdout); a
-    /// user whose rows all fall in their holdout (one burst at one second) is skipped.
+    /// Picks up to two buckets' worth (`2 × users_per_bucket`) of returning users (a sample
+    /// seeded by `settings.seed`) among the users of `m` (built on the log before `cutoff`)
+    /// with at least [`MIN_OWN_HISTORY`] positive items and no relevant event in the latest
+    /// slice (`relevant`), and holds out the latest `holdout_fraction` of each one's rows
+    /// before the cut (by [`split_cutoff`]: ties in time go to the holdout); a user whose rows
+    /// all fall in their holdout (one burst at one second) is skipped.
     pub fn pick<L: LogReader>(
         m: &Model,
         log: &L,
         cutoff: i64,
         relevant: &BTreeMap<String, Vec<String>>,
-        fraction: f64,
-        want: usize,
-        seed: u64,
+        settings: &LearnSettings,
     ) -> Returning {
+        let (fraction, seed) = (settings.holdout_fraction, settings.seed);
+        let want = 2 * settings.users_per_bucket;
         let mut candidates: Vec<u32> = (0..m.users.len() as u32)
             .filter(|&u| m.matrix.positive_count(u) >= MIN_OWN_HISTORY)
             .filter(|&u| !relevant.contains_key(m.users.name(u)))
@@ -122,4 +124,16 @@ impl Returning {
         relevant.retain(|_, items| !items.is_empty());
         (relevant, rows)
     }
+}
+
+/// How many of `relevant`'s users have a history (a positive item) in `m`.
+pub(super) fn warm_users(m: &Model, relevant: &BTreeMap<String, Vec<String>>) -> usize {
+    relevant
+        .keys()
+        .filter(|u| {
+            m.users
+                .get(u)
+                .is_some_and(|u| m.matrix.positive_count(u) > 0)
+        })
+        .count()
 }
