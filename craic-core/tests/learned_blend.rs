@@ -52,6 +52,22 @@ fn learned_pinned() -> Config {
     }
 }
 
+/// The synthetic preset `tiny` (seed 42).
+fn tiny() -> Dataset {
+    Dataset::generate(&SyntheticConfig::tiny())
+}
+
+/// An engine on `data` under `config`.
+fn tiny_engine(data: &Dataset, config: Config) -> Engine {
+    Engine::build(
+        data.items.clone(),
+        &data.interactions,
+        data.preferences.clone(),
+        config,
+    )
+    .unwrap()
+}
+
 /// NDCG@10 of each single component and of the learned hybrid on a world's time split.
 fn scores(name: &str, cfg: &SyntheticConfig) -> ([f64; 3], f64) {
     let trial = Trial::from_config(name, cfg, learned_pinned()).unwrap();
@@ -93,16 +109,8 @@ fn learned_hybrid_holds_on_every_world() {
 
 #[test]
 fn the_learned_blend_is_deterministic_reported_and_survives_a_snapshot() {
-    let data = Dataset::generate(&SyntheticConfig::tiny());
-    let build = || {
-        Engine::build(
-            data.items.clone(),
-            &data.interactions,
-            data.preferences.clone(),
-            learned(),
-        )
-        .unwrap()
-    };
+    let data = tiny();
+    let build = || tiny_engine(&data, learned());
     let (a, b) = (build(), build());
     let report = a.blend_report().expect("a learned blend");
     assert_eq!(Some(&report), b.blend_report().as_ref());
@@ -153,14 +161,8 @@ fn the_learned_blend_is_deterministic_reported_and_survives_a_snapshot() {
 /// score depended on `k`).
 #[test]
 fn the_learned_hybrid_gives_the_same_scores_for_every_k() {
-    let data = Dataset::generate(&SyntheticConfig::tiny());
-    let engine = Engine::build(
-        data.items.clone(),
-        &data.interactions,
-        data.preferences.clone(),
-        Config::default(),
-    )
-    .unwrap();
+    let data = tiny();
+    let engine = tiny_engine(&data, Config::default());
     let report = engine.blend_report().expect("the default blend is learned");
     assert!(
         report.buckets.iter().any(|b| b.weights[3] > 0.0),
@@ -276,14 +278,8 @@ fn the_tiny_report_matches_the_shared_fixture() {
         env!("CARGO_MANIFEST_DIR"),
         "/../testdata/learned_blend.json"
     );
-    let data = Dataset::generate(&SyntheticConfig::tiny());
-    let engine = Engine::build(
-        data.items.clone(),
-        &data.interactions,
-        data.preferences.clone(),
-        learned(),
-    )
-    .unwrap();
+    let data = tiny();
+    let engine = tiny_engine(&data, learned());
     let report = engine.blend_report().expect("a learned blend");
     let got = serde_json::json!({
         "description": "Engine.build on synthetic preset tiny (seed 42) with the learned blend's default settings: the report every binding must reproduce (craic-core/tests/learned_blend.rs, craic-py/tests/test_learned_blend.py, craic-node/test/learned_blend.test.js).",
