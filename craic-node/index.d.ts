@@ -687,7 +687,7 @@ export interface Comparison {
 /**
  * Engine configuration; every field is optional and defaults to the core's default.
  * `kinds` maps kind names to weights: a name the defaults define (`save` 1.0, `click` 0.25,
- * `hide` 1.0, `unsave`) gets a new weight and keeps its effect, a new name
+ * `hide` 0.25, `unsave`) gets a new weight and keeps its effect, a new name
  * (`{purchase: 3}`) is added as a positive kind. `halfLifeSecs: null` disables decay.
  */
 export interface Config {

@@ -6,7 +6,8 @@
 //!
 //! Environment overrides, to compare values: `SEED=7` (the generator's seed, default 42),
 //! `MAX_ITEM_USERS=300` (the similarity cost guard), `POPULARITY_PRIOR=1.0` and
-//! `ARTIST_PRIOR=0` (the content score's priors), `BLEND=fixed` (the fixed Hybrid blend instead
+//! `ARTIST_PRIOR=0` (the content score's priors), `HIDE_WEIGHT=1` (the weight of a hide;
+//! default 0.25), `BLEND=fixed` (the fixed Hybrid blend instead
 //! of the default learned one, whose report is printed), `WORLD=long-histories` (a named world, see
 //! `SyntheticConfig::WORLDS`).
 
@@ -85,9 +86,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// The default configuration with the environment's overrides (`MAX_ITEM_USERS`,
-/// `POPULARITY_PRIOR`, `ARTIST_PRIOR`, `BLEND`).
+/// `POPULARITY_PRIOR`, `ARTIST_PRIOR`, `HIDE_WEIGHT`, `BLEND`).
 fn config_from_env() -> Config {
     let mut config = Config::default();
+    if let Some(w) = env::<f64>("HIDE_WEIGHT") {
+        config = config
+            .with_kind_weight("hide", w)
+            .expect("HIDE_WEIGHT: a finite weight >= 0");
+    }
     if let Some(cap) = env("MAX_ITEM_USERS") {
         config.max_item_users = cap;
     }

@@ -133,6 +133,8 @@ def spawn(args: argparse.Namespace, worker: str, directory: Path, cutoff: int) -
     cmd += ["--craic-input", args.craic_input, "--craic-catalogue", args.craic_catalogue,
             "--craic-blend", args.craic_blend,
             "--craic-item-lists", str(args.craic_item_lists), "--craic-now", args.craic_now]
+    if args.craic_hide_weight is not None:
+        cmd += ["--craic-hide-weight", str(args.craic_hide_weight)]
     if args.exclude_seen:
         cmd.append("--exclude-seen")
     env = {**os.environ, **THREAD_ENV}
@@ -333,6 +335,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--craic-item-lists", type=int, default=0,
                    help="craic's Config(item_neighbours=...): 0 (default) keeps no item lists; "
                         "N > 0 keeps N per event and adds the item_based strategy")
+    p.add_argument("--craic-hide-weight", type=float,
+                   help="craic's Config(kinds={'hide': w}): the weight of a hide (default: the "
+                        "library's, 0.25; 1.0 before 2026-12-05)")
     p.add_argument("--craic-now", default="cutoff", choices=["cutoff", "own"],
                    help="when craic is asked: at the cutoff (default; with --dataset, after every "
                         "interaction), or, with a --dataset's per-user split, as of each user's "

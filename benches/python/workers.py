@@ -83,7 +83,8 @@ def craic_config_note(args: argparse.Namespace) -> str:
     """The worker's ``Config`` in words, for the notes column."""
     lists = f"{args.craic_item_lists} item neighbours" if args.craic_item_lists else "no item lists"
     when = "; asked as of each user's first held-out interaction" if args.craic_now == "own" else ""
-    return f"{args.craic_blend} blend, {lists}{when}"
+    hide = "" if args.craic_hide_weight is None else f", hide weight {args.craic_hide_weight:g}"
+    return f"{args.craic_blend} blend, {lists}{hide}{when}"
 
 
 def craic_items_and_preferences(data: Data) -> tuple[list[Any], dict[str, Any]]:
@@ -200,7 +201,8 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
         print(f"[craic] the train DataFrame: {train.memory_usage(deep=True).sum() / 2**20:.0f} MiB",
               file=sys.stderr)
     t0 = time.perf_counter()
-    config = craic.Config(blend=args.craic_blend, item_neighbours=args.craic_item_lists)
+    kinds = {} if args.craic_hide_weight is None else {"hide": args.craic_hide_weight}
+    config = craic.Config(blend=args.craic_blend, item_neighbours=args.craic_item_lists, kinds=kinds)
     engine = craic.Engine.build(items, train, preferences=prefs, config=config)
     fit_s = time.perf_counter() - t0
     # What the build added to the resident set and kept (its inputs are still alive here).

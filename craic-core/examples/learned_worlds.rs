@@ -10,8 +10,9 @@
 //! comma-separated list (default `1,2,3`); `worlds` a comma-separated list (default: every
 //! world). Environment: `TUNED=1` tunes the hyperparameters (default: pinned, as the test),
 //! `ITEM_LISTS=50` keeps item lists (the item-based component), `DISCOUNT=0,0.6` the
-//! popularity discounts β tried (default: 0 pinned, the default axis tuned), `HOLDOUT=0.3` the held-out
-//! share, `WEIGHTS=1` prints each bucket's chosen weights and holdout NDCG, `ORACLE=1` those
+//! popularity discounts β tried (default: 0 pinned, the default axis tuned), `HOLDOUT=0.3` the
+//! held-out share, `HIDE_WEIGHT=1` the weight of a hide (default: the library's, 0.25),
+//! `WEIGHTS=1` prints each bucket's chosen weights and holdout NDCG, `ORACLE=1` those
 //! of a blend fitted on the whole log (its holdout is the test period), `NEWSHARE=1` the share
 //! of relevant test events nobody had engaged with before the cut, `PREFIX=0.8` runs on the
 //! first 80 % of the log (so the test period is the learned blend's holdout).
@@ -49,8 +50,19 @@ fn base(size: &str, seed: u64) -> Result<SyntheticConfig, Box<dyn std::error::Er
     Ok(cfg.with_seed(seed))
 }
 
+/// The default configuration, with `HIDE_WEIGHT` as the hide weight when set.
+fn base_config() -> Config {
+    let config = Config::default();
+    match env::<f64>("HIDE_WEIGHT") {
+        Some(w) => config
+            .with_kind_weight("hide", w)
+            .expect("a valid hide weight"),
+        None => config,
+    }
+}
+
 fn learned_config() -> Config {
-    let mut config = Config::default();
+    let mut config = base_config();
     if let Some(k) = env("ITEM_LISTS") {
         config.item_neighbours = k;
     }
@@ -83,7 +95,7 @@ fn fixed_hybrid() -> Method {
             trial.data.preferences.clone(),
             Config {
                 blend: Blend::Fixed,
-                ..Config::default()
+                ..base_config()
             },
         )?;
         let req = Request::new(10)

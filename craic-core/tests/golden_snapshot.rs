@@ -41,13 +41,15 @@ fn golden_engine() -> Engine {
     golden_engine_with(fixed())
 }
 
-/// The default configuration with the fixed blend, as every golden file was written (the
-/// default was the fixed blend then).
+/// The default configuration with the fixed blend and a hide weighing 1.0, as every golden
+/// file was written (the default was the fixed blend then, and a hide weighed 1.0).
 fn fixed() -> Config {
     Config {
         blend: Blend::Fixed,
         ..Config::default()
     }
+    .with_kind_weight("hide", 1.0)
+    .unwrap()
 }
 
 fn golden_engine_with(config: Config) -> Engine {

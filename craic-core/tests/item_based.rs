@@ -25,6 +25,7 @@ struct FixtureConfig {
     shrinkage: f64,
     min_overlap: u32,
     half_life_secs: Option<f64>,
+    kinds: std::collections::BTreeMap<String, f64>,
 }
 
 #[derive(Deserialize)]
@@ -52,13 +53,17 @@ fn fixture() -> Fixture {
 }
 
 fn config(f: &Fixture) -> Config {
-    Config {
+    let c = Config {
         item_neighbours: f.config.item_neighbours,
         shrinkage: f.config.shrinkage,
         min_overlap: f.config.min_overlap,
         half_life_secs: f.config.half_life_secs,
         ..Config::default()
-    }
+    };
+    f.config
+        .kinds
+        .iter()
+        .fold(c, |c, (kind, &w)| c.with_kind_weight(kind, w).unwrap())
 }
 
 fn engine(f: &Fixture, config: Config) -> Engine {

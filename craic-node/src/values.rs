@@ -454,7 +454,7 @@ pub struct Neighbour {
 options! {
     /// Engine configuration; every field is optional and defaults to the core's default.
     /// `kinds` maps kind names to weights: a name the defaults define (`save` 1.0, `click` 0.25,
-    /// `hide` 1.0, `unsave`) gets a new weight and keeps its effect, a new name
+    /// `hide` 0.25, `unsave`) gets a new weight and keeps its effect, a new name
     /// (`{purchase: 3}`) is added as a positive kind. `halfLifeSecs: null` disables decay.
     pub struct Config: "config" {
         /// Interaction kind names and their weights.

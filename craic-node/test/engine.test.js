@@ -92,6 +92,7 @@ test('config: defaults, custom kinds, no decay', async () => {
   assert.equal(defaults.neighbours, 50)
   assert.equal(defaults.kinds.save, 1)
   assert.equal(defaults.kinds.click, 0.25)
+  assert.equal(defaults.kinds.hide, 0.25)
   assert.equal(defaults.halfLifeSecs, 30 * 86400)
   const custom = new craic.Engine({ kinds: { purchase: 3, click: 0.5 }, halfLifeSecs: null, maxK: 20 }).config()
   assert.equal(custom.kinds.purchase, 3)

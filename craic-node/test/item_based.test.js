@@ -12,7 +12,7 @@ const data = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'testda
 const items = data.items.map(i => ({ id: i.id, startsAt: i.starts_at, city: i.city, genres: i.genres, artists: i.artists }))
 const interactions = data.interactions.map(i => ({ userId: i.user_id, itemId: i.item_id, kind: i.kind, timestamp: i.timestamp }))
 const c = data.config
-const config = { itemNeighbours: c.item_neighbours, shrinkage: c.shrinkage, minOverlap: c.min_overlap, halfLifeSecs: c.half_life_secs }
+const config = { itemNeighbours: c.item_neighbours, shrinkage: c.shrinkage, minOverlap: c.min_overlap, halfLifeSecs: c.half_life_secs, kinds: c.kinds }
 // Similarities are kept as 32-bit floats.
 const TOLERANCE = 1e-6
 

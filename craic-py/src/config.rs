@@ -16,7 +16,7 @@ static DEFAULT: LazyLock<core::Config> = LazyLock::new(core::Config::default);
 /// Engine configuration. Every argument is keyword-only and defaults to the core's default.
 ///
 /// `kinds` maps interaction kind names to weights: a name the defaults already define
-/// (`save` 1.0, `click` 0.25, `hide` 1.0, `unsave`) gets a new weight and keeps its effect; a new
+/// (`save` 1.0, `click` 0.25, `hide` 0.25, `unsave`) gets a new weight and keeps its effect; a new
 /// name (`{"purchase": 3.0}`) is added as a positive kind. `half_life_secs=None` disables time
 /// decay. Raises `InvalidInputError` (`invalid_weight`, `invalid_config`, `invalid_id`) on a bad
 /// value.

@@ -13,7 +13,7 @@ import craic
 def test_config_defaults_and_kinds() -> None:
     c = craic.Config()
     assert c == craic.Config()
-    assert c.kinds == {"save": 1.0, "click": 0.25, "hide": 1.0, "unsave": 0.0}
+    assert c.kinds == {"save": 1.0, "click": 0.25, "hide": 0.25, "unsave": 0.0}
     assert c.half_life_secs == 30 * 86400
     assert (c.neighbours, c.min_overlap, c.max_k, c.exclude_saved) == (50, 2, 1000, True)
     assert (c.shrinkage, c.hybrid_k0, c.hybrid_content_share, c.preference_weight) == (
