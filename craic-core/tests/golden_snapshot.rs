@@ -4,8 +4,9 @@
 //! new-event appeal counts and `Config::blend`), `model-v4.snap` (layout `MOD5`, with
 //! `Config::item_neighbours` and the item lists), `model-v5.snap` (layout `MOD6`, with the
 //! learned blend's hyperparameter grid: the same engine, whose blend is fixed, so only the tag
-//! differs from `model-v4.snap`) and `model-v6.snap` (layout `MOD7`, with the learned blend's
-//! popularity discount: again only the tag differs). The current code must decode all six to the
+//! differs from `model-v4.snap`), `model-v6.snap` (layout `MOD7`, with the learned blend's
+//! popularity discount: again only the tag differs) and `model-v7.snap` (layout `MOD8`, with
+//! `Config::max_user_items`). The current code must decode all seven to the
 //! expected model, and re-encode the current one byte for byte, so any change of the on-disk
 //! format (container, bincode layout, a field added, renamed or reordered) fails here and gets a
 //! deliberate new format version instead of silently breaking stored snapshots.
@@ -195,10 +196,27 @@ fn golden_snapshot_v5_still_decodes_to_the_expected_model() {
     resaves_in_the_current_layout(&loaded, &m, &expected);
 }
 
+/// Before `Config::max_user_items`: the previous layout still loads, with the item side's cost
+/// guard of the time (100), and serves what it served.
+#[test]
+fn golden_snapshot_v6_still_decodes_to_the_expected_model() {
+    let golden = std::fs::read(golden_path("model-v6.snap")).unwrap();
+    assert_eq!(&golden[12..16], b"MOD7");
+    let (loaded, m) = Engine::from_snapshot(&golden).unwrap();
+    let expected = golden_engine_v3();
+    assert_same(&loaded, &expected);
+    assert_eq!(loaded.config().max_user_items, 100);
+    assert_eq!(
+        loaded.item_neighbours("rave"),
+        expected.item_neighbours("rave")
+    );
+    resaves_in_the_current_layout(&loaded, &m, &expected);
+}
+
 /// Saved again, an old snapshot is written in the current layout and loads back the same.
 fn resaves_in_the_current_layout(loaded: &Engine, m: &SnapshotMeta, expected: &Engine) {
     let again = loaded.to_snapshot(m).unwrap();
-    assert_eq!(&again[12..16], b"MOD7");
+    assert_eq!(&again[12..16], b"MOD8");
     assert_same(&Engine::from_snapshot(&again).unwrap().0, expected);
 }
 
@@ -240,7 +258,7 @@ fn assert_same(loaded: &Engine, expected: &Engine) {
 
 #[test]
 fn golden_snapshot_decodes_to_the_expected_model_and_re_encodes_byte_identically() {
-    let path = golden_path("model-v6.snap");
+    let path = golden_path("model-v7.snap");
     let expected = golden_engine_v3();
     assert!(!expected.item_neighbours("rave").is_empty());
     assert!(!expected.exposure("newbie", NOW).is_empty());

@@ -152,8 +152,13 @@ proptest! {
         shrink in any::<bool>(),
         overlap in 1u32..3,
         item_k in 0usize..5,
+        user_cap in 2usize..8,
     ) {
-        let cfg = config(k, buffer, cap, shrink, overlap, item_k);
+        // Users with more than `user_cap` items leave the item side's overlap, and come back.
+        let cfg = Config {
+            max_user_items: user_cap,
+            ..config(k, buffer, cap, shrink, overlap, item_k)
+        };
         let engine = Engine::new(cfg.clone()).unwrap();
         let (log, t, items) = replay(&engine, ops, batch)?;
 

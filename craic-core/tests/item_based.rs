@@ -168,6 +168,74 @@ fn item_based_without_item_lists_is_invalid_config() {
     );
 }
 
+/// `Config::max_user_items` is the item side's cost guard: a user with more items than it
+/// leaves item–item overlap, so an event only they engaged with has no neighbours; raised, the
+/// same log gives it theirs. Either way the lists are a rebuild's, a record crossing the guard
+/// keeps them so, the setting survives a snapshot, and out-of-range values are typed errors.
+#[test]
+fn max_user_items_is_the_item_sides_cost_guard() {
+    let t = 1_700_000_000;
+    let items: Vec<Item> = ["a", "b", "c", "d", "e", "f"]
+        .iter()
+        .map(|id| Item::new(*id, t + 10_000_000))
+        .collect();
+    let mut log: Vec<Interaction> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .enumerate()
+        .map(|(n, id)| Interaction::new("heavy", *id, "save", t + n as i64))
+        .collect();
+    log.push(Interaction::new("light", "a", "save", t + 10));
+    log.push(Interaction::new("light", "b", "save", t + 11));
+    let with_cap = |cap: usize| {
+        let config = Config {
+            item_neighbours: 3,
+            min_overlap: 1,
+            max_user_items: cap,
+            ..Config::default()
+        };
+        Engine::build(items.clone(), &log, vec![], config).unwrap()
+    };
+    let guarded = with_cap(4);
+    assert!(
+        guarded.item_neighbours("c").is_empty(),
+        "heavy (5 items) is out"
+    );
+    assert_eq!(guarded.item_neighbours("a")[0].0, "b", "light still counts");
+    let open = with_cap(5);
+    let names: Vec<String> = open.item_neighbours("c").into_iter().map(|x| x.0).collect();
+    assert_eq!(names.len(), 3);
+    assert!(names
+        .iter()
+        .all(|n| ["a", "b", "d", "e"].contains(&n.as_str())));
+    // Crossing the guard by a record recomputes the lists the user's row touches.
+    open.record(&[Interaction::new("heavy", "f", "save", t + 20)])
+        .unwrap();
+    assert!(
+        open.item_neighbours("c").is_empty(),
+        "heavy (6 items) is out now"
+    );
+    open.verify_neighbours(0.0).unwrap();
+    guarded.verify_neighbours(0.0).unwrap();
+    let bytes = guarded.to_snapshot(&Default::default()).unwrap();
+    let (loaded, _) = Engine::from_snapshot(&bytes).unwrap();
+    assert_eq!(loaded.config().max_user_items, 4);
+    assert_eq!(loaded.item_neighbours("a"), guarded.item_neighbours("a"));
+    for bad in [0, 1, craic_core::limits::MAX_USER_ITEMS + 1] {
+        let config = Config {
+            max_user_items: bad,
+            ..Config::default()
+        };
+        assert_eq!(
+            Engine::new(config).unwrap_err().kind(),
+            ErrorKind::InvalidConfig
+        );
+    }
+    assert_eq!(
+        Config::default().max_user_items,
+        craic_core::DEFAULT_MAX_USER_ITEMS
+    );
+}
+
 /// A record changes the lists at once, exactly as a rebuild would.
 #[test]
 fn item_lists_follow_every_record() {

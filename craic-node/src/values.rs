@@ -499,6 +499,10 @@ options! {
         /// Neighbours kept per item for the `"item_based"` strategy (0, the default: no item
         /// lists).
         pub item_neighbours: [Option<f64>],
+        /// The item side's cost guard: users with more items than this leave item–item
+        /// overlap (default 100; raise it on a dense log, at a build cost of
+        /// `Σ min(|row|, cap)²`).
+        pub max_user_items: [Option<f64>],
     }
 }
 
@@ -552,6 +556,7 @@ impl Config {
                 "itemNeighbours",
                 d.item_neighbours,
             )?,
+            max_user_items: count_field(self.max_user_items, "maxUserItems", d.max_user_items)?,
             ..d
         };
         let mut kinds: Vec<(String, f64)> = self.kinds.unwrap_or_default().into_iter().collect();
@@ -592,6 +597,7 @@ impl From<core::Config> for Config {
             exposure_half_life_secs: Some(c.exposure_half_life_secs),
             blend: Some(crate::blend::blend_value(c.blend)),
             item_neighbours: Some(c.item_neighbours as f64),
+            max_user_items: Some(c.max_user_items as f64),
         }
     }
 }

@@ -69,3 +69,28 @@ test('the learned blend weighs item_based when item lists are on', async () => {
   const young = await craic.Engine.build(items, interactions, { config: { ...config, blend: 'learned' } })
   assert.equal(young.blendReport(), null)
 })
+
+test('maxUserItems is the item side\'s cost guard (the Rust and Python tests\' log)', async () => {
+  const t = 1700000000
+  const events = ['a', 'b', 'c', 'd', 'e', 'f'].map(id => ({ id, startsAt: t + 10000000 }))
+  const log = ['a', 'b', 'c', 'd', 'e'].map((itemId, n) => ({ userId: 'heavy', itemId, kind: 'save', timestamp: t + n }))
+  log.push({ userId: 'light', itemId: 'a', kind: 'save', timestamp: t + 10 })
+  log.push({ userId: 'light', itemId: 'b', kind: 'save', timestamp: t + 11 })
+  const withCap = cap => craic.Engine.build(events, log, { config: { itemNeighbours: 3, minOverlap: 1, maxUserItems: cap } })
+  const guarded = await withCap(4)
+  assert.equal(guarded.config().maxUserItems, 4)
+  assert.deepEqual(guarded.itemNeighbours('c'), [])
+  assert.equal(guarded.itemNeighbours('a')[0].itemId, 'b')
+  const opened = await withCap(5)
+  const names = opened.itemNeighbours('c').map(n => n.itemId)
+  assert.equal(names.length, 3)
+  assert.ok(names.every(n => ['a', 'b', 'd', 'e'].includes(n)))
+  opened.record([{ userId: 'heavy', itemId: 'f', kind: 'save', timestamp: t + 20 }])
+  assert.deepEqual(opened.itemNeighbours('c'), [])
+  const loaded = await craic.Engine.fromSnapshot(await guarded.toSnapshot())
+  assert.equal(loaded.engine.config().maxUserItems, 4)
+  assert.equal(new craic.Engine().config().maxUserItems, 100)
+  for (const bad of [0, 1, 100001]) {
+    assert.throws(() => new craic.Engine({ maxUserItems: bad }), err => err.code === 'CRAIC_INVALID_CONFIG')
+  }
+})

@@ -50,6 +50,7 @@ impl PyConfig {
         exposure_half_life_secs = DEFAULT.exposure_half_life_secs,
         blend = None,
         item_neighbours = Count(DEFAULT.item_neighbours),
+        max_user_items = Count(DEFAULT.max_user_items),
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -72,6 +73,7 @@ impl PyConfig {
         exposure_half_life_secs: f64,
         blend: Option<&Bound<'_, PyAny>>,
         item_neighbours: Count<usize>,
+        max_user_items: Count<usize>,
     ) -> PyResult<Self> {
         let mut weights = DEFAULT.content_weights.clone();
         for (name, w) in content_weights.unwrap_or_default() {
@@ -96,6 +98,7 @@ impl PyConfig {
             exposure_half_life_secs,
             blend: blend.map_or_else(|| Ok(DEFAULT.blend.clone()), crate::blend::blend_arg)?,
             item_neighbours: item_neighbours.get(),
+            max_user_items: max_user_items.get(),
             ..DEFAULT.clone()
         };
         for (name, weight) in kinds.unwrap_or_default() {
@@ -227,6 +230,13 @@ impl PyConfig {
         self.inner.item_neighbours
     }
 
+    /// The item side's cost guard: users with more items than this leave item–item overlap
+    /// (default 100; raise it on a dense log, at a build cost of `Σ min(|row|, cap)²`).
+    #[getter]
+    fn max_user_items(&self) -> usize {
+        self.inner.max_user_items
+    }
+
     /// How the Hybrid strategy blends its components: the `LearnSettings` of a blend learned
     /// at every build and retrain (the default, `LearnSettings()`; the fixed blend serves while
     /// the holdout has fewer than 100 users, the core's `MIN_HOLDOUT_USERS`), or `"fixed"`.
@@ -246,7 +256,8 @@ impl PyConfig {
             "Config(kinds={{{}}}, half_life_secs={}, neighbours={}, shrinkage={:?}, min_overlap={}, \
              max_item_users={}, exclude_saved={}, hybrid_k0={:?}, hybrid_content_share={:?}, \
              preference_weight={:?}, neighbour_buffer={}, popularity_prior={:?}, artist_prior={:?}, max_k={}, \
-             exposure_demotion={:?}, exposure_half_life_secs={:?}, blend={}, item_neighbours={})",
+             exposure_demotion={:?}, exposure_half_life_secs={:?}, blend={}, item_neighbours={}, \
+             max_user_items={})",
             kinds.join(", "),
             opt(&c.half_life_secs),
             c.neighbours,
@@ -267,7 +278,8 @@ impl PyConfig {
                 core::Blend::Fixed => "'fixed'".to_owned(),
                 core::Blend::Learned(s) => crate::blend::PyLearnSettings { inner: s.clone() }.__repr__(),
             },
-            c.item_neighbours
+            c.item_neighbours,
+            c.max_user_items
         )
     }
 }

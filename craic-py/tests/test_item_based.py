@@ -127,3 +127,34 @@ def test_pickle_keeps_the_item_lists(data: dict[str, Any], engine: craic.Engine)
         recs = e.recommend(case["user"], k=case["k"], strategy="item_based", now=data["now"])
         return [r.item_id for r in recs]
     assert ids(back) == ids(engine) == case["expect"]
+
+
+def test_max_user_items_is_the_item_sides_cost_guard() -> None:
+    # The Rust test's log (craic-core/tests/item_based.rs): "heavy" saved five events, "light"
+    # two; with the guard at 4 heavy leaves item-item overlap and c (only theirs) has no
+    # neighbours, at 5 it has three.
+    t = 1_700_000_000
+    items = [craic.Item(id=i, starts_at=t + 10_000_000) for i in "abcdef"]
+    log = [("heavy", i, "save", t + n) for n, i in enumerate("abcde")]
+    log += [("light", "a", "save", t + 10), ("light", "b", "save", t + 11)]
+
+    def build_with(cap: int) -> craic.Engine:
+        config = craic.Config(item_neighbours=3, min_overlap=1, max_user_items=cap)
+        assert config.max_user_items == cap and f"max_user_items={cap}" in repr(config)
+        return craic.Engine.build(items, log, config=config)
+
+    guarded = build_with(4)
+    assert guarded.item_neighbours("c") == []
+    assert guarded.item_neighbours("a")[0][0] == "b"
+    opened = build_with(5)
+    names = [n for n, _ in opened.item_neighbours("c")]
+    assert len(names) == 3 and set(names) <= {"a", "b", "d", "e"}
+    opened.record([("heavy", "f", "save", t + 20)])
+    assert opened.item_neighbours("c") == []
+    loaded = craic.Engine.from_snapshot(guarded.to_snapshot())[0]
+    assert loaded.config.max_user_items == 4
+    assert craic.Config().max_user_items == 100
+    for bad in (0, 1, 100_001):
+        with pytest.raises(craic.InvalidInputError) as err:
+            craic.Config(max_user_items=bad)
+        assert err.value.kind == "invalid_config"

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::data::interaction::{CLICK, HIDE, IMPRESSION, SAVE, UNSAVE};
-use crate::limits::{MAX_ITEM_NEIGHBOURS, MAX_K, MAX_KINDS, MAX_NEIGHBOURS, MAX_NEIGHBOUR_BUFFER};
+use crate::limits::{
+    MAX_ITEM_NEIGHBOURS, MAX_K, MAX_KINDS, MAX_NEIGHBOURS, MAX_NEIGHBOUR_BUFFER, MAX_USER_ITEMS,
+};
 use crate::model::error::{Error, Result};
 use crate::model::learned::{Blend, LearnSettings};
 
@@ -192,9 +194,28 @@ pub struct Config {
     /// write keeps the lists exactly equal to a full rebuild, the `ItemBased` strategy serves,
     /// and a learned blend ([`Blend::Learned`]) weighs the item-based score as a fifth
     /// component. Memory: 8 bytes per item per kept neighbour. Users with more than
-    /// [`crate::limits::MAX_USER_ITEMS`] items leave item–item overlap (the cost guard).
+    /// `max_user_items` items leave item–item overlap (the cost guard).
     #[serde(default)]
     pub item_neighbours: usize,
+    /// The item side's cost guard (with item lists on): users with more items than this leave
+    /// item–item overlap (they still count in the items' norms), as items with more users than
+    /// `max_item_users` leave user–user overlap. In `2..=`[`crate::limits::MAX_USER_ITEMS`];
+    /// default 100.
+    ///
+    /// A build of the item lists costs at most `Σ_users min(|row|, cap)²` pair additions and an
+    /// item's update its users' rows. On a dense log (a ratings site: hundreds of items per
+    /// user) the default leaves a large share of users out of item–item overlap; raising it
+    /// (1 000 on MovieLens 100K) lets them in at that cost. The repository's
+    /// `docs/evaluation.md` (*Real data*) measures it.
+    #[serde(default = "default_max_user_items")]
+    pub max_user_items: usize,
+}
+
+/// [`Config::max_user_items`]'s default.
+pub const DEFAULT_MAX_USER_ITEMS: usize = 100;
+
+fn default_max_user_items() -> usize {
+    DEFAULT_MAX_USER_ITEMS
 }
 
 impl Default for Config {
@@ -248,6 +269,7 @@ impl Default for Config {
             exposure_half_life_secs: 3.0 * 86_400.0,
             blend: Blend::Learned(LearnSettings::default()),
             item_neighbours: 0,
+            max_user_items: DEFAULT_MAX_USER_ITEMS,
         }
     }
 }
@@ -354,6 +376,11 @@ impl Config {
             return Err(Error::InvalidConfig(
                 "max_item_users must be at least 2".into(),
             ));
+        }
+        if !(2..=MAX_USER_ITEMS).contains(&self.max_user_items) {
+            return Err(Error::InvalidConfig(format!(
+                "max_user_items must be in 2..={MAX_USER_ITEMS}"
+            )));
         }
         self.blend.validate()?;
         if self.max_k == 0 || self.max_k > MAX_K {

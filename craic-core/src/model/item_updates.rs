@@ -7,7 +7,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::limits::MAX_USER_ITEMS;
 use crate::model::state::{Model, FULL_REBUILD_SHARE};
 use crate::similarity::{Entry, Neighbours, SimParams};
 
@@ -16,24 +15,10 @@ use crate::similarity::{Entry, Neighbours, SimParams};
 pub(crate) struct ItemLists {
     /// Per item, its neighbours (shrunk cosine over the items' users), best first.
     pub lists: Neighbours,
-    /// Per user: more items than [`MAX_USER_ITEMS`] (left out of item–item overlap). Derived.
+    /// Per user: more items than `Config::max_user_items` (left out of item–item overlap).
+    /// Derived.
     #[serde(skip)]
     pub heavy: Vec<bool>,
-}
-
-#[cfg(test)]
-thread_local! {
-    /// Caps users at this many items instead (0: [`MAX_USER_ITEMS`]), so small worlds cross it.
-    pub(crate) static FORCE_USER_CAP: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-/// The item side's cap on a user's items.
-fn user_cap() -> usize {
-    #[cfg(test)]
-    if let forced @ 1.. = FORCE_USER_CAP.with(std::cell::Cell::get) {
-        return forced;
-    }
-    MAX_USER_ITEMS
 }
 
 /// A batch changing fewer items than this never rebuilds every item list (small catalogues:
@@ -57,7 +42,7 @@ impl Model {
         self.matrix
             .rows
             .iter()
-            .map(|r| r.len() > user_cap())
+            .map(|r| r.len() > self.config.max_user_items)
             .collect()
     }
 
@@ -98,7 +83,7 @@ impl Model {
     /// After the rows of `users` (sorted) and the columns (and column norms) of `items`
     /// (sorted, distinct) changed: updates the item lists, or rebuilds them all when `full` or
     /// when the batch touches more than [`FULL_REBUILD_SHARE`] of the items (and at least
-    /// [`MIN_FULL_REBUILD_ITEMS`]). A user crossing [`MAX_USER_ITEMS`] either way changes the
+    /// [`MIN_FULL_REBUILD_ITEMS`]). A user crossing `max_user_items` either way changes the
     /// similarity of every pair of items in their row: those lists are recomputed first.
     pub(crate) fn update_item_neighbours(&mut self, users: &[u32], items: &[u32], full: bool) {
         if self.items.is_none() {
@@ -113,12 +98,13 @@ impl Model {
         }
         self.fit_item_side();
         let params = self.item_sim_params();
+        let cap = self.config.max_user_items;
         let (Some(side), m) = (&mut self.items, &self.matrix) else {
             return;
         };
         let mut members: Vec<u32> = Vec::new();
         for &u in users {
-            let now = m.rows[u as usize].len() > user_cap();
+            let now = m.rows[u as usize].len() > cap;
             if std::mem::replace(&mut side.heavy[u as usize], now) != now {
                 members.extend_from_slice(&m.rows[u as usize].idx);
             }

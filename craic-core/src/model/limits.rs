@@ -12,6 +12,7 @@
 //! | `Config::max_k` | `1..=`[`MAX_K`] | `invalid_config` |
 //! | `Config::neighbours` | `1..=`[`MAX_NEIGHBOURS`] | `invalid_config` |
 //! | `Config::item_neighbours` | `0..=`[`MAX_ITEM_NEIGHBOURS`] (0: off) | `invalid_config` |
+//! | `Config::max_user_items` | `2..=`[`MAX_USER_ITEMS`] | `invalid_config` |
 //! | `Config::neighbour_buffer` | `0..=`[`MAX_NEIGHBOUR_BUFFER`] | `invalid_config` |
 //! | `Config::kinds` | at most [`MAX_KINDS`] | `invalid_config` |
 //! | variations of an experiment, `get_equal_weights`, `get_bucket_ranges` | at most [`MAX_VARIATIONS`] | `invalid_experiment` |
@@ -34,12 +35,10 @@ pub const MAX_NEIGHBOURS: usize = 10_000;
 /// Largest `Config::item_neighbours`.
 pub const MAX_ITEM_NEIGHBOURS: usize = 1_000;
 
-/// Users with more items than this leave item–item overlap (they still count in the items'
-/// norms): the item side's cost guard, as `Config::max_item_users` is the user side's. It
-/// bounds a build of the item lists by `Σ_users min(|row|, cap)²` and an item's update by its
-/// users' rows; a user crossing it recomputes the lists of the items in their row, so the
-/// lists stay exactly those of a full rebuild.
-pub const MAX_USER_ITEMS: usize = 100;
+/// Largest `Config::max_user_items` (the item side's cost guard: users with more items leave
+/// item–item overlap; default [`crate::DEFAULT_MAX_USER_ITEMS`], 100). Until 2026-12-05 this
+/// constant was the guard itself (100).
+pub const MAX_USER_ITEMS: usize = 100_000;
 
 /// Largest `Config::neighbour_buffer`.
 pub const MAX_NEIGHBOUR_BUFFER: usize = 10_000;

@@ -20,8 +20,6 @@ fn split_updates_equal_full_rebuild() {
             // Scans in blocks of a few users too (a full rebuild's workers use the
             // production block: the two must agree).
             FORCE_BLOCK.with(|f| f.set([0, 3, 5][seed as usize % 3]));
-            // Users with more than 2–4 items leave the item side's overlap, and come back.
-            crate::model::item_updates::FORCE_USER_CAP.with(|f| f.set(2 + seed as usize % 3));
             let mut rng = SplitMix64::new(seed);
             let config = Config {
                 neighbours: 1 + rng.below(4) as usize,
@@ -30,6 +28,8 @@ fn split_updates_equal_full_rebuild() {
                 shrinkage: if rng.chance(0.5) { 2.0 } else { 0.0 },
                 min_overlap: 1 + rng.below(2) as u32,
                 item_neighbours: 1 + rng.below(4) as usize,
+                // Users with more than 2–4 items leave the item side's overlap, and come back.
+                max_user_items: 2 + seed as usize % 3,
                 half_life_secs: Some(60.0),
                 ..Config::default()
             };
@@ -72,7 +72,6 @@ fn split_updates_equal_full_rebuild() {
     }
     FORCE_RANGES.with(|f| f.set(0));
     FORCE_BLOCK.with(|f| f.set(0));
-    crate::model::item_updates::FORCE_USER_CAP.with(|f| f.set(0));
 }
 
 /// A scan leaves its accumulator clean: lists computed one after another with one

@@ -1,0 +1,128 @@
+//! Reading `MOD7` model snapshots (before `Config::max_user_items`): they load with the item
+//! side's cost guard they were built with, 100 ([`DEFAULT_MAX_USER_ITEMS`]), so the stored item
+//! lists are exactly what the loaded configuration rebuilds. The earlier layouts are in
+//! `model::legacy_snapshot` and `model::legacy_mod6`.
+
+use serde::Deserialize;
+
+use crate::data::appeal::Appeal;
+use crate::data::exposure::Exposure;
+use crate::model::config::{Config, DEFAULT_MAX_USER_ITEMS};
+use crate::model::error::Result;
+use crate::model::item_updates::ItemLists;
+use crate::model::learned::{Blend, LearnedBlend};
+use crate::model::legacy_snapshot::{ConfigV3, ModelV2, Old};
+use crate::model::model_snapshot::In;
+use crate::model::state::Model;
+use crate::snapshot;
+
+/// `Config` as `MOD7` wrote it: `MOD3`'s fields, the blend, the item neighbours (bincode writes
+/// a nested struct's fields in line).
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct ConfigV7 {
+    v3: ConfigV3,
+    blend: Blend,
+    item_neighbours: usize,
+}
+
+/// `Model` as `MOD7` wrote it.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct ModelV7 {
+    base: ModelV2<ConfigV7>,
+    exposure: Exposure,
+    appeal: Appeal,
+    learned: Option<LearnedBlend>,
+    items: Option<ItemLists>,
+}
+
+impl ConfigV7 {
+    /// The current configuration, with the cost guard of the time.
+    fn upgrade(self) -> Config {
+        Config {
+            blend: self.blend,
+            item_neighbours: self.item_neighbours,
+            max_user_items: DEFAULT_MAX_USER_ITEMS,
+            ..self.v3.upgrade()
+        }
+    }
+}
+
+/// Decodes a `MOD7` snapshot into the current model.
+pub(crate) fn decode_mod7(bytes: &[u8]) -> Result<In> {
+    let Old { meta, model } = snapshot::decode_kind::<Old<ModelV7>>(*b"MOD7", bytes)?;
+    let ModelV7 {
+        base,
+        exposure,
+        appeal,
+        learned,
+        items,
+    } = model;
+    let m = base.upgrade(ConfigV7::upgrade, Some(exposure));
+    Ok(In {
+        meta,
+        model: Model {
+            appeal,
+            learned,
+            items,
+            ..m
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::engine::Engine;
+    use crate::model::legacy_snapshot::{base_of, v3_of};
+    use crate::model::model_snapshot::SnapshotMeta;
+    use crate::synthetic::{Dataset, SyntheticConfig};
+    use crate::Request;
+
+    /// `m` as `MOD7` wrote it.
+    fn v7_of(m: &Model) -> ModelV7 {
+        let config = ConfigV7 {
+            v3: v3_of(&m.config),
+            blend: m.config.blend.clone(),
+            item_neighbours: m.config.item_neighbours,
+        };
+        ModelV7 {
+            exposure: m.exposure.clone(),
+            appeal: m.appeal.clone(),
+            learned: m.learned.clone(),
+            items: m.items.clone(),
+            base: base_of(m.clone(), config),
+        }
+    }
+
+    /// An engine with item lists saved before `max_user_items` loads with the guard of the
+    /// time (100), the same lists and the same learned blend, and serves the same.
+    #[test]
+    fn a_mod7_snapshot_loads_with_the_default_user_cap() {
+        let data = Dataset::generate(&SyntheticConfig::tiny());
+        let config = Config {
+            item_neighbours: 10,
+            ..Config::default()
+        };
+        let e = Engine::build(data.items, &data.interactions, data.preferences, config).unwrap();
+        let old = Old {
+            meta: SnapshotMeta::default(),
+            model: v7_of(&e.read()),
+        };
+        let bytes = snapshot::encode_kind(*b"MOD7", &old).unwrap();
+        let (loaded, _) = Engine::from_snapshot(&bytes).unwrap();
+        assert_eq!(loaded.config(), e.config());
+        assert_eq!(loaded.config().max_user_items, DEFAULT_MAX_USER_ITEMS);
+        assert_eq!(loaded.blend_report(), e.blend_report());
+        let t = data.interactions.iter().map(|x| x.timestamp).max().unwrap();
+        for item in data.interactions.iter().take(20).map(|x| &x.item_id) {
+            assert_eq!(loaded.item_neighbours(item), e.item_neighbours(item));
+        }
+        for user in data.interactions.iter().take(20).map(|x| &x.user_id) {
+            let req = Request::new(10).now(t).explain(true);
+            assert_eq!(loaded.recommend(user, &req), e.recommend(user, &req));
+        }
+        loaded.verify_neighbours(0.0).unwrap();
+    }
+}
