@@ -739,6 +739,12 @@ export interface Config {
    * lists).
    */
   itemNeighbours?: number
+  /**
+   * The item side's cost guard: users with more items than this leave item–item
+   * overlap (default 100; raise it on a dense log, at a build cost of
+   * `Σ min(|row|, cap)²`).
+   */
+  maxUserItems?: number
 }
 
 /** One component's share of a recommendation's score. */
