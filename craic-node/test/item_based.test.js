@@ -85,7 +85,7 @@ test('maxUserItems is the item side\'s cost guard (the Rust and Python tests\' l
   const names = opened.itemNeighbours('c').map(n => n.itemId)
   assert.equal(names.length, 3)
   assert.ok(names.every(n => ['a', 'b', 'd', 'e'].includes(n)))
-  opened.record([{ userId: 'heavy', itemId: 'f', kind: 'save', timestamp: t + 20 }])
+  await opened.record([{ userId: 'heavy', itemId: 'f', kind: 'save', timestamp: t + 20 }])
   assert.deepEqual(opened.itemNeighbours('c'), [])
   const loaded = await craic.Engine.fromSnapshot(await guarded.toSnapshot())
   assert.equal(loaded.engine.config().maxUserItems, 4)
