@@ -18,6 +18,7 @@
 //! `DISCOUNT=0` (or `DISCOUNT=0.6`, `DISCOUNT=0,0.6`) sets the popularity discounts tried.
 //! `ITEM_NEIGHBOURS=50` keeps that many item neighbours per event (the opt-in item lists: the
 //! build and records then maintain them) and times the `item_based` strategy too.
+//! `HIDE_WEIGHT=1` sets the weight of a hide (default 0.25; 1.0 before 2026-12-05).
 
 use std::time::Instant;
 
@@ -104,6 +105,9 @@ fn build(data: &Dataset) -> Result<(Engine, i64), craic::Error> {
     let now = train.last().map_or(0, |x| x.timestamp);
     let (t, cpu) = (Instant::now(), cpu_secs());
     let mut config = Config::default();
+    if let Some(w) = env::<f64>("HIDE_WEIGHT") {
+        config = config.with_kind_weight("hide", w)?;
+    }
     config.blend = blend_from_env(&config);
     if let Some(cap) = env("MAX_ITEM_USERS") {
         config.max_item_users = cap;
