@@ -4,17 +4,12 @@
 
 use serde::Deserialize;
 
-use crate::data::appeal::Appeal;
-use crate::data::exposure::Exposure;
 use crate::model::config::Config;
 use crate::model::error::Result;
 use crate::model::hyper::{GridPoint, HyperGrid};
-use crate::model::item_updates::ItemLists;
 use crate::model::learned::{Blend, LearnedBlend};
-use crate::model::legacy_snapshot::{BlendReportV4, ConfigV3, LearnSettingsV4, ModelV2, Old};
+use crate::model::legacy_snapshot::{decode_with_items, BlendReportV4, ConfigV3, LearnSettingsV4};
 use crate::model::model_snapshot::In;
-use crate::model::state::Model;
-use crate::snapshot;
 
 /// `HyperGrid` as `MOD6` wrote it (no discount axis).
 #[derive(Deserialize)]
@@ -73,17 +68,6 @@ struct BlendReportV6 {
     grid: Vec<GridPointV6>,
 }
 
-/// `Model` as `MOD6` wrote it.
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(serde::Serialize))]
-struct ModelV6 {
-    base: ModelV2<ConfigV6>,
-    exposure: Exposure,
-    appeal: Appeal,
-    learned: Option<BlendReportV6>,
-    items: Option<ItemLists>,
-}
-
 impl ConfigV6 {
     /// The current configuration; a learned blend's discount axis pinned to 0.
     fn upgrade(self) -> Config {
@@ -133,29 +117,20 @@ impl GridPointV6 {
 
 /// Decodes a `MOD6` snapshot into the current model (a learned blend without discount).
 pub(crate) fn decode_mod6(bytes: &[u8]) -> Result<In> {
-    let Old { meta, model } = snapshot::decode_kind::<Old<ModelV6>>(*b"MOD6", bytes)?;
-    let ModelV6 {
-        base,
-        exposure,
-        appeal,
-        learned,
-        items,
-    } = model;
-    let m = base.upgrade(ConfigV6::upgrade, Some(exposure));
-    Ok(In {
-        meta,
-        model: Model {
-            appeal,
-            learned: learned.map(BlendReportV6::upgrade),
-            items,
-            ..m
-        },
+    decode_with_items(*b"MOD6", bytes, ConfigV6::upgrade, |r: BlendReportV6, _| {
+        r.upgrade()
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::legacy_snapshot::{ModelWithItems, Old};
+    use crate::model::state::Model;
+    use crate::snapshot;
+
+    /// `Model` as `MOD6` wrote it.
+    type ModelV6 = ModelWithItems<ConfigV6, BlendReportV6>;
     use crate::model::engine::Engine;
     use crate::model::learned::LearnSettings;
     use crate::model::legacy_snapshot::{base_of, report_v4_of, settings_v4_of, v3_of};

@@ -5,16 +5,11 @@
 
 use serde::Deserialize;
 
-use crate::data::appeal::Appeal;
-use crate::data::exposure::Exposure;
 use crate::model::config::{Config, DEFAULT_MAX_USER_ITEMS};
 use crate::model::error::Result;
-use crate::model::item_updates::ItemLists;
 use crate::model::learned::{Blend, LearnedBlend};
-use crate::model::legacy_snapshot::{ConfigV3, ModelV2, Old};
+use crate::model::legacy_snapshot::{decode_with_items, ConfigV3};
 use crate::model::model_snapshot::In;
-use crate::model::state::Model;
-use crate::snapshot;
 
 /// `Config` as `MOD7` wrote it: `MOD3`'s fields, the blend, the item neighbours (bincode writes
 /// a nested struct's fields in line).
@@ -24,17 +19,6 @@ struct ConfigV7 {
     v3: ConfigV3,
     blend: Blend,
     item_neighbours: usize,
-}
-
-/// `Model` as `MOD7` wrote it.
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(serde::Serialize))]
-struct ModelV7 {
-    base: ModelV2<ConfigV7>,
-    exposure: Exposure,
-    appeal: Appeal,
-    learned: Option<LearnedBlend>,
-    items: Option<ItemLists>,
 }
 
 impl ConfigV7 {
@@ -51,29 +35,18 @@ impl ConfigV7 {
 
 /// Decodes a `MOD7` snapshot into the current model.
 pub(crate) fn decode_mod7(bytes: &[u8]) -> Result<In> {
-    let Old { meta, model } = snapshot::decode_kind::<Old<ModelV7>>(*b"MOD7", bytes)?;
-    let ModelV7 {
-        base,
-        exposure,
-        appeal,
-        learned,
-        items,
-    } = model;
-    let m = base.upgrade(ConfigV7::upgrade, Some(exposure));
-    Ok(In {
-        meta,
-        model: Model {
-            appeal,
-            learned,
-            items,
-            ..m
-        },
-    })
+    decode_with_items(*b"MOD7", bytes, ConfigV7::upgrade, |l: LearnedBlend, _| l)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::legacy_snapshot::{ModelWithItems, Old};
+    use crate::model::state::Model;
+    use crate::snapshot;
+
+    /// `Model` as `MOD7` wrote it.
+    type ModelV7 = ModelWithItems<ConfigV7, LearnedBlend>;
     use crate::model::engine::Engine;
     use crate::model::legacy_snapshot::{base_of, v3_of};
     use crate::model::model_snapshot::SnapshotMeta;

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::data::appeal::Appeal;
@@ -242,15 +243,46 @@ struct ModelV4 {
     learned: Option<BlendReportV4>,
 }
 
-/// `Model` as `MOD5` wrote it: `MOD4`'s fields (over its configuration), then the item lists.
+/// `Model` as `MOD5`, `MOD6` and `MOD7` wrote it: `MOD4`'s fields over the configuration `C`
+/// and the learned blend `L` of that layout, then the item lists.
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
-struct ModelV5 {
-    base: ModelV2<ConfigV5>,
-    exposure: Exposure,
-    appeal: Appeal,
-    learned: Option<BlendReportV4>,
-    items: Option<ItemLists>,
+pub(super) struct ModelWithItems<C, L> {
+    pub base: ModelV2<C>,
+    pub exposure: Exposure,
+    pub appeal: Appeal,
+    pub learned: Option<L>,
+    pub items: Option<ItemLists>,
+}
+
+/// Decodes a snapshot of a layout with item lists (`tag`: `MOD5` to `MOD7`) into the current
+/// model: its configuration upgraded by `to_config`, its learned blend by `to_learned` (given the
+/// upgraded configuration).
+pub(super) fn decode_with_items<C: DeserializeOwned, L: DeserializeOwned>(
+    tag: [u8; 4],
+    bytes: &[u8],
+    to_config: impl FnOnce(C) -> Config,
+    to_learned: impl FnOnce(L, &Config) -> LearnedBlend,
+) -> Result<In> {
+    let Old { meta, model } = snapshot::decode_kind::<Old<ModelWithItems<C, L>>>(tag, bytes)?;
+    let ModelWithItems {
+        base,
+        exposure,
+        appeal,
+        learned,
+        items,
+    } = model;
+    let m = base.upgrade(to_config, Some(exposure));
+    let learned = learned.map(|l| to_learned(l, &m.config));
+    Ok(In {
+        meta,
+        model: Model {
+            appeal,
+            learned,
+            items,
+            ..m
+        },
+    })
 }
 
 #[derive(Deserialize)]
@@ -342,27 +374,12 @@ pub(crate) fn decode_mod4(bytes: &[u8]) -> Result<In> {
 /// Decodes a `MOD5` snapshot into the current model (a learned blend pinned to the
 /// configuration's hyperparameters, its report with the configuration's values and no grid).
 pub(crate) fn decode_mod5(bytes: &[u8]) -> Result<In> {
-    let Old { meta, model } = snapshot::decode_kind::<Old<ModelV5>>(*b"MOD5", bytes)?;
-    let ModelV5 {
-        base,
-        exposure,
-        appeal,
-        learned,
-        items,
-    } = model;
     let to_config = |c: ConfigV5| Config {
         item_neighbours: c.item_neighbours,
         ..c.v4.upgrade()
     };
-    let m = base.upgrade(to_config, Some(exposure));
-    Ok(In {
-        meta,
-        model: Model {
-            appeal,
-            learned: learned.map(|r| r.upgrade(&m.config)),
-            items,
-            ..m
-        },
+    decode_with_items(*b"MOD5", bytes, to_config, |r: BlendReportV4, c| {
+        r.upgrade(c)
     })
 }
 
