@@ -12,11 +12,12 @@ use napi::bindgen_prelude::{AsyncTask, Buffer, Float64Array, JsObjectValue, Obje
 use napi::Env;
 use napi_derive::napi;
 
+use crate::config::Config;
 use crate::convert::{self, strict};
 use crate::errors::{Fallible, OrThrow};
 use crate::values::{
-    self, Applied, BlendWeights, Config, Interaction, Item, Neighbour, Preferences,
-    RecommendOptions, Recommendation, Stats,
+    self, Applied, BlendWeights, Interaction, Item, Neighbour, Preferences, RecommendOptions,
+    Recommendation, Stats,
 };
 use crate::work::{spawn, Work};
 

@@ -17,6 +17,7 @@
 
 mod alerts;
 mod blend;
+mod config;
 mod convert;
 mod engine;
 mod errors;

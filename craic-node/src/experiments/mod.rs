@@ -11,9 +11,9 @@ use napi::bindgen_prelude::Object;
 use napi::Env;
 use napi_derive::napi;
 
+use crate::config::Config;
 use crate::convert::{self, options, strict};
 use crate::errors::{Fallible, JsFailure, OrThrow};
-use crate::values::Config;
 
 pub(crate) use report::{stats_config, Report};
 
