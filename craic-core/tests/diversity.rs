@@ -138,13 +138,7 @@ fn bad_options_are_typed_errors() {
 fn synthetic_caps_and_explanations() {
     let data = Dataset::generate(&SyntheticConfig::small());
     let now = data.config.end() - 20 * 86_400;
-    let e = Engine::build(
-        data.items.clone(),
-        &data.interactions,
-        data.preferences.clone(),
-        Config::default(),
-    )
-    .unwrap();
+    let e = data.engine(Config::default()).unwrap();
     let item: HashMap<&str, &Item> = data.items.iter().map(|i| (i.id.as_str(), i)).collect();
     for s in Strategy::ALL {
         for u in (0..data.user_count()).step_by(97).take(12) {

@@ -59,13 +59,7 @@ fn tiny() -> Dataset {
 
 /// An engine on `data` under `config`.
 fn tiny_engine(data: &Dataset, config: Config) -> Engine {
-    Engine::build(
-        data.items.clone(),
-        &data.interactions,
-        data.preferences.clone(),
-        config,
-    )
-    .unwrap()
+    data.engine(config).unwrap()
 }
 
 /// NDCG@10 of each single component and of the learned hybrid on a world's time split.

@@ -21,13 +21,7 @@ fn learned(hyper: HyperGrid) -> Config {
 }
 
 fn build(data: &Dataset, config: Config) -> Engine {
-    Engine::build(
-        data.items.clone(),
-        &data.interactions,
-        data.preferences.clone(),
-        config,
-    )
-    .unwrap()
+    data.engine(config).unwrap()
 }
 
 fn report(e: &Engine) -> BlendReport {

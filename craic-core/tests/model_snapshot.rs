@@ -29,13 +29,7 @@ fn problem(e: &Error) -> SnapshotProblem {
 #[test]
 fn round_trip_serves_and_updates_identically() {
     let data = Dataset::generate(&SyntheticConfig::tiny());
-    let engine = Engine::build(
-        data.items.clone(),
-        &data.interactions,
-        data.preferences.clone(),
-        Config::default(),
-    )
-    .unwrap();
+    let engine = data.engine(Config::default()).unwrap();
     let bytes = engine.to_snapshot(&meta()).unwrap();
     let (loaded, m) = Engine::from_snapshot(&bytes).unwrap();
     assert_eq!(m.version, "v1");

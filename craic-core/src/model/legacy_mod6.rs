@@ -125,16 +125,13 @@ pub(crate) fn decode_mod6(bytes: &[u8]) -> Result<In> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::legacy_snapshot::{ModelWithItems, Old};
+    use crate::model::legacy_snapshot::ModelWithItems;
     use crate::model::state::Model;
-    use crate::snapshot;
 
     /// `Model` as `MOD6` wrote it.
     type ModelV6 = ModelWithItems<ConfigV6, BlendReportV6>;
-    use crate::model::engine::Engine;
     use crate::model::learned::LearnSettings;
-    use crate::model::legacy_snapshot::{base_of, report_v4_of, settings_v4_of, v3_of};
-    use crate::model::model_snapshot::SnapshotMeta;
+    use crate::model::legacy_snapshot::{base_of, load_as, report_v4_of, settings_v4_of, v3_of};
     use crate::synthetic::{Dataset, SyntheticConfig};
     use crate::Request;
 
@@ -199,13 +196,8 @@ mod tests {
             item_neighbours: 10,
             ..Config::default()
         };
-        let e = Engine::build(data.items, &data.interactions, data.preferences, config).unwrap();
-        let old = Old {
-            meta: SnapshotMeta::default(),
-            model: v6_of(&e.read()),
-        };
-        let bytes = snapshot::encode_kind(*b"MOD6", &old).unwrap();
-        let (loaded, _) = Engine::from_snapshot(&bytes).unwrap();
+        let e = data.engine(config).unwrap();
+        let loaded = load_as(*b"MOD6", v6_of(&e.read()));
         assert_eq!(loaded.config(), e.config());
         let Blend::Learned(s) = loaded.config().blend else {
             panic!("a learned blend")

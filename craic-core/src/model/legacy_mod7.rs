@@ -41,15 +41,12 @@ pub(crate) fn decode_mod7(bytes: &[u8]) -> Result<In> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::legacy_snapshot::{ModelWithItems, Old};
+    use crate::model::legacy_snapshot::ModelWithItems;
     use crate::model::state::Model;
-    use crate::snapshot;
 
     /// `Model` as `MOD7` wrote it.
     type ModelV7 = ModelWithItems<ConfigV7, LearnedBlend>;
-    use crate::model::engine::Engine;
-    use crate::model::legacy_snapshot::{base_of, v3_of};
-    use crate::model::model_snapshot::SnapshotMeta;
+    use crate::model::legacy_snapshot::{base_of, load_as, v3_of};
     use crate::synthetic::{Dataset, SyntheticConfig};
     use crate::Request;
 
@@ -78,13 +75,8 @@ mod tests {
             item_neighbours: 10,
             ..Config::default()
         };
-        let e = Engine::build(data.items, &data.interactions, data.preferences, config).unwrap();
-        let old = Old {
-            meta: SnapshotMeta::default(),
-            model: v7_of(&e.read()),
-        };
-        let bytes = snapshot::encode_kind(*b"MOD7", &old).unwrap();
-        let (loaded, _) = Engine::from_snapshot(&bytes).unwrap();
+        let e = data.engine(config).unwrap();
+        let loaded = load_as(*b"MOD7", v7_of(&e.read()));
         assert_eq!(loaded.config(), e.config());
         assert_eq!(loaded.config().max_user_items, DEFAULT_MAX_USER_ITEMS);
         assert_eq!(loaded.blend_report(), e.blend_report());

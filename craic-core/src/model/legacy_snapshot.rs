@@ -435,6 +435,19 @@ pub(super) fn report_v4_of(r: BlendReport) -> BlendReportV4 {
     }
 }
 
+/// `model` written as a snapshot of the earlier layout `tag`, loaded by the current code.
+#[cfg(test)]
+pub(super) fn load_as<M: serde::Serialize>(tag: [u8; 4], model: M) -> crate::model::engine::Engine {
+    let old = Old {
+        meta: SnapshotMeta::default(),
+        model,
+    };
+    let bytes = snapshot::encode_kind(tag, &old).unwrap();
+    crate::model::engine::Engine::from_snapshot(&bytes)
+        .unwrap()
+        .0
+}
+
 /// The fields `m` shares with `MOD2`, over the configuration `config` of an earlier layout.
 #[cfg(test)]
 pub(super) fn base_of<C>(m: Model, config: C) -> ModelV2<C> {
@@ -456,7 +469,6 @@ pub(super) fn base_of<C>(m: Model, config: C) -> ModelV2<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::engine::Engine;
     use crate::synthetic::{Dataset, SyntheticConfig};
     use crate::Request;
 
@@ -492,13 +504,8 @@ mod tests {
             blend: Blend::Learned(settings),
             ..Config::default()
         };
-        let e = Engine::build(data.items, &data.interactions, data.preferences, config).unwrap();
-        let old = Old {
-            meta: SnapshotMeta::default(),
-            model: v4_of(&e.read()),
-        };
-        let bytes = snapshot::encode_kind(*b"MOD4", &old).unwrap();
-        let (loaded, _) = Engine::from_snapshot(&bytes).unwrap();
+        let e = data.engine(config).unwrap();
+        let loaded = load_as(*b"MOD4", v4_of(&e.read()));
         let c = loaded.config();
         assert_eq!(c.neighbours, e.config().neighbours);
         let Blend::Learned(s) = &c.blend else {

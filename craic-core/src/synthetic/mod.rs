@@ -232,6 +232,17 @@ impl Dataset {
         Dataset::populate(cfg, &root, catalogue)
     }
 
+    /// An engine built on the whole dataset (its events, every interaction and the stated
+    /// preferences) under `config`: what a test or a demo of the generator's world starts from.
+    pub fn engine(&self, config: crate::Config) -> crate::Result<crate::Engine> {
+        crate::Engine::build(
+            self.items.clone(),
+            &self.interactions,
+            self.preferences.clone(),
+            config,
+        )
+    }
+
     /// Users, their hidden taste, preferences and interactions on `cat` (streams 3 to 6 of
     /// `root`).
     fn populate(cfg: SyntheticConfig, root: &SplitMix64, cat: Catalogue) -> Dataset {
