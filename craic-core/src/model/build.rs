@@ -39,14 +39,18 @@ impl Engine {
         let learned = match &config.blend {
             crate::Blend::Learned(settings) => {
                 config.validate()?;
-                crate::model::learned_fit::fit(
+                let fitted = crate::model::learned_fit::fit(
                     &config,
                     settings,
                     &items,
                     &preferences,
                     &interactions,
                     removed,
-                )?
+                )?;
+                // The fit's holdout models are gone: their pages go back before the engine
+                // takes its own.
+                crate::model::heap_release::release_free_memory();
+                fitted
             }
             crate::Blend::Fixed => None,
         };

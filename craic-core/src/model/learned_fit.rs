@@ -4,6 +4,7 @@
 //! (`model::learned_weights`, `model::learned_choice`), tuning the hyperparameters on the way
 //! (`model::learned_tune`).
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
@@ -13,6 +14,7 @@ use crate::data::item::{Item, Preferences};
 use crate::evaluation::{split_cutoff, Relevance};
 use crate::model::config::Config;
 use crate::model::error::Result;
+use crate::model::heap_release::release_free_memory;
 use crate::model::learned::{
     Blend, BlendReport, LearnSettings, LearnedBlend, COMPONENTS, MIN_HOLDOUT_USERS, MIN_WARM_USERS,
     N,
@@ -128,6 +130,8 @@ pub(crate) fn fit<L: LogReader + Sync>(
             relevant.extend(theirs);
             (train_len, test_len) = (train_len - rows, test_len + rows);
             let _ = returning.set(r);
+            drop(m);
+            release_free_memory();
             (m, gone) = data.model(axes.half_life_secs[0])?;
         }
     }
@@ -147,12 +151,12 @@ pub(crate) fn fit<L: LogReader + Sync>(
     // The item-based component only when the model keeps item lists.
     let active = if m.items.is_some() { N } else { N - 1 };
     let now_of = |u: &str| returning.get().and_then(|r| r.now_of(u)).unwrap_or(cutoff);
-    let mut sampled: Sampled = Vec::new();
+    let mut picked: Vec<Vec<(String, i64)>> = Vec::new();
     for (b, &(_, lo, hi)) in bounds.iter().enumerate() {
-        let mut users: Vec<(&String, &Vec<String>, i64)> = relevant
-            .iter()
-            .map(|(u, items)| (u, items, now_of(u)))
-            .filter(|(u, _, _)| {
+        let mut users: Vec<(&String, i64)> = relevant
+            .keys()
+            .map(|u| (u, now_of(u)))
+            .filter(|(u, _)| {
                 let n = m
                     .users
                     .get(u)
@@ -165,8 +169,22 @@ pub(crate) fn fit<L: LogReader + Sync>(
             users.swap(i, rng.below(i as u64 + 1) as usize);
         }
         users.truncate(settings.users_per_bucket);
-        sampled.push(users);
+        picked.push(users.into_iter().map(|(u, t)| (u.clone(), t)).collect());
     }
+    // Only the sampled users' held-out events are scored: the rest of the holdout's (most of
+    // it at `medium`) goes before the search builds anything.
+    let keep: HashSet<&str> = picked.iter().flatten().map(|(u, _)| u.as_str()).collect();
+    relevant.retain(|u, _| keep.contains(u.as_str()));
+    drop(keep);
+    let sampled: Sampled = picked
+        .iter()
+        .map(|users| {
+            users
+                .iter()
+                .filter_map(|(u, t)| relevant.get_key_value(u).map(|(u, items)| (u, items, *t)))
+                .collect()
+        })
+        .collect();
     let search = crate::model::learned_tune::Search {
         data: &data,
         settings,

@@ -7,6 +7,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod from_training;
+mod heap_release;
 pub mod hyper;
 pub mod inspect;
 pub(crate) mod item_updates;
