@@ -10,7 +10,8 @@
 //! comma-separated list (default `1,2,3`); `worlds` a comma-separated list (default: every
 //! world). Environment: `TUNED=1` tunes the hyperparameters (default: pinned, as the test),
 //! `ITEM_LISTS=50` keeps item lists (the item-based component), `DISCOUNT=0,0.6` the
-//! popularity discounts β tried (default: 0 pinned, the default axis tuned), `HOLDOUT=0.3` the
+//! popularity discounts β tried (default: 0 pinned, the default axis tuned), `HALF_LIVES=30,none`
+//! the half-lives tried, in days (`none`: no decay; default as `DISCOUNT`), `HOLDOUT=0.3` the
 //! held-out share, `HIDE_WEIGHT=1` the weight of a hide (default: the library's, 0.25),
 //! `WEIGHTS=1` prints each bucket's chosen weights and holdout NDCG, `ORACLE=1` those
 //! of a blend fitted on the whole log (its holdout is the test period), `NEWSHARE=1` the share
@@ -71,6 +72,14 @@ fn learned_config() -> Config {
     } else {
         HyperGrid::pinned(&config)
     };
+    if let Ok(list) = std::env::var("HALF_LIVES") {
+        // Days, or `none` for no decay.
+        hyper.half_life_secs = Some(
+            list.split(',')
+                .map(|x| x.trim().parse::<f64>().ok().map(|d| d * 86_400.0))
+                .collect(),
+        );
+    }
     if let Ok(list) = std::env::var("DISCOUNT") {
         hyper.discount = Some(
             list.split(',')
