@@ -4,8 +4,8 @@
 //! A learned build first fits its blend on holdout models (each most of a model's size, built,
 //! scored and dropped one at a time), then builds the served engine. glibc's allocator keeps
 //! what is freed in the arena of the thread that allocated it (the build's threads may each
-//! have their own: with `MALLOC_ARENA_MAX=1` the peak fell too) and returns little of it to the kernel, so the next phase partly allocates
-//! fresh pages beside the freed ones. Trimming before each holdout model is built and after the
+//! have their own: with `MALLOC_ARENA_MAX=1` the peak fell too) and returns little of it to
+//! the kernel, so the next phase partly allocates fresh pages beside the freed ones. Trimming before each holdout model is built and after the
 //! fit returns those pages: at `medium` the Python worker's peak fell from 534 to 490 MB with
 //! the fit's other change (478 MB for a fixed-blend build), for ≈ 2 % more build time
 //! (`docs/performance.md`, "Met with the learned default").
