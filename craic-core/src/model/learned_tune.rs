@@ -38,7 +38,8 @@ pub(super) struct Search<'a> {
 /// Share of each bucket's sample the search scores its points on; the chosen point's blend is
 /// then learned on the whole sample. A quarter keeps a tuned build within 3 × a plain one at
 /// `medium` (`docs/performance.md`), and the prefix of one seeded shuffle keeps it
-/// deterministic.
+/// deterministic. Scoring the points on half or all of the sample gained 0.1 % (mean learned
+/// hybrid over the worlds at the test size, seeds 1–8, tuned: 0.3526 / 0.3527 against 0.3523).
 const SEARCH_SHARE: f64 = 0.25;
 
 /// Divisions of the weight simplex the search learns each point's blend on (at most; 56
