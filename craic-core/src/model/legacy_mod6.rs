@@ -131,7 +131,9 @@ mod tests {
     /// `Model` as `MOD6` wrote it.
     type ModelV6 = ModelWithItems<ConfigV6, BlendReportV6>;
     use crate::model::learned::LearnSettings;
-    use crate::model::legacy_snapshot::{base_of, load_as, report_v4_of, settings_v4_of, v3_of};
+    use crate::model::legacy_snapshot::{
+        load_as, report_v4_of, settings_v4_of, v3_of, with_items_of,
+    };
     use crate::synthetic::{Dataset, SyntheticConfig};
     use crate::Request;
 
@@ -169,13 +171,7 @@ mod tests {
                 v4: report_v4_of(r),
             }
         });
-        ModelV6 {
-            exposure: m.exposure.clone(),
-            appeal: m.appeal.clone(),
-            learned,
-            items: m.items.clone(),
-            base: base_of(m.clone(), config),
-        }
+        with_items_of(m, config, learned)
     }
 
     /// A learned engine saved before the popularity discount loads without one (β 0, its

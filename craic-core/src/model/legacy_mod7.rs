@@ -46,7 +46,7 @@ mod tests {
 
     /// `Model` as `MOD7` wrote it.
     type ModelV7 = ModelWithItems<ConfigV7, LearnedBlend>;
-    use crate::model::legacy_snapshot::{base_of, load_as, v3_of};
+    use crate::model::legacy_snapshot::{load_as, v3_of, with_items_of};
     use crate::synthetic::{Dataset, SyntheticConfig};
     use crate::Request;
 
@@ -57,13 +57,7 @@ mod tests {
             blend: m.config.blend.clone(),
             item_neighbours: m.config.item_neighbours,
         };
-        ModelV7 {
-            exposure: m.exposure.clone(),
-            appeal: m.appeal.clone(),
-            learned: m.learned.clone(),
-            items: m.items.clone(),
-            base: base_of(m.clone(), config),
-        }
+        with_items_of(m, config, m.learned.clone())
     }
 
     /// An engine with item lists saved before `max_user_items` loads with the guard of the

@@ -466,6 +466,23 @@ pub(super) fn base_of<C>(m: Model, config: C) -> ModelV2<C> {
     }
 }
 
+/// `m` as a layout with item lists (`MOD5`–`MOD7`) wrote it, over `config` and `learned` of
+/// that layout.
+#[cfg(test)]
+pub(super) fn with_items_of<C, L>(
+    m: &Model,
+    config: C,
+    learned: Option<L>,
+) -> ModelWithItems<C, L> {
+    ModelWithItems {
+        exposure: m.exposure.clone(),
+        appeal: m.appeal.clone(),
+        learned,
+        items: m.items.clone(),
+        base: base_of(m.clone(), config),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
