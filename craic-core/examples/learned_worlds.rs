@@ -73,10 +73,14 @@ fn learned_config() -> Config {
         HyperGrid::pinned(&config)
     };
     if let Ok(list) = std::env::var("HALF_LIVES") {
-        // Days, or `none` for no decay.
+        // Days, or `none` for no decay; anything else is left out.
         hyper.half_life_secs = Some(
             list.split(',')
-                .map(|x| x.trim().parse::<f64>().ok().map(|d| d * 86_400.0))
+                .map(str::trim)
+                .filter_map(|x| match x {
+                    "none" => Some(None),
+                    days => days.parse::<f64>().ok().map(|d| Some(d * 86_400.0)),
+                })
                 .collect(),
         );
     }

@@ -175,7 +175,6 @@ pub(crate) fn fit<L: LogReader + Sync>(
     // it at `medium`) goes before the search builds anything.
     let keep: HashSet<&str> = picked.iter().flatten().map(|(u, _)| u.as_str()).collect();
     relevant.retain(|u, _| keep.contains(u.as_str()));
-    drop(keep);
     let sampled: Sampled = picked
         .iter()
         .map(|users| {
