@@ -131,7 +131,6 @@ pub(crate) fn fit<L: LogReader + Sync>(
             (train_len, test_len) = (train_len - rows, test_len + rows);
             let _ = returning.set(r);
             drop(m);
-            release_free_memory();
             (m, gone) = data.model(axes.half_life_secs[0])?;
         }
     }
@@ -300,7 +299,10 @@ impl Holdout<'_> {
     /// search computes the sampled users' own), and `removed` (those in the catalogue,
     /// returned) removed — removed events are never served, so the holdout model never offers
     /// them and a held-out interaction with one is no evidence for or against any component.
+    /// The pages of the holdout model dropped before this one go back to the kernel first
+    /// (`model::heap_release`): one holdout model's worth of memory at a time.
     pub(super) fn model(&self, half_life_secs: Option<f64>) -> Result<(Model, Vec<String>)> {
+        release_free_memory();
         let m = base_model(self.config, self.items, self.preferences, half_life_secs)?;
         self.fill(m)
     }

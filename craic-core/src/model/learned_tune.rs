@@ -15,7 +15,6 @@
 use rayon::prelude::*;
 
 use crate::model::error::Result;
-use crate::model::heap_release::release_free_memory;
 use crate::model::hyper::{Axes, GridPoint};
 use crate::model::learned::{BucketReport, LearnSettings};
 use crate::model::learned_fit::{sample, Bounds, Holdout, Sampled};
@@ -96,7 +95,6 @@ impl Search<'_> {
         let mut best_h = a.half_life_secs[0];
         for &h in &a.half_life_secs[1..] {
             kept = None;
-            release_free_memory();
             let mut other = self.at(h, self.data.model(h)?.0);
             let got = self.score(&mut other, first, &few, coarse)?;
             tried.push(got.0.clone());
@@ -106,10 +104,7 @@ impl Search<'_> {
         }
         let mut at = match kept {
             Some(at) => at,
-            None => {
-                release_free_memory();
-                self.at(best_h, self.data.model(best_h)?.0)
-            }
+            None => self.at(best_h, self.data.model(best_h)?.0),
         };
         // Then one axis at a time from the best point so far.
         for (axis, len) in lens.into_iter().enumerate() {
