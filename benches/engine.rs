@@ -32,6 +32,10 @@
 //!   (as `recommend`), and one record on an engine keeping them (as `record_one`). The same
 //!   groups without them are the ones above: the difference is the lists' cost.
 //!
+//! * `linear_items/{build_small,recommend/<preset>}` — the opt-in linear item model
+//!   (`Config::linear_items` = 2 000, EASE): a build of `small` with it (the difference from
+//!   `build/small` is the fit), and one `ItemBased` request reading it (as `recommend`).
+//!
 //! `recommend/hybrid_diverse/<preset>` is `hybrid` re-ranked for variety (diversity 0.3, caps).
 //! `<preset>` is `medium` by default; `CRAIC_BENCH_PRESET=small` swaps `small()` in for a quick run
 //! (and drops the then-duplicate `build/medium`). Smoke run, each benchmark once (criterion's
@@ -244,12 +248,37 @@ fn item_based(c: &mut Criterion) {
     group.finish();
 }
 
+/// The configuration with a linear item model of 2 000 events.
+fn with_linear_items() -> Config {
+    Config {
+        linear_items: 2_000,
+        ..Config::default()
+    }
+}
+
+fn linear_items(c: &mut Criterion) {
+    let (preset, _) = common::large_preset();
+    let small = common::small_dataset();
+    let mut group = c.benchmark_group("linear_items");
+    group.measurement_time(Duration::from_secs(10));
+    bench_build(&mut group, "build_small", small, &with_linear_items());
+    let data = common::large_dataset();
+    let engine = common::build_engine_with(data, with_linear_items());
+    let now = common::log_end(data);
+    let users = common::user_ids(data, USERS);
+    let req = Request::new(K).strategy(Strategy::ItemBased).now(now);
+    let id = BenchmarkId::new("recommend", preset);
+    bench_recommend(&mut group, id, &engine, &users, &req);
+    group.finish();
+}
+
 criterion_group!(
     benches,
     build,
     recommend,
     similar_items,
     record_one,
-    item_based
+    item_based,
+    linear_items
 );
 criterion_main!(benches);

@@ -17,7 +17,9 @@
 //! with the configuration's hyperparameters pinned (no tuning). With either,
 //! `DISCOUNT=0` (or `DISCOUNT=0.6`, `DISCOUNT=0,0.6`) sets the popularity discounts tried.
 //! `ITEM_NEIGHBOURS=50` keeps that many item neighbours per event (the opt-in item lists: the
-//! build and records then maintain them) and times the `item_based` strategy too.
+//! build and records then maintain them) and times the `item_based` strategy too;
+//! `LINEAR_ITEMS=2000` (with `LINEAR_L2=λ`) fits a linear item model, which that strategy then
+//! reads.
 //! `HIDE_WEIGHT=1` sets the weight of a hide (default 0.25; 1.0 before 2026-12-05).
 
 use std::time::Instant;
@@ -115,6 +117,12 @@ fn build(data: &Dataset) -> Result<(Engine, i64), craic::Error> {
     if let Some(k) = env("ITEM_NEIGHBOURS") {
         config.item_neighbours = k;
     }
+    if let Some(n) = env("LINEAR_ITEMS") {
+        config.linear_items = n;
+    }
+    if let Some(l2) = env("LINEAR_L2") {
+        config.linear_l2 = l2;
+    }
     let engine = Engine::build(data.items.clone(), train, data.preferences.clone(), config)?;
     println!(
         "build: {:.2?} ({:.2} s CPU), peak RSS {:.0} MB, {:?}",
@@ -181,7 +189,8 @@ fn time_recommend(
     now: i64,
 ) {
     let diversity: Option<f64> = env("DIVERSITY");
-    let lists = engine.config().item_neighbours > 0;
+    let c = engine.config();
+    let lists = c.item_neighbours > 0 || c.linear_items > 0;
     for s in Strategy::EVERY
         .into_iter()
         .filter(|s| lists || *s != Strategy::ItemBased)

@@ -132,7 +132,9 @@ def spawn(args: argparse.Namespace, worker: str, directory: Path, cutoff: int) -
     ]
     cmd += ["--craic-input", args.craic_input, "--craic-catalogue", args.craic_catalogue,
             "--craic-blend", args.craic_blend,
-            "--craic-item-lists", str(args.craic_item_lists), "--craic-now", args.craic_now]
+            "--craic-item-lists", str(args.craic_item_lists), "--craic-now", args.craic_now,
+            "--craic-linear-items", str(args.craic_linear_items),
+            "--craic-linear-l2", str(args.craic_linear_l2)]
     if args.craic_hide_weight is not None:
         cmd += ["--craic-hide-weight", str(args.craic_hide_weight)]
     if args.exclude_seen:
@@ -335,6 +337,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--craic-item-lists", type=int, default=0,
                    help="craic's Config(item_neighbours=...): 0 (default) keeps no item lists; "
                         "N > 0 keeps N per event and adds the item_based strategy")
+    p.add_argument("--craic-linear-items", type=int, default=0,
+                   help="craic's Config(linear_items=...): 0 (default) keeps no linear item model; "
+                        "N > 0 fits one (EASE) on the N most engaged items, which the item_based "
+                        "strategy and the learned blend's item-based component then read")
+    p.add_argument("--craic-linear-l2", type=float, default=250.0,
+                   help="craic's Config(linear_l2=...), the linear item model's ridge λ (default 250)")
     p.add_argument("--craic-hide-weight", type=float,
                    help="craic's Config(kinds={'hide': w}): the weight of a hide (default: the "
                         "library's, 0.25; 1.0 before 2026-12-05)")

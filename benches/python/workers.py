@@ -75,8 +75,10 @@ CRAIC_CHECK_USERS = 300
 
 
 def craic_strategies(args: argparse.Namespace) -> tuple[str, ...]:
-    """The strategies the craic worker runs: ``item_based`` too when item lists are kept."""
-    return CRAIC_STRATEGIES + (("item_based",) if args.craic_item_lists > 0 else ())
+    """The strategies the craic worker runs: ``item_based`` too when item lists or a linear item
+    model are kept."""
+    item_side = args.craic_item_lists > 0 or args.craic_linear_items > 0
+    return CRAIC_STRATEGIES + (("item_based",) if item_side else ())
 
 
 def craic_config_note(args: argparse.Namespace) -> str:
@@ -84,7 +86,9 @@ def craic_config_note(args: argparse.Namespace) -> str:
     lists = f"{args.craic_item_lists} item neighbours" if args.craic_item_lists else "no item lists"
     when = "; asked as of each user's first held-out interaction" if args.craic_now == "own" else ""
     hide = "" if args.craic_hide_weight is None else f", hide weight {args.craic_hide_weight:g}"
-    return f"{args.craic_blend} blend, {lists}{hide}{when}"
+    linear = (f", a linear item model of {args.craic_linear_items} items (λ {args.craic_linear_l2:g})"
+              if args.craic_linear_items else "")
+    return f"{args.craic_blend} blend, {lists}{linear}{hide}{when}"
 
 
 def craic_items_and_preferences(data: Data) -> tuple[list[Any], dict[str, Any]]:
@@ -202,7 +206,8 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
               file=sys.stderr)
     t0 = time.perf_counter()
     kinds = {} if args.craic_hide_weight is None else {"hide": args.craic_hide_weight}
-    config = craic.Config(blend=args.craic_blend, item_neighbours=args.craic_item_lists, kinds=kinds)
+    config = craic.Config(blend=args.craic_blend, item_neighbours=args.craic_item_lists, kinds=kinds,
+                          linear_items=args.craic_linear_items, linear_l2=args.craic_linear_l2)
     engine = craic.Engine.build(items, train, preferences=prefs, config=config)
     fit_s = time.perf_counter() - t0
     # What the build added to the resident set and kept (its inputs are still alive here).

@@ -9,7 +9,8 @@
 //! 400 events, 30 000 interactions, the default) or a preset (`small`); `seeds` a
 //! comma-separated list (default `1,2,3`); `worlds` a comma-separated list (default: every
 //! world). Environment: `TUNED=1` tunes the hyperparameters (default: pinned, as the test),
-//! `ITEM_LISTS=50` keeps item lists (the item-based component), `DISCOUNT=0,0.6` the
+//! `ITEM_LISTS=50` keeps item lists (the item-based component), `LINEAR_ITEMS=2000` (with
+//! `LINEAR_L2=λ`) a linear item model in their place, `DISCOUNT=0,0.6` the
 //! popularity discounts β tried (default: 0 pinned, the default axis tuned), `HALF_LIVES=30,none`
 //! the half-lives tried, in days (`none`: no decay; default as `DISCOUNT`), `HOLDOUT=0.3` the
 //! held-out share, `HIDE_WEIGHT=1` the weight of a hide (default: the library's, 0.25),
@@ -66,6 +67,12 @@ fn learned_config() -> Config {
     let mut config = base_config();
     if let Some(k) = env("ITEM_LISTS") {
         config.item_neighbours = k;
+    }
+    if let Some(n) = env("LINEAR_ITEMS") {
+        config.linear_items = n;
+    }
+    if let Some(l2) = env("LINEAR_L2") {
+        config.linear_l2 = l2;
     }
     let mut hyper = if env_on("TUNED") {
         HyperGrid::default()

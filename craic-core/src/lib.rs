@@ -30,6 +30,7 @@ mod data;
 pub mod evaluation;
 pub mod experiments;
 pub mod feeds;
+mod linear;
 mod model;
 mod ops;
 pub mod rng;
@@ -52,7 +53,9 @@ pub use data::interaction::{
 };
 pub use data::item::{Item, Preferences};
 pub use data::training::TrainingData;
-pub use model::config::{Config, Effect, FeatureWeights, KindSpec, DEFAULT_MAX_USER_ITEMS};
+pub use model::config::{
+    Config, Effect, FeatureWeights, KindSpec, DEFAULT_LINEAR_L2, DEFAULT_MAX_USER_ITEMS,
+};
 pub use model::engine::{impressions_to_interactions, Engine};
 pub use model::error::{Error, ErrorKind, Result, SnapshotProblem};
 pub use model::hyper::{GridPoint, HyperGrid, DEFAULT_DISCOUNTS, MAX_DISCOUNT, MAX_GRID_VALUES};

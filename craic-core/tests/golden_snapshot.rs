@@ -5,8 +5,9 @@
 //! `Config::item_neighbours` and the item lists), `model-v5.snap` (layout `MOD6`, with the
 //! learned blend's hyperparameter grid: the same engine, whose blend is fixed, so only the tag
 //! differs from `model-v4.snap`), `model-v6.snap` (layout `MOD7`, with the learned blend's
-//! popularity discount: again only the tag differs) and `model-v7.snap` (layout `MOD8`, with
-//! `Config::max_user_items`). The current code must decode all seven to the
+//! popularity discount: again only the tag differs), `model-v7.snap` (layout `MOD8`, with
+//! `Config::max_user_items`) and `model-v8.snap` (layout `MOD9`, with `Config::linear_items` /
+//! `linear_l2` and the linear item model). The current code must decode all eight to the
 //! expected model, and re-encode the current one byte for byte, so any change of the on-disk
 //! format (container, bincode layout, a field added, renamed or reordered) fails here and gets a
 //! deliberate new format version instead of silently breaking stored snapshots.
@@ -79,8 +80,8 @@ fn users() -> Vec<String> {
 /// one encoded in two processes) gave different snapshot bytes.
 #[test]
 fn equal_engines_encode_to_equal_bytes() {
-    let a = golden_engine_v3().to_snapshot(&meta()).unwrap();
-    let b = golden_engine_v3().to_snapshot(&meta()).unwrap();
+    let a = golden_engine_v4().to_snapshot(&meta()).unwrap();
+    let b = golden_engine_v4().to_snapshot(&meta()).unwrap();
     assert!(a == b, "two equal engines gave different snapshot bytes");
 }
 
@@ -90,12 +91,25 @@ fn golden_engine_v2() -> Engine {
     impressions_on(golden_engine())
 }
 
-/// The golden engine of the current layout: the v2 engine's data with item lists kept.
+/// The golden engine of `MOD8`: the v2 engine's data with item lists kept.
 fn golden_engine_v3() -> Engine {
     impressions_on(golden_engine_with(Config {
         item_neighbours: 3,
         ..fixed()
     }))
+}
+
+/// The golden engine of the current layout: the v3 engine's data with a linear item model too
+/// (fitted by `rebuild`: the engine is fed by records).
+fn golden_engine_v4() -> Engine {
+    let e = golden_engine_with(Config {
+        item_neighbours: 3,
+        linear_items: 8,
+        linear_l2: 2.0,
+        ..fixed()
+    });
+    e.rebuild();
+    impressions_on(e)
 }
 
 /// Items shown to a few users (and one of them engaged with afterwards).
@@ -213,10 +227,23 @@ fn golden_snapshot_v6_still_decodes_to_the_expected_model() {
     resaves_in_the_current_layout(&loaded, &m, &expected);
 }
 
+/// Before the linear item model: the previous layout still loads, without one, and serves
+/// what it served.
+#[test]
+fn golden_snapshot_v7_still_decodes_to_the_expected_model() {
+    let golden = std::fs::read(golden_path("model-v7.snap")).unwrap();
+    assert_eq!(&golden[12..16], b"MOD8");
+    let (loaded, m) = Engine::from_snapshot(&golden).unwrap();
+    let expected = golden_engine_v3();
+    assert_same(&loaded, &expected);
+    assert_eq!(loaded.config().linear_items, 0);
+    resaves_in_the_current_layout(&loaded, &m, &expected);
+}
+
 /// Saved again, an old snapshot is written in the current layout and loads back the same.
 fn resaves_in_the_current_layout(loaded: &Engine, m: &SnapshotMeta, expected: &Engine) {
     let again = loaded.to_snapshot(m).unwrap();
-    assert_eq!(&again[12..16], b"MOD8");
+    assert_eq!(&again[12..16], b"MOD9");
     assert_same(&Engine::from_snapshot(&again).unwrap().0, expected);
 }
 
@@ -235,7 +262,9 @@ fn assert_same(loaded: &Engine, expected: &Engine) {
             "{user}"
         );
         assert_eq!(loaded.exposure(&user, NOW), expected.exposure(&user, NOW));
-        let item_based = (expected.config().item_neighbours > 0).then_some(Strategy::ItemBased);
+        let c = expected.config();
+        let item_based =
+            (c.item_neighbours > 0 || c.linear_items > 0).then_some(Strategy::ItemBased);
         for s in Strategy::ALL.into_iter().chain(item_based) {
             let r = Request::new(5).strategy(s).now(NOW).explain(true);
             assert_eq!(
@@ -258,8 +287,8 @@ fn assert_same(loaded: &Engine, expected: &Engine) {
 
 #[test]
 fn golden_snapshot_decodes_to_the_expected_model_and_re_encodes_byte_identically() {
-    let path = golden_path("model-v7.snap");
-    let expected = golden_engine_v3();
+    let path = golden_path("model-v8.snap");
+    let expected = golden_engine_v4();
     assert!(!expected.item_neighbours("rave").is_empty());
     assert!(!expected.exposure("newbie", NOW).is_empty());
     assert!(expected.appeal("rave", NOW).unwrap() > 0.0);

@@ -3,9 +3,12 @@
 //! scores, explanations naming the history item, fill-up; the typed error when the engine keeps
 //! no item lists; freshness after a record; and the learned blend's fifth component.
 
-use craic_core::{
-    Blend, Config, Engine, ErrorKind, Interaction, Item, LearnSettings, Request, Strategy,
+mod common;
+
+use common::item_side::{
+    check_item_case, item_based, read_fixture, with_kinds, ItemCase, TOLERANCE,
 };
+use craic_core::{Blend, Config, Engine, ErrorKind, Interaction, Item, LearnSettings, Strategy};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -15,7 +18,7 @@ struct Fixture {
     items: Vec<Item>,
     interactions: Vec<Interaction>,
     neighbours: std::collections::BTreeMap<String, Vec<(String, f64)>>,
-    recommend: Vec<Case>,
+    recommend: Vec<ItemCase>,
     fill_up: FillUp,
 }
 
@@ -29,27 +32,14 @@ struct FixtureConfig {
 }
 
 #[derive(Deserialize)]
-struct Case {
-    user: String,
-    k: usize,
-    expect: Vec<String>,
-    scores: Vec<f64>,
-    reasons: Vec<String>,
-}
-
-#[derive(Deserialize)]
 struct FillUp {
     user: String,
     k: usize,
     item_based: usize,
 }
 
-/// Similarities are kept as `f32`: the fixture's `f64` values agree to this.
-const TOLERANCE: f64 = 1e-6;
-
 fn fixture() -> Fixture {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/item_based.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    read_fixture("item_based.json")
 }
 
 fn config(f: &Fixture) -> Config {
@@ -60,21 +50,11 @@ fn config(f: &Fixture) -> Config {
         half_life_secs: f.config.half_life_secs,
         ..Config::default()
     };
-    f.config
-        .kinds
-        .iter()
-        .fold(c, |c, (kind, &w)| c.with_kind_weight(kind, w).unwrap())
+    with_kinds(c, &f.config.kinds)
 }
 
 fn engine(f: &Fixture, config: Config) -> Engine {
     Engine::build(f.items.clone(), &f.interactions, vec![], config).unwrap()
-}
-
-fn item_based(k: usize, now: i64) -> Request {
-    Request::new(k)
-        .strategy(Strategy::ItemBased)
-        .now(now)
-        .explain(true)
 }
 
 #[test]
@@ -91,21 +71,7 @@ fn fixture_item_neighbours_and_recommendations() {
         }
     }
     for c in &f.recommend {
-        let got = e.recommend(&c.user, &item_based(c.k, f.now)).unwrap();
-        let ids: Vec<&str> = got.iter().map(|r| r.item_id.as_str()).collect();
-        assert_eq!(ids, c.expect, "{}", c.user);
-        for (r, (score, reason)) in got.iter().zip(c.scores.iter().zip(&c.reasons)) {
-            assert!(
-                (r.score - score).abs() < TOLERANCE,
-                "{} {}",
-                c.user,
-                r.item_id
-            );
-            let parts = &r.explanation.as_ref().unwrap().contributions;
-            assert_eq!(parts.len(), 1);
-            assert_eq!(parts[0].component.as_str(), "item_based");
-            assert_eq!(&parts[0].reason, reason, "{} {}", c.user, r.item_id);
-        }
+        check_item_case(&e, c, f.now);
     }
     e.verify_neighbours(0.0).unwrap();
 }

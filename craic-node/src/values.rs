@@ -191,8 +191,8 @@ options! {
         /// How many items (default 10); exactly this many whenever enough are eligible.
         pub k: [Option<f64>],
         /// `"popularity"`, `"collaborative"`, `"content"`, `"hybrid"` (default) or
-        /// `"item_based"` (needs `itemNeighbours` > 0 in the config, else an `invalid_config`
-        /// error).
+        /// `"item_based"` (needs `linearItems` or `itemNeighbours` > 0 in the config, else an
+        /// `invalid_config` error).
         pub strategy: [Option<String>],
         /// The time to recommend at, unix seconds (default: the clock).
         pub now: [Option<f64>],

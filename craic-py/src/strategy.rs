@@ -25,8 +25,9 @@ pub enum PyStrategy {
     Content,
     /// A blend of the three, more collaborative as the user's history grows.
     Hybrid,
-    /// The user's history times item–item neighbourhoods (needs `Config(item_neighbours=...)`
-    /// > 0, else an `invalid_config` error).
+    /// The user's history times item–item weights: the linear item model's
+    /// (`Config(linear_items=...)` > 0) or the item neighbourhoods'
+    /// (`Config(item_neighbours=...)` > 0); with neither, an `invalid_config` error.
     #[pyo3(name = "ITEM_BASED")]
     ItemBased,
 }

@@ -130,7 +130,7 @@ impl Model {
         drop(chunk);
         self.exposure.fit(self.matrix.rows.len());
         if sequential {
-            return Ok(self.bulk_sequential(&rows, lists));
+            return self.bulk_sequential(&rows, lists);
         }
         self.matrix.decay = decay;
         self.watermark = rows.t.iter().copied().max();
@@ -141,7 +141,7 @@ impl Model {
             self.observe_appeal(i, k, t);
         }
         let rows = self.split_impressions(rows);
-        let mut applied = self.bulk_fresh(rows, lists);
+        let mut applied = self.bulk_fresh(rows, lists)?;
         applied.interactions = n;
         Ok(applied)
     }
@@ -167,7 +167,7 @@ impl Model {
     }
 
     /// The fast path into an empty model whose decay epoch stays put over `rows`.
-    fn bulk_fresh(&mut self, rows: Rows, lists: bool) -> Applied {
+    fn bulk_fresh(&mut self, rows: Rows, lists: bool) -> Result<Applied> {
         let n = rows.len();
         let users = self.matrix.rows.len();
 
@@ -226,18 +226,18 @@ impl Model {
                 *norm = row.norm();
             });
         drop((item, kind, t));
-        self.finish_bulk(lists);
-        Applied {
+        self.finish_bulk(lists)?;
+        Ok(Applied {
             interactions: n,
             users_changed: users,
             lists_recomputed: users,
             entries_touched: 0,
             full_rebuild: true,
-        }
+        })
     }
 
     /// One interaction at a time into the parts (handles decay rebases and non-empty models).
-    fn bulk_sequential(&mut self, rows: &Rows, lists: bool) -> Applied {
+    fn bulk_sequential(&mut self, rows: &Rows, lists: bool) -> Result<Applied> {
         let (touched, _) = self.add_parts((0..rows.len()).map(|n| rows.get(n)));
         let mut users: Vec<u32> = touched.iter().map(|t| t.0).collect();
         users.dedup();
@@ -247,18 +247,19 @@ impl Model {
         for &u in &users {
             self.matrix.refresh_norm(u);
         }
-        self.finish_bulk(lists);
-        Applied {
+        self.finish_bulk(lists)?;
+        Ok(Applied {
             interactions: rows.len(),
             users_changed: users.len(),
             lists_recomputed: self.matrix.rows.len(),
             entries_touched: 0,
             full_rebuild: true,
-        }
+        })
     }
 
-    /// Columns, popularity and (with `lists`) every neighbour list from the rows.
-    fn finish_bulk(&mut self, lists: bool) {
+    /// Columns, popularity, the linear item model (when kept) and (with `lists`) every
+    /// neighbour list from the rows.
+    fn finish_bulk(&mut self, lists: bool) -> Result<()> {
         self.matrix.rebuild_columns();
         self.by_start = RowsByStart::build(&self.matrix, &self.catalog.starts);
         for i in 0..self.matrix.cols.len() as u32 {
@@ -266,6 +267,7 @@ impl Model {
         }
         self.refresh_discount();
         self.rebuild_artist_prior();
+        self.fit_linear_items()?;
         if lists {
             self.rebuild_neighbours();
         } else {
@@ -274,6 +276,7 @@ impl Model {
             self.neighbours.fit(self.matrix.rows.len());
             self.rebuild_item_neighbours();
         }
+        Ok(())
     }
 }
 

@@ -190,12 +190,17 @@ impl Engine {
     }
 
     /// Recomputes every neighbour list from the current matrix (never needed for correctness;
-    /// useful after changing nothing but wanting to verify, or after bulk imports). Does
-    /// nothing on a poisoned engine (see [`Engine::is_poisoned`]): a rebuild cannot take back
-    /// half a batch.
+    /// useful after changing nothing but wanting to verify, or after bulk imports), and refits
+    /// the linear item model when the configuration keeps one (`Config::linear_items` > 0:
+    /// its weights are otherwise fitted only by a build; an engine fed by [`Engine::record`]
+    /// alone has an empty one until this is called). Does nothing on a poisoned engine (see
+    /// [`Engine::is_poisoned`]): a rebuild cannot take back half a batch.
     pub fn rebuild(&self) {
         if let Ok(mut m) = self.write() {
             m.rebuild_neighbours();
+            // A fit fails only when the Gram matrix is numerically singular (a `linear_l2` at
+            // the edge of `f64`): the previous weights then stay, as a build would refuse it.
+            let _ = m.fit_linear_items();
         }
     }
 

@@ -4,8 +4,13 @@
 //! lists are; a batch touching a large share of the catalogue, or a decay rebase that lost
 //! precision, rebuilds every list in parallel instead. Either way the lists are bit-for-bit
 //! those of a full rebuild (`tests/incremental.rs`). With the lists off none of this runs.
+//! The linear item model (opt-in: `Config::linear_items` > 0) is refitted here at every bulk
+//! load instead, and not by single writes.
 
 use serde::{Deserialize, Serialize};
+
+use crate::linear::LinearItems;
+use crate::model::error::Result;
 
 use crate::model::state::{Model, FULL_REBUILD_SHARE};
 use crate::similarity::{Entry, Neighbours, SimParams};
@@ -56,6 +61,22 @@ impl Model {
         let heavy = self.heavy_flags();
         let lists = Neighbours::build(self.matrix.items(), &heavy, &self.item_sim_params());
         self.items = Some(ItemLists { lists, heavy });
+    }
+
+    /// Fits the linear item model on the current rows (drops it when the configuration keeps
+    /// none): at every bulk load, so at every build and retrain.
+    pub(crate) fn fit_linear_items(&mut self) -> Result<()> {
+        self.linear = match self.config.linear_items {
+            0 => None,
+            n => Some(LinearItems::fit(
+                &self.matrix.rows,
+                self.matrix.cols.len(),
+                &self.catalog.removed,
+                n,
+                self.config.linear_l2,
+            )?),
+        };
+        Ok(())
     }
 
     /// After a load: the stored lists' reverse index and the cap flags, or every list rebuilt

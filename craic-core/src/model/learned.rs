@@ -15,7 +15,8 @@
 //!
 //! The blend is over a list of components ([`COMPONENTS`]): a new component is one more entry
 //! there and one more value in `Model::component_values`. The last, `item_based`, is weighed
-//! only when the model keeps item lists (`Config::item_neighbours` > 0): otherwise the search
+//! only when the model keeps item lists or a linear item model (`Config::item_neighbours` or
+//! `Config::linear_items` > 0): otherwise the search
 //! and the report cover the first four.
 
 use serde::{Deserialize, Serialize};

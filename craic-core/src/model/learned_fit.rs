@@ -147,8 +147,8 @@ pub(crate) fn fit<L: LogReader + Sync>(
         ("heavy", median + 1, None),
     ];
     drop(gone);
-    // The item-based component only when the model keeps item lists.
-    let active = if m.items.is_some() { N } else { N - 1 };
+    // The item-based component only when the model keeps item lists or a linear item model.
+    let active = if m.has_item_side() { N } else { N - 1 };
     let now_of = |u: &str| returning.get().and_then(|r| r.now_of(u)).unwrap_or(cutoff);
     let mut picked: Vec<Vec<(String, i64)>> = Vec::new();
     for (b, &(_, lo, hi)) in bounds.iter().enumerate() {
@@ -334,7 +334,7 @@ pub(super) fn sample(
     k: usize,
 ) -> Result<Sample> {
     let mut items: Vec<u32> = Vec::new();
-    let item_based = m.items.is_some().then_some(Strategy::ItemBased);
+    let item_based = m.has_item_side().then_some(Strategy::ItemBased);
     let single = [
         Strategy::Popularity,
         Strategy::Collaborative,

@@ -15,15 +15,15 @@ use crate::model::model_snapshot::In;
 /// a nested struct's fields in line).
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
-struct ConfigV7 {
-    v3: ConfigV3,
-    blend: Blend,
-    item_neighbours: usize,
+pub(super) struct ConfigV7 {
+    pub v3: ConfigV3,
+    pub blend: Blend,
+    pub item_neighbours: usize,
 }
 
 impl ConfigV7 {
     /// The current configuration, with the cost guard of the time.
-    fn upgrade(self) -> Config {
+    pub(super) fn upgrade(self) -> Config {
         Config {
             blend: self.blend,
             item_neighbours: self.item_neighbours,

@@ -323,6 +323,7 @@ impl<C> ModelV2<C> {
             appeal: Appeal::default(),
             learned: None,
             items: None,
+            linear: None,
             content: ContentIndex::default(),
             timeline: Timeline::default(),
             by_start: RowsByStart::default(),

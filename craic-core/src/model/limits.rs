@@ -13,6 +13,7 @@
 //! | `Config::neighbours` | `1..=`[`MAX_NEIGHBOURS`] | `invalid_config` |
 //! | `Config::item_neighbours` | `0..=`[`MAX_ITEM_NEIGHBOURS`] (0: off) | `invalid_config` |
 //! | `Config::max_user_items` | `2..=`[`MAX_USER_ITEMS`] | `invalid_config` |
+//! | `Config::linear_items` | `0..=`[`MAX_LINEAR_ITEMS`] (0: off) | `invalid_config` |
 //! | `Config::neighbour_buffer` | `0..=`[`MAX_NEIGHBOUR_BUFFER`] | `invalid_config` |
 //! | `Config::kinds` | at most [`MAX_KINDS`] | `invalid_config` |
 //! | variations of an experiment, `get_equal_weights`, `get_bucket_ranges` | at most [`MAX_VARIATIONS`] | `invalid_experiment` |
@@ -39,6 +40,10 @@ pub const MAX_ITEM_NEIGHBOURS: usize = 1_000;
 /// item–item overlap; default [`crate::DEFAULT_MAX_USER_ITEMS`], 100). Until 2026-12-05 this
 /// constant was the guard itself (100).
 pub const MAX_USER_ITEMS: usize = 100_000;
+
+/// Largest `Config::linear_items`: the linear item model holds `4 n²` bytes (64 MB at this
+/// limit) and its fit `16 n²` at its peak and about `n³ / 2` multiply–adds.
+pub const MAX_LINEAR_ITEMS: usize = 4_000;
 
 /// Largest `Config::neighbour_buffer`.
 pub const MAX_NEIGHBOUR_BUFFER: usize = 10_000;

@@ -19,6 +19,7 @@ mod learned_tune;
 mod learned_weights;
 mod legacy_mod6;
 mod legacy_mod7;
+mod legacy_mod8;
 pub mod legacy_snapshot;
 pub mod limits;
 pub mod model_snapshot;

@@ -12,6 +12,7 @@ use crate::data::kinds::{KindEffect, KindTable};
 use crate::data::matrix::Matrix;
 use crate::data::pref_store::PrefStore;
 use crate::data::timeline::{RowsByStart, Timeline};
+use crate::linear::LinearItems;
 use crate::model::config::Config;
 use crate::model::error::{Error, Result};
 use crate::model::item_updates::ItemLists;
@@ -64,6 +65,10 @@ pub(crate) struct Model {
     pub learned: Option<LearnedBlend>,
     /// Item–item neighbour lists (`None`: `Config::item_neighbours` is 0, the default).
     pub items: Option<ItemLists>,
+    /// The linear item model (`None`: `Config::linear_items` is 0, the default); fitted by
+    /// every bulk load (build, retrain) and `Engine::rebuild`, fixed between them (empty in an
+    /// engine fed only by records until one of those).
+    pub linear: Option<LinearItems>,
     #[serde(skip)]
     pub content: ContentIndex,
     #[serde(skip)]
@@ -96,6 +101,7 @@ impl Model {
             appeal: Appeal::default(),
             learned: None,
             items: (config.item_neighbours > 0).then(ItemLists::default),
+            linear: (config.linear_items > 0).then(LinearItems::empty),
             config,
             users: Interner::default(),
             catalog: Catalog::default(),
@@ -121,6 +127,9 @@ impl Model {
         self.neighbours.reindex();
         self.matrix.rebuild_col_norms();
         self.restore_item_neighbours();
+        if let Some(l) = &mut self.linear {
+            l.reindex(self.matrix.cols.len());
+        }
         self.reindex_catalog();
         self.by_start = RowsByStart::build(&self.matrix, &self.catalog.starts);
         self.refresh_discount();

@@ -1,11 +1,15 @@
-//! The item-based component: a user's history times the item–item neighbourhoods (kept only
-//! when `Config::item_neighbours` > 0).
+//! The item-based component: a user's history times item–item weights — the linear item model's
+//! when `Config::linear_items` > 0, else the item–item neighbourhoods (kept only when
+//! `Config::item_neighbours` > 0).
 //!
-//! The score of an upcoming event `j` for user `u` is `Σ_i r_ui · sim(i, j)` over the items `i`
-//! of the user's row whose served neighbour list holds `j`, where `r_ui` is the decayed,
-//! kind-weighted cell (hidden items, with a negative `r_ui`, count against). It is the
-//! `ItemBased` strategy's only component and, with a learned blend, one of the Hybrid's.
-//! It costs the history length times `item_neighbours` per request.
+//! From the neighbourhoods, the score of an upcoming event `j` for user `u` is
+//! `Σ_i r_ui · sim(i, j)` over the items `i` of the user's row whose served neighbour list holds
+//! `j`, where `r_ui` is the decayed, kind-weighted cell (hidden items, with a negative `r_ui`,
+//! count against); it costs the history length times `item_neighbours` per request. From the
+//! linear model (`crate::linear`), it is `Σ_i x_ui · B[i][j]` over the user's positive cells on
+//! modelled items (`x` the row scaled to a largest cell of 1), for every modelled upcoming
+//! event; it costs the modelled history length times `linear_items`. It is the `ItemBased`
+//! strategy's only component and, with a learned blend, one of the Hybrid's.
 
 use crate::data::timeline::OFF_TIMELINE;
 use crate::model::error::{Error, Result};
@@ -14,16 +18,23 @@ use crate::scoring::request::Strategy;
 use crate::scoring::scratch::Scratch;
 
 impl Model {
-    /// `Ok` unless `strategy` is `ItemBased` and the model keeps no item lists: then an
-    /// [`Error::InvalidConfig`] (the engine was not configured for it; nothing falls back).
+    /// `Ok` unless `strategy` is `ItemBased` and the model keeps neither item lists nor a
+    /// linear item model: then an [`Error::InvalidConfig`] (the engine was not configured for
+    /// it; nothing falls back).
     pub(crate) fn check_strategy(&self, strategy: Strategy) -> Result<()> {
-        if strategy == Strategy::ItemBased && self.items.is_none() {
+        if strategy == Strategy::ItemBased && !self.has_item_side() {
             return Err(Error::InvalidConfig(
-                "the item_based strategy needs item neighbour lists: set Config::item_neighbours > 0"
+                "the item_based strategy needs item neighbour lists or a linear item model: set \
+                 Config::item_neighbours > 0 or Config::linear_items > 0"
                     .into(),
             ));
         }
         Ok(())
+    }
+
+    /// Whether the item-based component can score: item lists or a linear item model kept.
+    pub(crate) fn has_item_side(&self) -> bool {
+        self.items.is_some() || self.linear.is_some()
     }
 
     /// Item-based scores of the `n_up` upcoming items into `s.ib`, by timeline position, each
@@ -34,6 +45,21 @@ impl Model {
             return;
         };
         let pos = &self.timeline.pos;
+        if let Some(linear) = &self.linear {
+            let (mut acc, mut x) = std::mem::take(&mut s.linear);
+            if linear.score_row(row, &mut acc, &mut x) {
+                for (&j, &v) in linear.items.iter().zip(&acc) {
+                    let p = pos[j as usize];
+                    if v == 0.0 || p == OFF_TIMELINE || p as usize >= n_up {
+                        continue;
+                    }
+                    s.hit(p as usize);
+                    s.ib[p as usize] += v;
+                }
+            }
+            s.linear = (acc, x);
+            return;
+        }
         for (i, r) in row.iter() {
             for &(j, sim) in self.item_neighbours_of(i) {
                 let p = pos[j as usize];
@@ -52,11 +78,14 @@ impl Model {
         let best = self.matrix.rows[u as usize]
             .iter()
             .filter(|&(_, r)| r > 0.0)
-            .filter_map(|(i, r)| {
-                let list = self.item_neighbours_of(i);
-                list.iter()
-                    .find(|e| e.0 == j)
-                    .map(|e| (i, r * f64::from(e.1)))
+            .filter_map(|(i, r)| match &self.linear {
+                Some(linear) => Some((i, r * linear.weight(i, j))).filter(|c| c.1 > 0.0),
+                None => {
+                    let list = self.item_neighbours_of(i);
+                    list.iter()
+                        .find(|e| e.0 == j)
+                        .map(|e| (i, r * f64::from(e.1)))
+                }
             })
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         match best {

@@ -126,7 +126,7 @@ impl Model {
                 content: if has_profile { w[slot::CONTENT] } else { 0.0 },
                 popularity: w[slot::POPULARITY],
                 appeal: w[slot::APPEAL],
-                item_based: if self.items.is_some() && n > 0.0 {
+                item_based: if self.has_item_side() && n > 0.0 {
                     w[slot::ITEM_BASED]
                 } else {
                     0.0

@@ -64,6 +64,9 @@ pub(crate) struct Scratch {
     pub items: DenseAcc,
     /// The re-ranking's buffers.
     pub rerank: RerankScratch,
+    /// The linear item model's scores by model position, and the user's scaled modelled
+    /// history (overwritten by every call that reads them).
+    pub linear: (Vec<f64>, Vec<(usize, f64)>),
 }
 
 impl Scratch {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod item_side;
+
 use craic_core::{Config, Engine, Interaction, Item, Preferences};
 
 pub const T0: i64 = 1_700_000_000;

@@ -1,0 +1,222 @@
+//! The linear item model (EASE) behind the item-based component, on the shared fixture
+//! `testdata/linear_items.json` (also checked from Python and Node), whose expected lists were
+//! computed from the formula (`testdata/make_linear_items.py`, exact fractions): scores,
+//! explanations naming the history item, the modelled items, a live history between
+//! retrains; its configuration's typed errors; snapshots; and the learned blend weighing it.
+
+mod common;
+
+use common::item_side::{
+    check_item_case as check, item_based, read_fixture, with_kinds, ItemCase as Case,
+};
+use craic_core::{
+    Blend, Config, Engine, ErrorKind, Interaction, Item, LearnSettings, Request, SnapshotMeta,
+    Strategy,
+};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Fixture {
+    config: FixtureConfig,
+    now: i64,
+    items: Vec<Item>,
+    interactions: Vec<Interaction>,
+    recommend: Vec<Case>,
+    after_record: After,
+}
+
+#[derive(Deserialize)]
+struct FixtureConfig {
+    linear_items: usize,
+    linear_l2: f64,
+    half_life_secs: Option<f64>,
+    kinds: std::collections::BTreeMap<String, f64>,
+}
+
+#[derive(Deserialize)]
+struct After {
+    interaction: Interaction,
+    #[serde(flatten)]
+    case: Case,
+}
+
+fn fixture() -> Fixture {
+    read_fixture("linear_items.json")
+}
+
+fn config(f: &Fixture) -> Config {
+    let c = Config {
+        linear_items: f.config.linear_items,
+        linear_l2: f.config.linear_l2,
+        half_life_secs: f.config.half_life_secs,
+        blend: Blend::Fixed,
+        ..Config::default()
+    };
+    with_kinds(c, &f.config.kinds)
+}
+
+fn engine(f: &Fixture, config: Config) -> Engine {
+    Engine::build(f.items.clone(), &f.interactions, vec![], config).unwrap()
+}
+
+#[test]
+fn fixture_scores_and_reasons_are_the_closed_form() {
+    let f = fixture();
+    let e = engine(&f, config(&f));
+    for c in &f.recommend {
+        check(&e, c, f.now);
+    }
+    // The model reads no item lists: there are none.
+    assert!(e.item_neighbours("a").is_empty());
+}
+
+/// Between retrains the weights stay fixed and the user's history is read live; a retrain
+/// (a new build on the whole log) refits them.
+#[test]
+fn a_record_moves_the_scores_and_a_rebuild_refits_the_weights() {
+    let f = fixture();
+    let e = engine(&f, config(&f));
+    let a = &f.after_record;
+    e.record(std::slice::from_ref(&a.interaction)).unwrap();
+    check(&e, &a.case, f.now);
+    let mut log = f.interactions.clone();
+    log.push(a.interaction.clone());
+    let rebuilt = Engine::build(f.items.clone(), &log, vec![], config(&f)).unwrap();
+    let req = Request::new(2).strategy(Strategy::ItemBased).now(f.now);
+    let (live, refit) = (
+        e.recommend("fan", &req).unwrap(),
+        rebuilt.recommend("fan", &req).unwrap(),
+    );
+    assert_ne!(
+        live.iter().map(|r| r.score).collect::<Vec<_>>(),
+        refit.iter().map(|r| r.score).collect::<Vec<_>>(),
+        "the rebuild's weights include fan's new save"
+    );
+}
+
+/// An engine fed by records alone has an empty model (the strategy serves, from popularity)
+/// until `rebuild` fits it on the matrix: then it serves what a build serves.
+#[test]
+fn records_alone_fit_nothing_until_a_rebuild() {
+    let f = fixture();
+    let e = Engine::new(config(&f)).unwrap();
+    e.upsert_items(f.items.clone()).unwrap();
+    e.record(&f.interactions).unwrap();
+    let c = &f.recommend[0];
+    let before = e.recommend(&c.user, &item_based(c.k, f.now)).unwrap();
+    assert_eq!(before.len(), c.k);
+    assert!(before.iter().all(|r| {
+        r.explanation.as_ref().unwrap().contributions[0]
+            .component
+            .as_str()
+            == "popularity"
+    }));
+    e.rebuild();
+    for c in &f.recommend {
+        check(&e, c, f.now);
+    }
+}
+
+/// With both item lists and a linear model, the item-based component reads the linear model
+/// and the lists still serve `item_neighbours` / similar events.
+#[test]
+fn with_item_lists_too_the_linear_model_scores() {
+    let f = fixture();
+    let both = engine(
+        &f,
+        Config {
+            item_neighbours: 3,
+            ..config(&f)
+        },
+    );
+    assert!(!both.item_neighbours("a").is_empty());
+    for c in &f.recommend {
+        check(&both, c, f.now);
+    }
+}
+
+#[test]
+fn configuration_errors_are_typed() {
+    let f = fixture();
+    let too_many = Config {
+        linear_items: craic_core::limits::MAX_LINEAR_ITEMS + 1,
+        ..Config::default()
+    };
+    assert_eq!(
+        too_many.validate().unwrap_err().kind(),
+        ErrorKind::InvalidConfig
+    );
+    for l2 in [0.0, -2.0, f64::NAN] {
+        let bad = Config {
+            linear_l2: l2,
+            ..config(&f)
+        };
+        let err = Engine::build(f.items.clone(), &f.interactions, vec![], bad).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidWeight, "{l2}");
+    }
+    let off = Config {
+        linear_items: 0,
+        ..config(&f)
+    };
+    let e = engine(&f, off);
+    let req = Request::new(3).strategy(Strategy::ItemBased).now(f.now);
+    assert_eq!(
+        e.recommend("fan", &req).unwrap_err().kind(),
+        ErrorKind::InvalidConfig
+    );
+}
+
+#[test]
+fn a_snapshot_keeps_the_model() {
+    let f = fixture();
+    let e = engine(&f, config(&f));
+    let bytes = e.to_snapshot(&SnapshotMeta::default()).unwrap();
+    let (loaded, _) = Engine::from_snapshot(&bytes).unwrap();
+    assert_eq!(loaded.config(), e.config());
+    for c in &f.recommend {
+        check(&loaded, c, f.now);
+    }
+    assert!(loaded.to_snapshot(&SnapshotMeta::default()).unwrap() == bytes);
+}
+
+/// A learned blend weighs the linear model's scores as its item-based component, and the
+/// build is deterministic.
+#[test]
+fn a_learned_blend_weighs_the_linear_model() {
+    use craic_core::synthetic::{Dataset, SyntheticConfig};
+    let data = Dataset::generate(&SyntheticConfig::small());
+    let config = Config {
+        linear_items: 300,
+        blend: Blend::Learned(LearnSettings::default()),
+        ..Config::default()
+    };
+    let build = || {
+        Engine::build(
+            data.items.clone(),
+            &data.interactions,
+            vec![],
+            config.clone(),
+        )
+        .unwrap()
+    };
+    let (a, b) = (build(), build());
+    let report = a.blend_report().expect("a learned blend");
+    assert_eq!(Some(report.clone()), b.blend_report());
+    assert_eq!(
+        report.components.last().map(String::as_str),
+        Some("item_based")
+    );
+    let ib = report.components.len() - 1;
+    assert!(
+        report
+            .buckets
+            .iter()
+            .all(|bk| (bk.component_ndcg[ib] > 0.0) == (bk.min_history > 0)),
+        "the item-based component scores every bucket of users with a history: {:?}",
+        report.buckets
+    );
+    assert!(
+        a.to_snapshot(&SnapshotMeta::default()).unwrap()
+            == b.to_snapshot(&SnapshotMeta::default()).unwrap()
+    );
+}
