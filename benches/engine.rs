@@ -33,8 +33,9 @@
 //!   groups without them are the ones above: the difference is the lists' cost.
 //!
 //! * `linear_items/{build_small,recommend/<preset>}` — the opt-in linear item model
-//!   (`Config::linear_items` = 2 000, EASE): a build of `small` with it (the difference from
-//!   `build/small` is the fit), and one `ItemBased` request reading it (as `recommend`).
+//!   (`Config::linear_items` = 2 000, EASE; the fixed blend): a build of `small` with it (the
+//!   difference from `build/small` is the fit: all of `small`'s 500 events), and one
+//!   `ItemBased` request reading it at `<preset>` (2 000 of `medium`'s 20 000 events modelled).
 //!
 //! `recommend/hybrid_diverse/<preset>` is `hybrid` re-ranked for variety (diversity 0.3, caps).
 //! `<preset>` is `medium` by default; `CRAIC_BENCH_PRESET=small` swaps `small()` in for a quick run
@@ -248,10 +249,12 @@ fn item_based(c: &mut Criterion) {
     group.finish();
 }
 
-/// The configuration with a linear item model of 2 000 events.
+/// The plain configuration (the fixed blend, as `build/small`) with a linear item model of
+/// 2 000 events.
 fn with_linear_items() -> Config {
     Config {
         linear_items: 2_000,
+        blend: craic::Blend::Fixed,
         ..Config::default()
     }
 }
