@@ -1,6 +1,6 @@
 //! The opt-in item-based strategy through the Service: served and counted when the engine keeps
-//! item lists; an experiment arm asking for it from an engine without them is refused at
-//! registration, not on every request.
+//! item lists or a linear item model; an experiment arm asking for it
+//! from an engine without either is refused at registration, not on every request.
 
 use craic::experiments::{Experiment, Treatment};
 use craic::service::Service;
@@ -78,4 +78,45 @@ fn an_item_based_arm_without_item_lists_is_refused_at_registration() {
         .filter(|v| v == "item_based")
         .count();
     assert!(served > 0);
+}
+
+/// With a linear item model as the item side: served as the engine serves it, and accepted as
+/// an arm (from the serving engine, or from an arm engine of its own configuration).
+#[test]
+fn item_based_is_served_from_a_linear_item_model() {
+    let data = tiny();
+    let config = Config {
+        linear_items: 200,
+        linear_l2: 20.0,
+        ..Config::default()
+    };
+    let svc = Service::build(
+        config.clone(),
+        data.clone().into(),
+        ServiceOptions::default(),
+    )
+    .unwrap();
+    let (u, at) = active_user(&svc, &data);
+    let req = Request::new(5).strategy(Strategy::ItemBased).now(at);
+    let recs = svc.recommend(&u, &req).unwrap();
+    assert_eq!(recs.len(), 5);
+    assert_eq!(recs, svc.engine().recommend(&u, &req).unwrap());
+    let exp = Experiment::builder("linear")
+        .variant("control", 0.5, Strategy::Hybrid)
+        .variant("item_based", 0.5, Strategy::ItemBased)
+        .build()
+        .unwrap();
+    svc.register_experiment(exp).unwrap();
+    // An arm of its own with the model, on a serving engine without one, is accepted too.
+    let plain = service(&data, ServiceOptions::default());
+    let arm = Experiment::builder("linear-arm")
+        .variant("control", 0.5, Strategy::Hybrid)
+        .variant(
+            "item_based",
+            0.5,
+            Treatment::new(Strategy::ItemBased).config(config),
+        )
+        .build()
+        .unwrap();
+    plain.register_experiment(arm).unwrap();
 }

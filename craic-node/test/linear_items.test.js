@@ -47,18 +47,18 @@ test('the fixture lists are the closed form', async () => {
 
 test('a record moves the scores; the weights stay until a retrain', async () => {
   const e = await craic.Engine.build(items, interactions, { config })
-  e.record([row(data.after_record.interaction)])
+  await e.record([row(data.after_record.interaction)])
   check(e, data.after_record)
 })
 
-test('an engine fed by records is fitted by rebuild()', () => {
+test('an engine fed by records is fitted by rebuild()', async () => {
   const e = new craic.Engine(config)
   e.upsertItems(items)
-  e.record(interactions)
+  await e.record(interactions)
   const r = data.recommend[0]
   const before = e.recommend(r.user, { k: r.k, strategy: 'item_based', now: data.now, explain: true })
   assert.deepEqual(before.map(x => x.explanation[0].component), r.expect.map(() => 'popularity'))
-  e.rebuild()
+  await e.rebuild()
   for (const r of data.recommend) check(e, r)
 })
 

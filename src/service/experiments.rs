@@ -232,15 +232,17 @@ pub(crate) fn arm_configs(experiment: &Experiment) -> Vec<Config> {
         .collect()
 }
 
-/// An arm serving `ItemBased` from an engine that keeps no item lists (its own configuration,
-/// else `serving`'s) would fail every request: refused at registration instead.
+/// An arm serving `ItemBased` from an engine that keeps neither item lists nor a linear item
+/// model (its own configuration, else `serving`'s) would fail every request: refused at
+/// registration instead.
 fn check_item_based_arms(experiment: &Experiment, serving: &Config) -> ServiceResult<()> {
     for v in experiment.variants() {
         let config = v.config.as_ref().unwrap_or(serving);
-        if v.strategy == Strategy::ItemBased && config.item_neighbours == 0 {
+        let item_side = config.item_neighbours > 0 || config.linear_items > 0;
+        if v.strategy == Strategy::ItemBased && !item_side {
             return Err(Error::InvalidConfig(format!(
-                "variant {:?} serves item_based from an engine without item lists \
-                 (item_neighbours 0)",
+                "variant {:?} serves item_based from an engine without item lists or a linear \
+                 item model (item_neighbours and linear_items 0)",
                 v.name
             ))
             .into());
@@ -257,9 +259,9 @@ impl Service {
     /// at most [`super::ServiceOptions::max_arm_configs`]: beyond it an `out_of_range` error
     /// and nothing registered). What it costs and how the arm engines follow writes,
     /// retrains and restarts: docs/operations.md, "Experiment arms with a configuration".
-    /// A variant serving [`Strategy::ItemBased`] from an engine without item lists (its own
-    /// configuration's, else the serving one's `item_neighbours` is 0) is an `invalid_config`
-    /// error, and nothing is registered.
+    /// A variant serving [`Strategy::ItemBased`] from an engine without item lists or a linear
+    /// item model (its own configuration's, else the serving one's `item_neighbours` and
+    /// `linear_items` are 0) is an `invalid_config` error, and nothing is registered.
     pub fn register_experiment(&self, experiment: Experiment) -> ServiceResult<()> {
         let out = self.register_experiment_inner(experiment);
         if let Err(e) = &out {
