@@ -741,7 +741,8 @@ export interface Config {
   itemNeighbours?: number
   /**
    * The item side's cost guard: users with more items than this leave item–item
-   * overlap (default 100; raise it on a dense log, at a build cost of
+   * overlap, and a linear item model reads at most this many of a history's strongest
+   * events (default 100; raise it on a dense log, at a build cost of
    * `Σ min(|row|, cap)²`).
    */
   maxUserItems?: number

@@ -135,6 +135,8 @@ def spawn(args: argparse.Namespace, worker: str, directory: Path, cutoff: int) -
             "--craic-item-lists", str(args.craic_item_lists), "--craic-now", args.craic_now,
             "--craic-linear-items", str(args.craic_linear_items),
             "--craic-linear-l2", str(args.craic_linear_l2)]
+    if args.craic_max_user_items is not None:
+        cmd += ["--craic-max-user-items", str(args.craic_max_user_items)]
     if args.craic_hide_weight is not None:
         cmd += ["--craic-hide-weight", str(args.craic_hide_weight)]
     if args.exclude_seen:
@@ -343,6 +345,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "strategy and the learned blend's item-based component then read")
     p.add_argument("--craic-linear-l2", type=float, default=250.0,
                    help="craic's Config(linear_l2=...), the linear item model's ridge λ (default 250)")
+    p.add_argument("--craic-max-user-items", type=int,
+                   help="craic's Config(max_user_items=...), the item side's cost guard (default: "
+                        "the library's, 100): with a linear item model, the strongest cells of a "
+                        "history it reads")
     p.add_argument("--craic-hide-weight", type=float,
                    help="craic's Config(kinds={'hide': w}): the weight of a hide (default: the "
                         "library's, 0.25; 1.0 before 2026-12-05)")

@@ -88,6 +88,8 @@ def craic_config_note(args: argparse.Namespace) -> str:
     hide = "" if args.craic_hide_weight is None else f", hide weight {args.craic_hide_weight:g}"
     linear = (f", a linear item model of {args.craic_linear_items} items (λ {args.craic_linear_l2:g})"
               if args.craic_linear_items else "")
+    if args.craic_max_user_items is not None:
+        linear += f", max_user_items {args.craic_max_user_items}"
     return f"{args.craic_blend} blend, {lists}{linear}{hide}{when}"
 
 
@@ -206,8 +208,10 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
               file=sys.stderr)
     t0 = time.perf_counter()
     kinds = {} if args.craic_hide_weight is None else {"hide": args.craic_hide_weight}
+    guard = {} if args.craic_max_user_items is None else {"max_user_items": args.craic_max_user_items}
     config = craic.Config(blend=args.craic_blend, item_neighbours=args.craic_item_lists, kinds=kinds,
-                          linear_items=args.craic_linear_items, linear_l2=args.craic_linear_l2)
+                          linear_items=args.craic_linear_items, linear_l2=args.craic_linear_l2,
+                          **guard)
     engine = craic.Engine.build(items, train, preferences=prefs, config=config)
     fit_s = time.perf_counter() - t0
     # What the build added to the resident set and kept (its inputs are still alive here).

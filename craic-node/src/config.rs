@@ -60,7 +60,8 @@ options! {
         /// lists).
         pub item_neighbours: [Option<f64>],
         /// The item side's cost guard: users with more items than this leave item–item
-        /// overlap (default 100; raise it on a dense log, at a build cost of
+        /// overlap, and a linear item model reads at most this many of a history's strongest
+        /// events (default 100; raise it on a dense log, at a build cost of
         /// `Σ min(|row|, cap)²`).
         pub max_user_items: [Option<f64>],
         /// Items of the linear item model (EASE, fitted at every build, retrain and

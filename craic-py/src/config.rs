@@ -236,7 +236,8 @@ impl PyConfig {
         self.inner.item_neighbours
     }
 
-    /// The item side's cost guard: users with more items than this leave item–item overlap
+    /// The item side's cost guard: users with more items than this leave item–item overlap,
+    /// and a linear item model reads at most this many of a history's strongest events
     /// (default 100; raise it on a dense log, at a build cost of `Σ min(|row|, cap)²`).
     #[getter]
     fn max_user_items(&self) -> usize {

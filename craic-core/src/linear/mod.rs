@@ -53,13 +53,13 @@ impl LinearItems {
     }
 
     /// Fits the model on the users' rows (`rows`, over `n_items` items, `removed` per item)
-    /// with at most `max_items` items and the ridge `l2` (> 0).
+    /// with at most `max_items` items and the ridge `l2` (> 0), each row read as at most
+    /// `row_cap` of its strongest modelled cells (see [`LinearItems::score_row`]).
     pub fn fit(
         rows: &[SparseVec],
         n_items: usize,
         removed: &[bool],
-        max_items: usize,
-        l2: f64,
+        (max_items, l2, row_cap): (usize, f64, usize),
     ) -> Result<LinearItems> {
         let mut users_of = vec![0u32; n_items];
         for r in rows {
@@ -87,7 +87,7 @@ impl LinearItems {
         let mut gram = vec![0.0f64; n * n];
         let mut x: Vec<(usize, f64)> = Vec::new();
         for r in rows {
-            model.scaled_row(r, &mut x);
+            model.scaled_row(r, row_cap, &mut x);
             for &(a, xa) in &x {
                 let g = &mut gram[a * n..a * n + n];
                 for &(b, xb) in &x {
@@ -130,6 +130,7 @@ impl LinearItems {
     }
 
     /// Number of modelled items.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.items.len()
     }
@@ -142,9 +143,24 @@ impl LinearItems {
         }
     }
 
+    /// The history item contributing most to item `j`'s score from `row` (read as
+    /// [`LinearItems::score_row`] reads it), if any contributes positively.
+    pub fn top_contributor(&self, row: &SparseVec, cap: usize, j: u32) -> Option<u32> {
+        let b = self.position(j)?;
+        let n = self.items.len();
+        let mut x = Vec::new();
+        self.scaled_row(row, cap, &mut x);
+        x.iter()
+            .map(|&(a, xa)| (a, xa * f64::from(self.weights[a * n + b])))
+            .filter(|c| c.1 > 0.0)
+            .max_by(|p, q| p.1.total_cmp(&q.1).then(q.0.cmp(&p.0)))
+            .map(|(a, _)| self.items[a])
+    }
+
     /// `row`'s positive cells on modelled items as (position, value / the row's largest
-    /// positive cell), into `out`.
-    fn scaled_row(&self, row: &SparseVec, out: &mut Vec<(usize, f64)>) {
+    /// positive cell), into `out`, by position: at most `cap` of them, the largest (the most
+    /// recent and strongest; ties by position).
+    fn scaled_row(&self, row: &SparseVec, cap: usize, out: &mut Vec<(usize, f64)>) {
         out.clear();
         let top = row.val.iter().copied().fold(0.0f64, f64::max);
         if top <= 0.0 {
@@ -157,21 +173,30 @@ impl LinearItems {
                 }
             }
         }
+        if out.len() > cap {
+            let stronger =
+                |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+            out.select_nth_unstable_by(cap, stronger);
+            out.truncate(cap);
+            out.sort_unstable_by_key(|c| c.0);
+        }
     }
 
     /// The user's scores of every modelled item, by position, into `acc` (resized to
-    /// [`LinearItems::len`] and overwritten); `false` (and `acc` all zero) when the row holds
-    /// no modelled item.
+    /// [`LinearItems::len`] and overwritten), from at most `cap` of the row's modelled cells,
+    /// the strongest (the cost guard: a request costs at most `cap × len`); `false` (and `acc`
+    /// all zero) when the row holds no modelled item.
     pub fn score_row(
         &self,
         row: &SparseVec,
+        cap: usize,
         acc: &mut Vec<f64>,
         x: &mut Vec<(usize, f64)>,
     ) -> bool {
         let n = self.items.len();
         acc.clear();
         acc.resize(n, 0.0);
-        self.scaled_row(row, x);
+        self.scaled_row(row, cap, x);
         for &(a, xa) in x.iter() {
             let w = &self.weights[a * n..a * n + n];
             for (s, &b) in acc.iter_mut().zip(w) {
@@ -182,6 +207,7 @@ impl LinearItems {
     }
 
     /// The weight of history item `i` toward item `j` (0 when either is not modelled).
+    #[cfg(test)]
     pub fn weight(&self, i: u32, j: u32) -> f64 {
         match (self.position(i), self.position(j)) {
             (Some(a), Some(b)) => f64::from(self.weights[a * self.len() + b]),

@@ -80,16 +80,16 @@ fn the_most_engaged_items_are_modelled_and_removed_ones_left_out() {
         row(&[(2, 1.0), (3, 1.0), (4, -1.0)]),
     ];
     // users per item: 0→1, 1→2, 2→3, 3→1, 4→0 (hides do not count).
-    let m = LinearItems::fit(&rows, 6, &[false; 6], 2, 10.0).unwrap();
+    let m = LinearItems::fit(&rows, 6, &[false; 6], (2, 10.0, 100)).unwrap();
     assert_eq!(m.items, vec![1, 2]);
-    let m = LinearItems::fit(&rows, 6, &[false; 6], 10, 10.0).unwrap();
+    let m = LinearItems::fit(&rows, 6, &[false; 6], (10, 10.0, 100)).unwrap();
     assert_eq!(
         m.items,
         vec![0, 1, 2, 3],
         "never-engaged items are not modelled"
     );
     let removed = [false, false, true, false, false, false];
-    let m = LinearItems::fit(&rows, 6, &removed, 3, 10.0).unwrap();
+    let m = LinearItems::fit(&rows, 6, &removed, (3, 10.0, 100)).unwrap();
     assert_eq!(m.items, vec![0, 1, 3], "ties by the earlier index");
     assert_eq!(m.position(2), None);
     assert_eq!(m.weight(2, 0), 0.0);
@@ -98,10 +98,10 @@ fn the_most_engaged_items_are_modelled_and_removed_ones_left_out() {
 #[test]
 fn no_engagement_gives_an_empty_model_that_scores_nothing() {
     let rows = vec![row(&[(0, -1.0)]), SparseVec::default()];
-    let m = LinearItems::fit(&rows, 3, &[false; 3], 100, 1.0).unwrap();
+    let m = LinearItems::fit(&rows, 3, &[false; 3], (100, 1.0, 100)).unwrap();
     assert_eq!(m.len(), 0);
     let (mut acc, mut x) = (Vec::new(), Vec::new());
-    assert!(!m.score_row(&rows[0], &mut acc, &mut x));
+    assert!(!m.score_row(&rows[0], 100, &mut acc, &mut x));
     assert!(acc.is_empty());
 }
 
@@ -119,7 +119,7 @@ proptest! {
             .iter()
             .map(|c| row(&c.iter().map(|(&i, &v)| (i, v)).collect::<Vec<_>>()))
             .collect();
-        let m = LinearItems::fit(&rows, 12, &[false; 12], max_items, l2).unwrap();
+        let m = LinearItems::fit(&rows, 12, &[false; 12], (max_items, l2, 100)).unwrap();
         prop_assert!(m.len() <= max_items);
         m.check(12, max_items).unwrap();
         let want = reference(&rows, &m.items, l2);
@@ -133,7 +133,7 @@ proptest! {
         }
         let (mut acc, mut x) = (Vec::new(), Vec::new());
         for r in &rows {
-            let any = m.score_row(r, &mut acc, &mut x);
+            let any = m.score_row(r, 100, &mut acc, &mut x);
             let top = r.val.iter().copied().fold(0.0, f64::max);
             for b in 0..n {
                 let mut s = 0.0;
@@ -147,4 +147,36 @@ proptest! {
             prop_assert_eq!(any, r.idx.iter().zip(&r.val).any(|(&i, &v)| v > 0.0 && m.position(i).is_some()));
         }
     }
+}
+
+/// The cost guard: a row is read as its `cap` strongest modelled cells (ties by position), in
+/// the fit and in scoring — the same as a row holding only those cells.
+#[test]
+fn a_long_row_is_read_as_its_strongest_cells() {
+    let long = row(&[(0, 0.5), (1, 3.0), (2, 1.0), (3, 3.0), (4, 0.2), (5, 2.0)]);
+    let short = row(&[(1, 3.0), (3, 3.0), (5, 2.0)]);
+    let others = vec![
+        row(&[(0, 1.0), (1, 1.0), (5, 1.0)]),
+        row(&[(2, 1.0), (3, 1.0), (4, 1.0)]),
+        row(&[(1, 1.0), (3, 1.0), (4, 1.0)]),
+    ];
+    let with = |r: &SparseVec| {
+        let mut rows = others.clone();
+        rows.push(r.clone());
+        rows
+    };
+    let capped = LinearItems::fit(&with(&long), 6, &[false; 6], (6, 2.0, 3)).unwrap();
+    let trimmed = LinearItems::fit(&with(&short), 6, &[false; 6], (6, 2.0, 3)).unwrap();
+    assert_eq!(capped, trimmed);
+    let (mut a, mut b, mut x) = (Vec::new(), Vec::new(), Vec::new());
+    capped.score_row(&long, 3, &mut a, &mut x);
+    capped.score_row(&short, 3, &mut b, &mut x);
+    assert_eq!(a, b);
+    // Ties at the cap go to the earlier position: 1 and 3 tie, a cap of 1 keeps 1.
+    assert_eq!(
+        capped.top_contributor(&long, 1, 2),
+        capped.top_contributor(&row(&[(1, 1.0)]), 1, 2)
+    );
+    let uncapped = LinearItems::fit(&with(&long), 6, &[false; 6], (6, 2.0, 100)).unwrap();
+    assert_ne!(uncapped, capped);
 }

@@ -200,8 +200,10 @@ pub struct Config {
     pub item_neighbours: usize,
     /// The item side's cost guard (with item lists on): users with more items than this leave
     /// item–item overlap (they still count in the items' norms), as items with more users than
-    /// `max_item_users` leave user–user overlap. In `2..=`[`crate::limits::MAX_USER_ITEMS`];
-    /// default 100.
+    /// `max_item_users` leave user–user overlap. With a linear item model (`linear_items` > 0)
+    /// a user's history is read as at most this many of their strongest (most recent) modelled
+    /// events, in its fit and in every request, so a request costs at most this × `linear_items`.
+    /// In `2..=`[`crate::limits::MAX_USER_ITEMS`]; default 100.
     ///
     /// A build of the item lists costs at most `Σ_users min(|row|, cap)²` pair additions and an
     /// item's update its users' rows. On a dense log (a ratings site: hundreds of items per

@@ -72,8 +72,7 @@ impl Model {
                 &self.matrix.rows,
                 self.matrix.cols.len(),
                 &self.catalog.removed,
-                n,
-                self.config.linear_l2,
+                (n, self.config.linear_l2, self.config.max_user_items),
             )?),
         };
         Ok(())

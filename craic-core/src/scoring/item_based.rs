@@ -47,7 +47,7 @@ impl Model {
         let pos = &self.timeline.pos;
         if let Some(linear) = &self.linear {
             let (mut acc, mut x) = std::mem::take(&mut s.linear);
-            if linear.score_row(row, &mut acc, &mut x) {
+            if linear.score_row(row, self.config.max_user_items, &mut acc, &mut x) {
                 for (&j, &v) in linear.items.iter().zip(&acc) {
                     let p = pos[j as usize];
                     if v == 0.0 || p == OFF_TIMELINE || p as usize >= n_up {
@@ -75,21 +75,23 @@ impl Model {
     /// Why `j` scored for `u`: the history item contributing most (`"similar to rave-1, which
     /// you saved"`, or `"... which you liked"` when it was not saved).
     pub(crate) fn item_based_reason(&self, u: u32, j: u32) -> String {
-        let best = self.matrix.rows[u as usize]
-            .iter()
-            .filter(|&(_, r)| r > 0.0)
-            .filter_map(|(i, r)| match &self.linear {
-                Some(linear) => Some((i, r * linear.weight(i, j))).filter(|c| c.1 > 0.0),
-                None => {
+        let row = &self.matrix.rows[u as usize];
+        let best = match &self.linear {
+            Some(linear) => linear.top_contributor(row, self.config.max_user_items, j),
+            None => row
+                .iter()
+                .filter(|&(_, r)| r > 0.0)
+                .filter_map(|(i, r)| {
                     let list = self.item_neighbours_of(i);
                     list.iter()
                         .find(|e| e.0 == j)
                         .map(|e| (i, r * f64::from(e.1)))
-                }
-            })
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(i, _)| i),
+        };
         match best {
-            Some((i, _)) => {
+            Some(i) => {
                 let saved = self
                     .matrix
                     .cell_parts(u, i)
