@@ -13,10 +13,12 @@
 //!   of their current row (positive cells only): the weights are fitted at every build and
 //!   retrain and stay fixed between them, while the history they multiply is live.
 //!
-//! Cost: the fit builds the Gram matrix in `Σ_users min(|row|, n)²` additions and inverts it in
-//! about `n³ / 2` multiply–adds (`inverse`), holding two `n × n` `f64` matrices at its peak
-//! (`16 n²` bytes, 64 MB at 2 000 items); the model keeps `4 n²` bytes (16 MB at 2 000 items);
-//! a request adds the user's modelled history length times `n`.
+//! Every row is read as at most `cap` of its strongest modelled cells (`Config::max_user_items`,
+//! the item side's cost guard), in the fit and per request. Cost: the fit builds the Gram
+//! matrix in `Σ_users min(|row|, cap)²` additions and inverts it in about `n³ / 2` multiply–adds
+//! (`inverse`), holding two `n × n` `f64` matrices at its peak (`16 n²` bytes, 64 MB at 2 000
+//! items); the model keeps `4 n²` bytes (16 MB at 2 000 items); a request adds at most
+//! `cap × n` multiply–adds.
 
 mod inverse;
 

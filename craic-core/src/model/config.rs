@@ -224,7 +224,8 @@ pub struct Config {
     /// [`crate::Engine::rebuild`]); the history they multiply is live. An event outside the
     /// model (new since the last fit) gets no score from it. Memory `4 n²` bytes (16 MB at
     /// 2 000 items), `16 n²` during the fit; a fit of 2 000 items takes about 1.3 s on 2 cores,
-    /// and a request adds its modelled history length × `n` multiply–adds.
+    /// and a request adds at most `max_user_items × n` multiply–adds (a history is read as its
+    /// `max_user_items` strongest modelled events).
     #[serde(default)]
     pub linear_items: usize,
     /// Ridge λ of the linear item model (finite, > 0; default [`DEFAULT_LINEAR_L2`]): larger
