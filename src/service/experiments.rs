@@ -238,8 +238,7 @@ pub(crate) fn arm_configs(experiment: &Experiment) -> Vec<Config> {
 fn check_item_based_arms(experiment: &Experiment, serving: &Config) -> ServiceResult<()> {
     for v in experiment.variants() {
         let config = v.config.as_ref().unwrap_or(serving);
-        let item_side = config.item_neighbours > 0 || config.linear_items > 0;
-        if v.strategy == Strategy::ItemBased && !item_side {
+        if v.strategy == Strategy::ItemBased && !config.has_item_side() {
             return Err(Error::InvalidConfig(format!(
                 "variant {:?} serves item_based from an engine without item lists or a linear \
                  item model (item_neighbours and linear_items 0)",

@@ -30,8 +30,9 @@ use crate::model::error::{Error, Result};
 /// Position value of an item the model does not hold.
 const NOT_MODELLED: u32 = u32::MAX;
 
-/// The fitted linear item model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The fitted linear item model (`Default`: a model of no items, what an engine holds before
+/// its first bulk load or rebuild).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct LinearItems {
     /// The modelled items (matrix indices), ascending; an item's position here is its row and
     /// column in `weights`.
@@ -45,15 +46,6 @@ pub(crate) struct LinearItems {
 }
 
 impl LinearItems {
-    /// A model of no items (what an engine holds before its first bulk load or rebuild).
-    pub fn empty() -> LinearItems {
-        LinearItems {
-            items: Vec::new(),
-            weights: Vec::new(),
-            pos: Vec::new(),
-        }
-    }
-
     /// Fits the model on the users' rows (`rows`, over `n_items` items, `removed` per item)
     /// with at most `max_items` items and the ridge `l2` (> 0), each row read as at most
     /// `row_cap` of its strongest modelled cells (see [`LinearItems::score_row`]).
@@ -81,8 +73,7 @@ impl LinearItems {
         items.sort_unstable();
         let mut model = LinearItems {
             items,
-            weights: Vec::new(),
-            pos: Vec::new(),
+            ..LinearItems::default()
         };
         model.reindex(n_items);
         let n = model.items.len();

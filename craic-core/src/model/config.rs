@@ -309,6 +309,13 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Whether an engine of this configuration keeps an item side — item neighbour lists
+    /// (`item_neighbours` > 0) or a linear item model (`linear_items` > 0) — and so serves the
+    /// `ItemBased` strategy and weighs an item-based component in a learned blend.
+    pub fn has_item_side(&self) -> bool {
+        self.item_neighbours > 0 || self.linear_items > 0
+    }
+
     /// Adds (or replaces) a positive kind such as `purchase` or `share` with the given weight.
     pub fn with_kind(mut self, name: impl Into<String>, weight: f64) -> Result<Self> {
         let name = name.into();

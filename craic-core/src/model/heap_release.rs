@@ -5,10 +5,11 @@
 //! scored and dropped one at a time), then builds the served engine. glibc's allocator keeps
 //! what is freed in the arena of the thread that allocated it (the build's threads may each
 //! have their own: with `MALLOC_ARENA_MAX=1` the peak fell too) and returns little of it to
-//! the kernel, so the next phase partly allocates fresh pages beside the freed ones. Trimming before each holdout model is built and after the
-//! fit returns those pages: at `medium` the Python worker's peak fell from 534 to 490 MB with
-//! the fit's other change (478 MB for a fixed-blend build), for ≈ 2 % more build time
-//! (`docs/performance.md`, "Met with the learned default").
+//! the kernel, so the next phase partly allocates fresh pages beside the freed ones. Trimming
+//! before each holdout model is built and after the fit returns those pages: at `medium` the
+//! Python worker's peak fell from 534 to 490 MB with the fit's other change (478 MB for a
+//! fixed-blend build), for ≈ 2 % more build time (`docs/performance.md`, "Met with the
+//! learned default").
 //!
 //! Only on Linux with glibc (elsewhere, or under another global allocator, it changes nothing
 //! of craic's memory); a handful of calls per learned build (a retrain included), none on any

@@ -101,7 +101,7 @@ impl Model {
             appeal: Appeal::default(),
             learned: None,
             items: (config.item_neighbours > 0).then(ItemLists::default),
-            linear: (config.linear_items > 0).then(LinearItems::empty),
+            linear: (config.linear_items > 0).then(LinearItems::default),
             config,
             users: Interner::default(),
             catalog: Catalog::default(),

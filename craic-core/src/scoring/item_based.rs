@@ -32,9 +32,10 @@ impl Model {
         Ok(())
     }
 
-    /// Whether the item-based component can score: item lists or a linear item model kept.
+    /// Whether the item-based component can score: item lists or a linear item model kept
+    /// (the model keeps them exactly when its configuration asks: `Config::has_item_side`).
     pub(crate) fn has_item_side(&self) -> bool {
-        self.items.is_some() || self.linear.is_some()
+        self.config.has_item_side()
     }
 
     /// Item-based scores of the `n_up` upcoming items into `s.ib`, by timeline position, each
