@@ -34,10 +34,16 @@ model = sorted(sorted(engaged, key=lambda i: (-users_of[i], items.index(i)))[:LI
 n = len(model)
 
 
+def presence(u: str, i: str) -> Fraction:
+    """The undecayed value the model weighs: each kind the user gave the event, once."""
+    return sum((WEIGHT[k] for k in kinds[u][i]), Fraction(0))
+
+
 def scaled(u: str) -> dict[str, Fraction]:
-    row = cells[u]
-    top = max(row.values())
-    return {i: v / top for i, v in row.items() if v > 0 and i in model}
+    x = {i: presence(u, i) for i, v in cells[u].items() if v > 0 and i in model}
+    x = {i: v for i, v in x.items() if v > 0}
+    top = max(x.values(), default=Fraction(1))
+    return {i: v / top for i, v in x.items()}
 
 
 gram = [[Fraction(0)] * n for _ in range(n)]
@@ -76,7 +82,7 @@ def case(user: str, k: int) -> dict[str, object]:
     best = scores[ranked[0]]
     reasons = []
     for j in ranked:
-        contrib = {i: cells[user][i] * B[model.index(i)][model.index(j)] for i in x}
+        contrib = {i: x[i] * B[model.index(i)][model.index(j)] for i in x}
         why = max(sorted(contrib, key=items.index), key=lambda i: contrib[i])
         how = "saved" if "save" in kinds[user][why] else "liked"
         reasons.append(f"similar to {why}, which you {how}")
@@ -96,7 +102,8 @@ out = {
         "The item-based strategy reading the linear item model (EASE): the catalogue and "
         "interactions of item_based.json, no decay, a hide weighing 1.0. The model covers the "
         f"{LINEAR_ITEMS} items engaged with (positively) by most users, ties by catalogue order; "
-        "each user's positive cells scaled to a largest cell of 1 form X; "
+        "each user's positive cells at their undecayed value (the weights of the kinds given, "
+        "each kind once), scaled to a largest cell of 1, form X; "
         f"B = I - P diag(P)^-1 with P = (X^T X + {L2} I)^-1, diag(B) = 0; a user's score of j is "
         "the sum over their scaled modelled history of x_i B[i][j], divided by the best "
         "upcoming score; started, saved and hidden events are never returned. `f` and `old` "

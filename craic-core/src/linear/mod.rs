@@ -3,9 +3,13 @@
 //! the rest of it, in closed form — `B = I − P · diag(P)⁻¹` with `P = (XᵀX + λI)⁻¹`, the
 //! diagonal of `B` zero.
 //!
-//! * `X` is the users × modelled-items matrix of positive cells, each user's row scaled so its
-//!   largest cell is 1 (a row's scale does not change its ranking; scaled rows weigh every user
-//!   alike in the Gram matrix, whatever the decay made of their cells' magnitudes).
+//! * `X` is the users × modelled-items matrix of each user's positive cells at their undecayed
+//!   value — the kind weights of the kinds the user gave the event, each kind once
+//!   ([`Histories::value`]) — each row scaled so its largest cell is 1. Time decay only says
+//!   which cells a capped row keeps (the most recent and strongest, below): on MovieLens
+//!   latest-small, whose log spans 22 years, decayed cells put the model 13 % under the same
+//!   model on undecayed ones, and on MovieLens 100K they made no difference
+//!   (`docs/evaluation.md`, "Undecayed cells").
 //! * The modelled items are the `linear_items` engaged with (positively) by most users, ties
 //!   by the earlier index; removed items are left out. An item outside them scores nothing
 //!   from this model (a brand-new event has content, appeal and popularity until a retrain).
@@ -13,22 +17,30 @@
 //!   of their current row (positive cells only): the weights are fitted at every build and
 //!   retrain and stay fixed between them, while the history they multiply is live.
 //!
-//! Every row is read as at most `cap` of its strongest modelled cells (`Config::max_user_items`,
-//! the item side's cost guard), in the fit and per request. Cost: the fit builds the Gram
-//! matrix in `Σ_users min(|row|, cap)²` additions and inverts it in about `n³ / 2` multiply–adds
+//! A request reads a row as at most `cap` of its strongest modelled cells
+//! (`Config::max_user_items`, the item side's cost guard, default 100); the fit reads at most
+//! [`FIT_ROW_CAP`] (or `cap`, if larger) — whole histories on both MovieLens logs, which put
+//! the model 2–3 % above the same fit on capped ones. Cost: the fit builds the Gram
+//! matrix in `Σ_users min(|row|, fit cap)²` additions and inverts it in about `n³ / 2` multiply–adds
 //! (`inverse`), holding two `n × n` `f64` matrices at its peak (`16 n²` bytes, 64 MB at 2 000
 //! items); the model keeps `4 n²` bytes (16 MB at 2 000 items); a request adds at most
 //! `cap × n` multiply–adds.
 
+mod histories;
 mod inverse;
+
+pub(crate) use histories::{Histories, MatrixHistories};
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::sparse::SparseVec;
 use crate::model::error::{Error, Result};
 
 /// Position value of an item the model does not hold.
 const NOT_MODELLED: u32 = u32::MAX;
+
+/// Cells of a row the fit reads at least (the request's cap, if larger, otherwise): the Gram
+/// matrix costs at most `FIT_ROW_CAP²` additions per user.
+pub(crate) const FIT_ROW_CAP: usize = 1_000;
 
 /// The fitted linear item model (`Default`: a model of no items, what an engine holds before
 /// its first bulk load or rebuild).
@@ -46,17 +58,19 @@ pub(crate) struct LinearItems {
 }
 
 impl LinearItems {
-    /// Fits the model on the users' rows (`rows`, over `n_items` items, `removed` per item)
+    /// Fits the model on the users' histories (over `n_items` items, `removed` per item)
     /// with at most `max_items` items and the ridge `l2` (> 0), each row read as at most
-    /// `row_cap` of its strongest modelled cells (see [`LinearItems::score_row`]).
+    /// `row_cap` of its strongest modelled cells (see [`LinearItems::score_row`]; the engine
+    /// passes the larger of [`FIT_ROW_CAP`] and its request cap).
     pub fn fit(
-        rows: &[SparseVec],
+        histories: &impl Histories,
         n_items: usize,
         removed: &[bool],
         (max_items, l2, row_cap): (usize, f64, usize),
     ) -> Result<LinearItems> {
         let mut users_of = vec![0u32; n_items];
-        for r in rows {
+        for u in 0..histories.users() {
+            let r = histories.row(u);
             for (&i, &v) in r.idx.iter().zip(&r.val) {
                 if v > 0.0 {
                     users_of[i as usize] += 1;
@@ -79,8 +93,8 @@ impl LinearItems {
         let n = model.items.len();
         let mut gram = vec![0.0f64; n * n];
         let mut x: Vec<(usize, f64)> = Vec::new();
-        for r in rows {
-            model.scaled_row(r, row_cap, &mut x);
+        for u in 0..histories.users() {
+            model.scaled_row(histories, u, row_cap, &mut x);
             for &(a, xa) in &x {
                 let g = &mut gram[a * n..a * n + n];
                 for &(b, xb) in &x {
@@ -136,13 +150,19 @@ impl LinearItems {
         }
     }
 
-    /// The history item contributing most to item `j`'s score from `row` (read as
-    /// [`LinearItems::score_row`] reads it), if any contributes positively.
-    pub fn top_contributor(&self, row: &SparseVec, cap: usize, j: u32) -> Option<u32> {
+    /// The history item contributing most to item `j`'s score for user `u` (their row read
+    /// as [`LinearItems::score_row`] reads it), if any contributes positively.
+    pub fn top_contributor(
+        &self,
+        histories: &impl Histories,
+        u: usize,
+        cap: usize,
+        j: u32,
+    ) -> Option<u32> {
         let b = self.position(j)?;
         let n = self.items.len();
         let mut x = Vec::new();
-        self.scaled_row(row, cap, &mut x);
+        self.scaled_row(histories, u, cap, &mut x);
         x.iter()
             .map(|&(a, xa)| (a, xa * f64::from(self.weights[a * n + b])))
             .filter(|c| c.1 > 0.0)
@@ -150,19 +170,23 @@ impl LinearItems {
             .map(|(a, _)| self.items[a])
     }
 
-    /// `row`'s positive cells on modelled items as (position, value / the row's largest
-    /// positive cell), into `out`, by position: at most `cap` of them, the largest (the most
-    /// recent and strongest; ties by position).
-    fn scaled_row(&self, row: &SparseVec, cap: usize, out: &mut Vec<(usize, f64)>) {
+    /// User `u`'s positive cells on modelled items as (position, undecayed value / the largest
+    /// such value), into `out`, by position: at most `cap` of them, those strongest in the
+    /// decayed row (the most recent and strongest; ties by position). A cell counts when both
+    /// its decayed and its undecayed value are positive.
+    fn scaled_row(
+        &self,
+        histories: &impl Histories,
+        u: usize,
+        cap: usize,
+        out: &mut Vec<(usize, f64)>,
+    ) {
         out.clear();
-        let top = row.val.iter().copied().fold(0.0f64, f64::max);
-        if top <= 0.0 {
-            return;
-        }
+        let row = histories.row(u);
         for (&i, &v) in row.idx.iter().zip(&row.val) {
             if v > 0.0 {
                 if let Some(p) = self.position(i) {
-                    out.push((p, v / top));
+                    out.push((p, v));
                 }
             }
         }
@@ -173,23 +197,31 @@ impl LinearItems {
             out.truncate(cap);
             out.sort_unstable_by_key(|c| c.0);
         }
+        for c in out.iter_mut() {
+            c.1 = histories.value(u, self.items[c.0]);
+        }
+        out.retain(|c| c.1 > 0.0);
+        let top = out.iter().map(|c| c.1).fold(0.0f64, f64::max);
+        for c in out.iter_mut() {
+            c.1 /= top;
+        }
     }
 
-    /// The user's scores of every modelled item, by position, into `acc` (resized to
-    /// [`LinearItems::len`] and overwritten), from at most `cap` of the row's modelled cells,
+    /// User `u`'s scores of every modelled item, by position, into `acc` (resized to
+    /// [`LinearItems::len`] and overwritten), from at most `cap` of their row's modelled cells,
     /// the strongest (the cost guard: a request costs at most `cap × len`); `false` (and `acc`
     /// all zero) when the row holds no modelled item.
     pub fn score_row(
         &self,
-        row: &SparseVec,
+        histories: &impl Histories,
+        u: usize,
         cap: usize,
-        acc: &mut Vec<f64>,
-        x: &mut Vec<(usize, f64)>,
+        (acc, x): (&mut Vec<f64>, &mut Vec<(usize, f64)>),
     ) -> bool {
         let n = self.items.len();
         acc.clear();
         acc.resize(n, 0.0);
-        self.scaled_row(row, cap, x);
+        self.scaled_row(histories, u, cap, x);
         for &(a, xa) in x.iter() {
             let w = &self.weights[a * n..a * n + n];
             for (s, &b) in acc.iter_mut().zip(w) {

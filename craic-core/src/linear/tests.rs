@@ -4,10 +4,45 @@
 use super::*;
 use proptest::prelude::*;
 
+use crate::data::sparse::SparseVec;
+
 fn row(cells: &[(u32, f64)]) -> SparseVec {
     SparseVec {
         idx: cells.iter().map(|c| c.0).collect(),
         val: cells.iter().map(|c| c.1).collect(),
+    }
+}
+
+/// Histories whose decayed rows are `rows` and whose undecayed values are `values` (same
+/// cells), or the rows themselves when `values` is empty.
+struct Logged {
+    rows: Vec<SparseVec>,
+    values: Vec<SparseVec>,
+}
+
+fn logged(rows: Vec<SparseVec>) -> Logged {
+    Logged {
+        rows,
+        values: Vec::new(),
+    }
+}
+
+impl Histories for Logged {
+    fn users(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn row(&self, u: usize) -> &SparseVec {
+        &self.rows[u]
+    }
+
+    fn value(&self, u: usize, i: u32) -> f64 {
+        let from = if self.values.is_empty() {
+            &self.rows
+        } else {
+            &self.values
+        };
+        from[u].get(i).unwrap_or(0.0)
     }
 }
 
@@ -41,20 +76,30 @@ fn gauss_jordan(m: &[Vec<f64>]) -> Vec<Vec<f64>> {
     a.into_iter().map(|r| r[n..].to_vec()).collect()
 }
 
-/// EASE computed the textbook way from the rows (every item with a positive cell modelled).
-fn reference(rows: &[SparseVec], items: &[u32], l2: f64) -> Vec<Vec<f64>> {
+/// A user's modelled cells as the textbook reads them: positive decayed and undecayed, at the
+/// undecayed value over the largest such value.
+fn textbook_row(h: &Logged, u: usize, items: &[u32]) -> Vec<(usize, f64)> {
+    let x: Vec<(usize, f64)> = h.rows[u]
+        .iter()
+        .filter(|c| c.1 > 0.0)
+        .filter_map(|(i, _)| {
+            items
+                .iter()
+                .position(|&x| x == i)
+                .map(|p| (p, h.value(u, i)))
+        })
+        .filter(|c| c.1 > 0.0)
+        .collect();
+    let top = x.iter().map(|c| c.1).fold(0.0, f64::max);
+    x.into_iter().map(|(p, v)| (p, v / top)).collect()
+}
+
+/// EASE computed the textbook way from the histories (over the model's items).
+fn reference(h: &Logged, items: &[u32], l2: f64) -> Vec<Vec<f64>> {
     let n = items.len();
-    let at = |i: u32| items.iter().position(|&x| x == i);
     let mut g = vec![vec![0.0; n]; n];
-    for r in rows {
-        let top = r.val.iter().copied().fold(0.0, f64::max);
-        let x: Vec<(usize, f64)> = r
-            .idx
-            .iter()
-            .zip(&r.val)
-            .filter(|c| *c.1 > 0.0)
-            .filter_map(|(&i, &v)| at(i).map(|p| (p, v / top)))
-            .collect();
+    for u in 0..h.users() {
+        let x = textbook_row(h, u, items);
         for &(a, xa) in &x {
             for &(b, xb) in &x {
                 g[a][b] += xa * xb;
@@ -74,11 +119,11 @@ fn reference(rows: &[SparseVec], items: &[u32], l2: f64) -> Vec<Vec<f64>> {
 
 #[test]
 fn the_most_engaged_items_are_modelled_and_removed_ones_left_out() {
-    let rows = vec![
+    let rows = logged(vec![
         row(&[(0, 1.0), (1, 1.0), (2, 1.0)]),
         row(&[(1, 2.0), (2, 0.5), (4, -1.0)]),
         row(&[(2, 1.0), (3, 1.0), (4, -1.0)]),
-    ];
+    ]);
     // users per item: 0→1, 1→2, 2→3, 3→1, 4→0 (hides do not count).
     let m = LinearItems::fit(&rows, 6, &[false; 6], (2, 10.0, 100)).unwrap();
     assert_eq!(m.items, vec![1, 2]);
@@ -97,32 +142,36 @@ fn the_most_engaged_items_are_modelled_and_removed_ones_left_out() {
 
 #[test]
 fn no_engagement_gives_an_empty_model_that_scores_nothing() {
-    let rows = vec![row(&[(0, -1.0)]), SparseVec::default()];
+    let rows = logged(vec![row(&[(0, -1.0)]), SparseVec::default()]);
     let m = LinearItems::fit(&rows, 3, &[false; 3], (100, 1.0, 100)).unwrap();
     assert_eq!(m.len(), 0);
     let (mut acc, mut x) = (Vec::new(), Vec::new());
-    assert!(!m.score_row(&rows[0], 100, &mut acc, &mut x));
+    assert!(!m.score_row(&rows, 0, 100, (&mut acc, &mut x)));
     assert!(acc.is_empty());
 }
 
 proptest! {
-    /// The fitted weights are EASE's closed form (checked against an independent Gauss–Jordan
-    /// inverse), and a user's scores are their scaled row times the weights.
+    /// The fitted weights are EASE's closed form on the undecayed values of the positive cells
+    /// (checked against an independent Gauss–Jordan inverse), and a user's scores are their
+    /// scaled row times the weights.
     #[test]
     fn weights_and_scores_are_the_closed_form(
         cells in proptest::collection::vec(
-            proptest::collection::btree_map(0u32..12, -1.0f64..3.0, 0..8), 1..30),
+            proptest::collection::btree_map(0u32..12, (-1.0f64..3.0, -1.0f64..3.0), 0..8), 1..30),
         l2 in 0.5f64..100.0,
         max_items in 1usize..14,
     ) {
-        let rows: Vec<SparseVec> = cells
-            .iter()
-            .map(|c| row(&c.iter().map(|(&i, &v)| (i, v)).collect::<Vec<_>>()))
-            .collect();
-        let m = LinearItems::fit(&rows, 12, &[false; 12], (max_items, l2, 100)).unwrap();
+        let side = |k: usize| -> Vec<SparseVec> {
+            cells
+                .iter()
+                .map(|c| row(&c.iter().map(|(&i, v)| (i, if k == 0 { v.0 } else { v.1 })).collect::<Vec<_>>()))
+                .collect()
+        };
+        let h = Logged { rows: side(0), values: side(1) };
+        let m = LinearItems::fit(&h, 12, &[false; 12], (max_items, l2, 100)).unwrap();
         prop_assert!(m.len() <= max_items);
         m.check(12, max_items).unwrap();
-        let want = reference(&rows, &m.items, l2);
+        let want = reference(&h, &m.items, l2);
         let n = m.len();
         for a in 0..n {
             for b in 0..n {
@@ -132,25 +181,21 @@ proptest! {
             }
         }
         let (mut acc, mut x) = (Vec::new(), Vec::new());
-        for r in &rows {
-            let any = m.score_row(r, 100, &mut acc, &mut x);
-            let top = r.val.iter().copied().fold(0.0, f64::max);
+        for u in 0..h.users() {
+            let any = m.score_row(&h, u, 100, (&mut acc, &mut x));
+            let cells = textbook_row(&h, u, &m.items);
             for b in 0..n {
-                let mut s = 0.0;
-                for (&i, &v) in r.idx.iter().zip(&r.val) {
-                    if v > 0.0 {
-                        s += v / top * m.weight(i, m.items[b]);
-                    }
-                }
+                let s: f64 = cells.iter().map(|&(a, v)| v * m.weight(m.items[a], m.items[b])).sum();
                 prop_assert!((acc[b] - s).abs() < 1e-9 * (1.0 + s.abs()));
             }
-            prop_assert_eq!(any, r.idx.iter().zip(&r.val).any(|(&i, &v)| v > 0.0 && m.position(i).is_some()));
+            prop_assert_eq!(any, !cells.is_empty());
         }
     }
 }
 
-/// The cost guard: a row is read as its `cap` strongest modelled cells (ties by position), in
-/// the fit and in scoring — the same as a row holding only those cells.
+/// The cost guard: a row is read as its `cap` strongest modelled cells in the decayed row
+/// (ties by position) — the same as a row holding only those cells — while their values are
+/// the undecayed ones.
 #[test]
 fn a_long_row_is_read_as_its_strongest_cells() {
     let long = row(&[(0, 0.5), (1, 3.0), (2, 1.0), (3, 3.0), (4, 0.2), (5, 2.0)]);
@@ -163,20 +208,41 @@ fn a_long_row_is_read_as_its_strongest_cells() {
     let with = |r: &SparseVec| {
         let mut rows = others.clone();
         rows.push(r.clone());
-        rows
+        logged(rows)
     };
     let capped = LinearItems::fit(&with(&long), 6, &[false; 6], (6, 2.0, 3)).unwrap();
     let trimmed = LinearItems::fit(&with(&short), 6, &[false; 6], (6, 2.0, 3)).unwrap();
-    assert_eq!(capped, trimmed);
+    assert_eq!(capped, trimmed, "the fit reads the capped row");
+    let uncapped = LinearItems::fit(&with(&long), 6, &[false; 6], (6, 2.0, 100)).unwrap();
+    assert_ne!(uncapped, capped);
+    // Scoring reads its own cap, whatever the fit read.
+    let (long_h, short_h) = (with(&long), with(&short));
     let (mut a, mut b, mut x) = (Vec::new(), Vec::new(), Vec::new());
-    capped.score_row(&long, 3, &mut a, &mut x);
-    capped.score_row(&short, 3, &mut b, &mut x);
+    uncapped.score_row(&long_h, 3, 3, (&mut a, &mut x));
+    uncapped.score_row(&short_h, 3, 3, (&mut b, &mut x));
     assert_eq!(a, b);
     // Ties at the cap go to the earlier position: 1 and 3 tie, a cap of 1 keeps 1.
     assert_eq!(
-        capped.top_contributor(&long, 1, 2),
-        capped.top_contributor(&row(&[(1, 1.0)]), 1, 2)
+        capped.top_contributor(&long_h, 3, 1, 2),
+        capped.top_contributor(&logged(vec![row(&[(1, 1.0)])]), 0, 1, 2)
     );
-    let uncapped = LinearItems::fit(&with(&long), 6, &[false; 6], (6, 2.0, 100)).unwrap();
-    assert_ne!(uncapped, capped);
+    // The decayed row picks the cells, the undecayed values weigh them: reversing the values
+    // of the kept cells changes the scores, not which cells are read.
+    let reversed = Logged {
+        rows: long_h.rows.clone(),
+        values: long_h
+            .rows
+            .iter()
+            .map(|r| row(&r.iter().map(|(i, v)| (i, 4.0 - v)).collect::<Vec<_>>()))
+            .collect(),
+    };
+    let mut c = Vec::new();
+    uncapped.score_row(&reversed, 3, 3, (&mut c, &mut x));
+    let kept: Vec<u32> = x.iter().map(|&(p, _)| uncapped.items[p]).collect();
+    assert_eq!(kept, vec![1, 3, 5]);
+    assert_eq!(
+        x.iter().map(|c| c.1).collect::<Vec<_>>(),
+        vec![0.5, 0.5, 1.0]
+    );
+    assert_ne!(a, c);
 }

@@ -202,7 +202,8 @@ pub struct Config {
     /// item–item overlap (they still count in the items' norms), as items with more users than
     /// `max_item_users` leave user–user overlap. With a linear item model (`linear_items` > 0)
     /// a user's history is read as at most this many of their strongest (most recent) modelled
-    /// events, in its fit and in every request, so a request costs at most this × `linear_items`.
+    /// events in every request, so a request costs at most this × `linear_items` (its fit reads
+    /// up to 1 000, or this if larger).
     /// In `2..=`[`crate::limits::MAX_USER_ITEMS`]; default 100.
     ///
     /// A build of the item lists costs at most `Σ_users min(|row|, cap)²` pair additions and an
@@ -222,7 +223,9 @@ pub struct Config {
     /// instead of the item neighbour lists (which, if kept, still serve
     /// [`crate::Engine::item_neighbours`]). Its weights stay fixed between retrains (a build,
     /// [`crate::Engine::rebuild`]); the history they multiply is live. An event outside the
-    /// model (new since the last fit) gets no score from it. Memory `4 n²` bytes (16 MB at
+    /// model (new since the last fit) gets no score from it. A cell enters the model at its
+    /// undecayed value (the weights of the kinds the user gave the item, each kind once); the
+    /// decay only decides which cells a long history keeps. Memory `4 n²` bytes (16 MB at
     /// 2 000 items), `16 n²` during the fit; a fit of 2 000 items takes about 1.3 s on 2 cores,
     /// and a request adds at most `max_user_items × n` multiply–adds (a history is read as its
     /// `max_user_items` strongest modelled events).
@@ -230,7 +233,7 @@ pub struct Config {
     pub linear_items: usize,
     /// Ridge λ of the linear item model (finite, > 0; default [`DEFAULT_LINEAR_L2`]): larger
     /// shrinks the weights toward zero. Users' rows enter the model scaled to a largest cell
-    /// of 1, so λ is in users: a good value grows with the log (100–250 on the MovieLens logs,
+    /// of 1 (a save), so λ is in users: a good value grows with the log (100–250 on the MovieLens logs,
     /// about 1 000 on the synthetic `medium` world). Ignored when `linear_items` is 0.
     #[serde(default = "default_linear_l2")]
     pub linear_l2: f64,

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::linear::LinearItems;
+use crate::linear::{LinearItems, MatrixHistories, FIT_ROW_CAP};
 use crate::model::error::Result;
 
 use crate::model::state::{Model, FULL_REBUILD_SHARE};
@@ -63,16 +63,28 @@ impl Model {
         self.items = Some(ItemLists { lists, heavy });
     }
 
+    /// The users' histories as the linear item model reads them.
+    pub(crate) fn histories(&self) -> MatrixHistories<'_> {
+        MatrixHistories {
+            matrix: &self.matrix,
+            kinds: &self.kinds,
+        }
+    }
+
     /// Fits the linear item model on the current rows (drops it when the configuration keeps
     /// none): at every bulk load, so at every build and retrain.
     pub(crate) fn fit_linear_items(&mut self) -> Result<()> {
         self.linear = match self.config.linear_items {
             0 => None,
             n => Some(LinearItems::fit(
-                &self.matrix.rows,
+                &self.histories(),
                 self.matrix.cols.len(),
                 &self.catalog.removed,
-                (n, self.config.linear_l2, self.config.max_user_items),
+                (
+                    n,
+                    self.config.linear_l2,
+                    self.config.max_user_items.max(FIT_ROW_CAP),
+                ),
             )?),
         };
         Ok(())

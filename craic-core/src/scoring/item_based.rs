@@ -42,13 +42,14 @@ impl Model {
     /// position with evidence marked in the scratch: for every item of the user's row, its
     /// served neighbours that are upcoming.
     pub(crate) fn item_based_scores(&self, u: Option<u32>, n_up: usize, s: &mut Scratch) {
-        let Some(row) = u.and_then(|u| self.matrix.rows.get(u as usize)) else {
+        let Some((u, row)) = u.and_then(|u| Some((u, self.matrix.rows.get(u as usize)?))) else {
             return;
         };
         let pos = &self.timeline.pos;
         if let Some(linear) = &self.linear {
             let (mut acc, mut x) = std::mem::take(&mut s.linear);
-            if linear.score_row(row, self.config.max_user_items, &mut acc, &mut x) {
+            let cap = self.config.max_user_items;
+            if linear.score_row(&self.histories(), u as usize, cap, (&mut acc, &mut x)) {
                 for (&j, &v) in linear.items.iter().zip(&acc) {
                     let p = pos[j as usize];
                     if v == 0.0 || p == OFF_TIMELINE || p as usize >= n_up {
@@ -78,7 +79,9 @@ impl Model {
     pub(crate) fn item_based_reason(&self, u: u32, j: u32) -> String {
         let row = &self.matrix.rows[u as usize];
         let best = match &self.linear {
-            Some(linear) => linear.top_contributor(row, self.config.max_user_items, j),
+            Some(linear) => {
+                linear.top_contributor(&self.histories(), u as usize, self.config.max_user_items, j)
+            }
             None => row
                 .iter()
                 .filter(|&(_, r)| r > 0.0)
