@@ -4,12 +4,18 @@ on it, per light and heavy half of the users: do the fit's holdout and the outer
 two the same way? (docs/evaluation.md, "With the linear item model".)
 
     python benches/python/nested_holdout.py /tmp/ml100k-craic [slice]
+    python benches/python/nested_holdout.py /tmp/ml100k-craic mix [λ]
 
 ``slice`` is the share of the training log held out by time before the returning users are
 picked (default 0.2, the fit's ``holdout_fraction``; 0 keeps the whole log). Each returning user
 (≥ 5 positive events before that cut, none in the slice) has the latest 20 % of their rows held
 out (ties in time included) and is scored on the rest of the log, everything they touched
 excluded; relevant = their held-out saves and clicks.
+
+``mix`` asks the other question on the outer test itself (compare.py's split, seen events
+excluded): NDCG@10 of EASE (λ, default 250), user-user kNN (k = 50) and their mixes, each
+user's scores divided by their best eligible one — the most any blend of the two could reach
+there, chosen with the test period in view.
 """
 
 from __future__ import annotations
@@ -27,7 +33,39 @@ from bench_measure import make_context, top_k_masked
 from peers import fit_ease
 
 
+def outer_mix(data: str, lam: float) -> None:
+    ctx = make_context(argparse.Namespace(data=data, expect_cutoff=None, seed=42,
+                                          users_sample=1000, exclude_seen=True))
+    x = ctx.x.astype(np.float64)
+    users = np.asarray(ctx.eval_users)
+    ease, _ = fit_ease(x, lam, 5000)
+    sim = np.asarray(cosine_similarity(x, x, dense_output=True))
+    np.fill_diagonal(sim, 0.0)
+    top = np.argpartition(-sim, 49, axis=1)[:, :50]
+    nb = np.zeros_like(sim)
+    np.put_along_axis(nb, top, np.take_along_axis(sim, top, 1), 1)
+    banned = np.zeros((users.size, x.shape[1]), dtype=bool)
+    banned[:, ~ctx.eligible] = True
+    b = ctx.banned[users].tocoo()
+    banned[b.row, b.col] = True
+
+    def scaled(s: np.ndarray) -> np.ndarray:
+        s = np.where(banned, -np.inf, s)
+        best = np.max(s, axis=1, keepdims=True)
+        return s / np.where(best > 0, best, 1.0)
+
+    e, c = scaled(ease(users)), scaled((sp.csr_matrix(nb[users]) @ x).toarray())
+    for share in (0.0, 0.2, 0.4, 0.6, 0.7, 0.8, 0.9, 1.0):
+        s = np.where(banned, -np.inf, share * np.where(banned, 0, e) + (1 - share) * np.where(banned, 0, c))
+        nd = [ndcg_recall_at_k(top_k_masked(s[r], K), ctx.relevant[u], K)[0]
+              for r, u in enumerate(users.tolist())]
+        print(f"EASE λ {lam:g} share {share:.1f}, kNN k=50 the rest: {np.mean(nd):.4f}")
+
+
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[2] == "mix":
+        outer_mix(sys.argv[1], float(sys.argv[3]) if len(sys.argv) > 3 else 250.0)
+        return
     share = float(sys.argv[2]) if len(sys.argv) > 2 else 0.2
     ctx = make_context(argparse.Namespace(data=sys.argv[1], expect_cutoff=None, seed=42,
                                           users_sample=1000, exclude_seen=True))
