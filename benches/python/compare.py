@@ -139,6 +139,7 @@ def spawn(args: argparse.Namespace, worker: str, directory: Path, cutoff: int) -
         cmd += ["--craic-max-user-items", str(args.craic_max_user_items)]
     if args.craic_hide_weight is not None:
         cmd += ["--craic-hide-weight", str(args.craic_hide_weight)]
+    cmd += ["--craic-exclude", args.craic_exclude]
     if args.exclude_seen:
         cmd.append("--exclude-seen")
     env = {**os.environ, **THREAD_ENV}
@@ -356,6 +357,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="when craic is asked: at the cutoff (default; with --dataset, after every "
                         "interaction), or, with a --dataset's per-user split, as of each user's "
                         "first held-out interaction (own); the peers are time-agnostic")
+    p.add_argument("--craic-exclude", default="ids", choices=["ids", "touched"],
+                   help="with --exclude-seen, how craic is told a user's seen events: their ids "
+                        "in each request's exclude list (default), or exclude_touched=True (the "
+                        "engine's own record of what the user touched: the same events, no ids "
+                        "crossing the binding)")
     p.add_argument("--exclude-seen", action="store_true",
                    help="exclude every train-interacted event (not only saved/hidden) for all methods")
     p.add_argument("--data-dir", help="write the CSVs here and keep them (default: a temp dir)")

@@ -90,6 +90,8 @@ def craic_config_note(args: argparse.Namespace) -> str:
               if args.craic_linear_items else "")
     if args.craic_max_user_items is not None:
         linear += f", max_user_items {args.craic_max_user_items}"
+    if args.exclude_seen and args.craic_exclude == "touched":
+        when += "; seen events excluded with exclude_touched=True"
     return f"{args.craic_blend} blend, {lists}{linear}{hide}{when}"
 
 
@@ -164,12 +166,13 @@ def craic_catalogue_columns(data: Data) -> tuple[dict[str, Any], dict[str, Any]]
 
 def craic_batch(
     engine: Any, ctx: Context, strategy: str, extra_excl: dict[int, list[str]] | None,
-    now_of: dict[int, int] | None = None,
+    now_of: dict[int, int] | None = None, touched: bool = False,
 ) -> tuple[dict[int, list[int]], float]:
     """Every evaluated user's top-K as item index lists (the form the peers' lists take), and
     the seconds spent in craic's calls: ``recommend_many`` over chunks of
     ``CRAIC_BATCH_CHUNK`` users, or one ``recommend`` per user with ``--exclude-seen`` (its
-    exclusions are per user; ``recommend_many`` takes one list for all)."""
+    exclusions are per user; ``recommend_many`` takes one list for all), or with ``touched``
+    (``exclude_touched=True`` on every call instead of per-user lists)."""
     data = ctx.data
     item_index = {s: i for i, s in enumerate(data.item_ids)}
     lists: dict[int, list[int]] = {}
@@ -179,9 +182,9 @@ def craic_batch(
         chunk = users[start : start + CRAIC_BATCH_CHUNK]
         names = [data.user_ids[u] for u in chunk]
         t0 = time.perf_counter()
-        if extra_excl is not None or now_of is not None:
+        if extra_excl is not None or now_of is not None or touched:
             recs = [engine.recommend(n, k=K, strategy=strategy, now=(now_of or {}).get(u, data.cutoff),
-                                     exclude=(extra_excl or {}).get(u, ()))
+                                     exclude=(extra_excl or {}).get(u, ()), exclude_touched=touched)
                     for n, u in zip(names, chunk)]
         else:
             recs = engine.recommend_many(names, k=K, strategy=strategy, now=data.cutoff)
@@ -222,7 +225,9 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
 
     # --exclude-seen: also exclude train clicks (craic already excludes hidden and saved items).
     extra_excl: dict[int, list[str]] | None = None
-    if args.exclude_seen:
+    # --craic-exclude touched: the engine's record of each user's events does the same.
+    touched = args.exclude_seen and args.craic_exclude == "touched"
+    if args.exclude_seen and not touched:
         b = ctx.banned
         extra_excl = {u: [data.item_ids[i] for i in b.indices[b.indptr[u] : b.indptr[u + 1]]]
                       for u in ctx.eval_users}
@@ -246,12 +251,12 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
         def one(u: int, s: str = strategy) -> object:
             return engine.recommend(
                 data.user_ids[u], k=K, strategy=s, now=(now_of or {}).get(u, data.cutoff),
-                exclude=extra_excl.get(u, ()) if extra_excl else (),
+                exclude=extra_excl.get(u, ()) if extra_excl else (), exclude_touched=touched,
             )
 
         lat = latencies_us(one, ctx.sample)
         rss_step("craic", f"{strategy} latency")
-        lists, batch_s = craic_batch(engine, ctx, strategy, extra_excl, now_of)
+        lists, batch_s = craic_batch(engine, ctx, strategy, extra_excl, now_of, touched)
         rss_step("craic", f"{strategy} batch")
         peak = peak_rss_mb()  # ru_maxrss only grows: the last strategy's is the worker's peak
         out.append(finish_row(
