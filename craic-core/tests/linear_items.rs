@@ -2,7 +2,8 @@
 //! `testdata/linear_items.json` (also checked from Python and Node), whose expected lists were
 //! computed from the formula (`testdata/make_linear_items.py`, exact fractions): scores,
 //! explanations naming the history item, the modelled items, a live history between
-//! retrains; its configuration's typed errors; snapshots; and the learned blend weighing it.
+//! retrains; cells weighed by their kinds, not their age or repeats; its configuration's typed
+//! errors; snapshots; and the learned blend weighing it.
 
 mod common;
 
@@ -219,4 +220,86 @@ fn a_learned_blend_weighs_the_linear_model() {
         a.to_snapshot(&SnapshotMeta::default()).unwrap()
             == b.to_snapshot(&SnapshotMeta::default()).unwrap()
     );
+}
+
+/// The model weighs a cell by the kinds it holds, each once, whatever their age: with a 7-day
+/// decay, an engine whose users acted over ten weeks, one where they acted all at once, and one
+/// where every click happened three times serve the same item-based scores (the histories
+/// here are shorter than the cost guard, so the decay picks nothing; a list padded past the
+/// scored events is padded by popularity, which does decay, so only scored entries compare).
+#[test]
+fn cells_weigh_each_kind_once_whatever_their_age() {
+    const DAY: i64 = 86_400;
+    let t0 = 1_700_000_000;
+    let now = t0 + 80 * DAY;
+    let items: Vec<Item> = (0..8)
+        .map(|i| Item::new(format!("e{i}"), now + DAY * (1 + i)))
+        .collect();
+    // (user, event, kind): saves and clicks, one hide.
+    let acts: Vec<(usize, usize, &str)> = vec![
+        (0, 0, "save"),
+        (0, 1, "click"),
+        (0, 2, "save"),
+        (1, 0, "save"),
+        (1, 1, "save"),
+        (1, 3, "click"),
+        (2, 1, "click"),
+        (2, 2, "save"),
+        (2, 3, "save"),
+        (2, 4, "hide"),
+        (3, 0, "click"),
+        (3, 3, "save"),
+        (3, 4, "save"),
+        (4, 2, "save"),
+        (4, 4, "click"),
+        (4, 5, "save"),
+        (5, 1, "save"),
+        (5, 5, "click"),
+        (5, 6, "save"),
+    ];
+    let log = |spread: bool, repeat_clicks: usize| -> Vec<Interaction> {
+        let mut out = Vec::new();
+        for (n, &(u, i, kind)) in acts.iter().enumerate() {
+            let t = if spread {
+                t0 + (n as i64 % 10) * 7 * DAY
+            } else {
+                t0
+            };
+            let times = if kind == "click" { repeat_clicks } else { 1 };
+            for r in 0..times {
+                out.push(Interaction::new(
+                    format!("u{u}"),
+                    format!("e{i}"),
+                    kind,
+                    t + r as i64,
+                ));
+            }
+        }
+        out
+    };
+    let config = Config {
+        linear_items: 8,
+        linear_l2: 1.0,
+        half_life_secs: Some(7.0 * DAY as f64),
+        blend: Blend::Fixed,
+        ..Config::default()
+    };
+    let serve = |log: Vec<Interaction>| -> Vec<Vec<(String, f64)>> {
+        let e = Engine::build(items.clone(), &log, vec![], config.clone()).unwrap();
+        let req = Request::new(4).strategy(Strategy::ItemBased).now(now);
+        (0..6)
+            .map(|u| {
+                e.recommend(&format!("u{u}"), &req)
+                    .unwrap()
+                    .into_iter()
+                    .filter(|r| r.score > 0.0)
+                    .map(|r| (r.item_id, r.score))
+                    .collect()
+            })
+            .collect()
+    };
+    let spread = serve(log(true, 1));
+    assert!(spread.iter().all(|l| !l.is_empty()));
+    assert_eq!(spread, serve(log(false, 1)), "ten weeks or one moment");
+    assert_eq!(spread, serve(log(true, 3)), "a click or three");
 }
