@@ -227,6 +227,7 @@ fn a_learned_blend_weighs_the_linear_model() {
 /// where every click happened three times serve the same item-based scores (the histories
 /// here are shorter than the cost guard, so the decay picks nothing; a list padded past the
 /// scored events is padded by popularity, which does decay, so only scored entries compare).
+/// And the fit reads whole histories below `FIT_ROW_CAP` whatever the request's guard.
 #[test]
 fn cells_weigh_each_kind_once_whatever_their_age() {
     const DAY: i64 = 86_400;
@@ -284,10 +285,10 @@ fn cells_weigh_each_kind_once_whatever_their_age() {
         blend: Blend::Fixed,
         ..Config::default()
     };
-    let serve = |log: Vec<Interaction>| -> Vec<Vec<(String, f64)>> {
+    let serve = |log: Vec<Interaction>, config: &Config| -> Vec<Vec<(String, f64)>> {
         let e = Engine::build(items.clone(), &log, vec![], config.clone()).unwrap();
         let req = Request::new(4).strategy(Strategy::ItemBased).now(now);
-        (0..6)
+        (0..7)
             .map(|u| {
                 e.recommend(&format!("u{u}"), &req)
                     .unwrap()
@@ -298,8 +299,29 @@ fn cells_weigh_each_kind_once_whatever_their_age() {
             })
             .collect()
     };
-    let spread = serve(log(true, 1));
-    assert!(spread.iter().all(|l| !l.is_empty()));
-    assert_eq!(spread, serve(log(false, 1)), "ten weeks or one moment");
-    assert_eq!(spread, serve(log(true, 3)), "a click or three");
+    let spread = serve(log(true, 1), &config);
+    assert!(spread[..6].iter().all(|l| !l.is_empty()));
+    assert_eq!(
+        spread,
+        serve(log(false, 1), &config),
+        "ten weeks or one moment"
+    );
+    assert_eq!(spread, serve(log(true, 3), &config), "a click or three");
+    // The fit reads up to 1 000 cells of each history whatever the request's guard: with a
+    // guard of 2, u6's two saves are read whole per request, and the weights are those fitted
+    // on the whole histories of the others (3 or 4 cells), as with a guard of 4.
+    let mut with_u6 = log(true, 1);
+    with_u6.push(Interaction::new("u6", "e0", "save", t0));
+    with_u6.push(Interaction::new("u6", "e3", "save", t0));
+    let guard = |cap: usize| Config {
+        max_user_items: cap,
+        ..config.clone()
+    };
+    let (two, four) = (serve(with_u6.clone(), &guard(2)), serve(with_u6, &guard(4)));
+    assert!(!two[6].is_empty());
+    assert_eq!(two[6], four[6]);
+    assert_ne!(
+        two[0], four[0],
+        "u0's three cells are read as two per request"
+    );
 }
