@@ -217,28 +217,29 @@ impl LinearItems {
         histories: &impl Histories,
         u: usize,
         cap: usize,
-        (acc, x): (&mut Vec<f64>, &mut Vec<(usize, f64)>),
+        (acc, x): (&mut Vec<f32>, &mut Vec<(usize, f64)>),
     ) -> bool {
         let n = self.items.len();
         acc.clear();
         acc.resize(n, 0.0);
         self.scaled_row(histories, u, cap, x);
-        // Four history rows per pass over `acc` (a quarter of its loads and stores), in a
-        // fixed order, so a score does not depend on the machine.
+        // In `f32`, as the weights are (twice the lanes of `f64`), four history rows per pass
+        // over `acc` (a quarter of its loads and stores), in a fixed order, so a score does
+        // not depend on the machine.
         let row = |a: usize| &self.weights[a * n..a * n + n];
         let mut quads = x.chunks_exact(4);
         for q in quads.by_ref() {
             let (w0, w1, w2, w3) = (row(q[0].0), row(q[1].0), row(q[2].0), row(q[3].0));
-            let (x0, x1, x2, x3) = (q[0].1, q[1].1, q[2].1, q[3].1);
+            let [x0, x1, x2, x3] = [q[0].1, q[1].1, q[2].1, q[3].1].map(|v| v as f32);
             let ws = w0.iter().zip(w1).zip(w2.iter().zip(w3));
             for (s, ((&b0, &b1), (&b2, &b3))) in acc.iter_mut().zip(ws) {
-                *s += (x0 * f64::from(b0) + x1 * f64::from(b1))
-                    + (x2 * f64::from(b2) + x3 * f64::from(b3));
+                *s += (x0 * b0 + x1 * b1) + (x2 * b2 + x3 * b3);
             }
         }
         for &(a, xa) in quads.remainder() {
+            let xa = xa as f32;
             for (s, &b) in acc.iter_mut().zip(row(a)) {
-                *s += xa * f64::from(b);
+                *s += xa * b;
             }
         }
         !x.is_empty()

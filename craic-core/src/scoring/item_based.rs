@@ -56,7 +56,7 @@ impl Model {
                         continue;
                     }
                     s.hit(p as usize);
-                    s.ib[p as usize] += v;
+                    s.ib[p as usize] += f64::from(v);
                 }
             }
             s.linear = (acc, x);

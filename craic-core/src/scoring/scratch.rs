@@ -66,7 +66,7 @@ pub(crate) struct Scratch {
     pub rerank: RerankScratch,
     /// The linear item model's scores by model position, and the user's scaled modelled
     /// history (overwritten by every call that reads them).
-    pub linear: (Vec<f64>, Vec<(usize, f64)>),
+    pub linear: (Vec<f32>, Vec<(usize, f64)>),
 }
 
 impl Scratch {
