@@ -208,10 +208,10 @@ impl LinearItems {
         }
     }
 
-    /// User `u`'s scores of every modelled item, by position, into `acc` (resized to
-    /// the number of modelled items and overwritten), from at most `cap` of their row's modelled cells,
-    /// the strongest (the cost guard: a request costs at most `cap × len`); `false` (and `acc`
-    /// all zero) when the row holds no modelled item.
+    /// User `u`'s scores of every modelled item, by position, into `acc` (resized to the
+    /// number of modelled items `n` and overwritten), from at most `cap` of their row's
+    /// modelled cells, the strongest (the cost guard: a request costs at most `cap × n`);
+    /// `false` (and `acc` all zero) when the row holds no modelled item.
     pub fn score_row(
         &self,
         histories: &impl Histories,
