@@ -10,6 +10,15 @@ use craic::{Config, ErrorKind, Request, Strategy};
 mod service_common;
 use service_common::{active_user, counter, service, tiny};
 
+/// An experiment named `name`: the Hybrid against `arm` (an item-based treatment), half each.
+fn against_hybrid(name: &str, arm: impl Into<Treatment>) -> Experiment {
+    Experiment::builder(name)
+        .variant("control", 0.5, Strategy::Hybrid)
+        .variant("item_based", 0.5, arm)
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn item_based_is_served_when_the_engine_keeps_item_lists() {
     let data = tiny();
@@ -29,11 +38,7 @@ fn item_based_is_served_when_the_engine_keeps_item_lists() {
     let series = r#"craic_requests_total{strategy="item_based"}"#;
     assert_eq!(counter(&svc, series), 1);
     // An experiment arm may serve it from this engine.
-    let exp = Experiment::builder("items")
-        .variant("control", 0.5, Strategy::Hybrid)
-        .variant("item_based", 0.5, Strategy::ItemBased)
-        .build()
-        .unwrap();
+    let exp = against_hybrid("items", Strategy::ItemBased);
     svc.register_experiment(exp).unwrap();
 }
 
@@ -45,11 +50,7 @@ fn an_item_based_arm_without_item_lists_is_refused_at_registration() {
     let req = Request::new(5).strategy(Strategy::ItemBased).now(at);
     let err = svc.recommend(&u, &req).unwrap_err();
     assert_eq!(err.kind(), ServiceErrorKind::Core(ErrorKind::InvalidConfig));
-    let refused = Experiment::builder("items")
-        .variant("control", 0.5, Strategy::Hybrid)
-        .variant("item_based", 0.5, Strategy::ItemBased)
-        .build()
-        .unwrap();
+    let refused = against_hybrid("items", Strategy::ItemBased);
     let err = svc.register_experiment(refused).unwrap_err();
     assert_eq!(err.kind(), ServiceErrorKind::Core(ErrorKind::InvalidConfig));
     // With a configuration of its own that keeps item lists, the arm is accepted and served.
@@ -57,15 +58,7 @@ fn an_item_based_arm_without_item_lists_is_refused_at_registration() {
         item_neighbours: 20,
         ..Config::default()
     };
-    let accepted = Experiment::builder("items")
-        .variant("control", 0.5, Strategy::Hybrid)
-        .variant(
-            "item_based",
-            0.5,
-            Treatment::new(Strategy::ItemBased).config(lists),
-        )
-        .build()
-        .unwrap();
+    let accepted = against_hybrid("items", Treatment::new(Strategy::ItemBased).config(lists));
     svc.register_experiment(accepted).unwrap();
     let users: Vec<String> = (0..40).map(|n| format!("u{n}")).collect();
     let served = users
@@ -101,22 +94,13 @@ fn item_based_is_served_from_a_linear_item_model() {
     let recs = svc.recommend(&u, &req).unwrap();
     assert_eq!(recs.len(), 5);
     assert_eq!(recs, svc.engine().recommend(&u, &req).unwrap());
-    let exp = Experiment::builder("linear")
-        .variant("control", 0.5, Strategy::Hybrid)
-        .variant("item_based", 0.5, Strategy::ItemBased)
-        .build()
-        .unwrap();
+    let exp = against_hybrid("linear", Strategy::ItemBased);
     svc.register_experiment(exp).unwrap();
     // An arm of its own with the model, on a serving engine without one, is accepted too.
     let plain = service(&data, ServiceOptions::default());
-    let arm = Experiment::builder("linear-arm")
-        .variant("control", 0.5, Strategy::Hybrid)
-        .variant(
-            "item_based",
-            0.5,
-            Treatment::new(Strategy::ItemBased).config(config),
-        )
-        .build()
-        .unwrap();
+    let arm = against_hybrid(
+        "linear-arm",
+        Treatment::new(Strategy::ItemBased).config(config),
+    );
     plain.register_experiment(arm).unwrap();
 }
