@@ -144,6 +144,23 @@ def make_context(args: argparse.Namespace) -> Context:
     )
 
 
+def real_data_context(data: str) -> Context:
+    """The context of the analysis scripts beside compare.py on a ``real_data.py`` dataset:
+    compare.py's split, seed 42, seen events excluded (``--exclude-seen``)."""
+    return make_context(argparse.Namespace(data=data, expect_cutoff=None, seed=42,
+                                           users_sample=1000, exclude_seen=True))
+
+
+def not_recommendable(ctx: Context, users: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """users x items, True where an item may not be recommended to the user: it starts before
+    the cutoff, or the user may not be offered it (``ctx.banned``)."""
+    out = np.zeros((users.size, ctx.data.n_items), dtype=bool)
+    out[:, ~ctx.eligible] = True
+    b = ctx.banned[users].tocoo()
+    out[b.row, b.col] = True
+    return out
+
+
 def finish_row(
     ctx: Context,
     method: str,

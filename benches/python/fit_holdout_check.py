@@ -25,7 +25,7 @@ import numpy as np
 
 import workers
 from bench_data import K, ndcg_recall_at_k
-from bench_measure import make_context
+from bench_measure import real_data_context
 
 WEIGHTS = {"save": 1.0, "click": 0.25, "hide": -0.25}
 
@@ -37,8 +37,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--heavy-from", type=int, default=45)
     a = ap.parse_args()
-    ctx = make_context(argparse.Namespace(data=a.data, expect_cutoff=None, seed=42,
-                                          users_sample=1000, exclude_seen=True))
+    ctx = real_data_context(a.data)
     d = ctx.data
     positive = np.array([WEIGHTS.get(n, 0.0) for n in d.kind_names])[d.kind] > 0
     train = np.flatnonzero(d.train)

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from bench_data import K, ndcg_recall_at_k
-from bench_measure import make_context, top_k_masked
+from bench_measure import not_recommendable, real_data_context, top_k_masked
 
 WEIGHTS = {"save": 1.0, "click": 0.25, "hide": -0.25}
 DAY = 86_400.0
@@ -35,8 +35,7 @@ def main() -> None:
     ap.add_argument("--l2", type=float, default=250.0)
     ap.add_argument("--days", type=float, default=30.0, help="half-life of the decayed cells")
     a = ap.parse_args()
-    ctx = make_context(argparse.Namespace(data=a.data, expect_cutoff=None, seed=42,
-                                          users_sample=1000, exclude_seen=True))
+    ctx = real_data_context(a.data)
     d = ctx.data
     m = d.train
     w = np.array([WEIGHTS.get(n, 0.0) for n in d.kind_names])[d.kind[m]]
@@ -72,10 +71,7 @@ def main() -> None:
         return sp.csr_matrix((v, (r, c)), shape=shape)[:, items]
 
     users = np.asarray(ctx.eval_users)
-    banned = np.zeros((users.size, d.n_items), dtype=bool)
-    banned[:, ~ctx.eligible] = True
-    b = ctx.banned[users].tocoo()
-    banned[b.row, b.col] = True
+    banned = not_recommendable(ctx, users)
 
     def ndcg(fit: sp.csr_matrix, score: sp.csr_matrix) -> float:
         g = (fit.T @ fit).toarray()

@@ -20,7 +20,6 @@ there, chosen with the test period in view.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import defaultdict
 
@@ -29,13 +28,12 @@ import scipy.sparse as sp
 from sklearn.metrics.pairwise import cosine_similarity
 
 from bench_data import K, KIND_WEIGHTS, ndcg_recall_at_k
-from bench_measure import make_context, top_k_masked
+from bench_measure import not_recommendable, real_data_context, top_k_masked
 from peers import fit_ease
 
 
 def outer_mix(data: str, lam: float) -> None:
-    ctx = make_context(argparse.Namespace(data=data, expect_cutoff=None, seed=42,
-                                          users_sample=1000, exclude_seen=True))
+    ctx = real_data_context(data)
     x = ctx.x.astype(np.float64)
     users = np.asarray(ctx.eval_users)
     ease, _ = fit_ease(x, lam, 5000)
@@ -44,10 +42,7 @@ def outer_mix(data: str, lam: float) -> None:
     top = np.argpartition(-sim, 49, axis=1)[:, :50]
     nb = np.zeros_like(sim)
     np.put_along_axis(nb, top, np.take_along_axis(sim, top, 1), 1)
-    banned = np.zeros((users.size, x.shape[1]), dtype=bool)
-    banned[:, ~ctx.eligible] = True
-    b = ctx.banned[users].tocoo()
-    banned[b.row, b.col] = True
+    banned = not_recommendable(ctx, users)
 
     def scaled(s: np.ndarray) -> np.ndarray:
         s = np.where(banned, -np.inf, s)
@@ -67,8 +62,7 @@ def main() -> None:
         outer_mix(sys.argv[1], float(sys.argv[3]) if len(sys.argv) > 3 else 250.0)
         return
     share = float(sys.argv[2]) if len(sys.argv) > 2 else 0.2
-    ctx = make_context(argparse.Namespace(data=sys.argv[1], expect_cutoff=None, seed=42,
-                                          users_sample=1000, exclude_seen=True))
+    ctx = real_data_context(sys.argv[1])
     d = ctx.data
     w = np.array([KIND_WEIGHTS.get(n, 0.0) for n in d.kind_names])
     train = np.flatnonzero(d.train)
