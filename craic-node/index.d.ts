@@ -755,6 +755,13 @@ export interface Config {
   linearItems?: number
   /** Ridge λ of the linear item model (finite, > 0; default 250). */
   linearL2?: number
+  /**
+   * The linear item model's recency focus, in events (finite, ≥ 0; default 10; 0:
+   * off): a request weighs a history event with `r` more recent events by
+   * `0.2 + 0.8 · e^(−r / focus)`. Needs a decay (`halfLifeSecs`); the fit is
+   * unaffected.
+   */
+  linearFocus?: number
 }
 
 /** One component's share of a recommendation's score. */

@@ -8,6 +8,7 @@ Gauss-Jordan inverse), never from the engine. Run from the repository root:
 from __future__ import annotations
 
 import json
+import math
 from fractions import Fraction
 from pathlib import Path
 
@@ -70,16 +71,40 @@ P = [row[n:] for row in aug]
 B = [[Fraction(0) if a == b else -P[a][b] / P[b][b] for b in range(n)] for a in range(n)]
 
 
-def case(user: str, k: int) -> dict[str, object]:
-    x = scaled(user)
+HALF_LIFE = 30 * 86_400
+FOCUS = 1.0
+FLOOR = 0.2
+
+
+def focused(u: str) -> dict[str, float]:
+    """A request's read with the recency focus: each scaled cell times 0.2 + 0.8 e^(-r/FOCUS),
+    r the number of read cells more recent. A cell's recency is its largest per-kind sum of
+    2^(t / HALF_LIFE) (the engine's decayed parts; one interaction per kind here, so the latest
+    interaction's time orders the cells)."""
+    x = scaled(u)
+    times: dict[str, dict[str, float]] = {}
+    for e in base["interactions"]:
+        if e["user_id"] == u and e["item_id"] in x:
+            per_kind = times.setdefault(e["item_id"], {})
+            per_kind[e["kind"]] = per_kind.get(e["kind"], 0.0) + 2.0 ** (
+                (e["timestamp"] - NOW) / HALF_LIFE)
+    key = {i: max(per_kind.values()) for i, per_kind in times.items()}
+    return {i: float(v) * (FLOOR + (1 - FLOOR) * math.exp(
+        -sum(1 for j in x if key[j] > key[i]) / FOCUS)) for i, v in x.items()}
+
+
+def case(user: str, k: int, focus: bool = False) -> dict[str, object]:
+    x: dict[str, Fraction] | dict[str, float] = focused(user) if focus else scaled(user)
     saved_or_hidden = {i for i, ks in kinds[user].items() if ks & {"save", "hide"}}
-    scores = {}
+    scores, upcoming = {}, []
     for b, j in enumerate(model):
         s = sum(v * B[model.index(i)][b] for i, v in x.items())
-        if starts[j] > NOW and j not in saved_or_hidden and s > 0:
-            scores[j] = s
+        if starts[j] > NOW:
+            upcoming.append(s)
+            if j not in saved_or_hidden and s > 0:
+                scores[j] = s
     ranked = sorted(scores, key=lambda j: (-scores[j], items.index(j)))[:k]
-    best = scores[ranked[0]]
+    best = max(upcoming)  # saved and hidden events included
     reasons = []
     for j in ranked:
         contrib = {i: x[i] * B[model.index(i)][model.index(j)] for i in x}
@@ -106,7 +131,7 @@ out = {
         "each kind once), scaled to a largest cell of 1, form X; "
         f"B = I - P diag(P)^-1 with P = (X^T X + {L2} I)^-1, diag(B) = 0; a user's score of j is "
         "the sum over their scaled modelled history of x_i B[i][j], divided by the best "
-        "upcoming score; started, saved and hidden events are never returned. `f` and `old` "
+        "upcoming score (saved and hidden events included); started, saved and hidden events are never returned. `f` and `old` "
         "are outside the model. Written by testdata/make_linear_items.py from the formula "
         "(exact fractions), not from the engine."
     ),
@@ -117,6 +142,16 @@ out = {
     "interactions": base["interactions"],
     "modelled": model,
     "recommend": [before, case("mixed", 3), case("u4", 2), case("u6", 3)],
+    "focus": {
+        "description": (
+            f"The same engine with a {HALF_LIFE // 86_400}-day decay and a recency focus of "
+            f"{FOCUS:g} event: a request weighs each scaled history cell by "
+            f"{FLOOR} + {1 - FLOOR} e^(-r / {FOCUS:g}), r the number of the user's read cells "
+            "more recent (each cell's latest interaction here); the fit is unchanged."
+        ),
+        "config": {"half_life_secs": float(HALF_LIFE), "linear_focus": FOCUS},
+        "recommend": [case("mixed", 3, True), case("u4", 2, True), case("u6", 3, True)],
+    },
     "after_record": {"interaction": AFTER, **after},
 }
 (HERE / "linear_items.json").write_text(json.dumps(out, indent=1) + "\n")

@@ -36,12 +36,14 @@ def main() -> None:
     ap.add_argument("--users-share", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--heavy-from", type=int, default=45)
+    ap.add_argument("--whole-log", action="store_true",
+                    help="no time cut: hold out the latest rows of users over the whole log")
     a = ap.parse_args()
     ctx = real_data_context(a.data)
     d = ctx.data
     positive = np.array([WEIGHTS.get(n, 0.0) for n in d.kind_names])[d.kind] > 0
     train = np.flatnonzero(d.train)
-    cut = np.quantile(d.timestamp[train], 0.8)
+    cut = d.timestamp[train].max() + 1 if a.whole_log else np.quantile(d.timestamp[train], 0.8)
     base, later = train[d.timestamp[train] < cut], train[d.timestamp[train] >= cut]
     active_later = set(d.user[later[positive[later]]].tolist())
     rows: dict[int, list[int]] = defaultdict(list)

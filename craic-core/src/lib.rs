@@ -54,7 +54,8 @@ pub use data::interaction::{
 pub use data::item::{Item, Preferences};
 pub use data::training::TrainingData;
 pub use model::config::{
-    Config, Effect, FeatureWeights, KindSpec, DEFAULT_LINEAR_L2, DEFAULT_MAX_USER_ITEMS,
+    Config, Effect, FeatureWeights, KindSpec, DEFAULT_LINEAR_FOCUS, DEFAULT_LINEAR_L2,
+    DEFAULT_MAX_USER_ITEMS,
 };
 pub use model::engine::{impressions_to_interactions, Engine};
 pub use model::error::{Error, ErrorKind, Result, SnapshotProblem};

@@ -6,8 +6,9 @@
 //! learned blend's hyperparameter grid: the same engine, whose blend is fixed, so only the tag
 //! differs from `model-v4.snap`), `model-v6.snap` (layout `MOD7`, with the learned blend's
 //! popularity discount: again only the tag differs), `model-v7.snap` (layout `MOD8`, with
-//! `Config::max_user_items`) and `model-v8.snap` (layout `MOD9`, with `Config::linear_items` /
-//! `linear_l2` and the linear item model). The current code must decode all eight to the
+//! `Config::max_user_items`), `model-v8.snap` (layout `MOD9`, with `Config::linear_items` /
+//! `linear_l2` and the linear item model) and `model-v9.snap` (layout `MODA`, with
+//! `Config::linear_focus`). The current code must decode all nine to the
 //! expected model, and re-encode the current one byte for byte, so any change of the on-disk
 //! format (container, bincode layout, a field added, renamed or reordered) fails here and gets a
 //! deliberate new format version instead of silently breaking stored snapshots.
@@ -80,8 +81,8 @@ fn users() -> Vec<String> {
 /// one encoded in two processes) gave different snapshot bytes.
 #[test]
 fn equal_engines_encode_to_equal_bytes() {
-    let a = golden_engine_v4().to_snapshot(&meta()).unwrap();
-    let b = golden_engine_v4().to_snapshot(&meta()).unwrap();
+    let a = golden_engine_v5().to_snapshot(&meta()).unwrap();
+    let b = golden_engine_v5().to_snapshot(&meta()).unwrap();
     assert!(a == b, "two equal engines gave different snapshot bytes");
 }
 
@@ -99,13 +100,23 @@ fn golden_engine_v3() -> Engine {
     }))
 }
 
-/// The golden engine of the current layout: the v3 engine's data with a linear item model too
-/// (fitted by `rebuild`: the engine is fed by records).
+/// The golden engine of `MOD9`: the v3 engine's data with a linear item model too (fitted by
+/// `rebuild`: the engine is fed by records), read without a recency focus.
 fn golden_engine_v4() -> Engine {
+    golden_engine_linear(0.0)
+}
+
+/// The golden engine of the current layout: the v4 engine with a recency focus of 2 events.
+fn golden_engine_v5() -> Engine {
+    golden_engine_linear(2.0)
+}
+
+fn golden_engine_linear(linear_focus: f64) -> Engine {
     let e = golden_engine_with(Config {
         item_neighbours: 3,
         linear_items: 8,
         linear_l2: 2.0,
+        linear_focus,
         ..fixed()
     });
     e.rebuild();
@@ -240,10 +251,23 @@ fn golden_snapshot_v7_still_decodes_to_the_expected_model() {
     resaves_in_the_current_layout(&loaded, &m, &expected);
 }
 
+/// Before the recency focus: the previous layout still loads, with the focus off and its
+/// fitted linear item model, and serves what it served.
+#[test]
+fn golden_snapshot_v8_still_decodes_to_the_expected_model() {
+    let golden = std::fs::read(golden_path("model-v8.snap")).unwrap();
+    assert_eq!(&golden[12..16], b"MOD9");
+    let (loaded, m) = Engine::from_snapshot(&golden).unwrap();
+    let expected = golden_engine_v4();
+    assert_same(&loaded, &expected);
+    assert_eq!(loaded.config().linear_focus, 0.0);
+    resaves_in_the_current_layout(&loaded, &m, &expected);
+}
+
 /// Saved again, an old snapshot is written in the current layout and loads back the same.
 fn resaves_in_the_current_layout(loaded: &Engine, m: &SnapshotMeta, expected: &Engine) {
     let again = loaded.to_snapshot(m).unwrap();
-    assert_eq!(&again[12..16], b"MOD9");
+    assert_eq!(&again[12..16], b"MODA");
     assert_same(&Engine::from_snapshot(&again).unwrap().0, expected);
 }
 
@@ -287,8 +311,19 @@ fn assert_same(loaded: &Engine, expected: &Engine) {
 
 #[test]
 fn golden_snapshot_decodes_to_the_expected_model_and_re_encodes_byte_identically() {
-    let path = golden_path("model-v8.snap");
-    let expected = golden_engine_v4();
+    let path = golden_path("model-v9.snap");
+    let expected = golden_engine_v5();
+    assert_ne!(
+        expected.recommend(
+            "ana",
+            &Request::new(5).strategy(Strategy::ItemBased).now(NOW)
+        ),
+        golden_engine_v4().recommend(
+            "ana",
+            &Request::new(5).strategy(Strategy::ItemBased).now(NOW)
+        ),
+        "the focus should change what the golden engine serves"
+    );
     assert!(!expected.item_neighbours("rave").is_empty());
     assert!(!expected.exposure("newbie", NOW).is_empty());
     assert!(expected.appeal("rave", NOW).unwrap() > 0.0);

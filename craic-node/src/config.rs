@@ -71,6 +71,11 @@ options! {
         pub linear_items: [Option<f64>],
         /// Ridge λ of the linear item model (finite, > 0; default 250).
         pub linear_l2: [Option<f64>],
+        /// The linear item model's recency focus, in events (finite, ≥ 0; default 10; 0:
+        /// off): a request weighs a history event with `r` more recent events by
+        /// `0.2 + 0.8 · e^(−r / focus)`. Needs a decay (`halfLifeSecs`); the fit is
+        /// unaffected.
+        pub linear_focus: [Option<f64>],
     }
 }
 
@@ -127,6 +132,7 @@ impl Config {
             max_user_items: count_field(self.max_user_items, "maxUserItems", d.max_user_items)?,
             linear_items: count_field(self.linear_items, "linearItems", d.linear_items)?,
             linear_l2: self.linear_l2.unwrap_or(d.linear_l2),
+            linear_focus: self.linear_focus.unwrap_or(d.linear_focus),
             ..d
         };
         let mut kinds: Vec<(String, f64)> = self.kinds.unwrap_or_default().into_iter().collect();
@@ -170,6 +176,7 @@ impl From<core::Config> for Config {
             max_user_items: Some(c.max_user_items as f64),
             linear_items: Some(c.linear_items as f64),
             linear_l2: Some(c.linear_l2),
+            linear_focus: Some(c.linear_focus),
         }
     }
 }

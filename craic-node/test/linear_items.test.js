@@ -26,7 +26,7 @@ function check (e, r) {
   assert.deepEqual(recs.map(x => x.explanation[0].reason), r.reasons)
 }
 
-test('config linearItems and linearL2', () => {
+test('config linearItems, linearL2 and linearFocus', () => {
   const d = new craic.Engine().config()
   assert.equal(d.linearItems, 0)
   assert.equal(d.linearL2, 250)
@@ -38,6 +38,19 @@ test('config linearItems and linearL2', () => {
   for (const l2 of [0, -1, NaN]) {
     assert.throws(() => new craic.Engine({ linearItems: 10, linearL2: l2 }), err => err.code === 'CRAIC_INVALID_WEIGHT', String(l2))
   }
+  assert.equal(d.linearFocus, 10)
+  assert.equal(new craic.Engine({ linearFocus: 0 }).config().linearFocus, 0)
+  for (const focus of [-1, NaN, Infinity]) {
+    assert.throws(() => new craic.Engine({ linearFocus: focus }), err => err.code === 'CRAIC_INVALID_WEIGHT', String(focus))
+  }
+})
+
+test('with a decay and a recency focus the fixture lists are the formula', async () => {
+  const f = data.focus.config
+  const e = await craic.Engine.build(items, interactions, {
+    config: { ...config, halfLifeSecs: f.half_life_secs, linearFocus: f.linear_focus }
+  })
+  for (const r of data.focus.recommend) check(e, r)
 })
 
 test('the fixture lists are the closed form', async () => {

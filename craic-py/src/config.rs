@@ -53,6 +53,7 @@ impl PyConfig {
         max_user_items = Count(DEFAULT.max_user_items),
         linear_items = Count(DEFAULT.linear_items),
         linear_l2 = DEFAULT.linear_l2,
+        linear_focus = DEFAULT.linear_focus,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -78,6 +79,7 @@ impl PyConfig {
         max_user_items: Count<usize>,
         linear_items: Count<usize>,
         linear_l2: f64,
+        linear_focus: f64,
     ) -> PyResult<Self> {
         let mut weights = DEFAULT.content_weights.clone();
         for (name, w) in content_weights.unwrap_or_default() {
@@ -105,6 +107,7 @@ impl PyConfig {
             max_user_items: max_user_items.get(),
             linear_items: linear_items.get(),
             linear_l2,
+            linear_focus,
             ..DEFAULT.clone()
         };
         for (name, weight) in kinds.unwrap_or_default() {
@@ -259,6 +262,14 @@ impl PyConfig {
         self.inner.linear_l2
     }
 
+    /// The linear item model's recency focus, in events (finite, ≥ 0; default 10; 0: off): a
+    /// request weighs a history event with `r` more recent events by `0.2 + 0.8 · e^(−r /
+    /// focus)`. Needs a decay (`half_life_secs`); the fit is unaffected.
+    #[getter]
+    fn linear_focus(&self) -> f64 {
+        self.inner.linear_focus
+    }
+
     /// How the Hybrid strategy blends its components: the `LearnSettings` of a blend learned
     /// at every build and retrain (the default, `LearnSettings()`; the fixed blend serves while
     /// the holdout has fewer than 100 users, the core's `MIN_HOLDOUT_USERS`), or `"fixed"`.
@@ -279,7 +290,7 @@ impl PyConfig {
              max_item_users={}, exclude_saved={}, hybrid_k0={:?}, hybrid_content_share={:?}, \
              preference_weight={:?}, neighbour_buffer={}, popularity_prior={:?}, artist_prior={:?}, max_k={}, \
              exposure_demotion={:?}, exposure_half_life_secs={:?}, blend={}, item_neighbours={}, \
-             max_user_items={}, linear_items={}, linear_l2={:?})",
+             max_user_items={}, linear_items={}, linear_l2={:?}, linear_focus={:?})",
             kinds.join(", "),
             opt(&c.half_life_secs),
             c.neighbours,
@@ -303,7 +314,8 @@ impl PyConfig {
             c.item_neighbours,
             c.max_user_items,
             c.linear_items,
-            c.linear_l2
+            c.linear_l2,
+            c.linear_focus
         )
     }
 }

@@ -41,6 +41,15 @@ def check(engine: craic.Engine, case: dict[str, Any], now: int) -> None:
     assert [p[0].reason for p in parts] == case["reasons"], case
 
 
+def test_fixture_scores_with_a_recency_focus(data: dict[str, Any]) -> None:
+    focus = data["focus"]
+    c = craic.Config(**{**data["config"], **focus["config"]}, blend="fixed")
+    assert (c.half_life_secs, c.linear_focus) == (focus["config"]["half_life_secs"], 1.0)
+    e = craic.Engine.build(items(data), data["interactions"], config=c)
+    for case in focus["recommend"]:
+        check(e, case, data["now"])
+
+
 def test_config_linear_items(data: dict[str, Any]) -> None:
     default = craic.Config()
     assert (default.linear_items, default.linear_l2) == (0, 250.0)
@@ -53,6 +62,12 @@ def test_config_linear_items(data: dict[str, Any]) -> None:
     for l2 in (0.0, -1.0, math.nan):
         with pytest.raises(craic.InvalidInputError) as err:
             craic.Config(linear_items=10, linear_l2=l2)
+        assert err.value.kind == "invalid_weight"
+    assert default.linear_focus == 10.0
+    assert "linear_focus=2.0" in repr(craic.Config(linear_focus=2.0))
+    for focus in (-1.0, math.nan, math.inf):
+        with pytest.raises(craic.InvalidInputError) as err:
+            craic.Config(linear_focus=focus)
         assert err.value.kind == "invalid_weight"
 
 

@@ -43,6 +43,9 @@ const NOT_MODELLED: u32 = u32::MAX;
 /// Gram matrix costs at most `FIT_ROW_CAP²` additions per user.
 pub(crate) const FIT_ROW_CAP: usize = 1_000;
 
+/// The least weight a request's recency focus leaves a cell (`Config::linear_focus`).
+pub(crate) const FOCUS_FLOOR: f64 = 0.2;
+
 /// The fitted linear item model (`Default`: a model of no items, what an engine holds before
 /// its first bulk load or rebuild).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -95,7 +98,7 @@ impl LinearItems {
         let mut gram = vec![0.0f64; n * n];
         let mut x: Vec<(usize, f64)> = Vec::new();
         for u in 0..histories.users() {
-            model.scaled_row(histories, u, row_cap, &mut x);
+            model.scaled_row(histories, u, (row_cap, None), &mut x);
             for &(a, xa) in &x {
                 let g = &mut gram[a * n..a * n + n];
                 for &(b, xb) in &x {
@@ -163,7 +166,7 @@ impl LinearItems {
         let b = self.position(j)?;
         let n = self.items.len();
         let mut x = Vec::new();
-        self.scaled_row(histories, u, cap, &mut x);
+        self.scaled_row(histories, u, (cap, histories.focus()), &mut x);
         x.iter()
             .map(|&(a, xa)| (a, xa * f64::from(self.weights[a * n + b])))
             .filter(|c| c.1 > 0.0)
@@ -174,12 +177,13 @@ impl LinearItems {
     /// User `u`'s positive cells on modelled items as (position, undecayed value / the largest
     /// such value), into `out`, by position: at most `cap` of them, those strongest in the
     /// decayed row (the most recent and strongest; ties by position). A cell counts when both
-    /// its decayed and its undecayed value are positive.
+    /// its decayed and its undecayed value are positive. A read with a `focus` (a request's;
+    /// the fit reads without) then weighs each by its recency rank ([`LinearItems::focus`]).
     fn scaled_row(
         &self,
         histories: &impl Histories,
         u: usize,
-        cap: usize,
+        (cap, focus): (usize, Option<f64>),
         out: &mut Vec<(usize, f64)>,
     ) {
         out.clear();
@@ -206,6 +210,24 @@ impl LinearItems {
         for c in out.iter_mut() {
             c.1 /= top;
         }
+        if let Some(tau) = focus {
+            self.focus(histories, u, tau, out);
+        }
+    }
+
+    /// Weighs each cell of `out` by how many of the row's cells are more recent (`r`):
+    /// `FOCUS_FLOOR + (1 − FOCUS_FLOOR) · e^(−r/τ)`; cells equally recent share a rank.
+    fn focus(&self, histories: &impl Histories, u: usize, tau: f64, out: &mut [(usize, f64)]) {
+        let keys: Vec<f64> = out
+            .iter()
+            .map(|c| histories.recency(u, self.items[c.0]))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable_by(|a, b| b.total_cmp(a));
+        for (c, k) in out.iter_mut().zip(&keys) {
+            let newer = sorted.partition_point(|s| s > k);
+            c.1 *= FOCUS_FLOOR + (1.0 - FOCUS_FLOOR) * (-(newer as f64) / tau).exp();
+        }
     }
 
     /// User `u`'s scores of every modelled item, by position, into `acc` (resized to the
@@ -222,7 +244,7 @@ impl LinearItems {
         let n = self.items.len();
         acc.clear();
         acc.resize(n, 0.0);
-        self.scaled_row(histories, u, cap, x);
+        self.scaled_row(histories, u, (cap, histories.focus()), x);
         // In `f32`, as the weights are (twice the lanes of `f64`), four history rows per pass
         // over `acc` (a quarter of its loads and stores), in a fixed order, so a score does
         // not depend on the machine.

@@ -14,16 +14,19 @@ fn row(cells: &[(u32, f64)]) -> SparseVec {
 }
 
 /// Histories whose decayed rows are `rows` and whose undecayed values are `values` (same
-/// cells), or the rows themselves when `values` is empty.
+/// cells), or the rows themselves when `values` is empty; a cell's recency is its decayed
+/// value, and a read's focus `focus`.
 struct Logged {
     rows: Vec<SparseVec>,
     values: Vec<SparseVec>,
+    focus: Option<f64>,
 }
 
 fn logged(rows: Vec<SparseVec>) -> Logged {
     Logged {
         rows,
         values: Vec::new(),
+        focus: None,
     }
 }
 
@@ -43,6 +46,14 @@ impl Histories for Logged {
             &self.values
         };
         from[u].get(i).unwrap_or(0.0)
+    }
+
+    fn recency(&self, u: usize, i: u32) -> f64 {
+        self.rows[u].get(i).unwrap_or(0.0)
+    }
+
+    fn focus(&self) -> Option<f64> {
+        self.focus
     }
 }
 
@@ -167,7 +178,7 @@ proptest! {
                 .map(|c| row(&c.iter().map(|(&i, v)| (i, if k == 0 { v.0 } else { v.1 })).collect::<Vec<_>>()))
                 .collect()
         };
-        let h = Logged { rows: side(0), values: side(1) };
+        let h = Logged { rows: side(0), values: side(1), focus: None };
         let m = LinearItems::fit(&h, 12, &[false; 12], (max_items, l2, 100)).unwrap();
         prop_assert!(m.len() <= max_items);
         m.check(12, max_items).unwrap();
@@ -232,6 +243,7 @@ fn a_long_row_is_read_as_its_strongest_cells() {
     // The decayed row picks the cells, the undecayed values weigh them: reversing the values
     // of the kept cells changes the scores, not which cells are read.
     let reversed = Logged {
+        focus: None,
         rows: long_h.rows.clone(),
         values: long_h
             .rows
@@ -248,4 +260,48 @@ fn a_long_row_is_read_as_its_strongest_cells() {
         vec![0.5, 0.5, 1.0]
     );
     assert_ne!(a, c);
+}
+
+proptest! {
+    /// With a focus τ, a request weighs each read cell by `0.2 + 0.8 e^(−r/τ)`, `r` the number
+    /// of read cells strictly more recent (equally recent cells share a rank), on top of its
+    /// scaled undecayed value; the fit reads without a focus.
+    #[test]
+    fn a_focused_read_weighs_cells_by_their_recency_rank(
+        cells in proptest::collection::vec(
+            proptest::collection::btree_map(0u32..10, (0u8..4, 0.1f64..3.0), 0..8), 2..20),
+        tau in 0.5f64..20.0,
+    ) {
+        // Recency in four steps, so that ties are common.
+        let side = |k: usize| -> Vec<SparseVec> {
+            cells
+                .iter()
+                .map(|c| row(&c.iter().map(|(&i, v)| (i, if k == 0 { f64::from(v.0) + 1.0 } else { v.1 })).collect::<Vec<_>>()))
+                .collect()
+        };
+        let plain = Logged { rows: side(0), values: side(1), focus: None };
+        let focused = Logged { focus: Some(tau), ..Logged { rows: side(0), values: side(1), focus: None } };
+        let m = LinearItems::fit(&plain, 10, &[false; 10], (10, 2.0, 100)).unwrap();
+        prop_assert_eq!(&LinearItems::fit(&focused, 10, &[false; 10], (10, 2.0, 100)).unwrap(), &m);
+        let n = m.len();
+        let (mut acc, mut x) = (Vec::new(), Vec::new());
+        for u in 0..plain.users() {
+            m.score_row(&focused, u, 100, (&mut acc, &mut x));
+            let read = textbook_row(&plain, u, &m.items);
+            let recency = |a: usize| plain.rows[u].get(m.items[a]).unwrap();
+            for b in 0..n {
+                let terms: Vec<f64> = read
+                    .iter()
+                    .map(|&(a, v)| {
+                        let newer = read.iter().filter(|&&(c, _)| recency(c) > recency(a)).count();
+                        let w = FOCUS_FLOOR + (1.0 - FOCUS_FLOOR) * (-(newer as f64) / tau).exp();
+                        v * w * m.weight(m.items[a], m.items[b])
+                    })
+                    .collect();
+                let (s, size): (f64, f64) = (terms.iter().sum(), terms.iter().map(|t| t.abs()).sum());
+                prop_assert!((f64::from(acc[b]) - s).abs() <= 1e-6 * (1.0 + size) * terms.len() as f64,
+                    "user {u}, item {b}: {} against {s}", acc[b]);
+            }
+        }
+    }
 }

@@ -63,11 +63,14 @@ impl Model {
         self.items = Some(ItemLists { lists, heavy });
     }
 
-    /// The users' histories as the linear item model reads them.
+    /// The users' histories as the linear item model reads them: a request with the recency
+    /// focus when one is configured (it needs the decay to order cells in time).
     pub(crate) fn histories(&self) -> MatrixHistories<'_> {
+        let tau = self.config.linear_focus;
         MatrixHistories {
             matrix: &self.matrix,
             kinds: &self.kinds,
+            focus: (tau > 0.0 && self.config.half_life_secs.is_some()).then_some(tau),
         }
     }
 

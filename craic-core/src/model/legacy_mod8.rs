@@ -1,7 +1,7 @@
 //! Reading `MOD8` model snapshots (before the linear item model): they load with
 //! `Config::linear_items` 0 and no linear model, so they serve exactly what they served. The
 //! earlier layouts are in `model::legacy_snapshot`, `model::legacy_mod6` and
-//! `model::legacy_mod7`.
+//! `model::legacy_mod7`; the next in `model::legacy_mod9`.
 
 use serde::Deserialize;
 
@@ -16,14 +16,14 @@ use crate::model::model_snapshot::In;
 /// writes a nested struct's fields in line).
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
-struct ConfigV8 {
-    v7: ConfigV7,
-    max_user_items: usize,
+pub(super) struct ConfigV8 {
+    pub v7: ConfigV7,
+    pub max_user_items: usize,
 }
 
 impl ConfigV8 {
     /// The current configuration, without a linear item model.
-    fn upgrade(self) -> Config {
+    pub(super) fn upgrade(self) -> Config {
         Config {
             max_user_items: self.max_user_items,
             linear_items: 0,
@@ -38,25 +38,30 @@ pub(crate) fn decode_mod8(bytes: &[u8]) -> Result<In> {
     decode_with_items(*b"MOD8", bytes, ConfigV8::upgrade, |l: LearnedBlend, _| l)
 }
 
+/// `c` as `MOD8` wrote it.
+#[cfg(test)]
+pub(super) fn config_v8_of(c: &Config) -> ConfigV8 {
+    ConfigV8 {
+        v7: ConfigV7 {
+            v3: crate::model::legacy_snapshot::v3_of(c),
+            blend: c.blend.clone(),
+            item_neighbours: c.item_neighbours,
+        },
+        max_user_items: c.max_user_items,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::legacy_snapshot::{load_as, v3_of, with_items_of, ModelWithItems};
+    use crate::model::legacy_snapshot::{load_as, with_items_of, ModelWithItems};
     use crate::model::state::Model;
     use crate::synthetic::{Dataset, SyntheticConfig};
     use crate::Request;
 
     /// `m` as `MOD8` wrote it.
     fn v8_of(m: &Model) -> ModelWithItems<ConfigV8, LearnedBlend> {
-        let config = ConfigV8 {
-            v7: ConfigV7 {
-                v3: v3_of(&m.config),
-                blend: m.config.blend.clone(),
-                item_neighbours: m.config.item_neighbours,
-            },
-            max_user_items: m.config.max_user_items,
-        };
-        with_items_of(m, config, m.learned.clone())
+        with_items_of(m, config_v8_of(&m.config), m.learned.clone())
     }
 
     /// An engine saved before the linear item model loads without one, with its item lists,

@@ -255,7 +255,7 @@ pub(super) struct ModelWithItems<C, L> {
     pub items: Option<ItemLists>,
 }
 
-/// Decodes a snapshot of a layout with item lists (`tag`: `MOD5` to `MOD7`) into the current
+/// Decodes a snapshot of a layout with item lists (`tag`: `MOD5` to `MOD8`) into the current
 /// model: its configuration upgraded by `to_config`, its learned blend by `to_learned` (given the
 /// upgraded configuration).
 pub(super) fn decode_with_items<C: DeserializeOwned, L: DeserializeOwned>(
@@ -265,24 +265,29 @@ pub(super) fn decode_with_items<C: DeserializeOwned, L: DeserializeOwned>(
     to_learned: impl FnOnce(L, &Config) -> LearnedBlend,
 ) -> Result<In> {
     let Old { meta, model } = snapshot::decode_kind::<Old<ModelWithItems<C, L>>>(tag, bytes)?;
-    let ModelWithItems {
-        base,
-        exposure,
-        appeal,
-        learned,
-        items,
-    } = model;
-    let m = base.upgrade(to_config, Some(exposure));
-    let learned = learned.map(|l| to_learned(l, &m.config));
     Ok(In {
         meta,
-        model: Model {
-            appeal,
-            learned,
-            items,
-            ..m
-        },
+        model: model.upgrade(to_config, to_learned),
     })
+}
+
+impl<C, L> ModelWithItems<C, L> {
+    /// The current model: the configuration upgraded by `to_config`, the learned blend by
+    /// `to_learned` (given the upgraded configuration); no linear item model.
+    pub(super) fn upgrade(
+        self,
+        to_config: impl FnOnce(C) -> Config,
+        to_learned: impl FnOnce(L, &Config) -> LearnedBlend,
+    ) -> Model {
+        let m = self.base.upgrade(to_config, Some(self.exposure));
+        let learned = self.learned.map(|l| to_learned(l, &m.config));
+        Model {
+            appeal: self.appeal,
+            learned,
+            items: self.items,
+            ..m
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -20,6 +20,7 @@ mod learned_weights;
 mod legacy_mod6;
 mod legacy_mod7;
 mod legacy_mod8;
+mod legacy_mod9;
 pub mod legacy_snapshot;
 pub mod limits;
 pub mod model_snapshot;

@@ -1,5 +1,5 @@
 //! Versioned model snapshots: an [`Engine`]'s whole state plus metadata, in the checksummed
-//! container of [`crate::snapshot`] (kind tag `MOD9`).
+//! container of [`crate::snapshot`] (kind tag `MODA`, the tenth layout).
 //!
 //! The kind tag names the payload's layout: `MOD2` added `Config::artist_prior`; `MOD3` added
 //! the exposure (impressions) and `Config::exposure_demotion` / `exposure_half_life_secs`;
@@ -9,12 +9,12 @@
 //! (`LearnSettings::hyper`) and the chosen values and grid scores in its report; `MOD7` the
 //! learned blend's popularity discount (`HyperGrid::discount`, the report's chosen β and each
 //! grid point's); `MOD8` `Config::max_user_items`; `MOD9` `Config::linear_items` /
-//! `linear_l2` and the linear item model (absent, one byte, when the configuration keeps none).
-//! `MOD2`–`MOD8` snapshots still load (with no impressions and the default
+//! `linear_l2` and the linear item model (absent, one byte, when the configuration keeps none);
+//! `MODA` `Config::linear_focus`. `MOD2`–`MOD9` snapshots still load (with no impressions and the default
 //! exposure settings, resp. no appeal counts and the fixed blend, resp. no item lists, resp. a
 //! learned blend pinned to the configuration's hyperparameters, resp. a learned blend without
 //! discount, its discount axis pinned to 0, resp. the item side's cost guard of the time, 100,
-//! resp. no linear item model) and are written back as `MOD9`. A snapshot of the earliest
+//! resp. no linear item model, resp. the recency focus off) and are written back as `MODA`. A snapshot of the earliest
 //! layout (`MODL`) is refused as
 //! [`SnapshotProblem::Foreign`] rather than misread (bincode is not self-describing); rebuild and
 //! save again.
@@ -36,7 +36,7 @@ use crate::model::state::Model;
 use crate::snapshot;
 
 /// Kind tag of model snapshots in the container header.
-pub const MODEL_KIND: [u8; 4] = *b"MOD9";
+pub const MODEL_KIND: [u8; 4] = *b"MODA";
 
 /// Describes a snapshot: which model version it is and what it contains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -73,6 +73,7 @@ const MOD5: [u8; 4] = *b"MOD5";
 const MOD6: [u8; 4] = *b"MOD6";
 const MOD7: [u8; 4] = *b"MOD7";
 const MOD8: [u8; 4] = *b"MOD8";
+const MOD9: [u8; 4] = *b"MOD9";
 
 fn corrupt(detail: impl Into<String>) -> Error {
     Error::Snapshot {
@@ -107,6 +108,7 @@ impl Engine {
             MOD6 => crate::model::legacy_mod6::decode_mod6(bytes)?,
             MOD7 => crate::model::legacy_mod7::decode_mod7(bytes)?,
             MOD8 => crate::model::legacy_mod8::decode_mod8(bytes)?,
+            MOD9 => crate::model::legacy_mod9::decode_mod9(bytes)?,
             _ => snapshot::decode_kind(MODEL_KIND, bytes)?,
         };
         model.check().map_err(corrupt)?;
