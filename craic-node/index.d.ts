@@ -1151,6 +1151,13 @@ export interface LearnSettings {
    * item-based strategies never discount.
    */
   discount?: Array<number>
+  /**
+   * Whether the holdout scores each component as requests with `excludeTouched: true`
+   * serve: set it when the service asks that way, so the blend is learned on the lists
+   * users will see (default false: clicked events stay eligible, as on an events
+   * platform).
+   */
+  excludeTouched?: boolean
 }
 
 /** An engine built from a store, the cursor to tail from, and what was skipped. */

@@ -140,6 +140,8 @@ def spawn(args: argparse.Namespace, worker: str, directory: Path, cutoff: int) -
     if args.craic_hide_weight is not None:
         cmd += ["--craic-hide-weight", str(args.craic_hide_weight)]
     cmd += ["--craic-exclude", args.craic_exclude]
+    if args.craic_fit_touched:
+        cmd.append("--craic-fit-touched")
     if args.exclude_seen:
         cmd.append("--exclude-seen")
     env = {**os.environ, **THREAD_ENV}
@@ -362,6 +364,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "in each request's exclude list (default), or exclude_touched=True (the "
                         "engine's own record of what the user touched: the same events, no ids "
                         "crossing the binding)")
+    p.add_argument("--craic-fit-touched", action="store_true",
+                   help="craic's learned blend scores its holdout as requests with "
+                        "exclude_touched=True serve (LearnSettings(exclude_touched=True)): what a "
+                        "service that asks that way (--craic-exclude touched) should set")
     p.add_argument("--exclude-seen", action="store_true",
                    help="exclude every train-interacted event (not only saved/hidden) for all methods")
     p.add_argument("--data-dir", help="write the CSVs here and keep them (default: a temp dir)")

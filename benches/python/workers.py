@@ -92,7 +92,10 @@ def craic_config_note(args: argparse.Namespace) -> str:
         linear += f", max_user_items {args.craic_max_user_items}"
     if args.exclude_seen and args.craic_exclude == "touched":
         when += "; seen events excluded with exclude_touched=True"
-    return f"{args.craic_blend} blend, {lists}{linear}{hide}{when}"
+    blend = args.craic_blend
+    if args.craic_fit_touched and blend == "learned":
+        blend += " (holdout excluding touched events)"
+    return f"{blend} blend, {lists}{linear}{hide}{when}"
 
 
 def craic_items_and_preferences(data: Data) -> tuple[list[Any], dict[str, Any]]:
@@ -212,7 +215,10 @@ def worker_craic(args: argparse.Namespace, ctx: Context) -> list[Row]:
     t0 = time.perf_counter()
     kinds = {} if args.craic_hide_weight is None else {"hide": args.craic_hide_weight}
     guard = {} if args.craic_max_user_items is None else {"max_user_items": args.craic_max_user_items}
-    config = craic.Config(blend=args.craic_blend, item_neighbours=args.craic_item_lists, kinds=kinds,
+    blend: Any = args.craic_blend
+    if args.craic_fit_touched and blend == "learned":
+        blend = craic.LearnSettings(exclude_touched=True)
+    config = craic.Config(blend=blend, item_neighbours=args.craic_item_lists, kinds=kinds,
                           linear_items=args.craic_linear_items, linear_l2=args.craic_linear_l2,
                           **guard)
     engine = craic.Engine.build(items, train, preferences=prefs, config=config)

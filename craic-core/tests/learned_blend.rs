@@ -101,6 +101,45 @@ fn learned_hybrid_holds_on_every_world() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// `LearnSettings::exclude_touched`: the holdout scores the lists requests that exclude the
+/// user's touched events serve, so the holdout scores move (the tiny world's users click
+/// events they never save); the setting is kept by snapshots, and the build stays
+/// deterministic.
+#[test]
+fn a_holdout_excluding_touched_events_scores_other_lists_and_survives_a_snapshot() {
+    let data = tiny();
+    let excluding = || {
+        let config = Config {
+            blend: Blend::Learned(LearnSettings {
+                exclude_touched: true,
+                ..LearnSettings::default()
+            }),
+            ..Config::default()
+        };
+        tiny_engine(&data, config)
+    };
+    let (a, b) = (excluding(), excluding());
+    let report = a.blend_report().expect("a learned blend");
+    assert_eq!(Some(&report), b.blend_report().as_ref());
+    let keeping = tiny_engine(&data, learned()).blend_report().unwrap();
+    assert_ne!(
+        report
+            .buckets
+            .iter()
+            .map(|b| &b.component_ndcg)
+            .collect::<Vec<_>>(),
+        keeping
+            .buckets
+            .iter()
+            .map(|b| &b.component_ndcg)
+            .collect::<Vec<_>>()
+    );
+    let bytes = a.to_snapshot(&SnapshotMeta::default()).unwrap();
+    let (loaded, _) = Engine::from_snapshot(&bytes).unwrap();
+    assert_eq!(loaded.config(), a.config());
+    assert_eq!(loaded.blend_report(), Some(report));
+}
+
 #[test]
 fn the_learned_blend_is_deterministic_reported_and_survives_a_snapshot() {
     let data = tiny();

@@ -35,6 +35,11 @@ options! {
         /// 0.3 and 0.6. The learned blend's own: the config has no β, and the collaborative and
         /// item-based strategies never discount.
         pub discount: [Option<Vec<f64>>],
+        /// Whether the holdout scores each component as requests with `excludeTouched: true`
+        /// serve: set it when the service asks that way, so the blend is learned on the lists
+        /// users will see (default false: clicked events stay eligible, as on an events
+        /// platform).
+        pub exclude_touched: [Option<bool>],
     }
 }
 
@@ -79,6 +84,7 @@ pub(crate) fn blend(v: Option<Either<String, LearnSettings>>) -> Fallible<core::
                     shrinkage: s.shrinkage,
                     discount: s.discount,
                 },
+                exclude_touched: s.exclude_touched.unwrap_or(d.exclude_touched),
             }))
         }
     }
@@ -101,6 +107,7 @@ pub(crate) fn blend_value(b: core::Blend) -> Either<String, LearnSettings> {
                 .map(|v| v.into_iter().map(|k| k as f64).collect()),
             shrinkage: s.hyper.shrinkage,
             discount: s.hyper.discount,
+            exclude_touched: Some(s.exclude_touched),
         }),
     }
 }

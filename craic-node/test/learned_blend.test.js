@@ -106,10 +106,10 @@ test('the default blend is learned, the fixed one reports nothing; settings roun
   const fixed = await craic.Engine.build(data.items(), data.interactions(), { config: { blend: 'fixed' } })
   assert.equal(fixed.blendReport(), null)
   assert.equal(fixed.config().blend, 'fixed')
-  const settings = { holdoutFraction: 0.3, usersPerBucket: 50, candidates: 20, grid: 5, seed: 7 }
+  const settings = { holdoutFraction: 0.3, usersPerBucket: 50, candidates: 20, grid: 5, seed: 7, excludeTouched: true }
   assert.deepEqual(new craic.Engine({ blend: settings }).config().blend, settings)
   assert.deepEqual(new craic.Engine({ blend: { grid: 4 } }).config().blend,
-    { holdoutFraction: 0.2, usersPerBucket: 1000, candidates: 50, grid: 4, seed: 42 })
+    { holdoutFraction: 0.2, usersPerBucket: 1000, candidates: 50, grid: 4, seed: 42, excludeTouched: false })
 })
 
 test('bad settings are typed errors', () => {

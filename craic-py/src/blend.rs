@@ -36,6 +36,7 @@ impl PyLearnSettings {
         neighbours = None,
         shrinkage = None,
         discount = None,
+        exclude_touched = false,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -48,6 +49,7 @@ impl PyLearnSettings {
         neighbours: Option<Vec<Count<usize>>>,
         shrinkage: Option<Vec<f64>>,
         discount: Option<Vec<f64>>,
+        exclude_touched: bool,
     ) -> PyResult<Self> {
         let inner = core::LearnSettings {
             holdout_fraction,
@@ -61,6 +63,7 @@ impl PyLearnSettings {
                 shrinkage,
                 discount,
             },
+            exclude_touched,
         };
         core::Blend::Learned(inner.clone())
             .validate()
@@ -126,6 +129,15 @@ impl PyLearnSettings {
         self.inner.hyper.discount.clone()
     }
 
+    /// Whether the holdout scores each component as requests with `exclude_touched=True`
+    /// serve: set it when the service asks that way, so the blend is learned on the lists
+    /// users will see (default `False`: clicked events stay eligible, as on an events
+    /// platform).
+    #[getter]
+    fn exclude_touched(&self) -> bool {
+        self.inner.exclude_touched
+    }
+
     pub(crate) fn __repr__(&self) -> String {
         let s = &self.inner;
         let axis = |v: Option<String>| v.unwrap_or_else(|| "None".to_owned());
@@ -134,7 +146,7 @@ impl PyLearnSettings {
             format!("[{}]", each.join(", "))
         });
         format!(
-            "LearnSettings(holdout_fraction={:?}, users_per_bucket={}, candidates={}, grid={}, seed={}, half_life_secs={}, neighbours={}, shrinkage={}, discount={})",
+            "LearnSettings(holdout_fraction={:?}, users_per_bucket={}, candidates={}, grid={}, seed={}, half_life_secs={}, neighbours={}, shrinkage={}, discount={}, exclude_touched={})",
             s.holdout_fraction,
             s.users_per_bucket,
             s.candidates,
@@ -144,6 +156,7 @@ impl PyLearnSettings {
             axis(s.hyper.neighbours.as_ref().map(|v| format!("{v:?}"))),
             axis(s.hyper.shrinkage.as_ref().map(|v| format!("{v:?}"))),
             axis(s.hyper.discount.as_ref().map(|v| format!("{v:?}"))),
+            crate::repr::py_bool(s.exclude_touched),
         )
     }
 }

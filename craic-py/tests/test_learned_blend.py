@@ -186,11 +186,15 @@ def test_the_default_blend_is_learned_and_the_fixed_one_reports_nothing() -> Non
 
 
 def test_learn_settings_round_trip_and_are_bounded() -> None:
-    s = craic.LearnSettings(holdout_fraction=0.3, users_per_bucket=50, candidates=20, grid=5, seed=7)
+    s = craic.LearnSettings(holdout_fraction=0.3, users_per_bucket=50, candidates=20, grid=5, seed=7,
+                            exclude_touched=True)
     assert (s.holdout_fraction, s.users_per_bucket, s.candidates, s.grid, s.seed) == (0.3, 50, 20, 5, 7)
+    assert s.exclude_touched
     assert craic.Config(blend=s).blend == s
     assert "LearnSettings(holdout_fraction=0.3" in repr(craic.Config(blend=s))
+    assert "exclude_touched=True)" in repr(s)
     defaults = craic.LearnSettings()
+    assert not defaults.exclude_touched
     assert (defaults.holdout_fraction, defaults.users_per_bucket, defaults.grid) == (0.2, 1000, 10)
     assert (defaults.half_life_secs, defaults.neighbours, defaults.shrinkage, defaults.discount) == (
         None,

@@ -92,6 +92,13 @@ pub struct LearnSettings {
     /// [`crate::DEFAULT_DISCOUNTS`]; one value per axis pins it). The engine is
     /// built with the best; see [`HyperGrid`].
     pub hyper: HyperGrid,
+    /// Whether the holdout scores each component as requests that exclude the user's touched
+    /// events serve (`Request::exclude_touched(Touched::Any)`): set it when the service asks
+    /// that way (a ratings site, a catalogue where anything seen is never offered again), so
+    /// the blend is learned on the lists the users will see. Default `false`: requests that
+    /// keep clicked events eligible, as on an events platform.
+    #[serde(default)]
+    pub exclude_touched: bool,
 }
 
 impl Default for LearnSettings {
@@ -103,6 +110,7 @@ impl Default for LearnSettings {
             grid: 10,
             seed: 42,
             hyper: HyperGrid::default(),
+            exclude_touched: false,
         }
     }
 }

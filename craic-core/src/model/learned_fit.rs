@@ -24,7 +24,7 @@ use crate::model::learned_returning::{warm_users, Returning};
 use crate::model::learned_weights::{Relevant, Sample};
 use crate::model::state::Model;
 use crate::rng::SplitMix64;
-use crate::scoring::request::{Request, Strategy};
+use crate::scoring::request::{Request, Strategy, Touched};
 
 /// An activity bucket: name and the (inclusive) range of positive history lengths.
 pub(super) type Bounds = (&'static str, u32, Option<u32>);
@@ -325,14 +325,13 @@ impl Holdout<'_> {
     }
 }
 
-/// One held-out user's candidates (every single component's top `k`) and their values.
-pub(super) fn sample(
+/// A held-out user's candidates: every single component's top `k` as of `now`, the user's
+/// touched events left out when `exclude_touched` (as requests that exclude them serve).
+fn candidates(
     m: &Model,
     user: &str,
-    relevant: &[String],
-    now: i64,
-    k: usize,
-) -> Result<Sample> {
+    (now, k, exclude_touched): (i64, usize, bool),
+) -> Result<Vec<u32>> {
     let mut items: Vec<u32> = Vec::new();
     let item_based = m.has_item_side().then_some(Strategy::ItemBased);
     let single = [
@@ -341,7 +340,10 @@ pub(super) fn sample(
         Strategy::Content,
     ];
     for s in single.into_iter().chain(item_based) {
-        let req = Request::new(k).strategy(s).now(now);
+        let mut req = Request::new(k).strategy(s).now(now);
+        if exclude_touched {
+            req = req.exclude_touched(Touched::Any);
+        }
         items.extend(
             m.recommend(user, &req)?
                 .iter()
@@ -350,6 +352,17 @@ pub(super) fn sample(
     }
     items.sort_unstable();
     items.dedup();
+    Ok(items)
+}
+
+/// One held-out user's candidates ([`candidates`]) and their values.
+pub(super) fn sample(
+    m: &Model,
+    user: &str,
+    relevant: &[String],
+    (now, k, exclude_touched): (i64, usize, bool),
+) -> Result<Sample> {
+    let items = candidates(m, user, (now, k, exclude_touched))?;
     let values = m.component_values(m.users.get(user), now, &items);
     // An event without history at the cut is new; one outside the catalogue cannot be offered
     // and counts as new too.
@@ -430,5 +443,49 @@ mod tests {
         assert_eq!(users(&["x".to_owned()]), 0);
         // An unknown removed id changes nothing.
         assert_eq!(users(&["gone".to_owned()]), users(&[]));
+    }
+
+    /// With `exclude_touched` the holdout offers none of the user's touched events (clicked
+    /// ones included), as requests that exclude them serve; without it clicked events are
+    /// offered (saved ones never are).
+    #[test]
+    fn the_holdout_offers_touched_events_only_when_requests_would() {
+        let t0 = 1_700_000_000;
+        let items: Vec<Item> = (0..12)
+            .map(|i| Item::new(format!("e{i}"), t0 + 10_000_000))
+            .collect();
+        let mut log = Vec::new();
+        for u in 0..60 {
+            for s in 0..4 {
+                let kind = if s % 2 == 0 { "save" } else { "click" };
+                let item = format!("e{}", (u + 3 * s) % 12);
+                log.push(Interaction::new(
+                    format!("u{u}"),
+                    item,
+                    kind,
+                    t0 + 10 * u + s,
+                ));
+            }
+        }
+        let config = Config {
+            blend: Blend::Fixed,
+            ..Config::default()
+        };
+        let e = crate::Engine::build(items, &log, vec![], config).unwrap();
+        let m = e.read();
+        let u = m.users.get("u5").unwrap();
+        let touched: Vec<u32> = m.matrix.rows[u as usize].iter().map(|(i, _)| i).collect();
+        let clicked: Vec<u32> = ["e8", "e2"]
+            .map(|id| m.catalog.ids.get(id).unwrap())
+            .to_vec();
+        let now = t0 + 1_000;
+        let kept = candidates(&m, "u5", (now, 10, false)).unwrap();
+        let left_out = candidates(&m, "u5", (now, 10, true)).unwrap();
+        assert!(clicked.iter().all(|i| kept.contains(i)), "{kept:?}");
+        assert!(
+            touched.iter().all(|i| !left_out.contains(i)),
+            "{left_out:?}"
+        );
+        assert!(!left_out.is_empty());
     }
 }

@@ -179,12 +179,13 @@ impl Search<'_> {
         at.m.discount = Discount::new(discount, &at.m.matrix.cols);
         let m = &at.m;
         let depth = self.settings.candidates.min(m.config.max_k);
+        let touched = self.settings.exclude_touched;
         let per_bucket = sampled
             .iter()
             .map(|users| {
                 users
                     .par_iter()
-                    .map(|&(user, rel, now)| sample(m, user, rel, now, depth))
+                    .map(|&(user, rel, now)| sample(m, user, rel, (now, depth, touched)))
                     .collect::<Result<Vec<Sample>>>()
             })
             .collect::<Result<Vec<_>>>()?;

@@ -7,9 +7,64 @@ use serde::Deserialize;
 
 use crate::model::config::{Config, DEFAULT_MAX_USER_ITEMS};
 use crate::model::error::Result;
-use crate::model::learned::{Blend, LearnedBlend};
+use crate::model::hyper::HyperGrid;
+use crate::model::learned::{Blend, LearnSettings, LearnedBlend};
 use crate::model::legacy_snapshot::{decode_with_items, ConfigV3};
 use crate::model::model_snapshot::In;
+
+/// `LearnSettings` as `MOD7` to `MOD9` wrote it (before `exclude_touched`).
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(super) struct LearnSettingsV7 {
+    holdout_fraction: f64,
+    users_per_bucket: usize,
+    candidates: usize,
+    grid: u32,
+    seed: u64,
+    hyper: HyperGrid,
+}
+
+/// `Blend` as `MOD7` to `MOD9` wrote it (bincode tags variants by index).
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(super) enum BlendV7 {
+    Fixed,
+    Learned(LearnSettingsV7),
+}
+
+impl BlendV7 {
+    /// The current blend: a learned one scores its holdout keeping touched events, as then.
+    fn upgrade(self) -> Blend {
+        match self {
+            BlendV7::Fixed => Blend::Fixed,
+            BlendV7::Learned(s) => Blend::Learned(LearnSettings {
+                holdout_fraction: s.holdout_fraction,
+                users_per_bucket: s.users_per_bucket,
+                candidates: s.candidates,
+                grid: s.grid,
+                seed: s.seed,
+                hyper: s.hyper,
+                exclude_touched: false,
+            }),
+        }
+    }
+}
+
+/// `blend` as `MOD7` to `MOD9` wrote it.
+#[cfg(test)]
+pub(super) fn blend_v7_of(blend: &Blend) -> BlendV7 {
+    match blend.clone() {
+        Blend::Fixed => BlendV7::Fixed,
+        Blend::Learned(s) => BlendV7::Learned(LearnSettingsV7 {
+            holdout_fraction: s.holdout_fraction,
+            users_per_bucket: s.users_per_bucket,
+            candidates: s.candidates,
+            grid: s.grid,
+            seed: s.seed,
+            hyper: s.hyper,
+        }),
+    }
+}
 
 /// `Config` as `MOD7` wrote it: `MOD3`'s fields, the blend, the item neighbours (bincode writes
 /// a nested struct's fields in line).
@@ -17,7 +72,7 @@ use crate::model::model_snapshot::In;
 #[cfg_attr(test, derive(serde::Serialize))]
 pub(super) struct ConfigV7 {
     pub v3: ConfigV3,
-    pub blend: Blend,
+    pub blend: BlendV7,
     pub item_neighbours: usize,
 }
 
@@ -25,7 +80,7 @@ impl ConfigV7 {
     /// The current configuration, with the cost guard of the time.
     pub(super) fn upgrade(self) -> Config {
         Config {
-            blend: self.blend,
+            blend: self.blend.upgrade(),
             item_neighbours: self.item_neighbours,
             max_user_items: DEFAULT_MAX_USER_ITEMS,
             ..self.v3.upgrade()
@@ -54,7 +109,7 @@ mod tests {
     fn v7_of(m: &Model) -> ModelV7 {
         let config = ConfigV7 {
             v3: v3_of(&m.config),
-            blend: m.config.blend.clone(),
+            blend: blend_v7_of(&m.config.blend),
             item_neighbours: m.config.item_neighbours,
         };
         with_items_of(m, config, m.learned.clone())

@@ -44,7 +44,7 @@ pub(super) fn config_v8_of(c: &Config) -> ConfigV8 {
     ConfigV8 {
         v7: ConfigV7 {
             v3: crate::model::legacy_snapshot::v3_of(c),
-            blend: c.blend.clone(),
+            blend: crate::model::legacy_mod7::blend_v7_of(&c.blend),
             item_neighbours: c.item_neighbours,
         },
         max_user_items: c.max_user_items,

@@ -124,7 +124,8 @@ impl ConfigV4 {
 }
 
 impl LearnSettingsV4 {
-    /// The current settings, with the grid `hyper`.
+    /// The current settings, with the grid `hyper` (scoring the holdout keeping touched
+    /// events, as then).
     pub(super) fn upgrade(self, hyper: HyperGrid) -> LearnSettings {
         LearnSettings {
             holdout_fraction: self.holdout_fraction,
@@ -133,6 +134,7 @@ impl LearnSettingsV4 {
             grid: self.grid,
             seed: self.seed,
             hyper,
+            exclude_touched: false,
         }
     }
 }

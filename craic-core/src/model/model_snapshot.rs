@@ -10,13 +10,14 @@
 //! learned blend's popularity discount (`HyperGrid::discount`, the report's chosen β and each
 //! grid point's); `MOD8` `Config::max_user_items`; `MOD9` `Config::linear_items` /
 //! `linear_l2` and the linear item model (absent, one byte, when the configuration keeps none);
-//! `MODA` `Config::linear_focus`. `MOD2`–`MOD9` snapshots still load (with no impressions and the default
-//! exposure settings, resp. no appeal counts and the fixed blend, resp. no item lists, resp. a
-//! learned blend pinned to the configuration's hyperparameters, resp. a learned blend without
-//! discount, its discount axis pinned to 0, resp. the item side's cost guard of the time, 100,
-//! resp. no linear item model, resp. the recency focus off) and are written back as `MODA`. A snapshot of the earliest
-//! layout (`MODL`) is refused as
-//! [`SnapshotProblem::Foreign`] rather than misread (bincode is not self-describing); rebuild and
+//! `MODA` `Config::linear_focus` and `LearnSettings::exclude_touched`. `MOD2`–`MOD9` snapshots
+//! still load (with no impressions and the default exposure settings, resp. no appeal counts
+//! and the fixed blend, resp. no item lists, resp. a learned blend pinned to the configuration's
+//! hyperparameters, resp. a learned blend without discount, its discount axis pinned to 0,
+//! resp. the item side's cost guard of the time, 100, resp. no linear item model, resp. the
+//! recency focus off and a holdout keeping touched events) and are written back as `MODA`. A
+//! snapshot of the earliest layout (`MODL`) is refused as [`SnapshotProblem::Foreign`] rather
+//! than misread (bincode is not self-describing); rebuild and
 //! save again.
 //!
 //! A snapshot holds the catalogue, the id maps, the interaction matrix (with its per-kind parts),
