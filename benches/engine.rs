@@ -250,7 +250,7 @@ fn item_based(c: &mut Criterion) {
 }
 
 /// The plain configuration (the fixed blend, as `build/small`) with a linear item model of
-/// 2 000 events.
+/// 2 000 events (its recency focus at the default).
 fn with_linear_items() -> Config {
     Config {
         linear_items: 2_000,
@@ -271,6 +271,14 @@ fn linear_items(c: &mut Criterion) {
     let users = common::user_ids(data, USERS);
     let req = Request::new(K).strategy(Strategy::ItemBased).now(now);
     let id = BenchmarkId::new("recommend", preset);
+    bench_recommend(&mut group, id, &engine, &users, &req);
+    // The same without the recency focus (what it costs: ranking the read cells by recency).
+    let unfocused = Config {
+        linear_focus: 0.0,
+        ..with_linear_items()
+    };
+    let engine = common::build_engine_with(data, unfocused);
+    let id = BenchmarkId::new("recommend_unfocused", preset);
     bench_recommend(&mut group, id, &engine, &users, &req);
     group.finish();
 }
