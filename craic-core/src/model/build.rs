@@ -77,7 +77,7 @@ impl Engine {
     /// the log twice — the holdout, then everything — so the rows are kept as the iterator
     /// yields them (borrowed rows stay borrowed, owned ones are held): to stream a log larger
     /// than memory, build with the fixed blend. Every row is validated: the first bad one fails
-    /// the build with an [`Error::InvalidRow`] giving its zero-based index in the stream and the
+    /// the build with an [`Error::InvalidRow`](crate::Error::InvalidRow) giving its zero-based index in the stream and the
     /// same kind as [`Engine::record`] would report, and no engine is built (with the fixed
     /// blend reading stops within 65 536 rows of it; rows are validated 65 536 at a time, in
     /// parallel). Gives exactly the engine `build` gives on the same interactions.
