@@ -560,27 +560,19 @@ mod tests {
             ..Config::default()
         };
         at_limits.validate().unwrap();
-        for l2 in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let c = Config {
-                linear_l2: l2,
-                ..Config::default()
-            };
-            assert_eq!(
-                c.validate().unwrap_err().kind(),
-                ErrorKind::InvalidWeight,
-                "{l2}"
-            );
-        }
-        for focus in [-1.0, f64::NAN, f64::INFINITY] {
-            let c = Config {
-                linear_focus: focus,
-                ..Config::default()
-            };
-            assert_eq!(
-                c.validate().unwrap_err().kind(),
-                ErrorKind::InvalidWeight,
-                "{focus}"
-            );
+        let bad = [0.0, -1.0, f64::NAN, f64::INFINITY];
+        let l2 = bad.map(|v| Config {
+            linear_l2: v,
+            ..Config::default()
+        });
+        // A focus of 0 is valid (off).
+        let focus = bad[1..].iter().map(|&v| Config {
+            linear_focus: v,
+            ..Config::default()
+        });
+        for c in l2.into_iter().chain(focus) {
+            let err = c.validate().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidWeight, "{err}");
         }
         Config {
             linear_focus: 0.0,
