@@ -17,6 +17,12 @@
 //! * A user's score of a modelled item `j` is `Σ_i x_ui · B[i][j]` over the modelled items `i`
 //!   of their current row (positive cells only): the weights are fitted at every build and
 //!   retrain and stay fixed between them, while the history they multiply is live.
+//! * A request reads that history with a recency focus (`Config::linear_focus` = τ, default
+//!   10 events): each read cell times `0.2 + 0.8 e^(−r/τ)`, `r` the read cells strictly more
+//!   recent ([`Histories::recency`]; equally recent cells share a rank) — the latest events
+//!   say most about the next (MovieLens `item_based` NDCG@10 +7–10 %, `docs/evaluation.md`,
+//!   "The recency focus"). The fit reads without it: co-occurrence is weighed over whole
+//!   histories alike.
 //!
 //! A request reads a row as at most `cap` of its strongest modelled cells
 //! (`Config::max_user_items`, the item side's cost guard, default 100); the fit reads at most
