@@ -76,9 +76,13 @@ def main() -> None:
     users = np.asarray(ctx.eval_users)
     banned = not_recommendable(ctx, users)
 
-    latest = sp.coo_matrix((d.timestamp[m].astype(float) - d.timestamp[m].min() + 1.0,
-                            (d.user[m], d.item[m])), shape=shape).tocsr()
-    latest.sum_duplicates()  # one rating per film on MovieLens; summed otherwise
+    # Each cell's latest interaction (a CSR sum would add the times of repeated ones).
+    cell = d.user[m].astype(np.int64) * d.n_items + d.item[m]
+    stamp = d.timestamp[m].astype(float) - d.timestamp[m].min() + 1.0
+    last = np.zeros(d.n_users * d.n_items)
+    np.maximum.at(last, cell, stamp)
+    seen = np.unique(cell)
+    latest = sp.csr_matrix((last[seen], (seen // d.n_items, seen % d.n_items)), shape=shape)
 
     def focused(score: sp.csr_matrix, tau: float, floor: float) -> sp.csr_matrix:
         out = score.tolil(copy=True)
